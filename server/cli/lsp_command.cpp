@@ -1,0 +1,18 @@
+// Placeholder until the lsp command lands; replaced by its real implementation.
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "server/cli/commands.h"
+
+namespace fastest::cli {
+
+void add_lsp_command(CLI::App& app, int& exit_code) {
+  auto* cmd = app.add_subcommand("lsp", "not implemented yet");
+  cmd->allow_extras();
+  cmd->callback([&exit_code] {
+    std::cerr << "fastest lsp: not implemented yet\n";
+    exit_code = 4;
+  });
+}
+
+}  // namespace fastest::cli

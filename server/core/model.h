@@ -1,0 +1,59 @@
+// The engine's plain data: what discovery produces and every other layer consumes.
+// No JSON, no LSP, no I/O here (see docs/ARCHITECTURE.md).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace fastest {
+
+// Zero-based line and *byte* column (UTF-8), as tree-sitter reports them.
+// The LSP layer converts to the client's position encoding.
+struct Point {
+  uint32_t line = 0;
+  uint32_t column = 0;
+  friend bool operator==(const Point&, const Point&) = default;
+};
+
+struct Range {
+  Point start;
+  Point end;
+  friend bool operator==(const Range&, const Range&) = default;
+};
+
+enum class ItemKind { Folder, Module, Class, Function, Case };
+const char* to_string(ItemKind kind);
+
+// A mark as written on the test: `skip`, `xfail`, a custom name. Args are kept as
+// source text for display; selection (-m) only needs the name.
+struct Mark {
+  std::string name;
+  std::string args;  // source text between the parentheses, empty if none
+  friend bool operator==(const Mark&, const Mark&) = default;
+};
+
+struct TestItem {
+  std::string id;         // pytest node id relative to rootdir: "pkg/test_a.py::TestX::test_y[1-a]"
+  std::string label;      // what a tree shows: "test_y[1-a]", "TestX", "test_a.py"
+  ItemKind kind = ItemKind::Function;
+  std::string parent_id;  // empty for top-level items
+  std::string path;       // file (or folder) path relative to rootdir, '/'-separated
+  Range range;            // the whole definition (decorators included) or, for a case, its values
+  Range name_range;       // the name after `def`/`class`; for a case, its own values
+  std::vector<Mark> marks;  // own marks plus those inherited from class/module pytestmark
+  bool dynamic = false;   // statically unknowable: a worker's real collection settles it
+  std::string dynamic_reason;  // why, for the tree's tooltip and for logs
+  friend bool operator==(const TestItem&, const TestItem&) = default;
+};
+
+// A problem found while reading a file: a syntax error, a file that cannot be read.
+// Discovery never fails; it returns what it could read plus these.
+struct Diagnostic {
+  std::string path;  // relative to rootdir
+  Range range;
+  std::string message;
+  friend bool operator==(const Diagnostic&, const Diagnostic&) = default;
+};
+
+}  // namespace fastest

@@ -1,0 +1,26 @@
+// The part of pytest's configuration that decides, inside one module, what is a test.
+// Filled by server/workspace from ini/toml config; consumed by discover_module().
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace fastest {
+
+struct PytestVersion {
+  int major = 8;
+  int minor = 0;
+  int patch = 0;
+  bool at_least(int maj, int min = 0) const { return major > maj || (major == maj && minor >= min); }
+};
+
+struct CollectRules {
+  // Each entry is a pytest name pattern: a glob if it contains * ? [ , otherwise a prefix.
+  std::vector<std::string> python_classes{"Test"};
+  std::vector<std::string> python_functions{"test"};
+  PytestVersion pytest_version;
+  // `disable_test_id_escaping_and_forfeit_all_rights_to_community_support` ini option.
+  bool disable_id_escaping = false;
+};
+
+}  // namespace fastest

@@ -1,0 +1,21 @@
+// `fastest lsp | discover | run`: one engine, three front ends.
+#include <CLI/CLI.hpp>
+
+#include "server/cli/commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"fastest: static pytest discovery and warm test runs, for editors and terminals"};
+  app.require_subcommand(1);
+  int exit_code = 0;
+  fastest::cli::add_discover_command(app, exit_code);
+  fastest::cli::add_run_command(app, exit_code);
+  fastest::cli::add_lsp_command(app, exit_code);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    // pytest's usage-error exit code is 4; keep --help at 0.
+    return rc == 0 ? 0 : 4;
+  }
+  return exit_code;
+}
