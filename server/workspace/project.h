@@ -1,0 +1,58 @@
+// The engine's entry point for a whole tree: config + files -> collected test items.
+// Shared by `fastest discover`, `fastest run` and the language server.
+// All I/O of discovery lives here (and in its helpers in server/workspace/);
+// server/discovery stays pure.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "server/core/model.h"
+#include "server/discovery/collect_rules.h"
+
+namespace fastest {
+
+// What pytest would be given on its command line.
+struct Invocation {
+  std::filesystem::path invocation_dir;          // pytest's cwd; relative args resolve against it
+  std::vector<std::string> args;                 // positional paths and node ids (may be empty)
+  std::optional<std::filesystem::path> rootdir;  // --rootdir
+  std::optional<std::filesystem::path> inifile;  // -c FILE
+  std::vector<std::string> extra_options;        // e.g. {"-m", "slow", "--ignore", "x"} as on a pytest CLI
+};
+
+// pytest's resolved configuration for an invocation.
+struct ProjectConfig {
+  std::filesystem::path rootdir;                 // absolute
+  std::optional<std::filesystem::path> inifile;  // absolute, if any
+  CollectRules rules;
+  std::vector<std::string> python_files{"test_*.py", "*_test.py"};
+  std::vector<std::string> testpaths;
+  std::vector<std::string> norecursedirs;        // effective patterns
+  std::vector<std::string> addopts;              // split like a shell would
+  std::vector<std::string> ignore;               // --ignore (absolute paths)
+  std::vector<std::string> ignore_glob;          // --ignore-glob
+  std::string markexpr;                          // -m from addopts/extra_options
+  std::string keywordexpr;                       // -k
+  std::vector<std::string> markers;              // registered `markers` ini lines (name part)
+};
+
+struct Collection {
+  ProjectConfig config;
+  // The whole tree in pytest's order, pre-order: folders, modules, classes, functions, cases.
+  std::vector<TestItem> items;
+  std::vector<Diagnostic> diagnostics;  // syntax errors, unreadable files: never fatal
+  // Usage errors pytest would stop on (missing path, bad config, minversion): exit code 4.
+  std::vector<std::string> usage_errors;
+  // Ids of runnable tests (functions without cases, and cases), in pytest's order,
+  // after -m/-k/--deselect selection.
+  std::vector<std::string> selected_ids() const;
+};
+
+// Resolves config and collects every test the invocation names. Never throws for bad
+// input files; those become diagnostics.
+Collection collect(const Invocation& invocation);
+
+}  // namespace fastest
