@@ -6,7 +6,7 @@ import sys
 import pytest
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
-FASTEST = REPO / "build" / "fastest"
+FASTEST = pathlib.Path(os.environ.get("FASTEST_BIN", REPO / "build" / "fastest"))
 TEST_PROJECT = REPO / "test_project"
 
 
