@@ -21,6 +21,9 @@ struct CollectRules {
   PytestVersion pytest_version;
   // `disable_test_id_escaping_and_forfeit_all_rights_to_community_support` ini option.
   bool disable_id_escaping = false;
+  // Fixtures declared in conftest.py files above the module with `params=`: a test that
+  // requests one is multiplied by them at run time, so it is flagged dynamic.
+  std::vector<std::string> parametrized_fixtures;
 };
 
 }  // namespace fastest

@@ -18,6 +18,13 @@ struct ModuleResult {
   // functions and cases as pytest would collect them.
   std::vector<TestItem> items;
   std::vector<Diagnostic> diagnostics;
+  // The file does not parse: pytest would report a collection error for this module
+  // (the items of its intact parts are still listed, for editors).
+  bool has_syntax_error = false;
+  // Set when the module as a whole depends on run-time facts (pytest_generate_tests,
+  // imported test classes or functions): a real collection settles it.
+  bool dynamic = false;
+  std::string dynamic_reason;
 };
 
 // module_path: the file's path relative to rootdir, '/'-separated ("tests/test_a.py").

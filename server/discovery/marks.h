@@ -1,0 +1,30 @@
+// Recognising pytest marks in source: `@pytest.mark.NAME`, `@pytest.mark.NAME(...)`,
+// `@mark.NAME` (from pytest import mark), names bound to those, and `pytestmark` lists.
+#pragma once
+
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include <tree_sitter/api.h>
+
+#include "server/core/model.h"
+#include "server/discovery/python_literal.h"
+
+namespace fastest {
+
+struct MarkRef {
+  Mark mark;
+  TSNode call{};  // the call node when the mark is called (`parametrize(...)`), else null
+};
+
+// The mark an expression denotes, if it is one.
+std::optional<MarkRef> as_mark(TSNode expr, std::string_view source, const NameResolver& resolve);
+
+// The marks of a `pytestmark = ...` or `marks=...` value: one mark, or a list/tuple of them.
+std::vector<MarkRef> marks_from_value(TSNode value, std::string_view source, const NameResolver& resolve);
+
+// True for `pytest.param` / `param` calls.
+bool is_pytest_param_call(TSNode node, std::string_view source);
+
+}  // namespace fastest

@@ -1,0 +1,730 @@
+// pytest's collection rules for one module, applied to a syntax tree.
+//
+// pytest collects by walking `module.__dict__` (insertion order) and, for classes, the
+// `__dict__` of every class in the MRO (PyCollector.collect). We rebuild those dicts from
+// the source: a name keeps the position of its first binding and the value of its last.
+#include "server/discovery/module_discovery.h"
+
+#include <algorithm>
+#include <fnmatch.h>
+#include <map>
+#include <optional>
+#include <set>
+#include <unordered_map>
+
+#include "server/discovery/marks.h"
+#include "server/discovery/parametrize.h"
+#include "server/discovery/ts_util.h"
+
+namespace fastest {
+namespace {
+
+constexpr size_t kMaxSyntaxDiagnostics = 20;
+
+bool matches_name_option(const std::vector<std::string>& patterns, std::string_view name) {
+  std::string n(name);
+  for (const std::string& p : patterns) {
+    if (n.rfind(p, 0) == 0) return true;
+    if (p.find_first_of("*?[") != std::string::npos && fnmatch(p.c_str(), n.c_str(), 0) == 0) return true;
+  }
+  return false;
+}
+
+// One entry of a rebuilt `__dict__`: the last binding of a name, at its first position.
+struct Binding {
+  enum class Kind { Function, Class, Assignment, Import, Other };
+  Kind kind = Kind::Other;
+  TSNode definition{};                 // function_definition / class_definition
+  TSNode outer{};                      // decorated_definition or the definition itself
+  std::vector<TSNode> decorators;      // decorator expressions, top to bottom as written
+  TSNode value{};                      // Assignment: the right-hand side
+  std::string import_from;             // Import: the module it comes from
+  bool conditional = false;            // defined under if/for/while/match
+  int count = 0;                       // how many times the name was bound
+};
+
+struct Scope {
+  std::vector<std::string> order;                       // first-binding order
+  std::unordered_map<std::string, Binding> bindings;    // last binding
+  Binding& bind(const std::string& name) {
+    auto [it, inserted] = bindings.try_emplace(name);
+    if (inserted) order.push_back(name);
+    it->second = Binding{};
+    return it->second;
+  }
+  const Binding* find(std::string_view name) const {
+    auto it = bindings.find(std::string(name));
+    return it == bindings.end() ? nullptr : &it->second;
+  }
+};
+
+void bind_definition(Scope& scope, TSNode outer, std::string_view source, bool conditional,
+                     std::map<std::string, int>& counts) {
+  TSNode def = outer;
+  std::vector<TSNode> decorators;
+  if (ts::is(outer, "decorated_definition")) {
+    def = ts::field(outer, "definition");
+    for (TSNode child : ts::named_children(outer))
+      if (ts::is(child, "decorator") && ts_node_named_child_count(child) > 0)
+        decorators.push_back(ts_node_named_child(child, 0));
+  }
+  TSNode name = ts::field(def, "name");
+  if (ts_node_is_null(name)) return;
+  std::string n(ts::text(name, source));
+  Binding& b = scope.bind(n);
+  b.kind = ts::is(def, "class_definition") ? Binding::Kind::Class : Binding::Kind::Function;
+  b.definition = def;
+  b.outer = outer;
+  b.decorators = std::move(decorators);
+  b.conditional = conditional;
+  b.count = ++counts[n];
+}
+
+void bind_targets(Scope& scope, TSNode left, TSNode right, bool conditional,
+                  std::string_view source, std::map<std::string, int>& counts) {
+  left = ts::unparen(left);
+  if (ts::is(left, "identifier")) {
+    std::string n(ts::text(left, source));
+    Binding& b = scope.bind(n);
+    b.kind = Binding::Kind::Assignment;
+    b.value = right;
+    b.conditional = conditional;
+    b.count = ++counts[n];
+    return;
+  }
+  if (ts::is(left, "pattern_list") || ts::is(left, "tuple_pattern") || ts::is(left, "list_pattern") ||
+      ts::is(left, "tuple") || ts::is(left, "list")) {
+    for (TSNode element : ts::named_children(left)) bind_targets(scope, element, TSNode{}, conditional, source, counts);
+  }
+}
+
+// Reads the statements of a module or class body into a Scope.
+void read_block(Scope& scope, TSNode block, std::string_view source, bool conditional,
+                std::map<std::string, int>& counts) {
+  for (TSNode stmt : ts::named_children(block)) {
+    if (ts::is(stmt, "function_definition") || ts::is(stmt, "class_definition") ||
+        ts::is(stmt, "decorated_definition")) {
+      bind_definition(scope, stmt, source, conditional, counts);
+    } else if (ts::is(stmt, "expression_statement")) {
+      for (TSNode expr : ts::named_children(stmt)) {
+        // `a = b = 1` nests assignments on the right.
+        TSNode node = expr;
+        while (ts::is(node, "assignment")) {
+          TSNode right = ts::field(node, "right");
+          TSNode value = right;
+          while (ts::is(value, "assignment")) value = ts::field(value, "right");
+          bind_targets(scope, ts::field(node, "left"), value, conditional, source, counts);
+          node = right;
+        }
+      }
+    } else if (ts::is(stmt, "import_from_statement")) {
+      std::string from(ts::text(ts::field(stmt, "module_name"), source));
+      for (TSNode child : ts::named_children(stmt)) {
+        if (ts_node_eq(child, ts::field(stmt, "module_name"))) continue;
+        TSNode name_node = child;
+        if (ts::is(child, "aliased_import")) name_node = ts::field(child, "alias");
+        else if (!ts::is(child, "dotted_name")) continue;
+        std::string n(ts::text(name_node, source));
+        if (ts::is(child, "dotted_name")) {
+          size_t dot = n.rfind('.');
+          if (dot != std::string::npos) n = n.substr(dot + 1);
+        }
+        Binding& b = scope.bind(n);
+        b.kind = Binding::Kind::Import;
+        b.import_from = from + "." + std::string(ts::text(ts::is(child, "aliased_import") ? ts::field(child, "name") : child, source));
+        b.conditional = conditional;
+        b.count = ++counts[n];
+      }
+    } else if (ts::is(stmt, "import_statement")) {
+      for (TSNode child : ts::named_children(stmt)) {
+        std::string n;
+        std::string full;
+        if (ts::is(child, "aliased_import")) {
+          n = std::string(ts::text(ts::field(child, "alias"), source));
+          full = std::string(ts::text(ts::field(child, "name"), source));
+        } else {
+          full = std::string(ts::text(child, source));
+          n = full.substr(0, full.find('.'));
+        }
+        Binding& b = scope.bind(n);
+        b.kind = Binding::Kind::Import;
+        b.import_from = full;
+        b.conditional = conditional;
+        b.count = ++counts[n];
+      }
+    } else if (ts::is(stmt, "try_statement") || ts::is(stmt, "with_statement")) {
+      // The try body and with body run; handlers and else/finally may not.
+      for (TSNode child : ts::named_children(stmt)) {
+        if (ts::is(child, "block")) read_block(scope, child, source, conditional, counts);
+        else if (ts::is(child, "except_clause") || ts::is(child, "else_clause") ||
+                 ts::is(child, "finally_clause") || ts::is(child, "except_group_clause"))
+          for (TSNode inner : ts::named_children(child))
+            if (ts::is(inner, "block")) read_block(scope, inner, source, true, counts);
+      }
+    } else if (ts::is(stmt, "if_statement") || ts::is(stmt, "for_statement") ||
+               ts::is(stmt, "while_statement")) {
+      for (TSNode child : ts::named_children(stmt)) {
+        if (ts::is(child, "block")) read_block(scope, child, source, true, counts);
+        else if (ts::is(child, "elif_clause") || ts::is(child, "else_clause"))
+          for (TSNode inner : ts::named_children(child))
+            if (ts::is(inner, "block")) read_block(scope, inner, source, true, counts);
+      }
+    }
+  }
+}
+
+Scope read_scope(TSNode block, std::string_view source) {
+  Scope scope;
+  std::map<std::string, int> counts;
+  if (!ts_node_is_null(block)) read_block(scope, block, source, false, counts);
+  return scope;
+}
+
+bool is_false_literal(TSNode node) { return ts::is(ts::unparen(node), "false"); }
+
+bool decorator_is(TSNode expr, std::string_view source, std::initializer_list<std::string_view> names) {
+  TSNode target = ts::is(expr, "call") ? ts::field(expr, "function") : expr;
+  std::string_view t = ts::text(target, source);
+  for (std::string_view n : names) if (t == n) return true;
+  return false;
+}
+
+bool is_fixture_decorator(TSNode expr, std::string_view source) {
+  return decorator_is(expr, source, {"pytest.fixture", "fixture", "pytest_asyncio.fixture"});
+}
+
+// The `params=` of a fixture decorator, if any.
+bool fixture_has_params(TSNode expr, std::string_view source) {
+  if (!ts::is(expr, "call") || !is_fixture_decorator(expr, source)) return false;
+  for (TSNode arg : ts::named_children(ts::field(expr, "arguments")))
+    if (ts::is(arg, "keyword_argument") && ts::text(ts::field(arg, "name"), source) == "params") return true;
+  return false;
+}
+
+std::string fixture_name(const Binding& b, std::string_view name, std::string_view source) {
+  for (TSNode d : b.decorators) {
+    if (!ts::is(d, "call")) continue;
+    for (TSNode arg : ts::named_children(ts::field(d, "arguments")))
+      if (ts::is(arg, "keyword_argument") && ts::text(ts::field(arg, "name"), source) == "name") {
+        PyValue v = evaluate(ts::field(arg, "value"), source, nullptr);
+        if (v.kind == PyValue::Kind::Str) return to_utf8(v.chars);
+      }
+  }
+  return std::string(name);
+}
+
+// Parameter names a test function requests as fixtures (no default, not *args/**kwargs).
+std::vector<std::string> requested_fixtures(TSNode function, std::string_view source, bool skip_first) {
+  std::vector<std::string> out;
+  bool first = true;
+  for (TSNode p : ts::named_children(ts::field(function, "parameters"))) {
+    std::string name;
+    if (ts::is(p, "identifier")) name = std::string(ts::text(p, source));
+    else if (ts::is(p, "typed_parameter")) {
+      TSNode inner = ts_node_named_child(p, 0);
+      if (ts::is(inner, "identifier")) name = std::string(ts::text(inner, source));
+    }
+    bool was_first = first;
+    first = false;
+    if (name.empty()) continue;
+    if (skip_first && was_first) continue;
+    out.push_back(name);
+  }
+  return out;
+}
+
+struct ClassInfo;
+
+class ModuleCollector {
+ public:
+  ModuleCollector(std::string_view source, std::string_view module_path, const CollectRules& rules)
+      : source_(source), module_path_(module_path), rules_(rules) {}
+
+  ModuleResult run(const TSTree* tree) {
+    ModuleResult result;
+    TSNode root = ts_tree_root_node(tree);
+    report_syntax_errors(root, result);
+    module_ = read_scope(root, source_);
+    resolver_ = [this](std::string_view name) -> std::optional<TSNode> {
+      const Binding* b = module_.find(name);
+      if (!b || b->count != 1 || b->conditional) return std::nullopt;
+      if (b->kind == Binding::Kind::Assignment && !ts_node_is_null(b->value)) return b->value;
+      if (b->kind == Binding::Kind::Function || b->kind == Binding::Kind::Class) return b->definition;
+      return std::nullopt;
+    };
+
+    TestItem module_item;
+    module_item.id = module_path_;
+    module_item.kind = ItemKind::Module;
+    module_item.path = module_path_;
+    size_t slash = module_path_.rfind('/');
+    module_item.label = slash == std::string::npos ? module_path_ : module_path_.substr(slash + 1);
+    module_item.range = ts::range_of(root);
+    module_item.name_range = Range{};
+
+    if (const Binding* t = module_.find("__test__"); t && t->kind == Binding::Kind::Assignment && is_false_literal(t->value)) {
+      result.items.push_back(module_item);
+      return result;  // `__test__ = False`: pytest collects nothing from this module
+    }
+    if (const Binding* pm = module_.find("pytestmark"); pm && pm->kind == Binding::Kind::Assignment)
+      module_marks_ = marks_from_value(pm->value, source_, resolver_);
+    for (const MarkRef& m : module_marks_) module_item.marks.push_back(m.mark);
+
+    collect_parametrized_fixtures(module_, module_fixtures_);
+    for (const std::string& f : rules_.parametrized_fixtures) module_fixtures_.insert(f);
+    if (module_.find("pytest_generate_tests")) {
+      generate_tests_hook_ = true;
+      result.dynamic = true;
+      result.dynamic_reason = "the module defines pytest_generate_tests";
+    }
+
+    items_ = &result.items;
+    items_->push_back(module_item);
+    std::vector<std::string> imported_tests;
+    for (const std::string& name : module_.order) {
+      const Binding& b = module_.bindings.at(name);
+      if (b.kind == Binding::Kind::Import) {
+        if (is_test_like_import(name, b)) imported_tests.push_back(name);
+        continue;
+      }
+      collect_entry(name, b, module_path_, {}, /*in_class=*/false);
+    }
+    if (!imported_tests.empty()) {
+      result.dynamic = true;
+      std::string names;
+      for (auto& n : imported_tests) names += (names.empty() ? "" : ", ") + n;
+      result.dynamic_reason = (result.dynamic_reason.empty() ? "" : result.dynamic_reason + "; ") +
+                              "imports test classes or functions (" + names + ") that pytest collects here";
+    }
+    if (result.dynamic) {
+      result.items.front().dynamic = true;
+      result.items.front().dynamic_reason = result.dynamic_reason;
+    }
+    result.has_syntax_error = ts_node_has_error(root);
+    return result;
+  }
+
+ private:
+  struct ClassContext {
+    std::vector<MarkRef> marks;              // innermost class first, each in its application order
+    std::set<std::string> fixtures;          // parametrized fixtures declared in enclosing classes
+  };
+
+  // --- syntax errors ---------------------------------------------------------------------
+  void report_syntax_errors(TSNode root, ModuleResult& result) {
+    if (!ts_node_has_error(root)) return;
+    std::vector<TSNode> stack{root};
+    while (!stack.empty() && result.diagnostics.size() < kMaxSyntaxDiagnostics) {
+      TSNode node = stack.back();
+      stack.pop_back();
+      if (ts_node_is_missing(node)) {
+        result.diagnostics.push_back({module_path_, ts::range_of(node),
+                                      std::string("syntax error: missing ") + ts_node_type(node)});
+        continue;
+      }
+      if (ts::is(node, "ERROR")) {
+        result.diagnostics.push_back({module_path_, ts::range_of(node), "syntax error"});
+        continue;
+      }
+      if (!ts_node_has_error(node)) continue;
+      uint32_t n = ts_node_child_count(node);
+      for (uint32_t i = n; i-- > 0;) stack.push_back(ts_node_child(node, i));
+    }
+    if (result.diagnostics.empty())
+      result.diagnostics.push_back({module_path_, ts::range_of(root), "syntax error"});
+  }
+
+  // --- helpers ---------------------------------------------------------------------------
+  bool is_test_like_import(const std::string& name, const Binding& b) const {
+    std::string_view from = b.import_from;
+    // Library base classes that hold no tests of their own.
+    for (std::string_view lib : {"unittest", "pytest", "_pytest", "typing", "abc", "django.test"})
+      if (from.substr(0, lib.size()) == lib && (from.size() == lib.size() || from[lib.size()] == '.'))
+        return false;
+    if (b.import_from.find('.') == std::string::npos) return false;  // `import test_x`: a module, not collected
+    return matches_name_option(rules_.python_functions, name) || matches_name_option(rules_.python_classes, name);
+  }
+
+  void collect_parametrized_fixtures(const Scope& scope, std::set<std::string>& out) {
+    for (const std::string& name : scope.order) {
+      const Binding& b = scope.bindings.at(name);
+      if (b.kind != Binding::Kind::Function) continue;
+      for (TSNode d : b.decorators) {
+        if (!fixture_has_params(d, source_)) continue;
+        out.insert(fixture_name(b, name, source_));
+        bool autouse = false;
+        for (TSNode arg : ts::named_children(ts::field(d, "arguments")))
+          if (ts::is(arg, "keyword_argument") && ts::text(ts::field(arg, "name"), source_) == "autouse" &&
+              ts::is(ts::unparen(ts::field(arg, "value")), "true"))
+            autouse = true;
+        if (autouse) autouse_param_fixture_ = name;
+      }
+    }
+  }
+
+  std::vector<MarkRef> own_marks(const Binding& b) const {
+    // Decorators apply bottom-up; pytest stores marks in that order.
+    std::vector<MarkRef> out;
+    for (auto it = b.decorators.rbegin(); it != b.decorators.rend(); ++it)
+      if (auto m = as_mark(*it, source_, resolver_)) out.push_back(*m);
+    return out;
+  }
+
+  bool is_function_test(const std::string& name, const Binding& b, bool in_class) const {
+    if (b.kind != Binding::Kind::Function) return false;
+    if (!matches_name_option(rules_.python_functions, name)) return false;
+    for (TSNode d : b.decorators) {
+      if (is_fixture_decorator(d, source_)) return false;
+      if (in_class && decorator_is(d, source_, {"property", "functools.cached_property", "cached_property"}))
+        return false;
+    }
+    return true;
+  }
+
+  // --- classes -----------------------------------------------------------------------------
+  struct ResolvedClass {
+    const Binding* binding = nullptr;
+    std::string name;
+  };
+
+  enum class BaseKind { InModule, UnitTest, Object, Unknown };
+
+  BaseKind classify_base(TSNode base, ResolvedClass& out) const {
+    base = ts::unparen(base);
+    std::string_view text = ts::text(base, source_);
+    if (text == "object") return BaseKind::Object;
+    if (text == "unittest.TestCase" || text == "unittest.IsolatedAsyncioTestCase" ||
+        text == "TestCase" || text == "IsolatedAsyncioTestCase" || text == "ABC" || text == "abc.ABC") {
+      if (text == "ABC" || text == "abc.ABC") return BaseKind::Object;
+      if (text.find('.') == std::string_view::npos) {
+        const Binding* b = module_.find(text);
+        if (b && b->kind == Binding::Kind::Import && b->import_from.rfind("unittest", 0) == 0) return BaseKind::UnitTest;
+        if (b && b->kind == Binding::Kind::Class) {
+          out.binding = b;
+          out.name = std::string(text);
+          return BaseKind::InModule;
+        }
+        return BaseKind::Unknown;
+      }
+      return BaseKind::UnitTest;
+    }
+    if (ts::is(base, "identifier")) {
+      const Binding* b = module_.find(text);
+      if (b && b->kind == Binding::Kind::Class && b->count == 1) {
+        out.binding = b;
+        out.name = std::string(text);
+        return BaseKind::InModule;
+      }
+    }
+    return BaseKind::Unknown;
+  }
+
+  struct Lineage {
+    std::vector<ResolvedClass> mro;   // in-module classes, C3 order (the class itself first)
+    bool unittest = false;
+    bool unknown_base = false;
+    std::string unknown_base_name;
+    bool abc = false;
+  };
+
+  std::vector<TSNode> bases_of(const Binding& b) const {
+    std::vector<TSNode> out;
+    TSNode supers = ts::field(b.definition, "superclasses");
+    for (TSNode s : ts::named_children(supers))
+      if (!ts::is(s, "keyword_argument")) out.push_back(s);
+      else if (ts::text(ts::field(s, "name"), source_) == "metaclass") abc_metaclass_seen_ = true;
+    return out;
+  }
+
+  // C3 linearisation over the classes defined in this module.
+  bool linearize(const ResolvedClass& cls, Lineage& lineage, std::vector<ResolvedClass>& out, int depth) const {
+    if (depth > 32) return false;
+    std::vector<std::vector<ResolvedClass>> seqs;
+    std::vector<ResolvedClass> direct;
+    for (TSNode base : bases_of(*cls.binding)) {
+      ResolvedClass r;
+      std::string_view text = ts::text(ts::unparen(base), source_);
+      if (text == "ABC" || text == "abc.ABC") lineage.abc = true;
+      switch (classify_base(base, r)) {
+        case BaseKind::InModule: {
+          std::vector<ResolvedClass> sub;
+          if (!linearize(r, lineage, sub, depth + 1)) return false;
+          seqs.push_back(sub);
+          direct.push_back(r);
+          break;
+        }
+        case BaseKind::UnitTest: lineage.unittest = true; break;
+        case BaseKind::Object: break;
+        case BaseKind::Unknown:
+          lineage.unknown_base = true;
+          if (lineage.unknown_base_name.empty()) lineage.unknown_base_name = std::string(text);
+          break;
+      }
+    }
+    seqs.push_back(direct);
+    out.push_back(cls);
+    while (true) {
+      bool all_empty = true;
+      for (auto& s : seqs) all_empty &= s.empty();
+      if (all_empty) return true;
+      const ResolvedClass* candidate = nullptr;
+      for (auto& s : seqs) {
+        if (s.empty()) continue;
+        const ResolvedClass& head = s.front();
+        bool in_tail = false;
+        for (auto& other : seqs)
+          for (size_t i = 1; i < other.size(); ++i) in_tail |= other[i].binding == head.binding;
+        if (!in_tail) { candidate = &head; break; }
+      }
+      if (!candidate) return false;  // inconsistent MRO: Python raises TypeError at import
+      ResolvedClass chosen = *candidate;
+      out.push_back(chosen);
+      for (auto& s : seqs)
+        if (!s.empty() && s.front().binding == chosen.binding) s.erase(s.begin());
+    }
+  }
+
+  void collect_class(const std::string& name, const Binding& b, const std::string& parent_id,
+                     const ClassContext& outer) {
+    Lineage lineage;
+    ResolvedClass self{&b, name};
+    std::vector<ResolvedClass> mro;
+    if (!linearize(self, lineage, mro, 0)) {
+      mro = {self};
+      lineage.unknown_base = true;
+      lineage.unknown_base_name = "(inconsistent bases)";
+    }
+    lineage.mro = mro;
+    std::vector<Scope> scopes;
+    scopes.reserve(mro.size());
+    for (const ResolvedClass& c : mro) scopes.push_back(read_scope(ts::field(c.binding->definition, "body"), source_));
+
+    auto lookup = [&](std::string_view attr) -> const Binding* {
+      for (const Scope& s : scopes) if (const Binding* found = s.find(attr)) return found;
+      return nullptr;
+    };
+
+    bool looks_unittest = lineage.unittest;
+    if (!looks_unittest && lineage.unknown_base) {
+      // An imported base named like a TestCase: most likely a unittest.TestCase subclass.
+      std::string_view base = lineage.unknown_base_name;
+      looks_unittest = base.size() >= 8 && base.substr(base.size() - 8) == "TestCase";
+    }
+    if (!looks_unittest && !matches_name_option(rules_.python_classes, name)) return;
+    if (const Binding* t = lookup("__test__"); t && t->kind == Binding::Kind::Assignment && is_false_literal(t->value))
+      return;
+    if (!looks_unittest) {
+      if (lookup("__init__") || lookup("__new__")) return;  // pytest warns and skips such classes
+      if (lineage.abc && is_abstract(scopes)) return;
+    }
+
+    TestItem item;
+    item.id = parent_id + "::" + name;
+    item.label = name;
+    item.kind = ItemKind::Class;
+    item.parent_id = parent_id;
+    item.path = module_path_;
+    item.range = ts::range_of(b.outer);
+    item.name_range = ts::range_of(ts::field(b.definition, "name"));
+    if (lineage.unknown_base) {
+      item.dynamic = true;
+      item.dynamic_reason = "inherits from " + lineage.unknown_base_name +
+                            ", which is not defined in this module: its inherited tests are settled by a real collection";
+    }
+    if (b.conditional) {
+      item.dynamic = true;
+      item.dynamic_reason = "defined conditionally";
+    }
+
+    // Class marks: the MRO's pytestmark lists and decorators, base classes first.
+    ClassContext context;
+    std::vector<MarkRef> class_marks;
+    for (size_t i = mro.size(); i-- > 0;) {
+      const Scope& s = scopes[i];
+      if (const Binding* pm = s.find("pytestmark"); pm && pm->kind == Binding::Kind::Assignment) {
+        auto marks = marks_from_value(pm->value, source_, resolver_);
+        class_marks.insert(class_marks.end(), marks.begin(), marks.end());
+      }
+      auto decorator_marks = own_marks(*mro[i].binding);
+      class_marks.insert(class_marks.end(), decorator_marks.begin(), decorator_marks.end());
+    }
+    context.marks = class_marks;
+    context.marks.insert(context.marks.end(), outer.marks.begin(), outer.marks.end());
+    context.fixtures = outer.fixtures;
+    for (const Scope& s : scopes) collect_parametrized_fixtures(s, context.fixtures);
+    for (const MarkRef& m : context.marks) item.marks.push_back(m.mark);
+    for (const MarkRef& m : module_marks_) item.marks.push_back(m.mark);
+
+    size_t class_index = items_->size();
+    items_->push_back(item);
+    std::string class_id = item.id;
+
+    if (looks_unittest) {
+      // unittest's loader: every callable `test*` attribute, sorted by name.
+      std::set<std::string> names;
+      for (const Scope& s : scopes)
+        for (const std::string& n : s.order)
+          if (n.rfind("test", 0) == 0 && s.bindings.at(n).kind == Binding::Kind::Function) names.insert(n);
+      for (const std::string& n : names) {
+        const Binding* mb = lookup(n);
+        if (!mb || mb->kind != Binding::Kind::Function) continue;  // shadowed by a non-function
+        emit_function(n, *mb, class_id, context, /*in_class=*/true, /*unittest=*/true);
+      }
+      if (!lineage.unittest) {
+        (*items_)[class_index].dynamic = true;
+        if ((*items_)[class_index].dynamic_reason.empty())
+          (*items_)[class_index].dynamic_reason = "base class is not defined in this module";
+      }
+      return;
+    }
+
+    // PyCollector.collect: each MRO dict in turn, names seen once; base-class entries first.
+    std::set<std::string> seen;
+    std::vector<std::vector<std::pair<std::string, const Binding*>>> per_dict;
+    for (const Scope& s : scopes) {
+      std::vector<std::pair<std::string, const Binding*>> entries;
+      for (const std::string& n : s.order) {
+        if (!seen.insert(n).second) continue;
+        entries.emplace_back(n, &s.bindings.at(n));
+      }
+      per_dict.push_back(std::move(entries));
+    }
+    for (auto it = per_dict.rbegin(); it != per_dict.rend(); ++it)
+      for (auto& [n, entry] : *it) {
+        if (entry->kind == Binding::Kind::Class) {
+          if (matches_name_option(rules_.python_classes, n)) collect_class(n, *entry, class_id, context);
+        } else if (is_function_test(n, *entry, true)) {
+          emit_function(n, *entry, class_id, context, true, false);
+        }
+      }
+  }
+
+  bool is_abstract(const std::vector<Scope>& scopes) const {
+    std::set<std::string> concrete, abstract;
+    for (const Scope& s : scopes)
+      for (const std::string& n : s.order) {
+        if (concrete.count(n) || abstract.count(n)) continue;
+        const Binding& b = s.bindings.at(n);
+        bool is_abs = false;
+        for (TSNode d : b.decorators)
+          if (decorator_is(d, source_, {"abstractmethod", "abc.abstractmethod"})) is_abs = true;
+        (is_abs ? abstract : concrete).insert(n);
+      }
+    return !abstract.empty();
+  }
+
+  // --- functions ---------------------------------------------------------------------------
+  void emit_function(const std::string& name, const Binding& b, const std::string& parent_id,
+                     const ClassContext& context, bool in_class, bool unittest) {
+    TestItem item;
+    item.id = parent_id + "::" + name;
+    item.label = name;
+    item.kind = ItemKind::Function;
+    item.parent_id = parent_id;
+    item.path = module_path_;
+    item.range = ts::range_of(b.outer);
+    item.name_range = ts::range_of(ts::field(b.definition, "name"));
+
+    std::vector<MarkRef> own = own_marks(b);
+    std::vector<TSNode> parametrize_calls;
+    auto take = [&](const std::vector<MarkRef>& marks) {
+      for (const MarkRef& m : marks) {
+        item.marks.push_back(m.mark);
+        if (m.mark.name == "parametrize" && !ts_node_is_null(m.call)) parametrize_calls.push_back(m.call);
+      }
+    };
+    take(own);
+    take(context.marks);
+    take(module_marks_);
+    if (unittest) parametrize_calls.clear();  // unittest methods are not parametrized by pytest
+
+    if (b.conditional) {
+      item.dynamic = true;
+      item.dynamic_reason = "defined conditionally";
+    }
+    bool is_static = false;
+    for (TSNode d : b.decorators)
+      if (decorator_is(d, source_, {"staticmethod"})) is_static = true;
+    if (!unittest) {
+      if (generate_tests_hook_) {
+        item.dynamic = true;
+        item.dynamic_reason = "the module's pytest_generate_tests may parametrize it";
+      }
+      if (!autouse_param_fixture_.empty()) {
+        item.dynamic = true;
+        item.dynamic_reason = "the autouse fixture `" + autouse_param_fixture_ + "` has params";
+      }
+      for (const std::string& arg : requested_fixtures(b.definition, source_, in_class && !is_static)) {
+        if (module_fixtures_.count(arg) || context.fixtures.count(arg)) {
+          item.dynamic = true;
+          item.dynamic_reason = "requests the parametrized fixture `" + arg + "`";
+          break;
+        }
+      }
+    }
+
+    Parametrization param;
+    if (!parametrize_calls.empty()) {
+      param = expand_parametrize(parametrize_calls, source_, rules_, resolver_);
+      if (param.dynamic) {
+        item.dynamic = true;
+        item.dynamic_reason = param.dynamic_reason;
+      }
+    }
+    std::string function_id = item.id;
+    bool dynamic = item.dynamic;
+    std::vector<Mark> function_marks = item.marks;
+    items_->push_back(std::move(item));
+    if (param.dynamic || parametrize_calls.empty() || dynamic) return;
+    for (ParamCase& c : param.cases) {
+      TestItem case_item;
+      case_item.id = function_id + "[" + c.id + "]";
+      case_item.label = name + "[" + c.id + "]";
+      case_item.kind = ItemKind::Case;
+      case_item.parent_id = function_id;
+      case_item.path = module_path_;
+      case_item.range = c.range;
+      case_item.name_range = c.range;
+      case_item.marks = function_marks;
+      case_item.marks.insert(case_item.marks.end(), c.marks.begin(), c.marks.end());
+      items_->push_back(std::move(case_item));
+    }
+  }
+
+  void collect_entry(const std::string& name, const Binding& b, const std::string& parent_id,
+                     const ClassContext& context, bool in_class) {
+    if (b.kind == Binding::Kind::Class) {
+      collect_class(name, b, parent_id, context);
+    } else if (is_function_test(name, b, in_class)) {
+      emit_function(name, b, parent_id, context, in_class, false);
+    }
+  }
+
+  std::string_view source_;
+  std::string module_path_;
+  const CollectRules& rules_;
+  Scope module_;
+  NameResolver resolver_;
+  std::vector<MarkRef> module_marks_;
+  std::set<std::string> module_fixtures_;
+  std::string autouse_param_fixture_;
+  bool generate_tests_hook_ = false;
+  mutable bool abc_metaclass_seen_ = false;
+  std::vector<TestItem>* items_ = nullptr;
+};
+
+}  // namespace
+
+ModuleResult discover_module(const TSTree* tree, std::string_view source,
+                             std::string_view module_path, const CollectRules& rules) {
+  if (!tree) {
+    ModuleResult result;
+    result.diagnostics.push_back({std::string(module_path), Range{}, "could not parse the file"});
+    result.has_syntax_error = true;
+    return result;
+  }
+  ModuleCollector collector(source, module_path, rules);
+  return collector.run(tree);
+}
+
+}  // namespace fastest

@@ -1,0 +1,248 @@
+#include "server/discovery/parametrize.h"
+
+#include <map>
+#include <set>
+
+#include "server/discovery/marks.h"
+#include "server/discovery/ts_util.h"
+
+namespace fastest {
+namespace {
+
+struct CallArgs {
+  std::vector<TSNode> positional;
+  std::map<std::string, TSNode, std::less<>> keyword;
+  bool has_splat = false;
+};
+
+CallArgs read_args(TSNode call, std::string_view source) {
+  CallArgs args;
+  for (TSNode arg : ts::named_children(ts::field(call, "arguments"))) {
+    if (ts::is(arg, "keyword_argument")) {
+      args.keyword[std::string(ts::text(ts::field(arg, "name"), source))] = ts::field(arg, "value");
+    } else if (ts::is(arg, "list_splat") || ts::is(arg, "dictionary_splat")) {
+      args.has_splat = true;
+    } else {
+      args.positional.push_back(arg);
+    }
+  }
+  return args;
+}
+
+TSNode arg_at(const CallArgs& args, size_t index, const char* keyword) {
+  if (index < args.positional.size()) return args.positional[index];
+  auto it = args.keyword.find(keyword);
+  return it == args.keyword.end() ? TSNode{} : it->second;
+}
+
+// Follows a bare name to the literal it is bound to at module level.
+TSNode resolve_container(TSNode node, std::string_view source, const NameResolver& resolve) {
+  node = ts::unparen(node);
+  for (int depth = 0; depth < 4 && ts::is(node, "identifier") && resolve; ++depth) {
+    auto bound = resolve(ts::text(node, source));
+    if (!bound) break;
+    node = ts::unparen(*bound);
+  }
+  return node;
+}
+
+struct OneCall {
+  std::vector<ParamCase> cases;
+  std::string dynamic_reason;  // non-empty: not statically knowable
+};
+
+// pytest's make_unique_parameterset_ids.
+void make_unique(std::vector<std::string>& ids, const PytestVersion& version) {
+  std::map<std::string, int> counts;
+  for (auto& id : ids) ++counts[id];
+  bool any_duplicate = false;
+  for (auto& [id, n] : counts) any_duplicate |= n > 1;
+  if (!any_duplicate) return;
+  std::set<std::string> taken(ids.begin(), ids.end());
+  std::map<std::string, int> suffixes;
+  const bool underscore_rule = version.at_least(8);
+  for (auto& id : ids) {
+    if (counts[id] <= 1) continue;
+    std::string original = id;
+    std::string sep = (underscore_rule && !id.empty() && std::isdigit(static_cast<unsigned char>(id.back()))) ? "_" : "";
+    std::string candidate = original + sep + std::to_string(suffixes[original]);
+    if (underscore_rule) {
+      while (taken.count(candidate)) {
+        ++suffixes[original];
+        candidate = original + sep + std::to_string(suffixes[original]);
+      }
+      taken.insert(candidate);
+    }
+    id = candidate;
+    ++suffixes[original];
+  }
+}
+
+OneCall expand_one(TSNode call, std::string_view source, const CollectRules& rules,
+                   const NameResolver& resolve) {
+  OneCall out;
+  CallArgs args = read_args(call, source);
+  if (args.has_splat) { out.dynamic_reason = "parametrize arguments use * or ** unpacking"; return out; }
+
+  // argnames: "a, b" (force_tuple when exactly one) or a list/tuple of strings.
+  TSNode names_node = resolve_container(arg_at(args, 0, "argnames"), source, resolve);
+  std::vector<std::string> argnames;
+  bool force_tuple = false;
+  if (ts::is(names_node, "string") || ts::is(names_node, "concatenated_string")) {
+    PyValue v = evaluate(names_node, source, resolve);
+    if (v.kind != PyValue::Kind::Str) { out.dynamic_reason = "parametrize argnames are not a literal"; return out; }
+    std::string all = to_utf8(v.chars), part;
+    auto flush = [&] {
+      size_t b = part.find_first_not_of(" \t\n"), e = part.find_last_not_of(" \t\n");
+      if (b != std::string::npos) argnames.push_back(part.substr(b, e - b + 1));
+      part.clear();
+    };
+    for (char c : all) { if (c == ',') flush(); else part += c; }
+    flush();
+    force_tuple = argnames.size() == 1;
+  } else if (ts::is(names_node, "list") || ts::is(names_node, "tuple")) {
+    for (TSNode element : ts::named_children(names_node)) {
+      PyValue v = evaluate(element, source, resolve);
+      if (v.kind != PyValue::Kind::Str) { out.dynamic_reason = "parametrize argnames are not literals"; return out; }
+      argnames.push_back(to_utf8(v.chars));
+    }
+  } else {
+    out.dynamic_reason = "parametrize argnames are not a literal";
+    return out;
+  }
+
+  TSNode values_node = resolve_container(arg_at(args, 1, "argvalues"), source, resolve);
+  if (!ts::is(values_node, "list") && !ts::is(values_node, "tuple")) {
+    out.dynamic_reason = "parametrize values are computed at run time";
+    return out;
+  }
+  std::vector<TSNode> elements = ts::named_children(values_node);
+  for (TSNode e : elements)
+    if (ts::is(e, "list_splat")) { out.dynamic_reason = "parametrize values use * unpacking"; return out; }
+
+  // ids=: None, or a list/tuple whose entries are literals or None; a callable is dynamic.
+  std::vector<std::optional<std::string>> explicit_ids;
+  TSNode ids_node = arg_at(args, 3, "ids");
+  if (!ts_node_is_null(ids_node) && !ts::is(ts::unparen(ids_node), "none")) {
+    TSNode list = resolve_container(ids_node, source, resolve);
+    if (!ts::is(list, "list") && !ts::is(list, "tuple")) {
+      out.dynamic_reason = "ids= is computed at run time";
+      return out;
+    }
+    for (TSNode entry : ts::named_children(list)) {
+      if (ts::is(ts::unparen(entry), "none")) { explicit_ids.push_back(std::nullopt); continue; }
+      PyValue v = evaluate(entry, source, resolve);
+      auto id = id_from_value(v, rules.disable_id_escaping);
+      if (!id) { out.dynamic_reason = "an ids= entry is not a literal"; return out; }
+      explicit_ids.push_back(*id);
+    }
+    if (!elements.empty() && explicit_ids.size() != elements.size()) {
+      out.dynamic_reason = "ids= has a different length than the values (pytest reports an error)";
+      return out;
+    }
+  }
+
+  if (elements.empty()) {
+    // pytest collects one skipped case with the id NOTSET.
+    ParamCase empty;
+    empty.id = "NOTSET";
+    empty.range = ts::range_of(values_node);
+    empty.marks.push_back(Mark{"skip", ""});
+    out.cases.push_back(empty);
+    return out;
+  }
+
+  std::vector<std::string> ids;
+  for (size_t index = 0; index < elements.size(); ++index) {
+    TSNode element = ts::unparen(elements[index]);
+    ParamCase param_case;
+    param_case.range = ts::range_of(elements[index]);
+    std::vector<TSNode> values;
+    std::optional<std::string> given_id;
+    if (is_pytest_param_call(element, source)) {
+      CallArgs p = read_args(element, source);
+      if (p.has_splat) { out.dynamic_reason = "pytest.param uses * or ** unpacking"; return out; }
+      values = p.positional;
+      if (auto it = p.keyword.find("id"); it != p.keyword.end() && !ts::is(ts::unparen(it->second), "none")) {
+        PyValue v = evaluate(it->second, source, resolve);
+        if (v.kind != PyValue::Kind::Str) { out.dynamic_reason = "pytest.param id is not a string literal"; return out; }
+        given_id = id_from_value(v, rules.disable_id_escaping);
+      }
+      if (auto it = p.keyword.find("marks"); it != p.keyword.end())
+        for (const MarkRef& m : marks_from_value(it->second, source, resolve)) param_case.marks.push_back(m.mark);
+    } else if (force_tuple) {
+      values.push_back(element);
+    } else {
+      TSNode seq = resolve_container(element, source, resolve);
+      if (!ts::is(seq, "tuple") && !ts::is(seq, "list")) {
+        out.dynamic_reason = "a parameter set is not a literal tuple";
+        return out;
+      }
+      values = ts::named_children(seq);
+    }
+    if (values.size() != argnames.size()) {
+      out.dynamic_reason = "a parameter set has a different number of values than argnames (pytest reports an error)";
+      return out;
+    }
+    std::string id;
+    if (given_id) {
+      id = *given_id;
+    } else if (index < explicit_ids.size() && explicit_ids[index]) {
+      id = *explicit_ids[index];
+    } else {
+      for (size_t k = 0; k < values.size(); ++k) {
+        PyValue v = evaluate(values[k], source, resolve);
+        if (v.kind == PyValue::Kind::Unknown) {
+          out.dynamic_reason = "parametrize value for `" + argnames[k] + "` is not a literal (" + v.why + ")";
+          return out;
+        }
+        auto part = id_from_value(v, rules.disable_id_escaping);
+        if (k) id += "-";
+        id += part ? *part : argnames[k] + std::to_string(index);
+      }
+    }
+    ids.push_back(id);
+    out.cases.push_back(std::move(param_case));
+  }
+  make_unique(ids, rules.pytest_version);
+  for (size_t i = 0; i < ids.size(); ++i) out.cases[i].id = ids[i];
+  return out;
+}
+
+}  // namespace
+
+Parametrization expand_parametrize(const std::vector<TSNode>& calls, std::string_view source,
+                                   const CollectRules& rules, const NameResolver& resolve) {
+  Parametrization result;
+  if (calls.empty()) return result;
+  // The first call (nearest the def) is the outermost loop and the first part of each id.
+  std::vector<ParamCase> combined{ParamCase{}};
+  bool first = true;
+  for (TSNode call : calls) {
+    OneCall one = expand_one(call, source, rules, resolve);
+    if (!one.dynamic_reason.empty()) {
+      result.dynamic = true;
+      result.dynamic_reason = one.dynamic_reason;
+      result.cases.clear();
+      return result;
+    }
+    std::vector<ParamCase> next;
+    next.reserve(combined.size() * one.cases.size());
+    for (const ParamCase& outer : combined) {
+      for (const ParamCase& inner : one.cases) {
+        ParamCase c;
+        c.id = first ? inner.id : outer.id + "-" + inner.id;
+        c.range = first ? inner.range : outer.range;
+        c.marks = outer.marks;
+        c.marks.insert(c.marks.end(), inner.marks.begin(), inner.marks.end());
+        next.push_back(std::move(c));
+      }
+    }
+    combined = std::move(next);
+    first = false;
+  }
+  result.cases = std::move(combined);
+  return result;
+}
+
+}  // namespace fastest

@@ -1,0 +1,35 @@
+// pytest's parametrize expansion, statically: the cases of one function and their exact ids
+// (IdMaker: `_idval_from_value`, ids=, pytest.param(id=), stacking, duplicate suffixes).
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <tree_sitter/api.h>
+
+#include "server/core/model.h"
+#include "server/discovery/collect_rules.h"
+#include "server/discovery/python_literal.h"
+
+namespace fastest {
+
+struct ParamCase {
+  std::string id;          // "1-a"; the item id is "func[1-a]"
+  Range range;             // the source range of this case's values (nearest decorator's element)
+  std::vector<Mark> marks; // marks given with pytest.param(..., marks=...)
+};
+
+struct Parametrization {
+  std::vector<ParamCase> cases;
+  bool dynamic = false;
+  std::string dynamic_reason;
+};
+
+// `calls`: the `call` nodes of the parametrize marks applying to one function, in pytest's
+// application order: nearest the def first, then further decorators, then class-level
+// marks (innermost class first), then module `pytestmark`.
+Parametrization expand_parametrize(const std::vector<TSNode>& calls, std::string_view source,
+                                   const CollectRules& rules, const NameResolver& resolve);
+
+}  // namespace fastest
