@@ -8,8 +8,9 @@
 namespace fastest {
 
 struct PytestVersion {
-  int major = 8;
-  int minor = 0;
+  // Defaults to the newest pytest we know; the workspace reads the installed one.
+  int major = 9;
+  int minor = 2;
   int patch = 0;
   bool at_least(int maj, int min = 0) const { return major > maj || (major == maj && minor >= min); }
 };

@@ -1,0 +1,87 @@
+#include "server/discovery/conftest_analysis.h"
+
+#include "server/discovery/module_scope.h"
+#include "server/discovery/python_literal.h"
+#include "server/discovery/ts_util.h"
+
+namespace fastest {
+namespace {
+
+constexpr std::string_view kCollectionHooks[] = {
+    "pytest_collect_file",          "pytest_collect_directory", "pytest_collection_modifyitems",
+    "pytest_ignore_collect",        "pytest_generate_tests",    "pytest_pycollect_makeitem",
+    "pytest_pycollect_makemodule",  "pytest_make_collect_report", "pytest_collection",
+    "pytest_deselected",            "pytest_make_parametrize_id", "pytest_itemcollected",
+};
+
+// A literal list/tuple of strings; false if anything in it is not a string literal.
+bool read_string_list(TSNode value, std::string_view source, std::vector<std::string>& out) {
+  value = ts::unparen(value);
+  if (ts::is(value, "string") || ts::is(value, "concatenated_string")) {
+    PyValue v = evaluate(value, source, nullptr);
+    if (v.kind != PyValue::Kind::Str) return false;
+    out.push_back(to_utf8(v.chars));
+    return true;
+  }
+  if (!ts::is(value, "list") && !ts::is(value, "tuple")) return false;
+  for (TSNode element : ts::named_children(value)) {
+    PyValue v = evaluate(element, source, nullptr);
+    if (v.kind != PyValue::Kind::Str) return false;
+    out.push_back(to_utf8(v.chars));
+  }
+  return true;
+}
+
+// `collect_ignore.append(...)` / `+=` / `.extend(...)` anywhere at module level.
+bool mutated_at_module_level(TSNode root, std::string_view source, std::string_view name) {
+  for (TSNode stmt : ts::named_children(root)) {
+    std::string_view text = ts::text(stmt, source);
+    if (ts::is(stmt, "expression_statement") || ts::is(stmt, "if_statement") ||
+        ts::is(stmt, "for_statement") || ts::is(stmt, "try_statement")) {
+      size_t pos = text.find(name);
+      while (pos != std::string_view::npos) {
+        std::string_view rest = text.substr(pos + name.size());
+        if (rest.rfind(".append", 0) == 0 || rest.rfind(".extend", 0) == 0 ||
+            rest.rfind(" +=", 0) == 0 || rest.rfind("+=", 0) == 0 || rest.rfind(".insert", 0) == 0)
+          return true;
+        pos = text.find(name, pos + 1);
+      }
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+ConftestInfo analyze_conftest(const TSTree* tree, std::string_view source) {
+  ConftestInfo info;
+  if (!tree) return info;
+  TSNode root = ts_tree_root_node(tree);
+  Scope scope = read_scope(root, source);
+  for (const std::string& name : scope.order) {
+    const Binding& b = scope.bindings.at(name);
+    if (b.kind == Binding::Kind::Function) {
+      for (std::string_view hook : kCollectionHooks)
+        if (name == hook) info.collection_hooks.push_back(name);
+      for (TSNode d : b.decorators) {
+        if (!fixture_has_params(d, source)) continue;
+        std::string fixture = fixture_name(b, name, source);
+        info.parametrized_fixtures.push_back(fixture);
+        if (fixture_is_autouse(d, source)) info.autouse_parametrized_fixtures.push_back(fixture);
+      }
+    }
+  }
+  for (const char* list_name : {"collect_ignore", "collect_ignore_glob"}) {
+    const Binding* b = scope.find(list_name);
+    if (!b) continue;
+    auto& out = std::string_view(list_name) == "collect_ignore" ? info.collect_ignore : info.collect_ignore_glob;
+    if (b->kind != Binding::Kind::Assignment || b->count != 1 || b->conditional ||
+        !read_string_list(b->value, source, out) || mutated_at_module_level(root, source, list_name))
+      info.collect_ignore_dynamic = true;
+  }
+  if (const Binding* b = scope.find("pytest_plugins"); b && b->kind == Binding::Kind::Assignment)
+    read_string_list(b->value, source, info.pytest_plugins);
+  return info;
+}
+
+}  // namespace fastest

@@ -1,0 +1,31 @@
+// What a conftest.py tells collection, read statically: the parts pytest would only know at
+// run time (collection hooks) are reported so the workspace can flag the folder dynamic.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <tree_sitter/api.h>
+
+namespace fastest {
+
+struct ConftestInfo {
+  // Collection hooks it defines (pytest_collect_file, pytest_collection_modifyitems, ...).
+  std::vector<std::string> collection_hooks;
+  // Literal `collect_ignore` / `collect_ignore_glob` entries (relative to the conftest's folder).
+  std::vector<std::string> collect_ignore;
+  std::vector<std::string> collect_ignore_glob;
+  // True when either list is built at run time (appended to, computed, conditional).
+  bool collect_ignore_dynamic = false;
+  // Fixtures declared with `params=` (their requesters are multiplied at run time).
+  std::vector<std::string> parametrized_fixtures;
+  // Of those, the autouse ones: every test below the conftest is multiplied.
+  std::vector<std::string> autouse_parametrized_fixtures;
+  // `pytest_plugins = [...]` entries.
+  std::vector<std::string> pytest_plugins;
+};
+
+ConftestInfo analyze_conftest(const TSTree* tree, std::string_view source);
+
+}  // namespace fastest

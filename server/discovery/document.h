@@ -1,0 +1,54 @@
+// One Python file kept incrementally for the language server: apply an edit, reparse with
+// the old tree, recompute the module's items, and say what changed.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "server/discovery/collect_rules.h"
+#include "server/discovery/module_discovery.h"
+#include "server/discovery/syntax_tree.h"
+
+namespace fastest {
+
+struct ItemDelta {
+  std::vector<std::string> added;    // ids new in this version
+  std::vector<std::string> changed;  // same id, different range/marks/dynamic/label
+  std::vector<std::string> removed;  // ids gone
+  bool diagnostics_changed = false;
+  bool empty() const { return added.empty() && changed.empty() && removed.empty() && !diagnostics_changed; }
+};
+
+class Document {
+ public:
+  Document(std::string module_path, std::string text, CollectRules rules);
+
+  // Replaces bytes [start_byte, old_end_byte) with new_text. Offsets past the end are clamped.
+  ItemDelta apply_edit(uint32_t start_byte, uint32_t old_end_byte, std::string_view new_text);
+  ItemDelta replace_text(std::string text);
+  ItemDelta set_rules(CollectRules rules);
+
+  const std::string& module_path() const { return module_path_; }
+  const std::string& text() const { return text_; }
+  const ModuleResult& result() const { return result_; }
+  const std::vector<TestItem>& items() const { return result_.items; }
+  const std::vector<Diagnostic>& diagnostics() const { return result_.diagnostics; }
+  const TSTree* tree() const { return tree_.get(); }
+
+ private:
+  ItemDelta recompute();
+
+  std::string module_path_;
+  std::string text_;
+  CollectRules rules_;
+  ParserPtr parser_;
+  TreePtr tree_;
+  ModuleResult result_;
+};
+
+// What differs between two item lists (by id).
+ItemDelta diff_items(const std::vector<TestItem>& before, const std::vector<TestItem>& after);
+
+}  // namespace fastest

@@ -1,0 +1,191 @@
+#include "server/discovery/module_scope.h"
+
+#include <map>
+
+#include "server/discovery/python_literal.h"
+#include "server/discovery/ts_util.h"
+
+namespace fastest {
+namespace {
+
+
+void bind_definition(Scope& scope, TSNode outer, std::string_view source, bool conditional,
+                     std::map<std::string, int>& counts) {
+  TSNode def = outer;
+  std::vector<TSNode> decorators;
+  if (ts::is(outer, "decorated_definition")) {
+    def = ts::field(outer, "definition");
+    for (TSNode child : ts::named_children(outer))
+      if (ts::is(child, "decorator") && ts_node_named_child_count(child) > 0)
+        decorators.push_back(ts_node_named_child(child, 0));
+  }
+  TSNode name = ts::field(def, "name");
+  if (ts_node_is_null(name)) return;
+  std::string n(ts::text(name, source));
+  Binding& b = scope.bind(n);
+  b.kind = ts::is(def, "class_definition") ? Binding::Kind::Class : Binding::Kind::Function;
+  b.definition = def;
+  b.outer = outer;
+  b.decorators = std::move(decorators);
+  b.conditional = conditional;
+  b.count = ++counts[n];
+}
+
+void bind_targets(Scope& scope, TSNode left, TSNode right, bool conditional,
+                  std::string_view source, std::map<std::string, int>& counts) {
+  left = ts::unparen(left);
+  if (ts::is(left, "identifier")) {
+    std::string n(ts::text(left, source));
+    Binding& b = scope.bind(n);
+    b.kind = Binding::Kind::Assignment;
+    b.value = right;
+    b.conditional = conditional;
+    b.count = ++counts[n];
+    return;
+  }
+  if (ts::is(left, "pattern_list") || ts::is(left, "tuple_pattern") || ts::is(left, "list_pattern") ||
+      ts::is(left, "tuple") || ts::is(left, "list")) {
+    for (TSNode element : ts::named_children(left)) bind_targets(scope, element, TSNode{}, conditional, source, counts);
+  }
+}
+
+// Reads the statements of a module or class body into a Scope.
+void read_block(Scope& scope, TSNode block, std::string_view source, bool conditional,
+                std::map<std::string, int>& counts) {
+  for (TSNode stmt : ts::named_children(block)) {
+    if (ts::is(stmt, "function_definition") || ts::is(stmt, "class_definition") ||
+        ts::is(stmt, "decorated_definition")) {
+      bind_definition(scope, stmt, source, conditional, counts);
+    } else if (ts::is(stmt, "expression_statement")) {
+      for (TSNode expr : ts::named_children(stmt)) {
+        // `a = b = 1` nests assignments on the right.
+        TSNode node = expr;
+        while (ts::is(node, "assignment")) {
+          TSNode right = ts::field(node, "right");
+          TSNode value = right;
+          while (ts::is(value, "assignment")) value = ts::field(value, "right");
+          bind_targets(scope, ts::field(node, "left"), value, conditional, source, counts);
+          node = right;
+        }
+      }
+    } else if (ts::is(stmt, "import_from_statement")) {
+      std::string from(ts::text(ts::field(stmt, "module_name"), source));
+      for (TSNode child : ts::named_children(stmt)) {
+        if (ts_node_eq(child, ts::field(stmt, "module_name"))) continue;
+        TSNode name_node = child;
+        if (ts::is(child, "aliased_import")) name_node = ts::field(child, "alias");
+        else if (!ts::is(child, "dotted_name")) continue;
+        std::string n(ts::text(name_node, source));
+        if (ts::is(child, "dotted_name")) {
+          size_t dot = n.rfind('.');
+          if (dot != std::string::npos) n = n.substr(dot + 1);
+        }
+        Binding& b = scope.bind(n);
+        b.kind = Binding::Kind::Import;
+        b.import_from = from + "." + std::string(ts::text(ts::is(child, "aliased_import") ? ts::field(child, "name") : child, source));
+        b.conditional = conditional;
+        b.count = ++counts[n];
+      }
+    } else if (ts::is(stmt, "import_statement")) {
+      for (TSNode child : ts::named_children(stmt)) {
+        std::string n;
+        std::string full;
+        if (ts::is(child, "aliased_import")) {
+          n = std::string(ts::text(ts::field(child, "alias"), source));
+          full = std::string(ts::text(ts::field(child, "name"), source));
+        } else {
+          full = std::string(ts::text(child, source));
+          n = full.substr(0, full.find('.'));
+        }
+        Binding& b = scope.bind(n);
+        b.kind = Binding::Kind::Import;
+        b.import_from = full;
+        b.conditional = conditional;
+        b.count = ++counts[n];
+      }
+    } else if (ts::is(stmt, "try_statement") || ts::is(stmt, "with_statement")) {
+      // The try body and with body run; handlers and else/finally may not.
+      for (TSNode child : ts::named_children(stmt)) {
+        if (ts::is(child, "block")) read_block(scope, child, source, conditional, counts);
+        else if (ts::is(child, "except_clause") || ts::is(child, "else_clause") ||
+                 ts::is(child, "finally_clause") || ts::is(child, "except_group_clause"))
+          for (TSNode inner : ts::named_children(child))
+            if (ts::is(inner, "block")) read_block(scope, inner, source, true, counts);
+      }
+    } else if (ts::is(stmt, "if_statement") || ts::is(stmt, "for_statement") ||
+               ts::is(stmt, "while_statement")) {
+      for (TSNode child : ts::named_children(stmt)) {
+        if (ts::is(child, "block")) read_block(scope, child, source, true, counts);
+        else if (ts::is(child, "elif_clause") || ts::is(child, "else_clause"))
+          for (TSNode inner : ts::named_children(child))
+            if (ts::is(inner, "block")) read_block(scope, inner, source, true, counts);
+      }
+    }
+  }
+}
+
+}  // namespace
+
+Binding& Scope::bind(const std::string& name) {
+  auto [it, inserted] = bindings.try_emplace(name);
+  if (inserted) order.push_back(name);
+  it->second = Binding{};
+  return it->second;
+}
+
+const Binding* Scope::find(std::string_view name) const {
+  auto it = bindings.find(std::string(name));
+  return it == bindings.end() ? nullptr : &it->second;
+}
+
+
+Scope read_scope(TSNode block, std::string_view source) {
+  Scope scope;
+  std::map<std::string, int> counts;
+  if (!ts_node_is_null(block)) read_block(scope, block, source, false, counts);
+  return scope;
+}
+
+bool is_false_literal(TSNode node) { return ts::is(ts::unparen(node), "false"); }
+
+bool decorator_is(TSNode expr, std::string_view source, std::initializer_list<std::string_view> names) {
+  TSNode target = ts::is(expr, "call") ? ts::field(expr, "function") : expr;
+  std::string_view t = ts::text(target, source);
+  for (std::string_view n : names) if (t == n) return true;
+  return false;
+}
+
+bool is_fixture_decorator(TSNode expr, std::string_view source) {
+  return decorator_is(expr, source, {"pytest.fixture", "fixture", "pytest_asyncio.fixture"});
+}
+
+// The `params=` of a fixture decorator, if any.
+bool fixture_has_params(TSNode expr, std::string_view source) {
+  if (!ts::is(expr, "call") || !is_fixture_decorator(expr, source)) return false;
+  for (TSNode arg : ts::named_children(ts::field(expr, "arguments")))
+    if (ts::is(arg, "keyword_argument") && ts::text(ts::field(arg, "name"), source) == "params") return true;
+  return false;
+}
+
+std::string fixture_name(const Binding& b, std::string_view name, std::string_view source) {
+  for (TSNode d : b.decorators) {
+    if (!ts::is(d, "call")) continue;
+    for (TSNode arg : ts::named_children(ts::field(d, "arguments")))
+      if (ts::is(arg, "keyword_argument") && ts::text(ts::field(arg, "name"), source) == "name") {
+        PyValue v = evaluate(ts::field(arg, "value"), source, nullptr);
+        if (v.kind == PyValue::Kind::Str) return to_utf8(v.chars);
+      }
+  }
+  return std::string(name);
+}
+
+bool fixture_is_autouse(TSNode expr, std::string_view source) {
+  if (!ts::is(expr, "call") || !is_fixture_decorator(expr, source)) return false;
+  for (TSNode arg : ts::named_children(ts::field(expr, "arguments")))
+    if (ts::is(arg, "keyword_argument") && ts::text(ts::field(arg, "name"), source) == "autouse" &&
+        ts::is(ts::unparen(ts::field(arg, "value")), "true"))
+      return true;
+  return false;
+}
+
+}  // namespace fastest

@@ -1,0 +1,48 @@
+// A module's or class body's namespace rebuilt from source, in `__dict__` order: a name keeps
+// the position of its first binding and the value of its last. Shared by module discovery
+// and conftest analysis.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include <tree_sitter/api.h>
+
+namespace fastest {
+
+struct Binding {
+  enum class Kind { Function, Class, Assignment, Import, Other };
+  Kind kind = Kind::Other;
+  TSNode definition{};                 // function_definition / class_definition
+  TSNode outer{};                      // decorated_definition or the definition itself
+  std::vector<TSNode> decorators;      // decorator expressions, top to bottom as written
+  TSNode value{};                      // Assignment: the right-hand side
+  std::string import_from;             // Import: the dotted name it comes from
+  bool conditional = false;            // defined under if/for/while or an except branch
+  int count = 0;                       // how many times the name was bound
+};
+
+struct Scope {
+  std::vector<std::string> order;                       // first-binding order
+  std::unordered_map<std::string, Binding> bindings;    // last binding
+  Binding& bind(const std::string& name);
+  const Binding* find(std::string_view name) const;
+};
+
+// Reads the statements of a module (root node) or class body (block) into a Scope.
+Scope read_scope(TSNode block, std::string_view source);
+
+bool is_false_literal(TSNode node);
+// True if the decorator (called or not) names one of `names`, e.g. "pytest.fixture".
+bool decorator_is(TSNode expr, std::string_view source, std::initializer_list<std::string_view> names);
+bool is_fixture_decorator(TSNode expr, std::string_view source);
+// A fixture decorator call with `params=`.
+bool fixture_has_params(TSNode expr, std::string_view source);
+// A fixture decorator call with `autouse=True`.
+bool fixture_is_autouse(TSNode expr, std::string_view source);
+// The fixture's name: `name=` of the decorator, else the function's name.
+std::string fixture_name(const Binding& b, std::string_view name, std::string_view source);
+
+}  // namespace fastest
