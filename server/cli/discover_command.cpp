@@ -1,18 +1,124 @@
-// Placeholder until the discover command lands; replaced by its real implementation.
+// `fastest discover`: prints what `pytest --collect-only -q` prints, statically.
 #include <CLI/CLI.hpp>
+
+#include <chrono>
+#include <cstdio>
 #include <iostream>
+#include <nlohmann/json.hpp>
 
 #include "server/cli/commands.h"
+#include "server/cli/format.h"
+#include "server/workspace/project.h"
 
 namespace fastest::cli {
+namespace {
+
+struct DiscoverArgs {
+  std::vector<std::string> paths;
+  std::string rootdir, inifile, keyword, markexpr, python;
+  std::vector<std::string> ignore, ignore_glob, deselect;
+  bool json = false;
+  bool quiet = false;
+};
+
+nlohmann::json range_json(const Range& r) {
+  return {{"start", {{"line", r.start.line}, {"column", r.start.column}}},
+          {"end", {{"line", r.end.line}, {"column", r.end.column}}}};
+}
+
+nlohmann::json to_json(const Collection& c) {
+  nlohmann::json items = nlohmann::json::array();
+  for (const TestItem& item : c.items) {
+    nlohmann::json marks = nlohmann::json::array();
+    for (const Mark& m : item.marks) marks.push_back({{"name", m.name}, {"args", m.args}});
+    nlohmann::json j = {{"id", item.id},          {"label", item.label},
+                        {"kind", to_string(item.kind)}, {"file", item.path},
+                        {"range", range_json(item.range)}, {"nameRange", range_json(item.name_range)},
+                        {"marks", marks},         {"dynamic", item.dynamic}};
+    if (!item.parent_id.empty()) j["parentId"] = item.parent_id;
+    if (item.dynamic) j["dynamicReason"] = item.dynamic_reason;
+    items.push_back(std::move(j));
+  }
+  nlohmann::json diagnostics = nlohmann::json::array();
+  for (const Diagnostic& d : c.diagnostics)
+    diagnostics.push_back({{"file", d.path}, {"range", range_json(d.range)}, {"message", d.message}});
+  return {{"rootdir", c.config.rootdir.string()},
+          {"inifile", c.config.inifile ? nlohmann::json(c.config.inifile->string()) : nlohmann::json(nullptr)},
+          {"items", items},
+          {"selected", c.selected},
+          {"deselected", c.deselected},
+          {"diagnostics", diagnostics},
+          {"errors", c.usage_errors}};
+}
+
+int run_discover(const DiscoverArgs& args) {
+  auto start = std::chrono::steady_clock::now();
+  Invocation inv;
+  inv.invocation_dir = std::filesystem::current_path();
+  inv.args = args.paths;
+  if (!args.rootdir.empty()) inv.rootdir = args.rootdir;
+  if (!args.inifile.empty()) inv.inifile = args.inifile;
+  if (!args.python.empty()) inv.python = args.python;
+  if (!args.keyword.empty()) inv.extra_options.insert(inv.extra_options.end(), {"-k", args.keyword});
+  if (!args.markexpr.empty()) inv.extra_options.insert(inv.extra_options.end(), {"-m", args.markexpr});
+  for (auto& i : args.ignore) inv.extra_options.insert(inv.extra_options.end(), {"--ignore", i});
+  for (auto& i : args.ignore_glob) inv.extra_options.insert(inv.extra_options.end(), {"--ignore-glob", i});
+  for (auto& i : args.deselect) inv.extra_options.insert(inv.extra_options.end(), {"--deselect", i});
+
+  Collection c = collect(inv);
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  for (const std::string& w : c.warnings) std::cerr << "fastest: warning: " << w << "\n";
+
+  if (args.json) {
+    std::cout << to_json(c).dump(2) << "\n";
+    if (!c.usage_errors.empty()) return 4;
+    if (!c.collection_errors.empty()) return 2;
+    return c.selected.empty() ? 5 : 0;
+  }
+  if (!c.usage_errors.empty()) {
+    std::cout << "no tests collected in " << format_seconds(seconds) << "\n";
+    for (const std::string& e : c.usage_errors) std::cerr << "ERROR: " << e << "\n";
+    return 4;
+  }
+  for (const std::string& id : c.selected) std::cout << id << "\n";
+  for (const TestItem& item : c.items)
+    if (item.dynamic && (item.kind == ItemKind::Module || item.kind == ItemKind::Class || item.kind == ItemKind::Function))
+      std::cerr << "fastest: " << item.id << " is dynamic (" << item.dynamic_reason << ")\n";
+  std::cout << "\n";
+  if (!c.collection_errors.empty()) {
+    std::cout << banner("ERRORS", '=') << "\n";
+    for (const Diagnostic& d : c.collection_errors) {
+      std::cout << banner("ERROR collecting " + d.path, '_') << "\n";
+      std::cout << "E     File \"" << d.path << "\", line " << d.range.start.line + 1 << "\n";
+      std::cout << "E   SyntaxError: " << d.message << "\n";
+    }
+    std::cout << banner("short test summary info", '=') << "\n";
+    for (const Diagnostic& d : c.collection_errors) std::cout << "ERROR " << d.path << "\n";
+    std::string n = std::to_string(c.collection_errors.size());
+    std::cout << banner("Interrupted: " + n + (c.collection_errors.size() == 1 ? " error" : " errors") + " during collection", '!') << "\n";
+  }
+  std::cout << collected_line(c.selected.size(), c.deselected, c.collection_errors.size(), seconds) << "\n";
+  if (!c.collection_errors.empty()) return 2;
+  return c.selected.empty() ? 5 : 0;
+}
+
+}  // namespace
 
 void add_discover_command(CLI::App& app, int& exit_code) {
-  auto* cmd = app.add_subcommand("discover", "not implemented yet");
-  cmd->allow_extras();
-  cmd->callback([&exit_code] {
-    std::cerr << "fastest discover: not implemented yet\n";
-    exit_code = 4;
-  });
+  auto args = std::make_shared<DiscoverArgs>();
+  auto* cmd = app.add_subcommand("discover", "List tests statically, as `pytest --collect-only -q` would");
+  cmd->add_option("paths", args->paths, "Paths or node ids (as given to pytest)");
+  cmd->add_option("--rootdir", args->rootdir, "pytest's --rootdir");
+  cmd->add_option("-c,--config-file", args->inifile, "Use this config file (pytest's -c)");
+  cmd->add_option("-k", args->keyword, "Select by keyword expression");
+  cmd->add_option("-m", args->markexpr, "Select by mark expression");
+  cmd->add_option("--ignore", args->ignore, "Ignore a path");
+  cmd->add_option("--ignore-glob", args->ignore_glob, "Ignore paths matching a glob");
+  cmd->add_option("--deselect", args->deselect, "Deselect a node id prefix");
+  cmd->add_option("--python", args->python, "The interpreter whose pytest version decides the rules");
+  cmd->add_flag("--json", args->json, "Print the whole tree as JSON");
+  cmd->add_flag("-q,--quiet,--collect-only,--co", args->quiet, "Accepted for pytest compatibility");
+  cmd->callback([args, &exit_code] { exit_code = run_discover(*args); });
 }
 
 }  // namespace fastest::cli

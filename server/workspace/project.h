@@ -21,6 +21,9 @@ struct Invocation {
   std::optional<std::filesystem::path> rootdir;  // --rootdir
   std::optional<std::filesystem::path> inifile;  // -c FILE
   std::vector<std::string> extra_options;        // e.g. {"-m", "slow", "--ignore", "x"} as on a pytest CLI
+  std::optional<std::string> python;             // --python: the interpreter whose pytest decides the rules
+  // Open editor buffers: absolute path -> text, read instead of the file on disk.
+  std::vector<std::pair<std::filesystem::path, std::string>> overlays;
 };
 
 // pytest's resolved configuration for an invocation.
@@ -37,6 +40,10 @@ struct ProjectConfig {
   std::string markexpr;                          // -m from addopts/extra_options
   std::string keywordexpr;                       // -k
   std::vector<std::string> markers;              // registered `markers` ini lines (name part)
+  std::vector<std::string> deselect;             // --deselect node-id prefixes
+  bool doctest_modules = false;                  // --doctest-modules
+  std::optional<std::filesystem::path> python;   // the interpreter found, if any
+  bool pytest_found = false;                     // its pytest version was read from metadata
 };
 
 struct Collection {
@@ -46,9 +53,18 @@ struct Collection {
   std::vector<Diagnostic> diagnostics;  // syntax errors, unreadable files: never fatal
   // Usage errors pytest would stop on (missing path, bad config, minversion): exit code 4.
   std::vector<std::string> usage_errors;
+  // Modules pytest could not import (syntax errors): pytest reports a collection error each.
+  std::vector<Diagnostic> collection_errors;
+  // Messages for stderr: unreadable files, symlink loops, dynamic folders.
+  std::vector<std::string> warnings;
   // Ids of runnable tests (functions without cases, and cases), in pytest's order,
-  // after -m/-k/--deselect selection.
-  std::vector<std::string> selected_ids() const;
+  // after -m/-k/--deselect selection; and how many selection removed.
+  std::vector<std::string> selected;
+  size_t deselected = 0;
+  const std::vector<std::string>& selected_ids() const { return selected; }
+  // Keywords pytest's -k matches for a leaf: its name, its parents' names, its marks.
+  std::vector<std::string> keywords_of(const TestItem& item) const;
+  const TestItem* find(const std::string& id) const;
 };
 
 // Resolves config and collects every test the invocation names. Never throws for bad

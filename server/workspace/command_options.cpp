@@ -1,0 +1,78 @@
+#include "server/workspace/command_options.h"
+
+#include <set>
+
+namespace fastest {
+namespace {
+
+// Options (of pytest and common plugins) that take a separate value.
+const std::set<std::string>& options_with_value() {
+  static const std::set<std::string> names{
+      "-m", "-k", "-p", "-c", "-o", "-W", "-n", "-r", "--ignore", "--ignore-glob", "--deselect",
+      "--rootdir", "--config-file", "--doctest-glob", "--maxfail", "--tb", "--timeout", "--cov",
+      "--cov-report", "--cov-config", "--cov-fail-under", "--junitxml", "--junit-xml", "--junit-prefix",
+      "--basetemp", "--confcutdir", "--import-mode", "--durations", "--durations-min", "--dist",
+      "--log-level", "--log-cli-level", "--log-file", "--log-file-level", "--log-format",
+      "--log-date-format", "--capture", "--color", "--code-highlight", "--numprocesses",
+      "--maxprocesses", "--max-worker-restart", "--reruns", "--reruns-delay", "--count",
+      "-x-no-value-placeholder", "--override-ini", "--pythonwarnings", "--asyncio-mode",
+      "--html", "--report-log", "--result-log", "--tx", "--rsyncdir", "--verbosity",
+      "--show-capture", "--cache-show", "--lf-no-value", "--randomly-seed", "--pyargs-no-value"};
+  return names;
+}
+
+}  // namespace
+
+void parse_command_options(const std::vector<std::string>& args, CommandOptions& out) {
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (arg.empty()) continue;
+    if (arg == "--") {
+      for (++i; i < args.size(); ++i) out.positional.push_back(args[i]);
+      break;
+    }
+    if (arg[0] != '-' || arg == "-") {
+      out.positional.push_back(arg);
+      continue;
+    }
+    std::string name = arg, value;
+    bool has_inline = false;
+    if (arg.rfind("--", 0) == 0) {
+      size_t eq = arg.find('=');
+      if (eq != std::string::npos) {
+        name = arg.substr(0, eq);
+        value = arg.substr(eq + 1);
+        has_inline = true;
+      }
+    } else if (arg.size() > 2) {
+      // Short options with an attached value: -mslow, -kfoo, -ra, -n4, -p no:cacheprovider.
+      std::string short_name = arg.substr(0, 2);
+      if (options_with_value().count(short_name)) {
+        name = short_name;
+        value = arg.substr(2);
+        has_inline = true;
+      }
+    }
+    if (!has_inline) {
+      if (!options_with_value().count(name)) {
+        if (name == "--doctest-modules") out.doctest_modules = true;
+        continue;  // a flag
+      }
+      if (i + 1 >= args.size()) continue;
+      value = args[++i];
+    }
+    if (name == "-m") out.markexpr = value;
+    else if (name == "-k") out.keywordexpr = value;
+    else if (name == "--ignore") out.ignore.push_back(value);
+    else if (name == "--ignore-glob") out.ignore_glob.push_back(value);
+    else if (name == "--deselect") out.deselect.push_back(value);
+    else if (name == "--rootdir") out.rootdir = value;
+    else if (name == "-c" || name == "--config-file") out.inifile = value;
+    else if (name == "-o" || name == "--override-ini") {
+      size_t eq = value.find('=');
+      if (eq != std::string::npos) out.ini_overrides.emplace_back(value.substr(0, eq), value.substr(eq + 1));
+    }
+  }
+}
+
+}  // namespace fastest

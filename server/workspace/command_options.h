@@ -1,0 +1,28 @@
+// The part of a pytest command line (addopts, PYTEST_ADDOPTS, explicit options) that changes
+// what is collected. Everything else (reporting, plugins' options) is skipped over.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace fastest {
+
+struct CommandOptions {
+  std::vector<std::string> positional;   // paths and node ids
+  std::optional<std::string> markexpr;   // -m (last one wins, as argparse)
+  std::optional<std::string> keywordexpr;  // -k
+  std::vector<std::string> ignore;       // --ignore
+  std::vector<std::string> ignore_glob;  // --ignore-glob
+  std::vector<std::string> deselect;     // --deselect
+  std::vector<std::pair<std::string, std::string>> ini_overrides;  // -o name=value
+  std::optional<std::string> rootdir;    // --rootdir
+  std::optional<std::string> inifile;    // -c / --config-file
+  bool doctest_modules = false;
+};
+
+// Parses `args` into `out` (appending). Unknown options are skipped; an unknown option's value
+// is consumed only when written `--opt=value`.
+void parse_command_options(const std::vector<std::string>& args, CommandOptions& out);
+
+}  // namespace fastest

@@ -1,0 +1,196 @@
+#include "server/workspace/file_walker.h"
+
+#include <algorithm>
+
+#include "server/discovery/syntax_tree.h"
+#include "server/workspace/config.h"
+#include "server/workspace/mapped_file.h"
+
+namespace fs = std::filesystem;
+
+namespace fastest {
+
+void FileWalker::warn(const fs::path& path, const std::string& message) {
+  warnings_.push_back(path.string() + ": " + message);
+  diagnostics_.push_back({path.lexically_relative(options_.rootdir).generic_string(), Range{}, message});
+}
+
+const ConftestInfo* FileWalker::load_conftest(const fs::path& dir) {
+  if (!conftest_checked_.insert(dir).second) {
+    auto it = conftests_.find(dir);
+    return it == conftests_.end() ? nullptr : &it->second;
+  }
+  fs::path file = dir / "conftest.py";
+  std::error_code ec;
+  if (!fs::is_regular_file(file, ec)) return nullptr;
+  std::string text;
+  auto overlay = options_.overlays.find(file.string());
+  if (overlay != options_.overlays.end()) {
+    text = overlay->second;
+  } else {
+    MappedFile mapped;
+    std::string error;
+    if (!mapped.open(file, &error)) {
+      warn(file, "cannot read: " + error);
+      return nullptr;
+    }
+    text = std::string(mapped.text());
+  }
+  ParserPtr parser = make_python_parser();
+  TreePtr tree = parse_python(parser.get(), text);
+  auto [it, inserted] = conftests_.emplace(dir, analyze_conftest(tree.get(), text));
+  return &it->second;
+}
+
+void FileWalker::load_conftests_down_to(const fs::path& dir) {
+  std::vector<fs::path> chain;
+  for (fs::path d = dir;; d = d.parent_path()) {
+    chain.push_back(d);
+    if (d == options_.rootdir || d == d.parent_path()) break;
+  }
+  for (auto it = chain.rbegin(); it != chain.rend(); ++it) load_conftest(*it);
+}
+
+bool FileWalker::is_virtualenv(const fs::path& dir) const {
+  std::error_code ec;
+  if (fs::is_regular_file(dir / "pyvenv.cfg", ec)) return true;
+  if (options_.pytest_version.at_least(8, 1)) return false;
+  // Older pytest looked for activation scripts instead.
+  for (const char* script : {"activate", "activate.csh", "activate.fish", "Activate.bat", "Activate.ps1"}) {
+    if (fs::is_regular_file(dir / "bin" / script, ec) || fs::is_regular_file(dir / "Scripts" / script, ec)) return true;
+  }
+  return false;
+}
+
+bool FileWalker::matches_python_files(const fs::path& file) const {
+  for (const std::string& pattern : options_.python_files)
+    if (fnmatch_ex(pattern, file)) return true;
+  return false;
+}
+
+bool FileWalker::ignored(const fs::path& path, bool is_dir) {
+  if (path.filename() == "__pycache__") return true;
+  std::string p = path.string();
+  for (const std::string& i : options_.ignore)
+    if (p == i) return true;
+  for (const std::string& g : options_.ignore_glob)
+    if (py_fnmatch(p, g)) return true;
+  // collect_ignore / collect_ignore_glob of every conftest from the rootdir down.
+  for (fs::path d = path.parent_path();; d = d.parent_path()) {
+    auto it = conftests_.find(d);
+    if (it != conftests_.end()) {
+      for (const std::string& rel : it->second.collect_ignore)
+        if ((d / rel).lexically_normal() == path) return true;
+      for (const std::string& g : it->second.collect_ignore_glob)
+        if (py_fnmatch(p, (d / g).string())) return true;
+    }
+    if (d == options_.rootdir || d == d.parent_path()) break;
+  }
+  if (is_dir) {
+    if (is_virtualenv(path)) return true;
+    for (const std::string& pattern : options_.norecursedirs)
+      if (fnmatch_ex(pattern, path)) return true;
+  }
+  return false;
+}
+
+void FileWalker::walk_dir(const fs::path& dir, std::vector<fs::path>& out, std::set<fs::path>& stack) {
+  std::error_code ec;
+  fs::path real = fs::canonical(dir, ec);
+  if (ec) {
+    warn(dir, "cannot resolve folder: " + ec.message());
+    return;
+  }
+  if (!stack.insert(real).second) {
+    warn(dir, "symlink loop, not followed");
+    return;
+  }
+  load_conftest(dir);
+  struct Entry {
+    std::string name;
+    fs::path path;
+    bool is_dir;
+  };
+  std::vector<Entry> entries;
+  fs::directory_iterator it(dir, fs::directory_options::none, ec);
+  if (ec) {
+    warn(dir, "cannot read folder: " + ec.message());
+    stack.erase(real);
+    return;
+  }
+  for (; it != fs::directory_iterator(); it.increment(ec)) {
+    if (ec) break;
+    std::error_code type_ec;
+    bool is_dir = it->is_directory(type_ec);      // follows symlinks, like os.DirEntry.is_dir()
+    bool is_file = !is_dir && it->is_regular_file(type_ec);
+    if (type_ec) continue;  // deleted during the walk, or a dangling link
+    if (!is_dir && !is_file) continue;
+    entries.push_back({it->path().filename().string(), it->path(), is_dir});
+  }
+  if (ec) warn(dir, "cannot list folder: " + ec.message());
+  std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.name < b.name; });
+
+  auto visit_file = [&](const Entry& e) {
+    if (e.path.extension() != ".py") return;
+    if (ignored(e.path, false)) return;
+    if (!matches_python_files(e.path)) return;
+    out.push_back(e.path);
+  };
+  auto visit_dir = [&](const Entry& e) {
+    if (ignored(e.path, true)) return;
+    walk_dir(e.path, out, stack);
+  };
+  if (options_.pytest_version.at_least(8)) {
+    for (const Entry& e : entries) e.is_dir ? visit_dir(e) : visit_file(e);
+  } else {
+    // pytest 7 visited a folder's files first, then its subfolders.
+    for (const Entry& e : entries) if (!e.is_dir) visit_file(e);
+    for (const Entry& e : entries) if (e.is_dir) visit_dir(e);
+  }
+  stack.erase(real);
+}
+
+std::vector<fs::path> FileWalker::collect_files(const fs::path& arg) {
+  std::vector<fs::path> out;
+  std::error_code ec;
+  if (fs::is_directory(arg, ec)) {
+    load_conftests_down_to(arg.parent_path());
+    std::set<fs::path> stack;
+    walk_dir(arg, out, stack);
+  } else if (fs::is_regular_file(arg, ec) || options_.overlays.count(arg.string())) {
+    load_conftests_down_to(arg.parent_path());
+    // An explicit file is collected even when python_files would not match it.
+    if (arg.extension() == ".py") out.push_back(arg);
+  }
+  return out;
+}
+
+std::vector<std::string> FileWalker::parametrized_fixtures_for(const fs::path& dir) const {
+  std::vector<std::string> names;
+  for (fs::path d = dir;; d = d.parent_path()) {
+    auto it = conftests_.find(d);
+    if (it != conftests_.end())
+      names.insert(names.end(), it->second.parametrized_fixtures.begin(), it->second.parametrized_fixtures.end());
+    if (d == options_.rootdir || d == d.parent_path()) break;
+  }
+  return names;
+}
+
+std::string FileWalker::dynamic_reason_for(const fs::path& dir) const {
+  for (fs::path d = dir;; d = d.parent_path()) {
+    auto it = conftests_.find(d);
+    if (it != conftests_.end()) {
+      const ConftestInfo& info = it->second;
+      std::string where = (d / "conftest.py").lexically_relative(options_.rootdir).generic_string();
+      if (!info.collection_hooks.empty())
+        return where + " defines " + info.collection_hooks.front() + ": a real collection settles these tests";
+      if (!info.autouse_parametrized_fixtures.empty())
+        return where + " has the autouse parametrized fixture `" + info.autouse_parametrized_fixtures.front() + "`";
+      if (info.collect_ignore_dynamic) return where + " builds collect_ignore at run time";
+    }
+    if (d == options_.rootdir || d == d.parent_path()) break;
+  }
+  return "";
+}
+
+}  // namespace fastest

@@ -1,0 +1,62 @@
+// pytest's file walk: which .py files an argument collects, in pytest's order, honouring
+// norecursedirs, virtualenvs, --ignore/--ignore-glob and conftest `collect_ignore`.
+// Also reads each visited conftest.py (statically) for what it means to collection.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "server/core/model.h"
+#include "server/discovery/collect_rules.h"
+#include "server/discovery/conftest_analysis.h"
+
+namespace fastest {
+
+struct WalkOptions {
+  std::filesystem::path rootdir;
+  std::vector<std::string> python_files{"test_*.py", "*_test.py"};
+  std::vector<std::string> norecursedirs;
+  std::vector<std::string> ignore;       // absolute paths
+  std::vector<std::string> ignore_glob;  // absolute-path globs
+  PytestVersion pytest_version;
+  std::unordered_map<std::string, std::string> overlays;  // absolute path -> editor text
+};
+
+class FileWalker {
+ public:
+  explicit FileWalker(WalkOptions options) : options_(std::move(options)) {}
+
+  // The module files `arg` (a file or folder, absolute) collects, in pytest's order.
+  std::vector<std::filesystem::path> collect_files(const std::filesystem::path& arg);
+
+  // Read-only after the walk (safe to call from several threads then).
+  std::vector<std::string> parametrized_fixtures_for(const std::filesystem::path& dir) const;
+  // Non-empty when a conftest above `dir` makes collection there unknowable statically.
+  std::string dynamic_reason_for(const std::filesystem::path& dir) const;
+  const std::unordered_map<std::string, std::string>& overlays() const { return options_.overlays; }
+
+  const std::vector<std::string>& warnings() const { return warnings_; }
+  const std::vector<Diagnostic>& diagnostics() const { return diagnostics_; }
+
+ private:
+  void walk_dir(const std::filesystem::path& dir, std::vector<std::filesystem::path>& out,
+                std::set<std::filesystem::path>& stack);
+  bool ignored(const std::filesystem::path& path, bool is_dir);
+  bool is_virtualenv(const std::filesystem::path& dir) const;
+  bool matches_python_files(const std::filesystem::path& file) const;
+  void load_conftests_down_to(const std::filesystem::path& dir);
+  const ConftestInfo* load_conftest(const std::filesystem::path& dir);
+  void warn(const std::filesystem::path& path, const std::string& message);
+
+  WalkOptions options_;
+  std::map<std::filesystem::path, ConftestInfo> conftests_;  // folder -> its conftest.py
+  std::set<std::filesystem::path> conftest_checked_;
+  std::vector<std::string> warnings_;
+  std::vector<Diagnostic> diagnostics_;
+};
+
+}  // namespace fastest

@@ -1,0 +1,391 @@
+// collect(): an Invocation -> pytest's configuration -> the files pytest would visit, in its
+// order -> per-module discovery (in parallel) -> the selected ids.
+#include "server/workspace/project.h"
+
+#include <glob.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <unordered_map>
+
+#include <asio/post.hpp>
+#include <asio/thread_pool.hpp>
+
+#include "server/discovery/conftest_analysis.h"
+#include "server/discovery/module_discovery.h"
+#include "server/discovery/syntax_tree.h"
+#include "server/workspace/command_options.h"
+#include "server/workspace/config.h"
+#include "server/workspace/file_walker.h"
+#include "server/workspace/interpreter.h"
+#include "server/workspace/mapped_file.h"
+#include "server/workspace/selection.h"
+
+namespace fs = std::filesystem;
+
+namespace fastest {
+namespace {
+
+std::string relative_id(const fs::path& path, const fs::path& rootdir) {
+  fs::path rel = path.lexically_relative(rootdir);
+  std::string s = rel.generic_string();
+  if (s == ".") return "";
+  return s;
+}
+
+struct ArgSpec {
+  std::string original;
+  fs::path path;                  // absolute, normalised
+  std::string node_suffix;        // "::Class::test" (without the path), empty if none
+};
+
+std::vector<std::string> expand_testpaths(const std::vector<std::string>& testpaths, const fs::path& rootdir) {
+  std::vector<std::string> out;
+  for (const std::string& tp : testpaths) {
+    fs::path pattern = fs::path(tp).is_absolute() ? fs::path(tp) : rootdir / tp;
+    glob_t g{};
+    if (glob(pattern.c_str(), 0, nullptr, &g) == 0) {
+      std::vector<std::string> matches;
+      for (size_t i = 0; i < g.gl_pathc; ++i) matches.emplace_back(g.gl_pathv[i]);
+      std::sort(matches.begin(), matches.end());
+      out.insert(out.end(), matches.begin(), matches.end());
+    }
+    globfree(&g);
+  }
+  return out;
+}
+
+// Reads one module (overlay text or mmap) and runs discovery on it.
+struct ModuleJob {
+  fs::path path;
+  std::string module_id;
+  ModuleResult result;
+  std::string read_error;
+};
+
+thread_local ParserPtr tls_parser;
+
+void discover_file(ModuleJob& job, const CollectRules& rules,
+                   const std::unordered_map<std::string, std::string>& overlays) {
+  if (!tls_parser) tls_parser = make_python_parser();
+  std::string_view text;
+  MappedFile mapped;
+  auto overlay = overlays.find(job.path.string());
+  if (overlay != overlays.end()) {
+    text = overlay->second;
+  } else {
+    std::string error;
+    if (!mapped.open(job.path, &error)) {
+      job.read_error = error;
+      return;
+    }
+    text = mapped.text();
+  }
+  TreePtr tree = parse_python(tls_parser.get(), text);
+  job.result = discover_module(tree.get(), text, job.module_id, rules);
+}
+
+}  // namespace
+
+std::vector<std::string> Collection::keywords_of(const TestItem& item) const {
+  std::vector<std::string> keywords;
+  const TestItem* node = &item;
+  while (node) {
+    if (node->kind != ItemKind::Folder || !node->parent_id.empty() || node->id.find('/') != std::string::npos)
+      keywords.push_back(node->label);
+    node = node->parent_id.empty() ? nullptr : find(node->parent_id);
+  }
+  // Folders between rootdir and the module: pytest's Dir nodes (the root one excluded).
+  fs::path dir = fs::path(item.path).parent_path();
+  while (!dir.empty() && dir != dir.parent_path()) {
+    keywords.push_back(dir.filename().string());
+    dir = dir.parent_path();
+  }
+  for (const Mark& m : item.marks) keywords.push_back(m.name);
+  return keywords;
+}
+
+const TestItem* Collection::find(const std::string& id) const {
+  for (const TestItem& item : items)
+    if (item.id == id) return &item;
+  return nullptr;
+}
+
+Collection collect(const Invocation& invocation) {
+  Collection collection;
+  ProjectConfig& config = collection.config;
+  fs::path invocation_dir = fs::absolute(invocation.invocation_dir).lexically_normal();
+
+  CommandOptions options;
+  if (const char* env = std::getenv("PYTEST_ADDOPTS")) parse_command_options(shlex_split(env), options);
+  CommandOptions cli;
+  parse_command_options(invocation.extra_options, cli);
+
+  // Positional args: paths and node ids, resolved against the invocation dir.
+  std::vector<ArgSpec> args;
+  auto add_arg = [&](const std::string& arg) {
+    ArgSpec spec;
+    spec.original = arg;
+    std::string path_part = arg;
+    size_t sep = arg.find("::");
+    if (sep != std::string::npos) {
+      path_part = arg.substr(0, sep);
+      spec.node_suffix = arg.substr(sep);
+    }
+    fs::path p(path_part);
+    spec.path = (p.is_absolute() ? p : invocation_dir / p).lexically_normal();
+    if (spec.path.filename().empty()) spec.path = spec.path.parent_path();
+    args.push_back(spec);
+  };
+  for (const std::string& a : invocation.args) add_arg(a);
+  for (const std::string& a : cli.positional) add_arg(a);
+
+  // The interpreter's pytest decides version-dependent rules; rootdir search needs a guess first.
+  std::optional<std::string> python = invocation.python;
+  PytestVersion version;
+  auto interpreter = find_interpreter(invocation_dir, python);
+  if (interpreter) {
+    config.python = interpreter->executable;
+    if (auto v = installed_pytest_version(*interpreter)) {
+      version = *v;
+      config.pytest_found = true;
+    }
+  }
+
+  std::vector<fs::path> arg_paths;
+  for (const ArgSpec& a : args) arg_paths.push_back(a.path);
+  std::optional<fs::path> inifile = invocation.inifile;
+  if (!inifile && options.inifile) inifile = fs::path(*options.inifile);
+  if (inifile && inifile->is_relative()) inifile = invocation_dir / *inifile;
+  std::optional<fs::path> rootdir_option = invocation.rootdir;
+  if (!rootdir_option && options.rootdir) rootdir_option = fs::path(*options.rootdir);
+  if (rootdir_option && rootdir_option->is_relative()) rootdir_option = invocation_dir / *rootdir_option;
+
+  RootdirResult root = determine_rootdir(arg_paths, inifile, rootdir_option, invocation_dir, version);
+  for (auto& e : root.errors) collection.usage_errors.push_back(e);
+  config.rootdir = root.rootdir;
+  if (!interpreter || !config.pytest_found) {
+    // Look again from the rootdir (its .venv), now that we know it.
+    if (auto again = find_interpreter(config.rootdir, python)) {
+      config.python = again->executable;
+      if (auto v = installed_pytest_version(*again)) {
+        version = *v;
+        config.pytest_found = true;
+      }
+    }
+  }
+  ConfigFile file;
+  if (root.config) {
+    config.inifile = root.config->path;
+    file = *root.config;
+  }
+  for (auto& [name, value] : cli.ini_overrides) file.options[name] = IniValue{value, std::nullopt};
+  for (auto& [name, value] : options.ini_overrides) file.options[name] = IniValue{value, std::nullopt};
+
+  // addopts go before the command line's own options (which therefore win).
+  CommandOptions merged;
+  if (const char* env = std::getenv("PYTEST_ADDOPTS")) parse_command_options(shlex_split(env), merged);
+  std::vector<std::string> addopts = ini_args(file, "addopts");
+  config.addopts = addopts;
+  parse_command_options(addopts, merged);
+  parse_command_options(invocation.extra_options, merged);
+  for (const std::string& a : merged.positional)
+    if (std::find(cli.positional.begin(), cli.positional.end(), a) == cli.positional.end()) add_arg(a);
+
+  if (auto minversion = ini_string(file, "minversion")) {
+    PytestVersion need = parse_version(*minversion);
+    bool too_old = version.major < need.major || (version.major == need.major && version.minor < need.minor) ||
+                   (version.major == need.major && version.minor == need.minor && version.patch < need.patch);
+    if (config.pytest_found && too_old)
+      collection.usage_errors.push_back(config.inifile->string() + ": 'minversion' requires pytest-" + *minversion +
+                                        ", actual pytest-" + std::to_string(version.major) + "." +
+                                        std::to_string(version.minor) + "." + std::to_string(version.patch) + "'");
+  }
+
+  config.rules.pytest_version = version;
+  if (auto v = ini_args(file, "python_classes"); file.options.count("python_classes")) config.rules.python_classes = v;
+  if (auto v = ini_args(file, "python_functions"); file.options.count("python_functions")) config.rules.python_functions = v;
+  if (auto v = ini_args(file, "python_files"); file.options.count("python_files")) config.python_files = v;
+  config.rules.disable_id_escaping =
+      ini_bool(file, "disable_test_id_escaping_and_forfeit_all_rights_to_community_support", false);
+  config.testpaths = ini_args(file, "testpaths");
+  config.norecursedirs = file.options.count("norecursedirs")
+                             ? ini_args(file, "norecursedirs")
+                             : std::vector<std::string>{"*.egg", ".*", "_darcs", "build", "CVS", "dist", "node_modules", "venv", "{arch}"};
+  for (const std::string& line : ini_linelist(file, "markers")) {
+    std::string name = line.substr(0, line.find_first_of(":("));
+    config.markers.push_back(name);
+  }
+  for (const std::string& p : merged.ignore) {
+    fs::path ip(p);
+    config.ignore.push_back((ip.is_absolute() ? ip : invocation_dir / ip).lexically_normal().string());
+  }
+  for (const std::string& g : merged.ignore_glob) {
+    fs::path gp(g);
+    config.ignore_glob.push_back(gp.is_absolute() ? g : (invocation_dir / gp).string());
+  }
+  config.markexpr = merged.markexpr.value_or("");
+  config.keywordexpr = merged.keywordexpr.value_or("");
+  config.deselect = merged.deselect;
+  config.doctest_modules = merged.doctest_modules;
+
+  if (!collection.usage_errors.empty()) return collection;
+
+  // No args: testpaths (only when invoked from the rootdir), else the invocation dir.
+  if (args.empty()) {
+    if (!config.testpaths.empty() && invocation_dir == config.rootdir)
+      for (const std::string& p : expand_testpaths(config.testpaths, config.rootdir)) add_arg(p);
+    if (args.empty()) add_arg(invocation_dir.string());
+  }
+  for (const ArgSpec& a : args) {
+    std::error_code ec;
+    if (!fs::exists(a.path, ec)) {
+      collection.usage_errors.push_back("file or directory not found: " + a.original);
+    }
+  }
+  if (!collection.usage_errors.empty()) return collection;
+
+  // Walk: the module files pytest would import, in its order, per argument.
+  WalkOptions walk;
+  walk.rootdir = config.rootdir;
+  walk.python_files = config.python_files;
+  walk.norecursedirs = config.norecursedirs;
+  walk.ignore = config.ignore;
+  walk.ignore_glob = config.ignore_glob;
+  walk.pytest_version = version;
+  for (const auto& [path, text] : invocation.overlays) walk.overlays.emplace(fs::absolute(path).lexically_normal().string(), text);
+  FileWalker walker(walk);
+  std::vector<std::vector<fs::path>> files_per_arg;
+  for (const ArgSpec& a : args) files_per_arg.push_back(walker.collect_files(a.path));
+  for (const std::string& w : walker.warnings()) collection.warnings.push_back(w);
+  for (const Diagnostic& d : walker.diagnostics()) collection.diagnostics.push_back(d);
+
+  // Discover each distinct module once, in parallel.
+  std::vector<ModuleJob> jobs;
+  std::unordered_map<std::string, size_t> job_index;
+  for (const auto& files : files_per_arg)
+    for (const fs::path& f : files)
+      if (job_index.emplace(f.string(), jobs.size()).second) {
+        ModuleJob job;
+        job.path = f;
+        job.module_id = relative_id(f, config.rootdir);
+        jobs.push_back(std::move(job));
+      }
+  {
+    unsigned threads = std::max(1u, std::min<unsigned>(std::thread::hardware_concurrency(), static_cast<unsigned>(jobs.size())));
+    asio::thread_pool pool(threads);
+    for (ModuleJob& job : jobs) {
+      const FileWalker& w = walker;
+      asio::post(pool, [&job, &config, &w] {
+        CollectRules rules = config.rules;
+        rules.parametrized_fixtures = w.parametrized_fixtures_for(job.path.parent_path());
+        discover_file(job, rules, w.overlays());
+      });
+    }
+    pool.join();
+  }
+
+  // Assemble the tree in order: folders as first reached, then each module's items.
+  std::set<std::string> emitted;
+  std::vector<std::string> leaves;
+  std::set<std::string> leaf_seen;
+  for (size_t a = 0; a < args.size(); ++a) {
+    const ArgSpec& arg = args[a];
+    for (const fs::path& file : files_per_arg[a]) {
+      ModuleJob& job = jobs[job_index.at(file.string())];
+      if (!job.read_error.empty()) {
+        collection.warnings.push_back(file.string() + ": cannot read: " + job.read_error);
+        collection.diagnostics.push_back({job.module_id, Range{}, "cannot read file: " + job.read_error});
+        continue;
+      }
+      // Folder items from rootdir down to the module.
+      fs::path rel = fs::path(job.module_id).parent_path();
+      std::vector<fs::path> chain;
+      for (fs::path d = rel; !d.empty() && d != d.parent_path(); d = d.parent_path()) chain.push_back(d);
+      std::string parent;
+      for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
+        std::string id = it->generic_string();
+        if (emitted.insert(id).second) {
+          TestItem folder;
+          folder.id = id;
+          folder.label = it->filename().string();
+          folder.kind = ItemKind::Folder;
+          folder.parent_id = parent;
+          folder.path = id;
+          collection.items.push_back(folder);
+        }
+        parent = id;
+      }
+      std::string dynamic_reason = walker.dynamic_reason_for(file.parent_path());
+      for (const Diagnostic& d : job.result.diagnostics) collection.diagnostics.push_back(d);
+      if (job.result.has_syntax_error && !job.result.diagnostics.empty())
+        collection.collection_errors.push_back(job.result.diagnostics.front());
+      std::string prefix = job.module_id + arg.node_suffix;
+      std::set<std::string> with_children;
+      for (const TestItem& item : job.result.items)
+        if (item.kind == ItemKind::Case) with_children.insert(item.parent_id);
+      for (const TestItem& original : job.result.items) {
+        TestItem item = original;
+        if (item.kind == ItemKind::Module) item.parent_id = parent;
+        if (!dynamic_reason.empty() && !item.dynamic) {
+          item.dynamic = true;
+          item.dynamic_reason = dynamic_reason;
+        }
+        bool in_scope = arg.node_suffix.empty() || item.id == prefix ||
+                        item.id.rfind(prefix + "::", 0) == 0 || item.id.rfind(prefix + "[", 0) == 0 ||
+                        prefix.rfind(item.id + "::", 0) == 0 || item.kind == ItemKind::Module;
+        if (!in_scope) continue;
+        if (emitted.insert(item.id).second) collection.items.push_back(item);
+        bool is_leaf = item.kind == ItemKind::Case ||
+                       (item.kind == ItemKind::Function && !with_children.count(item.id));
+        bool selected_by_arg = arg.node_suffix.empty() || item.id == prefix ||
+                               item.id.rfind(prefix + "::", 0) == 0 || item.id.rfind(prefix + "[", 0) == 0;
+        if (is_leaf && selected_by_arg && !job.result.has_syntax_error && leaf_seen.insert(item.id).second)
+          leaves.push_back(item.id);
+      }
+      if (!arg.node_suffix.empty()) {
+        bool any = false;
+        for (const TestItem& item : job.result.items)
+          any |= item.id == prefix || item.id.rfind(prefix + "::", 0) == 0 || item.id.rfind(prefix + "[", 0) == 0;
+        if (!any && !job.result.has_syntax_error && !job.result.dynamic)
+          collection.usage_errors.push_back("not found: " + arg.original);
+      }
+    }
+  }
+
+  // -k / -m / --deselect.
+  std::optional<SelectionExpression> keyword, mark;
+  std::string error;
+  if (!config.keywordexpr.empty()) {
+    keyword = SelectionExpression::parse(config.keywordexpr, &error);
+    if (!keyword) collection.usage_errors.push_back("Wrong expression passed to '-k': " + config.keywordexpr + ": " + error);
+  }
+  error.clear();
+  if (!config.markexpr.empty()) {
+    mark = SelectionExpression::parse(config.markexpr, &error);
+    if (!mark) collection.usage_errors.push_back("Wrong expression passed to '-m': " + config.markexpr + ": " + error);
+  }
+  std::unordered_map<std::string, const TestItem*> by_id;
+  for (const TestItem& item : collection.items) by_id.emplace(item.id, &item);
+  for (const std::string& id : leaves) {
+    const TestItem* item = by_id.count(id) ? by_id.at(id) : nullptr;
+    bool keep = item != nullptr;
+    for (const std::string& prefix : config.deselect)
+      if (id.rfind(prefix, 0) == 0) keep = false;
+    if (keep && keyword) keep = keyword_matches(*keyword, collection.keywords_of(*item));
+    if (keep && mark) {
+      std::vector<std::string> names;
+      for (const Mark& m : item->marks) names.push_back(m.name);
+      keep = marks_match(*mark, names);
+    }
+    if (keep) collection.selected.push_back(id);
+    else ++collection.deselected;
+  }
+  return collection;
+}
+
+}  // namespace fastest
