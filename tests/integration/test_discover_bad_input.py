@@ -1,0 +1,100 @@
+"""Bad input never crashes discovery: a clear message, and everything else still found."""
+import os
+import subprocess
+
+import pytest
+
+
+def discover(fastest_bin, cwd, *args, json=False):
+    cmd = [fastest_bin, "discover", *args] + (["--json"] if json else [])
+    return subprocess.run(cmd, cwd=cwd, capture_output=True, timeout=60)
+
+
+@pytest.fixture
+def project(tmp_path):
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    (tmp_path / "test_good.py").write_text("def test_good(): pass\n")
+    return tmp_path
+
+
+def test_syntax_error_reports_and_keeps_other_files(fastest_bin, project):
+    (project / "test_broken.py").write_text("def test_before(): pass\n\ndef test_x(:\n    pass\n\ndef test_after(): pass\n")
+    proc = discover(fastest_bin, project)
+    out = proc.stdout.decode()
+    assert proc.returncode == 2
+    assert "test_good.py::test_good" in out
+    assert "ERROR test_broken.py" in out
+    # The editor view (--json) still lists the intact tests of the broken file, plus the error.
+    data = __import__("json").loads(discover(fastest_bin, project, json=True).stdout)
+    ids = {item["id"] for item in data["items"]}
+    assert {"test_broken.py::test_before", "test_broken.py::test_after"} <= ids
+    assert any(d["file"] == "test_broken.py" and "syntax error" in d["message"] for d in data["diagnostics"])
+
+
+def test_empty_binary_and_invalid_utf8_files(fastest_bin, project):
+    (project / "test_empty.py").write_text("")
+    (project / "test_binary.py").write_bytes(bytes(range(256)) * 64)
+    (project / "test_latin1.py").write_bytes(b"# caf\xe9\ndef test_latin(): pass\n")
+    proc = discover(fastest_bin, project, json=True)
+    assert proc.returncode in (0, 2)
+    data = __import__("json").loads(proc.stdout)
+    ids = {item["id"] for item in data["items"]}
+    assert "test_good.py::test_good" in ids
+    assert "test_latin1.py::test_latin" in ids
+
+
+def test_ten_megabyte_file(fastest_bin, project):
+    body = "".join(f"def test_{i}():\n    x = {i}\n    assert x == {i}\n\n" for i in range(200_000))
+    (project / "test_big.py").write_text(body)
+    assert os.path.getsize(project / "test_big.py") > 10_000_000
+    proc = discover(fastest_bin, project)
+    assert proc.returncode == 0
+    assert b"200001 tests collected" in proc.stdout
+
+
+def test_symlink_loop_is_reported_not_followed(fastest_bin, project):
+    (project / "sub").mkdir()
+    (project / "sub" / "test_s.py").write_text("def test_s(): pass\n")
+    os.symlink(project / "sub", project / "sub" / "loop")
+    proc = discover(fastest_bin, project)
+    assert proc.returncode == 0
+    assert b"sub/test_s.py::test_s" in proc.stdout
+    assert b"symlink loop" in proc.stderr
+
+
+def test_dangling_symlink_and_fifo_are_skipped(fastest_bin, project):
+    os.symlink(project / "gone.py", project / "test_dangling.py")
+    os.mkfifo(project / "test_fifo.py")
+    proc = discover(fastest_bin, project)
+    assert proc.returncode == 0
+    assert b"1 test collected" in proc.stdout
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads every file regardless of its mode")
+def test_unreadable_file_and_folder(fastest_bin, project):
+    (project / "test_secret.py").write_text("def test_secret(): pass\n")
+    (project / "test_secret.py").chmod(0)
+    (project / "closed").mkdir()
+    (project / "closed" / "test_c.py").write_text("def test_c(): pass\n")
+    (project / "closed").chmod(0)
+    try:
+        proc = discover(fastest_bin, project)
+        assert b"test_good.py::test_good" in proc.stdout
+        assert b"cannot read" in proc.stderr
+    finally:
+        (project / "closed").chmod(0o755)
+
+
+def test_files_deleted_during_walk(fastest_bin, project):
+    """A tree that changes while being walked: whatever is there is listed, nothing crashes."""
+    for i in range(300):
+        (project / f"test_m{i}.py").write_text(f"def test_{i}(): pass\n")
+    proc = subprocess.Popen([fastest_bin, "discover"], cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    for i in range(300):
+        try:
+            os.unlink(project / f"test_m{i}.py")
+        except FileNotFoundError:
+            pass
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode in (0, 5)
+    assert b"test_good.py::test_good" in out

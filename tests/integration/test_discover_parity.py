@@ -1,0 +1,275 @@
+"""`fastest discover` against real `pytest --collect-only -q` on the same trees.
+
+Each case writes a small project (config format, python_files/classes/functions, testpaths,
+norecursedirs, addopts, nested packages, ...) into a temp dir and compares the printed ids and
+the count. Only the timing in the closing line and pytest's warnings summary may differ.
+"""
+import re
+import subprocess
+import textwrap
+
+import pytest
+
+
+def normalise(output: str) -> list[str]:
+    """Ids and the count line, without timings or pytest's warnings section."""
+    lines = []
+    skipping = False
+    for line in output.splitlines():
+        if line.startswith("=") and "warnings summary" in line:
+            skipping = True
+            continue
+        if skipping:
+            if re.match(r"^(\d+|no) tests? collected|^\d+/\d+ tests collected", line):
+                skipping = False
+            else:
+                continue
+        line = re.sub(r" in \d+\.\d+s$", "", line)
+        if line.strip():
+            lines.append(line)
+    return lines
+
+
+def pytest_collect(python_exe, cwd, *args):
+    proc = subprocess.run(
+        [python_exe, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", *args],
+        cwd=cwd, capture_output=True, text=True,
+    )
+    return proc.returncode, normalise(proc.stdout)
+
+
+def fastest_discover(fastest_bin, python_exe, cwd, *args):
+    proc = subprocess.run(
+        [fastest_bin, "discover", "--python", python_exe, *args],
+        cwd=cwd, capture_output=True, text=True,
+    )
+    return proc.returncode, normalise(proc.stdout)
+
+
+def write_tree(root, files: dict[str, str]):
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+
+
+def assert_parity(fastest_bin, python_exe, cwd, *args):
+    expected = pytest_collect(python_exe, cwd, *args)
+    actual = fastest_discover(fastest_bin, python_exe, cwd, *args)
+    assert actual == expected
+
+
+def test_test_project_static_ids_match_pytest(fastest_bin, python_exe, test_project):
+    """Every id fastest knows statically is pytest's, in pytest's order; the one dynamic
+    function (parametrized by range(3)) is the only difference and is flagged."""
+    rc, expected = pytest_collect(python_exe, test_project)
+    proc = subprocess.run([fastest_bin, "discover", "--python", python_exe], cwd=test_project,
+                          capture_output=True, text=True)
+    actual = normalise(proc.stdout)
+    dynamic = "tests/integration/test_workflow.py::test_dynamic_range"
+    assert [line for line in expected if not line.startswith(dynamic + "[")][:-1] == \
+        [line for line in actual if line != dynamic][:-1]
+    assert "is dynamic" in proc.stderr and dynamic in proc.stderr
+
+
+BASIC_TESTS = """
+    import pytest
+
+    def test_one(): pass
+
+    class TestGroup:
+        def test_a(self): pass
+        def test_b(self): pass
+
+    @pytest.mark.parametrize("x", [1, "two", 3.0, None])
+    def test_param(x): pass
+"""
+
+
+CASES = {
+    "pytest_ini": {
+        "pytest.ini": """
+            [pytest]
+            python_files = check_*.py
+            python_classes = Suite
+            python_functions = check_ should_*
+        """,
+        "check_things.py": """
+            def check_alpha(): pass
+            def test_not_collected(): pass
+            def it_should_work(): pass
+            def should_work(): pass
+            class SuiteOne:
+                def check_in_class(self): pass
+            class TestIgnored:
+                def check_x(self): pass
+        """,
+        "test_other.py": "def test_x(): pass\n",
+    },
+    "tox_ini_testpaths": {
+        "tox.ini": """
+            [tox]
+            envlist = py3
+
+            [pytest]
+            testpaths =
+                tests
+                more
+        """,
+        "tests/test_a.py": BASIC_TESTS,
+        "more/test_b.py": "def test_more(): pass\n",
+        "elsewhere/test_c.py": "def test_never(): pass\n",
+    },
+    "setup_cfg_norecursedirs": {
+        "setup.cfg": """
+            [metadata]
+            name = x
+
+            [tool:pytest]
+            norecursedirs = skipme* .*
+        """,
+        "test_top.py": BASIC_TESTS,
+        "skipme_please/test_hidden.py": "def test_hidden(): pass\n",
+        "build/test_build.py": "def test_build_dir_not_default_ignored_here(): pass\n",
+        "pkg/__init__.py": "",
+        "pkg/test_pkg.py": "def test_in_pkg(): pass\n",
+    },
+    "pyproject_addopts": {
+        "pyproject.toml": """
+            [tool.pytest.ini_options]
+            addopts = "-m 'not slow' --ignore=ignored"
+            markers = ["slow: slow tests"]
+        """,
+        "test_marks.py": """
+            import pytest
+            @pytest.mark.slow
+            def test_slow(): pass
+            def test_fast(): pass
+            class TestC:
+                pytestmark = pytest.mark.slow
+                def test_in_slow_class(self): pass
+        """,
+        "ignored/test_ignored.py": "def test_ignored(): pass\n",
+    },
+    "ordering_files_and_dirs": {
+        "pytest.ini": "[pytest]\n",
+        "a/test_1.py": "def test_a1(): pass\n",
+        "test_b.py": "def test_b(): pass\n",
+        "c/d/test_2.py": "def test_cd(): pass\n",
+        "test_a_file.py": "def test_a_file(): pass\n",
+        "B/test_upper.py": "def test_upper(): pass\n",
+        "x_test.py": "def test_suffix_style(): pass\n",
+    },
+    "virtualenv_skipped": {
+        "pytest.ini": "[pytest]\n",
+        "test_here.py": "def test_here(): pass\n",
+        "myenv/pyvenv.cfg": "home = /usr/bin\n",
+        "myenv/lib/test_in_venv.py": "def test_in_venv(): pass\n",
+    },
+    "unittest_and_inheritance": {
+        "pytest.ini": "[pytest]\n",
+        "test_ut.py": """
+            import unittest
+
+            class Zeta(unittest.TestCase):
+                def test_b(self): pass
+                def test_a(self): pass
+                def helper(self): pass
+
+            class Base:
+                def test_base(self): pass
+                def test_over(self): pass
+
+            class TestDerived(Base):
+                def test_own(self): pass
+                def test_over(self): pass
+
+            class TestWithInit:
+                def __init__(self): pass
+                def test_x(self): pass
+        """,
+    },
+    "parametrize_forms": {
+        "pytest.ini": "[pytest]\n",
+        "test_p.py": """
+            import pytest
+
+            VALUES = [1, 2]
+
+            @pytest.mark.parametrize("v", VALUES)
+            def test_named(v): pass
+
+            @pytest.mark.parametrize("a, b", [(1, "x"), (2, "y")], ids=["first", None])
+            def test_ids(a, b): pass
+
+            @pytest.mark.parametrize("s", ["é", "中文", "a b", "tab\\t", b"bytes", ""])
+            def test_strings(s): pass
+
+            @pytest.mark.parametrize("d", [1, 1, 2, 2, "x", "x"])
+            def test_duplicates(d): pass
+
+            @pytest.mark.parametrize("v", [pytest.param(1, id="one"), pytest.param(2, marks=pytest.mark.xfail)])
+            def test_param(v): pass
+
+            @pytest.mark.parametrize("x", [0, 1])
+            @pytest.mark.parametrize("y", ["a", "b"])
+            def test_stacked(x, y): pass
+
+            @pytest.mark.parametrize("obj", [[1], {"k": 1}, (1, 2), int, lambda: 0])
+            def test_objects(obj): pass
+
+            @pytest.mark.parametrize("x", [])
+            def test_empty(x): pass
+
+            @pytest.mark.parametrize("f", [1.5, 1e20, -0.5, 0x10, 1_000, True])
+            def test_numbers(f): pass
+        """,
+    },
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_generated_tree_matches_pytest(fastest_bin, python_exe, tmp_path, case):
+    write_tree(tmp_path, CASES[case])
+    assert_parity(fastest_bin, python_exe, tmp_path)
+
+
+def test_explicit_node_ids_and_paths(fastest_bin, python_exe, tmp_path):
+    write_tree(tmp_path, {"pytest.ini": "[pytest]\n", "test_a.py": BASIC_TESTS, "sub/test_s.py": BASIC_TESTS})
+    assert_parity(fastest_bin, python_exe, tmp_path, "test_a.py::TestGroup")
+    assert_parity(fastest_bin, python_exe, tmp_path, "test_a.py::test_param", "sub")
+    assert_parity(fastest_bin, python_exe, tmp_path, "sub/test_s.py::test_param[two]")
+
+
+def test_keyword_and_mark_selection(fastest_bin, python_exe, tmp_path):
+    write_tree(tmp_path, {"pytest.ini": "[pytest]\nmarkers = fast\n", "test_a.py": """
+        import pytest
+        @pytest.mark.fast
+        def test_quick(): pass
+        def test_other(): pass
+        class TestGroup:
+            def test_member(self): pass
+    """})
+    assert_parity(fastest_bin, python_exe, tmp_path, "-k", "quick or Group")
+    assert_parity(fastest_bin, python_exe, tmp_path, "-k", "not member")
+    assert_parity(fastest_bin, python_exe, tmp_path, "-m", "fast")
+    assert_parity(fastest_bin, python_exe, tmp_path, "-m", "not fast")
+
+
+def test_rootdir_from_args_in_subfolder(fastest_bin, python_exe, tmp_path):
+    write_tree(tmp_path, {"setup.cfg": "[tool:pytest]\npython_functions = check\n",
+                          "pkg/tests/test_x.py": "def check_it(): pass\ndef test_no(): pass\n"})
+    assert_parity(fastest_bin, python_exe, tmp_path / "pkg", "tests")
+
+
+def test_no_tests_is_exit_5(fastest_bin, python_exe, tmp_path):
+    write_tree(tmp_path, {"pytest.ini": "[pytest]\n", "test_empty.py": "x = 1\n"})
+    rc, out = fastest_discover(fastest_bin, python_exe, tmp_path)
+    assert (rc, out) == pytest_collect(python_exe, tmp_path)
+    assert rc == 5
+
+
+def test_missing_path_is_usage_error(fastest_bin, python_exe, tmp_path):
+    proc = subprocess.run([fastest_bin, "discover", "nope.py"], cwd=tmp_path, capture_output=True, text=True)
+    assert proc.returncode == 4
+    assert "file or directory not found: nope.py" in proc.stderr
