@@ -1,0 +1,56 @@
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+
+#include "server/discovery/document.h"
+
+using fastest::Document;
+
+TEST_CASE("an edit re-parses incrementally and reports added, changed and removed ids") {
+  std::string text = "def test_a(): pass\n\ndef test_b(): pass\n";
+  Document doc("test_m.py", text, {});
+  REQUIRE(doc.items().size() == 3);
+
+  // Rename test_b -> test_c: one removed, one added.
+  auto pos = static_cast<uint32_t>(text.find("test_b"));
+  auto delta = doc.apply_edit(pos, pos + 6, "test_c");
+  CHECK(delta.added == std::vector<std::string>{"test_m.py::test_c"});
+  CHECK(delta.removed == std::vector<std::string>{"test_m.py::test_b"});
+  CHECK(doc.text() == "def test_a(): pass\n\ndef test_c(): pass\n");
+
+  // Insert a line at the top: everything moves down, ids stay: all changed.
+  delta = doc.apply_edit(0, 0, "import os\n");
+  CHECK(delta.added.empty());
+  CHECK(delta.removed.empty());
+  CHECK(std::find(delta.changed.begin(), delta.changed.end(), "test_m.py::test_a") != delta.changed.end());
+
+  // An edit inside a body that changes nothing about tests: no delta.
+  auto body = static_cast<uint32_t>(doc.text().find("pass"));
+  delta = doc.apply_edit(body, body + 4, "None");
+  CHECK(delta.empty());
+}
+
+TEST_CASE("typing a new test character by character ends with the right tree") {
+  Document doc("test_m.py", "", {});
+  std::string typed = "def test_new():\n    assert 1\n";
+  for (size_t i = 0; i < typed.size(); ++i) doc.apply_edit(static_cast<uint32_t>(i), static_cast<uint32_t>(i), typed.substr(i, 1));
+  REQUIRE(doc.items().size() == 2);
+  CHECK(doc.items()[1].id == "test_m.py::test_new");
+  CHECK(doc.diagnostics().empty());
+}
+
+TEST_CASE("a broken edit yields diagnostics; fixing it clears them") {
+  Document doc("test_m.py", "def test_a(): pass\n", {});
+  auto delta = doc.apply_edit(10, 11, "");  // remove ')'
+  CHECK(delta.diagnostics_changed);
+  CHECK_FALSE(doc.diagnostics().empty());
+  doc.apply_edit(11, 11, ")");
+  CHECK(doc.diagnostics().empty());
+  CHECK(doc.items().back().id == "test_m.py::test_a");
+}
+
+TEST_CASE("offsets past the end are clamped") {
+  Document doc("test_m.py", "x = 1\n", {});
+  doc.apply_edit(100, 200, "\ndef test_z(): pass\n");
+  CHECK(doc.items().back().id == "test_m.py::test_z");
+}

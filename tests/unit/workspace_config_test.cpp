@@ -1,0 +1,108 @@
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+#include "server/workspace/command_options.h"
+#include "server/workspace/config.h"
+#include "server/workspace/selection.h"
+
+namespace fs = std::filesystem;
+using namespace fastest;
+
+namespace {
+fs::path temp_dir(const std::string& name) {
+  fs::path dir = fs::temp_directory_path() / ("fastest_unit_" + name + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+void write(const fs::path& p, const std::string& text) {
+  fs::create_directories(p.parent_path());
+  std::ofstream(p) << text;
+}
+}  // namespace
+
+TEST_CASE("pytest.ini wins even when empty; multi-line values join with newlines") {
+  auto dir = temp_dir("ini");
+  write(dir / "pytest.ini", "[pytest]\ntestpaths =\n    tests\n    more\npython_functions = check_ test_\n");
+  write(dir / "pyproject.toml", "[tool.pytest.ini_options]\ntestpaths = ['nope']\n");
+  auto r = determine_rootdir({dir / "sub"}, std::nullopt, std::nullopt, dir, {9, 2, 0});
+  REQUIRE(r.config);
+  CHECK(r.config->path.filename() == "pytest.ini");
+  CHECK(r.rootdir == dir);
+  CHECK(ini_args(*r.config, "testpaths") == std::vector<std::string>{"tests", "more"});
+  CHECK(ini_args(*r.config, "python_functions") == std::vector<std::string>{"check_", "test_"});
+}
+
+TEST_CASE("pyproject.toml needs a pytest table; setup.cfg needs [tool:pytest]; tox.ini [pytest]") {
+  auto dir = temp_dir("toml");
+  write(dir / "pyproject.toml", "[project]\nname = 'x'\n");
+  write(dir / "setup.cfg", "[metadata]\nname = x\n");
+  write(dir / "tox.ini", "[pytest]\nmarkers =\n    slow: slow\n    db\n");
+  auto r = determine_rootdir({dir}, std::nullopt, std::nullopt, dir, {9, 2, 0});
+  REQUIRE(r.config);
+  CHECK(r.config->path.filename() == "tox.ini");
+  CHECK(ini_linelist(*r.config, "markers") == std::vector<std::string>{"slow: slow", "db"});
+  auto toml = read_config_file(dir / "pyproject.toml", {9, 2, 0}, nullptr);
+  CHECK_FALSE(toml.has_value());
+}
+
+TEST_CASE("a [tool:pytest] section in pytest.ini is not read") {
+  auto dir = temp_dir("wrongsection");
+  write(dir / "pytest.ini", "[tool:pytest]\npython_files = x_*.py\n");
+  auto file = read_config_file(dir / "pytest.ini", {9, 2, 0}, nullptr);
+  REQUIRE(file);  // pytest.ini always counts (it sets the rootdir)
+  CHECK(ini_args(*file, "python_files").empty());
+}
+
+TEST_CASE("pyproject.toml lists and strings; [tool.pytest] native table from pytest 9") {
+  auto dir = temp_dir("native");
+  write(dir / "pyproject.toml", "[tool.pytest]\naddopts = ['-m', 'not slow']\n");
+  auto file9 = read_config_file(dir / "pyproject.toml", {9, 0, 0}, nullptr);
+  REQUIRE(file9);
+  CHECK(ini_args(*file9, "addopts") == std::vector<std::string>{"-m", "not slow"});
+  CHECK_FALSE(read_config_file(dir / "pyproject.toml", {8, 4, 0}, nullptr).has_value());
+}
+
+TEST_CASE("shlex split and addopts parsing") {
+  CHECK(shlex_split("-m 'not slow' --ignore=x \"a b\"") == std::vector<std::string>{"-m", "not slow", "--ignore=x", "a b"});
+  CommandOptions o;
+  parse_command_options({"-ra", "-q", "-m", "db", "--ignore", "a", "--ignore-glob=*_b.py", "tests", "-n", "4", "-kfoo"}, o);
+  CHECK(o.markexpr == "db");
+  CHECK(o.keywordexpr == "foo");
+  CHECK(o.ignore == std::vector<std::string>{"a"});
+  CHECK(o.ignore_glob == std::vector<std::string>{"*_b.py"});
+  CHECK(o.positional == std::vector<std::string>{"tests"});
+}
+
+TEST_CASE("fnmatch_ex matches basenames unless the pattern has a slash") {
+  CHECK(fnmatch_ex("test_*.py", "/a/b/test_x.py"));
+  CHECK_FALSE(fnmatch_ex("test_*.py", "/a/test_b/x.py"));
+  CHECK(fnmatch_ex("b/*.py", "/a/b/x.py"));
+  CHECK(fnmatch_ex(".*", "/a/.git"));
+}
+
+TEST_CASE("-k and -m expressions") {
+  auto k = SelectionExpression::parse("quick or (Group and not member)", nullptr);
+  REQUIRE(k);
+  CHECK(keyword_matches(*k, {"test_quick", "test_m.py"}));
+  CHECK(keyword_matches(*k, {"test_x", "TestGroup"}));
+  CHECK_FALSE(keyword_matches(*k, {"test_member", "TestGroup"}));
+  CHECK(keyword_matches(*SelectionExpression::parse("QUICK", nullptr), {"test_quick"}));  // case-insensitive
+  auto m = SelectionExpression::parse("slow and not db", nullptr);
+  REQUIRE(m);
+  CHECK(marks_match(*m, {"slow"}));
+  CHECK_FALSE(marks_match(*m, {"slow", "db"}));
+  CHECK_FALSE(marks_match(*m, {"slowish"}));  // -m is exact, not substring
+  std::string error;
+  CHECK_FALSE(SelectionExpression::parse("a and", &error));
+  CHECK_FALSE(error.empty());
+  CHECK(SelectionExpression::parse("", nullptr));
+}
+
+TEST_CASE("versions parse from dist-info names") {
+  auto v = parse_version("8.3.5");
+  CHECK((v.major == 8 && v.minor == 3 && v.patch == 5));
+  CHECK(parse_version("9.0.0rc1").minor == 0);
+}
