@@ -41,7 +41,7 @@ TEST_CASE("typing a new test character by character ends with the right tree") {
 
 TEST_CASE("a broken edit yields diagnostics; fixing it clears them") {
   Document doc("test_m.py", "def test_a(): pass\n", {});
-  auto delta = doc.apply_edit(10, 11, "");  // remove ')'
+  auto delta = doc.apply_edit(11, 12, "");  // remove the ')'
   CHECK(delta.diagnostics_changed);
   CHECK_FALSE(doc.diagnostics().empty());
   doc.apply_edit(11, 11, ")");
