@@ -1,18 +1,303 @@
-// Placeholder until the run command lands; replaced by its real implementation.
+// `fastest run`: static discovery picks the tests, warm workers run them, the terminal shows
+// what a pytest user expects (progress, FAILURES, short summary, closing line, exit code).
 #include <CLI/CLI.hpp>
+
+#include <algorithm>
+#include <csignal>
+#include <cstdio>
 #include <iostream>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <unistd.h>
 
 #include "server/cli/commands.h"
+#include "server/cli/format.h"
+#include "server/cli/junit_xml.h"
+#include "server/execution/engine.h"
+#include "server/workspace/project.h"
 
 namespace fastest::cli {
+namespace {
+
+struct RunArgs {
+  std::vector<std::string> paths;
+  std::string keyword, markexpr, python, rootdir, inifile, junitxml;
+  int workers = 0;
+  bool exitfirst = false;
+  int maxfail = 0;
+  double timeout = 0;
+  bool json = false;
+  bool quiet = false;
+};
+
+std::atomic<ExecutionEngine*> g_engine{nullptr};
+
+void on_sigint(int) {
+  if (ExecutionEngine* e = g_engine.load()) e->cancel();
+}
+
+char progress_char(Outcome o) {
+  switch (o) {
+    case Outcome::Passed: return '.';
+    case Outcome::Failed: return 'F';
+    case Outcome::Skipped: return 's';
+    case Outcome::XFailed: return 'x';
+    case Outcome::XPassed: return 'X';
+    case Outcome::Errored: return 'E';
+    case Outcome::Crashed: return 'C';
+    case Outcome::Timeout: return 'T';
+  }
+  return '?';
+}
+
+// pytest's head line for a failure: "TestClass.test_name[param]".
+std::string head_line(const std::string& id) {
+  size_t sep = id.find("::");
+  std::string rest = sep == std::string::npos ? id : id.substr(sep + 2);
+  std::string out;
+  size_t bracket = rest.find('[');
+  for (size_t i = 0; i < rest.size(); ++i) {
+    if (i + 1 < rest.size() && rest[i] == ':' && rest[i + 1] == ':' && (bracket == std::string::npos || i < bracket)) {
+      out += '.';
+      ++i;
+    } else {
+      out += rest[i];
+    }
+  }
+  return out;
+}
+
+class TerminalReporter : public RunObserver {
+ public:
+  TerminalReporter(size_t total, bool quiet) : total_(total), quiet_(quiet) {}
+
+  void on_result(const TestResult& r) override {
+    results_.push_back(r);
+    if (quiet_) return;
+    std::cout << progress_char(r.outcome);
+    ++column_;
+    ++done_;
+    if (column_ >= 72) end_line();
+    std::cout.flush();
+  }
+  void on_collection_error(const std::string& id, const std::string& longrepr) override {
+    collection_errors_.emplace_back(id, longrepr);
+  }
+
+  void finish_progress() {
+    if (column_ > 0) end_line();
+  }
+
+  // pytest's "[ 40%]" at the end of each progress line (dynamic items can add cases).
+  void end_line() {
+    size_t total = std::max(total_, done_);
+    int pct = total ? static_cast<int>(100.0 * done_ / total) : 100;
+    std::printf("%*s[%3d%%]\n", static_cast<int>(80 - 7 - column_), "", pct);
+    column_ = 0;
+  }
+
+  std::vector<TestResult> results_;
+  std::vector<std::pair<std::string, std::string>> collection_errors_;
+
+ private:
+  size_t total_;
+  bool quiet_;
+  size_t done_ = 0;
+  int column_ = 0;
+};
+
+std::string counts_line(const RunSummary& s, size_t deselected, size_t collection_errors) {
+  // pytest's order: failed, passed, skipped, deselected, xfailed, xpassed, errors; then ours.
+  std::vector<std::string> parts;
+  auto add = [&](size_t n, const char* what) { if (n) parts.push_back(std::to_string(n) + " " + what); };
+  auto count = [&](Outcome o) { auto it = s.counts.find(o); return it == s.counts.end() ? size_t{0} : it->second; };
+  add(count(Outcome::Failed), "failed");
+  add(count(Outcome::Passed), "passed");
+  add(count(Outcome::Skipped), "skipped");
+  add(deselected, "deselected");
+  add(count(Outcome::XFailed), "xfailed");
+  add(count(Outcome::XPassed), "xpassed");
+  size_t errors = count(Outcome::Errored) + collection_errors;
+  if (errors) parts.push_back(std::to_string(errors) + (errors == 1 ? " error" : " errors"));
+  add(count(Outcome::Crashed), "crashed");
+  add(count(Outcome::Timeout), "timeout");
+  std::string line;
+  for (auto& p : parts) line += (line.empty() ? "" : ", ") + p;
+  if (line.empty()) line = "no tests ran";
+  return line + " in " + format_seconds(s.duration_s);
+}
+
+int run_tests(const RunArgs& args) {
+  auto started = std::chrono::steady_clock::now();
+  Invocation inv;
+  inv.invocation_dir = std::filesystem::current_path();
+  inv.args = args.paths;
+  if (!args.rootdir.empty()) inv.rootdir = args.rootdir;
+  if (!args.inifile.empty()) inv.inifile = args.inifile;
+  if (!args.python.empty()) inv.python = args.python;
+  if (!args.keyword.empty()) inv.extra_options.insert(inv.extra_options.end(), {"-k", args.keyword});
+  if (!args.markexpr.empty()) inv.extra_options.insert(inv.extra_options.end(), {"-m", args.markexpr});
+  Collection c = collect(inv);
+  for (const std::string& w : c.warnings) std::cerr << "fastest: warning: " << w << "\n";
+  if (!c.usage_errors.empty()) {
+    for (const std::string& e : c.usage_errors) std::cerr << "ERROR: " << e << "\n";
+    return 4;
+  }
+  if (!c.config.python) {
+    std::cerr << "ERROR: no Python interpreter found: pass --python, activate a virtualenv, or create .venv\n";
+    return 4;
+  }
+  const std::vector<std::string>& ids = c.selected;
+  if (!args.json) {
+    std::cout << banner("test session starts", '=') << "\n";
+    std::cout << "rootdir: " << c.config.rootdir.string() << "\n";
+    if (c.config.inifile) std::cout << "configfile: " << c.config.inifile->lexically_relative(c.config.rootdir).string() << "\n";
+    std::cout << "python: " << c.config.python->string() << "\n";
+    std::cout << "collected " << (ids.size() + c.deselected) << (ids.size() + c.deselected == 1 ? " item" : " items");
+    if (c.deselected) std::cout << " / " << c.deselected << " deselected / " << ids.size() << " selected";
+    std::cout << "\n\n";
+    std::cout.flush();
+  }
+  std::vector<std::string> run_ids = ids;
+  // Modules pytest cannot import still run (their tests report the collection error).
+  for (const Diagnostic& d : c.collection_errors) run_ids.push_back(d.path);
+  if (run_ids.empty()) {
+    if (!args.json) std::cout << banner("no tests ran in " + format_seconds(0.0), '=') << "\n";
+    return 5;
+  }
+
+  EngineOptions options;
+  options.python = *c.config.python;
+  options.rootdir = c.config.rootdir;
+  options.inifile = c.config.inifile;
+  int cores = std::max(1, static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN)));
+  int wanted = args.workers > 0 ? args.workers : cores;
+  options.workers = std::max(1, std::min<int>(wanted, static_cast<int>(run_ids.size())));
+  ExecutionEngine engine(options);
+  std::string error;
+  if (!engine.start(&error)) {
+    std::cerr << "ERROR: " << error << "\n";
+    return 4;
+  }
+  g_engine = &engine;
+  std::signal(SIGINT, on_sigint);
+  std::signal(SIGTERM, on_sigint);
+
+  RunRequest request;
+  request.ids = run_ids;
+  request.timeout_s = args.timeout;
+  request.maxfail = args.exitfirst ? 1 : args.maxfail;
+  TerminalReporter reporter(ids.size(), args.json);
+  RunSummary summary = engine.run(request, reporter);
+  g_engine = nullptr;
+  std::signal(SIGINT, SIG_DFL);
+  reporter.finish_progress();
+  summary.duration_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+
+  // Results in collection order, for the report and JUnit.
+  std::map<std::string, size_t> order;
+  for (size_t i = 0; i < run_ids.size(); ++i) order.emplace(run_ids[i], i);
+  auto rank = [&](const std::string& id) {
+    auto it = order.find(id);
+    if (it != order.end()) return it->second;
+    std::string base = id.substr(0, id.find('['));
+    it = order.find(base);
+    return it != order.end() ? it->second : order.size();
+  };
+  std::vector<TestResult> results = reporter.results_;
+  std::stable_sort(results.begin(), results.end(),
+                   [&](const TestResult& a, const TestResult& b) { return rank(a.id) < rank(b.id); });
+
+  if (!args.junitxml.empty() && !write_junit_xml(args.junitxml, results, summary.duration_s))
+    std::cerr << "fastest: cannot write " << args.junitxml << "\n";
+
+  bool failed = false;
+  for (const TestResult& r : results) failed |= is_failure(r.outcome);
+  failed |= !reporter.collection_errors_.empty();
+  int exit_code = summary.cancelled || !summary.fatal_error.empty() ? 2 : failed ? 1 : results.empty() ? 5 : 0;
+
+  if (args.json) {
+    nlohmann::json out;
+    out["exitCode"] = exit_code;
+    out["durationS"] = summary.duration_s;
+    out["cancelled"] = summary.cancelled;
+    nlohmann::json counts = nlohmann::json::object();
+    for (auto& [o, n] : summary.counts) counts[to_string(o)] = n;
+    out["counts"] = counts;
+    out["results"] = nlohmann::json::array();
+    for (const TestResult& r : results) {
+      nlohmann::json j = {{"id", r.id}, {"outcome", to_string(r.outcome)}, {"durationS", r.duration_s}, {"message", r.message}};
+      if (r.location) j["location"] = {{"path", r.location->path}, {"line", r.location->line}};
+      out["results"].push_back(j);
+    }
+    if (!summary.fatal_error.empty()) out["error"] = summary.fatal_error;
+    std::cout << out.dump(2) << "\n";
+    return exit_code;
+  }
+
+  if (!reporter.collection_errors_.empty()) {
+    std::cout << banner("ERRORS", '=') << "\n";
+    for (auto& [id, text] : reporter.collection_errors_) {
+      std::cout << banner("ERROR collecting " + id, '_') << "\n" << text << "\n";
+    }
+  }
+  bool any_failure_section = false;
+  for (const TestResult& r : results) {
+    if (!is_failure(r.outcome)) continue;
+    if (!any_failure_section) {
+      std::cout << banner("FAILURES", '=') << "\n";
+      any_failure_section = true;
+    }
+    std::cout << banner(head_line(r.id), '_') << "\n";
+    std::cout << (r.longrepr.empty() ? r.message : r.longrepr) << "\n";
+    if (!r.stdout_text.empty()) std::cout << banner("Captured stdout", '-') << "\n" << r.stdout_text << "\n";
+    if (!r.stderr_text.empty()) std::cout << banner("Captured stderr", '-') << "\n" << r.stderr_text << "\n";
+  }
+  std::vector<std::string> summary_lines;
+  for (const TestResult& r : results) {
+    const char* word = nullptr;
+    switch (r.outcome) {
+      case Outcome::Failed: word = "FAILED"; break;
+      case Outcome::Errored: word = "ERROR"; break;
+      case Outcome::Crashed: word = "CRASHED"; break;
+      case Outcome::Timeout: word = "TIMEOUT"; break;
+      default: break;
+    }
+    if (!word) continue;
+    std::string msg = r.message.substr(0, r.message.find('\n'));
+    summary_lines.push_back(std::string(word) + " " + r.id + (msg.empty() ? "" : " - " + msg));
+  }
+  for (auto& [id, text] : reporter.collection_errors_) summary_lines.push_back("ERROR " + id);
+  if (!summary_lines.empty()) {
+    std::cout << banner("short test summary info", '=') << "\n";
+    for (auto& l : summary_lines) std::cout << l << "\n";
+  }
+  if (summary.cancelled) std::cout << banner("KeyboardInterrupt: run cancelled", '!') << "\n";
+  if (!summary.fatal_error.empty()) std::cerr << "ERROR: " << summary.fatal_error << "\n";
+  std::cout << banner(counts_line(summary, c.deselected, reporter.collection_errors_.size()), '=') << "\n";
+  return exit_code;
+}
+
+}  // namespace
 
 void add_run_command(CLI::App& app, int& exit_code) {
-  auto* cmd = app.add_subcommand("run", "not implemented yet");
-  cmd->allow_extras();
-  cmd->callback([&exit_code] {
-    std::cerr << "fastest run: not implemented yet\n";
-    exit_code = 4;
-  });
+  auto args = std::make_shared<RunArgs>();
+  auto* cmd = app.add_subcommand("run", "Run tests through warm pytest workers, like `pytest -n auto`");
+  cmd->add_option("paths", args->paths, "Paths or node ids (as given to pytest)");
+  cmd->add_option("-k", args->keyword, "Select by keyword expression");
+  cmd->add_option("-m", args->markexpr, "Select by mark expression");
+  cmd->add_option("-n,--workers", args->workers, "Number of workers (default: cores)");
+  cmd->add_flag("-x,--exitfirst", args->exitfirst, "Stop after the first failure");
+  cmd->add_option("--maxfail", args->maxfail, "Stop after this many failures");
+  cmd->add_option("--timeout", args->timeout, "Per-test timeout in seconds (0: none)");
+  cmd->add_option("--junitxml,--junit-xml", args->junitxml, "Write a JUnit XML report");
+  cmd->add_option("--python", args->python, "The interpreter to run tests with");
+  cmd->add_option("--rootdir", args->rootdir, "pytest's --rootdir");
+  cmd->add_option("-c,--config-file", args->inifile, "Use this config file");
+  cmd->add_flag("--json", args->json, "Print results as JSON");
+  cmd->add_flag("-q,--quiet", args->quiet, "Accepted for pytest compatibility");
+  cmd->callback([args, &exit_code] { exit_code = run_tests(*args); });
 }
 
 }  // namespace fastest::cli

@@ -1,0 +1,474 @@
+// The engine's event loop: one thread (the caller of run()) polls every worker's pipes,
+// hands out batches, enforces per-test timeouts, turns dead children into `crashed`
+// results and re-queues what they had not run yet.
+#include "server/execution/engine.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstring>
+#include <deque>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "server/execution/duration_history.h"
+#include "server/execution/scheduler.h"
+#include "server/execution/worker_process.h"
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+namespace fastest {
+
+fs::path worker_package_dir() {
+  if (const char* env = std::getenv("FASTEST_WORKER_DIR")) return env;
+  std::error_code ec;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    fs::path installed = exe.parent_path().parent_path() / "share" / "fastest" / "worker";
+    if (fs::exists(installed / "fastest_worker", ec)) return installed;
+  }
+  return fs::path(FASTEST_SOURCE_DIR) / "worker";
+}
+
+namespace {
+
+constexpr auto kStartTimeout = std::chrono::seconds(60);
+
+std::string signal_name(int sig) {
+  const char* name = strsignal(sig);
+  return "signal " + std::to_string(sig) + (name ? std::string(" (") + name + ")" : "");
+}
+
+bool covers(const std::string& requested, const std::string& reported) {
+  if (requested == reported) return true;
+  if (reported.size() > requested.size() && reported.compare(0, requested.size(), requested) == 0) {
+    char next = reported[requested.size()];
+    return next == '[' || next == ':' || next == '/';
+  }
+  return false;
+}
+
+}  // namespace
+
+struct Slot {
+  enum class State { Starting, Idle, Busy, Dead };
+  std::unique_ptr<WorkerProcess> process;
+  State state = State::Dead;
+  Clock::time_point started_at;
+  int batch = -1;
+  std::vector<std::string> ids;
+  std::vector<std::string> reported;
+  std::optional<std::string> running;
+  Clock::time_point running_since;
+  bool timed_out = false;
+  bool cancelled = false;
+  std::string batch_error;
+  std::vector<std::pair<std::string, std::string>> collect_errors;
+  std::string fatal;
+};
+
+struct ExecutionEngine::Impl {
+  EngineOptions options;
+  fs::path worker_dir;
+  std::vector<Slot> slots;
+  int wake_pipe[2] = {-1, -1};
+  std::atomic<bool> cancel_requested{false};
+  std::mutex mutex;  // guards cancel vs. run bookkeeping
+  int next_batch = 0;
+
+  explicit Impl(EngineOptions o) : options(std::move(o)), worker_dir(worker_package_dir()) {
+    if (options.workers <= 0) options.workers = std::max(1u, std::thread::hardware_concurrency());
+    if (options.cache_dir.empty()) options.cache_dir = options.rootdir / ".fastest_cache";
+    if (pipe2(wake_pipe, O_CLOEXEC | O_NONBLOCK) != 0) wake_pipe[0] = wake_pipe[1] = -1;
+  }
+
+  ~Impl() {
+    slots.clear();  // kills and reaps every worker
+    for (int fd : wake_pipe) if (fd >= 0) ::close(fd);
+  }
+
+  bool spawn(Slot& slot, std::string* error) {
+    SpawnSpec spec{options.python, worker_dir, options.rootdir, options.env};
+    slot = Slot{};
+    slot.process = WorkerProcess::spawn(spec, error);
+    if (!slot.process) return false;
+    slot.state = Slot::State::Starting;
+    slot.started_at = Clock::now();
+    return true;
+  }
+
+  // Waits until every starting worker is ready; false with the first fatal message.
+  bool wait_ready(std::string* error) {
+    auto deadline = Clock::now() + kStartTimeout;
+    while (true) {
+      bool any_starting = false;
+      for (Slot& s : slots) any_starting |= s.state == Slot::State::Starting;
+      if (!any_starting) break;
+      if (Clock::now() > deadline) {
+        if (error) *error = "the Python workers did not start within 60 s";
+        return false;
+      }
+      poll_once(200, nullptr, nullptr);
+      for (Slot& s : slots) {
+        if (s.state == Slot::State::Dead && !s.fatal.empty()) {
+          if (error) *error = s.fatal;
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  // --- one poll round -------------------------------------------------------------------
+  struct RunState {
+    RunObserver* observer = nullptr;
+    const RunRequest* request = nullptr;
+    RunSummary* summary = nullptr;
+    std::deque<Batch>* queue = nullptr;
+    DurationHistory* history = nullptr;
+    size_t failures = 0;
+    bool stopping = false;
+  };
+
+  void poll_once(int timeout_ms, RunState* run, std::vector<std::string>* /*unused*/) {
+    std::vector<pollfd> fds;
+    std::vector<std::pair<size_t, int>> owners;  // slot index, 0 = events, 1 = stderr
+    for (size_t i = 0; i < slots.size(); ++i) {
+      Slot& s = slots[i];
+      if (s.state == Slot::State::Dead || !s.process) continue;
+      fds.push_back({s.process->event_fd(), POLLIN, 0});
+      owners.emplace_back(i, 0);
+      fds.push_back({s.process->stderr_fd(), POLLIN, 0});
+      owners.emplace_back(i, 1);
+    }
+    if (wake_pipe[0] >= 0) {
+      fds.push_back({wake_pipe[0], POLLIN, 0});
+      owners.emplace_back(SIZE_MAX, 2);
+    }
+    int n = ::poll(fds.data(), fds.size(), timeout_ms);
+    if (n <= 0) return;
+    for (size_t k = 0; k < fds.size(); ++k) {
+      if (!fds[k].revents) continue;
+      auto [index, kind] = owners[k];
+      if (kind == 2) {
+        char buf[64];
+        while (::read(wake_pipe[0], buf, sizeof buf) > 0) {}
+        continue;
+      }
+      Slot& s = slots[index];
+      if (!s.process) continue;
+      if (kind == 1) {
+        s.process->drain_stderr();
+        continue;
+      }
+      std::vector<std::string> lines;
+      bool alive = s.process->read_lines(lines);
+      for (const std::string& line : lines) handle_event(s, line, run);
+      if (!alive) worker_died(s, run);
+    }
+  }
+
+  // --- events -----------------------------------------------------------------------------
+  void handle_event(Slot& s, const std::string& line, RunState* run) {
+    json e = json::parse(line, nullptr, false);
+    if (!e.is_object()) return;
+    std::string event = e.value("event", "");
+    if (event == "ready") {
+      if (s.state == Slot::State::Starting) s.state = Slot::State::Idle;
+      return;
+    }
+    if (event == "fatal") {
+      s.fatal = e.value("message", "the worker failed to start");
+      return;
+    }
+    if (e.value("batch", -1) != s.batch) return;  // a late event from an abandoned batch
+    if (event == "child") {
+      s.process->set_child_group(e.value("pid", -1));
+      if (cancel_requested) s.process->kill_child();
+    } else if (event == "start") {
+      s.running = e.value("id", "");
+      s.running_since = Clock::now();
+      if (run && run->observer) run->observer->on_started(*s.running);
+    } else if (event == "result") {
+      TestResult r;
+      r.id = e.value("id", "");
+      r.outcome = parse_outcome(e.value("outcome", "errored")).value_or(Outcome::Errored);
+      r.duration_s = e.value("duration", 0.0);
+      r.message = e.value("message", "");
+      r.longrepr = e.value("longrepr", "");
+      if (e.contains("expected")) r.expected = e.value("expected", "");
+      if (e.contains("actual")) r.actual = e.value("actual", "");
+      if (e.contains("location") && e["location"].is_object())
+        r.location = FailureLocation{e["location"].value("path", ""), e["location"].value("line", 0)};
+      r.stdout_text = e.value("stdout", "");
+      r.stderr_text = e.value("stderr", "");
+      s.running.reset();
+      deliver(s, r, run);
+    } else if (event == "collected") {
+      if (run && run->observer && e.contains("ids") && e["ids"].is_array())
+        run->observer->on_collected(e["ids"].get<std::vector<std::string>>());
+    } else if (event == "collect_error") {
+      s.collect_errors.emplace_back(e.value("id", ""), e.value("longrepr", ""));
+      if (run) {
+        run->summary->collection_errors.push_back(e.value("id", "") + ": " + e.value("longrepr", ""));
+        if (run->observer) run->observer->on_collection_error(e.value("id", ""), e.value("longrepr", ""));
+      }
+    } else if (event == "coverage") {
+      if (run && e.contains("files") && e["files"].is_object())
+        for (auto& [path, data] : e["files"].items()) {
+          FileCoverage fc;
+          fc.path = path;
+          fc.covered = data.value("covered", std::vector<int>{});
+          fc.missed = data.value("missed", std::vector<int>{});
+          run->summary->coverage.push_back(std::move(fc));
+        }
+    } else if (event == "debug_listening") {
+      if (run && run->observer) run->observer->on_debug_listening(e.value("port", 0));
+    } else if (event == "batch_error") {
+      s.batch_error = e.value("message", "");
+    } else if (event == "batch_done") {
+      batch_finished(s, e.contains("signal") ? e.value("signal", 0) : 0, e.value("exit", 0), run);
+    }
+  }
+
+  void deliver(Slot& s, const TestResult& r, RunState* run) {
+    s.reported.push_back(r.id);
+    if (!run) return;
+    run->summary->counts[r.outcome]++;
+    if (r.outcome != Outcome::Crashed && r.outcome != Outcome::Timeout) run->history->record(r.id, r.duration_s);
+    if (run->observer) run->observer->on_result(r);
+    if (is_failure(r.outcome)) {
+      run->failures++;
+      if (run->request->maxfail > 0 && run->failures >= static_cast<size_t>(run->request->maxfail)) {
+        run->stopping = true;
+        cancel_requested = true;
+      }
+    }
+  }
+
+  bool was_reported(const Slot& s, const std::string& id) const {
+    for (const std::string& r : s.reported)
+      if (covers(id, r)) return true;
+    return false;
+  }
+
+  // The batch's child ended: settle what it was running and what it never reached.
+  void batch_finished(Slot& s, int signal, int exit_code, RunState* run) {
+    bool abnormal = signal != 0 || (exit_code != 0 && exit_code != 1 && exit_code != 2 && exit_code != 4 && exit_code != 5);
+    if (s.running && run) {
+      TestResult r;
+      r.id = *s.running;
+      r.duration_s = std::chrono::duration<double>(Clock::now() - s.running_since).count();
+      if (s.timed_out) {
+        r.outcome = Outcome::Timeout;
+        r.message = "timed out after " + std::to_string(run->request->timeout_s) + " s; the test was killed";
+      } else {
+        r.outcome = Outcome::Crashed;
+        r.message = signal ? "the test process was killed by " + signal_name(signal)
+                           : "the test process exited with status " + std::to_string(exit_code) + " mid-test";
+      }
+      s.running.reset();
+      // A test stopped by a cancel (or by -x elsewhere) has no verdict: it is simply not run.
+      if (!s.cancelled || s.timed_out) deliver(s, r, run);
+    }
+    std::vector<std::string> remaining;
+    for (const std::string& id : s.ids)
+      if (!was_reported(s, id)) remaining.push_back(id);
+    if (run && !remaining.empty() && !cancel_requested) {
+      if (abnormal || s.timed_out) {
+        // The child died mid-batch: run the rest again, first.
+        run->queue->push_front(Batch{remaining, 0});
+      } else {
+        for (const std::string& id : remaining) {
+          TestResult r;
+          r.id = id;
+          r.outcome = Outcome::Errored;
+          std::string module = module_of(id);
+          for (auto& [where, text] : s.collect_errors)
+            if (where == module || covers(where, id) || where.empty()) { r.message = "collection error"; r.longrepr = text; }
+          if (r.message.empty()) {
+            r.message = s.batch_error.empty() ? "pytest did not run this test (not found at run time)" : "internal error";
+            r.longrepr = s.batch_error;
+          }
+          deliver(s, r, run);
+        }
+      }
+    }
+    s.state = Slot::State::Idle;
+    s.batch = -1;
+    s.ids.clear();
+    s.reported.clear();
+    s.collect_errors.clear();
+    s.batch_error.clear();
+    s.timed_out = false;
+    s.cancelled = false;
+    s.process->set_child_group(-1);
+  }
+
+  void worker_died(Slot& s, RunState* run) {
+    if (s.process) s.process->drain_stderr();
+    std::string tail = s.process ? s.process->stderr_tail() : "";
+    if (s.state == Slot::State::Starting && s.fatal.empty()) {
+      s.fatal = "the Python worker (" + options.python.string() + ") exited during start-up";
+      if (!tail.empty()) s.fatal += ":\n" + tail;
+    }
+    bool was_busy = s.state == Slot::State::Busy;
+    if (was_busy) batch_finished(s, SIGKILL, 0, run);
+    s.process.reset();
+    s.state = Slot::State::Dead;
+    if (!s.fatal.empty() && !was_busy) return;
+    // Replace it so the pool stays full.
+    std::string error;
+    if (!spawn(s, &error)) s.fatal = error;
+  }
+
+  void dispatch(Slot& s, Batch batch, const RunRequest& request) {
+    s.batch = next_batch++;
+    s.ids = batch.ids;
+    s.reported.clear();
+    s.running.reset();
+    json cmd = {{"cmd", "run"},
+                {"batch", s.batch},
+                {"rootdir", options.rootdir.string()},
+                {"ids", batch.ids},
+                {"pytest_args", options.pytest_args},
+                {"overlays", request.overlays},
+                {"collect_only", request.collect_only},
+                {"coverage", request.kind == RunKind::Coverage},
+                {"debug_port", request.kind == RunKind::Debug ? request.debug_port : 0}};
+    if (options.inifile) cmd["inifile"] = options.inifile->string();
+    s.state = Slot::State::Busy;
+    if (!s.process->send_line(cmd.dump(-1, ' ', false, json::error_handler_t::replace))) worker_died(s, nullptr);
+  }
+
+  RunSummary run(const RunRequest& request, RunObserver& observer) {
+    auto t0 = Clock::now();
+    RunSummary summary;
+    cancel_requested = false;
+    DurationHistory history(options.cache_dir / "durations.json");
+    history.load();
+    SchedulerOptions sched;
+    sched.workers = static_cast<int>(slots.size());
+    int usable = 0;
+    for (Slot& s : slots) usable += s.state != Slot::State::Dead;
+    if (usable == 0) {
+      std::string error;
+      if (!start_workers(&error)) {
+        summary.fatal_error = error;
+        return summary;
+      }
+    }
+    std::vector<Batch> planned = plan_batches(request.ids, history.durations(), sched);
+    if (request.kind == RunKind::Debug && !planned.empty()) {
+      // One process for the debugger to attach to.
+      Batch all;
+      for (auto& b : planned) all.ids.insert(all.ids.end(), b.ids.begin(), b.ids.end());
+      planned = {all};
+    }
+    std::deque<Batch> queue(planned.begin(), planned.end());
+    RunState state;
+    state.observer = &observer;
+    state.request = &request;
+    state.summary = &summary;
+    state.queue = &queue;
+    state.history = &history;
+
+    bool cancel_handled = false;
+    while (true) {
+      if (cancel_requested && !cancel_handled) {
+        cancel_handled = true;
+        summary.cancelled = !state.stopping;
+        queue.clear();
+        for (Slot& s : slots)
+          if (s.state == Slot::State::Busy && s.process) {
+            s.cancelled = true;
+            s.process->kill_child();
+          }
+      }
+      for (Slot& s : slots) {
+        if (queue.empty() || cancel_requested) break;
+        if (s.state == Slot::State::Idle) {
+          Batch b = std::move(queue.front());
+          queue.pop_front();
+          dispatch(s, std::move(b), request);
+        }
+      }
+      bool busy = false;
+      bool any_usable = false;
+      for (Slot& s : slots) {
+        busy |= s.state == Slot::State::Busy;
+        any_usable |= s.state == Slot::State::Idle || s.state == Slot::State::Starting;
+      }
+      if (!busy && (queue.empty() || cancel_requested)) break;
+      if (!busy && !any_usable) {
+        summary.fatal_error = "every worker died and none could be restarted";
+        for (Slot& s : slots) if (!s.fatal.empty()) summary.fatal_error += ": " + s.fatal;
+        break;
+      }
+      int timeout_ms = 500;
+      if (request.timeout_s > 0) {
+        for (Slot& s : slots) {
+          if (s.state != Slot::State::Busy || !s.running || s.timed_out) continue;
+          double left = request.timeout_s - std::chrono::duration<double>(Clock::now() - s.running_since).count();
+          if (left <= 0) {
+            s.timed_out = true;
+            s.process->kill_child();
+          } else {
+            timeout_ms = std::min(timeout_ms, static_cast<int>(left * 1000) + 1);
+          }
+        }
+      }
+      poll_once(timeout_ms, &state, nullptr);
+    }
+    history.save();
+    summary.duration_s = std::chrono::duration<double>(Clock::now() - t0).count();
+    cancel_requested = false;
+    return summary;
+  }
+
+  bool start_workers(std::string* error) {
+    std::error_code ec;
+    if (!fs::exists(options.python, ec)) {
+      if (error) *error = "Python interpreter not found: " + options.python.string() +
+                          " (pass --python, activate a virtualenv, or create .venv)";
+      return false;
+    }
+    if (slots.size() != static_cast<size_t>(options.workers)) slots = std::vector<Slot>(options.workers);
+    for (Slot& s : slots) {
+      if (s.state != Slot::State::Dead) continue;
+      if (!spawn(s, error)) return false;
+    }
+    return wait_ready(error);
+  }
+};
+
+ExecutionEngine::ExecutionEngine(EngineOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+ExecutionEngine::~ExecutionEngine() = default;
+
+bool ExecutionEngine::start(std::string* error) { return impl_->start_workers(error); }
+
+RunSummary ExecutionEngine::run(const RunRequest& request, RunObserver& observer) {
+  return impl_->run(request, observer);
+}
+
+void ExecutionEngine::cancel() {
+  impl_->cancel_requested = true;
+  if (impl_->wake_pipe[1] >= 0) {
+    char c = 1;
+    [[maybe_unused]] ssize_t n = ::write(impl_->wake_pipe[1], &c, 1);
+  }
+}
+
+void ExecutionEngine::shutdown() { impl_->slots.clear(); }
+
+int ExecutionEngine::worker_count() const { return static_cast<int>(impl_->slots.size()); }
+
+}  // namespace fastest

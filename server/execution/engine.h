@@ -1,0 +1,116 @@
+// The execution engine: a pool of warm pytest workers that runs the tests it is given,
+// longest first, streaming each result to an observer. Shared by `fastest run` and the LSP.
+//
+// Threading: run() blocks its calling thread and calls the observer on that thread;
+// cancel() may be called from any thread. One run at a time per engine; workers stay warm
+// between runs. The destructor kills every process the engine started.
+#pragma once
+
+#include <atomic>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "server/execution/outcome.h"
+
+namespace fastest {
+
+struct FailureLocation {
+  std::string path;  // absolute, as the worker saw it
+  int line = 0;      // 1-based
+};
+
+struct TestResult {
+  std::string id;
+  Outcome outcome = Outcome::Passed;
+  double duration_s = 0;
+  std::string message;   // one line: the assertion or exception, the skip reason
+  std::string longrepr;  // pytest's full failure text
+  std::optional<std::string> expected, actual;  // from pytest's `==` assertion comparison
+  std::optional<FailureLocation> location;      // the failing line in the test's own file
+  std::string stdout_text, stderr_text;         // captured, bounded
+};
+
+struct FileCoverage {
+  std::string path;
+  std::vector<int> covered, missed;
+};
+
+struct RunSummary {
+  std::map<Outcome, size_t> counts;
+  double duration_s = 0;
+  bool cancelled = false;
+  std::vector<std::string> collection_errors;  // "id: longrepr" for modules pytest could not import
+  std::vector<FileCoverage> coverage;
+  std::string fatal_error;  // the engine could not run at all (no interpreter, no pytest)
+  size_t total() const {
+    size_t n = 0;
+    for (auto& [o, c] : counts) n += c;
+    return n;
+  }
+};
+
+class RunObserver {
+ public:
+  virtual ~RunObserver() = default;
+  virtual void on_started(const std::string& /*id*/) {}
+  virtual void on_result(const TestResult& /*result*/) {}
+  // Real ids pytest collected for a batch (settles dynamic items).
+  virtual void on_collected(const std::vector<std::string>& /*ids*/) {}
+  virtual void on_collection_error(const std::string& /*id*/, const std::string& /*longrepr*/) {}
+  // A debug run's child is listening for a debugger.
+  virtual void on_debug_listening(int /*port*/) {}
+};
+
+enum class RunKind { Run, Debug, Coverage };
+
+struct RunRequest {
+  std::vector<std::string> ids;                 // node ids relative to rootdir (or paths)
+  RunKind kind = RunKind::Run;
+  double timeout_s = 0;                         // per test; 0: none
+  int maxfail = 0;                              // stop after this many failures; 0: never
+  std::map<std::string, std::string> overlays;  // absolute path -> unsaved editor text
+  bool collect_only = false;                    // settle ids without running
+  int debug_port = 0;                           // RunKind::Debug: where debugpy listens
+};
+
+struct EngineOptions {
+  std::filesystem::path python;
+  std::filesystem::path rootdir;
+  std::optional<std::filesystem::path> inifile;
+  int workers = 0;                              // 0: number of cores
+  std::vector<std::string> pytest_args;         // extra args for every batch
+  std::map<std::string, std::string> env;       // extra environment for workers
+  std::filesystem::path cache_dir;              // duration history; default <rootdir>/.fastest_cache
+};
+
+class ExecutionEngine {
+ public:
+  explicit ExecutionEngine(EngineOptions options);
+  ~ExecutionEngine();
+  ExecutionEngine(const ExecutionEngine&) = delete;
+  ExecutionEngine& operator=(const ExecutionEngine&) = delete;
+
+  // Starts the workers and waits until they are warm. False (with a message naming what to
+  // install) when the interpreter or pytest is missing.
+  bool start(std::string* error);
+  RunSummary run(const RunRequest& request, RunObserver& observer);
+  void cancel();  // any thread; the current run stops within milliseconds
+  void shutdown();
+
+  int worker_count() const;
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+// Where the Python worker package lives: $FASTEST_WORKER_DIR, next to the binary
+// (../share/fastest/worker), or the source tree.
+std::filesystem::path worker_package_dir();
+
+}  // namespace fastest

@@ -1,0 +1,41 @@
+// Planning a run: estimate each test's duration from history, then cut the work into
+// batches that keep a module's tests together, longest first, with a fine-grained tail.
+// Pure: no processes, no clocks.
+#pragma once
+
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace fastest {
+
+struct Batch {
+  std::vector<std::string> ids;
+  double estimate_s = 0;
+};
+
+struct SchedulerOptions {
+  int workers = 1;
+  double batch_overhead_s = 0.05;    // fork + pytest session start per batch
+  double default_estimate_s = 0.005; // a test never seen, in a suite never seen
+};
+
+// The module part of a node id ("a/test_x.py::T::t[1]" -> "a/test_x.py").
+std::string module_of(const std::string& id);
+
+// Estimate per id: its history, else its module's median, else the suite's median, else default.
+std::vector<double> estimate_durations(const std::vector<std::string>& ids,
+                                       const std::unordered_map<std::string, double>& history,
+                                       const SchedulerOptions& options);
+
+// Batches in dispatch order (idle workers take the next one). Tests longer than a batch's
+// target run alone, first; the rest are grouped per module into chunks no larger than the
+// target, sorted longest first so the run ends with the smallest pieces.
+std::vector<Batch> plan_batches(const std::vector<std::string>& ids,
+                                const std::unordered_map<std::string, double>& history,
+                                const SchedulerOptions& options);
+
+// The longest-first (LPT) bound for `durations` on `workers`: a reference for the benches.
+double longest_first_makespan(std::vector<double> durations, int workers);
+
+}  // namespace fastest

@@ -1,0 +1,185 @@
+#include "server/execution/worker_process.h"
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char** environ;
+
+namespace fastest {
+namespace {
+
+constexpr size_t kStderrTail = 8192;
+constexpr size_t kMaxLine = 64 * 1024 * 1024;  // a line beyond this is a broken worker
+
+void close_fd(int& fd) {
+  if (fd >= 0) ::close(fd);
+  fd = -1;
+}
+
+}  // namespace
+
+std::unique_ptr<WorkerProcess> WorkerProcess::spawn(const SpawnSpec& spec, std::string* error) {
+  int command_pipe[2], event_pipe[2], stderr_pipe[2];
+  if (pipe2(command_pipe, O_CLOEXEC) != 0) { if (error) *error = std::strerror(errno); return nullptr; }
+  if (pipe2(event_pipe, O_CLOEXEC) != 0) {
+    ::close(command_pipe[0]); ::close(command_pipe[1]);
+    if (error) *error = std::strerror(errno);
+    return nullptr;
+  }
+  if (pipe2(stderr_pipe, O_CLOEXEC) != 0) {
+    for (int fd : {command_pipe[0], command_pipe[1], event_pipe[0], event_pipe[1]}) ::close(fd);
+    if (error) *error = std::strerror(errno);
+    return nullptr;
+  }
+
+  // Everything the child needs is prepared before fork: after it, only async-signal-safe calls.
+  std::map<std::string, std::string> env;
+  for (char** e = environ; *e; ++e) {
+    std::string kv(*e);
+    size_t eq = kv.find('=');
+    if (eq != std::string::npos) env[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  for (auto& [k, v] : spec.env) env[k] = v;
+  std::string pythonpath = spec.worker_dir.string();
+  if (env.count("PYTHONPATH") && !env["PYTHONPATH"].empty()) pythonpath += ":" + env["PYTHONPATH"];
+  env["PYTHONPATH"] = pythonpath;
+  env["FASTEST_COMMAND_FD"] = "3";
+  env["FASTEST_EVENT_FD"] = "4";
+  env["PYTHONUNBUFFERED"] = "1";
+  std::vector<std::string> env_strings;
+  for (auto& [k, v] : env) env_strings.push_back(k + "=" + v);
+  std::vector<char*> envp;
+  for (auto& s : env_strings) envp.push_back(s.data());
+  envp.push_back(nullptr);
+  std::string python = spec.python.string();
+  std::string cwd = spec.cwd.string();
+  std::vector<std::string> argv_strings{python, "-u", "-m", "fastest_worker"};
+  std::vector<char*> argv;
+  for (auto& s : argv_strings) argv.push_back(s.data());
+  argv.push_back(nullptr);
+  pid_t parent = getpid();
+
+  pid_t pid = fork();
+  if (pid < 0) {
+    if (error) *error = std::strerror(errno);
+    for (int fd : {command_pipe[0], command_pipe[1], event_pipe[0], event_pipe[1], stderr_pipe[0], stderr_pipe[1]}) ::close(fd);
+    return nullptr;
+  }
+  if (pid == 0) {
+    setpgid(0, 0);
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(111);  // the engine died before prctl took effect
+    int c = fcntl(command_pipe[0], F_DUPFD, 10);
+    int e = fcntl(event_pipe[1], F_DUPFD, 10);
+    int devnull = ::open("/dev/null", O_RDONLY);
+    dup2(devnull, 0);
+    dup2(stderr_pipe[1], 1);
+    dup2(stderr_pipe[1], 2);
+    dup2(c, 3);
+    dup2(e, 4);
+    if (chdir(cwd.c_str()) != 0) _exit(112);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    execve(python.c_str(), argv.data(), envp.data());
+    _exit(127);
+  }
+  setpgid(pid, pid);  // also from the parent, so there is no window where it is unset
+  ::close(command_pipe[0]);
+  ::close(event_pipe[1]);
+  ::close(stderr_pipe[1]);
+  std::unique_ptr<WorkerProcess> worker(new WorkerProcess());
+  worker->pid_ = pid;
+  worker->command_fd_ = command_pipe[1];
+  worker->event_fd_ = event_pipe[0];
+  worker->stderr_fd_ = stderr_pipe[0];
+  fcntl(worker->event_fd_, F_SETFL, fcntl(worker->event_fd_, F_GETFL) | O_NONBLOCK);
+  fcntl(worker->stderr_fd_, F_SETFL, fcntl(worker->stderr_fd_, F_GETFL) | O_NONBLOCK);
+  return worker;
+}
+
+WorkerProcess::~WorkerProcess() {
+  kill_all();
+  close_fd(command_fd_);
+  close_fd(event_fd_);
+  close_fd(stderr_fd_);
+}
+
+bool WorkerProcess::send_line(const std::string& line) {
+  std::string data = line + "\n";
+  size_t off = 0;
+  while (off < data.size()) {
+    ssize_t n = ::write(command_fd_, data.data() + off, data.size() - off);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    off += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+bool WorkerProcess::read_lines(std::vector<std::string>& lines) {
+  char chunk[65536];
+  while (true) {
+    ssize_t n = ::read(event_fd_, chunk, sizeof chunk);
+    if (n > 0) {
+      buffer_.append(chunk, static_cast<size_t>(n));
+      continue;
+    }
+    if (n == 0) break;  // EOF
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      size_t start = 0, nl;
+      while ((nl = buffer_.find('\n', start)) != std::string::npos) {
+        lines.push_back(buffer_.substr(start, nl - start));
+        start = nl + 1;
+      }
+      buffer_.erase(0, start);
+      if (buffer_.size() > kMaxLine) buffer_.clear();
+      return true;
+    }
+    break;
+  }
+  size_t start = 0, nl;
+  while ((nl = buffer_.find('\n', start)) != std::string::npos) {
+    lines.push_back(buffer_.substr(start, nl - start));
+    start = nl + 1;
+  }
+  buffer_.clear();
+  return false;
+}
+
+void WorkerProcess::drain_stderr() {
+  char chunk[4096];
+  while (true) {
+    ssize_t n = ::read(stderr_fd_, chunk, sizeof chunk);
+    if (n <= 0) {
+      if (n < 0 && errno == EINTR) continue;
+      return;
+    }
+    stderr_tail_.append(chunk, static_cast<size_t>(n));
+    if (stderr_tail_.size() > kStderrTail) stderr_tail_.erase(0, stderr_tail_.size() - kStderrTail);
+  }
+}
+
+void WorkerProcess::kill_child() {
+  if (child_group_ > 0) ::kill(-child_group_, SIGKILL);
+}
+
+void WorkerProcess::kill_all() {
+  if (reaped_ || pid_ <= 0) return;
+  kill_child();
+  ::kill(-pid_, SIGKILL);
+  ::kill(pid_, SIGKILL);
+  int status = 0;
+  while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {}
+  reaped_ = true;
+}
+
+}  // namespace fastest

@@ -1,0 +1,55 @@
+// One Python worker process: spawned in its own process group with two private pipes,
+// dies with the engine (PR_SET_PDEATHSIG), killed and reaped by the destructor.
+#pragma once
+
+#include <sys/types.h>
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace fastest {
+
+struct SpawnSpec {
+  std::filesystem::path python;
+  std::filesystem::path worker_dir;  // put on PYTHONPATH
+  std::filesystem::path cwd;
+  std::map<std::string, std::string> env;
+};
+
+class WorkerProcess {
+ public:
+  static std::unique_ptr<WorkerProcess> spawn(const SpawnSpec& spec, std::string* error);
+  ~WorkerProcess();
+
+  pid_t pid() const { return pid_; }
+  int event_fd() const { return event_fd_; }
+  int stderr_fd() const { return stderr_fd_; }
+
+  // One JSON line to the worker; false if the pipe is gone.
+  bool send_line(const std::string& line);
+  // Reads what is available; complete lines go to `lines`. False on EOF (the worker died).
+  bool read_lines(std::vector<std::string>& lines);
+  // Keeps the last few KB of the worker's own stderr (for error messages).
+  void drain_stderr();
+  const std::string& stderr_tail() const { return stderr_tail_; }
+
+  // The batch child's process group (reported by the worker), killed on timeout/cancel.
+  void set_child_group(pid_t pgid) { child_group_ = pgid; }
+  pid_t child_group() const { return child_group_; }
+  void kill_child();
+  void kill_all();
+
+ private:
+  WorkerProcess() = default;
+  pid_t pid_ = -1;
+  pid_t child_group_ = -1;
+  int command_fd_ = -1, event_fd_ = -1, stderr_fd_ = -1;
+  std::string buffer_;
+  std::string stderr_tail_;
+  bool reaped_ = false;
+};
+
+}  // namespace fastest

@@ -1,0 +1,138 @@
+"""The pytest plugin loaded into each batch: one event per test as it starts and as it ends."""
+import os
+import time
+
+import pytest
+
+OUTPUT_LIMIT = int(os.environ.get("FASTEST_OUTPUT_LIMIT", 64 * 1024))
+
+
+def _bounded(text: str) -> str:
+    if text is None:
+        return ""
+    if len(text) <= OUTPUT_LIMIT:
+        return text
+    head = text[: OUTPUT_LIMIT // 2]
+    tail = text[-OUTPUT_LIMIT // 2 :]
+    return f"{head}\n[... fastest: {len(text) - len(head) - len(tail)} characters of output truncated ...]\n{tail}"
+
+
+def _failing_line(report, test_path):
+    """The line in the test's own file where it failed (the deepest frame in that file)."""
+    longrepr = report.longrepr
+    entries = getattr(getattr(longrepr, "reprtraceback", None), "reprentries", None) or []
+    found = None
+    for entry in entries:
+        loc = getattr(entry, "reprfileloc", None)
+        if loc is None:
+            continue
+        path = os.path.abspath(loc.path) if not os.path.isabs(loc.path) else loc.path
+        if test_path and os.path.realpath(path) == os.path.realpath(test_path):
+            found = (path, loc.lineno)
+    if found is None:
+        crash = getattr(longrepr, "reprcrash", None)
+        if crash is not None:
+            found = (crash.path, crash.lineno)
+    return found
+
+
+def _message(report):
+    crash = getattr(report.longrepr, "reprcrash", None)
+    if crash is not None:
+        return crash.message
+    if isinstance(report.longrepr, tuple) and len(report.longrepr) == 3:
+        return str(report.longrepr[2])
+    return str(report.longrepr or "")
+
+
+class StreamingPlugin:
+    def __init__(self, channel, batch_id):
+        self.channel = channel
+        self.batch_id = batch_id
+        self.current = {}
+        self.comparison = None
+
+    # --- collection ---------------------------------------------------------------------
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_finish(self, session):
+        self.channel.send({"event": "collected", "batch": self.batch_id,
+                           "ids": [item.nodeid for item in session.items]})
+
+    def pytest_collectreport(self, report):
+        if report.failed:
+            self.channel.send({"event": "collect_error", "batch": self.batch_id, "id": report.nodeid,
+                               "longrepr": _bounded(str(report.longrepr))})
+
+    # --- running --------------------------------------------------------------------------
+    def pytest_runtest_logstart(self, nodeid, location):
+        self.current[nodeid] = {"phases": {}, "start": time.perf_counter()}
+        self.comparison = None
+        self.channel.send({"event": "start", "batch": self.batch_id, "id": nodeid})
+
+    def pytest_assertrepr_compare(self, config, op, left, right):
+        if op == "==" and self.comparison is None:
+            try:
+                self.comparison = {"expected": _bounded(repr(right)), "actual": _bounded(repr(left))}
+            except Exception:
+                self.comparison = None
+        return None
+
+    def pytest_runtest_logreport(self, report):
+        state = self.current.setdefault(report.nodeid, {"phases": {}, "start": time.perf_counter()})
+        state["phases"][report.when] = report
+        if report.when == "call" and report.failed and self.comparison:
+            state["comparison"] = self.comparison
+
+    def pytest_runtest_logfinish(self, nodeid, location):
+        state = self.current.pop(nodeid, None)
+        if state is None:
+            return
+        phases = state["phases"]
+        setup, call, teardown = phases.get("setup"), phases.get("call"), phases.get("teardown")
+        outcome, decisive = "passed", call or setup
+        if setup is not None and setup.failed:
+            outcome, decisive = "errored", setup
+        elif setup is not None and setup.skipped:
+            outcome = "xfailed" if hasattr(setup, "wasxfail") else "skipped"
+            decisive = setup
+        elif call is not None:
+            if hasattr(call, "wasxfail"):
+                outcome = "xfailed" if call.skipped else "xpassed"
+                if call.failed:  # strict xpass
+                    outcome = "failed"
+            elif call.failed:
+                outcome = "failed"
+            elif call.skipped:
+                outcome = "skipped"
+        if outcome in ("passed", "xpassed", "skipped", "xfailed") and teardown is not None and teardown.failed:
+            outcome, decisive = "errored", teardown
+        duration = sum(r.duration for r in phases.values())
+        event = {"event": "result", "batch": self.batch_id, "id": nodeid, "outcome": outcome,
+                 "duration": duration}
+        if decisive is not None and (decisive.failed or decisive.skipped or hasattr(decisive, "wasxfail")):
+            event["message"] = _bounded(_message(decisive)) if decisive.longrepr else getattr(decisive, "wasxfail", "")
+            if decisive.failed:
+                event["longrepr"] = _bounded(str(decisive.longrepr))
+                test_path = str(location[0]) if location else None
+                if test_path and not os.path.isabs(test_path):
+                    test_path = os.path.join(str(self.rootdir), test_path)
+                line = _failing_line(decisive, test_path)
+                if line:
+                    event["location"] = {"path": str(line[0]), "line": int(line[1])}
+            elif decisive.skipped and isinstance(decisive.longrepr, tuple):
+                event["message"] = str(decisive.longrepr[2])
+        if "comparison" in state and outcome == "failed":
+            event.update(state["comparison"])
+        out, err = [], []
+        for r in phases.values():
+            out.append(r.capstdout)
+            err.append(r.capstderr)
+        event["stdout"] = _bounded("".join(out))
+        event["stderr"] = _bounded("".join(err))
+        self.channel.send(event)
+
+    rootdir = "."
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionstart(self, session):
+        self.rootdir = str(session.config.rootpath)

@@ -1,0 +1,150 @@
+"""The fork server: import pytest once, then fork one child per batch of tests.
+
+The parent stays small and never imports test code, so a test that crashes, hangs or
+corrupts the interpreter only takes its child down; the engine kills a child's process group
+on timeout or cancel, and every child dies with its parent (PR_SET_PDEATHSIG).
+"""
+import ctypes
+import os
+import signal
+import sys
+import time
+import traceback
+
+from .channel import Channel
+
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except Exception:
+        pass
+
+
+def _warm_imports():
+    """What every batch needs: paid once in the parent, shared by every fork."""
+    import pytest  # noqa: F401
+    import _pytest.assertion.rewrite  # noqa: F401
+    import _pytest.config  # noqa: F401
+    import _pytest.fixtures  # noqa: F401
+    import _pytest.main  # noqa: F401
+    import _pytest.python  # noqa: F401
+    import _pytest.runner  # noqa: F401
+    import _pytest.terminal  # noqa: F401
+    import _pytest.unittest  # noqa: F401
+    import unittest  # noqa: F401
+    from . import overlays, plugin  # noqa: F401
+    # Loading setuptools entry points (plugins) is slow; do it once here.
+    try:
+        import importlib.metadata as md
+        md.entry_points()
+    except Exception:
+        pass
+
+
+def _run_child(channel: Channel, command: dict) -> None:
+    os.setpgid(0, 0)  # own process group: the engine kills the whole group on timeout/cancel
+    _die_with_parent()
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+    batch = command["batch"]
+    channel.send({"event": "child", "batch": batch, "pid": os.getpid()})
+    os.chdir(command["rootdir"])
+    from . import overlays
+    from .plugin import StreamingPlugin
+    overlays.install(command.get("overlays") or {})
+    for name, value in (command.get("env") or {}).items():
+        os.environ[name] = value
+    plugin = StreamingPlugin(channel, batch)
+    # Keep running the rest of a batch when one module fails to import.
+    args = ["-p", "no:cacheprovider", "-q", "--continue-on-collection-errors", "--rootdir", command["rootdir"]]
+    if command.get("inifile"):
+        args += ["-c", command["inifile"]]
+    args += list(command.get("pytest_args") or [])
+    if command.get("collect_only"):
+        args.append("--collect-only")
+    args += list(command.get("ids") or [])
+
+    import pytest
+    coverage_data = None
+    cov = None
+    if command.get("coverage"):
+        import coverage
+        cov = coverage.Coverage(data_file=None, config_file=False)
+        cov.start()
+    if command.get("debug_port"):
+        import debugpy
+        debugpy.listen(("127.0.0.1", int(command["debug_port"])))
+        channel.send({"event": "debug_listening", "batch": batch, "port": int(command["debug_port"])})
+        debugpy.wait_for_client()
+    code = pytest.main(args, plugins=[plugin])
+    if cov is not None:
+        cov.stop()
+        coverage_data = _coverage_report(cov, command["rootdir"])
+        channel.send({"event": "coverage", "batch": batch, "files": coverage_data})
+    channel.send({"event": "pytest_exit", "batch": batch, "code": int(code)})
+
+
+def _coverage_report(cov, rootdir: str) -> dict:
+    files = {}
+    data = cov.get_data()
+    root = os.path.realpath(rootdir)
+    for path in data.measured_files():
+        real = os.path.realpath(path)
+        if not real.startswith(root + os.sep) or "site-packages" in real:
+            continue
+        try:
+            _, statements, _, missing, _ = cov.analysis2(path)
+        except Exception:
+            continue
+        covered = sorted(set(statements) - set(missing))
+        files[real] = {"covered": covered, "missed": sorted(missing)}
+    return files
+
+
+def _run_batch(channel: Channel, command: dict) -> None:
+    batch = command["batch"]
+    pid = os.fork()
+    if pid == 0:
+        try:
+            _run_child(channel, command)
+        except BaseException:
+            try:
+                channel.send({"event": "batch_error", "batch": batch, "message": traceback.format_exc()})
+            except BaseException:
+                pass
+            os._exit(70)
+        os._exit(0)
+    _, status = os.waitpid(pid, 0)
+    event = {"event": "batch_done", "batch": batch}
+    if os.WIFSIGNALED(status):
+        event["signal"] = os.WTERMSIG(status)
+    else:
+        event["exit"] = os.WEXITSTATUS(status)
+    channel.send(event)
+
+
+def serve(command_fd: int, event_fd: int) -> int:
+    _die_with_parent()
+    channel = Channel(command_fd, event_fd)
+    started = time.perf_counter()
+    try:
+        _warm_imports()
+    except ImportError as error:
+        channel.send({"event": "fatal", "message":
+                      f"pytest is not importable by {sys.executable} ({error}). "
+                      f"Install it with: {sys.executable} -m pip install pytest"})
+        return 3
+    import pytest
+    channel.send({"event": "ready", "pid": os.getpid(), "pytest": pytest.__version__,
+                  "python": sys.version.split()[0], "warmup": time.perf_counter() - started})
+    while True:
+        command = channel.read_command()
+        if command is None or command.get("cmd") == "shutdown":
+            return 0
+        if command.get("cmd") == "run":
+            _run_batch(channel, command)
