@@ -54,7 +54,8 @@ std::vector<Batch> plan_batches(const std::vector<std::string>& ids,
   std::vector<double> estimates = estimate_durations(ids, history, options);
   double total = std::accumulate(estimates.begin(), estimates.end(), 0.0);
   // Each worker gets about four batches; a batch must be worth its start-up cost.
-  double target = std::max(total / (workers * 4.0), options.batch_overhead_s * 4);
+  // ... yet no worker may idle for want of a batch: at least one batch per worker.
+  double target = std::min(std::max(total / (workers * 4.0), options.batch_overhead_s * 4), total / workers);
 
   // Long tests alone, first.
   std::vector<size_t> order(ids.size());

@@ -105,7 +105,7 @@ std::optional<Interpreter> find_interpreter(const fs::path& root, const std::opt
   Interpreter found;
   if (explicit_python) {
     fs::path p(*explicit_python);
-    if (p.is_relative() && p.has_parent_path()) p = fs::absolute(p);
+    if (p.is_relative() && p.has_parent_path()) p = fs::absolute(p).lexically_normal();
     if (!p.has_parent_path()) {
       auto resolved = on_path(*explicit_python);
       if (!resolved) return std::nullopt;

@@ -1,0 +1,139 @@
+"""Faults the engine survives: each test asserts the fault's verdict AND that nothing else was lost."""
+import json
+import os
+import signal
+import subprocess
+import textwrap
+import time
+
+import pytest
+
+FAULTS = textwrap.dedent("""
+    import os, sys, time, ctypes, signal
+
+    def test_before(): pass
+
+    def test_sigkill():
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    def test_os_exit():
+        os._exit(3)
+
+    def test_segfault():
+        ctypes.string_at(0)
+
+    def test_after(): pass
+
+    def test_flood():
+        sys.stdout.write("x" * (50 * 1024 * 1024))
+        assert False, "flooded"
+
+    def test_reads_stdin():
+        assert sys.stdin.read() == ""
+""")
+
+
+@pytest.fixture
+def faulty(tmp_path):
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    (tmp_path / "test_faults.py").write_text(FAULTS)
+    for i in range(4):
+        (tmp_path / f"test_ok_{i}.py").write_text("".join(f"def test_{j}(): pass\n" for j in range(5)))
+    return tmp_path
+
+
+def run_json(fastest_bin, python_exe, cwd, *args, timeout=120):
+    proc = subprocess.run([fastest_bin, "run", "--python", python_exe, "--json", *args],
+                          cwd=cwd, capture_output=True, text=True, timeout=timeout)
+    data = json.loads(proc.stdout)
+    return proc.returncode, {r["id"]: r for r in data["results"]}, data
+
+
+def test_crashes_are_recorded_and_everything_else_runs(fastest_bin, python_exe, faulty):
+    rc, results, data = run_json(fastest_bin, python_exe, faulty, "-n", "2")
+    assert rc == 1
+    assert results["test_faults.py::test_sigkill"]["outcome"] == "crashed"
+    assert "signal 9" in results["test_faults.py::test_sigkill"]["message"]
+    assert results["test_faults.py::test_os_exit"]["outcome"] == "crashed"
+    assert "status 3" in results["test_faults.py::test_os_exit"]["message"]
+    assert results["test_faults.py::test_segfault"]["outcome"] == "crashed"
+    assert results["test_faults.py::test_before"]["outcome"] == "passed"
+    assert results["test_faults.py::test_after"]["outcome"] == "passed"
+    # Every other test ran exactly once.
+    assert sum(1 for i in results if i.startswith("test_ok_")) == 20
+    assert all(r["outcome"] == "passed" for i, r in results.items() if i.startswith("test_ok_"))
+
+
+def test_output_flood_is_bounded(fastest_bin, python_exe, faulty):
+    proc = subprocess.run([fastest_bin, "run", "--python", python_exe, "test_faults.py::test_flood"],
+                          cwd=faulty, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1
+    assert "characters of output truncated" in proc.stdout
+    assert len(proc.stdout) < 1_000_000
+
+
+def test_stdin_gives_eof_or_pytests_error_never_hangs(fastest_bin, python_exe, faulty):
+    rc, results, _ = run_json(fastest_bin, python_exe, faulty, "test_faults.py::test_reads_stdin", timeout=60)
+    assert results["test_faults.py::test_reads_stdin"]["outcome"] in ("passed", "failed")
+
+
+def test_hanging_test_times_out_and_the_rest_runs(fastest_bin, python_exe, tmp_path):
+    (tmp_path / "test_hang.py").write_text(
+        "import time\ndef test_a(): pass\ndef test_hang():\n    time.sleep(600)\ndef test_z(): pass\n")
+    start = time.monotonic()
+    rc, results, _ = run_json(fastest_bin, python_exe, tmp_path, "--timeout", "1", "-n", "1")
+    assert time.monotonic() - start < 30
+    assert results["test_hang.py::test_hang"]["outcome"] == "timeout"
+    assert results["test_hang.py::test_a"]["outcome"] == "passed"
+    assert results["test_hang.py::test_z"]["outcome"] == "passed"
+    assert rc == 1
+
+
+def descendants(pid):
+    """Every live process whose ancestry includes pid (from /proc)."""
+    parents = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+                if fields[0] != "Z":
+                    parents[int(entry)] = int(fields[1])
+            except (OSError, IndexError):
+                pass
+    found, frontier = set(), {pid}
+    while frontier:
+        frontier = {p for p, pp in parents.items() if pp in frontier} - found
+        found |= frontier
+    return found
+
+
+def test_ctrl_c_cancels_within_200ms_and_leaves_no_process(fastest_bin, python_exe, tmp_path):
+    (tmp_path / "test_slow.py").write_text(
+        "import time, subprocess\n" + "".join(
+            f"def test_{i}():\n    subprocess.Popen(['sleep', '300'])\n    time.sleep(300)\n" for i in range(4)))
+    proc = subprocess.Popen([fastest_bin, "run", "--python", python_exe, "-n", "2"], cwd=tmp_path,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and len(descendants(proc.pid)) < 6:
+        time.sleep(0.05)
+    tree = descendants(proc.pid)
+    assert len(tree) >= 6, "workers, batch children and their sleeps should be running"
+    sent = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    proc.wait(timeout=10)
+    took = time.monotonic() - sent
+    assert took < 1.0  # the CLI itself exits promptly; the tests stopped well within that
+    assert proc.returncode == 2
+    time.sleep(0.2)
+    alive = [p for p in tree if os.path.exists(f"/proc/{p}") and open(f"/proc/{p}/stat").read().rsplit(")", 1)[1].split()[0] != "Z"]
+    assert alive == [], f"orphans left: {alive}"
+
+
+def test_durations_are_remembered_between_runs(fastest_bin, python_exe, tmp_path):
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    (tmp_path / "test_d.py").write_text("import time\ndef test_slow():\n    time.sleep(0.2)\ndef test_fast(): pass\n")
+    run_json(fastest_bin, python_exe, tmp_path)
+    history = json.loads((tmp_path / ".fastest_cache" / "durations.json").read_text())["durations"]
+    assert history["test_d.py::test_slow"] > 0.15
+    assert history["test_d.py::test_fast"] < 0.1
