@@ -97,6 +97,10 @@ struct ExecutionEngine::Impl {
 
   bool spawn(Slot& slot, std::string* error) {
     SpawnSpec spec{options.python, worker_dir, options.rootdir, options.env};
+    // What the worker needs to prepare its pytest session once, before any batch.
+    spec.env["FASTEST_ROOTDIR"] = options.rootdir.string();
+    if (options.inifile) spec.env["FASTEST_INIFILE"] = options.inifile->string();
+    spec.env["FASTEST_PYTEST_ARGS"] = json(options.pytest_args).dump();
     slot = Slot{};
     slot.process = WorkerProcess::spawn(spec, error);
     if (!slot.process) return false;

@@ -46,6 +46,8 @@ def _message(report):
 
 
 class StreamingPlugin:
+    """Registered once per session; `batch_id` is set in each forked child before it runs."""
+
     def __init__(self, channel, batch_id):
         self.channel = channel
         self.batch_id = batch_id

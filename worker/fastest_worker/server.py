@@ -5,6 +5,8 @@ corrupts the interpreter only takes its child down; the engine kills a child's p
 on timeout or cancel, and every child dies with its parent (PR_SET_PDEATHSIG).
 """
 import ctypes
+import gc
+import json
 import os
 import signal
 import sys
@@ -45,32 +47,17 @@ def _warm_imports():
         pass
 
 
-def _run_child(channel: Channel, command: dict) -> None:
+def _run_child(channel: Channel, command: dict, prepared) -> None:
     os.setpgid(0, 0)  # own process group: the engine kills the whole group on timeout/cancel
     _die_with_parent()
-    devnull = os.open(os.devnull, os.O_RDWR)
-    for fd in (0, 1, 2):
-        os.dup2(devnull, fd)
     batch = command["batch"]
     channel.send({"event": "child", "batch": batch, "pid": os.getpid()})
     os.chdir(command["rootdir"])
     from . import overlays
-    from .plugin import StreamingPlugin
     overlays.install(command.get("overlays") or {})
     for name, value in (command.get("env") or {}).items():
         os.environ[name] = value
-    plugin = StreamingPlugin(channel, batch)
-    # Keep running the rest of a batch when one module fails to import.
-    args = ["-p", "no:cacheprovider", "-q", "--continue-on-collection-errors", "--rootdir", command["rootdir"]]
-    if command.get("inifile"):
-        args += ["-c", command["inifile"]]
-    args += list(command.get("pytest_args") or [])
-    if command.get("collect_only"):
-        args.append("--collect-only")
-    args += list(command.get("ids") or [])
 
-    import pytest
-    coverage_data = None
     cov = None
     if command.get("coverage"):
         import coverage
@@ -81,11 +68,28 @@ def _run_child(channel: Channel, command: dict) -> None:
         debugpy.listen(("127.0.0.1", int(command["debug_port"])))
         channel.send({"event": "debug_listening", "batch": batch, "port": int(command["debug_port"])})
         debugpy.wait_for_client()
-    code = pytest.main(args, plugins=[plugin])
+
+    ids = list(command.get("ids") or [])
+    if prepared is not None:
+        prepared.plugin.batch_id = batch
+        code = prepared.run_in_child(ids, command.get("collect_only", False))
+    else:
+        import pytest
+        from .plugin import StreamingPlugin
+        devnull = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(devnull, fd)
+        # Keep running the rest of a batch when one module fails to import.
+        args = ["-p", "no:cacheprovider", "-q", "--continue-on-collection-errors", "--rootdir", command["rootdir"]]
+        if command.get("inifile"):
+            args += ["-c", command["inifile"]]
+        args += list(command.get("pytest_args") or [])
+        if command.get("collect_only"):
+            args.append("--collect-only")
+        code = pytest.main(args + ids, plugins=[StreamingPlugin(channel, batch)])
     if cov is not None:
         cov.stop()
-        coverage_data = _coverage_report(cov, command["rootdir"])
-        channel.send({"event": "coverage", "batch": batch, "files": coverage_data})
+        channel.send({"event": "coverage", "batch": batch, "files": _coverage_report(cov, command["rootdir"])})
     channel.send({"event": "pytest_exit", "batch": batch, "code": int(code)})
 
 
@@ -106,12 +110,18 @@ def _coverage_report(cov, rootdir: str) -> dict:
     return files
 
 
-def _run_batch(channel: Channel, command: dict) -> None:
+def _run_batch(channel: Channel, command: dict, prepared) -> None:
     batch = command["batch"]
+    overlays = command.get("overlays") or {}
+    if prepared is not None and prepared.is_stale(overlays):
+        _reexec(command)  # a conftest or the ini file changed on disk: start afresh
+    use = prepared
+    if prepared is not None and (prepared.imports_any(overlays) or command.get("pytest_args_override")):
+        use = None  # an unsaved conftest: this batch builds its own config
     pid = os.fork()
     if pid == 0:
         try:
-            _run_child(channel, command)
+            _run_child(channel, command, use)
         except BaseException:
             try:
                 channel.send({"event": "batch_error", "batch": batch, "message": traceback.format_exc()})
@@ -128,8 +138,34 @@ def _run_batch(channel: Channel, command: dict) -> None:
     channel.send(event)
 
 
+def _reexec(pending: dict) -> None:
+    os.environ["FASTEST_PENDING_COMMAND"] = json.dumps(pending)
+    os.execv(sys.executable, [sys.executable, "-u", "-m", "fastest_worker"])
+
+
+def _prepare(channel: Channel):
+    """The prepared session, or None (then each batch runs pytest.main) with the reason."""
+    if os.environ.get("FASTEST_NO_PREPARE"):
+        return None, "disabled by FASTEST_NO_PREPARE"
+    rootdir = os.environ.get("FASTEST_ROOTDIR")
+    if not rootdir:
+        return None, "no rootdir given"
+    try:
+        from .plugin import StreamingPlugin
+        from .session import PreparedSession
+        os.chdir(rootdir)
+        plugin = StreamingPlugin(channel, None)
+        args = json.loads(os.environ.get("FASTEST_PYTEST_ARGS") or "[]")
+        return PreparedSession(rootdir, os.environ.get("FASTEST_INIFILE") or None, args, plugin), ""
+    except BaseException:
+        return None, traceback.format_exc(limit=5)
+
+
 def serve(command_fd: int, event_fd: int) -> int:
     _die_with_parent()
+    # pytest's terminal output is never read: keep the worker's stdout out of the way.
+    devnull = os.open(os.devnull, os.O_RDWR)
+    os.dup2(devnull, 1)
     channel = Channel(command_fd, event_fd)
     started = time.perf_counter()
     try:
@@ -140,11 +176,21 @@ def serve(command_fd: int, event_fd: int) -> int:
                       f"Install it with: {sys.executable} -m pip install pytest"})
         return 3
     import pytest
-    channel.send({"event": "ready", "pid": os.getpid(), "pytest": pytest.__version__,
-                  "python": sys.version.split()[0], "warmup": time.perf_counter() - started})
+    prepared, why = _prepare(channel)
+    gc.freeze()  # fork children share the parent's objects without copying them
+    ready = {"event": "ready", "pid": os.getpid(), "pytest": pytest.__version__,
+             "python": sys.version.split()[0], "warmup": time.perf_counter() - started,
+             "prepared": prepared is not None}
+    if why:
+        ready["not_prepared_because"] = why
+    pending = os.environ.pop("FASTEST_PENDING_COMMAND", None)
+    if pending:
+        _run_batch(channel, json.loads(pending), prepared)
+    else:
+        channel.send(ready)
     while True:
         command = channel.read_command()
         if command is None or command.get("cmd") == "shutdown":
             return 0
         if command.get("cmd") == "run":
-            _run_batch(channel, command)
+            _run_batch(channel, command, prepared)
