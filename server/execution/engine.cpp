@@ -15,6 +15,10 @@
 #include <set>
 #include <thread>
 
+#include <asio/executor_work_guard.hpp>
+#include <asio/io_context.hpp>
+#include <asio/post.hpp>
+#include <future>
 #include <nlohmann/json.hpp>
 
 #include "server/execution/duration_history.h"
@@ -81,18 +85,39 @@ struct ExecutionEngine::Impl {
   std::vector<Slot> slots;
   int wake_pipe[2] = {-1, -1};
   std::atomic<bool> cancel_requested{false};
-  std::mutex mutex;  // guards cancel vs. run bookkeeping
   int next_batch = 0;
+  // Workers die with the *thread* that forked them (PR_SET_PDEATHSIG), so every fork happens
+  // on this thread, which lives exactly as long as the engine; runs may come from any thread.
+  asio::io_context spawner;
+  asio::executor_work_guard<asio::io_context::executor_type> spawner_guard{spawner.get_executor()};
+  std::thread spawner_thread;
 
   explicit Impl(EngineOptions o) : options(std::move(o)), worker_dir(worker_package_dir()) {
     if (options.workers <= 0) options.workers = std::max(1u, std::thread::hardware_concurrency());
     if (options.cache_dir.empty()) options.cache_dir = options.rootdir / ".fastest_cache";
     if (pipe2(wake_pipe, O_CLOEXEC | O_NONBLOCK) != 0) wake_pipe[0] = wake_pipe[1] = -1;
+    spawner_thread = std::thread([this] { spawner.run(); });
   }
 
   ~Impl() {
     slots.clear();  // kills and reaps every worker
+    spawner_guard.reset();
+    spawner.stop();
+    if (spawner_thread.joinable()) spawner_thread.join();
     for (int fd : wake_pipe) if (fd >= 0) ::close(fd);
+  }
+
+  std::unique_ptr<WorkerProcess> spawn_on_spawner(const SpawnSpec& spec, std::string* error) {
+    std::packaged_task<std::pair<std::unique_ptr<WorkerProcess>, std::string>()> task([&spec] {
+      std::string e;
+      auto p = WorkerProcess::spawn(spec, &e);
+      return std::make_pair(std::move(p), e);
+    });
+    auto future = task.get_future();
+    asio::post(spawner, [&task] { task(); });
+    auto [process, e] = future.get();
+    if (!process && error) *error = e;
+    return std::move(process);
   }
 
   bool spawn(Slot& slot, std::string* error) {
@@ -102,7 +127,7 @@ struct ExecutionEngine::Impl {
     if (options.inifile) spec.env["FASTEST_INIFILE"] = options.inifile->string();
     spec.env["FASTEST_PYTEST_ARGS"] = json(options.pytest_args).dump();
     slot = Slot{};
-    slot.process = WorkerProcess::spawn(spec, error);
+    slot.process = spawn_on_spawner(spec, error);
     if (!slot.process) return false;
     slot.state = Slot::State::Starting;
     slot.started_at = Clock::now();
@@ -356,7 +381,8 @@ struct ExecutionEngine::Impl {
   RunSummary run(const RunRequest& request, RunObserver& observer) {
     auto t0 = Clock::now();
     RunSummary summary;
-    cancel_requested = false;
+    // cancel_requested is cleared when a run ends, not when it starts: a cancel that lands
+    // while the run is being set up still stops it.
     DurationHistory history(options.cache_dir / "durations.json");
     history.load();
     SchedulerOptions sched;

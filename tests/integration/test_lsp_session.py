@@ -1,0 +1,262 @@
+"""Whole LSP sessions driven over pipes by a scripted client."""
+import os
+import shutil
+import signal
+import time
+
+import pytest
+
+from lsp_client import LspClient, uri
+from test_run_faults import descendants
+
+
+@pytest.fixture
+def project(tmp_path, test_project, python_exe):
+    dest = tmp_path / "proj"
+    shutil.copytree(test_project, dest, ignore=shutil.ignore_patterns(".fastest_cache", "__pycache__", ".pytest_cache"))
+    return dest
+
+
+@pytest.fixture
+def client(fastest_bin, project, python_exe):
+    c = LspClient(fastest_bin, cwd=project)
+    c.python = python_exe
+    yield c
+    c.close()
+
+
+def init(client, project, **kw):
+    return client.initialize(project, options={"pythonPath": client.python, **kw})
+
+
+def final_states(states):
+    return {s["id"]: s for s in states if s["state"] not in ("enqueued", "started")}
+
+
+def test_lifecycle_and_capabilities(client, project):
+    early = client.request("textDocument/codeLens", {"textDocument": {"uri": uri(project / "x.py")}})
+    assert early["error"]["code"] == -32002
+    result = init(client, project)
+    caps = result["result"]["capabilities"]
+    assert caps["positionEncoding"] == "utf-16"
+    assert caps["codeLensProvider"] is not None
+    assert "fastest.runTest" in caps["executeCommandProvider"]["commands"]
+    assert client.request("no/such/method")["error"]["code"] == -32601
+    client.notify("no/such/notification", {})
+    assert client.request("fastest/runTests", {"include": 5})["error"]["code"] == -32602
+    # The server registered a file watcher dynamically and reported indexing progress.
+    client.wait_for(lambda m: m.get("method") == "client/registerCapability")
+    client.wait_for(lambda m: m.get("method") == "$/progress" and m["params"]["value"]["kind"] == "end")
+
+
+def test_workspace_tree_is_published(client, project):
+    init(client, project)
+    tree = client.wait_for(lambda m: m.get("method") == "fastest/discoveredTests")["params"]
+    ids = {item["id"] for item in tree["items"]}
+    assert "tests/unit/test_stock.py::test_price[50-0.5]" in ids
+    assert "tests/unit/test_classes.py::TestStockBasics::TestNested::test_inner" in ids
+    kinds = {item["kind"] for item in tree["items"]}
+    assert kinds == {"folder", "module", "class", "function", "case"}
+    case = next(i for i in tree["items"] if i["id"] == "tests/unit/test_stock.py::test_add_rejects_non_positive[very-negative]")
+    assert case["parentId"] == "tests/unit/test_stock.py::test_add_rejects_non_positive"
+    assert case["uri"] == uri(project / "tests/unit/test_stock.py")
+    dynamic = next(i for i in tree["items"] if i["id"] == "tests/integration/test_workflow.py::test_dynamic_range")
+    assert dynamic["dynamic"] is True
+
+
+def test_malformed_input_gets_errors_and_the_server_lives(client, project):
+    init(client, project)
+    client.send_bytes(b"Content-Length: 5\r\n\r\n{bad}")
+    client.send_bytes(b"Content-Length: abc\r\n\r\n")
+    client.send_bytes(b"X-Header: 1\r\n\r\n")
+    body = b'{"jsonrpc": "2.0", "id": 99, "method": "x", "params": "\xff\xfe"}'
+    client.send_bytes(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+    client.send_raw({"jsonrpc": "1.0", "id": 7, "method": "shutdown"})
+    errors = lambda: [m for m in client.messages if "error" in m and m.get("id") in (None, 7)]
+    client.wait_for(lambda m: len(errors()) >= 4, timeout=10)
+    assert all(e["error"]["code"] in (-32700, -32600) for e in errors())
+    # Still serving.
+    lenses = client.request("textDocument/codeLens", {"textDocument": {"uri": uri(project / "tests/unit/test_stock.py")}})
+    assert len(lenses["result"]) > 10
+
+
+def test_code_lenses_on_functions_classes_and_cases(client, project):
+    init(client, project)
+    client.wait_for(lambda m: m.get("method") == "fastest/discoveredTests")
+    lenses = client.request("textDocument/codeLens", {"textDocument": {"uri": uri(project / "tests/unit/test_classes.py")}})["result"]
+    args = {l["command"]["arguments"][0]["id"] for l in lenses}
+    assert "tests/unit/test_classes.py::TestStockBasics" in args
+    assert "tests/unit/test_classes.py::TestParametrizedClass::test_positive[1]" in args
+    titles = {l["command"]["title"] for l in lenses}
+    assert titles == {"▶ Run", "Debug"}
+
+
+def test_incremental_edits_with_multibyte_characters(client, project):
+    init(client, project)
+    client.wait_for(lambda m: m.get("method") == "fastest/discoveredTests")
+    path = project / "tests" / "unit" / "test_emoji.py"
+    text = 'X = "😀😀 中文"\n'
+    path.write_text(text)
+    client.notify("textDocument/didOpen", {"textDocument": {"uri": uri(path), "languageId": "python", "version": 1, "text": text}})
+    # Type a test on the same line after the emoji string: `; def` is not valid, so use a new line.
+    mark = client.mark()
+    client.notify("textDocument/didChange", {"textDocument": {"uri": uri(path), "version": 2}, "contentChanges": [
+        {"range": {"start": {"line": 1, "character": 0}, "end": {"line": 1, "character": 0}},
+         "text": "@pytest.mark.parametrize('v', ['😀', 'x'])\ndef test_new(v): pass\n"}]})
+    scoped = client.wait_for(lambda m: m.get("method") == "fastest/discoveredTests" and
+                             m["params"].get("scopeUri") == uri(path) and len(m["params"]["items"]) > 1, start=mark)["params"]
+    items = {i["id"]: i for i in scoped["items"]}
+    second = items["tests/unit/test_emoji.py::test_new[x]"]
+    # '😀' is 2 UTF-16 units: "@pytest.mark.parametrize('v', ['😀', " is 31 + 4 + 2 = 37 units.
+    assert second["range"]["start"] == {"line": 1, "character": 37}
+    # An edit inside the emoji line by UTF-16 position: replace 中文 (characters 7..9).
+    mark = client.mark()
+    client.notify("textDocument/didChange", {"textDocument": {"uri": uri(path), "version": 3}, "contentChanges": [
+        {"range": {"start": {"line": 0, "character": 7}, "end": {"line": 0, "character": 9}}, "text": "ok"},
+        {"range": {"start": {"line": 2, "character": 4}, "end": {"line": 2, "character": 12}}, "text": "test_renamed"}]})
+    scoped = client.wait_for(lambda m: m.get("method") == "fastest/discoveredTests" and
+                             m["params"].get("scopeUri") == uri(path), start=mark)["params"]
+    ids = {i["id"] for i in scoped["items"]}
+    assert "tests/unit/test_emoji.py::test_renamed[x]" in ids and "tests/unit/test_emoji.py::test_new[x]" not in ids
+
+
+def test_syntax_error_is_a_diagnostic_and_other_files_keep_their_tests(client, project):
+    init(client, project)
+    client.wait_for(lambda m: m.get("method") == "fastest/discoveredTests")
+    path = project / "tests" / "unit" / "test_stock.py"
+    text = path.read_text()
+    client.notify("textDocument/didOpen", {"textDocument": {"uri": uri(path), "languageId": "python", "version": 1, "text": text}})
+    client.notify("textDocument/didChange", {"textDocument": {"uri": uri(path), "version": 2}, "contentChanges": [
+        {"range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}}, "text": "def broken(:\n"}]})
+    diag = client.wait_for(lambda m: m.get("method") == "textDocument/publishDiagnostics" and m["params"]["uri"] == uri(path)
+                           and m["params"]["diagnostics"])["params"]
+    assert "syntax error" in diag["diagnostics"][0]["message"]
+    lenses = client.request("textDocument/codeLens", {"textDocument": {"uri": uri(project / "tests/unit/test_classes.py")}})
+    assert lenses["result"]
+
+
+def test_run_tests_streams_states_and_failure_diagnostics(client, project):
+    init(client, project)
+    client.wait_for(lambda m: m.get("method") == "fastest/discoveredTests")
+    result, states, finished = client.run_and_wait("fastest/runTests", {"include": ["tests/unit/test_stock.py"], "kind": "run"})
+    final = final_states(states)
+    assert final["tests/unit/test_stock.py::test_add_counts"]["state"] == "passed"
+    assert final["tests/unit/test_stock.py::test_skipped"]["state"] == "skipped"
+    assert final["tests/unit/test_stock.py::test_expected_failure"]["state"] == "xfailed"
+    failed = final["tests/unit/test_stock.py::test_fails_on_purpose_wrong_count"]
+    assert failed["state"] == "failed"
+    message = failed["messages"][0]
+    assert message["expected"] == "3" and message["actual"] == "2"
+    assert message["location"]["uri"] == uri(project / "tests/unit/test_stock.py")
+    assert "enqueued" in {s["state"] for s in states} and "started" in {s["state"] for s in states}
+    assert finished["counts"]["failed"] == 1
+    diag = client.wait_for(lambda m: m.get("method") == "textDocument/publishDiagnostics" and
+                           m["params"]["uri"] == uri(project / "tests/unit/test_stock.py") and m["params"]["diagnostics"])
+    d = diag["params"]["diagnostics"][0]
+    line = (project / "tests/unit/test_stock.py").read_text().splitlines()[d["range"]["start"]["line"]]
+    assert "assert stock.count(apple) == 3" in line
+    # Fix the test in the editor (unsaved) and run it at the cursor: it passes, the diagnostic clears.
+    path = project / "tests/unit/test_stock.py"
+    text = path.read_text()
+    client.notify("textDocument/didOpen", {"textDocument": {"uri": uri(path), "languageId": "python", "version": 1, "text": text}})
+    line_no = d["range"]["start"]["line"]
+    client.notify("textDocument/didChange", {"textDocument": {"uri": uri(path), "version": 2}, "contentChanges": [
+        {"range": {"start": {"line": line_no, "character": 33}, "end": {"line": line_no, "character": 34}}, "text": "2"}]})
+    mark = client.mark()
+    result, states, finished = client.run_and_wait("workspace/executeCommand", {
+        "command": "fastest.runTest", "arguments": [{"uri": uri(path), "position": {"line": line_no, "character": 8}}]})
+    assert result["enqueued"] == ["tests/unit/test_stock.py::test_fails_on_purpose_wrong_count"]
+    assert final_states(states)["tests/unit/test_stock.py::test_fails_on_purpose_wrong_count"]["state"] == "passed"
+    client.wait_for(lambda m: m.get("method") == "textDocument/publishDiagnostics" and
+                    m["params"]["uri"] == uri(path) and not m["params"]["diagnostics"], start=mark)
+
+
+def test_a_test_typed_a_second_ago_runs_at_the_cursor(client, project):
+    init(client, project)
+    client.wait_for(lambda m: m.get("method") == "fastest/discoveredTests")
+    path = project / "tests" / "unit" / "test_fresh.py"
+    path.write_text("")
+    client.notify("textDocument/didOpen", {"textDocument": {"uri": uri(path), "languageId": "python", "version": 1, "text": ""}})
+    client.notify("textDocument/didChange", {"textDocument": {"uri": uri(path), "version": 2}, "contentChanges": [
+        {"text": "def test_typed_just_now():\n    print('hello from the buffer')\n    assert 40 + 2 == 42\n"}]})
+    client.wait_for(lambda m: m.get("method") == "fastest/discoveredTests" and m["params"].get("scopeUri") == uri(path)
+                    and len(m["params"]["items"]) == 2)
+    result, states, _ = client.run_and_wait("workspace/executeCommand", {
+        "command": "fastest.runTest", "arguments": [{"uri": uri(path), "position": {"line": 2, "character": 4}}]})
+    final = final_states(states)["tests/unit/test_fresh.py::test_typed_just_now"]
+    assert final["state"] == "passed"
+    assert "hello from the buffer" in final["output"]["text"]
+
+
+def test_ids_outside_the_workspace_are_refused(client, project):
+    init(client, project)
+    client.wait_for(lambda m: m.get("method") == "fastest/discoveredTests")
+    reply = client.request("fastest/runTests", {"include": ["../../etc/passwd::x"]})
+    assert reply["error"]["code"] == -32602
+    reply = client.request("fastest/runTests", {"include": ["/etc/passwd"]})
+    assert reply["error"]["code"] == -32602
+
+
+def test_coverage_profile_reports_lines(client, project):
+    init(client, project)
+    client.wait_for(lambda m: m.get("method") == "fastest/discoveredTests")
+    _, _, finished = client.run_and_wait("fastest/runTests", {"include": ["tests/unit/test_stock.py::test_add_counts"], "kind": "coverage"})
+    files = {c["uri"]: c for c in finished["coverage"]}
+    stock = files[uri(project / "src/inventory/stock.py")]
+    assert stock["linesCovered"] and stock["linesMissed"]
+
+
+def test_debug_profile_replies_with_an_attach_configuration(client, project):
+    init(client, project)
+    client.wait_for(lambda m: m.get("method") == "fastest/discoveredTests")
+    reply = client.request("fastest/runTests", {"include": ["tests/unit/test_stock.py::test_add_counts"], "kind": "debug"})
+    debug = reply["result"]["debug"]
+    assert debug["request"] == "attach" and debug["connect"]["host"] == "127.0.0.1" and debug["connect"]["port"] > 0
+    client.request("fastest/cancelRun", {"runId": reply["result"]["runId"]})
+    client.wait_for(lambda m: m.get("method") == "fastest/runFinished", timeout=30)
+
+
+def test_cancel_mid_run_stops_quickly(client, project):
+    init(client, project, workers=2)
+    client.wait_for(lambda m: m.get("method") == "fastest/discoveredTests")
+    path = project / "tests" / "test_slow_suite.py"
+    path.write_text("".join(f"import time\ndef test_{i}():\n    time.sleep(30)\n" for i in range(4)))
+    client.notify("workspace/didChangeWatchedFiles", {"changes": [{"uri": uri(path), "type": 1}]})
+    client.wait_for(lambda m: m.get("method") == "fastest/discoveredTests" and
+                    any(i["id"] == "tests/test_slow_suite.py::test_0" for i in m["params"]["items"]))
+    reply = client.request("fastest/runTests", {"include": ["tests/test_slow_suite.py"]})
+    run_id = reply["result"]["runId"]
+    client.wait_for(lambda m: m.get("method") == "fastest/testStateChanged" and m["params"]["state"] == "started")
+    time.sleep(0.3)
+    sent = time.monotonic()
+    client.request("fastest/cancelRun", {"runId": run_id})
+    client.wait_for(lambda m: m.get("method") == "fastest/runFinished" and m["params"]["runId"] == run_id, timeout=10)
+    assert time.monotonic() - sent < 1.0
+
+
+def test_client_killed_mid_run_leaves_no_process(fastest_bin, project, python_exe):
+    client = LspClient(fastest_bin, cwd=project)
+    client.initialize(project, options={"pythonPath": python_exe, "workers": 2})
+    client.wait_for(lambda m: m.get("method") == "fastest/discoveredTests")
+    path = project / "tests" / "test_hangs.py"
+    path.write_text("import time\ndef test_a():\n    time.sleep(60)\ndef test_b():\n    time.sleep(60)\n")
+    client.notify("workspace/didChangeWatchedFiles", {"changes": [{"uri": uri(path), "type": 1}]})
+    client.wait_for(lambda m: m.get("method") == "fastest/discoveredTests" and
+                    any(i["id"] == "tests/test_hangs.py::test_a" for i in m["params"]["items"]))
+    client.request("fastest/runTests", {"include": ["tests/test_hangs.py"]})
+    client.wait_for(lambda m: m.get("method") == "fastest/testStateChanged" and m["params"]["state"] == "started")
+    tree = descendants(client.proc.pid) | {client.proc.pid}
+    assert len(tree) >= 4
+    # The editor vanishes: its end of the pipes closes.
+    client.proc.stdin.close()
+    client.proc.wait(timeout=10)
+    time.sleep(0.3)
+    alive = []
+    for p in tree:
+        try:
+            state = open(f"/proc/{p}/stat").read().rsplit(")", 1)[1].split()[0]
+            if state != "Z":
+                alive.append(p)
+        except OSError:
+            pass
+    assert alive == []
