@@ -51,6 +51,34 @@ std::vector<std::string> requested_fixtures(TSNode function, std::string_view so
   return out;
 }
 
+}  // namespace
+
+std::vector<Diagnostic> syntax_errors(TSNode root, std::string_view module_path) {
+  std::vector<Diagnostic> out;
+  if (!ts_node_has_error(root)) return out;
+  std::string path(module_path);
+  std::vector<TSNode> stack{root};
+  while (!stack.empty() && out.size() < kMaxSyntaxDiagnostics) {
+    TSNode node = stack.back();
+    stack.pop_back();
+    if (ts_node_is_missing(node)) {
+      out.push_back({path, ts::range_of(node), std::string("syntax error: missing ") + ts_node_type(node)});
+      continue;
+    }
+    if (ts::is(node, "ERROR")) {
+      out.push_back({path, ts::range_of(node), "syntax error"});
+      continue;
+    }
+    if (!ts_node_has_error(node)) continue;
+    uint32_t n = ts_node_child_count(node);
+    for (uint32_t i = n; i-- > 0;) stack.push_back(ts_node_child(node, i));
+  }
+  if (out.empty()) out.push_back({path, ts::range_of(root), "syntax error"});
+  return out;
+}
+
+namespace {
+
 struct ClassInfo;
 
 class ModuleCollector {
@@ -61,7 +89,7 @@ class ModuleCollector {
   ModuleResult run(const TSTree* tree) {
     ModuleResult result;
     TSNode root = ts_tree_root_node(tree);
-    report_syntax_errors(root, result);
+    result.diagnostics = syntax_errors(root, module_path_);
     module_ = read_scope(root, source_);
     resolver_ = [this](std::string_view name) -> std::optional<TSNode> {
       const Binding* b = module_.find(name);
@@ -127,30 +155,6 @@ class ModuleCollector {
     std::vector<MarkRef> marks;              // innermost class first, each in its application order
     std::set<std::string> fixtures;          // parametrized fixtures declared in enclosing classes
   };
-
-  // --- syntax errors ---------------------------------------------------------------------
-  void report_syntax_errors(TSNode root, ModuleResult& result) {
-    if (!ts_node_has_error(root)) return;
-    std::vector<TSNode> stack{root};
-    while (!stack.empty() && result.diagnostics.size() < kMaxSyntaxDiagnostics) {
-      TSNode node = stack.back();
-      stack.pop_back();
-      if (ts_node_is_missing(node)) {
-        result.diagnostics.push_back({module_path_, ts::range_of(node),
-                                      std::string("syntax error: missing ") + ts_node_type(node)});
-        continue;
-      }
-      if (ts::is(node, "ERROR")) {
-        result.diagnostics.push_back({module_path_, ts::range_of(node), "syntax error"});
-        continue;
-      }
-      if (!ts_node_has_error(node)) continue;
-      uint32_t n = ts_node_child_count(node);
-      for (uint32_t i = n; i-- > 0;) stack.push_back(ts_node_child(node, i));
-    }
-    if (result.diagnostics.empty())
-      result.diagnostics.push_back({module_path_, ts::range_of(root), "syntax error"});
-  }
 
   // --- helpers ---------------------------------------------------------------------------
   bool is_test_like_import(const std::string& name, const Binding& b) const {

@@ -32,6 +32,9 @@ struct ModuleResult {
 ModuleResult discover_module(const TSTree* tree, std::string_view source,
                              std::string_view module_path, const CollectRules& rules);
 
+// Syntax errors (ERROR and MISSING nodes) of a tree, at most 20, in source order.
+std::vector<Diagnostic> syntax_errors(TSNode root, std::string_view module_path);
+
 // The tree-sitter-python language (compiled from the pinned grammar).
 extern "C" const TSLanguage* tree_sitter_python();
 

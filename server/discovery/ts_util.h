@@ -23,20 +23,26 @@ inline std::string_view text(TSNode node, std::string_view source) {
   return source.substr(start, end - start);
 }
 
+// Field ids are looked up once: ts_node_child_by_field_name compares names on every call.
+TSFieldId field_id(const char* name);
+
 inline TSNode field(TSNode node, const char* name) {
   if (ts_node_is_null(node)) return node;
-  return ts_node_child_by_field_name(node, name, static_cast<uint32_t>(std::strlen(name)));
+  return ts_node_child_by_field_id(node, field_id(name));
 }
 
+// Named children except comments, walked with a cursor (ts_node_named_child(i) is O(i)).
 inline std::vector<TSNode> named_children(TSNode node) {
   std::vector<TSNode> out;
   if (ts_node_is_null(node)) return out;
-  uint32_t n = ts_node_named_child_count(node);
-  out.reserve(n);
-  for (uint32_t i = 0; i < n; ++i) {
-    TSNode child = ts_node_named_child(node, i);
-    if (!is(child, "comment")) out.push_back(child);
+  TSTreeCursor cursor = ts_tree_cursor_new(node);
+  if (ts_tree_cursor_goto_first_child(&cursor)) {
+    do {
+      TSNode child = ts_tree_cursor_current_node(&cursor);
+      if (ts_node_is_named(child) && !is(child, "comment")) out.push_back(child);
+    } while (ts_tree_cursor_goto_next_sibling(&cursor));
   }
+  ts_tree_cursor_delete(&cursor);
   return out;
 }
 
