@@ -54,3 +54,25 @@ TEST_CASE("offsets past the end are clamped") {
   doc.apply_edit(100, 200, "\ndef test_z(): pass\n");
   CHECK(doc.items().back().id == "test_m.py::test_z");
 }
+
+TEST_CASE("incremental results always equal a fresh discovery (randomised edits)") {
+  std::string text =
+      "import pytest\n\nclass TestA:\n    def test_one(self):\n        x = 1\n        assert x\n\n"
+      "    def test_two(self):\n        assert True\n\n@pytest.mark.parametrize('v', [1, 2])\n"
+      "def test_param(v):\n    assert v\n\ndef helper():\n    return 3\n\ndef test_last():\n    pass\n";
+  Document doc("test_m.py", text, {});
+  const std::vector<std::string> pieces{"x", "\n", "\n    ", "    ", "(", ")", "def test_new(): pass\n", ":", "", "#"};
+  uint32_t seed = 12345;
+  auto next = [&seed] { seed = seed * 1103515245u + 12345u; return (seed >> 16) & 0x7fff; };
+  for (int i = 0; i < 400; ++i) {
+    const std::string& current = doc.text();
+    uint32_t start = current.empty() ? 0 : next() % current.size();
+    uint32_t len = (next() % 4 == 0 && start < current.size()) ? 1 : 0;
+    doc.apply_edit(start, start + len, pieces[next() % pieces.size()]);
+    auto parser = fastest::make_python_parser();
+    auto tree = fastest::parse_python(parser.get(), doc.text());
+    auto fresh = fastest::discover_module(tree.get(), doc.text(), "test_m.py", {});
+    REQUIRE(doc.items() == fresh.items);
+    REQUIRE(doc.diagnostics() == fresh.diagnostics);
+  }
+}
