@@ -8,6 +8,7 @@
 #include <iostream>
 #include <map>
 #include <mutex>
+#include <set>
 #include <nlohmann/json.hpp>
 #include <unistd.h>
 
@@ -186,6 +187,22 @@ int run_tests(const RunArgs& args) {
 
   RunRequest request;
   request.ids = run_ids;
+  // Modules none of whose tests were filtered out can be handed to pytest whole.
+  {
+    std::map<std::string, size_t> selected_per_module, all_per_module;
+    for (const std::string& id : ids) selected_per_module[id.substr(0, id.find("::"))]++;
+    std::set<std::string> with_cases;
+    for (const TestItem& item : c.items)
+      if (item.kind == ItemKind::Case) with_cases.insert(item.parent_id);
+    for (const TestItem& item : c.items)
+      if (item.kind == ItemKind::Case || (item.kind == ItemKind::Function && !with_cases.count(item.id)))
+        all_per_module[item.path]++;
+    bool node_id_args = false;
+    for (const std::string& p : args.paths) node_id_args |= p.find("::") != std::string::npos;
+    if (!node_id_args)
+      for (auto& [module, n] : selected_per_module)
+        if (all_per_module[module] == n) request.whole_modules.insert(module);
+  }
   request.timeout_s = args.timeout;
   request.maxfail = args.exitfirst ? 1 : args.maxfail;
   TerminalReporter reporter(ids.size(), args.json);

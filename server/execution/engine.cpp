@@ -11,6 +11,7 @@
 #include <csignal>
 #include <cstring>
 #include <deque>
+#include <map>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -359,8 +360,30 @@ struct ExecutionEngine::Impl {
     if (!spawn(s, &error)) s.fatal = error;
   }
 
+  // Per module, how many of the request's ids it has (to know when a batch holds them all).
+  std::map<std::string, size_t> ids_per_module;
+
+  std::vector<std::string> compress(const std::vector<std::string>& ids, const RunRequest& request) const {
+    if (request.whole_modules.empty()) return ids;
+    std::map<std::string, size_t> in_batch;
+    for (const std::string& id : ids) in_batch[module_of(id)]++;
+    std::vector<std::string> out;
+    std::set<std::string> emitted;
+    for (const std::string& id : ids) {
+      std::string module = module_of(id);
+      auto total = ids_per_module.find(module);
+      if (request.whole_modules.count(module) && total != ids_per_module.end() && total->second == in_batch[module]) {
+        if (emitted.insert(module).second) out.push_back(module);
+      } else {
+        out.push_back(id);
+      }
+    }
+    return out;
+  }
+
   void dispatch(Slot& s, Batch batch, const RunRequest& request) {
     s.batch = next_batch++;
+    batch.ids = compress(batch.ids, request);
     s.ids = batch.ids;
     s.reported.clear();
     s.running.reset();
@@ -403,6 +426,8 @@ struct ExecutionEngine::Impl {
       for (auto& b : planned) all.ids.insert(all.ids.end(), b.ids.begin(), b.ids.end());
       planned = {all};
     }
+    ids_per_module.clear();
+    for (const std::string& id : request.ids) ids_per_module[module_of(id)]++;
     std::deque<Batch> queue(planned.begin(), planned.end());
     RunState state;
     state.observer = &observer;

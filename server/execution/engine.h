@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -74,6 +75,10 @@ struct RunRequest {
   int maxfail = 0;                              // stop after this many failures; 0: never
   std::map<std::string, std::string> overlays;  // absolute path -> unsaved editor text
   bool collect_only = false;                    // settle ids without running
+  // Modules whose every test is in `ids` (the caller knows; e.g. no -k/-m filter): a batch
+  // holding all of one of them names the module instead of each id, which pytest collects
+  // much faster than hundreds of node ids.
+  std::set<std::string> whole_modules;
   int debug_port = 0;                           // RunKind::Debug: where debugpy listens
 };
 

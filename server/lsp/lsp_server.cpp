@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <filesystem>
 #include <fstream>
@@ -178,32 +179,70 @@ struct LspServer::State {
             {"end", {{"line", r.end.line}, {"character", index.character(r.end.line, r.end.column, encoding)}}}};
   }
 
-  json item_json(const TestItem& item, const Root& root, const LineIndex* index) const {
-    fs::path path = root.rootdir() / item.path;
+  json point_json(uint32_t line, uint32_t character) const {
+    json p = json::object();
+    p["line"] = line;
+    p["character"] = character;
+    return p;
+  }
+
+  // Built field by field (no initializer lists: they deep-copy), the file's URI computed once.
+  json item_json(const TestItem& item, const std::string& item_uri, const LineIndex* index) const {
+    json j = json::object();
+    j["id"] = item.id;
+    j["label"] = item.label;
+    j["kind"] = to_string(item.kind);
+    if (!item.parent_id.empty()) j["parentId"] = item.parent_id;
+    j["uri"] = item_uri;
     json tags = json::array();
     for (const Mark& m : item.marks) tags.push_back(m.name);
-    json j = {{"id", item.id}, {"label", item.label}, {"kind", to_string(item.kind)},
-              {"uri", path_to_uri(path.string())}, {"tags", tags}, {"dynamic", item.dynamic}};
-    if (!item.parent_id.empty()) j["parentId"] = item.parent_id;
+    j["tags"] = std::move(tags);
+    j["dynamic"] = item.dynamic;
     if (item.dynamic) j["dynamicReason"] = item.dynamic_reason;
-    if (index && item.kind != ItemKind::Folder) j["range"] = lsp_range(item.range, *index);
+    if (index && item.kind != ItemKind::Folder) {
+      json range = json::object();
+      range["start"] = point_json(item.range.start.line, index->character(item.range.start.line, item.range.start.column, encoding));
+      range["end"] = point_json(item.range.end.line, index->character(item.range.end.line, item.range.end.column, encoding));
+      j["range"] = std::move(range);
+    }
     return j;
+  }
+
+  json item_json(const TestItem& item, const Root& root, const LineIndex* index) const {
+    return item_json(item, path_to_uri((root.rootdir() / item.path).string()), index);
   }
 
   json file_items_json(const Root& root, const std::string& module_id) {
     json items = json::array();
     auto it = root.file_items.find(module_id);
     if (it == root.file_items.end()) return items;
-    std::string text = text_of(root.rootdir() / module_id);
-    LineIndex index(text);
-    for (const TestItem& item : it->second) items.push_back(item_json(item, root, &index));
+    fs::path path = root.rootdir() / module_id;
+    std::string file_uri = path_to_uri(path.string());
+    const std::string* text = nullptr;
+    std::string disk;
+    for (auto& [uri, d] : docs)
+      if (d.path == path) text = &d.text;
+    if (!text) {
+      disk = read_file(path);
+      text = &disk;
+    }
+    LineIndex index(*text);
+    items.get_ref<json::array_t&>().reserve(it->second.size());
+    for (const TestItem& item : it->second) items.push_back(item_json(item, file_uri, &index));
     return items;
   }
 
   void publish_file(Root& root, const std::string& module_id) {
-    writer.notify("fastest/discoveredTests",
-                  {{"scopeUri", path_to_uri((root.rootdir() / module_id).string())},
-                   {"items", file_items_json(root, module_id)}});
+    auto t0 = std::chrono::steady_clock::now();
+    json items = file_items_json(root, module_id);
+    auto t1 = std::chrono::steady_clock::now();
+    json params = json::object();
+    params["scopeUri"] = path_to_uri((root.rootdir() / module_id).string());
+    params["items"] = std::move(items);
+    writer.notify("fastest/discoveredTests", params);
+    auto t2 = std::chrono::steady_clock::now();
+    spdlog::debug("publish_file: build {:.3f} ms, send {:.3f} ms", std::chrono::duration<double, std::milli>(t1 - t0).count(),
+                  std::chrono::duration<double, std::milli>(t2 - t1).count());
   }
 
   void publish_root(Root& root) {
@@ -337,6 +376,14 @@ struct LspServer::State {
   }
 
   void change_document(const json& params) {
+    auto started = std::chrono::steady_clock::now();
+    struct Timer {
+      std::chrono::steady_clock::time_point t0;
+      ~Timer() {
+        spdlog::debug("didChange handled in {:.3f} ms",
+                      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+      }
+    } timer{started};
     std::string uri = params.at("textDocument").at("uri");
     auto it = docs.find(uri);
     if (it == docs.end()) return;
@@ -366,7 +413,11 @@ struct LspServer::State {
       }
     }
     d.dirty = true;
+    auto edited = std::chrono::steady_clock::now();
     after_document_change(d, items_changed, diags_changed);
+    spdlog::debug("didChange: edit+discovery {:.3f} ms, publish {:.3f} ms",
+                  std::chrono::duration<double, std::milli>(edited - started).count(),
+                  std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - edited).count());
   }
 
   // --- runs ----------------------------------------------------------------------------

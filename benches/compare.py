@@ -1,0 +1,401 @@
+#!/usr/bin/env python3
+"""End-to-end comparison of fastest against what users would pick instead, in one run.
+
+Each figure is measured interleaved (fastest, peer, fastest, peer, ...) and repeated; we
+report medians with min/max. Before any ratio, the script checks both sides did the same
+work (the same ids collected, the same outcomes); a mismatch is reported, not a ratio.
+
+    python benches/compare.py [--quick] [--out benches/results] [--check-cliff]
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(REPO / "tests" / "integration"))
+
+import suites  # noqa: E402
+
+# The targets of DESIGN.md §5: (figure, comparison, threshold).
+TARGETS = {
+    "discover_10k_speedup": (">=", 50.0),
+    "keystroke_body_p50_ms": ("<=", 1.0),
+    "keystroke_body_p99_ms": ("<=", 5.0),
+    "lsp_keystroke_p50_ms": ("<=", 2.0),
+    "lsp_keystroke_p99_ms": ("<=", 10.0),
+    "run_at_cursor_median_ms": ("<=", 50.0),
+    "run_at_cursor_speedup": (">=", 8.0),
+    "run_1000_speedup_vs_pytest": (">=", 1.5),
+    "run_1000_speedup_vs_xdist2": (">", 1.0),
+    "skewed_makespan_vs_lpt": ("<=", 1.1),
+    "skewed_speedup_vs_xdist2": (">", 1.0),
+    "server_rss_10k_mb": ("<=", 60.0),
+}
+
+# For the cliff check: whether a bigger number is better.
+HIGHER_IS_BETTER = {name: op in (">=", ">") for name, (op, _) in TARGETS.items()}
+
+
+def summary(samples):
+    return {"median": statistics.median(samples), "min": min(samples), "max": max(samples), "n": len(samples)}
+
+
+def timed(cmd, cwd, env=None):
+    """Wall time of one command, its exit code and its output."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out, err = proc.communicate()
+    elapsed = time.perf_counter() - start
+    return elapsed, proc.returncode, out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
+
+
+def peak_rss_mb(cmd, cwd):
+    """Peak RSS of a command, via wait4 on the child."""
+    pid = os.fork()
+    if pid == 0:
+        os.chdir(cwd)
+        devnull = os.open(os.devnull, os.O_RDWR)
+        os.dup2(devnull, 1)
+        os.dup2(devnull, 2)
+        os.execvp(cmd[0], cmd)
+    _, _, usage = os.wait4(pid, 0)
+    return usage.ru_maxrss / 1024.0
+
+
+def ids_of(output: str):
+    return [line for line in output.splitlines() if "::" in line and not line.startswith(" ")]
+
+
+class Bench:
+    def __init__(self, fastest, python, workdir: Path, quick: bool):
+        self.fastest = str(fastest)
+        self.python = str(python)
+        self.work = workdir
+        self.quick = quick
+        self.reps = 3 if quick else 7
+        self.figures = {}
+        self.notes = []
+
+    def record(self, name, value, **extra):
+        entry = {"value": value, **extra}
+        if name in TARGETS:
+            op, threshold = TARGETS[name]
+            entry["target"] = f"{op} {threshold}"
+            entry["met"] = (value >= threshold if op == ">=" else value <= threshold if op == "<=" else
+                            value > threshold if op == ">" else value < threshold)
+        self.figures[name] = entry
+        print(f"  {name:34s} {value:10.3f}   {entry.get('target', '')}  {'' if 'met' not in entry else ('ok' if entry['met'] else 'MISSED')}",
+              flush=True)
+
+    # --- discovery ----------------------------------------------------------------------
+    def discovery(self):
+        tests = 2000 if self.quick else 10000
+        root = suites.mixed_suite(self.work / f"discover_{tests}", tests)
+        ours, theirs = [], []
+        ours_ids = theirs_ids = None
+        for _ in range(self.reps):
+            t, rc, out, _ = timed([self.fastest, "discover", "--python", self.python], root)
+            ours.append(t)
+            ours_ids = ids_of(out)
+            t, rc, out, _ = timed([self.python, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider"], root)
+            theirs.append(t)
+            theirs_ids = ids_of(out)
+        if ours_ids != theirs_ids:
+            self.notes.append(f"discovery: ids differ ({len(ours_ids)} vs {len(theirs_ids)}): no ratio")
+            return
+        o, p = summary(ours), summary(theirs)
+        self.record("discover_fastest_s", o["median"], **o, tests=len(ours_ids))
+        self.record("discover_pytest_s", p["median"], **p)
+        self.record(f"discover_10k_speedup" if not self.quick else "discover_2k_speedup", p["median"] / o["median"])
+        self.record("discover_peak_rss_mb", peak_rss_mb([self.fastest, "discover", "--python", self.python], root))
+        self.record("pytest_collect_peak_rss_mb",
+                    peak_rss_mb([self.python, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider"], root))
+
+    # --- runs ---------------------------------------------------------------------------
+    def _outcomes(self, out):
+        m = re.search(r"(\d+) passed", out)
+        return int(m.group(1)) if m else -1
+
+    def runs(self):
+        tests = 200 if self.quick else 1000
+        root = suites.mixed_suite(self.work / f"run_{tests}", tests)
+        samples = {"fastest": [], "pytest": [], "xdist2": []}
+        passed = {}
+        cmds = {
+            "fastest": [self.fastest, "run", "--python", self.python, "-n", "2", "-q"],
+            "pytest": [self.python, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+            "xdist2": [self.python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "2"],
+        }
+        for _ in range(self.reps):
+            for name, cmd in cmds.items():
+                t, rc, out, err = timed(cmd, root)
+                samples[name].append(t)
+                passed[name] = self._outcomes(out)
+        if len(set(passed.values())) != 1:
+            self.notes.append(f"runs: outcomes differ {passed}: no ratio")
+            return
+        s = {k: summary(v) for k, v in samples.items()}
+        suffix = "1000" if not self.quick else "200"
+        for k in s:
+            self.record(f"run_{suffix}_{k}_s", s[k]["median"], **s[k])
+        self.record(f"run_{suffix}_speedup_vs_pytest", s["pytest"]["median"] / s["fastest"]["median"])
+        self.record(f"run_{suffix}_speedup_vs_xdist2", s["xdist2"]["median"] / s["fastest"]["median"])
+
+    def skewed(self):
+        root = suites.skewed_suite(self.work / "skewed", slow=4, slow_s=0.4, fast=60 if self.quick else 120)
+        cmd = [self.fastest, "run", "--python", self.python, "-n", "2", "-q"]
+        timed(cmd, root)  # first run records durations
+        ours, theirs = [], []
+        for _ in range(max(2, self.reps // 2)):
+            t, rc, out, _ = timed(cmd, root)
+            ours.append(t)
+            t, rc, out2, _ = timed([self.python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "2"], root)
+            theirs.append(t)
+        history = json.loads((root / ".fastest_cache" / "durations.json").read_text())["durations"]
+        lpt = lpt_makespan(list(history.values()), 2)
+        o, p = summary(ours), summary(theirs)
+        self.record("skewed_fastest_s", o["median"], **o)
+        self.record("skewed_xdist2_s", p["median"], **p)
+        self.record("skewed_lpt_bound_s", lpt)
+        # The bound is for test time alone; the run also pays start-up, so compare run time
+        # minus the time to run nothing (measured the same way) against the bound.
+        empty = suites.write(self.work / "empty", {"pytest.ini": "[pytest]\n", "tests/test_one.py": "def test_x():\n    pass\n"})
+        baseline = statistics.median(timed(cmd, empty)[0] for _ in range(3))
+        self.record("skewed_makespan_vs_lpt", (o["median"] - baseline) / lpt if lpt else float("nan"), baseline_s=baseline)
+        self.record("skewed_speedup_vs_xdist2", p["median"] / o["median"])
+
+    # --- editor paths -------------------------------------------------------------------
+    def run_at_cursor(self):
+        from lsp_client import LspClient, uri
+        root = suites.mixed_suite(self.work / "cursor", 100)
+        target = sorted((root / "tests").rglob("test_mod_0.py"))[0]
+        node = f"{target.relative_to(root).as_posix()}::test_plain_1"
+        client = LspClient(self.fastest, cwd=root)
+        client.initialize(root, options={"pythonPath": self.python, "workers": 1})
+        client.wait_for(lambda m: m.get("method") == "fastest/discoveredTests", timeout=60)
+        samples = []
+        for i in range(5 + (10 if self.quick else 30)):
+            start = time.perf_counter()
+            reply = client.request("workspace/executeCommand",
+                                   {"command": "fastest.runTest", "arguments": [{"id": node}]}, timeout=60)
+            run_id = reply["result"]["runId"]
+            client.wait_for(lambda m: m.get("method") == "fastest/testStateChanged" and m["params"]["runId"] == run_id
+                            and m["params"]["state"] == "passed", timeout=60)
+            if i >= 5:  # the first runs warm the engine
+                samples.append((time.perf_counter() - start) * 1000)
+        client.close()
+        pytest_samples = []
+        for _ in range(self.reps):
+            t, rc, out, _ = timed([self.python, "-m", "pytest", "-q", "-p", "no:cacheprovider", node], root)
+            pytest_samples.append(t * 1000)
+        o, p = summary(samples), summary(pytest_samples)
+        self.record("run_at_cursor_median_ms", o["median"], **o)
+        self.record("pytest_file_test_ms", p["median"], **p)
+        self.record("run_at_cursor_speedup", p["median"] / o["median"])
+
+    def keystrokes(self):
+        # A realistic 5,000-line file (~330 tests) is the figure; a dense one (~1,460 tests in
+        # 5,000 lines) shows how the message size grows.
+        for label, text in (("", suites.realistic_test_file(5000)), ("_dense", suites.big_test_file(5000))):
+            p50, p99, rss = self._keystrokes(text)
+            self.record(f"lsp_keystroke{label}_p50_ms", p50)
+            self.record(f"lsp_keystroke{label}_p99_ms", p99)
+        self.record("lsp_small_workspace_rss_mb", rss)
+
+    def _keystrokes(self, text):
+        from lsp_client import LspClient, uri
+        root = suites.write(self.work / f"keystroke_{len(text)}", {"pytest.ini": "[pytest]\n", "tests/test_big.py": text})
+        path = root / "tests" / "test_big.py"
+        client = LspClient(self.fastest, cwd=root)
+        client.initialize(root, options={"pythonPath": self.python})
+        client.wait_for(lambda m: m.get("method") == "fastest/discoveredTests", timeout=60)
+        client.notify("textDocument/didOpen", {"textDocument": {"uri": uri(path), "languageId": "python", "version": 1, "text": text}})
+        client.wait_for(lambda m: m.get("method") == "fastest/discoveredTests" and m["params"].get("scopeUri") == uri(path))
+        lines = text.splitlines()
+        line = next(i for i in range(len(lines) // 2, len(lines)) if lines[i].startswith("        assert"))
+        samples = []
+        version = 1
+        for i in range(60 if self.quick else 300):
+            version += 1
+            # Enter at the end of a body line, then delete it: every later test moves (a publish).
+            if i % 2 == 0:
+                change = {"range": {"start": {"line": line, "character": len(lines[line])},
+                                    "end": {"line": line, "character": len(lines[line])}}, "text": "\n"}
+            else:
+                change = {"range": {"start": {"line": line, "character": len(lines[line])},
+                                    "end": {"line": line + 1, "character": 0}}, "text": ""}
+            mark = client.mark()
+            start = time.perf_counter()
+            client.notify("textDocument/didChange", {"textDocument": {"uri": uri(path), "version": version}, "contentChanges": [change]})
+            client.wait_for(lambda m: m.get("method") == "fastest/discoveredTests" and m["params"].get("scopeUri") == uri(path),
+                            start=mark, timeout=30)
+            samples.append((time.perf_counter() - start) * 1000)
+        samples.sort()
+        rss = rss_mb(client.proc.pid)
+        client.close()
+        return samples[len(samples) // 2], samples[min(len(samples) - 1, len(samples) * 99 // 100)], rss
+
+    def server_memory(self):
+        from lsp_client import LspClient
+        tests = 2000 if self.quick else 10000
+        root = suites.mixed_suite(self.work / f"memory_{tests}", tests)
+        client = LspClient(self.fastest, cwd=root)
+        client.initialize(root, options={"pythonPath": self.python})
+        tree = client.wait_for(lambda m: m.get("method") == "fastest/discoveredTests", timeout=120)
+        time.sleep(0.2)
+        peak = hwm_mb(client.proc.pid)
+        client.close()
+        self.record("server_rss_10k_mb" if not self.quick else "server_rss_2k_mb", peak,
+                    items=len(tree["params"]["items"]))
+
+    def micro(self):
+        exe = REPO / "build" / "benches" / "fastest_benches"
+        if not exe.exists():
+            self.notes.append("micro-benchmarks not built")
+            return
+        out = subprocess.run([str(exe), "--benchmark_format=json", "--benchmark_filter=Keystroke|ColdIndex|Hold"],
+                             capture_output=True, text=True).stdout
+        data = json.loads(out)
+        for b in data["benchmarks"]:
+            name = b["name"].split("/")[0]
+            if name == "BM_Keystroke5000Lines":
+                self.record("keystroke_body_p50_ms", b["p50_ms"])
+                self.record("keystroke_body_p99_ms", b["p99_ms"])
+            elif name == "BM_KeystrokeNewline5000Lines":
+                self.record("keystroke_newline_p50_ms", b["p50_ms"])
+                self.record("keystroke_newline_p99_ms", b["p99_ms"])
+            elif name == "BM_KeystrokeInTestName5000Lines":
+                self.record("keystroke_rename_p50_ms", b["p50_ms"])
+                self.record("keystroke_rename_p99_ms", b["p99_ms"])
+            elif name == "BM_ColdIndex10kTests":
+                self.record("cold_index_10k_ms", b["real_time"])
+            elif name == "BM_HoldLargeFilesAsStrings":
+                strings_kb = b["anon_kb"]
+            elif name == "BM_HoldLargeFilesMapped":
+                mapped_kb = b["anon_kb"]
+        try:
+            self.record("mmap_memory_saving_pct", 100.0 * (strings_kb - mapped_kb) / strings_kb)
+        except NameError:
+            pass
+
+
+def rss_mb(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024.0
+    return float("nan")
+
+
+def hwm_mb(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024.0
+    return float("nan")
+
+
+def lpt_makespan(durations, workers):
+    loads = [0.0] * workers
+    for d in sorted(durations, reverse=True):
+        i = loads.index(min(loads))
+        loads[i] += d
+    return max(loads)
+
+
+def git_commit():
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True).stdout.strip()
+    except OSError:
+        return "unknown"
+
+
+def machine():
+    return {"platform": platform.platform(), "python": platform.python_version(), "cpus": os.cpu_count(),
+            "node": platform.node()}
+
+
+def cliff_failures(latest: dict, history: list, factor: float = 2.0):
+    """Figures more than `factor` times worse than the last entry of the same mode."""
+    previous = [h for h in history if h.get("mode") == latest.get("mode")]
+    if not previous:
+        return []
+    last = previous[-1]["figures"]
+    failures = []
+    for name, entry in latest["figures"].items():
+        if name not in HIGHER_IS_BETTER or name not in last:
+            continue
+        old, new = last[name]["value"], entry["value"]
+        if not (old > 0 and new > 0):
+            continue
+        worse = old / new if HIGHER_IS_BETTER[name] else new / old
+        if worse > factor:
+            failures.append(f"{name}: {old:.3f} -> {new:.3f} ({worse:.1f}x worse)")
+    return failures
+
+
+def load_history(path: Path):
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="small suites, few repetitions (for CI)")
+    parser.add_argument("--fastest", default=str(REPO / "build" / "fastest"))
+    parser.add_argument("--python", default=str(REPO / ".venv" / "bin" / "python"))
+    parser.add_argument("--out", default=str(HERE / "results"))
+    parser.add_argument("--check-cliff", action="store_true", help="fail if a figure is >2x worse than last time")
+    parser.add_argument("--no-history", action="store_true", help="do not append to the history file")
+    parser.add_argument("--only", help="comma-separated sections: micro,discovery,runs,skewed,cursor,keystrokes,memory")
+    args = parser.parse_args(argv)
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    sections = ["micro", "discovery", "runs", "skewed", "cursor", "keystrokes", "memory"]
+    if args.only:
+        sections = args.only.split(",")
+    with tempfile.TemporaryDirectory(prefix="fastest-bench-") as tmp:
+        bench = Bench(args.fastest, args.python, Path(tmp), args.quick)
+        print(f"fastest benches ({'quick' if args.quick else 'full'}), commit {git_commit()}")
+        steps = {"micro": bench.micro, "discovery": bench.discovery, "runs": bench.runs, "skewed": bench.skewed,
+                 "cursor": bench.run_at_cursor, "keystrokes": bench.keystrokes, "memory": bench.server_memory}
+        for s in sections:
+            print(f"== {s}", flush=True)
+            try:
+                steps[s]()
+            except Exception as error:  # one broken section must not hide the others
+                bench.notes.append(f"{s}: {type(error).__name__}: {error}")
+                print(f"  {s} failed: {error}", flush=True)
+    latest = {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+              "commit": git_commit(), "mode": "quick" if args.quick else "full", "machine": machine(),
+              "figures": bench.figures, "notes": bench.notes}
+    (out / "latest.json").write_text(json.dumps(latest, indent=2) + "\n")
+    history_path = out / "history.jsonl"
+    history = load_history(history_path)
+    failures = cliff_failures(latest, history) if args.check_cliff else []
+    if not args.no_history:
+        with history_path.open("a") as f:
+            f.write(json.dumps(latest) + "\n")
+    for note in bench.notes:
+        print("note:", note)
+    if failures:
+        print("figures fell off a cliff:\n  " + "\n  ".join(failures))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
