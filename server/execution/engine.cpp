@@ -383,8 +383,8 @@ struct ExecutionEngine::Impl {
 
   void dispatch(Slot& s, Batch batch, const RunRequest& request) {
     s.batch = next_batch++;
+    s.ids = batch.ids;  // accounting is per test, even when pytest is handed whole modules
     batch.ids = compress(batch.ids, request);
-    s.ids = batch.ids;
     s.reported.clear();
     s.running.reset();
     json cmd = {{"cmd", "run"},
