@@ -1,0 +1,34 @@
+-- Drives the fastest Neovim plugin headlessly: waits for the tree, runs the test at the
+-- cursor, writes what it saw to $FASTEST_NVIM_OUT as JSON, then quits.
+local out = os.getenv("FASTEST_NVIM_OUT")
+local target = os.getenv("FASTEST_NVIM_FILE")
+local line = tonumber(os.getenv("FASTEST_NVIM_LINE"))
+local fastest = require("fastest")
+local results = {}
+fastest.setup({ cmd = { os.getenv("FASTEST_BIN"), "lsp" }, python = os.getenv("FASTEST_PYTHON"),
+                on_result = function(p) table.insert(results, p) end })
+vim.cmd("edit " .. target)
+local report = { tests = 0, lenses = 0, results = {} }
+local function finish()
+  report.results = results
+  local f = io.open(out, "w")
+  f:write(vim.fn.json_encode(report))
+  f:close()
+  vim.cmd("qall!")
+end
+local ok = vim.wait(20000, function() return vim.tbl_count(fastest.tests) > 0 end, 50)
+report.tests = vim.tbl_count(fastest.tests)
+if not ok then return finish() end
+local client = fastest.client()
+local lens = client.request_sync("textDocument/codeLens", { textDocument = { uri = vim.uri_from_bufnr(0) } }, 10000)
+report.lenses = lens and lens.result and #lens.result or 0
+vim.api.nvim_win_set_cursor(0, { line, 4 })
+fastest.run_nearest()
+vim.wait(30000, function() return #results > 0 end, 50)
+-- Give the extmark a moment, then record the virtual text on the test's line.
+local marks = vim.api.nvim_buf_get_extmarks(0, vim.api.nvim_create_namespace("fastest"), 0, -1, { details = true })
+report.virtual_text = {}
+for _, m in ipairs(marks) do
+  for _, chunk in ipairs(m[4].virt_text or {}) do table.insert(report.virtual_text, chunk[1]) end
+end
+finish()

@@ -1,0 +1,31 @@
+"""A real client: headless Neovim (Debian's) with the fastest plugin runs the test at the cursor."""
+import json
+import os
+import shutil
+import subprocess
+
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+@pytest.mark.skipif(shutil.which("nvim") is None, reason="neovim is installed by scripts/setup.sh")
+def test_neovim_runs_the_test_at_the_cursor(fastest_bin, python_exe, test_project, tmp_path):
+    project = tmp_path / "proj"
+    shutil.copytree(test_project, project, ignore=shutil.ignore_patterns(".fastest_cache", "__pycache__"))
+    target = project / "tests" / "unit" / "test_stock.py"
+    lines = target.read_text().splitlines()
+    line = lines.index("def test_add_counts(stock, apple):") + 2  # 1-based, inside the body
+    out = tmp_path / "report.json"
+    env = dict(os.environ, FASTEST_NVIM_OUT=str(out), FASTEST_NVIM_FILE=str(target), FASTEST_NVIM_LINE=str(line),
+               FASTEST_BIN=str(fastest_bin), FASTEST_PYTHON=python_exe, HOME=str(tmp_path))
+    proc = subprocess.run(["nvim", "--headless", "--clean", "--cmd", f"set rtp^={REPO}/editors/nvim",
+                           "-c", f"luafile {REPO}/tests/integration/nvim/run_nearest.lua"],
+                          cwd=project, env=env, capture_output=True, text=True, timeout=90)
+    assert out.exists(), proc.stdout + proc.stderr
+    report = json.loads(out.read_text())
+    assert report["tests"] > 40
+    assert report["lenses"] > 10
+    states = {r["id"]: r["state"] for r in report["results"]}
+    assert states == {"tests/unit/test_stock.py::test_add_counts": "passed"}
+    assert any("passed" in t for t in report["virtual_text"])
