@@ -1,0 +1,39 @@
+"""A real client: Emacs (Debian's, batch mode) with eglot and fastest.el runs the test at point."""
+import json
+import os
+import shutil
+import subprocess
+
+import pytest
+
+# Debian's elpa-* packages live here; -Q skips the site start-up that would add them.
+ELPA = "(let ((default-directory \"/usr/share/emacs/site-lisp/elpa/\")) (normal-top-level-add-subdirs-to-load-path))"
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+@pytest.mark.skipif(shutil.which("emacs") is None, reason="emacs-nox and elpa-eglot are installed by scripts/setup.sh")
+def test_fastest_el_byte_compiles_cleanly(tmp_path):
+    shutil.copy(os.path.join(REPO, "editors", "emacs", "fastest.el"), tmp_path)
+    proc = subprocess.run(["emacs", "--batch", "-Q", "--eval", ELPA,
+                           "--eval", "(setq byte-compile-error-on-warn t)",
+                           "-f", "batch-byte-compile", str(tmp_path / "fastest.el")],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+
+
+@pytest.mark.skipif(shutil.which("emacs") is None, reason="emacs-nox and elpa-eglot are installed by scripts/setup.sh")
+def test_emacs_runs_the_test_at_point(fastest_bin, python_exe, test_project, tmp_path):
+    project = tmp_path / "proj"
+    shutil.copytree(test_project, project, ignore=shutil.ignore_patterns(".fastest_cache", "__pycache__"))
+    target = project / "tests" / "unit" / "test_stock.py"
+    line = target.read_text().splitlines().index("def test_take_too_many_raises(full_stock, apple):") + 2
+    out = tmp_path / "report.json"
+    env = dict(os.environ, FASTEST_EMACS_OUT=str(out), FASTEST_EMACS_FILE=str(target), FASTEST_EMACS_LINE=str(line),
+               FASTEST_BIN=str(fastest_bin), FASTEST_PYTHON=python_exe, FASTEST_EMACS_DIR=os.path.join(REPO, "editors", "emacs"),
+               HOME=str(tmp_path))
+    proc = subprocess.run(["emacs", "--batch", "-Q", "--eval", ELPA, "-l", os.path.join(REPO, "tests", "integration", "emacs", "run_at_point.el")],
+                          cwd=project, env=env, capture_output=True, text=True, timeout=120)
+    assert out.exists(), proc.stdout + proc.stderr
+    report = json.loads(out.read_text())
+    assert report["tests"] > 40
+    assert report["results"] == [{"id": "tests/unit/test_stock.py::test_take_too_many_raises", "state": "passed"}]
