@@ -334,7 +334,8 @@ def cliff_failures(latest: dict, history: list, factor: float = 2.0):
     last = previous[-1]["figures"]
     failures = []
     for name, entry in latest["figures"].items():
-        if name not in HIGHER_IS_BETTER or name not in last:
+        # Tail latencies (p99) swing with machine load: watched on the dashboard, not gated.
+        if name not in HIGHER_IS_BETTER or name not in last or "p99" in name:
             continue
         old, new = last[name]["value"], entry["value"]
         if not (old > 0 and new > 0):

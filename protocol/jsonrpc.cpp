@@ -10,7 +10,11 @@
 namespace fastest::protocol {
 
 void Writer::send(const json& message) {
-  std::string frame = encode_frame(message.dump(-1, ' ', false, json::error_handler_t::replace));
+  send_serialized(message.dump(-1, ' ', false, json::error_handler_t::replace));
+}
+
+void Writer::send_serialized(const std::string& body) {
+  std::string frame = encode_frame(body);
   std::lock_guard<std::mutex> lock(mutex_);
   if (closed_) return;
   size_t off = 0;

@@ -39,6 +39,8 @@ class Writer {
  public:
   explicit Writer(int fd) : fd_(fd) {}
   void send(const json& message);
+  // An already serialised message body (for large notifications built piece by piece).
+  void send_serialized(const std::string& body);
   void notify(const std::string& method, const json& params);
   void reply(const json& id, const json& result);
   void reply_error(const json& id, int code, const std::string& message);

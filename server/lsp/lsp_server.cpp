@@ -107,6 +107,7 @@ struct Root {
   Collection collection;                 // the last full collection
   std::map<std::string, std::vector<TestItem>> file_items;  // module id -> its items
   std::vector<TestItem> folders;
+  size_t test_count = 0;                 // runnable tests at the last collection
   std::mutex engine_mutex;               // one run at a time per root
   std::unique_ptr<ExecutionEngine> engine;
   std::string engine_key;                // settings the engine was built with
@@ -245,14 +246,27 @@ struct LspServer::State {
                   std::chrono::duration<double, std::milli>(t2 - t1).count());
   }
 
+  // The whole tree, serialised item by item: a 10,000-test workspace never exists as one
+  // JSON document in memory.
   void publish_root(Root& root) {
-    json items = json::array();
-    for (const TestItem& f : root.folders) items.push_back(item_json(f, root, nullptr));
+    std::string body = R"({"jsonrpc":"2.0","method":"fastest/discoveredTests","params":{"scopeUri":)" +
+                       json(path_to_uri(root.folder.string())).dump() + R"(,"items":[)";
+    bool first = true;
+    auto append = [&](const json& item) {
+      if (!first) body += ',';
+      first = false;
+      body += item.dump(-1, ' ', false, json::error_handler_t::replace);
+    };
+    for (const TestItem& f : root.folders) append(item_json(f, root, nullptr));
     for (auto& [module_id, list] : root.file_items) {
-      json file = file_items_json(root, module_id);
-      for (auto& j : file) items.push_back(std::move(j));
+      fs::path path = root.rootdir() / module_id;
+      std::string file_uri = path_to_uri(path.string());
+      std::string text = text_of(path);
+      LineIndex index(text);
+      for (const TestItem& item : list) append(item_json(item, file_uri, &index));
     }
-    writer.notify("fastest/discoveredTests", {{"scopeUri", path_to_uri(root.folder.string())}, {"items", items}});
+    body += "]}}";
+    writer.send_serialized(body);
   }
 
   // --- collection ----------------------------------------------------------------------
@@ -265,10 +279,16 @@ struct LspServer::State {
     root.collection = collect(inv);
     root.file_items.clear();
     root.folders.clear();
-    for (const TestItem& item : root.collection.items) {
-      if (item.kind == ItemKind::Folder) root.folders.push_back(item);
-      else root.file_items[item.path].push_back(item);
+    root.test_count = root.collection.selected.size();
+    for (TestItem& item : root.collection.items) {
+      if (item.kind == ItemKind::Folder) root.folders.push_back(std::move(item));
+      else root.file_items[item.path].push_back(std::move(item));
     }
+    // The tree lives in file_items from here on; keep one copy only.
+    root.collection.items.clear();
+    root.collection.items.shrink_to_fit();
+    root.collection.selected.clear();
+    root.collection.selected.shrink_to_fit();
     // Open test documents keep their incremental view.
     for (auto& [uri, d] : docs)
       if (d.root == &root && d.doc) root.file_items[d.module_id] = module_items(d);
@@ -318,7 +338,7 @@ struct LspServer::State {
     size_t tests = 0, n = 0;
     for (auto& root : roots) {
       collect_root(*root);
-      tests += root->collection.selected.size();
+      tests += root->test_count;
       publish_root(*root);
       ++n;
       if (client_progress && roots.size() > 1)
