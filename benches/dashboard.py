@@ -92,22 +92,28 @@ def render_png(history, path: Path):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    data = series(history)
-    names = sorted(data)
+    by_mode = {mode: series(history, mode) for mode in ("full", "quick")}
+    names = sorted(set().union(*[set(d) for d in by_mode.values()]))
     if not names:
         return
     cols = 3
     rows = (len(names) + cols - 1) // cols
     fig, axes = plt.subplots(rows, cols, figsize=(cols * 4.2, rows * 2.6), squeeze=False)
+    colours = {"full": "#1f6feb", "quick": "#8250df"}
     for ax, name in zip(axes.flat, names):
-        points = data[name]
-        ax.plot(range(len(points)), [v for _, v, _, _ in points], marker="o", color="#1f6feb")
-        target = next((t for _, _, t, _ in reversed(points) if t), None)
+        target = None
+        for mode, data in by_mode.items():
+            points = data.get(name)
+            if not points:
+                continue
+            ax.plot(range(len(points)), [v for _, v, _, _ in points], marker="o", color=colours[mode], label=mode)
+            target = target or next((t for _, _, t, _ in reversed(points) if t), None)
         if target:
             ax.axhline(float(target.split()[1]), color="#c00", linestyle="--", linewidth=1)
         ax.set_title(name, fontsize=9)
         ax.tick_params(labelsize=7)
         ax.set_xticks([])
+        ax.legend(fontsize=6, loc="best")
     for ax in list(axes.flat)[len(names):]:
         ax.axis("off")
     fig.tight_layout()
