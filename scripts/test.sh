@@ -6,5 +6,7 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 echo "== unit tests (Catch2)"
 build/tests/fastest_unit_tests
+echo "== benchmarks, quick mode (fails only if a figure is 2x worse than the last recorded one)"
+.venv/bin/python benches/compare.py --quick --check-cliff --no-history --out build/bench-results
 echo "== end-to-end tests (pytest)"
 .venv/bin/python -m pytest tests/integration -q -p no:cacheprovider "$@"
