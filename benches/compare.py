@@ -357,7 +357,9 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="small suites, few repetitions (for CI)")
     parser.add_argument("--fastest", default=str(REPO / "build" / "fastest"))
     parser.add_argument("--python", default=str(REPO / ".venv" / "bin" / "python"))
-    parser.add_argument("--out", default=str(HERE / "results"))
+    parser.add_argument("--out", default=str(HERE / "results"), help="where latest.json goes")
+    parser.add_argument("--history", default=str(HERE / "results" / "history.jsonl"),
+                        help="the history to compare with and append to")
     parser.add_argument("--check-cliff", action="store_true", help="fail if a figure is >2x worse than last time")
     parser.add_argument("--no-history", action="store_true", help="do not append to the history file")
     parser.add_argument("--only", help="comma-separated sections: micro,discovery,runs,skewed,cursor,keystrokes,memory")
@@ -384,7 +386,7 @@ def main(argv=None):
               "commit": git_commit(), "mode": "quick" if args.quick else "full", "machine": machine(),
               "figures": bench.figures, "notes": bench.notes}
     (out / "latest.json").write_text(json.dumps(latest, indent=2) + "\n")
-    history_path = out / "history.jsonl"
+    history_path = Path(args.history)
     history = load_history(history_path)
     failures = cliff_failures(latest, history) if args.check_cliff else []
     if not args.no_history:
