@@ -1,0 +1,132 @@
+// fastest for VS Code: the server's test tree on a TestController, runs through fastest/runTests.
+import * as vscode from "vscode";
+import { LanguageClient, LanguageClientOptions, ServerOptions } from "vscode-languageclient/node";
+
+interface Position { line: number; character: number }
+interface Range { start: Position; end: Position }
+interface ServerTestItem {
+  id: string; label: string; kind: "folder" | "module" | "class" | "function" | "case";
+  parentId?: string; uri: string; range?: Range; tags: string[]; dynamic: boolean; dynamicReason?: string;
+}
+interface DiscoveredTests { scopeUri?: string; items: ServerTestItem[] }
+interface TestMessage { message: string; expected?: string; actual?: string; location?: { uri: string; range: Range } }
+interface TestStateChanged {
+  runId: string; id: string; state: string; durationMs?: number; messages?: TestMessage[]; output?: { text: string };
+}
+interface RunFinished {
+  runId: string; counts: Record<string, number>; durationMs: number; error?: string;
+  coverage?: { uri: string; linesCovered: number[]; linesMissed: number[] }[];
+}
+interface RunReply { runId: string; enqueued: string[]; debug?: vscode.DebugConfiguration }
+
+let client: LanguageClient | undefined;
+const runs = new Map<string, { run: vscode.TestRun; done: () => void; kind: string }>();
+
+function toRange(r?: Range): vscode.Range | undefined {
+  return r ? new vscode.Range(r.start.line, r.start.character, r.end.line, r.end.character) : undefined;
+}
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  const config = vscode.workspace.getConfiguration("fastest");
+  const serverOptions: ServerOptions = { command: config.get<string>("path", "fastest"), args: ["lsp"] };
+  const clientOptions: LanguageClientOptions = {
+    documentSelector: [{ scheme: "file", language: "python" }],
+    initializationOptions: {
+      pythonPath: config.get<string>("pythonPath") || undefined,
+      workers: config.get<number>("workers", 0),
+      timeout: config.get<number>("timeout", 0),
+      extraArgs: config.get<string[]>("extraArgs", []),
+      env: config.get<Record<string, string>>("env", {}),
+    },
+  };
+  client = new LanguageClient("fastest", "fastest", serverOptions, clientOptions);
+  const controller = vscode.tests.createTestController("fastest", "Python (fastest)");
+  context.subscriptions.push(controller);
+  const items = new Map<string, vscode.TestItem>();
+  const tags = new Map<string, vscode.TestTag>();
+
+  const replaceScope = (message: DiscoveredTests) => {
+    // Remove what lived under the scope, then rebuild it from the message (parents first).
+    for (const [id, item] of items) {
+      const uri = item.uri?.toString();
+      if (!message.scopeUri || (uri && (uri === message.scopeUri || uri.startsWith(message.scopeUri + "/")))) {
+        (item.parent?.children ?? controller.items).delete(id);
+        items.delete(id);
+      }
+    }
+    for (const t of message.items) {
+      const item = controller.createTestItem(t.id, t.label, vscode.Uri.parse(t.uri));
+      item.range = toRange(t.range);
+      item.tags = t.tags.map((name) => {
+        if (!tags.has(name)) tags.set(name, new vscode.TestTag(name));
+        return tags.get(name)!;
+      });
+      if (t.dynamic) item.description = "dynamic";
+      const parent = t.parentId ? items.get(t.parentId) : undefined;
+      (parent?.children ?? controller.items).add(item);
+      items.set(t.id, item);
+    }
+  };
+
+  client.onNotification("fastest/discoveredTests", replaceScope);
+  client.onNotification("fastest/testStateChanged", (p: TestStateChanged) => {
+    const entry = runs.get(p.runId);
+    const item = items.get(p.id) ?? items.get(p.id.split("[")[0]);
+    if (!entry || !item) return;
+    const { run } = entry;
+    const messages = (p.messages ?? []).map((m) => {
+      const message = m.expected !== undefined && m.actual !== undefined
+        ? vscode.TestMessage.diff(m.message, m.expected, m.actual)
+        : new vscode.TestMessage(m.message);
+      if (m.location) message.location = new vscode.Location(vscode.Uri.parse(m.location.uri), toRange(m.location.range)!);
+      return message;
+    });
+    if (p.output?.text) run.appendOutput(p.output.text.replace(/\n/g, "\r\n"), undefined, item);
+    switch (p.state) {
+      case "enqueued": run.enqueued(item); break;
+      case "started": run.started(item); break;
+      case "passed": case "xpassed": run.passed(item, p.durationMs); break;
+      case "failed": run.failed(item, messages, p.durationMs); break;
+      case "skipped": case "xfailed": run.skipped(item); break;
+      default: run.errored(item, messages.length ? messages : [new vscode.TestMessage(p.state)], p.durationMs);
+    }
+  });
+  client.onNotification("fastest/runFinished", (p: RunFinished) => {
+    const entry = runs.get(p.runId);
+    if (!entry) return;
+    if (p.error) void vscode.window.showErrorMessage(`fastest: ${p.error}`);
+    entry.run.end();
+    entry.done();
+    runs.delete(p.runId);
+  });
+
+  const runHandler = (kind: "run" | "debug" | "coverage") =>
+    async (request: vscode.TestRunRequest, token: vscode.CancellationToken) => {
+      const include = request.include?.map((i) => i.id) ?? [""];
+      const exclude = request.exclude?.map((i) => i.id) ?? [];
+      const run = controller.createTestRun(request);
+      let reply: RunReply;
+      try {
+        reply = await client!.sendRequest<RunReply>("fastest/runTests", { include, exclude, kind });
+      } catch (error) {
+        run.end();
+        void vscode.window.showErrorMessage(`fastest: ${(error as Error).message}`);
+        return;
+      }
+      const finished = new Promise<void>((resolve) => runs.set(reply.runId, { run, done: resolve, kind }));
+      token.onCancellationRequested(() => void client!.sendRequest("fastest/cancelRun", { runId: reply.runId }));
+      if (kind === "debug" && reply.debug) {
+        await vscode.debug.startDebugging(vscode.workspace.workspaceFolders?.[0], reply.debug);
+      }
+      await finished;
+    };
+
+  controller.createRunProfile("Run", vscode.TestRunProfileKind.Run, runHandler("run"), true);
+  controller.createRunProfile("Debug", vscode.TestRunProfileKind.Debug, runHandler("debug"), true);
+  controller.createRunProfile("Coverage", vscode.TestRunProfileKind.Coverage, runHandler("coverage"), true);
+  await client.start();
+}
+
+export async function deactivate(): Promise<void> {
+  await client?.stop();
+}
