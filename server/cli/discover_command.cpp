@@ -4,10 +4,12 @@
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <set>
 #include <nlohmann/json.hpp>
 
 #include "server/cli/commands.h"
 #include "server/cli/format.h"
+#include "server/execution/engine.h"
 #include "server/workspace/project.h"
 
 namespace fastest::cli {
@@ -19,6 +21,7 @@ struct DiscoverArgs {
   std::vector<std::string> ignore, ignore_glob, deselect;
   bool json = false;
   bool quiet = false;
+  bool no_settle = false;
 };
 
 nlohmann::json range_json(const Range& r) {
@@ -51,6 +54,74 @@ nlohmann::json to_json(const Collection& c) {
           {"errors", c.usage_errors}};
 }
 
+class CollectedIds : public RunObserver {
+ public:
+  void on_collected(const std::vector<std::string>& ids) override { ids_.insert(ids_.end(), ids.begin(), ids.end()); }
+  std::vector<std::string> ids_;
+};
+
+bool covers(const std::string& target, const std::string& id) {
+  if (id == target) return true;
+  if (id.size() <= target.size() || id.compare(0, target.size(), target) != 0) return false;
+  char next = id[target.size()];
+  return next == '[' || next == ':';
+}
+
+// What static analysis flagged dynamic is settled by pytest's real collection in a worker
+// (only when there is something to settle): the printed ids then equal pytest's.
+void settle_dynamic(Collection& c) {
+  std::vector<std::string> targets;
+  std::set<std::string> dynamic_modules;
+  for (const TestItem& item : c.items) {
+    if (!item.dynamic) continue;
+    bool under_target = false;
+    for (const std::string& t : targets) under_target |= covers(t, item.id);
+    if (under_target) continue;
+    if (item.kind == ItemKind::Module || item.kind == ItemKind::Class || item.kind == ItemKind::Function)
+      targets.push_back(item.id);
+  }
+  if (targets.empty() || !c.config.python || !c.config.pytest_found) return;
+  EngineOptions options;
+  options.python = *c.config.python;
+  options.rootdir = c.config.rootdir;
+  options.inifile = c.config.inifile;
+  options.workers = 1;
+  options.cache_dir = std::filesystem::temp_directory_path() / "fastest-settle-unused";
+  ExecutionEngine engine(options);
+  std::string error;
+  if (!engine.start(&error)) {
+    std::cerr << "fastest: could not settle dynamic tests: " << error << "\n";
+    return;
+  }
+  RunRequest request;
+  request.ids = targets;
+  request.collect_only = true;
+  CollectedIds observer;
+  RunSummary summary = engine.run(request, observer);
+  if (!summary.fatal_error.empty()) {
+    std::cerr << "fastest: could not settle dynamic tests: " << summary.fatal_error << "\n";
+    return;
+  }
+  // Replace each target's static leaves, at the position of the first, with pytest's ids.
+  std::vector<std::string> settled;
+  std::set<std::string> placed;
+  for (const std::string& id : c.selected) {
+    const std::string* target = nullptr;
+    for (const std::string& t : targets) if (covers(t, id)) target = &t;
+    if (!target) {
+      settled.push_back(id);
+      continue;
+    }
+    if (!placed.insert(*target).second) continue;
+    for (const std::string& real : observer.ids_)
+      if (covers(*target, real)) settled.push_back(real);
+  }
+  c.selected = std::move(settled);
+  for (TestItem& item : c.items)
+    for (const std::string& t : targets)
+      if (item.id == t) item.dynamic_reason += " (settled by pytest's collection)";
+}
+
 int run_discover(const DiscoverArgs& args) {
   auto start = std::chrono::steady_clock::now();
   Invocation inv;
@@ -66,6 +137,7 @@ int run_discover(const DiscoverArgs& args) {
   for (auto& i : args.deselect) inv.extra_options.insert(inv.extra_options.end(), {"--deselect", i});
 
   Collection c = collect(inv);
+  if (!args.no_settle && c.usage_errors.empty()) settle_dynamic(c);
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   for (const std::string& w : c.warnings) std::cerr << "fastest: warning: " << w << "\n";
 
@@ -81,9 +153,10 @@ int run_discover(const DiscoverArgs& args) {
     return 4;
   }
   for (const std::string& id : c.selected) std::cout << id << "\n";
-  for (const TestItem& item : c.items)
-    if (item.dynamic && (item.kind == ItemKind::Module || item.kind == ItemKind::Class || item.kind == ItemKind::Function))
-      std::cerr << "fastest: " << item.id << " is dynamic (" << item.dynamic_reason << ")\n";
+  if (args.no_settle)
+    for (const TestItem& item : c.items)
+      if (item.dynamic && (item.kind == ItemKind::Module || item.kind == ItemKind::Class || item.kind == ItemKind::Function))
+        std::cerr << "fastest: " << item.id << " is dynamic (" << item.dynamic_reason << ")\n";
   std::cout << "\n";
   if (!c.collection_errors.empty()) {
     std::cout << banner("ERRORS", '=') << "\n";
@@ -117,6 +190,7 @@ void add_discover_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--deselect", args->deselect, "Deselect a node id prefix");
   cmd->add_option("--python", args->python, "The interpreter whose pytest version decides the rules");
   cmd->add_flag("--json", args->json, "Print the whole tree as JSON");
+  cmd->add_flag("--no-settle", args->no_settle, "Static answers only: do not ask pytest about dynamic tests");
   cmd->add_flag("-q,--quiet,--collect-only,--co", args->quiet, "Accepted for pytest compatibility");
   cmd->callback([args, &exit_code] { exit_code = run_discover(*args); });
 }
