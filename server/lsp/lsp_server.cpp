@@ -347,6 +347,80 @@ struct LspServer::State {
     if (client_progress)
       writer.notify("$/progress", {{"token", token}, {"value", {{"kind", "end"}, {"message", std::to_string(tests) + " tests"}}}});
     writer.notify("window/logMessage", {{"type", 3}, {"message", "fastest: " + std::to_string(tests) + " tests discovered"}});
+    for (auto& root : roots) settle_in_background(*root);
+  }
+
+  // Static answers first; then a real collection in the root's (now warm) worker settles
+  // what discovery flagged dynamic, and the tree is published again, equal to pytest's.
+  void settle_in_background(Root& root) {
+    std::vector<std::string> targets;
+    auto covered = [&](const std::string& id) {
+      for (const std::string& t : targets)
+        if (id == t || id.rfind(t + "::", 0) == 0 || id.rfind(t + "[", 0) == 0) return true;
+      return false;
+    };
+    for (auto& [module, items] : root.file_items)
+      for (const TestItem& item : items)
+        if (item.dynamic && !covered(item.id) &&
+            (item.kind == ItemKind::Module || item.kind == ItemKind::Class || item.kind == ItemKind::Function))
+          targets.push_back(item.id);
+    if (targets.empty()) return;
+    Settings s = settings;
+    Root* r = &root;
+    std::thread([this, r, targets, s] {
+      std::vector<std::string> real;
+      {
+        std::lock_guard<std::mutex> lock(r->engine_mutex);
+        std::string error;
+        ExecutionEngine* engine = ensure_engine(*r, s, &error);
+        if (!engine) return;
+        struct Collector : RunObserver {
+          std::vector<std::string>& out;
+          explicit Collector(std::vector<std::string>& o) : out(o) {}
+          void on_collected(const std::vector<std::string>& ids) override { out.insert(out.end(), ids.begin(), ids.end()); }
+        } collector(real);
+        RunRequest request;
+        request.ids = targets;
+        request.collect_only = true;
+        engine->run(request, collector);
+      }
+      asio::post(io, [this, r, targets, real] { apply_settled(*r, targets, real); });
+    }).detach();
+  }
+
+  void apply_settled(Root& root, const std::vector<std::string>& targets, const std::vector<std::string>& real) {
+    std::set<std::string> touched;
+    for (const std::string& id : real) {
+      std::string module = id.substr(0, id.find("::"));
+      auto it = root.file_items.find(module);
+      if (it == root.file_items.end()) continue;
+      auto& items = it->second;
+      bool exists = false;
+      for (const TestItem& item : items) exists |= item.id == id;
+      if (exists) continue;
+      // Its parent: the longest existing id that is a prefix (the function of a case, the class...).
+      const TestItem* parent = nullptr;
+      for (const TestItem& item : items)
+        if ((id.rfind(item.id + "[", 0) == 0 || id.rfind(item.id + "::", 0) == 0) &&
+            (!parent || item.id.size() > parent->id.size()))
+          parent = &item;
+      if (!parent) continue;
+      TestItem settled;
+      settled.id = id;
+      settled.parent_id = parent->id;
+      settled.path = parent->path;
+      settled.range = parent->range;
+      settled.name_range = parent->name_range;
+      settled.marks = parent->marks;
+      bool is_case = id.rfind(parent->id + "[", 0) == 0;
+      settled.kind = is_case ? ItemKind::Case : ItemKind::Function;
+      std::string tail = id.substr(id.rfind("::") == std::string::npos ? 0 : id.rfind("::") + 2);
+      settled.label = tail;
+      items.push_back(std::move(settled));
+      touched.insert(module);
+    }
+    for (const std::string& module : touched) publish_file(root, module);
+    (void)targets;
   }
 
   // --- documents -----------------------------------------------------------------------

@@ -260,3 +260,14 @@ def test_client_killed_mid_run_leaves_no_process(fastest_bin, project, python_ex
         except OSError:
             pass
     assert alive == []
+
+
+def test_dynamic_tests_are_settled_by_a_background_collection(client, project):
+    init(client, project)
+    workflow = uri(project / "tests/integration/test_workflow.py")
+    settled = client.wait_for(lambda m: m.get("method") == "fastest/discoveredTests" and
+                              m["params"].get("scopeUri") == workflow, timeout=60)["params"]
+    cases = sorted(i["id"] for i in settled["items"] if i["kind"] == "case")
+    assert cases == [f"tests/integration/test_workflow.py::test_dynamic_range[{n}]" for n in range(3)]
+    assert all(i["parentId"] == "tests/integration/test_workflow.py::test_dynamic_range"
+               for i in settled["items"] if i["kind"] == "case")
