@@ -201,7 +201,13 @@ struct ExecutionEngine::Impl {
       }
       std::vector<std::string> lines;
       bool alive = s.process->read_lines(lines);
-      for (const std::string& line : lines) handle_event(s, line, run);
+      for (const std::string& line : lines) {
+        try {
+          handle_event(s, line, run);
+        } catch (const json::exception&) {
+          // A malformed event (a worker bug, or test code writing to our fd): skip it.
+        }
+      }
       if (!alive) worker_died(s, run);
     }
   }

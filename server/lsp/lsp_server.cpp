@@ -368,6 +368,7 @@ struct LspServer::State {
     Settings s = settings;
     Root* r = &root;
     std::thread([this, r, targets, s] {
+     try {
       std::vector<std::string> real;
       {
         std::lock_guard<std::mutex> lock(r->engine_mutex);
@@ -385,6 +386,9 @@ struct LspServer::State {
         engine->run(request, collector);
       }
       asio::post(io, [this, r, targets, real] { apply_settled(*r, targets, real); });
+     } catch (const std::exception& e) {
+      spdlog::warn("settling dynamic tests failed: {}", e.what());
+     }
     }).detach();
   }
 
@@ -615,7 +619,15 @@ struct LspServer::State {
     Settings settings_copy = settings;
     bool progress = client_progress;
     info->thread = std::thread([this, raw, targets, overlays, kind, debug_port, settings_copy, progress]() mutable {
-      execute_run(*raw, targets, overlays, kind, debug_port, settings_copy, progress);
+      // A run thread must never take the server down: any failure ends the run with an error.
+      try {
+        execute_run(*raw, targets, overlays, kind, debug_port, settings_copy, progress);
+      } catch (const std::exception& e) {
+        spdlog::error("run {} failed: {}", raw->id, e.what());
+        writer.notify("fastest/runFinished", {{"runId", raw->id}, {"counts", json::object()}, {"durationMs", 0},
+                                              {"error", std::string("internal error: ") + e.what()}});
+        raw->finished = true;
+      }
     });
     std::lock_guard<std::mutex> lock(runs_mutex);
     runs[run_id] = std::move(info);
