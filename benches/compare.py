@@ -128,8 +128,12 @@ class Bench:
         return int(m.group(1)) if m else -1
 
     def runs(self):
-        tests = 200 if self.quick else 1000
-        root = suites.mixed_suite(self.work / f"run_{tests}", tests)
+        sizes = [10, 100] if self.quick else [10, 100, 1000]
+        for tests in sizes:
+            self._run_suite(f"run_{tests}", suites.mixed_suite(self.work / f"run_{tests}", tests))
+        self._run_suite("run_heavy_imports", suites.heavy_import_suite(self.work / "heavy", 10 if self.quick else 20))
+
+    def _run_suite(self, label, root):
         samples = {"fastest": [], "pytest": [], "xdist2": []}
         passed = {}
         cmds = {
@@ -143,14 +147,15 @@ class Bench:
                 samples[name].append(t)
                 passed[name] = self._outcomes(out)
         if len(set(passed.values())) != 1:
-            self.notes.append(f"runs: outcomes differ {passed}: no ratio")
+            self.notes.append(f"{label}: outcomes differ {passed}: no ratio")
             return
         s = {k: summary(v) for k, v in samples.items()}
-        suffix = "1000" if not self.quick else "200"
         for k in s:
-            self.record(f"run_{suffix}_{k}_s", s[k]["median"], **s[k])
-        self.record(f"run_{suffix}_speedup_vs_pytest", s["pytest"]["median"] / s["fastest"]["median"])
-        self.record(f"run_{suffix}_speedup_vs_xdist2", s["xdist2"]["median"] / s["fastest"]["median"])
+            self.record(f"{label}_{k}_s", s[k]["median"], **s[k])
+        self.record(f"{label}_speedup_vs_pytest", s["pytest"]["median"] / s["fastest"]["median"])
+        self.record(f"{label}_speedup_vs_xdist2", s["xdist2"]["median"] / s["fastest"]["median"])
+        for k, cmd in cmds.items():
+            self.record(f"{label}_{k}_peak_rss_mb", peak_rss_mb(cmd, root))
 
     def skewed(self):
         root = suites.skewed_suite(self.work / "skewed", slow=4, slow_s=0.4, fast=60 if self.quick else 120)
