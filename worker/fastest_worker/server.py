@@ -39,12 +39,6 @@ def _warm_imports():
     import _pytest.unittest  # noqa: F401
     import unittest  # noqa: F401
     from . import overlays, plugin  # noqa: F401
-    # Loading setuptools entry points (plugins) is slow; do it once here.
-    try:
-        import importlib.metadata as md
-        md.entry_points()
-    except Exception:
-        pass
 
 
 def _run_child(channel: Channel, command: dict, prepared) -> None:
