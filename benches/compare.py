@@ -375,9 +375,10 @@ def main(argv=None):
     sections = ["micro", "discovery", "runs", "skewed", "cursor", "keystrokes", "memory"]
     if args.only:
         sections = args.only.split(",")
+    commit = git_commit()  # the code measured: taken before the run, not after it
     with tempfile.TemporaryDirectory(prefix="fastest-bench-") as tmp:
         bench = Bench(args.fastest, args.python, Path(tmp), args.quick)
-        print(f"fastest benches ({'quick' if args.quick else 'full'}), commit {git_commit()}")
+        print(f"fastest benches ({'quick' if args.quick else 'full'}), commit {commit}")
         steps = {"micro": bench.micro, "discovery": bench.discovery, "runs": bench.runs, "skewed": bench.skewed,
                  "cursor": bench.run_at_cursor, "keystrokes": bench.keystrokes, "memory": bench.server_memory}
         for s in sections:
@@ -388,7 +389,7 @@ def main(argv=None):
                 bench.notes.append(f"{s}: {type(error).__name__}: {error}")
                 print(f"  {s} failed: {error}", flush=True)
     latest = {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-              "commit": git_commit(), "mode": "quick" if args.quick else "full", "machine": machine(),
+              "commit": commit, "mode": "quick" if args.quick else "full", "machine": machine(),
               "figures": bench.figures, "notes": bench.notes}
     (out / "latest.json").write_text(json.dumps(latest, indent=2) + "\n")
     history_path = Path(args.history)
