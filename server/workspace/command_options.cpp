@@ -67,6 +67,8 @@ void parse_command_options(const std::vector<std::string>& args, CommandOptions&
     else if (name == "--ignore-glob") out.ignore_glob.push_back(value);
     else if (name == "--deselect") out.deselect.push_back(value);
     else if (name == "--rootdir") out.rootdir = value;
+    else if (name == "--doctest-glob") out.doctest_globs.push_back(value);
+    else if (name == "--import-mode") out.import_mode = value;
     else if (name == "-c" || name == "--config-file") out.inifile = value;
     else if (name == "-o" || name == "--override-ini") {
       size_t eq = value.find('=');

@@ -18,7 +18,9 @@ struct CommandOptions {
   std::vector<std::pair<std::string, std::string>> ini_overrides;  // -o name=value
   std::optional<std::string> rootdir;    // --rootdir
   std::optional<std::string> inifile;    // -c / --config-file
-  bool doctest_modules = false;
+  bool doctest_modules = false;            // --doctest-modules
+  std::vector<std::string> doctest_globs;  // --doctest-glob (repeatable)
+  std::optional<std::string> import_mode;  // --import-mode
 };
 
 // Parses `args` into `out` (appending). Unknown options are skipped; an unknown option's value

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "server/discovery/doctest_discovery.h"
 #include "server/discovery/syntax_tree.h"
 #include "server/workspace/config.h"
 #include "server/workspace/mapped_file.h"
@@ -94,7 +95,31 @@ bool FileWalker::ignored(const fs::path& path, bool is_dir) {
   return false;
 }
 
-void FileWalker::walk_dir(const fs::path& dir, std::vector<fs::path>& out, std::set<fs::path>& stack) {
+bool FileWalker::is_setuptools_setup_py(const fs::path& file) const {
+  if (file.filename() != "setup.py") return false;
+  auto overlay = options_.overlays.find(file.string());
+  if (overlay != options_.overlays.end()) return is_setuptools_script(overlay->second);
+  MappedFile mapped;
+  std::string error;
+  return mapped.open(file, &error) && is_setuptools_script(mapped.text());
+}
+
+// pytest_collect_file of the python and doctest plugins for one file.
+WalkedFile FileWalker::classify(const fs::path& file, bool named_on_command_line) const {
+  WalkedFile walked;
+  walked.path = file;
+  if (file.extension() == ".py") {
+    walked.python_module = named_on_command_line || matches_python_files(file);
+    walked.doctest_module = options_.doctest_modules && file.filename() != "__main__.py" && !is_setuptools_setup_py(file);
+    return walked;
+  }
+  if (named_on_command_line && (file.extension() == ".txt" || file.extension() == ".rst")) walked.doctest_text = true;
+  for (const std::string& pattern : options_.doctest_globs)
+    if (fnmatch_ex(pattern, file)) walked.doctest_text = true;
+  return walked;
+}
+
+void FileWalker::walk_dir(const fs::path& dir, std::vector<WalkedFile>& out, std::set<fs::path>& stack) {
   std::error_code ec;
   fs::path real = fs::canonical(dir, ec);
   if (ec) {
@@ -128,13 +153,18 @@ void FileWalker::walk_dir(const fs::path& dir, std::vector<fs::path>& out, std::
     entries.push_back({it->path().filename().string(), it->path(), is_dir});
   }
   if (ec) warn(dir, "cannot list folder: " + ec.message());
-  std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.name < b.name; });
+  // A package (pytest >= 8's Package collector) visits its __init__.py first.
+  bool package = options_.pytest_version.at_least(8) && fs::is_regular_file(dir / "__init__.py", ec);
+  std::sort(entries.begin(), entries.end(), [package](const Entry& a, const Entry& b) {
+    if (package && (a.name == "__init__.py") != (b.name == "__init__.py")) return a.name == "__init__.py";
+    return a.name < b.name;
+  });
 
   auto visit_file = [&](const Entry& e) {
-    if (e.path.extension() != ".py") return;
+    if (e.path.extension() != ".py" && options_.doctest_globs.empty()) return;
     if (ignored(e.path, false)) return;
-    if (!matches_python_files(e.path)) return;
-    out.push_back(e.path);
+    WalkedFile walked = classify(e.path, false);
+    if (walked.python_module || walked.doctest_module || walked.doctest_text) out.push_back(walked);
   };
   auto visit_dir = [&](const Entry& e) {
     if (ignored(e.path, true)) return;
@@ -150,8 +180,8 @@ void FileWalker::walk_dir(const fs::path& dir, std::vector<fs::path>& out, std::
   stack.erase(real);
 }
 
-std::vector<fs::path> FileWalker::collect_files(const fs::path& arg) {
-  std::vector<fs::path> out;
+std::vector<WalkedFile> FileWalker::collect_files(const fs::path& arg) {
+  std::vector<WalkedFile> out;
   std::error_code ec;
   if (fs::is_directory(arg, ec)) {
     load_conftests_down_to(arg.parent_path());
@@ -160,7 +190,8 @@ std::vector<fs::path> FileWalker::collect_files(const fs::path& arg) {
   } else if (fs::is_regular_file(arg, ec) || options_.overlays.count(arg.string())) {
     load_conftests_down_to(arg.parent_path());
     // An explicit file is collected even when python_files would not match it.
-    if (arg.extension() == ".py") out.push_back(arg);
+    WalkedFile walked = classify(arg, true);
+    if (walked.python_module || walked.doctest_module || walked.doctest_text) out.push_back(walked);
   }
   return out;
 }

@@ -1,5 +1,6 @@
-// pytest's file walk: which .py files an argument collects, in pytest's order, honouring
-// norecursedirs, virtualenvs, --ignore/--ignore-glob and conftest `collect_ignore`.
+// pytest's file walk: which files an argument collects, in pytest's order, honouring
+// norecursedirs, virtualenvs, --ignore/--ignore-glob and conftest `collect_ignore`; and which
+// collectors pytest makes of each (python Module, DoctestModule, DoctestTextfile).
 // Also reads each visited conftest.py (statically) for what it means to collection.
 #pragma once
 
@@ -24,14 +25,25 @@ struct WalkOptions {
   std::vector<std::string> ignore_glob;  // absolute-path globs
   PytestVersion pytest_version;
   std::unordered_map<std::string, std::string> overlays;  // absolute path -> editor text
+  bool doctest_modules = false;                            // --doctest-modules
+  std::vector<std::string> doctest_globs{"test*.txt"};     // --doctest-glob patterns
+};
+
+// One collected file and the collectors pytest_collect_file returns for it. The doctest
+// plugin answers first, so a file's doctest items precede its python Module's items.
+struct WalkedFile {
+  std::filesystem::path path;
+  bool python_module = false;   // matches python_files, or named on the command line
+  bool doctest_module = false;  // a .py file under --doctest-modules (not __main__.py nor a setuptools setup.py)
+  bool doctest_text = false;    // matches --doctest-glob, or a .txt/.rst named on the command line
 };
 
 class FileWalker {
  public:
   explicit FileWalker(WalkOptions options) : options_(std::move(options)) {}
 
-  // The module files `arg` (a file or folder, absolute) collects, in pytest's order.
-  std::vector<std::filesystem::path> collect_files(const std::filesystem::path& arg);
+  // The files `arg` (a file or folder, absolute) collects, in pytest's order.
+  std::vector<WalkedFile> collect_files(const std::filesystem::path& arg);
 
   // Read-only after the walk (safe to call from several threads then).
   std::vector<std::string> parametrized_fixtures_for(const std::filesystem::path& dir) const;
@@ -43,8 +55,10 @@ class FileWalker {
   const std::vector<Diagnostic>& diagnostics() const { return diagnostics_; }
 
  private:
-  void walk_dir(const std::filesystem::path& dir, std::vector<std::filesystem::path>& out,
+  void walk_dir(const std::filesystem::path& dir, std::vector<WalkedFile>& out,
                 std::set<std::filesystem::path>& stack);
+  WalkedFile classify(const std::filesystem::path& file, bool named_on_command_line) const;
+  bool is_setuptools_setup_py(const std::filesystem::path& file) const;
   bool ignored(const std::filesystem::path& path, bool is_dir);
   bool is_virtualenv(const std::filesystem::path& dir) const;
   bool matches_python_files(const std::filesystem::path& file) const;

@@ -16,11 +16,13 @@
 #include <asio/thread_pool.hpp>
 
 #include "server/discovery/conftest_analysis.h"
+#include "server/discovery/doctest_discovery.h"
 #include "server/discovery/module_discovery.h"
 #include "server/discovery/syntax_tree.h"
 #include "server/workspace/command_options.h"
 #include "server/workspace/config.h"
 #include "server/workspace/file_walker.h"
+#include "server/workspace/import_name.h"
 #include "server/workspace/interpreter.h"
 #include "server/workspace/mapped_file.h"
 #include "server/workspace/selection.h"
@@ -59,11 +61,18 @@ std::vector<std::string> expand_testpaths(const std::vector<std::string>& testpa
   return out;
 }
 
-// Reads one module (overlay text or mmap) and runs discovery on it.
+// Reads one file (overlay text or mmap) and runs the discovery its collectors need.
 struct ModuleJob {
   fs::path path;
   std::string module_id;
+  bool python_module = false;   // some argument collects it as a python Module
+  bool doctest_module = false;  // ... as a DoctestModule
+  bool doctest_text = false;    // ... as a DoctestTextfile
+  std::string import_name;      // the module's __name__, for doctest names
   ModuleResult result;
+  DoctestResult doctests;
+  bool syntax_error = false;
+  std::vector<Diagnostic> syntax_diagnostics;
   std::string read_error;
 };
 
@@ -85,8 +94,44 @@ void discover_file(ModuleJob& job, const CollectRules& rules,
     }
     text = mapped.text();
   }
+  if (job.doctest_text) {
+    job.doctests = discover_doctest_text(text, job.module_id);
+    return;
+  }
   TreePtr tree = parse_python(tls_parser.get(), text);
-  job.result = discover_module(tree.get(), text, job.module_id, rules);
+  if (job.python_module) job.result = discover_module(tree.get(), text, job.module_id, rules);
+  if (job.doctest_module) job.doctests = discover_doctests(tree.get(), text, job.module_id, job.import_name);
+  job.syntax_error = !tree || ts_node_has_error(ts_tree_root_node(tree.get()));
+  if (tree && job.syntax_error) job.syntax_diagnostics = syntax_errors(ts_tree_root_node(tree.get()), job.module_id);
+  else if (!tree) job.syntax_diagnostics.push_back({job.module_id, Range{}, "could not parse the file"});
+}
+
+// The items of one file as pytest lists them: the Module, the doctest collector's items
+// (pytest_collect_file asks the doctest plugin first), then the python Module's items.
+std::vector<TestItem> file_items(const ModuleJob& job, const WalkedFile& walked) {
+  std::vector<TestItem> items;
+  if (walked.python_module && !job.result.items.empty()) {
+    items.push_back(job.result.items.front());
+  } else {
+    TestItem module;
+    module.id = job.module_id;
+    module.label = job.path.filename().string();
+    module.kind = ItemKind::Module;
+    module.path = job.module_id;
+    items.push_back(module);
+  }
+  if (walked.doctest_module || walked.doctest_text) {
+    items.insert(items.end(), job.doctests.items.begin(), job.doctests.items.end());
+    if (job.doctests.dynamic) {
+      // The settle step re-collects the whole file: pytest's answer replaces these items.
+      TestItem& module = items.front();
+      module.dynamic_reason += (module.dynamic ? "; " : "") + job.doctests.dynamic_reason;
+      module.dynamic = true;
+    }
+  }
+  if (walked.python_module && !job.result.items.empty())
+    items.insert(items.end(), job.result.items.begin() + 1, job.result.items.end());
+  return items;
 }
 
 }  // namespace
@@ -232,6 +277,8 @@ Collection collect(const Invocation& invocation) {
   config.keywordexpr = merged.keywordexpr.value_or("");
   config.deselect = merged.deselect;
   config.doctest_modules = merged.doctest_modules;
+  config.doctest_globs = merged.doctest_globs;
+  if (merged.import_mode) config.import_mode = *merged.import_mode;
 
   if (!collection.usage_errors.empty()) return collection;
 
@@ -257,9 +304,11 @@ Collection collect(const Invocation& invocation) {
   walk.ignore = config.ignore;
   walk.ignore_glob = config.ignore_glob;
   walk.pytest_version = version;
+  walk.doctest_modules = config.doctest_modules;
+  if (!config.doctest_globs.empty()) walk.doctest_globs = config.doctest_globs;
   for (const auto& [path, text] : invocation.overlays) walk.overlays.emplace(fs::absolute(path).lexically_normal().string(), text);
   FileWalker walker(walk);
-  std::vector<std::vector<fs::path>> files_per_arg;
+  std::vector<std::vector<WalkedFile>> files_per_arg;
   for (const ArgSpec& a : args) files_per_arg.push_back(walker.collect_files(a.path));
   for (const std::string& w : walker.warnings()) collection.warnings.push_back(w);
   for (const Diagnostic& d : walker.diagnostics()) collection.diagnostics.push_back(d);
@@ -267,14 +316,23 @@ Collection collect(const Invocation& invocation) {
   // Discover each distinct module once, in parallel.
   std::vector<ModuleJob> jobs;
   std::unordered_map<std::string, size_t> job_index;
+  ImportMode import_mode = parse_import_mode(config.import_mode);
   for (const auto& files : files_per_arg)
-    for (const fs::path& f : files)
-      if (job_index.emplace(f.string(), jobs.size()).second) {
+    for (const WalkedFile& f : files) {
+      if (job_index.emplace(f.path.string(), jobs.size()).second) {
         ModuleJob job;
-        job.path = f;
-        job.module_id = relative_id(f, config.rootdir);
+        job.path = f.path;
+        job.module_id = relative_id(f.path, config.rootdir);
+        if (f.doctest_module) job.import_name = module_import_name(f.path, config.rootdir, import_mode);
         jobs.push_back(std::move(job));
       }
+      ModuleJob& job = jobs[job_index.at(f.path.string())];
+      job.python_module |= f.python_module;
+      job.doctest_module |= f.doctest_module;
+      job.doctest_text |= f.doctest_text;
+      if (f.doctest_module && job.import_name.empty())
+        job.import_name = module_import_name(f.path, config.rootdir, import_mode);
+    }
   {
     unsigned threads = std::max(1u, std::min<unsigned>(std::thread::hardware_concurrency(), static_cast<unsigned>(jobs.size())));
     asio::thread_pool pool(threads);
@@ -295,7 +353,8 @@ Collection collect(const Invocation& invocation) {
   std::set<std::string> leaf_seen;
   for (size_t a = 0; a < args.size(); ++a) {
     const ArgSpec& arg = args[a];
-    for (const fs::path& file : files_per_arg[a]) {
+    for (const WalkedFile& walked : files_per_arg[a]) {
+      const fs::path& file = walked.path;
       ModuleJob& job = jobs[job_index.at(file.string())];
       if (!job.read_error.empty()) {
         collection.warnings.push_back(file.string() + ": cannot read: " + job.read_error);
@@ -321,14 +380,21 @@ Collection collect(const Invocation& invocation) {
         parent = id;
       }
       std::string dynamic_reason = walker.dynamic_reason_for(file.parent_path());
-      for (const Diagnostic& d : job.result.diagnostics) collection.diagnostics.push_back(d);
-      if (job.result.has_syntax_error && !job.result.diagnostics.empty())
-        collection.collection_errors.push_back(job.result.diagnostics.front());
+      // A file pytest cannot import: one collection error per collector (Module, DoctestModule).
+      bool import_fails = (walked.python_module || walked.doctest_module) && job.syntax_error;
+      if (emitted.count(job.module_id) == 0) {
+        for (const Diagnostic& d : job.syntax_diagnostics) collection.diagnostics.push_back(d);
+        if (import_fails && !job.syntax_diagnostics.empty()) {
+          if (walked.doctest_module) collection.collection_errors.push_back(job.syntax_diagnostics.front());
+          if (walked.python_module) collection.collection_errors.push_back(job.syntax_diagnostics.front());
+        }
+      }
+      std::vector<TestItem> items = file_items(job, walked);
       std::string prefix = job.module_id + arg.node_suffix;
       std::set<std::string> with_children;
-      for (const TestItem& item : job.result.items)
+      for (const TestItem& item : items)
         if (item.kind == ItemKind::Case) with_children.insert(item.parent_id);
-      for (const TestItem& original : job.result.items) {
+      for (const TestItem& original : items) {
         TestItem item = original;
         if (item.kind == ItemKind::Module) item.parent_id = parent;
         if (!dynamic_reason.empty() && !item.dynamic) {
@@ -344,14 +410,14 @@ Collection collect(const Invocation& invocation) {
                        (item.kind == ItemKind::Function && !with_children.count(item.id));
         bool selected_by_arg = arg.node_suffix.empty() || item.id == prefix ||
                                item.id.rfind(prefix + "::", 0) == 0 || item.id.rfind(prefix + "[", 0) == 0;
-        if (is_leaf && selected_by_arg && !job.result.has_syntax_error && leaf_seen.insert(item.id).second)
+        if (is_leaf && selected_by_arg && !import_fails && leaf_seen.insert(item.id).second)
           leaves.push_back(item.id);
       }
       if (!arg.node_suffix.empty()) {
         bool any = false;
-        for (const TestItem& item : job.result.items)
+        for (const TestItem& item : items)
           any |= item.id == prefix || item.id.rfind(prefix + "::", 0) == 0 || item.id.rfind(prefix + "[", 0) == 0;
-        if (!any && !job.result.has_syntax_error && !job.result.dynamic)
+        if (!any && !import_fails && !job.result.dynamic && !items.front().dynamic)
           collection.usage_errors.push_back("not found: " + arg.original);
       }
     }

@@ -42,6 +42,8 @@ struct ProjectConfig {
   std::vector<std::string> markers;              // registered `markers` ini lines (name part)
   std::vector<std::string> deselect;             // --deselect node-id prefixes
   bool doctest_modules = false;                  // --doctest-modules
+  std::vector<std::string> doctest_globs;        // --doctest-glob; empty means pytest's `test*.txt`
+  std::string import_mode = "prepend";           // --import-mode: decides doctest module names
   std::optional<std::filesystem::path> python;   // the interpreter found, if any
   bool pytest_found = false;                     // its pytest version was read from metadata
 };
