@@ -18,7 +18,9 @@ namespace {
 struct DiscoverArgs {
   std::vector<std::string> paths;
   std::string rootdir, inifile, keyword, markexpr, python;
-  std::vector<std::string> ignore, ignore_glob, deselect;
+  std::vector<std::string> ignore, ignore_glob, deselect, doctest_glob;
+  std::string import_mode;
+  bool doctest_modules = false;
   bool json = false;
   bool quiet = false;
   bool no_settle = false;
@@ -69,7 +71,7 @@ bool covers(const std::string& target, const std::string& id) {
 
 // What static analysis flagged dynamic is settled by pytest's real collection in a worker
 // (only when there is something to settle): the printed ids then equal pytest's.
-void settle_dynamic(Collection& c) {
+void settle_dynamic(Collection& c, const std::vector<std::string>& pytest_args) {
   std::vector<std::string> targets;
   std::set<std::string> dynamic_modules;
   for (const TestItem& item : c.items) {
@@ -86,6 +88,7 @@ void settle_dynamic(Collection& c) {
   options.rootdir = c.config.rootdir;
   options.inifile = c.config.inifile;
   options.workers = 1;
+  options.pytest_args = pytest_args;
   options.cache_dir = std::filesystem::temp_directory_path() / "fastest-settle-unused";
   ExecutionEngine engine(options);
   std::string error;
@@ -102,16 +105,26 @@ void settle_dynamic(Collection& c) {
     std::cerr << "fastest: could not settle dynamic tests: " << summary.fatal_error << "\n";
     return;
   }
-  // Replace each target's static leaves, at the position of the first, with pytest's ids.
+  // Replace each target's static leaves with pytest's ids, at the target's place in the tree
+  // (a target may have no static leaves: a module whose doctests only pytest can list).
+  std::set<std::string> selected(c.selected.begin(), c.selected.end());
+  std::set<std::string> with_static_leaves, with_selected_leaves;
+  for (const TestItem& item : c.items)
+    for (const std::string& t : targets)
+      if (item.id != t && covers(t, item.id) && (item.kind == ItemKind::Function || item.kind == ItemKind::Case)) {
+        with_static_leaves.insert(t);
+        if (selected.count(item.id)) with_selected_leaves.insert(t);
+      }
   std::vector<std::string> settled;
   std::set<std::string> placed;
-  for (const std::string& id : c.selected) {
+  for (const TestItem& item : c.items) {
     const std::string* target = nullptr;
-    for (const std::string& t : targets) if (covers(t, id)) target = &t;
+    for (const std::string& t : targets) if (covers(t, item.id)) target = &t;
     if (!target) {
-      settled.push_back(id);
+      if (selected.count(item.id)) settled.push_back(item.id);
       continue;
     }
+    if (with_static_leaves.count(*target) && !with_selected_leaves.count(*target)) continue;  // deselected
     if (!placed.insert(*target).second) continue;
     for (const std::string& real : observer.ids_)
       if (covers(*target, real)) settled.push_back(real);
@@ -135,9 +148,15 @@ int run_discover(const DiscoverArgs& args) {
   for (auto& i : args.ignore) inv.extra_options.insert(inv.extra_options.end(), {"--ignore", i});
   for (auto& i : args.ignore_glob) inv.extra_options.insert(inv.extra_options.end(), {"--ignore-glob", i});
   for (auto& i : args.deselect) inv.extra_options.insert(inv.extra_options.end(), {"--deselect", i});
+  // Options that change what pytest collects: the settle step's pytest gets them too.
+  std::vector<std::string> collect_options;
+  if (args.doctest_modules) collect_options.push_back("--doctest-modules");
+  for (auto& g : args.doctest_glob) collect_options.push_back("--doctest-glob=" + g);
+  if (!args.import_mode.empty()) collect_options.push_back("--import-mode=" + args.import_mode);
+  inv.extra_options.insert(inv.extra_options.end(), collect_options.begin(), collect_options.end());
 
   Collection c = collect(inv);
-  if (!args.no_settle && c.usage_errors.empty()) settle_dynamic(c);
+  if (!args.no_settle && c.usage_errors.empty()) settle_dynamic(c, collect_options);
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   for (const std::string& w : c.warnings) std::cerr << "fastest: warning: " << w << "\n";
 
@@ -188,6 +207,9 @@ void add_discover_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--ignore", args->ignore, "Ignore a path");
   cmd->add_option("--ignore-glob", args->ignore_glob, "Ignore paths matching a glob");
   cmd->add_option("--deselect", args->deselect, "Deselect a node id prefix");
+  cmd->add_flag("--doctest-modules", args->doctest_modules, "Collect doctests in all .py modules (as pytest)");
+  cmd->add_option("--doctest-glob", args->doctest_glob, "Text files whose doctests are collected (as pytest; repeatable)");
+  cmd->add_option("--import-mode", args->import_mode, "pytest's --import-mode: decides doctest names");
   cmd->add_option("--python", args->python, "The interpreter whose pytest version decides the rules");
   cmd->add_flag("--json", args->json, "Print the whole tree as JSON");
   cmd->add_flag("--no-settle", args->no_settle, "Static answers only: do not ask pytest about dynamic tests");
