@@ -87,6 +87,75 @@ BASIC_TESTS = """
 """
 
 
+DOCTESTED_FUNCTION = """
+def NAME():
+    '''
+    >>> 1
+    1
+    '''
+"""
+
+DOCTEST_MODULE = """
+'''
+>>> 1 + 1
+2
+'''
+from os.path import join
+
+
+def zeta():
+    '''
+    >>> zeta()
+    '''
+
+
+class Klass:
+    '''
+    >>> Klass()  # doctest: +ELLIPSIS
+    <...>
+    '''
+    def method(self):
+        '''
+        >>> 1
+        1
+        '''
+
+    @staticmethod
+    def smeth():
+        '''
+        >>> 1
+        1
+        '''
+
+    @property
+    def prop(self):
+        '''
+        >>> 1
+        1
+        '''
+
+    class Inner:
+        def deep(self):
+            '''
+            >>> 1
+            1
+            '''
+
+
+def alpha():
+    '''
+    >>> 5
+    5
+    '''
+
+
+__test__ = {"extra": '''
+>>> 6
+6
+''', "fn": alpha}
+"""
+
+
 CASES = {
     "pytest_ini": {
         "pytest.ini": """
@@ -254,6 +323,113 @@ CASES = {
             def test_numbers(f): pass
         """,
     },
+    "doctest_modules_packages": {
+        "pytest.ini": "[pytest]\naddopts = --doctest-modules\n",
+        "conftest.py": DOCTESTED_FUNCTION.replace("NAME", "helper"),
+        "setup.py": "from setuptools import setup\n" + DOCTESTED_FUNCTION.replace("NAME", "skipped"),
+        "__main__.py": DOCTESTED_FUNCTION.replace("NAME", "skipped"),
+        "test_readme.txt": ">>> 1 + 1\n2\n",
+        "testprose.txt": "No examples.\n",
+        "pkg/__init__.py": '"""Package.\n\n>>> 1\n1\n"""\n' + DOCTESTED_FUNCTION.replace("NAME", "init_func"),
+        "pkg/Upper.py": DOCTESTED_FUNCTION.replace("NAME", "first"),
+        "pkg/conftest.py": DOCTESTED_FUNCTION.replace("NAME", "pkg_helper"),
+        "pkg/sub/__init__.py": "",
+        "pkg/sub/mod.py": DOCTEST_MODULE,
+        "pkg/sub/test_both.py": """
+            '''
+            >>> 1
+            1
+            '''
+            def test_one(): pass
+
+            def helper():
+                '''
+                >>> 2
+                2
+                '''
+
+            class TestK:
+                def test_two(self):
+                    '''
+                    >>> 3
+                    3
+                    '''
+        """,
+        "pkg/plain/notes.py": DOCTESTED_FUNCTION.replace("NAME", "outside_package"),
+        "nopkg/plain.py": DOCTESTED_FUNCTION.replace("NAME", "f") + "\nimport os\n",
+    },
+    "doctest_glob_rst": {
+        "pytest.ini": "[pytest]\naddopts = --doctest-glob='*.rst' --doctest-glob=guide/*.md\n",
+        "README.rst": "Title\n=====\n\n>>> 1 + 1\n2\n",
+        "CHANGES.rst": "No examples.\n",
+        "guide/usage.md": ">>> print('hi')\nhi\n",
+        "other.md": ">>> 1\n1\n",
+        "test_replaced_default.txt": ">>> 1\n1\n",
+        "test_code.py": "def test_code(): pass\n",
+    },
+    "doctest_textfile_default": {
+        "pytest.ini": "[pytest]\n",
+        "docs/test_usage.txt": ">>> 2 * 3\n6\n",
+        "docs/usage.txt": ">>> 1\n1\n",
+        "test_a.py": DOCTESTED_FUNCTION.replace("NAME", "test_not_a_doctest_without_the_flag"),
+    },
+    "doctest_dynamic_settled": {
+        "pytest.ini": "[pytest]\naddopts = --doctest-modules\n",
+        "cond.py": """
+            import sys
+            if sys.version_info >= (3,):
+                def new():
+                    '''
+                    >>> 1
+                    1
+                    '''
+            else:
+                def old():
+                    '''
+                    >>> 1
+                    1
+                    '''
+        """,
+        "deco.py": """
+            import functools
+
+            def keeps(fn):
+                @functools.wraps(fn)
+                def inner(*a):
+                    return fn(*a)
+                return inner
+
+            def drops(fn):
+                def inner(*a):
+                    return fn(*a)
+                return inner
+
+            @keeps
+            def kept():
+                '''
+                >>> 1
+                1
+                '''
+
+            @drops
+            def dropped():
+                '''
+                >>> 1
+                1
+                '''
+
+            x = None
+
+            def target():
+                '''
+                >>> 1
+                1
+                '''
+
+            x = target
+            __test__ = dict(built="\\n>>> 1\\n1\\n")
+        """,
+    },
 }
 
 
@@ -302,3 +478,19 @@ def test_missing_path_is_usage_error(fastest_bin, python_exe, tmp_path):
     proc = subprocess.run([fastest_bin, "discover", "nope.py"], cwd=tmp_path, capture_output=True, text=True)
     assert proc.returncode == 4
     assert "file or directory not found: nope.py" in proc.stderr
+
+
+def test_doctest_selection_and_node_ids(fastest_bin, python_exe, tmp_path):
+    write_tree(tmp_path, {"pytest.ini": "[pytest]\naddopts = --doctest-modules\n", "pkg/__init__.py": "",
+                          "pkg/mod.py": DOCTEST_MODULE, "test_t.py": "def test_t(): pass\n"})
+    assert_parity(fastest_bin, python_exe, tmp_path, "-k", "Klass and not method")
+    assert_parity(fastest_bin, python_exe, tmp_path, "-k", "mod.py")
+    assert_parity(fastest_bin, python_exe, tmp_path, "pkg/mod.py::pkg.mod.Klass.method")
+
+
+def test_doctest_options_on_the_command_line(fastest_bin, python_exe, tmp_path):
+    write_tree(tmp_path, {"pytest.ini": "[pytest]\n", "lib/m.py": DOCTESTED_FUNCTION.replace("NAME", "f"),
+                          "notes.rst": ">>> 1\n1\n", "test_x.txt": ">>> 1\n1\n"})
+    assert_parity(fastest_bin, python_exe, tmp_path, "--doctest-modules")
+    assert_parity(fastest_bin, python_exe, tmp_path, "--doctest-modules", "--import-mode=importlib")
+    assert_parity(fastest_bin, python_exe, tmp_path, "--doctest-glob", "*.rst")
