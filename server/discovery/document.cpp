@@ -31,6 +31,8 @@ TSNode function_with_body_at(TSNode root, uint32_t at) {
   return TSNode{};
 }
 
+Point to_point(TSPoint p) { return Point{p.row, p.column}; }
+
 Point shifted(Point p, TSPoint old_end, TSPoint new_end) {
   if (p.line < old_end.row || (p.line == old_end.row && p.column < old_end.column)) return p;
   Point out = p;
@@ -56,60 +58,56 @@ ItemDelta Document::apply_edit(uint32_t start_byte, uint32_t old_end_byte, std::
     tree_ = parse_python(parser_.get(), text_);
     return recompute();
   }
+  TSInputEdit edit = make_input_edit(text_, updated, start_byte, old_end_byte, new_end_byte);
+
+  // Fastest path: an edit inside one function's body, proved harmless by parsing that
+  // function alone. The whole-file tree is only edited (positions move) and reparsed later,
+  // when something needs it: tree-sitter 0.20's incremental reparse of a whole file after
+  // some edits (deleting a line break, say) re-lexes everything after the edit.
+  if (!result_.has_syntax_error) {
+    if (auto function_end = body_only_edit(edit, updated)) {
+      ts_tree_edit(tree_.get(), &edit);
+      tree_stale_ = true;
+      text_ = std::move(updated);
+      return move_items(edit, *function_end);
+    }
+  }
+
   // Fast path: an edit inside one function's body cannot change any test item (bodies hold
   // no collectable definitions); items only move. tree-sitter's changed ranges prove that
   // the edit left the structure outside that function alone.
-  TSNode old_function = function_with_body_at(ts_tree_root_node(tree_.get()), start_byte);
-  // Whatever the edit spans, the changed-ranges check below proves the structure held.
+  TSNode old_function = tree_stale_ ? TSNode{} : function_with_body_at(ts_tree_root_node(tree_.get()), start_byte);
   bool inside_body = !ts_node_is_null(old_function);
   uint32_t function_start = inside_body ? ts_node_start_byte(old_function) : 0;
+  FunctionEnd function_end;
+  uint32_t old_function_end = 0;  // read before ts_tree_edit moves it
+  if (inside_body) {
+    function_end.before = to_point(ts_node_end_point(old_function));
+    old_function_end = ts_node_end_byte(old_function);
+  }
 
-  TSInputEdit edit = make_input_edit(text_, updated, start_byte, old_end_byte, new_end_byte);
   ts_tree_edit(tree_.get(), &edit);
   TreePtr next = reparse_python(parser_.get(), tree_.get(), updated);
   text_ = std::move(updated);
-  if (!next) {
+  tree_stale_ = false;
+  // A broken file: tree-sitter's error recovery after an incremental reparse can differ from
+  // a fresh parse's, and the fresh one is what `fastest discover` shows. Parse afresh.
+  if (!next || ts_node_has_error(ts_tree_root_node(next.get()))) {
     tree_ = parse_python(parser_.get(), text_);
     return recompute();
   }
   bool fast = false;
-  if (inside_body) {
+  if (inside_body && !result_.has_syntax_error) {
     TSNode new_function = function_with_body_at(ts_tree_root_node(next.get()), start_byte);
-    if (!ts_node_is_null(new_function) && ts_node_start_byte(new_function) == function_start) {
-      uint32_t count = 0;
-      TSRange* changed = ts_tree_get_changed_ranges(tree_.get(), next.get(), &count);
-      fast = true;
-      // A changed range may spill past the function only over blank space (a new empty line).
-      auto blank = [this](uint32_t from, uint32_t to) {
-        for (uint32_t b = from; b < to && b < text_.size(); ++b)
-          if (text_[b] != ' ' && text_[b] != '\t' && text_[b] != '\n' && text_[b] != '\r') return false;
-        return true;
-      };
-      uint32_t function_end = ts_node_end_byte(new_function);
-      for (uint32_t i = 0; i < count; ++i) {
-        if (changed[i].start_byte < function_start && !blank(changed[i].start_byte, function_start)) fast = false;
-        if (changed[i].end_byte > function_end && !blank(function_end, changed[i].end_byte)) fast = false;
-      }
-      free(changed);
-    }
+    fast = !ts_node_is_null(new_function) && ts_node_start_byte(new_function) == function_start &&
+           end_follows_edit(old_function_end, ts_node_end_byte(new_function), edit) &&
+           changes_stay_in(tree_.get(), next.get(), new_function, text_);
+    if (fast) function_end.after = to_point(ts_node_end_point(new_function));
   }
   tree_ = std::move(next);
   if (!fast) return recompute();
-
-  ItemDelta delta;
+  ItemDelta delta = move_items(edit, function_end);
   TSNode root = ts_tree_root_node(tree_.get());
-  for (TestItem& item : result_.items) {
-    Range range{shifted(item.range.start, edit.old_end_point, edit.new_end_point),
-                shifted(item.range.end, edit.old_end_point, edit.new_end_point)};
-    Range name{shifted(item.name_range.start, edit.old_end_point, edit.new_end_point),
-               shifted(item.name_range.end, edit.old_end_point, edit.new_end_point)};
-    if (item.kind == ItemKind::Module) range = Range{{0, 0}, {ts_node_end_point(root).row, ts_node_end_point(root).column}};
-    if (range != item.range || name != item.name_range) {
-      item.range = range;
-      item.name_range = name;
-      delta.changed.push_back(item.id);
-    }
-  }
   std::vector<Diagnostic> diagnostics = syntax_errors(root, module_path_);
   delta.diagnostics_changed = diagnostics != result_.diagnostics;
   result_.diagnostics = std::move(diagnostics);
@@ -117,14 +115,156 @@ ItemDelta Document::apply_edit(uint32_t start_byte, uint32_t old_end_byte, std::
   return delta;
 }
 
+// Parses the function around the edit on its own (a few hundred bytes, not the file): before
+// and after the edit, both error-free, the edit inside its body, and tree-sitter's changed
+// ranges confined to that function. Lines after the function cannot be affected then: what
+// carries over a line break in Python (open brackets, strings, a trailing backslash, a block
+// opener) would be a syntax error at the end of the snippet.
+std::optional<Document::FunctionEnd> Document::body_only_edit(const TSInputEdit& edit, std::string_view updated) {
+  // tree_ may be stale: its function ends can miss text typed at their very end, so the
+  // snippet runs to the end of that line and the snippet's own parse gives the true ends.
+  TSNode function = function_with_body_at(ts_tree_root_node(tree_.get()), edit.start_byte);
+  if (ts_node_is_null(function)) return std::nullopt;
+  const uint32_t function_start = ts_node_start_byte(function);
+  const uint32_t function_end = ts_node_end_byte(function);
+  const uint32_t first_row = ts_node_start_point(function).row;
+  uint32_t chunk_start = function_start;
+  while (chunk_start > 0 && text_[chunk_start - 1] != '\n') --chunk_start;
+  for (uint32_t b = chunk_start; b < function_start; ++b)
+    if (text_[b] != ' ' && text_[b] != '\t') return std::nullopt;  // `class A: def f(): ...` on one line
+  uint32_t chunk_end = function_end;
+  while (chunk_end < text_.size() && text_[chunk_end] != '\n') ++chunk_end;
+  if (chunk_end < text_.size()) ++chunk_end;
+  if (chunk_end - chunk_start > kMaxSnippetBytes || edit.old_end_byte > chunk_end) return std::nullopt;
+
+  // An indented def needs a block to sit in; any class header gives it one.
+  const std::string_view prefix = function_start > chunk_start ? std::string_view("class _:\n") : std::string_view();
+  const uint32_t shift = static_cast<uint32_t>(prefix.size()) - chunk_start;  // file byte -> snippet byte (mod 2^32)
+  std::string before(prefix);
+  before.append(text_, chunk_start, chunk_end - chunk_start);
+  const uint32_t new_chunk_end = chunk_end - edit.old_end_byte + edit.new_end_byte;
+  std::string after(prefix);
+  after.append(updated.substr(chunk_start, new_chunk_end - chunk_start));
+
+  if (!snippet_parser_) snippet_parser_ = make_python_parser();
+  TreePtr old_tree = parse_python(snippet_parser_.get(), before);
+  TSNode old_root = ts_tree_root_node(old_tree.get());
+  if (ts_node_has_error(old_root)) return std::nullopt;
+  TSNode old_function = function_with_body_at(old_root, edit.start_byte + shift);
+  // The snippet must see the same function the file does, reaching the snippet's end.
+  if (ts_node_is_null(old_function) || ts_node_start_byte(old_function) != function_start + shift ||
+      !only_trivia_after(before, ts_node_end_byte(old_function)))
+    return std::nullopt;
+  const uint32_t prefix_rows = prefix.empty() ? 0 : 1;
+  auto file_point = [&](TSPoint p) { return Point{p.row - prefix_rows + first_row, p.column}; };
+  FunctionEnd ends;
+  ends.before = file_point(ts_node_end_point(old_function));
+  const uint32_t old_function_end = ts_node_end_byte(old_function);  // before ts_tree_edit moves it
+
+  TSInputEdit snippet_edit = make_input_edit(before, after, edit.start_byte + shift, edit.old_end_byte + shift,
+                                             edit.new_end_byte + shift);
+  ts_tree_edit(old_tree.get(), &snippet_edit);
+  TreePtr new_tree = reparse_python(snippet_parser_.get(), old_tree.get(), after);
+  if (!new_tree) return std::nullopt;
+  TSNode new_root = ts_tree_root_node(new_tree.get());
+  if (ts_node_has_error(new_root)) return std::nullopt;
+  TSNode new_function = function_with_body_at(new_root, edit.start_byte + shift);
+  if (ts_node_is_null(new_function) || ts_node_start_byte(new_function) != function_start + shift ||
+      !end_follows_edit(old_function_end, ts_node_end_byte(new_function), snippet_edit) ||
+      !changes_stay_in(old_tree.get(), new_tree.get(), new_function, after))
+    return std::nullopt;
+  ends.after = file_point(ts_node_end_point(new_function));
+  return ends;
+}
+
+// The function still ends where it did, give or take the text the edit added or removed at
+// its end; otherwise it swallowed what followed (an unclosed bracket) or lost its tail.
+bool Document::end_follows_edit(uint32_t old_end, uint32_t new_end, const TSInputEdit& edit) {
+  const int64_t moved = static_cast<int64_t>(edit.new_end_byte) - static_cast<int64_t>(edit.old_end_byte);
+  return new_end == old_end || static_cast<int64_t>(new_end) == static_cast<int64_t>(old_end) + moved;
+}
+
+// Past `from`, `text` holds only blank space and comments.
+bool Document::only_trivia_after(std::string_view text, uint32_t from) {
+  bool in_comment = false;
+  for (size_t b = from; b < text.size(); ++b) {
+    char c = text[b];
+    if (c == '\n') in_comment = false;
+    else if (c == '#') in_comment = true;
+    else if (!in_comment && c != ' ' && c != '\t' && c != '\r') return false;
+  }
+  return true;
+}
+
+// Every range tree-sitter reports changed lies inside `function`, or spills past it only
+// over blank space (a new empty line).
+bool Document::changes_stay_in(const TSTree* old_tree, const TSTree* new_tree, TSNode function, std::string_view text) {
+  uint32_t count = 0;
+  TSRange* changed = ts_tree_get_changed_ranges(old_tree, new_tree, &count);
+  auto blank = [text](uint32_t from, uint32_t to) {
+    for (uint32_t b = from; b < to && b < text.size(); ++b)
+      if (text[b] != ' ' && text[b] != '\t' && text[b] != '\n' && text[b] != '\r') return false;
+    return true;
+  };
+  const uint32_t start = ts_node_start_byte(function);
+  const uint32_t end = ts_node_end_byte(function);
+  bool inside = true;
+  for (uint32_t i = 0; i < count && inside; ++i) {
+    if (changed[i].start_byte < start && !blank(changed[i].start_byte, start)) inside = false;
+    if (changed[i].end_byte > end && !blank(end, changed[i].end_byte)) inside = false;
+  }
+  free(changed);
+  return inside;
+}
+
+// Items keep their ids; every position after the edit moves with it.
+// The edited function's end (and that of classes ending with it) comes from the new parse:
+// text typed right at its end may or may not belong to it (`x` does, a line break doesn't).
+ItemDelta Document::move_items(const TSInputEdit& edit, const FunctionEnd& function_end) {
+  ItemDelta delta;
+  TSNode root = ts_tree_root_node(tree_.get());
+  for (TestItem& item : result_.items) {
+    Range range{shifted(item.range.start, edit.old_end_point, edit.new_end_point),
+                item.range.end == function_end.before
+                    ? function_end.after
+                    : shifted(item.range.end, edit.old_end_point, edit.new_end_point)};
+    Range name{shifted(item.name_range.start, edit.old_end_point, edit.new_end_point),
+               shifted(item.name_range.end, edit.old_end_point, edit.new_end_point)};
+    if (item.kind == ItemKind::Module) range = Range{to_point(ts_node_start_point(root)), to_point(ts_node_end_point(root))};
+    if (range != item.range || name != item.name_range) {
+      item.range = range;
+      item.name_range = name;
+      delta.changed.push_back(item.id);
+    }
+  }
+  for (Diagnostic& d : result_.diagnostics) {
+    Range range{shifted(d.range.start, edit.old_end_point, edit.new_end_point),
+                shifted(d.range.end, edit.old_end_point, edit.new_end_point)};
+    if (range != d.range) {
+      d.range = range;
+      delta.diagnostics_changed = true;
+    }
+  }
+  return delta;
+}
+
+void Document::ensure_fresh_tree() {
+  if (!tree_stale_) return;
+  TreePtr next = reparse_python(parser_.get(), tree_.get(), text_);
+  tree_ = next ? std::move(next) : parse_python(parser_.get(), text_);
+  tree_stale_ = false;
+}
+
 ItemDelta Document::replace_text(std::string text) {
   text_ = std::move(text);
   tree_ = parse_python(parser_.get(), text_);
+  tree_stale_ = false;
   return recompute();
 }
 
 ItemDelta Document::set_rules(CollectRules rules) {
   rules_ = std::move(rules);
+  ensure_fresh_tree();
   return recompute();
 }
 

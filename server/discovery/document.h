@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,16 +36,34 @@ class Document {
   const ModuleResult& result() const { return result_; }
   const std::vector<TestItem>& items() const { return result_.items; }
   const std::vector<Diagnostic>& diagnostics() const { return result_.diagnostics; }
-  const TSTree* tree() const { return tree_.get(); }
 
  private:
+  // A function bigger than this is not parsed on its own; the whole file is reparsed instead.
+  static constexpr uint32_t kMaxSnippetBytes = 64 * 1024;
+
+  // Where the edited function ended before the edit and where it ends after it.
+  struct FunctionEnd {
+    Point before;
+    Point after;
+  };
+
   ItemDelta recompute();
+  std::optional<FunctionEnd> body_only_edit(const TSInputEdit& edit, std::string_view updated);
+  static bool changes_stay_in(const TSTree* old_tree, const TSTree* new_tree, TSNode function, std::string_view text);
+  static bool end_follows_edit(uint32_t old_end, uint32_t new_end, const TSInputEdit& edit);
+  static bool only_trivia_after(std::string_view text, uint32_t from);
+  ItemDelta move_items(const TSInputEdit& edit, const FunctionEnd& function_end);
+  void ensure_fresh_tree();
 
   std::string module_path_;
   std::string text_;
   CollectRules rules_;
   ParserPtr parser_;
+  ParserPtr snippet_parser_;  // parses one function alone (body_only_edit)
   TreePtr tree_;
+  // tree_ has edits applied (positions moved) but was not reparsed: every edit since the last
+  // reparse was proved to stay inside a function body, so the items are still right.
+  bool tree_stale_ = false;
   ModuleResult result_;
 };
 

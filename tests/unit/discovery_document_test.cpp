@@ -76,3 +76,37 @@ TEST_CASE("incremental results always equal a fresh discovery (randomised edits)
     REQUIRE(doc.diagnostics() == fresh.diagnostics);
   }
 }
+
+TEST_CASE("edits in function bodies, checked on their own, keep items equal to a fresh discovery") {
+  // Keystrokes an editor really sends inside tests: typing, Enter with indentation, joining
+  // lines, dedenting, and the ones that must fall back (open strings and brackets, new defs).
+  std::string text = "import pytest\n\n";
+  for (int c = 0; c < 6; ++c) {
+    text += "class TestGroup" + std::to_string(c) + ":\n";
+    for (int m = 0; m < 3; ++m)
+      text += "    def test_m" + std::to_string(m) + "(self):\n        value = " + std::to_string(m) +
+              "\n        if value:\n            assert value == " + std::to_string(m) + "\n\n";
+    text += "@pytest.mark.parametrize('x', [1, 2])\ndef test_p" + std::to_string(c) + "(x):\n    assert x\n\n";
+  }
+  Document doc("test_m.py", text, {});
+  const std::vector<std::string> pieces{"x", "\n", "\n        ", "\n    ", "    ", "(", ")", "'", "\"\"\"", "\\",
+                                        ":", "#", "def test_new(): pass", "\n    def test_new(self):\n        pass\n"};
+  uint32_t seed = 777;
+  auto next = [&seed] { seed = seed * 1103515245u + 12345u; return (seed >> 16) & 0x7fff; };
+  for (int i = 0; i < 600; ++i) {
+    const std::string& current = doc.text();
+    // Mostly near line ends and inside indented lines, where the body fast path applies.
+    uint32_t start = next() % static_cast<uint32_t>(current.size());
+    if (next() % 2 == 0) {
+      size_t eol = current.find('\n', start);
+      if (eol != std::string::npos) start = static_cast<uint32_t>(eol);
+    }
+    uint32_t len = next() % 3 == 0 && start < current.size() ? 1 : 0;
+    doc.apply_edit(start, start + len, len && next() % 2 ? "" : pieces[next() % pieces.size()]);
+    auto parser = fastest::make_python_parser();
+    auto tree = fastest::parse_python(parser.get(), doc.text());
+    auto fresh = fastest::discover_module(tree.get(), doc.text(), "test_m.py", {});
+    REQUIRE(doc.items() == fresh.items);
+    REQUIRE(doc.diagnostics() == fresh.diagnostics);
+  }
+}
