@@ -58,6 +58,33 @@
                                          &key scopeUri items &allow-other-keys)
   (fastest--replace-scope scopeUri items))
 
+(cl-defmethod eglot-client-capabilities :around ((_server fastest-server))
+  "Opt in to fastest/testsMoved: edits that only move tests arrive as a line shift."
+  (let ((caps (cl-call-next-method)))
+    (plist-put caps :experimental (list :fastestTestsMoved t))))
+
+(defun fastest--shift-point (point after delta)
+  "POINT moved by DELTA lines when it lies on a line after AFTER."
+  (let ((line (plist-get point :line)))
+    (if (> line after) (list :line (+ line delta) :character (plist-get point :character)) point)))
+
+(defun fastest--apply-moves (uri after delta items)
+  "Shift the tests of URI below line AFTER by DELTA lines, then take ITEMS whole."
+  (maphash (lambda (id item)
+             (let ((range (plist-get item :range)))
+               (when (and range (equal (plist-get item :uri) uri))
+                 (puthash id (plist-put (copy-sequence item) :range
+                                        (list :start (fastest--shift-point (plist-get range :start) after delta)
+                                              :end (fastest--shift-point (plist-get range :end) after delta)))
+                          fastest-tests))))
+           fastest-tests)
+  (seq-doseq (item items)
+    (puthash (plist-get item :id) item fastest-tests)))
+
+(cl-defmethod eglot-handle-notification ((_server fastest-server) (_method (eql fastest/testsMoved))
+                                         &key uri afterLine lineDelta items &allow-other-keys)
+  (fastest--apply-moves uri afterLine lineDelta items))
+
 (cl-defmethod eglot-handle-notification ((_server fastest-server) (_method (eql fastest/testStateChanged))
                                          &rest params &key id state &allow-other-keys)
   (unless (member state '("enqueued" "started"))

@@ -102,6 +102,13 @@ bool has_python_package(const std::optional<fs::path>& python, const std::string
 
 }  // namespace
 
+// How an edit moved the lines below it: every position on a line after `after_line` moves by
+// `line_delta` lines (its column stays: that line's text did not change).
+struct LineShift {
+  uint32_t after_line = 0;
+  int32_t line_delta = 0;
+};
+
 struct Root {
   fs::path folder;                       // the workspace folder
   Collection collection;                 // the last full collection
@@ -144,6 +151,7 @@ struct LspServer::State {
   Encoding encoding = Encoding::Utf16;
   bool client_progress = false;
   bool watch_registration = false;
+  bool client_applies_moves = false;  // the client handles fastest/testsMoved (opted in)
   Settings settings;
   std::vector<std::unique_ptr<Root>> roots;
   std::map<std::string, OpenDoc> docs;  // by uri
@@ -231,6 +239,42 @@ struct LspServer::State {
     items.get_ref<json::array_t&>().reserve(it->second.size());
     for (const TestItem& item : it->second) items.push_back(item_json(item, file_uri, &index));
     return items;
+  }
+
+  // An edit that only moved a file's items: ids, labels, marks unchanged. Returns the indexes
+  // of items whose new range is not their old one moved by `shift` (those are sent whole);
+  // nullopt when anything else changed.
+  static std::optional<std::vector<size_t>> items_only_moved(const std::vector<TestItem>& before,
+                                                              const std::vector<TestItem>& after, LineShift shift) {
+    if (before.size() != after.size()) return std::nullopt;
+    auto moved = [&shift](Point p) {
+      if (p.line > shift.after_line) p.line = static_cast<uint32_t>(static_cast<int64_t>(p.line) + shift.line_delta);
+      return p;
+    };
+    std::vector<size_t> touched;
+    for (size_t i = 0; i < before.size(); ++i) {
+      const TestItem& a = before[i];
+      const TestItem& b = after[i];
+      if (a.id != b.id || a.label != b.label || a.kind != b.kind || a.parent_id != b.parent_id || a.marks != b.marks ||
+          a.dynamic != b.dynamic || a.path != b.path)
+        return std::nullopt;
+      if (b.range != Range{moved(a.range.start), moved(a.range.end)}) touched.push_back(i);
+    }
+    return touched;
+  }
+
+  // fastest/testsMoved: a few bytes instead of the file's whole item list on every keystroke
+  // that only moves tests (typing Enter in a test body moves every test below it).
+  void publish_moves(const OpenDoc& d, LineShift shift, const std::vector<size_t>& touched) {
+    const std::vector<TestItem>& items = d.root->file_items[d.module_id];
+    std::string file_uri = path_to_uri((d.root->rootdir() / d.module_id).string());
+    LineIndex index(d.text);
+    json list = json::array();
+    for (size_t i : touched) list.push_back(item_json(items[i], file_uri, &index));
+    writer.notify("fastest/testsMoved", {{"uri", file_uri},
+                                         {"afterLine", shift.after_line},
+                                         {"lineDelta", shift.line_delta},
+                                         {"items", std::move(list)}});
   }
 
   void publish_file(Root& root, const std::string& module_id) {
@@ -453,14 +497,20 @@ struct LspServer::State {
       }
     }
     auto& slot = docs[uri] = std::move(d);
-    after_document_change(slot, /*items_changed=*/true, /*diagnostics_changed=*/true);
+    after_document_change(slot, /*items_changed=*/true, /*diagnostics_changed=*/true, std::nullopt);
   }
 
-  void after_document_change(OpenDoc& d, bool items_changed, bool diagnostics_changed) {
+  void after_document_change(OpenDoc& d, bool items_changed, bool diagnostics_changed,
+                             std::optional<LineShift> shift) {
     if (!d.doc || !d.root) return;
     if (items_changed) {
-      d.root->file_items[d.module_id] = module_items(d);
-      publish_file(*d.root, d.module_id);
+      std::vector<TestItem> items = module_items(d);
+      std::vector<TestItem>& published = d.root->file_items[d.module_id];
+      std::optional<std::vector<size_t>> touched;
+      if (shift && client_applies_moves) touched = items_only_moved(published, items, *shift);
+      published = std::move(items);
+      if (touched) publish_moves(d, *shift, *touched);
+      else publish_file(*d.root, d.module_id);
     }
     if (diagnostics_changed) {
       LineIndex index(d.text);
@@ -487,7 +537,9 @@ struct LspServer::State {
     if (it == docs.end()) return;
     OpenDoc& d = it->second;
     bool items_changed = false, diags_changed = false;
-    for (const json& change : params.at("contentChanges")) {
+    const json& changes = params.at("contentChanges");
+    std::optional<LineShift> shift;
+    for (const json& change : changes) {
       std::string new_text = change.at("text");
       if (change.contains("range")) {
         LineIndex index(d.text);
@@ -495,6 +547,15 @@ struct LspServer::State {
         uint32_t start = index.offset(r["start"]["line"], r["start"]["character"], encoding);
         uint32_t end = index.offset(r["end"]["line"], r["end"]["character"], encoding);
         if (end < start) std::swap(start, end);
+        if (changes.size() == 1) {
+          // Lines after the edit's end move by the line breaks it added or removed.
+          const uint32_t last_line = index.line_count() - 1;
+          uint32_t start_line = std::min(r["start"]["line"].get<uint32_t>(), last_line);
+          uint32_t end_line = std::min(r["end"]["line"].get<uint32_t>(), last_line);
+          if (end_line < start_line) std::swap(start_line, end_line);
+          const auto added = static_cast<int64_t>(std::count(new_text.begin(), new_text.end(), '\n'));
+          shift = LineShift{end_line, static_cast<int32_t>(static_cast<int64_t>(start_line) + added - end_line)};
+        }
         d.text.replace(start, end - start, new_text);
         if (d.doc) {
           ItemDelta delta = d.doc->apply_edit(start, end, new_text);
@@ -512,7 +573,7 @@ struct LspServer::State {
     }
     d.dirty = true;
     auto edited = std::chrono::steady_clock::now();
-    after_document_change(d, items_changed, diags_changed);
+    after_document_change(d, items_changed, diags_changed, shift);
     spdlog::debug("didChange: edit+discovery {:.3f} ms, publish {:.3f} ms",
                   std::chrono::duration<double, std::milli>(edited - started).count(),
                   std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - edited).count());
@@ -948,6 +1009,8 @@ void LspServer::State::register_handlers() {
     for (const json& e : encodings)
       if (e == "utf-8") encoding = Encoding::Utf8;
     client_progress = caps.contains("window") && caps["window"].value("workDoneProgress", false);
+    client_applies_moves = caps.contains("experimental") && caps["experimental"].is_object() &&
+                           caps["experimental"].value("fastestTestsMoved", false);
     watch_registration = caps.contains("workspace") && caps["workspace"].contains("didChangeWatchedFiles") &&
                          caps["workspace"]["didChangeWatchedFiles"].value("dynamicRegistration", false);
     if (params.contains("initializationOptions")) settings.update(params["initializationOptions"]);

@@ -29,3 +29,5 @@ def test_neovim_runs_the_test_at_the_cursor(fastest_bin, python_exe, test_projec
     states = {r["id"]: r["state"] for r in report["results"]}
     assert states == {"tests/unit/test_stock.py::test_add_counts": "passed"}
     assert any("passed" in t for t in report["virtual_text"])
+    # The plugin applied fastest/testsMoved: a blank line at the top moved every test down.
+    assert report["moved"] is True

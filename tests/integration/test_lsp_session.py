@@ -120,6 +120,77 @@ def test_incremental_edits_with_multibyte_characters(client, project):
     assert "tests/unit/test_emoji.py::test_renamed[x]" in ids and "tests/unit/test_emoji.py::test_new[x]" not in ids
 
 
+def apply_moves(items, moved):
+    """What a client does with fastest/testsMoved: shift, then replace the listed items."""
+    def shift(point):
+        if point["line"] > moved["afterLine"]:
+            return {"line": point["line"] + moved["lineDelta"], "character": point["character"]}
+        return point
+    out = {}
+    for id_, item in items.items():
+        item = dict(item)
+        item["range"] = {"start": shift(item["range"]["start"]), "end": shift(item["range"]["end"])}
+        out[id_] = item
+    for item in moved["items"]:
+        out[item["id"]] = item
+    return out
+
+
+def test_edits_that_only_move_tests_send_moves_not_the_whole_file(fastest_bin, client, project):
+    """A client that opts in gets fastest/testsMoved for edits that keep every id (Enter in a
+    body moves every test below it); applying them gives what a fresh server publishes."""
+    client.initialize(project, capabilities={"experimental": {"fastestTestsMoved": True}},
+                      options={"pythonPath": client.python})
+    client.wait_for(lambda m: m.get("method") == "fastest/discoveredTests")
+    path = project / "tests" / "unit" / "test_moves.py"
+    text = ("import pytest\n\nclass TestA:\n    def test_one(self):\n        x = 1\n        assert x\n\n"
+            "    @pytest.mark.parametrize('v', [1, 2])\n    def test_two(self, v):\n        assert v\n\n"
+            "def test_last():\n    pass\n")
+    path.write_text(text)
+    client.notify("textDocument/didOpen", {"textDocument": {"uri": uri(path), "languageId": "python", "version": 1, "text": text}})
+    opened = client.wait_for(lambda m: m.get("method") == "fastest/discoveredTests" and m["params"].get("scopeUri") == uri(path))
+    items = {i["id"]: i for i in opened["params"]["items"]}
+    lines = text.split("\n")
+    edits = [  # (range, new text): Enter at a body line's end, Enter + indent mid-body, a join, typing at a test's end
+        ({"start": {"line": 4, "character": len(lines[4])}, "end": {"line": 4, "character": len(lines[4])}}, "\n        "),
+        ({"start": {"line": 5, "character": 8}, "end": {"line": 5, "character": 8}}, "y = 2\n        "),
+        ({"start": {"line": 4, "character": len(lines[4])}, "end": {"line": 6, "character": 0}}, ""),
+        ({"start": {"line": 12, "character": 8}, "end": {"line": 12, "character": 8}}, " # done"),
+    ]
+    current = text
+    for version, (rng, new_text) in enumerate(edits, start=2):
+        mark = client.mark()
+        client.notify("textDocument/didChange", {"textDocument": {"uri": uri(path), "version": version},
+                                                 "contentChanges": [{"range": rng, "text": new_text}]})
+        message = client.wait_for(lambda m: m.get("method") in ("fastest/testsMoved", "fastest/discoveredTests") and
+                                  uri(path) in (m["params"].get("uri"), m["params"].get("scopeUri")), start=mark)
+        assert message["method"] == "fastest/testsMoved", message
+        assert len(message["params"]["items"]) <= 3  # the edited test and its class, not the file
+        items = apply_moves(items, message["params"])
+        lines_now = current.split("\n")
+        start = sum(len(l) + 1 for l in lines_now[:rng["start"]["line"]]) + rng["start"]["character"]
+        end = sum(len(l) + 1 for l in lines_now[:rng["end"]["line"]]) + rng["end"]["character"]
+        current = current[:start] + new_text + current[end:]
+    # A fresh server on the final text publishes exactly what the client now holds.
+    path.write_text(current)
+    fresh = LspClient(fastest_bin, cwd=project)
+    try:
+        fresh.initialize(project, options={"pythonPath": client.python})
+        fresh.wait_for(lambda m: m.get("method") == "fastest/discoveredTests")
+        fresh.notify("textDocument/didOpen", {"textDocument": {"uri": uri(path), "languageId": "python", "version": 1, "text": current}})
+        published = fresh.wait_for(lambda m: m.get("method") == "fastest/discoveredTests" and m["params"].get("scopeUri") == uri(path))
+        assert items == {i["id"]: i for i in published["params"]["items"]}
+    finally:
+        fresh.close()
+    # A rename is not a move: the file's items are published whole.
+    mark = client.mark()
+    client.notify("textDocument/didChange", {"textDocument": {"uri": uri(path), "version": 10}, "contentChanges": [
+        {"range": {"start": {"line": 11, "character": 8}, "end": {"line": 11, "character": 12}}, "text": "end"}]})
+    whole = client.wait_for(lambda m: m.get("method") in ("fastest/testsMoved", "fastest/discoveredTests") and
+                            uri(path) in (m["params"].get("uri"), m["params"].get("scopeUri")), start=mark)
+    assert whole["method"] == "fastest/discoveredTests"
+
+
 def test_syntax_error_is_a_diagnostic_and_other_files_keep_their_tests(client, project):
     init(client, project)
     client.wait_for(lambda m: m.get("method") == "fastest/discoveredTests")

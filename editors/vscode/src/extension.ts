@@ -1,6 +1,6 @@
 // fastest for VS Code: the server's test tree on a TestController, runs through fastest/runTests.
 import * as vscode from "vscode";
-import { LanguageClient, LanguageClientOptions, ServerOptions } from "vscode-languageclient/node";
+import { LanguageClient, LanguageClientOptions, ServerOptions, StaticFeature } from "vscode-languageclient/node";
 
 interface Position { line: number; character: number }
 interface Range { start: Position; end: Position }
@@ -9,6 +9,7 @@ interface ServerTestItem {
   parentId?: string; uri: string; range?: Range; tags: string[]; dynamic: boolean; dynamicReason?: string;
 }
 interface DiscoveredTests { scopeUri?: string; items: ServerTestItem[] }
+interface TestsMoved { uri: string; afterLine: number; lineDelta: number; items: ServerTestItem[] }
 interface TestMessage { message: string; expected?: string; actual?: string; location?: { uri: string; range: Range } }
 interface TestStateChanged {
   runId: string; id: string; state: string; durationMs?: number; messages?: TestMessage[]; output?: { text: string };
@@ -40,6 +41,15 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     },
   };
   client = new LanguageClient("fastest", "fastest", serverOptions, clientOptions);
+  const testsMovedFeature: StaticFeature = {
+    fillClientCapabilities: (capabilities) => {
+      capabilities.experimental = { ...(capabilities.experimental as object | undefined), fastestTestsMoved: true };
+    },
+    initialize: () => undefined,
+    getState: () => ({ kind: "static" }),
+    clear: () => undefined,
+  };
+  client.registerFeature(testsMovedFeature);
   const controller = vscode.tests.createTestController("fastest", "Python (fastest)");
   context.subscriptions.push(controller);
   const items = new Map<string, vscode.TestItem>();
@@ -69,6 +79,18 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   };
 
   client.onNotification("fastest/discoveredTests", replaceScope);
+  // An edit that only moved tests: shift the file's items below the edit, take the listed ones whole.
+  client.onNotification("fastest/testsMoved", (m: TestsMoved) => {
+    const fileUri = vscode.Uri.parse(m.uri).toString();
+    const shift = (p: vscode.Position) => (p.line > m.afterLine ? p.translate(m.lineDelta) : p);
+    for (const item of items.values()) {
+      if (item.range && item.uri?.toString() === fileUri) item.range = new vscode.Range(shift(item.range.start), shift(item.range.end));
+    }
+    for (const t of m.items) {
+      const item = items.get(t.id);
+      if (item) item.range = toRange(t.range);
+    }
+  });
   client.onNotification("fastest/testStateChanged", (p: TestStateChanged) => {
     const entry = runs.get(p.runId);
     const item = items.get(p.id) ?? items.get(p.id.split("[")[0]);

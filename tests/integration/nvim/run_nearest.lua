@@ -31,4 +31,18 @@ report.virtual_text = {}
 for _, m in ipairs(marks) do
   for _, chunk in ipairs(m[4].virt_text or {}) do table.insert(report.virtual_text, chunk[1]) end
 end
+-- An edit that only moves tests (a blank line at the top): every test of the file moves down.
+local before = {}
+local uri = vim.uri_from_bufnr(0)
+for id, item in pairs(fastest.tests) do
+  if item.uri == uri and item.kind ~= "module" and item.range then before[id] = item.range.start.line end
+end
+vim.api.nvim_buf_set_lines(0, 0, 0, false, { "" })
+report.moved = vim.wait(10000, function()
+  for id, line_before in pairs(before) do
+    local item = fastest.tests[id]
+    if not item or item.range.start.line ~= line_before + 1 then return false end
+  end
+  return next(before) ~= nil
+end, 20)
 finish()

@@ -57,6 +57,19 @@ local handlers = {
   ["fastest/discoveredTests"] = function(_, params)
     replace_scope(params.scopeUri, params.items or {})
   end,
+  -- An edit that only moved tests: shift the file's items below the edit, take the listed ones whole.
+  ["fastest/testsMoved"] = function(_, params)
+    local function shift(p)
+      if p.line > params.afterLine then return { line = p.line + params.lineDelta, character = p.character } end
+      return p
+    end
+    for _, item in pairs(M.tests) do
+      if item.uri == params.uri and item.range then
+        item.range = { start = shift(item.range.start), ["end"] = shift(item.range["end"]) }
+      end
+    end
+    for _, item in ipairs(params.items or {}) do M.tests[item.id] = item end
+  end,
   ["fastest/testStateChanged"] = function(_, params)
     if params.state == "enqueued" or params.state == "started" then return end
     M.results[params.id] = params
@@ -98,6 +111,8 @@ function M.start(bufnr)
       root_dir = root,
       workspace_folders = { { uri = vim.uri_from_fname(root), name = vim.fn.fnamemodify(root, ":t") } },
       init_options = { pythonPath = M.config.python, workers = M.config.workers, timeout = M.config.timeout },
+      capabilities = vim.tbl_deep_extend("force", vim.lsp.protocol.make_client_capabilities(),
+        { experimental = { fastestTestsMoved = true } }),
       handlers = handlers,
     })
   end
