@@ -5,13 +5,28 @@
 #include <cstring>
 #include <unordered_map>
 
+#include "server/discovery/doctest_discovery.h"
+#include "server/discovery/file_items.h"
+
 namespace fastest {
 
-Document::Document(std::string module_path, std::string text, CollectRules rules)
+Document::Document(std::string module_path, std::string text, CollectRules rules, FileCollectors collectors)
     : module_path_(std::move(module_path)), text_(std::move(text)), rules_(std::move(rules)),
-      parser_(make_python_parser()) {
+      collectors_(std::move(collectors)), parser_(make_python_parser()) {
   tree_ = parse_python(parser_.get(), text_);
-  result_ = discover_module(tree_.get(), text_, module_path_, rules_);
+  result_ = discover();
+}
+
+// discover_module's result, with the doctest collector's items merged in pytest's order when
+// the file has one.
+ModuleResult Document::discover() const {
+  ModuleResult python = discover_module(tree_.get(), text_, module_path_, rules_);
+  if (!collectors_.doctest_module) return python;
+  DoctestResult doctests = discover_doctests(tree_.get(), text_, module_path_, collectors_.import_name);
+  const std::string_view name = std::string_view(module_path_).substr(module_path_.rfind('/') + 1);
+  ModuleResult merged = python;
+  merged.items = merge_file_items(module_path_, name, collectors_.python_module ? &python : nullptr, &doctests);
+  return merged;
 }
 
 namespace {
@@ -64,7 +79,9 @@ ItemDelta Document::apply_edit(uint32_t start_byte, uint32_t old_end_byte, std::
   // function alone. The whole-file tree is only edited (positions move) and reparsed later,
   // when something needs it: tree-sitter 0.20's incremental reparse of a whole file after
   // some edits (deleting a line break, say) re-lexes everything after the edit.
-  if (!result_.has_syntax_error) {
+  // Docstrings live in bodies: with doctests collected, no edit is body-only.
+  const bool bodies_hold_items = collectors_.doctest_module;
+  if (!result_.has_syntax_error && !bodies_hold_items) {
     if (auto function_end = body_only_edit(edit, updated)) {
       ts_tree_edit(tree_.get(), &edit);
       tree_stale_ = true;
@@ -76,7 +93,7 @@ ItemDelta Document::apply_edit(uint32_t start_byte, uint32_t old_end_byte, std::
   // Fast path: an edit inside one function's body cannot change any test item (bodies hold
   // no collectable definitions); items only move. tree-sitter's changed ranges prove that
   // the edit left the structure outside that function alone.
-  TSNode old_function = tree_stale_ ? TSNode{} : function_with_body_at(ts_tree_root_node(tree_.get()), start_byte);
+  TSNode old_function = tree_stale_ || bodies_hold_items ? TSNode{} : function_with_body_at(ts_tree_root_node(tree_.get()), start_byte);
   bool inside_body = !ts_node_is_null(old_function);
   uint32_t function_start = inside_body ? ts_node_start_byte(old_function) : 0;
   FunctionEnd function_end;
@@ -269,7 +286,7 @@ ItemDelta Document::set_rules(CollectRules rules) {
 }
 
 ItemDelta Document::recompute() {
-  ModuleResult next = discover_module(tree_.get(), text_, module_path_, rules_);
+  ModuleResult next = discover();
   ItemDelta delta = diff_items(result_.items, next.items);
   delta.diagnostics_changed = next.diagnostics != result_.diagnostics;
   result_ = std::move(next);

@@ -22,9 +22,17 @@ struct ItemDelta {
   bool empty() const { return added.empty() && changed.empty() && removed.empty() && !diagnostics_changed; }
 };
 
+// Which of pytest's collectors the file has (see file_items.h): a python Module (it matches
+// python_files), a DoctestModule (--doctest-modules) whose names start with `import_name`.
+struct FileCollectors {
+  bool python_module = true;
+  bool doctest_module = false;
+  std::string import_name;
+};
+
 class Document {
  public:
-  Document(std::string module_path, std::string text, CollectRules rules);
+  Document(std::string module_path, std::string text, CollectRules rules, FileCollectors collectors = {});
 
   // Replaces bytes [start_byte, old_end_byte) with new_text. Offsets past the end are clamped.
   ItemDelta apply_edit(uint32_t start_byte, uint32_t old_end_byte, std::string_view new_text);
@@ -34,6 +42,7 @@ class Document {
   const std::string& module_path() const { return module_path_; }
   const std::string& text() const { return text_; }
   const ModuleResult& result() const { return result_; }
+  // The file's items as pytest lists them: Module, doctests (if any), then python items.
   const std::vector<TestItem>& items() const { return result_.items; }
   const std::vector<Diagnostic>& diagnostics() const { return result_.diagnostics; }
 
@@ -48,6 +57,7 @@ class Document {
   };
 
   ItemDelta recompute();
+  ModuleResult discover() const;
   std::optional<FunctionEnd> body_only_edit(const TSInputEdit& edit, std::string_view updated);
   static bool changes_stay_in(const TSTree* old_tree, const TSTree* new_tree, TSNode function, std::string_view text);
   static bool end_follows_edit(uint32_t old_end, uint32_t new_end, const TSInputEdit& edit);
@@ -58,6 +68,7 @@ class Document {
   std::string module_path_;
   std::string text_;
   CollectRules rules_;
+  FileCollectors collectors_;
   ParserPtr parser_;
   ParserPtr snippet_parser_;  // parses one function alone (body_only_edit)
   TreePtr tree_;

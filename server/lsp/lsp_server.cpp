@@ -22,6 +22,8 @@
 
 #include "protocol/jsonrpc.h"
 #include "server/discovery/document.h"
+#include "server/discovery/doctest_discovery.h"
+#include "server/workspace/import_name.h"
 #include "server/execution/engine.h"
 #include "server/lsp/positions.h"
 #include "server/lsp/uri.h"
@@ -472,12 +474,24 @@ struct LspServer::State {
   }
 
   // --- documents -----------------------------------------------------------------------
-  bool is_test_module(Root& root, const fs::path& path, const std::string& module_id) {
-    if (root.file_items.count(module_id)) return true;
-    if (path.extension() != ".py") return false;
-    for (const std::string& pattern : root.collection.config.python_files)
-      if (fnmatch_ex(pattern, path)) return true;
-    return false;
+  // The collectors pytest gives a .py file of this root (nullopt: none, or not Python).
+  std::optional<FileCollectors> collectors_for(Root& root, const fs::path& path, const std::string& text) {
+    if (path.extension() != ".py") return std::nullopt;
+    const ProjectConfig& config = root.collection.config;
+    FileCollectors collectors;
+    collectors.python_module = false;
+    for (const std::string& pattern : config.python_files)
+      if (fnmatch_ex(pattern, path)) collectors.python_module = true;
+    // Collected though python_files does not match: named in testpaths, or by a conftest hook.
+    if (!config.doctest_modules && root.file_items.count(path.lexically_relative(config.rootdir).generic_string()))
+      collectors.python_module = true;
+    const std::string name = path.filename().string();
+    collectors.doctest_module = config.doctest_modules && name != "__main__.py" &&
+                                !(name == "setup.py" && is_setuptools_script(text));
+    if (collectors.doctest_module)
+      collectors.import_name = module_import_name(path, config.rootdir, parse_import_mode(config.import_mode));
+    if (!collectors.python_module && !collectors.doctest_module) return std::nullopt;
+    return collectors;
   }
 
   void open_document(const std::string& uri, std::string text) {
@@ -491,9 +505,10 @@ struct LspServer::State {
     d.dirty = d.text != read_file(d.path);
     if (d.root) {
       d.module_id = d.path.lexically_relative(d.root->rootdir()).generic_string();
-      if (is_test_module(*d.root, d.path, d.module_id) && d.module_id.rfind("..", 0) != 0) {
+      auto collectors = collectors_for(*d.root, d.path, d.text);
+      if (collectors && d.module_id.rfind("..", 0) != 0) {
         CollectRules rules = d.root->collection.config.rules;
-        d.doc = std::make_unique<Document>(d.module_id, d.text, rules);
+        d.doc = std::make_unique<Document>(d.module_id, d.text, rules, *collectors);
       }
     }
     auto& slot = docs[uri] = std::move(d);

@@ -17,6 +17,7 @@
 
 #include "server/discovery/conftest_analysis.h"
 #include "server/discovery/doctest_discovery.h"
+#include "server/discovery/file_items.h"
 #include "server/discovery/module_discovery.h"
 #include "server/discovery/syntax_tree.h"
 #include "server/workspace/command_options.h"
@@ -106,32 +107,9 @@ void discover_file(ModuleJob& job, const CollectRules& rules,
   else if (!tree) job.syntax_diagnostics.push_back({job.module_id, Range{}, "could not parse the file"});
 }
 
-// The items of one file as pytest lists them: the Module, the doctest collector's items
-// (pytest_collect_file asks the doctest plugin first), then the python Module's items.
 std::vector<TestItem> file_items(const ModuleJob& job, const WalkedFile& walked) {
-  std::vector<TestItem> items;
-  if (walked.python_module && !job.result.items.empty()) {
-    items.push_back(job.result.items.front());
-  } else {
-    TestItem module;
-    module.id = job.module_id;
-    module.label = job.path.filename().string();
-    module.kind = ItemKind::Module;
-    module.path = job.module_id;
-    items.push_back(module);
-  }
-  if (walked.doctest_module || walked.doctest_text) {
-    items.insert(items.end(), job.doctests.items.begin(), job.doctests.items.end());
-    if (job.doctests.dynamic) {
-      // The settle step re-collects the whole file: pytest's answer replaces these items.
-      TestItem& module = items.front();
-      module.dynamic_reason += (module.dynamic ? "; " : "") + job.doctests.dynamic_reason;
-      module.dynamic = true;
-    }
-  }
-  if (walked.python_module && !job.result.items.empty())
-    items.insert(items.end(), job.result.items.begin() + 1, job.result.items.end());
-  return items;
+  return merge_file_items(job.module_id, job.path.filename().string(), walked.python_module ? &job.result : nullptr,
+                          walked.doctest_module || walked.doctest_text ? &job.doctests : nullptr);
 }
 
 }  // namespace

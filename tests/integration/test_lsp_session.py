@@ -191,6 +191,41 @@ def test_edits_that_only_move_tests_send_moves_not_the_whole_file(fastest_bin, c
     assert whole["method"] == "fastest/discoveredTests"
 
 
+def test_doctests_of_an_open_module_follow_edits(fastest_bin, tmp_path, python_exe):
+    """With --doctest-modules, editing a docstring adds its DoctestItem to the open file's tree,
+    in the place `fastest discover` (and pytest) list it."""
+    import subprocess
+    root = tmp_path / "dt"
+    (root / "pkg").mkdir(parents=True)
+    (root / "pytest.ini").write_text("[pytest]\naddopts = --doctest-modules\n")
+    (root / "pkg" / "__init__.py").write_text("")
+    util = root / "pkg" / "util.py"
+    text = 'def double(x):\n    """Twice x.\n\n    >>> double(2)\n    4\n    """\n    return 2 * x\n\n\ndef half(x):\n    """Half x."""\n    return x / 2\n'
+    util.write_text(text)
+    c = LspClient(fastest_bin, cwd=root)
+    try:
+        c.initialize(root, options={"pythonPath": python_exe})
+        tree = c.wait_for(lambda m: m.get("method") == "fastest/discoveredTests")["params"]["items"]
+        assert "pkg/util.py::pkg.util.double" in {i["id"] for i in tree}
+        c.notify("textDocument/didOpen", {"textDocument": {"uri": uri(util), "languageId": "python", "version": 1, "text": text}})
+        mark = c.mark()
+        line = text.split("\n").index('    """Half x."""')
+        c.notify("textDocument/didChange", {"textDocument": {"uri": uri(util), "version": 2}, "contentChanges": [
+            {"range": {"start": {"line": line, "character": 14}, "end": {"line": line, "character": 14}},
+             "text": "\n\n    >>> half(4)\n    2.0\n    "}]})
+        published = c.wait_for(lambda m: m.get("method") == "fastest/discoveredTests" and
+                               m["params"].get("scopeUri") == uri(util) and len(m["params"]["items"]) == 3, start=mark)
+        ids = [i["id"] for i in published["params"]["items"]]
+        new_text = text.replace('"""Half x."""', '"""Half x.\n\n    >>> half(4)\n    2.0\n    """')
+        util.write_text(new_text)
+        cli = subprocess.run([str(fastest_bin), "discover", "--no-settle", "--python", python_exe], cwd=root,
+                             capture_output=True, text=True)
+        assert ids == ["pkg/util.py", "pkg/util.py::pkg.util.double", "pkg/util.py::pkg.util.half"]
+        assert [l for l in cli.stdout.splitlines() if l.startswith("pkg/util.py::")] == ids[1:]
+    finally:
+        c.close()
+
+
 def test_syntax_error_is_a_diagnostic_and_other_files_keep_their_tests(client, project):
     init(client, project)
     client.wait_for(lambda m: m.get("method") == "fastest/discoveredTests")

@@ -110,3 +110,35 @@ TEST_CASE("edits in function bodies, checked on their own, keep items equal to a
     REQUIRE(doc.diagnostics() == fresh.diagnostics);
   }
 }
+
+TEST_CASE("with --doctest-modules, an open file's doctests follow edits in docstrings") {
+  // Docstrings live in function bodies: a body edit can add or remove a doctest item.
+  std::string text = "def helper():\n    \"\"\"Adds.\"\"\"\n    return 1\n\n\ndef test_a():\n    assert helper()\n";
+  fastest::FileCollectors collectors;
+  collectors.python_module = true;
+  collectors.doctest_module = true;
+  collectors.import_name = "test_m";
+  Document doc("test_m.py", text, {}, collectors);
+  auto ids = [&doc] {
+    std::vector<std::string> out;
+    for (const auto& item : doc.items()) out.push_back(item.id);
+    return out;
+  };
+  CHECK(ids() == std::vector<std::string>{"test_m.py", "test_m.py::test_a"});
+  // Type an example into helper's docstring, after "Adds.".
+  uint32_t at = static_cast<uint32_t>(doc.text().find("Adds.") + 5);
+  fastest::ItemDelta delta = doc.apply_edit(at, at, "\n\n    >>> helper()\n    1\n    ");
+  CHECK(delta.added == std::vector<std::string>{"test_m.py::test_m.helper"});
+  // pytest's order: the Module, its doctests, then the python items.
+  CHECK(ids() == std::vector<std::string>{"test_m.py", "test_m.py::test_m.helper", "test_m.py::test_a"});
+  // Deleting the prompt removes it again.
+  at = static_cast<uint32_t>(doc.text().find(">>> "));
+  delta = doc.apply_edit(at, at + 4, "");
+  CHECK(delta.removed == std::vector<std::string>{"test_m.py::test_m.helper"});
+  // A file that is only a DoctestModule (not matching python_files) lists no python tests.
+  collectors.python_module = false;
+  Document plain("pkg/util.py", "def test_like():\n    \"\"\">>> 1\n    1\n    \"\"\"\n", {}, collectors);
+  REQUIRE(plain.items().size() == 2);
+  CHECK(plain.items()[0].id == "pkg/util.py");
+  CHECK(plain.items()[1].id == "pkg/util.py::test_m.test_like");
+}

@@ -1,0 +1,31 @@
+#include "server/discovery/file_items.h"
+
+namespace fastest {
+
+std::vector<TestItem> merge_file_items(std::string_view module_id, std::string_view file_name,
+                                       const ModuleResult* python, const DoctestResult* doctests) {
+  std::vector<TestItem> items;
+  const bool has_python = python && !python->items.empty();
+  if (has_python) {
+    items.push_back(python->items.front());
+  } else {
+    TestItem module;
+    module.id = std::string(module_id);
+    module.label = std::string(file_name);
+    module.kind = ItemKind::Module;
+    module.path = std::string(module_id);
+    items.push_back(module);
+  }
+  if (doctests) {
+    items.insert(items.end(), doctests->items.begin(), doctests->items.end());
+    if (doctests->dynamic) {
+      TestItem& module = items.front();
+      module.dynamic_reason += (module.dynamic ? "; " : "") + doctests->dynamic_reason;
+      module.dynamic = true;
+    }
+  }
+  if (has_python) items.insert(items.end(), python->items.begin() + 1, python->items.end());
+  return items;
+}
+
+}  // namespace fastest
