@@ -14,6 +14,7 @@
 #include "server/discovery/module_discovery.h"
 #include "server/discovery/syntax_tree.h"
 #include "server/workspace/project.h"
+#include "tests/support/scoped_temp_dir.h"
 
 using namespace fastest;
 
@@ -90,8 +91,8 @@ BENCHMARK(BM_KeystrokeInTestName5000Lines)->Unit(benchmark::kMicrosecond)->Itera
 // Cold indexing of a generated tree: 500 files, 10,000 tests.
 static void BM_ColdIndex10kTests(benchmark::State& state) {
   namespace fs = std::filesystem;
-  fs::path root = fs::temp_directory_path() / ("fastest_bench_tree_" + std::to_string(::getpid()));
-  fs::remove_all(root);
+  fastest::test::ScopedTempDir temp("fastest_bench_tree_");
+  const fs::path& root = temp.path();
   fs::create_directories(root / "tests");
   std::ofstream(root / "pytest.ini") << "[pytest]\n";
   for (int f = 0; f < 500; ++f) {
@@ -111,6 +112,5 @@ static void BM_ColdIndex10kTests(benchmark::State& state) {
     benchmark::DoNotOptimize(c);
   }
   state.counters["tests"] = static_cast<double>(selected);
-  fs::remove_all(root);
 }
 BENCHMARK(BM_ColdIndex10kTests)->Unit(benchmark::kMillisecond);

@@ -11,6 +11,7 @@
 
 #include "benches/bench_util.h"
 #include "server/workspace/mapped_file.h"
+#include "tests/support/scoped_temp_dir.h"
 
 using namespace fastest;
 
@@ -26,8 +27,8 @@ long rss_anon_kb() {
 std::vector<std::filesystem::path> large_files() {
   static std::vector<std::filesystem::path> files;
   if (!files.empty()) return files;
-  auto dir = std::filesystem::temp_directory_path() / ("fastest_bench_large_" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
+  static fastest::test::ScopedTempDir temp("fastest_bench_large_");  // removed at exit
+  const auto& dir = temp.path();
   std::string text = bench::generated_test_file(60000);  // ~2 MB
   for (int i = 0; i < 20; ++i) {
     files.push_back(dir / ("test_large" + std::to_string(i) + ".py"));

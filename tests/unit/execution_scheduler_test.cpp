@@ -7,6 +7,7 @@
 
 #include "server/execution/duration_history.h"
 #include "server/execution/scheduler.h"
+#include "tests/support/scoped_temp_dir.h"
 
 using namespace fastest;
 
@@ -81,8 +82,8 @@ TEST_CASE("longest-first bound") {
 }
 
 TEST_CASE("duration history persists and survives corruption") {
-  auto dir = std::filesystem::temp_directory_path() / ("fastest_hist_" + std::to_string(::getpid()));
-  std::filesystem::remove_all(dir);
+  fastest::test::ScopedTempDir temp("fastest_hist_");
+  const auto& dir = temp.path();
   {
     DurationHistory h(dir / "durations.json");
     h.load();
@@ -98,5 +99,4 @@ TEST_CASE("duration history persists and survives corruption") {
   DurationHistory broken(dir / "durations.json");
   broken.load();
   CHECK(broken.durations().empty());
-  std::filesystem::remove_all(dir);
 }

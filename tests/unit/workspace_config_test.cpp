@@ -2,20 +2,21 @@
 
 #include <filesystem>
 #include <fstream>
+#include <list>
 
 #include "server/workspace/command_options.h"
 #include "server/workspace/config.h"
 #include "server/workspace/selection.h"
+#include "tests/support/scoped_temp_dir.h"
 
 namespace fs = std::filesystem;
 using namespace fastest;
 
 namespace {
+// Lives until the test binary exits, then is removed.
 fs::path temp_dir(const std::string& name) {
-  fs::path dir = fs::temp_directory_path() / ("fastest_unit_" + name + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
+  static std::list<fastest::test::ScopedTempDir> dirs;
+  return dirs.emplace_back("fastest_unit_" + name).path();
 }
 void write(const fs::path& p, const std::string& text) {
   fs::create_directories(p.parent_path());
