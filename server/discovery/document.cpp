@@ -103,6 +103,11 @@ ItemDelta Document::apply_edit(uint32_t start_byte, uint32_t old_end_byte, std::
     old_function_end = ts_node_end_byte(old_function);
   }
 
+  // A def or class renamed: only the module-level statement holding it can change.
+  std::optional<RenameEdit> rename;
+  if (!tree_stale_ && !result_.has_syntax_error && !bodies_hold_items && collectors_.python_module)
+    rename = find_rename_edit(tree_.get(), text_, start_byte, old_end_byte, new_text);
+
   ts_tree_edit(tree_.get(), &edit);
   TreePtr next = reparse_python(parser_.get(), tree_.get(), updated);
   text_ = std::move(updated);
@@ -112,6 +117,10 @@ ItemDelta Document::apply_edit(uint32_t start_byte, uint32_t old_end_byte, std::
   if (!next || ts_node_has_error(ts_tree_root_node(next.get()))) {
     tree_ = parse_python(parser_.get(), text_);
     return recompute();
+  }
+  if (rename && rename_stays_in_statement(*rename, edit, next.get())) {
+    tree_ = std::move(next);
+    return recompute_entry(*rename);
   }
   bool fast = false;
   if (inside_body && !result_.has_syntax_error) {
@@ -262,6 +271,64 @@ ItemDelta Document::move_items(const TSInputEdit& edit, const FunctionEnd& funct
       delta.diagnostics_changed = true;
     }
   }
+  return delta;
+}
+
+// The reparse agrees: the statement still spans the same text (moved by the edit's size) with
+// the new name, and tree-sitter's changed ranges stay inside it.
+bool Document::rename_stays_in_statement(const RenameEdit& rename, const TSInputEdit& edit, const TSTree* next) const {
+  const uint32_t end = rename.statement_end - edit.old_end_byte + edit.new_end_byte;
+  TSNode root = ts_tree_root_node(next);
+  TSNode statement = ts_node_named_descendant_for_byte_range(root, rename.statement_start, end);
+  while (!ts_node_is_null(statement) && !ts_node_eq(ts_node_parent(statement), root)) statement = ts_node_parent(statement);
+  if (ts_node_is_null(statement) || ts_node_start_byte(statement) != rename.statement_start ||
+      ts_node_end_byte(statement) != end)
+    return false;
+  TSNode definition = ts_node_child_by_field_name(statement, "definition", 10);
+  if (ts_node_is_null(definition)) definition = statement;
+  TSNode name = ts_node_child_by_field_name(definition, "name", 4);
+  if (ts_node_is_null(name) ||
+      std::string_view(text_).substr(ts_node_start_byte(name), ts_node_end_byte(name) - ts_node_start_byte(name)) !=
+          rename.entry_after)
+    return false;
+  return changes_stay_in(tree_.get(), next, statement, text_);
+}
+
+// Re-runs pytest's rules for the renamed statement alone and splices its items in place of
+// the old ones (or where the statement sits, if it had none). Other items cannot have changed
+// (find_rename_edit), and the edit adds no line, so they keep their positions too.
+ItemDelta Document::recompute_entry(const RenameEdit& rename) {
+  ModuleResult partial = discover_module(tree_.get(), text_, module_path_, rules_, rename.entry_after);
+  std::vector<TestItem>& items = result_.items;
+  const std::string old_id = module_path_ + "::" + rename.entry_before;
+  auto top_level = [this](const TestItem& item) { return item.parent_id == module_path_; };
+  size_t first = 1;
+  while (first < items.size() && !(top_level(items[first]) && items[first].id == old_id)) ++first;
+  size_t last = first;
+  if (first == items.size()) {  // not collected before: its place is its position in the file
+    first = 1;
+    while (first < items.size() && !(top_level(items[first]) && items[first].range.start.line > rename.statement_row))
+      ++first;
+    last = first;
+  } else {
+    ++last;
+    while (last < items.size() && !top_level(items[last])) ++last;
+  }
+  std::vector<TestItem> old_block(items.begin() + static_cast<std::ptrdiff_t>(first),
+                                  items.begin() + static_cast<std::ptrdiff_t>(last));
+  std::vector<TestItem> new_block(std::make_move_iterator(partial.items.begin() + 1),
+                                  std::make_move_iterator(partial.items.end()));
+  ItemDelta delta = diff_items(old_block, new_block);
+  if (!(items.front() == partial.items.front())) delta.changed.push_back(partial.items.front().id);
+  items.front() = std::move(partial.items.front());
+  items.erase(items.begin() + static_cast<std::ptrdiff_t>(first), items.begin() + static_cast<std::ptrdiff_t>(last));
+  items.insert(items.begin() + static_cast<std::ptrdiff_t>(first), std::make_move_iterator(new_block.begin()),
+               std::make_move_iterator(new_block.end()));
+  delta.diagnostics_changed = partial.diagnostics != result_.diagnostics;
+  result_.diagnostics = std::move(partial.diagnostics);
+  result_.has_syntax_error = partial.has_syntax_error;
+  result_.dynamic = partial.dynamic;
+  result_.dynamic_reason = std::move(partial.dynamic_reason);
   return delta;
 }
 

@@ -10,6 +10,7 @@
 
 #include "server/discovery/collect_rules.h"
 #include "server/discovery/module_discovery.h"
+#include "server/discovery/rename_edit.h"
 #include "server/discovery/syntax_tree.h"
 
 namespace fastest {
@@ -63,6 +64,8 @@ class Document {
   static bool end_follows_edit(uint32_t old_end, uint32_t new_end, const TSInputEdit& edit);
   static bool only_trivia_after(std::string_view text, uint32_t from);
   ItemDelta move_items(const TSInputEdit& edit, const FunctionEnd& function_end);
+  bool rename_stays_in_statement(const RenameEdit& rename, const TSInputEdit& edit, const TSTree* next) const;
+  ItemDelta recompute_entry(const RenameEdit& rename);
   void ensure_fresh_tree();
 
   std::string module_path_;

@@ -86,7 +86,7 @@ class ModuleCollector {
   ModuleCollector(std::string_view source, std::string_view module_path, const CollectRules& rules)
       : source_(source), module_path_(module_path), rules_(rules) {}
 
-  ModuleResult run(const TSTree* tree) {
+  ModuleResult run(const TSTree* tree, std::string_view only_entry) {
     ModuleResult result;
     TSNode root = ts_tree_root_node(tree);
     result.diagnostics = syntax_errors(root, module_path_);
@@ -133,6 +133,7 @@ class ModuleCollector {
         if (is_test_like_import(name, b)) imported_tests.push_back(name);
         continue;
       }
+      if (!only_entry.empty() && name != only_entry) continue;
       collect_entry(name, b, module_path_, {}, /*in_class=*/false);
     }
     if (!imported_tests.empty()) {
@@ -538,7 +539,8 @@ class ModuleCollector {
 }  // namespace
 
 ModuleResult discover_module(const TSTree* tree, std::string_view source,
-                             std::string_view module_path, const CollectRules& rules) {
+                             std::string_view module_path, const CollectRules& rules,
+                             std::string_view only_entry) {
   if (!tree) {
     ModuleResult result;
     result.diagnostics.push_back({std::string(module_path), Range{}, "could not parse the file"});
@@ -546,7 +548,7 @@ ModuleResult discover_module(const TSTree* tree, std::string_view source,
     return result;
   }
   ModuleCollector collector(source, module_path, rules);
-  return collector.run(tree);
+  return collector.run(tree, only_entry);
 }
 
 }  // namespace fastest

@@ -29,8 +29,12 @@ struct ModuleResult {
 
 // module_path: the file's path relative to rootdir, '/'-separated ("tests/test_a.py").
 // It is the node-id prefix of every item and becomes the Module item's id.
+// only_entry: when set, the items of that one module-level name alone follow the Module item
+// (the rest of the module is still read for context) — for an edit proved to touch nothing
+// else (Document's rename path).
 ModuleResult discover_module(const TSTree* tree, std::string_view source,
-                             std::string_view module_path, const CollectRules& rules);
+                             std::string_view module_path, const CollectRules& rules,
+                             std::string_view only_entry = {});
 
 // Syntax errors (ERROR and MISSING nodes) of a tree, at most 20, in source order.
 std::vector<Diagnostic> syntax_errors(TSNode root, std::string_view module_path);

@@ -9,8 +9,7 @@ namespace fastest {
 namespace {
 
 
-void bind_definition(Scope& scope, TSNode outer, std::string_view source, bool conditional,
-                     std::map<std::string, int>& counts) {
+void bind_definition(Scope& scope, TSNode outer, std::string_view source, bool conditional) {
   TSNode def = outer;
   std::vector<TSNode> decorators;
   if (ts::is(outer, "decorated_definition")) {
@@ -28,11 +27,10 @@ void bind_definition(Scope& scope, TSNode outer, std::string_view source, bool c
   b.outer = outer;
   b.decorators = std::move(decorators);
   b.conditional = conditional;
-  b.count = ++counts[n];
 }
 
 void bind_targets(Scope& scope, TSNode left, TSNode right, bool conditional,
-                  std::string_view source, std::map<std::string, int>& counts) {
+                  std::string_view source) {
   left = ts::unparen(left);
   if (ts::is(left, "identifier")) {
     std::string n(ts::text(left, source));
@@ -40,22 +38,20 @@ void bind_targets(Scope& scope, TSNode left, TSNode right, bool conditional,
     b.kind = Binding::Kind::Assignment;
     b.value = right;
     b.conditional = conditional;
-    b.count = ++counts[n];
     return;
   }
   if (ts::is(left, "pattern_list") || ts::is(left, "tuple_pattern") || ts::is(left, "list_pattern") ||
       ts::is(left, "tuple") || ts::is(left, "list")) {
-    for (TSNode element : ts::named_children(left)) bind_targets(scope, element, TSNode{}, conditional, source, counts);
+    for (TSNode element : ts::named_children(left)) bind_targets(scope, element, TSNode{}, conditional, source);
   }
 }
 
 // Reads the statements of a module or class body into a Scope.
-void read_block(Scope& scope, TSNode block, std::string_view source, bool conditional,
-                std::map<std::string, int>& counts) {
+void read_block(Scope& scope, TSNode block, std::string_view source, bool conditional) {
   for (TSNode stmt : ts::named_children(block)) {
     if (ts::is(stmt, "function_definition") || ts::is(stmt, "class_definition") ||
         ts::is(stmt, "decorated_definition")) {
-      bind_definition(scope, stmt, source, conditional, counts);
+      bind_definition(scope, stmt, source, conditional);
     } else if (ts::is(stmt, "expression_statement")) {
       for (TSNode expr : ts::named_children(stmt)) {
         // `a = b = 1` nests assignments on the right.
@@ -64,7 +60,7 @@ void read_block(Scope& scope, TSNode block, std::string_view source, bool condit
           TSNode right = ts::field(node, "right");
           TSNode value = right;
           while (ts::is(value, "assignment")) value = ts::field(value, "right");
-          bind_targets(scope, ts::field(node, "left"), value, conditional, source, counts);
+          bind_targets(scope, ts::field(node, "left"), value, conditional, source);
           node = right;
         }
       }
@@ -84,7 +80,6 @@ void read_block(Scope& scope, TSNode block, std::string_view source, bool condit
         b.kind = Binding::Kind::Import;
         b.import_from = from + "." + std::string(ts::text(ts::is(child, "aliased_import") ? ts::field(child, "name") : child, source));
         b.conditional = conditional;
-        b.count = ++counts[n];
       }
     } else if (ts::is(stmt, "import_statement")) {
       for (TSNode child : ts::named_children(stmt)) {
@@ -101,24 +96,23 @@ void read_block(Scope& scope, TSNode block, std::string_view source, bool condit
         b.kind = Binding::Kind::Import;
         b.import_from = full;
         b.conditional = conditional;
-        b.count = ++counts[n];
       }
     } else if (ts::is(stmt, "try_statement") || ts::is(stmt, "with_statement")) {
       // The try body and with body run; handlers and else/finally may not.
       for (TSNode child : ts::named_children(stmt)) {
-        if (ts::is(child, "block")) read_block(scope, child, source, conditional, counts);
+        if (ts::is(child, "block")) read_block(scope, child, source, conditional);
         else if (ts::is(child, "except_clause") || ts::is(child, "else_clause") ||
                  ts::is(child, "finally_clause") || ts::is(child, "except_group_clause"))
           for (TSNode inner : ts::named_children(child))
-            if (ts::is(inner, "block")) read_block(scope, inner, source, true, counts);
+            if (ts::is(inner, "block")) read_block(scope, inner, source, true);
       }
     } else if (ts::is(stmt, "if_statement") || ts::is(stmt, "for_statement") ||
                ts::is(stmt, "while_statement")) {
       for (TSNode child : ts::named_children(stmt)) {
-        if (ts::is(child, "block")) read_block(scope, child, source, true, counts);
+        if (ts::is(child, "block")) read_block(scope, child, source, true);
         else if (ts::is(child, "elif_clause") || ts::is(child, "else_clause"))
           for (TSNode inner : ts::named_children(child))
-            if (ts::is(inner, "block")) read_block(scope, inner, source, true, counts);
+            if (ts::is(inner, "block")) read_block(scope, inner, source, true);
       }
     }
   }
@@ -129,7 +123,9 @@ void read_block(Scope& scope, TSNode block, std::string_view source, bool condit
 Binding& Scope::bind(const std::string& name) {
   auto [it, inserted] = bindings.try_emplace(name);
   if (inserted) order.push_back(name);
+  const int count = it->second.count;
   it->second = Binding{};
+  it->second.count = count + 1;
   return it->second;
 }
 
@@ -141,8 +137,7 @@ const Binding* Scope::find(std::string_view name) const {
 
 Scope read_scope(TSNode block, std::string_view source) {
   Scope scope;
-  std::map<std::string, int> counts;
-  if (!ts_node_is_null(block)) read_block(scope, block, source, false, counts);
+  if (!ts_node_is_null(block)) read_block(scope, block, source, false);
   return scope;
 }
 

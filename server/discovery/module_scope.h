@@ -27,6 +27,7 @@ struct Binding {
 struct Scope {
   std::vector<std::string> order;                       // first-binding order
   std::unordered_map<std::string, Binding> bindings;    // last binding
+  // A fresh binding for `name` (the last one wins), counting how often it was bound.
   Binding& bind(const std::string& name);
   const Binding* find(std::string_view name) const;
 };

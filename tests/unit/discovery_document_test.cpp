@@ -1,10 +1,15 @@
 #include <catch2/catch.hpp>
 
+#include <cctype>
+#include <cstring>
+
 #include <algorithm>
 
 #include "server/discovery/document.h"
 
 using fastest::Document;
+using fastest::find_rename_edit;
+using fastest::identifier_occurs_outside;
 
 TEST_CASE("an edit re-parses incrementally and reports added, changed and removed ids") {
   std::string text = "def test_a(): pass\n\ndef test_b(): pass\n";
@@ -109,6 +114,88 @@ TEST_CASE("edits in function bodies, checked on their own, keep items equal to a
     REQUIRE(doc.items() == fresh.items);
     REQUIRE(doc.diagnostics() == fresh.diagnostics);
   }
+}
+
+TEST_CASE("renaming defs and classes keeps items equal to a fresh discovery") {
+  // Names that other statements depend on (bases, aliases, fixtures, duplicates, hooks) mixed
+  // with independent ones: a rename recomputes one statement only when nothing else can see it.
+  std::string text =
+      "import pytest\nimport unittest\n\npytestmark = pytest.mark.slow\n\n"
+      "@pytest.fixture(params=[1, 2])\ndef number(request):\n    return request.param\n\n"
+      "@pytest.fixture(autouse=True)\ndef tidy():\n    yield\n\n"
+      "class TestBase:\n    def test_shared(self):\n        pass\n\n    class TestInner:\n        def test_deep(self):\n            pass\n\n"
+      "class TestChild(TestBase):\n    def test_own(self, number):\n        pass\n\n"
+      "class TestCase1(unittest.TestCase):\n    def test_u(self):\n        pass\n    def helper(self):\n        pass\n\n"
+      "@pytest.mark.parametrize('x', [1, 'a', None])\ndef test_param(x):\n    pass\n\n"
+      "def test_alias_source():\n    pass\n\ntest_alias = test_alias_source\n\n"
+      "def test_dup():\n    pass\n\ndef test_dup2():\n    pass\n\n"
+      "def helper_function():\n    pass\n\nclass Helper:\n    def test_not_collected(self):\n        pass\n\n"
+      "class TestTail:\n    @pytest.mark.parametrize('y', [3, 4])\n    def test_y(self, y, number):\n        pass\n";
+  Document doc("test_m.py", text, {});
+  const std::string alphabet = "abt_s19eT";
+  uint32_t seed = 4242;
+  auto next = [&seed] { seed = seed * 1103515245u + 12345u; return (seed >> 16) & 0x7fff; };
+  for (int i = 0; i < 800; ++i) {
+    const std::string& current = doc.text();
+    // A random def/class name; a character typed into it or deleted from it.
+    std::vector<std::pair<uint32_t, uint32_t>> names;
+    for (const char* keyword : {"def ", "class "}) {
+      for (size_t at = current.find(keyword); at != std::string::npos; at = current.find(keyword, at + 1)) {
+        size_t begin = at + std::strlen(keyword), end = begin;
+        while (end < current.size() && (std::isalnum(static_cast<unsigned char>(current[end])) || current[end] == '_')) ++end;
+        if (end > begin) names.emplace_back(static_cast<uint32_t>(begin), static_cast<uint32_t>(end));
+      }
+    }
+    REQUIRE(!names.empty());
+    auto [begin, end] = names[next() % names.size()];
+    uint32_t at = begin + next() % (end - begin + 1);
+    int kind = next() % 10;
+    uint32_t from = at, to = at;
+    std::string typed;
+    if (kind < 6) typed = std::string(1, alphabet[next() % alphabet.size()]);
+    else if (kind < 9 && end - begin > 1) from = std::min(at, end - 1), to = from + 1;
+    else typed = next() % 2 ? " " : "(";
+    const std::string removed = current.substr(from, to - from);
+    doc.apply_edit(from, to, typed);
+    auto check_fresh = [&doc] {
+      auto parser = fastest::make_python_parser();
+      auto tree = fastest::parse_python(parser.get(), doc.text());
+      auto fresh = fastest::discover_module(tree.get(), doc.text(), "test_m.py", {});
+      REQUIRE(doc.items() == fresh.items);
+      REQUIRE(doc.diagnostics() == fresh.diagnostics);
+    };
+    check_fresh();
+    if (!doc.diagnostics().empty()) {  // a name made invalid (`1x`, `a b`): undo, as a user would
+      doc.apply_edit(from, from + static_cast<uint32_t>(typed.size()), removed);
+      check_fresh();
+    }
+  }
+}
+
+TEST_CASE("find_rename_edit: only a name nothing else in the file mentions") {
+  std::string text = "class TestA:\n    def test_x(self):\n        pass\n\nclass TestB(TestA):\n    pass\n\n"
+                     "def test_free():\n    pass\n\ndef test_used():\n    pass\n\nalias = test_used\n\n"
+                     "class TestC:\n    def test_m(self):\n        pass\n\nclass TestD:\n    def test_m(self):\n        pass\n";
+  auto parser = fastest::make_python_parser();
+  auto tree = fastest::parse_python(parser.get(), text);
+  auto at = [&](const std::string& needle) { return static_cast<uint32_t>(text.find(needle) + needle.size()); };
+  // TestA is a base of TestB: renaming its method changes TestB's items.
+  CHECK_FALSE(find_rename_edit(tree.get(), text, at("def test_x"), at("def test_x"), "y"));
+  // A method of a class nobody names: a same-named method elsewhere is another binding.
+  auto method = find_rename_edit(tree.get(), text, at("def test_m"), at("def test_m"), "x");
+  REQUIRE(method);
+  CHECK(method->entry_before == "TestC");
+  CHECK(method->entry_after == "TestC");
+  auto free = find_rename_edit(tree.get(), text, at("def test_free"), at("def test_free"), "r");
+  REQUIRE(free);
+  CHECK(free->entry_before == "test_free");
+  CHECK(free->entry_after == "test_freer");
+  CHECK_FALSE(find_rename_edit(tree.get(), text, at("def test_used"), at("def test_used"), "x"));  // aliased
+  CHECK_FALSE(find_rename_edit(tree.get(), text, at("def test_free"), at("def test_free"), "("));  // not a name
+  // Renaming to a name already bound elsewhere (a duplicate) is refused.
+  CHECK_FALSE(find_rename_edit(tree.get(), text, at("def test_"), at("def test_free"), "used"));
+  CHECK(identifier_occurs_outside(text, "TestA", 0, 5));
+  CHECK_FALSE(identifier_occurs_outside(text, "Test", 0, 0));
 }
 
 TEST_CASE("with --doctest-modules, an open file's doctests follow edits in docstrings") {
