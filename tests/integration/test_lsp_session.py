@@ -222,6 +222,12 @@ def test_doctests_of_an_open_module_follow_edits(fastest_bin, tmp_path, python_e
                              capture_output=True, text=True)
         assert ids == ["pkg/util.py", "pkg/util.py::pkg.util.double", "pkg/util.py::pkg.util.half"]
         assert [l for l in cli.stdout.splitlines() if l.startswith("pkg/util.py::")] == ids[1:]
+        # Closed, the file is read back from disk with the same collectors: its doctests stay.
+        mark = c.mark()
+        c.notify("textDocument/didClose", {"textDocument": {"uri": uri(util)}})
+        closed = c.wait_for(lambda m: m.get("method") == "fastest/discoveredTests" and
+                            m["params"].get("scopeUri") == uri(util), start=mark)
+        assert [i["id"] for i in closed["params"]["items"]] == ids
     finally:
         c.close()
 

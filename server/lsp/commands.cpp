@@ -1,0 +1,91 @@
+// workspace/executeCommand ("run test at cursor", run file, run all, debug, cancel) and the
+// code lenses that call those commands.
+#include "server/lsp/server_state.h"
+
+#include "server/lsp/uri.h"
+
+namespace fastest::lsp {
+
+using protocol::RpcError;
+
+// The innermost item at a position: a case, else its function, else the class, else the module.
+std::string LspServer::State::item_at(const std::string& uri, const json& position) {
+  auto it = docs.find(uri);
+  auto path = uri_to_path(uri);
+  if (!path) throw RpcError(protocol::kInvalidParams, "not a file URI: " + uri);
+  Root* root = root_for(*path);
+  if (!root) throw RpcError(protocol::kInvalidParams, "file outside the workspace: " + uri);
+  std::string module_id = fs::path(*path).lexically_normal().lexically_relative(root->rootdir()).generic_string();
+  std::string text = it != docs.end() ? it->second.text : read_file(*path);
+  LineIndex index(text);
+  uint32_t line = position.at("line"), character = position.at("character");
+  uint32_t offset = index.offset(line, character, encoding);
+  uint32_t col = offset - index.offset(line, 0, Encoding::Utf8);
+  auto items_it = root->file_items.find(module_id);
+  if (items_it == root->file_items.end()) throw RpcError(protocol::kInvalidParams, "no tests in " + uri);
+  const TestItem* best = nullptr;
+  auto contains = [&](const Range& r) {
+    Point p{line, col};
+    auto before = [](Point a, Point b) { return a.line < b.line || (a.line == b.line && a.column <= b.column); };
+    return before(r.start, p) && before(p, r.end);
+  };
+  int best_rank = -1;
+  for (const TestItem& item : items_it->second) {
+    int rank = item.kind == ItemKind::Case ? 4 : item.kind == ItemKind::Function ? 3 : item.kind == ItemKind::Class ? 2 : 1;
+    if (!contains(item.range) && item.kind != ItemKind::Module) continue;
+    // Deeper (later in pre-order) items at the same rank win: nested classes.
+    if (rank >= best_rank) { best = &item; best_rank = rank; }
+  }
+  if (!best) throw RpcError(protocol::kInvalidParams, "no test at that position");
+  return best->id;
+}
+
+json LspServer::State::execute_command(const json& params) {
+  std::string command = params.at("command");
+  json args = params.value("arguments", json::array());
+  json arg = args.is_array() && !args.empty() ? args[0] : json::object();
+  auto id_from = [&]() -> std::string {
+    if (arg.is_string()) return arg.get<std::string>();
+    if (arg.contains("id")) return arg["id"].get<std::string>();
+    if (arg.contains("uri") && arg.contains("position")) return item_at(arg["uri"], arg["position"]);
+    throw RpcError(protocol::kInvalidParams, command + " needs {id} or {uri, position}");
+  };
+  if (command == "fastest.runTest") return start_run({id_from()}, {}, RunKind::Run);
+  if (command == "fastest.debugTest") return start_run({id_from()}, {}, RunKind::Debug);
+  if (command == "fastest.runFile") {
+    std::string uri = arg.is_string() ? arg.get<std::string>() : arg.at("uri").get<std::string>();
+    auto path = uri_to_path(uri);
+    Root* root = path ? root_for(*path) : nullptr;
+    if (!root) throw RpcError(protocol::kInvalidParams, "file outside the workspace: " + uri);
+    return start_run({fs::path(*path).lexically_normal().lexically_relative(root->rootdir()).generic_string()}, {}, RunKind::Run);
+  }
+  if (command == "fastest.runAll") return start_run({""}, {}, RunKind::Run);
+  if (command == "fastest.cancelRun") {
+    cancel_run(arg.is_object() ? arg.value("runId", "") : "");
+    return nullptr;
+  }
+  throw RpcError(protocol::kInvalidParams, "unknown command: " + command);
+}
+
+json LspServer::State::code_lenses(const json& params) {
+  std::string uri = params.at("textDocument").at("uri");
+  auto path = uri_to_path(uri);
+  json lenses = json::array();
+  if (!path) return lenses;
+  Root* root = root_for(*path);
+  if (!root) return lenses;
+  std::string module_id = fs::path(*path).lexically_normal().lexically_relative(root->rootdir()).generic_string();
+  auto it = root->file_items.find(module_id);
+  if (it == root->file_items.end()) return lenses;
+  LineIndex index(text_of(*path));
+  for (const TestItem& item : it->second) {
+    if (item.kind == ItemKind::Module || item.kind == ItemKind::Folder) continue;
+    json range = lsp_range(item.name_range, index);
+    json arg = {{"id", item.id}, {"uri", uri}};
+    lenses.push_back({{"range", range}, {"command", {{"title", "▶ Run"}, {"command", "fastest.runTest"}, {"arguments", json::array({arg})}}}});
+    lenses.push_back({{"range", range}, {"command", {{"title", "Debug"}, {"command", "fastest.debugTest"}, {"arguments", json::array({arg})}}}});
+  }
+  return lenses;
+}
+
+}  // namespace fastest::lsp

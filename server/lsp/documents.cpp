@@ -1,0 +1,216 @@
+// Open documents: each test file the editor has open is a Document kept incrementally;
+// every change is applied to it and only what changed is published.
+#include "server/lsp/server_state.h"
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <sstream>
+
+#include <spdlog/spdlog.h>
+
+#include "server/discovery/doctest_discovery.h"
+#include "server/lsp/uri.h"
+#include "server/workspace/config.h"
+#include "server/workspace/import_name.h"
+
+namespace fastest::lsp {
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// --- paths and ranges ----------------------------------------------------------------
+Root* LspServer::State::root_for(const fs::path& path) {
+  Root* best = nullptr;
+  size_t best_len = 0;
+  for (auto& r : roots) {
+    std::string base = r->folder.string();
+    std::string p = path.string();
+    if (p == base || (p.rfind(base + "/", 0) == 0)) {
+      if (base.size() >= best_len) { best = r.get(); best_len = base.size(); }
+    }
+  }
+  return best;
+}
+
+std::string LspServer::State::text_of(const fs::path& path) {
+  for (auto& [uri, d] : docs)
+    if (d.path == path) return d.text;
+  return read_file(path);
+}
+
+// An edit that only moved a file's items: ids, labels, marks unchanged. Returns the indexes
+// of items whose new range is not their old one moved by `shift` (those are sent whole);
+// nullopt when anything else changed.
+std::optional<std::vector<size_t>> LspServer::State::items_only_moved(const std::vector<TestItem>& before,
+                                                            const std::vector<TestItem>& after, LineShift shift) {
+  if (before.size() != after.size()) return std::nullopt;
+  auto moved = [&shift](Point p) {
+    if (p.line > shift.after_line) p.line = static_cast<uint32_t>(static_cast<int64_t>(p.line) + shift.line_delta);
+    return p;
+  };
+  std::vector<size_t> touched;
+  for (size_t i = 0; i < before.size(); ++i) {
+    const TestItem& a = before[i];
+    const TestItem& b = after[i];
+    if (a.id != b.id || a.label != b.label || a.kind != b.kind || a.parent_id != b.parent_id || a.marks != b.marks ||
+        a.dynamic != b.dynamic || a.path != b.path)
+      return std::nullopt;
+    if (b.range != Range{moved(a.range.start), moved(a.range.end)}) touched.push_back(i);
+  }
+  return touched;
+}
+
+// --- documents -----------------------------------------------------------------------
+// The collectors pytest gives a .py file of this root (nullopt: none, or not Python).
+std::optional<FileCollectors> LspServer::State::collectors_for(Root& root, const fs::path& path, const std::string& text) {
+  if (path.extension() != ".py") return std::nullopt;
+  const ProjectConfig& config = root.collection.config;
+  FileCollectors collectors;
+  collectors.python_module = false;
+  for (const std::string& pattern : config.python_files)
+    if (fnmatch_ex(pattern, path)) collectors.python_module = true;
+  // Collected though python_files does not match: named in testpaths, or by a conftest hook.
+  if (!config.doctest_modules && root.file_items.count(path.lexically_relative(config.rootdir).generic_string()))
+    collectors.python_module = true;
+  const std::string name = path.filename().string();
+  collectors.doctest_module = config.doctest_modules && name != "__main__.py" &&
+                              !(name == "setup.py" && is_setuptools_script(text));
+  if (collectors.doctest_module)
+    collectors.import_name = module_import_name(path, config.rootdir, parse_import_mode(config.import_mode));
+  if (!collectors.python_module && !collectors.doctest_module) return std::nullopt;
+  return collectors;
+}
+
+void LspServer::State::open_document(const std::string& uri, std::string text) {
+  auto path = uri_to_path(uri);
+  if (!path) return;
+  OpenDoc d;
+  d.uri = uri;
+  d.path = fs::path(*path).lexically_normal();
+  d.text = std::move(text);
+  d.root = root_for(d.path);
+  d.dirty = d.text != read_file(d.path);
+  if (d.root) {
+    d.module_id = d.path.lexically_relative(d.root->rootdir()).generic_string();
+    auto collectors = collectors_for(*d.root, d.path, d.text);
+    if (collectors && d.module_id.rfind("..", 0) != 0) {
+      CollectRules rules = d.root->collection.config.rules;
+      d.doc = std::make_unique<Document>(d.module_id, d.text, rules, *collectors);
+    }
+  }
+  auto& slot = docs[uri] = std::move(d);
+  after_document_change(slot, /*items_changed=*/true, /*diagnostics_changed=*/true, std::nullopt);
+}
+
+void LspServer::State::after_document_change(OpenDoc& d, bool items_changed, bool diagnostics_changed,
+                           std::optional<LineShift> shift) {
+  if (!d.doc || !d.root) return;
+  if (items_changed) {
+    std::vector<TestItem> items = module_items(d);
+    std::vector<TestItem>& published = d.root->file_items[d.module_id];
+    std::optional<std::vector<size_t>> touched;
+    if (shift && client_applies_moves) touched = items_only_moved(published, items, *shift);
+    published = std::move(items);
+    if (touched) publish_moves(d, *shift, *touched);
+    else publish_file(*d.root, d.module_id);
+  }
+  if (diagnostics_changed) {
+    LineIndex index(d.text);
+    std::vector<json> list;
+    for (const Diagnostic& diag : d.doc->diagnostics())
+      list.push_back({{"range", lsp_range(diag.range, index)}, {"severity", 1}, {"source", "fastest"},
+                      {"message", diag.message}});
+    syntax_diagnostics[d.uri] = list;
+    publish_diagnostics(d.uri);
+  }
+}
+
+void LspServer::State::change_document(const json& params) {
+  auto started = std::chrono::steady_clock::now();
+  struct Timer {
+    std::chrono::steady_clock::time_point t0;
+    ~Timer() {
+      spdlog::debug("didChange handled in {:.3f} ms",
+                    std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    }
+  } timer{started};
+  std::string uri = params.at("textDocument").at("uri");
+  auto it = docs.find(uri);
+  if (it == docs.end()) return;
+  OpenDoc& d = it->second;
+  bool items_changed = false, diags_changed = false;
+  const json& changes = params.at("contentChanges");
+  std::optional<LineShift> shift;
+  for (const json& change : changes) {
+    std::string new_text = change.at("text");
+    if (change.contains("range")) {
+      LineIndex index(d.text);
+      const json& r = change["range"];
+      uint32_t start = index.offset(r["start"]["line"], r["start"]["character"], encoding);
+      uint32_t end = index.offset(r["end"]["line"], r["end"]["character"], encoding);
+      if (end < start) std::swap(start, end);
+      if (changes.size() == 1) {
+        // Lines after the edit's end move by the line breaks it added or removed.
+        const uint32_t last_line = index.line_count() - 1;
+        uint32_t start_line = std::min(r["start"]["line"].get<uint32_t>(), last_line);
+        uint32_t end_line = std::min(r["end"]["line"].get<uint32_t>(), last_line);
+        if (end_line < start_line) std::swap(start_line, end_line);
+        const auto added = static_cast<int64_t>(std::count(new_text.begin(), new_text.end(), '\n'));
+        shift = LineShift{end_line, static_cast<int32_t>(static_cast<int64_t>(start_line) + added - end_line)};
+      }
+      d.text.replace(start, end - start, new_text);
+      if (d.doc) {
+        ItemDelta delta = d.doc->apply_edit(start, end, new_text);
+        items_changed |= !delta.added.empty() || !delta.changed.empty() || !delta.removed.empty();
+        diags_changed |= delta.diagnostics_changed;
+      }
+    } else {
+      d.text = new_text;
+      if (d.doc) {
+        ItemDelta delta = d.doc->replace_text(d.text);
+        items_changed |= !delta.added.empty() || !delta.changed.empty() || !delta.removed.empty();
+        diags_changed |= delta.diagnostics_changed;
+      }
+    }
+  }
+  d.dirty = true;
+  auto edited = std::chrono::steady_clock::now();
+  after_document_change(d, items_changed, diags_changed, shift);
+  spdlog::debug("didChange: edit+discovery {:.3f} ms, publish {:.3f} ms",
+                std::chrono::duration<double, std::milli>(edited - started).count(),
+                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - edited).count());
+}
+
+void LspServer::State::save_document(const std::string& uri) {
+  auto it = docs.find(uri);
+  if (it != docs.end()) it->second.dirty = it->second.text != read_file(it->second.path);
+}
+
+// The file goes back to what is on disk, with the same collectors it had open.
+void LspServer::State::close_document(const std::string& uri) {
+  auto it = docs.find(uri);
+  if (it == docs.end()) return;
+  Root* root = it->second.root;
+  const std::string module_id = it->second.module_id;
+  const fs::path path = it->second.path;
+  const bool collected = it->second.doc != nullptr;
+  docs.erase(it);
+  syntax_diagnostics.erase(uri);
+  publish_diagnostics(uri);
+  if (!root || !collected) return;
+  const std::string text = read_file(path);
+  auto collectors = collectors_for(*root, path, text);
+  if (!collectors) return;
+  Document disk(module_id, text, root->collection.config.rules, *collectors);
+  std::vector<TestItem> items = disk.items();
+  if (!items.empty()) items.front().parent_id = fs::path(module_id).parent_path().generic_string();
+  root->file_items[module_id] = std::move(items);
+  publish_file(*root, module_id);
+}
+
+}  // namespace fastest::lsp

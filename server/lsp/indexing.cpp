@@ -1,0 +1,159 @@
+// The workspace's test tree: collection of each root at start and on file events, and the
+// settle step that replaces dynamic items with what a real pytest collection says.
+#include "server/lsp/server_state.h"
+
+#include <set>
+#include <thread>
+
+#include <asio/post.hpp>
+#include <spdlog/spdlog.h>
+
+#include "server/lsp/uri.h"
+
+namespace fastest::lsp {
+
+// --- collection ----------------------------------------------------------------------
+void LspServer::State::collect_root(Root& root) {
+  Invocation inv;
+  inv.invocation_dir = root.folder;
+  inv.python = settings.python_path;
+  for (auto& [uri, d] : docs)
+    if (d.dirty && d.root == &root) inv.overlays.emplace_back(d.path, d.text);
+  root.collection = collect(inv);
+  root.file_items.clear();
+  root.folders.clear();
+  root.test_count = root.collection.selected.size();
+  for (TestItem& item : root.collection.items) {
+    if (item.kind == ItemKind::Folder) root.folders.push_back(std::move(item));
+    else root.file_items[item.path].push_back(std::move(item));
+  }
+  // The tree lives in file_items from here on; keep one copy only.
+  root.collection.items.clear();
+  root.collection.items.shrink_to_fit();
+  root.collection.selected.clear();
+  root.collection.selected.shrink_to_fit();
+  // Open test documents keep their incremental view.
+  for (auto& [uri, d] : docs)
+    if (d.root == &root && d.doc) root.file_items[d.module_id] = module_items(d);
+  publish_syntax_diagnostics_for_root(root);
+}
+
+std::vector<TestItem> LspServer::State::module_items(const OpenDoc& d) {
+  std::vector<TestItem> items = d.doc->items();
+  // The module's parent is its folder in the tree.
+  std::string parent = fs::path(d.module_id).parent_path().generic_string();
+  if (!items.empty()) items.front().parent_id = parent;
+  return items;
+}
+
+void LspServer::State::index_workspace() {
+  json token = "fastest-index";
+  if (client_progress) {
+    writer.request("window/workDoneProgress/create", {{"token", token}});
+    writer.notify("$/progress", {{"token", token}, {"value", {{"kind", "begin"}, {"title", "Discovering tests"}, {"percentage", 0}}}});
+  }
+  size_t tests = 0, n = 0;
+  for (auto& root : roots) {
+    collect_root(*root);
+    tests += root->test_count;
+    publish_root(*root);
+    ++n;
+    if (client_progress && roots.size() > 1)
+      writer.notify("$/progress", {{"token", token}, {"value", {{"kind", "report"}, {"percentage", 100 * n / roots.size()}}}});
+  }
+  if (client_progress)
+    writer.notify("$/progress", {{"token", token}, {"value", {{"kind", "end"}, {"message", std::to_string(tests) + " tests"}}}});
+  writer.notify("window/logMessage", {{"type", 3}, {"message", "fastest: " + std::to_string(tests) + " tests discovered"}});
+  for (auto& root : roots) settle_in_background(*root);
+}
+
+// Static answers first; then a real collection in the root's (now warm) worker settles
+// what discovery flagged dynamic, and the tree is published again, equal to pytest's.
+void LspServer::State::settle_in_background(Root& root) {
+  std::vector<std::string> targets;
+  auto covered = [&](const std::string& id) {
+    for (const std::string& t : targets)
+      if (id == t || id.rfind(t + "::", 0) == 0 || id.rfind(t + "[", 0) == 0) return true;
+    return false;
+  };
+  for (auto& [module, items] : root.file_items)
+    for (const TestItem& item : items)
+      if (item.dynamic && !covered(item.id) &&
+          (item.kind == ItemKind::Module || item.kind == ItemKind::Class || item.kind == ItemKind::Function))
+        targets.push_back(item.id);
+  if (targets.empty()) return;
+  Settings s = settings;
+  Root* r = &root;
+  std::thread([this, r, targets, s] {
+   try {
+    std::vector<std::string> real;
+    {
+      std::lock_guard<std::mutex> lock(r->engine_mutex);
+      std::string error;
+      ExecutionEngine* engine = ensure_engine(*r, s, &error);
+      if (!engine) return;
+      struct Collector : RunObserver {
+        std::vector<std::string>& out;
+        explicit Collector(std::vector<std::string>& o) : out(o) {}
+        void on_collected(const std::vector<std::string>& ids) override { out.insert(out.end(), ids.begin(), ids.end()); }
+      } collector(real);
+      RunRequest request;
+      request.ids = targets;
+      request.collect_only = true;
+      engine->run(request, collector);
+    }
+    asio::post(io, [this, r, real] { apply_settled(*r, real); });
+   } catch (const std::exception& e) {
+    spdlog::warn("settling dynamic tests failed: {}", e.what());
+   }
+  }).detach();
+}
+
+void LspServer::State::apply_settled(Root& root, const std::vector<std::string>& real) {
+  std::set<std::string> touched;
+  for (const std::string& id : real) {
+    std::string module = id.substr(0, id.find("::"));
+    auto it = root.file_items.find(module);
+    if (it == root.file_items.end()) continue;
+    auto& items = it->second;
+    bool exists = false;
+    for (const TestItem& item : items) exists |= item.id == id;
+    if (exists) continue;
+    // Its parent: the longest existing id that is a prefix (the function of a case, the class...).
+    const TestItem* parent = nullptr;
+    for (const TestItem& item : items)
+      if ((id.rfind(item.id + "[", 0) == 0 || id.rfind(item.id + "::", 0) == 0) &&
+          (!parent || item.id.size() > parent->id.size()))
+        parent = &item;
+    if (!parent) continue;
+    TestItem settled;
+    settled.id = id;
+    settled.parent_id = parent->id;
+    settled.path = parent->path;
+    settled.range = parent->range;
+    settled.name_range = parent->name_range;
+    settled.marks = parent->marks;
+    bool is_case = id.rfind(parent->id + "[", 0) == 0;
+    settled.kind = is_case ? ItemKind::Case : ItemKind::Function;
+    std::string tail = id.substr(id.rfind("::") == std::string::npos ? 0 : id.rfind("::") + 2);
+    settled.label = tail;
+    items.push_back(std::move(settled));
+    touched.insert(module);
+  }
+  for (const std::string& module : touched) publish_file(root, module);
+}
+
+void LspServer::State::watched_files_changed(const json& params) {
+  std::set<Root*> affected;
+  for (const json& change : params.at("changes")) {
+    auto path = uri_to_path(change.at("uri"));
+    if (!path) continue;
+    if (Root* r = root_for(*path)) affected.insert(r);
+  }
+  for (Root* r : affected) {
+    collect_root(*r);
+    publish_root(*r);
+  }
+}
+
+}  // namespace fastest::lsp

@@ -1,0 +1,148 @@
+// What the server tells the client about tests: fastest/discoveredTests, fastest/testsMoved,
+// textDocument/publishDiagnostics. Ranges go out in the negotiated position encoding.
+#include "server/lsp/server_state.h"
+
+#include <chrono>
+#include <set>
+
+#include <spdlog/spdlog.h>
+
+#include "server/lsp/uri.h"
+
+namespace fastest::lsp {
+
+json LspServer::State::lsp_range(const Range& r, const LineIndex& index) const {
+  return {{"start", {{"line", r.start.line}, {"character", index.character(r.start.line, r.start.column, encoding)}}},
+          {"end", {{"line", r.end.line}, {"character", index.character(r.end.line, r.end.column, encoding)}}}};
+}
+
+json LspServer::State::point_json(uint32_t line, uint32_t character) const {
+  json p = json::object();
+  p["line"] = line;
+  p["character"] = character;
+  return p;
+}
+
+// Built field by field (no initializer lists: they deep-copy), the file's URI computed once.
+json LspServer::State::item_json(const TestItem& item, const std::string& item_uri, const LineIndex* index) const {
+  json j = json::object();
+  j["id"] = item.id;
+  j["label"] = item.label;
+  j["kind"] = to_string(item.kind);
+  if (!item.parent_id.empty()) j["parentId"] = item.parent_id;
+  j["uri"] = item_uri;
+  json tags = json::array();
+  for (const Mark& m : item.marks) tags.push_back(m.name);
+  j["tags"] = std::move(tags);
+  j["dynamic"] = item.dynamic;
+  if (item.dynamic) j["dynamicReason"] = item.dynamic_reason;
+  if (index && item.kind != ItemKind::Folder) {
+    json range = json::object();
+    range["start"] = point_json(item.range.start.line, index->character(item.range.start.line, item.range.start.column, encoding));
+    range["end"] = point_json(item.range.end.line, index->character(item.range.end.line, item.range.end.column, encoding));
+    j["range"] = std::move(range);
+  }
+  return j;
+}
+
+json LspServer::State::item_json(const TestItem& item, const Root& root, const LineIndex* index) const {
+  return item_json(item, path_to_uri((root.rootdir() / item.path).string()), index);
+}
+
+json LspServer::State::file_items_json(const Root& root, const std::string& module_id) {
+  json items = json::array();
+  auto it = root.file_items.find(module_id);
+  if (it == root.file_items.end()) return items;
+  fs::path path = root.rootdir() / module_id;
+  std::string file_uri = path_to_uri(path.string());
+  const std::string* text = nullptr;
+  std::string disk;
+  for (auto& [uri, d] : docs)
+    if (d.path == path) text = &d.text;
+  if (!text) {
+    disk = read_file(path);
+    text = &disk;
+  }
+  LineIndex index(*text);
+  items.get_ref<json::array_t&>().reserve(it->second.size());
+  for (const TestItem& item : it->second) items.push_back(item_json(item, file_uri, &index));
+  return items;
+}
+
+// fastest/testsMoved: a few bytes instead of the file's whole item list on every keystroke
+// that only moves tests (typing Enter in a test body moves every test below it).
+void LspServer::State::publish_moves(const OpenDoc& d, LineShift shift, const std::vector<size_t>& touched) {
+  const std::vector<TestItem>& items = d.root->file_items[d.module_id];
+  std::string file_uri = path_to_uri((d.root->rootdir() / d.module_id).string());
+  LineIndex index(d.text);
+  json list = json::array();
+  for (size_t i : touched) list.push_back(item_json(items[i], file_uri, &index));
+  writer.notify("fastest/testsMoved", {{"uri", file_uri},
+                                       {"afterLine", shift.after_line},
+                                       {"lineDelta", shift.line_delta},
+                                       {"items", std::move(list)}});
+}
+
+void LspServer::State::publish_file(Root& root, const std::string& module_id) {
+  auto t0 = std::chrono::steady_clock::now();
+  json items = file_items_json(root, module_id);
+  auto t1 = std::chrono::steady_clock::now();
+  json params = json::object();
+  params["scopeUri"] = path_to_uri((root.rootdir() / module_id).string());
+  params["items"] = std::move(items);
+  writer.notify("fastest/discoveredTests", params);
+  auto t2 = std::chrono::steady_clock::now();
+  spdlog::debug("publish_file: build {:.3f} ms, send {:.3f} ms", std::chrono::duration<double, std::milli>(t1 - t0).count(),
+                std::chrono::duration<double, std::milli>(t2 - t1).count());
+}
+
+// The whole tree, serialised item by item: a 10,000-test workspace never exists as one
+// JSON document in memory.
+void LspServer::State::publish_root(Root& root) {
+  std::string body = R"({"jsonrpc":"2.0","method":"fastest/discoveredTests","params":{"scopeUri":)" +
+                     json(path_to_uri(root.folder.string())).dump() + R"(,"items":[)";
+  bool first = true;
+  auto append = [&](const json& item) {
+    if (!first) body += ',';
+    first = false;
+    body += item.dump(-1, ' ', false, json::error_handler_t::replace);
+  };
+  for (const TestItem& f : root.folders) append(item_json(f, root, nullptr));
+  for (auto& [module_id, list] : root.file_items) {
+    fs::path path = root.rootdir() / module_id;
+    std::string file_uri = path_to_uri(path.string());
+    std::string text = text_of(path);
+    LineIndex index(text);
+    for (const TestItem& item : list) append(item_json(item, file_uri, &index));
+  }
+  body += "]}}";
+  writer.send_serialized(body);
+}
+
+void LspServer::State::publish_syntax_diagnostics_for_root(Root& root) {
+  std::map<std::string, std::vector<json>> by_uri;
+  for (const Diagnostic& d : root.collection.diagnostics) {
+    fs::path path = root.rootdir() / d.path;
+    std::string text = text_of(path);
+    LineIndex index(text);
+    by_uri[path_to_uri(path.string())].push_back(
+        {{"range", lsp_range(d.range, index)}, {"severity", 1}, {"source", "fastest"}, {"message", d.message}});
+  }
+  std::set<std::string> uris;
+  for (auto& [uri, _] : syntax_diagnostics) uris.insert(uri);
+  for (auto& [uri, _] : by_uri) uris.insert(uri);
+  for (const std::string& uri : uris) {
+    if (docs.count(uri)) continue;  // open documents report their own
+    syntax_diagnostics[uri] = by_uri[uri];
+    publish_diagnostics(uri);
+  }
+}
+
+void LspServer::State::publish_diagnostics(const std::string& uri) {
+  json list = json::array();
+  for (auto& d : syntax_diagnostics[uri]) list.push_back(d);
+  for (auto& [id, d] : failure_diagnostics[uri]) list.push_back(d);
+  writer.notify("textDocument/publishDiagnostics", {{"uri", uri}, {"diagnostics", list}});
+}
+
+}  // namespace fastest::lsp

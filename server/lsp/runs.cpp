@@ -1,0 +1,370 @@
+// Runs for the editor: fastest/runTests starts a thread per run against each root's warm
+// engine; results stream back as fastest/testStateChanged, failures become diagnostics.
+#include "server/lsp/server_state.h"
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <set>
+#include <sstream>
+
+#include <asio/post.hpp>
+#include <spdlog/spdlog.h>
+
+#include "server/lsp/uri.h"
+#include "server/workspace/interpreter.h"
+
+namespace fastest::lsp {
+namespace {
+
+bool is_safe_id(const std::string& id) {
+  if (id.empty() || id[0] == '/') return false;
+  std::string path = id.substr(0, id.find("::"));
+  std::stringstream ss(path);
+  std::string part;
+  while (std::getline(ss, part, '/'))
+    if (part == "..") return false;
+  return true;
+}
+
+int free_loopback_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return 0;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  socklen_t len = sizeof addr;
+  int port = 0;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0)
+    port = ntohs(addr.sin_port);
+  ::close(fd);
+  return port;
+}
+
+bool has_python_package(const std::optional<fs::path>& python, const std::string& package) {
+  if (!python) return false;
+  auto interpreter = find_interpreter("/", python->string());
+  if (!interpreter) return false;
+  std::error_code ec;
+  for (const fs::path& sp : interpreter->site_packages)
+    if (fs::exists(sp / package, ec)) return true;
+  return false;
+}
+
+}  // namespace
+
+using protocol::RpcError;
+
+std::vector<std::string> LspServer::State::leaves_under(Root& root, const std::string& id) {
+  std::vector<std::string> out;
+  auto under = [&](const std::string& leaf) {
+    return leaf == id || leaf.rfind(id + "::", 0) == 0 || leaf.rfind(id + "[", 0) == 0 ||
+           (leaf.rfind(id + "/", 0) == 0);
+  };
+  for (auto& [module, items] : root.file_items) {
+    if (!(module == id || under(module) || id.rfind(module + "::", 0) == 0 || id.rfind(module, 0) == 0 ||
+          module.rfind(id, 0) == 0))
+      continue;
+    std::set<std::string> parents_with_cases;
+    for (const TestItem& item : items)
+      if (item.kind == ItemKind::Case) parents_with_cases.insert(item.parent_id);
+    for (const TestItem& item : items) {
+      bool leaf = item.kind == ItemKind::Case || (item.kind == ItemKind::Function && !parents_with_cases.count(item.id));
+      if (leaf && under(item.id)) out.push_back(item.id);
+    }
+  }
+  if (id.empty()) {
+    for (auto& [module, items] : root.file_items) {
+      std::set<std::string> with_cases;
+      for (const TestItem& item : items) if (item.kind == ItemKind::Case) with_cases.insert(item.parent_id);
+      for (const TestItem& item : items)
+        if (item.kind == ItemKind::Case || (item.kind == ItemKind::Function && !with_cases.count(item.id)))
+          out.push_back(item.id);
+    }
+  }
+  return out;
+}
+
+std::vector<LspServer::State::Target> LspServer::State::resolve_targets(const std::vector<std::string>& include, const std::vector<std::string>& exclude) {
+  std::vector<Target> targets;
+  for (auto& root : roots) {
+    Target t{root.get(), {}};
+    std::set<std::string> seen;
+    for (const std::string& id : include) {
+      for (const std::string& leaf : leaves_under(*root, id))
+        if (seen.insert(leaf).second) t.ids.push_back(leaf);
+    }
+    std::vector<std::string> kept;
+    for (const std::string& leaf : t.ids) {
+      bool excluded = false;
+      for (const std::string& ex : exclude)
+        excluded |= leaf == ex || leaf.rfind(ex + "::", 0) == 0 || leaf.rfind(ex + "[", 0) == 0 || leaf.rfind(ex + "/", 0) == 0;
+      if (!excluded) kept.push_back(leaf);
+    }
+    t.ids = kept;
+    if (!t.ids.empty()) targets.push_back(std::move(t));
+  }
+  return targets;
+}
+
+json LspServer::State::start_run(const std::vector<std::string>& include, const std::vector<std::string>& exclude, RunKind kind) {
+  for (const std::string& id : include)
+    if (!id.empty() && !is_safe_id(id)) throw RpcError(protocol::kInvalidParams, "test id outside the workspace: " + id);
+  std::vector<Target> targets = resolve_targets(include, exclude);
+  if (targets.empty()) throw RpcError(protocol::kInvalidParams, "no known test matches the given ids");
+  if (kind == RunKind::Debug && (targets.size() != 1)) throw RpcError(protocol::kInvalidParams, "debug one root's tests at a time");
+  std::string run_id = "run-" + std::to_string(next_run++);
+  json enqueued = json::array();
+  for (auto& t : targets) for (auto& id : t.ids) enqueued.push_back(id);
+  json reply = {{"runId", run_id}, {"enqueued", enqueued}};
+
+  std::map<std::string, std::string> overlays;
+  for (auto& [uri, d] : docs)
+    if (d.dirty) overlays[d.path.string()] = d.text;
+  int debug_port = 0;
+  if (kind == RunKind::Debug || kind == RunKind::Coverage) {
+    Root& root = *targets.front().root;
+    auto python = root.collection.config.python;
+    if (settings.python_path) python = *settings.python_path;
+    const char* package = kind == RunKind::Debug ? "debugpy" : "coverage";
+    for (auto& t : targets) {
+      auto p = settings.python_path ? std::optional<fs::path>(*settings.python_path) : t.root->collection.config.python;
+      if (!has_python_package(p, package))
+        throw RpcError(protocol::kRequestFailed, std::string(package) + " is not installed for " +
+                                                     (p ? p->string() : std::string("python")) + ": run `" +
+                                                     (p ? p->string() : std::string("python")) + " -m pip install " + package + "`");
+    }
+    if (kind == RunKind::Debug) {
+      debug_port = free_loopback_port();
+      reply["debug"] = {{"type", "python"}, {"request", "attach"}, {"name", "fastest: " + targets.front().ids.front()},
+                        {"connect", {{"host", "127.0.0.1"}, {"port", debug_port}}},
+                        {"justMyCode", false}};
+    }
+  }
+  for (const auto& id : enqueued)
+    writer.notify("fastest/testStateChanged", {{"runId", run_id}, {"id", id}, {"state", "enqueued"}});
+
+  auto info = std::make_unique<RunInfo>();
+  info->id = run_id;
+  RunInfo* raw = info.get();
+  Settings settings_copy = settings;
+  bool progress = client_progress;
+  info->thread = std::thread([this, raw, targets, overlays, kind, debug_port, settings_copy, progress]() mutable {
+    // A run thread must never take the server down: any failure ends the run with an error.
+    try {
+      execute_run(*raw, targets, overlays, kind, debug_port, settings_copy, progress);
+    } catch (const std::exception& e) {
+      spdlog::error("run {} failed: {}", raw->id, e.what());
+      writer.notify("fastest/runFinished", {{"runId", raw->id}, {"counts", json::object()}, {"durationMs", 0},
+                                            {"error", std::string("internal error: ") + e.what()}});
+      raw->finished = true;
+    }
+  });
+  std::lock_guard<std::mutex> lock(runs_mutex);
+  runs[run_id] = std::move(info);
+  return reply;
+}
+
+void LspServer::State::record_failure_diagnostic(const TestResult& r) {
+  // Clear this test's old diagnostic wherever it was.
+  for (auto& [uri, per_test] : failure_diagnostics) {
+    if (per_test.erase(r.id)) publish_diagnostics(uri);
+  }
+  if (!is_failure(r.outcome) || !r.location) return;
+  std::string uri = path_to_uri(r.location->path);
+  uint32_t line = static_cast<uint32_t>(std::max(0, r.location->line - 1));
+  std::string text = text_of(r.location->path);
+  LineIndex index(text);
+  uint32_t start = index.offset(line, 0, Encoding::Utf8);
+  uint32_t end = index.offset(line + 1, 0, Encoding::Utf8);
+  std::string line_text = text.substr(start, end > start ? end - start : 0);
+  while (!line_text.empty() && (line_text.back() == '\n' || line_text.back() == '\r')) line_text.pop_back();
+  size_t indent = line_text.find_first_not_of(" \t");
+  if (indent == std::string::npos) indent = 0;
+  json diag = {{"range", {{"start", {{"line", line}, {"character", index.character(line, static_cast<uint32_t>(indent), encoding)}}},
+                          {"end", {{"line", line}, {"character", index.character(line, static_cast<uint32_t>(line_text.size()), encoding)}}}}},
+               {"severity", 1}, {"source", "fastest"},
+               {"code", r.id},
+               {"message", r.id.substr(r.id.rfind("::") == std::string::npos ? 0 : r.id.rfind("::") + 2) + ": " + r.message}};
+  failure_diagnostics[uri][r.id] = diag;
+  publish_diagnostics(uri);
+}
+
+std::string LspServer::State::engine_key_for(const Settings& s, const Root& root) {
+  std::string key = s.python_path.value_or("") + "|" + std::to_string(s.workers) + "|" + root.rootdir().string();
+  for (auto& a : s.extra_args) key += "|" + a;
+  for (auto& [k, v] : s.env) key += "|" + k + "=" + v;
+  return key;
+}
+
+// Starts (or reuses) the root's warm engine; the caller holds engine_mutex.
+ExecutionEngine* LspServer::State::ensure_engine(Root& root, const Settings& s, std::string* error) {
+  std::string key = engine_key_for(s, root);
+  if (root.engine && root.engine_key == key) return root.engine.get();
+  root.engine.reset();
+  EngineOptions o;
+  auto python = s.python_path ? std::optional<fs::path>(*s.python_path) : root.collection.config.python;
+  if (!python) {
+    *error = "no Python interpreter found: set fastest.pythonPath, activate a virtualenv, or create .venv";
+    return nullptr;
+  }
+  o.python = *python;
+  o.rootdir = root.rootdir();
+  o.inifile = root.collection.config.inifile;
+  o.workers = s.workers;
+  o.pytest_args = s.extra_args;
+  o.env = s.env;
+  auto engine = std::make_unique<ExecutionEngine>(o);
+  if (!engine->start(error)) return nullptr;
+  root.engine = std::move(engine);
+  root.engine_key = key;
+  return root.engine.get();
+}
+
+class LspServer::State::RunReporter : public RunObserver {
+ public:
+  RunReporter(State& s, std::string run_id, size_t total, bool progress)
+      : s_(s), run_id_(std::move(run_id)), total_(total), progress_(progress) {}
+  void on_started(const std::string& id) override {
+    s_.writer.notify("fastest/testStateChanged", {{"runId", run_id_}, {"id", id}, {"state", "started"}});
+  }
+  void on_result(const TestResult& r) override {
+    json msg = {{"runId", run_id_}, {"id", r.id}, {"state", to_string(r.outcome)},
+                {"durationMs", static_cast<int64_t>(r.duration_s * 1000)}};
+    if (!r.message.empty() || !r.longrepr.empty()) {
+      json m = {{"message", r.longrepr.empty() ? r.message : r.longrepr}};
+      if (r.expected) m["expected"] = *r.expected;
+      if (r.actual) m["actual"] = *r.actual;
+      if (r.location) m["location"] = location_json(*r.location);
+      msg["messages"] = json::array({m});
+    }
+    std::string output = r.stdout_text + r.stderr_text;
+    if (!output.empty()) msg["output"] = {{"text", output}};
+    s_.writer.notify("fastest/testStateChanged", msg);
+    ++done_;
+    counts_[to_string(r.outcome)]++;
+    if (progress_) {
+      std::string text = std::to_string(done_) + "/" + std::to_string(std::max(total_, done_));
+      for (auto& [k, v] : counts_) text += " " + std::to_string(v) + " " + k;
+      s_.writer.notify("$/progress", {{"token", run_id_}, {"value", {{"kind", "report"}, {"message", text},
+                                       {"percentage", 100 * done_ / std::max<size_t>(1, std::max(total_, done_))}}}});
+    }
+    asio::post(s_.io, [&s = s_, r] { s.record_failure_diagnostic(r); });
+  }
+  json location_json(const FailureLocation& loc) const {
+    return {{"uri", path_to_uri(loc.path)},
+            {"range", {{"start", {{"line", std::max(0, loc.line - 1)}, {"character", 0}}},
+                       {"end", {{"line", std::max(0, loc.line - 1)}, {"character", 0}}}}}};
+  }
+
+ private:
+  State& s_;
+  std::string run_id_;
+  size_t total_;
+  bool progress_;
+  size_t done_ = 0;
+  std::map<std::string, size_t> counts_;
+};
+
+void LspServer::State::execute_run(RunInfo& info, std::vector<Target> targets, std::map<std::string, std::string> overlays,
+                 RunKind kind, int debug_port, Settings s, bool progress) {
+  size_t total = 0;
+  for (auto& t : targets) total += t.ids.size();
+  if (progress) {
+    writer.request("window/workDoneProgress/create", {{"token", info.id}});
+    writer.notify("$/progress", {{"token", info.id}, {"value", {{"kind", "begin"}, {"title", "Running " + std::to_string(total) + " tests"},
+                                  {"cancellable", true}, {"percentage", 0}}}});
+  }
+  std::map<std::string, size_t> counts;
+  double duration = 0;
+  json coverage = json::array();
+  std::string error_text;
+  for (Target& t : targets) {
+    std::lock_guard<std::mutex> lock(t.root->engine_mutex);
+    std::string error;
+    ExecutionEngine* engine = ensure_engine(*t.root, s, &error);
+    if (!engine) {
+      error_text = error;
+      for (auto& id : t.ids)
+        writer.notify("fastest/testStateChanged", {{"runId", info.id}, {"id", id}, {"state", "errored"},
+                                                   {"messages", json::array({{{"message", error}}})}});
+      counts["errored"] += t.ids.size();
+      continue;
+    }
+    {
+      std::lock_guard<std::mutex> rl(runs_mutex);
+      info.root = t.root;
+      if (info.cancelled) engine->cancel();
+    }
+    RunRequest request;
+    request.ids = t.ids;
+    request.kind = kind;
+    request.timeout_s = s.timeout_s;
+    request.overlays = overlays;
+    request.debug_port = debug_port;
+    RunReporter reporter(*this, info.id, total, progress);
+    RunSummary summary = engine->run(request, reporter);
+    for (auto& [o, n] : summary.counts) counts[to_string(o)] += n;
+    duration += summary.duration_s;
+    if (!summary.fatal_error.empty()) error_text = summary.fatal_error;
+    for (const FileCoverage& fc : summary.coverage)
+      coverage.push_back({{"uri", path_to_uri(fc.path)}, {"linesCovered", fc.covered}, {"linesMissed", fc.missed}});
+    if (summary.cancelled) counts["cancelled"] = 1;
+  }
+  json finished = {{"runId", info.id}, {"counts", counts}, {"durationMs", static_cast<int64_t>(duration * 1000)}};
+  if (kind == RunKind::Coverage) finished["coverage"] = coverage;
+  if (!error_text.empty()) {
+    finished["error"] = error_text;
+    writer.notify("window/showMessage", {{"type", 1}, {"message", "fastest: " + error_text}});
+  }
+  writer.notify("fastest/runFinished", finished);
+  if (progress) writer.notify("$/progress", {{"token", info.id}, {"value", {{"kind", "end"}}}});
+  info.finished = true;
+}
+
+void LspServer::State::cancel_run(const std::string& run_id) {
+  std::lock_guard<std::mutex> lock(runs_mutex);
+  for (auto& [id, info] : runs) {
+    if (!run_id.empty() && id != run_id) continue;
+    info->cancelled = true;
+    if (info->finished || !info->root) continue;
+    if (info->root->engine) info->root->engine->cancel();
+  }
+}
+
+void LspServer::State::reap_finished_runs() {
+  std::lock_guard<std::mutex> lock(runs_mutex);
+  for (auto it = runs.begin(); it != runs.end();) {
+    if (it->second->finished) {
+      if (it->second->thread.joinable()) it->second->thread.join();
+      it = runs.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+void LspServer::State::shutdown_everything() {
+  {
+    std::lock_guard<std::mutex> lock(runs_mutex);
+    for (auto& [id, info] : runs)
+      if (info->root && info->root->engine) info->root->engine->cancel();
+  }
+  std::vector<std::unique_ptr<RunInfo>> pending;
+  {
+    std::lock_guard<std::mutex> lock(runs_mutex);
+    for (auto& [id, info] : runs) pending.push_back(std::move(info));
+    runs.clear();
+  }
+  for (auto& info : pending)
+    if (info->thread.joinable()) info->thread.join();
+  for (auto& root : roots) {
+    std::lock_guard<std::mutex> lock(root->engine_mutex);
+    root->engine.reset();  // kills and reaps every worker
+  }
+}
+
+}  // namespace fastest::lsp

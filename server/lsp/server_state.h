@@ -1,0 +1,179 @@
+// The language server's state and its handlers, shared by the files of server/lsp (internal).
+// One State per process. Handlers run on the io_context's thread; run threads only write
+// notifications (the Writer is thread-safe) and post state changes back to that thread.
+//
+//   lsp_server.cpp   lifecycle and the method table (which handler answers which message)
+//   documents.cpp    didOpen/didChange/didClose: Documents kept incrementally, what to publish
+//   indexing.cpp     workspace collection, file events, settling dynamic tests in a worker
+//   publishing.cpp   fastest/discoveredTests, fastest/testsMoved, diagnostics (JSON out)
+//   runs.cpp         fastest/runTests: engines, run threads, results, failure diagnostics
+//   commands.cpp     workspace/executeCommand and code lenses
+#pragma once
+
+#include <atomic>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <asio/io_context.hpp>
+
+#include "protocol/jsonrpc.h"
+#include "server/discovery/document.h"
+#include "server/execution/engine.h"
+#include "server/lsp/lsp_server.h"
+#include "server/lsp/positions.h"
+#include "server/lsp/settings.h"
+#include "server/workspace/project.h"
+
+namespace fastest::lsp {
+
+namespace fs = std::filesystem;
+using protocol::json;
+
+// The file's bytes, or "" when it cannot be read.
+std::string read_file(const fs::path& path);
+
+// How an edit moved the lines below it: every position on a line after `after_line` moves by
+// `line_delta` lines (its column stays: that line's text did not change).
+struct LineShift {
+  uint32_t after_line = 0;
+  int32_t line_delta = 0;
+};
+
+// One workspace folder: its collection, its test tree by file, its warm engine.
+struct Root {
+  fs::path folder;
+  Collection collection;                                    // the last full collection
+  std::map<std::string, std::vector<TestItem>> file_items;  // module id -> its items
+  std::vector<TestItem> folders;
+  size_t test_count = 0;                                    // runnable tests at the last collection
+  std::mutex engine_mutex;                                  // one run at a time per root
+  std::unique_ptr<ExecutionEngine> engine;
+  std::string engine_key;                                   // settings the engine was built with
+
+  fs::path rootdir() const { return collection.config.rootdir; }
+};
+
+struct OpenDoc {
+  std::string uri;
+  fs::path path;
+  std::string text;
+  Root* root = nullptr;
+  std::string module_id;
+  std::unique_ptr<Document> doc;  // only for files pytest collects
+  bool dirty = false;             // differs from the file on disk
+};
+
+struct RunInfo {
+  std::string id;
+  Root* root = nullptr;
+  std::thread thread;
+  std::atomic<bool> finished{false};
+  std::atomic<bool> cancelled{false};
+};
+
+struct LspServer::State {
+  protocol::Writer writer;
+  protocol::Dispatcher dispatcher;
+  asio::io_context io;
+  int in_fd;
+
+  // Lifecycle and what the client said it can do.
+  bool initialized = false;
+  bool shutdown_requested = false;
+  bool exit_requested = false;
+  Encoding encoding = Encoding::Utf16;
+  bool client_progress = false;
+  bool watch_registration = false;
+  bool client_applies_moves = false;  // the client handles fastest/testsMoved (opted in)
+  Settings settings;
+
+  std::vector<std::unique_ptr<Root>> roots;
+  std::map<std::string, OpenDoc> docs;                                     // by uri
+  std::map<std::string, std::map<std::string, json>> failure_diagnostics;  // uri -> test id -> diag
+  std::map<std::string, std::vector<json>> syntax_diagnostics;             // uri -> diags
+  std::mutex runs_mutex;
+  std::map<std::string, std::unique_ptr<RunInfo>> runs;
+  std::atomic<int> next_run{1};
+
+  State(int in, int out) : writer(out), dispatcher(writer), in_fd(in) {}
+
+  // lsp_server.cpp
+  void register_handlers();
+
+  // documents.cpp
+  Root* root_for(const fs::path& path);
+  std::string text_of(const fs::path& path);  // an open buffer's text, else the file's
+  // The collectors pytest gives a .py file of this root (nullopt: none, or not Python).
+  std::optional<FileCollectors> collectors_for(Root& root, const fs::path& path, const std::string& text);
+  void open_document(const std::string& uri, std::string text);
+  void change_document(const json& params);
+  void save_document(const std::string& uri);
+  void close_document(const std::string& uri);
+  void after_document_change(OpenDoc& d, bool items_changed, bool diagnostics_changed, std::optional<LineShift> shift);
+  // An edit that only moved a file's items: ids, labels, marks unchanged. Returns the indexes
+  // of items whose new range is not their old one moved by `shift` (those are sent whole);
+  // nullopt when anything else changed.
+  static std::optional<std::vector<size_t>> items_only_moved(const std::vector<TestItem>& before,
+                                                              const std::vector<TestItem>& after, LineShift shift);
+
+  // indexing.cpp
+  void index_workspace();
+  void collect_root(Root& root);
+  std::vector<TestItem> module_items(const OpenDoc& d);
+  void watched_files_changed(const json& params);
+  // Static answers first; then a real collection in the root's (now warm) worker settles
+  // what discovery flagged dynamic, and the tree is published again, equal to pytest's.
+  void settle_in_background(Root& root);
+  void apply_settled(Root& root, const std::vector<std::string>& real);
+
+  // publishing.cpp
+  json lsp_range(const Range& r, const LineIndex& index) const;
+  json point_json(uint32_t line, uint32_t character) const;
+  // Built field by field (no initializer lists: they deep-copy), the file's URI computed once.
+  json item_json(const TestItem& item, const std::string& item_uri, const LineIndex* index) const;
+  json item_json(const TestItem& item, const Root& root, const LineIndex* index) const;
+  json file_items_json(const Root& root, const std::string& module_id);
+  void publish_file(Root& root, const std::string& module_id);
+  // fastest/testsMoved: a few bytes instead of the file's whole item list on every keystroke
+  // that only moves tests (typing Enter in a test body moves every test below it).
+  void publish_moves(const OpenDoc& d, LineShift shift, const std::vector<size_t>& touched);
+  // The whole tree, serialised item by item: a 10,000-test workspace never exists as one
+  // JSON document in memory.
+  void publish_root(Root& root);
+  void publish_syntax_diagnostics_for_root(Root& root);
+  void publish_diagnostics(const std::string& uri);
+
+  // runs.cpp
+  struct Target {
+    Root* root;
+    std::vector<std::string> ids;  // leaves to run
+  };
+  class RunReporter;  // streams one run's results to the client
+  std::vector<std::string> leaves_under(Root& root, const std::string& id);
+  std::vector<Target> resolve_targets(const std::vector<std::string>& include, const std::vector<std::string>& exclude);
+  json start_run(const std::vector<std::string>& include, const std::vector<std::string>& exclude, RunKind kind);
+  void execute_run(RunInfo& info, std::vector<Target> targets, std::map<std::string, std::string> overlays,
+                   RunKind kind, int debug_port, Settings s, bool progress);
+  void record_failure_diagnostic(const TestResult& r);
+  static std::string engine_key_for(const Settings& s, const Root& root);
+  // Starts (or reuses) the root's warm engine; the caller holds engine_mutex.
+  ExecutionEngine* ensure_engine(Root& root, const Settings& s, std::string* error);
+  void cancel_run(const std::string& run_id);
+  void reap_finished_runs();
+  // Cancels every run, joins its thread, stops every engine (kills and reaps the workers).
+  void shutdown_everything();
+
+  // commands.cpp
+  // The innermost item at a position: a case, else its function, else the class, else the module.
+  std::string item_at(const std::string& uri, const json& position);
+  json execute_command(const json& params);
+  json code_lenses(const json& params);
+};
+
+}  // namespace fastest::lsp
