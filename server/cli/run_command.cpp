@@ -108,6 +108,24 @@ class TerminalReporter : public RunObserver {
   int column_ = 0;
 };
 
+// What to hand pytest for the selected tests. A dynamic case's id is only a guess (a fixture
+// or hook may parametrize it further, or rename it), and pytest rejects an id it cannot find:
+// its function is passed instead, and pytest expands it into the real cases.
+std::vector<std::string> runnable_ids(const Collection& c) {
+  std::map<std::string, const TestItem*> by_id;
+  for (const TestItem& item : c.items) by_id.emplace(item.id, &item);
+  std::vector<std::string> out;
+  std::set<std::string> seen;
+  for (const std::string& id : c.selected) {
+    auto it = by_id.find(id);
+    const TestItem* item = it == by_id.end() ? nullptr : it->second;
+    std::string run_id = item && item->dynamic && item->kind == ItemKind::Case && !item->parent_id.empty()
+                             ? item->parent_id : id;
+    if (seen.insert(run_id).second) out.push_back(run_id);
+  }
+  return out;
+}
+
 std::string counts_line(const RunSummary& s, size_t deselected, size_t collection_errors) {
   // pytest's order: failed, passed, skipped, deselected, xfailed, xpassed, errors; then ours.
   std::vector<std::string> parts;
@@ -160,7 +178,7 @@ int run_tests(const RunArgs& args) {
     std::cout << "\n\n";
     std::cout.flush();
   }
-  std::vector<std::string> run_ids = ids;
+  std::vector<std::string> run_ids = runnable_ids(c);
   // Modules pytest cannot import still run (their tests report the collection error).
   for (const Diagnostic& d : c.collection_errors) run_ids.push_back(d.path);
   if (run_ids.empty()) {

@@ -75,7 +75,7 @@ struct Slot {
   Clock::time_point running_since;
   bool timed_out = false;
   bool cancelled = false;
-  std::string batch_error;
+  std::string batch_error, batch_error_summary;
   std::vector<std::pair<std::string, std::string>> collect_errors;
   std::string fatal;
 };
@@ -270,6 +270,7 @@ struct ExecutionEngine::Impl {
       if (run && run->observer) run->observer->on_debug_listening(e.value("port", 0));
     } else if (event == "batch_error") {
       s.batch_error = e.value("message", "");
+      s.batch_error_summary = e.value("summary", "internal error");
     } else if (event == "batch_done") {
       batch_finished(s, e.contains("signal") ? e.value("signal", 0) : 0, e.value("exit", 0), run);
     }
@@ -290,6 +291,12 @@ struct ExecutionEngine::Impl {
     }
   }
 
+  static std::map<std::string, std::vector<std::string>> modules_of(const std::vector<std::string>& ids) {
+    std::map<std::string, std::vector<std::string>> out;
+    for (const std::string& id : ids) out[module_of(id)].push_back(id);
+    return out;
+  }
+
   bool was_reported(const Slot& s, const std::string& id) const {
     for (const std::string& r : s.reported)
       if (covers(id, r)) return true;
@@ -298,7 +305,11 @@ struct ExecutionEngine::Impl {
 
   // The batch's child ended: settle what it was running and what it never reached.
   void batch_finished(Slot& s, int signal, int exit_code, RunState* run) {
-    bool abnormal = signal != 0 || (exit_code != 0 && exit_code != 1 && exit_code != 2 && exit_code != 4 && exit_code != 5);
+    // A child that raised (batch_error) failed deterministically: running it again cannot help.
+    bool abnormal = s.batch_error.empty() &&
+                    (signal != 0 || (exit_code != 0 && exit_code != 1 && exit_code != 2 && exit_code != 4 && exit_code != 5));
+    std::string death = signal ? "the test process was killed by " + signal_name(signal)
+                               : "the test process exited with status " + std::to_string(exit_code);
     if (s.running && run) {
       TestResult r;
       r.id = *s.running;
@@ -308,8 +319,7 @@ struct ExecutionEngine::Impl {
         r.message = "timed out after " + std::to_string(run->request->timeout_s) + " s; the test was killed";
       } else {
         r.outcome = Outcome::Crashed;
-        r.message = signal ? "the test process was killed by " + signal_name(signal)
-                           : "the test process exited with status " + std::to_string(exit_code) + " mid-test";
+        r.message = signal ? death : death + " mid-test";
       }
       s.running.reset();
       // A test stopped by a cancel (or by -x elsewhere) has no verdict: it is simply not run.
@@ -319,9 +329,21 @@ struct ExecutionEngine::Impl {
     for (const std::string& id : s.ids)
       if (!was_reported(s, id)) remaining.push_back(id);
     if (run && !remaining.empty() && !cancel_requested) {
-      if (abnormal || s.timed_out) {
+      if ((abnormal || s.timed_out) && !s.reported.empty()) {
         // The child died mid-batch: run the rest again, first.
         run->queue->push_front(Batch{remaining, 0});
+      } else if (abnormal && modules_of(remaining).size() > 1) {
+        // It died before reporting any test (while collecting): find the module that kills it.
+        for (auto& [module, ids] : modules_of(remaining)) run->queue->push_front(Batch{ids, 0});
+      } else if (abnormal) {
+        // One module's collection kills the process: again would die the same way.
+        for (const std::string& id : remaining) {
+          TestResult r;
+          r.id = id;
+          r.outcome = Outcome::Crashed;
+          r.message = death + " before running any test of its batch";
+          deliver(s, r, run);
+        }
       } else {
         for (const std::string& id : remaining) {
           TestResult r;
@@ -331,7 +353,7 @@ struct ExecutionEngine::Impl {
           for (auto& [where, text] : s.collect_errors)
             if (where == module || covers(where, id) || where.empty()) { r.message = "collection error"; r.longrepr = text; }
           if (r.message.empty()) {
-            r.message = s.batch_error.empty() ? "pytest did not run this test (not found at run time)" : "internal error";
+            r.message = s.batch_error.empty() ? "pytest did not run this test (not found at run time)" : s.batch_error_summary;
             r.longrepr = s.batch_error;
           }
           deliver(s, r, run);
@@ -344,6 +366,7 @@ struct ExecutionEngine::Impl {
     s.reported.clear();
     s.collect_errors.clear();
     s.batch_error.clear();
+    s.batch_error_summary.clear();
     s.timed_out = false;
     s.cancelled = false;
     s.process->set_child_group(-1);

@@ -73,3 +73,57 @@ def test_interpreter_without_pytest_names_what_to_install(fastest_bin, tmp_path)
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 4
     assert "pip install pytest" in proc.stderr
+
+
+# --- generated tiny projects, each a pytest rule found broken on a real project ----------------
+
+def make_project(root, files):
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return root
+
+
+def compare_with_pytest(fastest_bin, python_exe, project, *args, timeout=120):
+    """Run both on `project`; return (fastest proc, pytest proc, fastest outcomes, pytest outcomes)."""
+    ours, theirs = project / "fastest.xml", project / "pytest.xml"
+    proc = subprocess.run([fastest_bin, "run", "--python", python_exe, "--junitxml", str(ours), *args],
+                          cwd=project, capture_output=True, text=True, timeout=timeout)
+    ref = subprocess.run([python_exe, "-m", "pytest", "-p", "no:cacheprovider", "--junitxml", str(theirs)],
+                         cwd=project, capture_output=True, text=True, timeout=timeout)
+    return proc, ref, outcomes(ours), outcomes(theirs)
+
+
+def test_cases_a_conftest_fixture_parametrizes_run_as_pytest_expands_them(fastest_bin, python_exe, tmp_path):
+    # markupsafe: a session fixture in conftest.py parametrized by module objects adds a
+    # parameter to every id; the static case ids are guesses pytest cannot find.
+    project = make_project(tmp_path, {
+        "pytest.ini": "[pytest]\n",
+        "conftest.py": "import json, os, pytest\n\n"
+                       "@pytest.fixture(scope='session', autouse=True, params=(json, os))\n"
+                       "def _mod(request):\n    return request.param\n",
+        "test_escape.py": "import pytest\n\n"
+                          "@pytest.mark.parametrize('value', ['', 'a&b'])\n"
+                          "def test_escape(value):\n    assert value != 'a&b'\n\n"
+                          "def test_plain():\n    pass\n",
+    })
+    proc, ref, ours, theirs = compare_with_pytest(fastest_bin, python_exe, project, "-n", "1")
+    assert proc.returncode == ref.returncode == 1, proc.stdout + proc.stderr
+    assert ours == theirs
+    assert "2 failed, 4 passed" in proc.stdout.splitlines()[-1]
+
+
+def test_a_batch_that_dies_while_collecting_is_reported_not_rerun_forever(fastest_bin, python_exe, tmp_path):
+    project = make_project(tmp_path, {
+        "pytest.ini": "[pytest]\n",
+        "test_dies.py": "import os\nos._exit(3)\n\ndef test_never():\n    pass\n",
+        "test_fine.py": "def test_fine():\n    pass\n",
+    })
+    proc = subprocess.run([fastest_bin, "run", "--python", python_exe, "-n", "1", "--json"],
+                          cwd=project, capture_output=True, text=True, timeout=60)
+    results = {r["id"]: r for r in json.loads(proc.stdout)["results"]}
+    assert results["test_fine.py::test_fine"]["outcome"] == "passed"
+    assert results["test_dies.py::test_never"]["outcome"] == "crashed"
+    assert "exited with status 3" in results["test_dies.py::test_never"]["message"]
+    assert proc.returncode == 1

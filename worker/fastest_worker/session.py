@@ -12,7 +12,7 @@ worker re-executes itself so the next batch sees the new code.
 import os
 import sys
 
-from _pytest.config import ExitCode, _prepareconfig
+from _pytest.config import ExitCode, UsageError, _prepareconfig
 from _pytest.main import Session
 
 
@@ -81,6 +81,11 @@ class PreparedSession:
                 session.exitstatus = ExitCode.INTERRUPTED
             elif isinstance(error, session.Failed):
                 session.exitstatus = ExitCode.TESTS_FAILED
+            elif isinstance(error, UsageError):  # e.g. "not found: <id>": pytest runs nothing then
+                session.exitstatus = ExitCode.USAGE_ERROR
+                message = "ERROR: " + "\n".join(str(arg) for arg in error.args)
+                self.plugin.channel.send({"event": "batch_error", "batch": self.plugin.batch_id,
+                                          "summary": message.splitlines()[0], "message": message})
             else:
                 session.exitstatus = ExitCode.INTERNAL_ERROR
                 raise
