@@ -2,6 +2,7 @@
 // settle step that replaces dynamic items with what a real pytest collection says.
 #include "server/lsp/server_state.h"
 
+#include <map>
 #include <set>
 #include <thread>
 
@@ -87,22 +88,34 @@ void LspServer::State::settle_in_background(Root& root) {
   std::thread([this, r, targets, s] {
    try {
     std::vector<std::string> real;
+    std::map<std::string, std::string> errors;  // module id -> pytest's longrepr
     {
       std::lock_guard<std::mutex> lock(r->engine_mutex);
       std::string error;
       ExecutionEngine* engine = ensure_engine(*r, s, &error);
       if (!engine) return;
       struct Collector : RunObserver {
-        std::vector<std::string>& out;
-        explicit Collector(std::vector<std::string>& o) : out(o) {}
-        void on_collected(const std::vector<std::string>& ids) override { out.insert(out.end(), ids.begin(), ids.end()); }
-      } collector(real);
+        std::vector<std::string>& ids;
+        std::map<std::string, std::string>& errors;
+        Collector(std::vector<std::string>& i, std::map<std::string, std::string>& e) : ids(i), errors(e) {}
+        void on_collected(const std::vector<std::string>& collected) override {
+          ids.insert(ids.end(), collected.begin(), collected.end());
+        }
+        void on_collection_error(const std::string& id, const std::string& longrepr) override { errors[id] = longrepr; }
+      } collector(real, errors);
       RunRequest request;
       request.ids = targets;
       request.collect_only = true;
       engine->run(request, collector);
     }
-    asio::post(io, [this, r, real] { apply_settled(*r, real); });
+    asio::post(io, [this, r, real, errors, targets] {
+      for (const std::string& target : targets) {
+        const std::string module = target.substr(0, target.find("::"));
+        if (auto it = errors.find(module); it != errors.end()) record_collection_error(*r, module, it->second);
+        else clear_collection_error(*r, module);
+      }
+      apply_settled(*r, real);
+    });
    } catch (const std::exception& e) {
     spdlog::warn("settling dynamic tests failed: {}", e.what());
    }

@@ -2,7 +2,9 @@
 // textDocument/publishDiagnostics. Ranges go out in the negotiated position encoding.
 #include "server/lsp/server_state.h"
 
+#include <cctype>
 #include <chrono>
+#include <sstream>
 #include <set>
 
 #include <spdlog/spdlog.h>
@@ -138,10 +140,47 @@ void LspServer::State::publish_syntax_diagnostics_for_root(Root& root) {
   }
 }
 
+void LspServer::State::record_collection_error(const Root& root, const std::string& module_id,
+                                               const std::string& longrepr) {
+  const fs::path path = root.rootdir() / module_id;
+  const std::string uri = path_to_uri(path.string());
+  // The traceback's deepest frame in this file (`tests/test_x.py:3: in <module>`), else line 1;
+  // pytest's own `E   ` lines say what went wrong.
+  uint32_t line = 0;
+  const std::string file = path.filename().string() + ":";
+  for (size_t at = longrepr.find(file); at != std::string::npos; at = longrepr.find(file, at + 1)) {
+    if (at > 0 && longrepr[at - 1] != '/' && longrepr[at - 1] != '\n' && longrepr[at - 1] != ' ') continue;
+    size_t digits = at + file.size();
+    uint32_t n = 0;
+    while (digits < longrepr.size() && std::isdigit(static_cast<unsigned char>(longrepr[digits])))
+      n = n * 10 + static_cast<uint32_t>(longrepr[digits++] - '0');
+    if (n > 0) line = n - 1;
+  }
+  std::string reason;
+  std::istringstream lines(longrepr);
+  for (std::string l; std::getline(lines, l);)
+    if (l.rfind("E   ", 0) == 0) reason += (reason.empty() ? "" : "\n") + l.substr(4);
+  if (reason.empty()) reason = longrepr.substr(0, longrepr.find('\n'));
+  const std::string text = text_of(path);
+  LineIndex index(text);
+  const Range range{{line, 0}, {line, static_cast<uint32_t>(index.offset(line + 1, 0, Encoding::Utf8) -
+                                                          index.offset(line, 0, Encoding::Utf8))}};
+  json diag = {{"range", lsp_range(range, index)}, {"severity", 1}, {"source", "fastest"},
+               {"message", "pytest could not collect this module: " + reason}};
+  collection_diagnostics[uri] = std::move(diag);
+  publish_diagnostics(uri);
+}
+
+void LspServer::State::clear_collection_error(const Root& root, const std::string& module_id) {
+  const std::string uri = path_to_uri((root.rootdir() / module_id).string());
+  if (collection_diagnostics.erase(uri)) publish_diagnostics(uri);
+}
+
 void LspServer::State::publish_diagnostics(const std::string& uri) {
   json list = json::array();
   for (auto& d : syntax_diagnostics[uri]) list.push_back(d);
   for (auto& [id, d] : failure_diagnostics[uri]) list.push_back(d);
+  if (auto it = collection_diagnostics.find(uri); it != collection_diagnostics.end()) list.push_back(it->second);
   writer.notify("textDocument/publishDiagnostics", {{"uri", uri}, {"diagnostics", list}});
 }
 

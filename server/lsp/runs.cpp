@@ -226,8 +226,8 @@ ExecutionEngine* LspServer::State::ensure_engine(Root& root, const Settings& s, 
 
 class LspServer::State::RunReporter : public RunObserver {
  public:
-  RunReporter(State& s, std::string run_id, size_t total, bool progress)
-      : s_(s), run_id_(std::move(run_id)), total_(total), progress_(progress) {}
+  RunReporter(State& s, std::string run_id, const Root& root, size_t total, bool progress)
+      : s_(s), run_id_(std::move(run_id)), root_(root), total_(total), progress_(progress) {}
   void on_started(const std::string& id) override {
     s_.writer.notify("fastest/testStateChanged", {{"runId", run_id_}, {"id", id}, {"state", "started"}});
   }
@@ -252,7 +252,15 @@ class LspServer::State::RunReporter : public RunObserver {
       s_.writer.notify("$/progress", {{"token", run_id_}, {"value", {{"kind", "report"}, {"message", text},
                                        {"percentage", 100 * done_ / std::max<size_t>(1, std::max(total_, done_))}}}});
     }
-    asio::post(s_.io, [&s = s_, r] { s.record_failure_diagnostic(r); });
+    asio::post(s_.io, [&s = s_, r, root = &root_] {
+      s.record_failure_diagnostic(r);
+      if (r.message != "collection error") s.clear_collection_error(*root, r.id.substr(0, r.id.find("::")));
+    });
+  }
+  void on_collection_error(const std::string& id, const std::string& longrepr) override {
+    asio::post(s_.io, [&s = s_, root = &root_, id, longrepr] {
+      s.record_collection_error(*root, id.substr(0, id.find("::")), longrepr);
+    });
   }
   json location_json(const FailureLocation& loc) const {
     return {{"uri", path_to_uri(loc.path)},
@@ -263,6 +271,7 @@ class LspServer::State::RunReporter : public RunObserver {
  private:
   State& s_;
   std::string run_id_;
+  const Root& root_;
   size_t total_;
   bool progress_;
   size_t done_ = 0;
@@ -305,7 +314,7 @@ void LspServer::State::execute_run(RunInfo& info, std::vector<Target> targets, s
     request.timeout_s = s.timeout_s;
     request.overlays = overlays;
     request.debug_port = debug_port;
-    RunReporter reporter(*this, info.id, total, progress);
+    RunReporter reporter(*this, info.id, *t.root, total, progress);
     RunSummary summary = engine->run(request, reporter);
     for (auto& [o, n] : summary.counts) counts[to_string(o)] += n;
     duration += summary.duration_s;

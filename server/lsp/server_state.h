@@ -97,6 +97,7 @@ struct LspServer::State {
   std::map<std::string, OpenDoc> docs;                                     // by uri
   std::map<std::string, std::map<std::string, json>> failure_diagnostics;  // uri -> test id -> diag
   std::map<std::string, std::vector<json>> syntax_diagnostics;             // uri -> diags
+  std::map<std::string, json> collection_diagnostics;                      // uri -> pytest's collection error
   std::mutex runs_mutex;
   std::map<std::string, std::unique_ptr<RunInfo>> runs;
   std::atomic<int> next_run{1};
@@ -148,6 +149,10 @@ struct LspServer::State {
   void publish_root(Root& root);
   void publish_syntax_diagnostics_for_root(Root& root);
   void publish_diagnostics(const std::string& uri);
+  // A module pytest could not collect (an import error, say), seen by a settle or a run: a
+  // diagnostic at the line of the module its traceback points to. Cleared when it collects.
+  void record_collection_error(const Root& root, const std::string& module_id, const std::string& longrepr);
+  void clear_collection_error(const Root& root, const std::string& module_id);
 
   // runs.cpp
   struct Target {

@@ -383,3 +383,28 @@ def test_dynamic_tests_are_settled_by_a_background_collection(client, project):
     assert cases == [f"tests/integration/test_workflow.py::test_dynamic_range[{n}]" for n in range(3)]
     assert all(i["parentId"] == "tests/integration/test_workflow.py::test_dynamic_range"
                for i in settled["items"] if i["kind"] == "case")
+
+
+def test_a_module_pytest_cannot_import_is_a_diagnostic_at_its_import(fastest_bin, tmp_path, python_exe):
+    """A dynamic module is settled by a real collection; when pytest cannot import it, the file
+    gets a diagnostic at the failing import with pytest's reason, and the other files keep
+    their tests. Fixing the import and settling again clears it."""
+    root = tmp_path / "ce"
+    (root / "tests").mkdir(parents=True)
+    (root / "pytest.ini").write_text("[pytest]\n")
+    (root / "tests" / "test_fine.py").write_text("def test_ok():\n    pass\n")
+    broken = root / "tests" / "test_broken.py"
+    broken.write_text("import pytest\nimport not_a_module_anywhere\n\n\n"
+                      "@pytest.mark.parametrize('x', range(2))\ndef test_x(x):\n    pass\n")
+    c = LspClient(fastest_bin, cwd=root)
+    try:
+        c.initialize(root, options={"pythonPath": python_exe})
+        tree = c.wait_for(lambda m: m.get("method") == "fastest/discoveredTests")["params"]["items"]
+        assert "tests/test_fine.py::test_ok" in {i["id"] for i in tree}
+        diag = c.wait_for(lambda m: m.get("method") == "textDocument/publishDiagnostics" and
+                          m["params"]["uri"] == uri(broken) and m["params"]["diagnostics"], timeout=60)["params"]
+        [d] = diag["diagnostics"]
+        assert d["range"]["start"]["line"] == 1  # `import not_a_module_anywhere`
+        assert "No module named 'not_a_module_anywhere'" in d["message"]
+    finally:
+        c.close()
