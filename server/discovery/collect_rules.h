@@ -15,6 +15,14 @@ struct PytestVersion {
   bool at_least(int maj, int min = 0) const { return major > maj || (major == maj && minor >= min); }
 };
 
+// A fixture as declared in source: what decides whether it multiplies its requesters.
+struct FixtureDecl {
+  std::string name;
+  bool has_params = false;             // `params=` in its decorator
+  bool autouse = false;
+  std::vector<std::string> requests;   // fixture names its parameters request
+};
+
 struct CollectRules {
   // Each entry is a pytest name pattern: a glob if it contains * ? [ , otherwise a prefix.
   std::vector<std::string> python_classes{"Test"};
@@ -22,9 +30,12 @@ struct CollectRules {
   PytestVersion pytest_version;
   // `disable_test_id_escaping_and_forfeit_all_rights_to_community_support` ini option.
   bool disable_id_escaping = false;
-  // Fixtures declared in conftest.py files above the module with `params=`: a test that
-  // requests one is multiplied by them at run time, so it is flagged dynamic.
-  std::vector<std::string> parametrized_fixtures;
+  // `parametrize_long_str_id_strategy` (pytest >= 9.2): what an auto-generated id does with a
+  // str/bytes value over 100 characters. "short" (the default) falls back to argname+index.
+  std::string long_str_id_strategy = "short";
+  // Fixtures the conftest.py files above the module define, nearest conftest first: a test
+  // whose fixture closure reaches a `params=` fixture is multiplied at run time (dynamic).
+  std::vector<std::vector<FixtureDecl>> conftest_fixtures;
 };
 
 }  // namespace fastest

@@ -1,4 +1,5 @@
 #include "server/discovery/conftest_analysis.h"
+#include "server/discovery/fixture_graph.h"
 
 #include "server/discovery/module_scope.h"
 #include "server/discovery/python_literal.h"
@@ -63,14 +64,9 @@ ConftestInfo analyze_conftest(const TSTree* tree, std::string_view source) {
     if (b.kind == Binding::Kind::Function) {
       for (std::string_view hook : kCollectionHooks)
         if (name == hook) info.collection_hooks.push_back(name);
-      for (TSNode d : b.decorators) {
-        if (!fixture_has_params(d, source)) continue;
-        std::string fixture = fixture_name(b, name, source);
-        info.parametrized_fixtures.push_back(fixture);
-        if (fixture_is_autouse(d, source)) info.autouse_parametrized_fixtures.push_back(fixture);
-      }
     }
   }
+  info.fixtures = fixture_decls(scope, source, /*in_class=*/false);
   for (const char* list_name : {"collect_ignore", "collect_ignore_glob"}) {
     const Binding* b = scope.find(list_name);
     if (!b) continue;

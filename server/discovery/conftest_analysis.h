@@ -8,6 +8,8 @@
 
 #include <tree_sitter/api.h>
 
+#include "server/discovery/collect_rules.h"
+
 namespace fastest {
 
 struct ConftestInfo {
@@ -18,10 +20,8 @@ struct ConftestInfo {
   std::vector<std::string> collect_ignore_glob;
   // True when either list is built at run time (appended to, computed, conditional).
   bool collect_ignore_dynamic = false;
-  // Fixtures declared with `params=` (their requesters are multiplied at run time).
-  std::vector<std::string> parametrized_fixtures;
-  // Of those, the autouse ones: every test below the conftest is multiplied.
-  std::vector<std::string> autouse_parametrized_fixtures;
+  // The fixtures it defines (those reaching `params=` multiply their requesters at run time).
+  std::vector<FixtureDecl> fixtures;
   // `pytest_plugins = [...]` entries.
   std::vector<std::string> pytest_plugins;
 };

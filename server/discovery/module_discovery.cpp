@@ -12,9 +12,11 @@
 #include <set>
 #include <unordered_map>
 
+#include "server/discovery/fixture_graph.h"
 #include "server/discovery/marks.h"
 #include "server/discovery/module_scope.h"
 #include "server/discovery/parametrize.h"
+#include "server/discovery/python_literal.h"
 #include "server/discovery/ts_util.h"
 
 namespace fastest {
@@ -116,8 +118,7 @@ class ModuleCollector {
       module_marks_ = marks_from_value(pm->value, source_, resolver_);
     for (const MarkRef& m : module_marks_) module_item.marks.push_back(m.mark);
 
-    collect_parametrized_fixtures(module_, module_fixtures_);
-    for (const std::string& f : rules_.parametrized_fixtures) module_fixtures_.insert(f);
+    module_fixtures_ = fixture_decls(module_, source_, /*in_class=*/false);
     if (module_.find("pytest_generate_tests")) {
       generate_tests_hook_ = true;
       result.dynamic = true;
@@ -154,7 +155,7 @@ class ModuleCollector {
  private:
   struct ClassContext {
     std::vector<MarkRef> marks;              // innermost class first, each in its application order
-    std::set<std::string> fixtures;          // parametrized fixtures declared in enclosing classes
+    std::vector<std::vector<FixtureDecl>> fixtures;  // fixtures of the enclosing classes, innermost first
   };
 
   // --- helpers ---------------------------------------------------------------------------
@@ -168,21 +169,27 @@ class ModuleCollector {
     return matches_name_option(rules_.python_functions, name) || matches_name_option(rules_.python_classes, name);
   }
 
-  void collect_parametrized_fixtures(const Scope& scope, std::set<std::string>& out) {
-    for (const std::string& name : scope.order) {
-      const Binding& b = scope.bindings.at(name);
-      if (b.kind != Binding::Kind::Function) continue;
-      for (TSNode d : b.decorators) {
-        if (!fixture_has_params(d, source_)) continue;
-        out.insert(fixture_name(b, name, source_));
-        bool autouse = false;
-        for (TSNode arg : ts::named_children(ts::field(d, "arguments")))
-          if (ts::is(arg, "keyword_argument") && ts::text(ts::field(arg, "name"), source_) == "autouse" &&
-              ts::is(ts::unparen(ts::field(arg, "value")), "true"))
-            autouse = true;
-        if (autouse) autouse_param_fixture_ = name;
+  // Why requesting fixtures multiplies this test at run time, or "" if it does not.
+  std::string fixture_parametrization(const Binding& b, const std::vector<MarkRef>& marks,
+                                      const ClassContext& context, bool skip_first) const {
+    FixtureLayers layers;
+    for (const auto& layer : context.fixtures) layers.push_outer(&layer);
+    layers.push_outer(&module_fixtures_);
+    for (const auto& layer : rules_.conftest_fixtures) layers.push_outer(&layer);
+    std::vector<std::string> requested = requested_fixtures(b.definition, source_, skip_first);
+    for (const MarkRef& m : marks) {
+      if (m.mark.name != "usefixtures" || ts_node_is_null(m.call)) continue;
+      for (TSNode arg : ts::named_children(ts::field(m.call, "arguments"))) {
+        PyValue v = evaluate(arg, source_, resolver_);
+        if (v.kind != PyValue::Kind::Str) return "usefixtures names a fixture that is computed at run time";
+        requested.push_back(to_utf8(v.chars));
       }
     }
+    for (const std::string& name : requested)
+      if (layers.parametrizes(name)) return "requests the parametrized fixture `" + name + "`";
+    if (const FixtureDecl* autouse = layers.parametrizing_autouse())
+      return "the autouse fixture `" + autouse->name + "` is parametrized";
+    return "";
   }
 
   std::vector<MarkRef> own_marks(const Binding& b) const {
@@ -373,8 +380,8 @@ class ModuleCollector {
     }
     context.marks = class_marks;
     context.marks.insert(context.marks.end(), outer.marks.begin(), outer.marks.end());
-    context.fixtures = outer.fixtures;
-    for (const Scope& s : scopes) collect_parametrized_fixtures(s, context.fixtures);
+    for (const Scope& s : scopes) context.fixtures.push_back(fixture_decls(s, source_, /*in_class=*/true));
+    context.fixtures.insert(context.fixtures.end(), outer.fixtures.begin(), outer.fixtures.end());
     for (const MarkRef& m : context.marks) item.marks.push_back(m.mark);
     for (const MarkRef& m : module_marks_) item.marks.push_back(m.mark);
 
@@ -473,16 +480,12 @@ class ModuleCollector {
         item.dynamic = true;
         item.dynamic_reason = "the module's pytest_generate_tests may parametrize it";
       }
-      if (!autouse_param_fixture_.empty()) {
+      std::vector<MarkRef> all_marks = own;
+      all_marks.insert(all_marks.end(), context.marks.begin(), context.marks.end());
+      all_marks.insert(all_marks.end(), module_marks_.begin(), module_marks_.end());
+      if (std::string why = fixture_parametrization(b, all_marks, context, in_class && !is_static); !why.empty()) {
         item.dynamic = true;
-        item.dynamic_reason = "the autouse fixture `" + autouse_param_fixture_ + "` has params";
-      }
-      for (const std::string& arg : requested_fixtures(b.definition, source_, in_class && !is_static)) {
-        if (module_fixtures_.count(arg) || context.fixtures.count(arg)) {
-          item.dynamic = true;
-          item.dynamic_reason = "requests the parametrized fixture `" + arg + "`";
-          break;
-        }
+        item.dynamic_reason = why;
       }
     }
 
@@ -529,8 +532,7 @@ class ModuleCollector {
   Scope module_;
   NameResolver resolver_;
   std::vector<MarkRef> module_marks_;
-  std::set<std::string> module_fixtures_;
-  std::string autouse_param_fixture_;
+  std::vector<FixtureDecl> module_fixtures_;
   bool generate_tests_hook_ = false;
   mutable bool abc_metaclass_seen_ = false;
   std::vector<TestItem>* items_ = nullptr;

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "server/discovery/doctest_discovery.h"
+#include "server/discovery/fixture_graph.h"
 #include "server/discovery/syntax_tree.h"
 #include "server/workspace/config.h"
 #include "server/workspace/mapped_file.h"
@@ -196,18 +197,20 @@ std::vector<WalkedFile> FileWalker::collect_files(const fs::path& arg) {
   return out;
 }
 
-std::vector<std::string> FileWalker::parametrized_fixtures_for(const fs::path& dir) const {
-  std::vector<std::string> names;
+std::vector<std::vector<FixtureDecl>> FileWalker::conftest_fixtures_for(const fs::path& dir) const {
+  std::vector<std::vector<FixtureDecl>> layers;
   for (fs::path d = dir;; d = d.parent_path()) {
     auto it = conftests_.find(d);
-    if (it != conftests_.end())
-      names.insert(names.end(), it->second.parametrized_fixtures.begin(), it->second.parametrized_fixtures.end());
+    if (it != conftests_.end()) layers.push_back(it->second.fixtures);
     if (d == options_.rootdir || d == d.parent_path()) break;
   }
-  return names;
+  return layers;
 }
 
 std::string FileWalker::dynamic_reason_for(const fs::path& dir) const {
+  std::vector<std::vector<FixtureDecl>> fixtures = conftest_fixtures_for(dir);
+  FixtureLayers visible;
+  for (const auto& layer : fixtures) visible.push_outer(&layer);
   for (fs::path d = dir;; d = d.parent_path()) {
     auto it = conftests_.find(d);
     if (it != conftests_.end()) {
@@ -215,8 +218,9 @@ std::string FileWalker::dynamic_reason_for(const fs::path& dir) const {
       std::string where = (d / "conftest.py").lexically_relative(options_.rootdir).generic_string();
       if (!info.collection_hooks.empty())
         return where + " defines " + info.collection_hooks.front() + ": a real collection settles these tests";
-      if (!info.autouse_parametrized_fixtures.empty())
-        return where + " has the autouse parametrized fixture `" + info.autouse_parametrized_fixtures.front() + "`";
+      for (const FixtureDecl& f : info.fixtures)
+        if (f.autouse && visible.parametrizes(f.name))
+          return where + " has the autouse fixture `" + f.name + "`, which is parametrized";
       if (info.collect_ignore_dynamic) return where + " builds collect_ignore at run time";
     }
     if (d == options_.rootdir || d == d.parent_path()) break;

@@ -46,7 +46,8 @@ class FileWalker {
   std::vector<WalkedFile> collect_files(const std::filesystem::path& arg);
 
   // Read-only after the walk (safe to call from several threads then).
-  std::vector<std::string> parametrized_fixtures_for(const std::filesystem::path& dir) const;
+  // The fixtures of the conftest.py files from `dir` up to the rootdir, nearest first.
+  std::vector<std::vector<FixtureDecl>> conftest_fixtures_for(const std::filesystem::path& dir) const;
   // Non-empty when a conftest above `dir` makes collection there unknowable statically.
   std::string dynamic_reason_for(const std::filesystem::path& dir) const;
   const std::unordered_map<std::string, std::string>& overlays() const { return options_.overlays; }

@@ -101,6 +101,48 @@ TEST_CASE("requesting a parametrized fixture flags the test dynamic") {
   CHECK(item->dynamic_reason.find("`p`") != std::string::npos);
 }
 
+TEST_CASE("a fixture that requests a parametrized fixture multiplies its requesters too") {
+  auto r = discover_snippet("import pytest\n@pytest.fixture(params=['a', 'b'])\ndef pair(request): return request.param\n"
+                            "@pytest.fixture\ndef first(pair): return pair[0]\n"
+                            "def test_first(first): pass\n"
+                            "def test_plain(tmp_path): pass\n");
+  const auto* item = find_item(r, "test_m.py::test_first");
+  REQUIRE(item);
+  CHECK(item->dynamic);
+  CHECK_FALSE(find_item(r, "test_m.py::test_plain")->dynamic);
+}
+
+TEST_CASE("usefixtures and parametrized autouse fixtures multiply tests") {
+  auto r = discover_snippet("import pytest\n@pytest.fixture(params=[1, 2])\ndef p(request): return request.param\n"
+                            "@pytest.mark.usefixtures('p')\ndef test_used(): pass\n"
+                            "class TestAuto:\n"
+                            "    @pytest.fixture(autouse=True)\n    def setup(self, p): pass\n"
+                            "    def test_auto(self): pass\n"
+                            "def test_plain(): pass\n");
+  CHECK(find_item(r, "test_m.py::test_used")->dynamic);
+  CHECK(find_item(r, "test_m.py::TestAuto::test_auto")->dynamic);
+  CHECK_FALSE(find_item(r, "test_m.py::test_plain")->dynamic);
+}
+
+TEST_CASE("a conftest fixture reaching a parametrized one through a request is followed") {
+  fastest::CollectRules rules;
+  rules.conftest_fixtures = {{fastest::FixtureDecl{"wrapped", false, false, {"base"}}},
+                             {fastest::FixtureDecl{"base", true, false, {}}}};
+  auto r = discover_snippet("def test_w(wrapped): pass\ndef test_other(other): pass\n", rules);
+  CHECK(find_item(r, "test_m.py::test_w")->dynamic);
+  CHECK_FALSE(find_item(r, "test_m.py::test_other")->dynamic);
+}
+
+TEST_CASE("an overriding fixture without params hides the parametrized one it overrides") {
+  fastest::CollectRules rules;
+  rules.conftest_fixtures = {{fastest::FixtureDecl{"value", true, false, {}}}};
+  auto plain = discover_snippet("import pytest\n@pytest.fixture\ndef value(): return 1\ndef test_v(value): pass\n", rules);
+  CHECK_FALSE(find_item(plain, "test_m.py::test_v")->dynamic);
+  // Requesting its own name reaches the overridden, parametrized definition.
+  auto chained = discover_snippet("import pytest\n@pytest.fixture\ndef value(value): return value\ndef test_v(value): pass\n", rules);
+  CHECK(find_item(chained, "test_m.py::test_v")->dynamic);
+}
+
 TEST_CASE("ranges: def range includes decorators, name range is the identifier") {
   auto r = discover_snippet("import pytest\n\n@pytest.mark.slow\ndef test_a():\n    pass\n");
   const auto* item = find_item(r, "test_m.py::test_a");
