@@ -51,6 +51,26 @@ struct OneCall {
   std::string dynamic_reason;  // non-empty: not statically knowable
 };
 
+// pytest >= 9.2 (`_apply_long_str_strategy`): an auto-generated id for a str/bytes value
+// longer than 100 characters follows parametrize_long_str_id_strategy.
+bool is_long_str(const PyValue& v, const CollectRules& rules) {
+  if (!rules.pytest_version.at_least(9, 2)) return false;
+  if (v.kind == PyValue::Kind::Str) return v.chars.size() > 100;
+  if (v.kind == PyValue::Kind::Bytes) return v.text.size() > 100;
+  return false;
+}
+
+// "short": the value's id is argname+index, as for objects without an id.
+bool long_str_falls_back(const PyValue& v, const CollectRules& rules) {
+  return is_long_str(v, rules) && rules.long_str_id_strategy == "short";
+}
+
+// "sha256" (a digest we do not compute), "disallow" (a collection error) or an unknown name
+// (a usage error): pytest settles these. "legacy" keeps the full value, like before 9.2.
+bool long_str_is_unknowable(const PyValue& v, const CollectRules& rules) {
+  return is_long_str(v, rules) && rules.long_str_id_strategy != "legacy";
+}
+
 // pytest's make_unique_parameterset_ids.
 void make_unique(std::vector<std::string>& ids, const PytestVersion& version) {
   std::map<std::string, int> counts;
@@ -198,6 +218,12 @@ OneCall expand_one(TSNode call, std::string_view source, const CollectRules& rul
         PyValue v = evaluate(values[k], source, resolve);
         if (v.kind == PyValue::Kind::Unknown) {
           out.dynamic_reason = "parametrize value for `" + argnames[k] + "` is not a literal (" + v.why + ")";
+          return out;
+        }
+        if (long_str_falls_back(v, rules)) v.kind = PyValue::Kind::Opaque;
+        else if (long_str_is_unknowable(v, rules)) {
+          out.dynamic_reason = "parametrize value for `" + argnames[k] + "` is a long string whose id depends on "
+                               "parametrize_long_str_id_strategy = " + rules.long_str_id_strategy;
           return out;
         }
         auto part = id_from_value(v, rules.disable_id_escaping);

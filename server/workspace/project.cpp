@@ -235,6 +235,7 @@ Collection collect(const Invocation& invocation) {
   if (auto v = ini_args(file, "python_files"); file.options.count("python_files")) config.python_files = v;
   config.rules.disable_id_escaping =
       ini_bool(file, "disable_test_id_escaping_and_forfeit_all_rights_to_community_support", false);
+  if (auto strategy = ini_string(file, "parametrize_long_str_id_strategy")) config.rules.long_str_id_strategy = *strategy;
   config.testpaths = ini_args(file, "testpaths");
   config.norecursedirs = file.options.count("norecursedirs")
                              ? ini_args(file, "norecursedirs")
@@ -318,7 +319,7 @@ Collection collect(const Invocation& invocation) {
       const FileWalker& w = walker;
       asio::post(pool, [&job, &config, &w] {
         CollectRules rules = config.rules;
-        rules.parametrized_fixtures = w.parametrized_fixtures_for(job.path.parent_path());
+        rules.conftest_fixtures = w.conftest_fixtures_for(job.path.parent_path());
         discover_file(job, rules, w.overlays());
       });
     }

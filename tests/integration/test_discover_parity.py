@@ -430,6 +430,69 @@ CASES = {
             __test__ = dict(built="\\n>>> 1\\n1\\n")
         """,
     },
+    # A fixture that requests a parametrized fixture (here via a conftest, a chain, usefixtures
+    # and an autouse class fixture) multiplies every test whose closure reaches it.
+    "fixture_closure_params": {
+        "tests/conftest.py": """
+            import pytest
+
+            @pytest.fixture(params=["a", "b"])
+            def base(request):
+                return request.param
+
+            @pytest.fixture
+            def plain():
+                return 1
+        """,
+        "tests/test_closure.py": """
+            import pytest
+
+            @pytest.fixture
+            def derived(base):
+                return base * 2
+
+            @pytest.fixture
+            def plain(plain):
+                return plain
+
+            def test_derived(derived): pass
+
+            def test_plain(plain): pass
+
+            @pytest.mark.usefixtures("base")
+            def test_used(): pass
+
+            class TestAuto:
+                @pytest.fixture(autouse=True)
+                def setup(self, derived): pass
+
+                def test_auto(self): pass
+        """,
+    },
+    # pytest 9.2: auto-generated ids of str/bytes values over 100 characters.
+    "long_string_ids": {
+        "test_long.py": f"""
+            import pytest
+
+            @pytest.mark.parametrize("text", ["{'a' * 101}", "{'b' * 100}", b"{'c' * 101}", "x" "{'d' * 100}"])
+            def test_text(text): pass
+
+            @pytest.mark.parametrize("text", ["{'e' * 120}"], ids=["{'f' * 120}"])
+            def test_explicit(text): pass
+        """,
+    },
+    "long_string_ids_legacy": {
+        "pytest.ini": """
+            [pytest]
+            parametrize_long_str_id_strategy = legacy
+        """,
+        "test_long.py": f"""
+            import pytest
+
+            @pytest.mark.parametrize("text", ["{'a' * 101}", "short"])
+            def test_text(text): pass
+        """,
+    },
 }
 
 

@@ -56,6 +56,35 @@ TEST_CASE("empty parameter sets: NOTSET from 8.4, argname0 before") {
   CHECK(ids_of(with_values(""), old) == cases({"x0"}));
 }
 
+TEST_CASE("pytest 9.2: a str or bytes value over 100 characters gets argname+index (verified with pytest 9.2.0)") {
+  const std::string long_str = "'" + std::string(101, 'a') + "'";
+  const std::string at_limit = std::string(100, 'b');
+  // Implicit concatenation counts as one value.
+  CHECK(ids_of(with_values(long_str + ", '" + at_limit + "', b'" + std::string(101, 'c') + "', 'x' '" +
+                           std::string(100, 'd') + "'")) ==
+        cases({"x0", at_limit.c_str(), "x2", "x3"}));
+  // Explicit ids are kept whatever their length.
+  CHECK(ids_of("import pytest\n@pytest.mark.parametrize('x', [pytest.param(1, id=" + long_str + ")])\n"
+               "def test_v(x): pass\n") == cases({std::string(101, 'a').c_str()}));
+  fastest::CollectRules before;
+  before.pytest_version = {9, 1, 0};
+  CHECK(ids_of(with_values(long_str), before) == cases({std::string(101, 'a').c_str()}));
+  fastest::CollectRules legacy;
+  legacy.long_str_id_strategy = "legacy";
+  CHECK(ids_of(with_values(long_str), legacy) == cases({std::string(101, 'a').c_str()}));
+}
+
+TEST_CASE("pytest 9.2: sha256 and disallow long-string strategies are left to pytest") {
+  for (const char* strategy : {"sha256", "disallow"}) {
+    fastest::CollectRules rules;
+    rules.long_str_id_strategy = strategy;
+    auto r = fastest::test::discover_snippet(with_values("'" + std::string(101, 'a') + "'"), rules);
+    const auto* item = fastest::test::find_item(r, "test_m.py::test_v");
+    REQUIRE(item);
+    CHECK(item->dynamic);
+  }
+}
+
 TEST_CASE("several argnames, ids=, pytest.param, stacking") {
   CHECK(ids_of("import pytest\n@pytest.mark.parametrize('a, b', [(1, 'x'), (2, 'y')], ids=['first', None])\n"
                "def test_v(a, b): pass\n") == cases({"first", "2-y"}));
