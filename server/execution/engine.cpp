@@ -127,6 +127,7 @@ struct ExecutionEngine::Impl {
     spec.env["FASTEST_ROOTDIR"] = options.rootdir.string();
     if (options.inifile) spec.env["FASTEST_INIFILE"] = options.inifile->string();
     spec.env["FASTEST_PYTEST_ARGS"] = json(options.pytest_args).dump();
+    spec.env["FASTEST_CACHE_DIR"] = options.cache_dir.string();
     slot = Slot{};
     slot.process = spawn_on_spawner(spec, error);
     if (!slot.process) return false;

@@ -137,3 +137,21 @@ def test_durations_are_remembered_between_runs(fastest_bin, python_exe, tmp_path
     history = json.loads((tmp_path / ".fastest_cache" / "durations.json").read_text())["durations"]
     assert history["test_d.py::test_slow"] > 0.15
     assert history["test_d.py::test_fast"] < 0.1
+
+
+def test_rewritten_modules_cached_outside_the_tree_stay_fresh(fastest_bin, python_exe, tmp_path):
+    """With PYTHONDONTWRITEBYTECODE, rewritten test modules are cached in .fastest_cache only,
+    and an edited module is rewritten again (its new assertion is what runs)."""
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    test_file = tmp_path / "test_edit.py"
+    test_file.write_text("def test_value():\n    assert 1 == 1\n")
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    run = lambda: subprocess.run([str(fastest_bin), "run", "--python", python_exe, "--json"],
+                                 cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    for _ in range(2):  # the second run reads the cached module
+        assert json.loads(run().stdout)["counts"] == {"passed": 1}
+    assert list((tmp_path / ".fastest_cache" / "pycache").rglob("test_edit.*.pyc"))
+    test_file.write_text("def test_value():\n    assert 1 == 2\n")
+    result = json.loads(run().stdout)["results"][0]
+    assert result["outcome"] == "failed" and "assert 1 == 2" in result["message"]
+    assert not (tmp_path / "__pycache__").exists()

@@ -170,6 +170,11 @@ def serve(command_fd: int, event_fd: int) -> int:
                       f"Install it with: {sys.executable} -m pip install pytest"})
         return 3
     import pytest
+    try:
+        from . import rewrite_cache
+        rewrite_cache.install(os.environ.get("FASTEST_CACHE_DIR", ""))
+    except Exception:
+        pass  # a pytest whose private rewrite API differs: it simply rewrites every time
     prepared, why = _prepare(channel)
     gc.freeze()  # fork children share the parent's objects without copying them
     ready = {"event": "ready", "pid": os.getpid(), "pytest": pytest.__version__,
