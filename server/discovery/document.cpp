@@ -275,7 +275,11 @@ ItemDelta Document::move_items(const TSInputEdit& edit, const FunctionEnd& funct
 }
 
 // The reparse agrees: the statement still spans the same text (moved by the edit's size) with
-// the new name, and tree-sitter's changed ranges stay inside it.
+// the new name. That is enough to know nothing else changed: the edit replaced identifier
+// characters with identifier characters inside a name, which opens no string, bracket or line;
+// the tree has no error (checked before), the bytes around the statement are the same, and the
+// parser meets them in the same state (module level, after the same statement), so they parse
+// as before. (Asking tree-sitter for changed ranges cost 11% of such a keystroke.)
 bool Document::rename_stays_in_statement(const RenameEdit& rename, const TSInputEdit& edit, const TSTree* next) const {
   const uint32_t end = rename.statement_end - edit.old_end_byte + edit.new_end_byte;
   TSNode root = ts_tree_root_node(next);
@@ -291,7 +295,7 @@ bool Document::rename_stays_in_statement(const RenameEdit& rename, const TSInput
       std::string_view(text_).substr(ts_node_start_byte(name), ts_node_end_byte(name) - ts_node_start_byte(name)) !=
           rename.entry_after)
     return false;
-  return changes_stay_in(tree_.get(), next, statement, text_);
+  return true;
 }
 
 // Re-runs pytest's rules for the renamed statement alone and splices its items in place of
@@ -314,16 +318,18 @@ ItemDelta Document::recompute_entry(const RenameEdit& rename) {
     ++last;
     while (last < items.size() && !top_level(items[last])) ++last;
   }
-  std::vector<TestItem> old_block(items.begin() + static_cast<std::ptrdiff_t>(first),
-                                  items.begin() + static_cast<std::ptrdiff_t>(last));
   std::vector<TestItem> new_block(std::make_move_iterator(partial.items.begin() + 1),
                                   std::make_move_iterator(partial.items.end()));
-  ItemDelta delta = diff_items(old_block, new_block);
+  ItemDelta delta = diff_items(std::span<const TestItem>(items).subspan(first, last - first), new_block);
   if (!(items.front() == partial.items.front())) delta.changed.push_back(partial.items.front().id);
   items.front() = std::move(partial.items.front());
-  items.erase(items.begin() + static_cast<std::ptrdiff_t>(first), items.begin() + static_cast<std::ptrdiff_t>(last));
-  items.insert(items.begin() + static_cast<std::ptrdiff_t>(first), std::make_move_iterator(new_block.begin()),
-               std::make_move_iterator(new_block.end()));
+  if (new_block.size() == last - first) {  // the usual rename: same items, new ids; no shifting
+    std::move(new_block.begin(), new_block.end(), items.begin() + static_cast<std::ptrdiff_t>(first));
+  } else {
+    items.erase(items.begin() + static_cast<std::ptrdiff_t>(first), items.begin() + static_cast<std::ptrdiff_t>(last));
+    items.insert(items.begin() + static_cast<std::ptrdiff_t>(first), std::make_move_iterator(new_block.begin()),
+                 std::make_move_iterator(new_block.end()));
+  }
   delta.diagnostics_changed = partial.diagnostics != result_.diagnostics;
   result_.diagnostics = std::move(partial.diagnostics);
   result_.has_syntax_error = partial.has_syntax_error;
@@ -360,7 +366,7 @@ ItemDelta Document::recompute() {
   return delta;
 }
 
-ItemDelta diff_items(const std::vector<TestItem>& before, const std::vector<TestItem>& after) {
+ItemDelta diff_items(std::span<const TestItem> before, std::span<const TestItem> after) {
   ItemDelta delta;
   std::unordered_map<std::string_view, const TestItem*> old_by_id;
   old_by_id.reserve(before.size());

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -82,6 +83,6 @@ class Document {
 };
 
 // What differs between two item lists (by id).
-ItemDelta diff_items(const std::vector<TestItem>& before, const std::vector<TestItem>& after);
+ItemDelta diff_items(std::span<const TestItem> before, std::span<const TestItem> after);
 
 }  // namespace fastest

@@ -8,7 +8,7 @@ std::vector<FixtureDecl> fixture_decls(const Scope& scope, std::string_view sour
   std::vector<FixtureDecl> out;
   for (const std::string& name : scope.order) {
     const Binding& b = scope.bindings.at(name);
-    if (b.kind != Binding::Kind::Function) continue;
+    if (b.kind != Binding::Kind::Function || b.decorators.empty()) continue;
     bool fixture = false, is_static = false;
     FixtureDecl decl;
     for (TSNode d : b.decorators) {

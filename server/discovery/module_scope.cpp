@@ -13,10 +13,16 @@ void bind_definition(Scope& scope, TSNode outer, std::string_view source, bool c
   TSNode def = outer;
   std::vector<TSNode> decorators;
   if (ts::is(outer, "decorated_definition")) {
-    def = ts::field(outer, "definition");
-    for (TSNode child : ts::named_children(outer))
-      if (ts::is(child, "decorator") && ts_node_named_child_count(child) > 0)
-        decorators.push_back(ts_node_named_child(child, 0));
+    // A handful of children, decorators then the definition: indexing them is cheaper than a
+    // cursor and a vector.
+    for (uint32_t i = 0, n = ts_node_named_child_count(outer); i < n; ++i) {
+      TSNode child = ts_node_named_child(outer, i);
+      if (ts::is(child, "decorator")) {
+        if (ts_node_named_child_count(child) > 0) decorators.push_back(ts_node_named_child(child, 0));
+      } else if (ts::is(child, "function_definition") || ts::is(child, "class_definition")) {
+        def = child;
+      }
+    }
   }
   TSNode name = ts::field(def, "name");
   if (ts_node_is_null(name)) return;
@@ -49,10 +55,11 @@ void bind_targets(Scope& scope, TSNode left, TSNode right, bool conditional,
 // Reads the statements of a module or class body into a Scope.
 void read_block(Scope& scope, TSNode block, std::string_view source, bool conditional) {
   for (TSNode stmt : ts::named_children(block)) {
-    if (ts::is(stmt, "function_definition") || ts::is(stmt, "class_definition") ||
-        ts::is(stmt, "decorated_definition")) {
+    const std::string_view type = ts_node_type(stmt);  // once: most statements test several kinds
+    if (type == "function_definition" || type == "class_definition" ||
+        type == "decorated_definition") {
       bind_definition(scope, stmt, source, conditional);
-    } else if (ts::is(stmt, "expression_statement")) {
+    } else if (type == "expression_statement") {
       for (TSNode expr : ts::named_children(stmt)) {
         // `a = b = 1` nests assignments on the right.
         TSNode node = expr;
@@ -64,7 +71,7 @@ void read_block(Scope& scope, TSNode block, std::string_view source, bool condit
           node = right;
         }
       }
-    } else if (ts::is(stmt, "import_from_statement")) {
+    } else if (type == "import_from_statement") {
       std::string from(ts::text(ts::field(stmt, "module_name"), source));
       for (TSNode child : ts::named_children(stmt)) {
         if (ts_node_eq(child, ts::field(stmt, "module_name"))) continue;
@@ -81,7 +88,7 @@ void read_block(Scope& scope, TSNode block, std::string_view source, bool condit
         b.import_from = from + "." + std::string(ts::text(ts::is(child, "aliased_import") ? ts::field(child, "name") : child, source));
         b.conditional = conditional;
       }
-    } else if (ts::is(stmt, "import_statement")) {
+    } else if (type == "import_statement") {
       for (TSNode child : ts::named_children(stmt)) {
         std::string n;
         std::string full;
@@ -97,7 +104,7 @@ void read_block(Scope& scope, TSNode block, std::string_view source, bool condit
         b.import_from = full;
         b.conditional = conditional;
       }
-    } else if (ts::is(stmt, "try_statement") || ts::is(stmt, "with_statement")) {
+    } else if (type == "try_statement" || type == "with_statement") {
       // The try body and with body run; handlers and else/finally may not.
       for (TSNode child : ts::named_children(stmt)) {
         if (ts::is(child, "block")) read_block(scope, child, source, conditional);
@@ -106,8 +113,8 @@ void read_block(Scope& scope, TSNode block, std::string_view source, bool condit
           for (TSNode inner : ts::named_children(child))
             if (ts::is(inner, "block")) read_block(scope, inner, source, true);
       }
-    } else if (ts::is(stmt, "if_statement") || ts::is(stmt, "for_statement") ||
-               ts::is(stmt, "while_statement")) {
+    } else if (type == "if_statement" || type == "for_statement" ||
+               type == "while_statement") {
       for (TSNode child : ts::named_children(stmt)) {
         if (ts::is(child, "block")) read_block(scope, child, source, true);
         else if (ts::is(child, "elif_clause") || ts::is(child, "else_clause"))
@@ -137,13 +144,22 @@ const Binding* Scope::find(std::string_view name) const {
 
 Scope read_scope(TSNode block, std::string_view source) {
   Scope scope;
-  if (!ts_node_is_null(block)) read_block(scope, block, source, false);
+  if (ts_node_is_null(block)) return scope;
+  scope.bindings.reserve(ts_node_named_child_count(block));
+  scope.order.reserve(ts_node_named_child_count(block));
+  read_block(scope, block, source, false);
   return scope;
 }
 
 bool is_false_literal(TSNode node) { return ts::is(ts::unparen(node), "false"); }
 
 bool decorator_is(TSNode expr, std::string_view source, std::initializer_list<std::string_view> names) {
+  // The name is where the decorator's text starts: most decorators are ruled out without
+  // looking into the tree.
+  const std::string_view whole = ts::text(expr, source);
+  bool may_match = false;
+  for (std::string_view n : names) may_match |= whole.starts_with(n);
+  if (!may_match) return false;
   TSNode target = ts::is(expr, "call") ? ts::field(expr, "function") : expr;
   std::string_view t = ts::text(target, source);
   for (std::string_view n : names) if (t == n) return true;
