@@ -4,7 +4,11 @@
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <cstdlib>
+#include <map>
+#include <optional>
 #include <set>
+#include <sstream>
 #include <nlohmann/json.hpp>
 
 #include "server/cli/commands.h"
@@ -15,6 +19,8 @@
 namespace fastest::cli {
 namespace {
 
+constexpr size_t kTerminalWidth = 80;  // pytest's width when stdout is not a terminal
+
 struct DiscoverArgs {
   std::vector<std::string> paths;
   std::string rootdir, inifile, keyword, markexpr, python;
@@ -24,14 +30,44 @@ struct DiscoverArgs {
   bool json = false;
   bool quiet = false;
   bool no_settle = false;
+  bool continue_on_collection_errors = false;
 };
+
+// A collector pytest could not collect (a module that fails to import, a syntax error).
+struct CollectionError {
+  std::string id;      // pytest's node id of the collector: the module's path
+  std::string report;  // the text under `ERROR collecting <id>`: pytest's own once settled
+  std::string reason;  // what the short test summary prints after ` - `; pytest has none for
+                       // import and syntax errors
+};
+
+// The errors static analysis knows: syntax errors, reported as pytest reports them.
+std::vector<CollectionError> static_collection_errors(const Collection& c) {
+  std::vector<CollectionError> errors;
+  for (const Diagnostic& d : c.collection_errors)
+    errors.push_back({d.path,
+                      "E     File \"" + d.path + "\", line " + std::to_string(d.range.start.line + 1) +
+                          "\nE   SyntaxError: " + d.message,
+                      ""});
+  return errors;
+}
+
+// One line for --json: the summary's reason, else pytest's `E   ` lines, else its first line.
+std::string error_message(const CollectionError& e) {
+  if (!e.reason.empty()) return e.reason;
+  std::string message;
+  std::istringstream lines(e.report);
+  for (std::string line; std::getline(lines, line);)
+    if (line.rfind("E   ", 0) == 0) message += (message.empty() ? "" : "\n") + line.substr(4);
+  return message.empty() ? e.report.substr(0, e.report.find('\n')) : message;
+}
 
 nlohmann::json range_json(const Range& r) {
   return {{"start", {{"line", r.start.line}, {"column", r.start.column}}},
           {"end", {{"line", r.end.line}, {"column", r.end.column}}}};
 }
 
-nlohmann::json to_json(const Collection& c) {
+nlohmann::json to_json(const Collection& c, const std::vector<CollectionError>& collection_errors) {
   nlohmann::json items = nlohmann::json::array();
   for (const TestItem& item : c.items) {
     nlohmann::json marks = nlohmann::json::array();
@@ -47,19 +83,31 @@ nlohmann::json to_json(const Collection& c) {
   nlohmann::json diagnostics = nlohmann::json::array();
   for (const Diagnostic& d : c.diagnostics)
     diagnostics.push_back({{"file", d.path}, {"range", range_json(d.range)}, {"message", d.message}});
+  nlohmann::json errors_json = nlohmann::json::array();
+  for (const CollectionError& e : collection_errors)
+    errors_json.push_back({{"path", e.id}, {"message", error_message(e)}, {"report", e.report}});
   return {{"rootdir", c.config.rootdir.string()},
           {"inifile", c.config.inifile ? nlohmann::json(c.config.inifile->string()) : nlohmann::json(nullptr)},
           {"items", items},
           {"selected", c.selected},
           {"deselected", c.deselected},
           {"diagnostics", diagnostics},
-          {"errors", c.usage_errors}};
+          {"errors", c.usage_errors},
+          {"collectionErrors", errors_json}};
 }
 
 class CollectedIds : public RunObserver {
  public:
   void on_collected(const std::vector<std::string>& ids) override { ids_.insert(ids_.end(), ids.begin(), ids.end()); }
+  void on_collection_error_reason(const std::string& id, const std::string& reason) override { reasons_[id] = reason; }
+  void on_collection_error(const std::string& id, const std::string& longrepr) override {
+    errors_.push_back({id, longrepr, reasons_[id]});
+  }
   std::vector<std::string> ids_;
+  std::vector<CollectionError> errors_;
+
+ private:
+  std::map<std::string, std::string> reasons_;
 };
 
 bool covers(const std::string& target, const std::string& id) {
@@ -70,10 +118,14 @@ bool covers(const std::string& target, const std::string& id) {
 }
 
 // What static analysis flagged dynamic is settled by pytest's real collection in a worker
-// (only when there is something to settle): the printed ids then equal pytest's.
-void settle_dynamic(Collection& c, const std::vector<std::string>& pytest_args) {
+// (only when there is something to settle): the printed ids then equal pytest's. Modules with
+// a syntax error are settled too, so that their errors are pytest's own. Returns pytest's
+// collection errors, or nothing when the settle step could not run.
+std::optional<std::vector<CollectionError>> settle_dynamic(Collection& c, const std::vector<std::string>& pytest_args) {
   std::vector<std::string> targets;
-  std::set<std::string> dynamic_modules;
+  std::set<std::string> failing_modules;
+  for (const Diagnostic& d : c.collection_errors)
+    if (failing_modules.insert(d.path).second) targets.push_back(d.path);
   for (const TestItem& item : c.items) {
     if (!item.dynamic) continue;
     bool under_target = false;
@@ -82,7 +134,7 @@ void settle_dynamic(Collection& c, const std::vector<std::string>& pytest_args) 
     if (item.kind == ItemKind::Module || item.kind == ItemKind::Class || item.kind == ItemKind::Function)
       targets.push_back(item.id);
   }
-  if (targets.empty() || !c.config.python || !c.config.pytest_found) return;
+  if (targets.empty() || !c.config.python || !c.config.pytest_found) return std::nullopt;
   EngineOptions options;
   options.python = *c.config.python;
   options.rootdir = c.config.rootdir;
@@ -94,7 +146,7 @@ void settle_dynamic(Collection& c, const std::vector<std::string>& pytest_args) 
   std::string error;
   if (!engine.start(&error)) {
     std::cerr << "fastest: could not settle dynamic tests: " << error << "\n";
-    return;
+    return std::nullopt;
   }
   RunRequest request;
   request.ids = targets;
@@ -103,7 +155,7 @@ void settle_dynamic(Collection& c, const std::vector<std::string>& pytest_args) 
   RunSummary summary = engine.run(request, observer);
   if (!summary.fatal_error.empty()) {
     std::cerr << "fastest: could not settle dynamic tests: " << summary.fatal_error << "\n";
-    return;
+    return std::nullopt;
   }
   // Replace each target's static leaves with pytest's ids, at the target's place in the tree
   // (a target may have no static leaves: a module whose doctests only pytest can list).
@@ -124,7 +176,8 @@ void settle_dynamic(Collection& c, const std::vector<std::string>& pytest_args) 
       if (selected.count(item.id)) settled.push_back(item.id);
       continue;
     }
-    if (with_static_leaves.count(*target) && !with_selected_leaves.count(*target)) continue;  // deselected
+    if (with_static_leaves.count(*target) && !with_selected_leaves.count(*target) && !failing_modules.count(*target))
+      continue;  // deselected
     if (!placed.insert(*target).second) continue;
     for (const std::string& real : observer.ids_)
       if (covers(*target, real)) settled.push_back(real);
@@ -132,7 +185,47 @@ void settle_dynamic(Collection& c, const std::vector<std::string>& pytest_args) 
   c.selected = std::move(settled);
   for (TestItem& item : c.items)
     for (const std::string& t : targets)
-      if (item.id == t) item.dynamic_reason += " (settled by pytest's collection)";
+      if (item.id == t && item.dynamic) item.dynamic_reason += " (settled by pytest's collection)";
+  return observer.errors_;
+}
+
+// pytest reports collection errors in collection order.
+void sort_by_collection_order(std::vector<CollectionError>& errors, const Collection& c) {
+  auto position = [&](const std::string& id) {
+    for (size_t i = 0; i < c.items.size(); ++i)
+      if (covers(id, c.items[i].id)) return i;
+    return c.items.size();
+  };
+  std::stable_sort(errors.begin(), errors.end(),
+                   [&](const CollectionError& a, const CollectionError& b) { return position(a.id) < position(b.id); });
+}
+
+// pytest's `ERROR path - reason` line: the reason's first line trimmed to the terminal's width,
+// or whole on CI (pytest's running_on_ci: $CI or $BUILD_NUMBER set).
+std::string summary_line(const CollectionError& e, size_t width) {
+  std::string line = "ERROR " + e.id;
+  if (e.reason.empty()) return line;
+  auto set = [](const char* name) { const char* v = std::getenv(name); return v && *v; };
+  if (set("CI") || set("BUILD_NUMBER")) return line + " - " + e.reason;
+  auto columns = [](const std::string& text) {
+    size_t n = 0;
+    for (unsigned char ch : text) n += (ch & 0xC0) != 0x80;
+    return n;
+  };
+  const size_t format_width = 3, ellipsis = 3;
+  size_t available = width > columns(line) ? width - columns(line) : 0;
+  if (format_width + ellipsis > available) return line;
+  std::string reason = e.reason.substr(0, e.reason.find('\n'));
+  if (format_width + columns(reason) > available) {
+    available -= ellipsis;
+    while (format_width + columns(reason) > available) {
+      reason.pop_back();
+      while (!reason.empty() && (static_cast<unsigned char>(reason.back()) & 0xC0) == 0x80) reason.pop_back();
+      if (!reason.empty() && (static_cast<unsigned char>(reason.back()) & 0xC0) == 0xC0) reason.pop_back();
+    }
+    reason += "...";
+  }
+  return line + " - " + reason;
 }
 
 int run_discover(const DiscoverArgs& args) {
@@ -156,14 +249,18 @@ int run_discover(const DiscoverArgs& args) {
   inv.extra_options.insert(inv.extra_options.end(), collect_options.begin(), collect_options.end());
 
   Collection c = collect(inv);
-  if (!args.no_settle && c.usage_errors.empty()) settle_dynamic(c, collect_options);
+  std::vector<CollectionError> errors = static_collection_errors(c);
+  if (!args.no_settle && c.usage_errors.empty())
+    if (auto settled = settle_dynamic(c, collect_options)) errors = std::move(*settled);
+  sort_by_collection_order(errors, c);
+  const int errors_exit = args.continue_on_collection_errors ? 1 : 2;
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   for (const std::string& w : c.warnings) std::cerr << "fastest: warning: " << w << "\n";
 
   if (args.json) {
-    std::cout << to_json(c).dump(2) << "\n";
+    std::cout << to_json(c, errors).dump(2) << "\n";
     if (!c.usage_errors.empty()) return 4;
-    if (!c.collection_errors.empty()) return 2;
+    if (!errors.empty()) return errors_exit;
     return c.selected.empty() ? 5 : 0;
   }
   if (!c.usage_errors.empty()) {
@@ -177,20 +274,20 @@ int run_discover(const DiscoverArgs& args) {
       if (item.dynamic && (item.kind == ItemKind::Module || item.kind == ItemKind::Class || item.kind == ItemKind::Function))
         std::cerr << "fastest: " << item.id << " is dynamic (" << item.dynamic_reason << ")\n";
   std::cout << "\n";
-  if (!c.collection_errors.empty()) {
+  if (!errors.empty()) {
     std::cout << banner("ERRORS", '=') << "\n";
-    for (const Diagnostic& d : c.collection_errors) {
-      std::cout << banner("ERROR collecting " + d.path, '_') << "\n";
-      std::cout << "E     File \"" << d.path << "\", line " << d.range.start.line + 1 << "\n";
-      std::cout << "E   SyntaxError: " << d.message << "\n";
+    for (const CollectionError& e : errors) {
+      std::cout << banner("ERROR collecting " + e.id, '_') << "\n";
+      std::cout << e.report << (e.report.empty() || e.report.back() == '\n' ? "" : "\n");
     }
     std::cout << banner("short test summary info", '=') << "\n";
-    for (const Diagnostic& d : c.collection_errors) std::cout << "ERROR " << d.path << "\n";
-    std::string n = std::to_string(c.collection_errors.size());
-    std::cout << banner("Interrupted: " + n + (c.collection_errors.size() == 1 ? " error" : " errors") + " during collection", '!') << "\n";
+    for (const CollectionError& e : errors) std::cout << summary_line(e, kTerminalWidth) << "\n";
+    std::string n = std::to_string(errors.size());
+    if (!args.continue_on_collection_errors)
+      std::cout << banner("Interrupted: " + n + (errors.size() == 1 ? " error" : " errors") + " during collection", '!') << "\n";
   }
-  std::cout << collected_line(c.selected.size(), c.deselected, c.collection_errors.size(), seconds) << "\n";
-  if (!c.collection_errors.empty()) return 2;
+  std::cout << collected_line(c.selected.size(), c.deselected, errors.size(), seconds) << "\n";
+  if (!errors.empty()) return errors_exit;
   return c.selected.empty() ? 5 : 0;
 }
 
@@ -212,6 +309,8 @@ void add_discover_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--import-mode", args->import_mode, "pytest's --import-mode: decides doctest names");
   cmd->add_option("--python", args->python, "The interpreter whose pytest version decides the rules");
   cmd->add_flag("--json", args->json, "Print the whole tree as JSON");
+  cmd->add_flag("--continue-on-collection-errors", args->continue_on_collection_errors,
+                "As pytest: no `Interrupted` line, exit code 1 when a module cannot be collected");
   cmd->add_flag("--no-settle", args->no_settle, "Static answers only: do not ask pytest about dynamic tests");
   cmd->add_flag("-q,--quiet,--collect-only,--co", args->quiet, "Accepted for pytest compatibility");
   cmd->callback([args, &exit_code] { exit_code = run_discover(*args); });

@@ -256,7 +256,10 @@ struct ExecutionEngine::Impl {
       s.collect_errors.emplace_back(e.value("id", ""), e.value("longrepr", ""));
       if (run) {
         run->summary->collection_errors.push_back(e.value("id", "") + ": " + e.value("longrepr", ""));
-        if (run->observer) run->observer->on_collection_error(e.value("id", ""), e.value("longrepr", ""));
+        if (run->observer) {
+          run->observer->on_collection_error_reason(e.value("id", ""), e.value("crash", ""));
+          run->observer->on_collection_error(e.value("id", ""), e.value("longrepr", ""));
+        }
       }
     } else if (event == "coverage") {
       if (run && e.contains("files") && e["files"].is_object())

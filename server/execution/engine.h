@@ -62,6 +62,9 @@ class RunObserver {
   // Real ids pytest collected for a batch (settles dynamic items).
   virtual void on_collected(const std::vector<std::string>& /*ids*/) {}
   virtual void on_collection_error(const std::string& /*id*/, const std::string& /*longrepr*/) {}
+  // The one-line reason pytest's short test summary prints for that error (its report's
+  // `reprcrash`); pytest prints none for an import error. Sent just before on_collection_error.
+  virtual void on_collection_error_reason(const std::string& /*id*/, const std::string& /*reason*/) {}
   // A debug run's child is listening for a debugger.
   virtual void on_debug_listening(int /*port*/) {}
 };

@@ -4,6 +4,8 @@ Each case writes a small project (config format, python_files/classes/functions,
 norecursedirs, addopts, nested packages, ...) into a temp dir and compares the printed ids and
 the count. Only the timing in the closing line and pytest's warnings summary may differ.
 """
+import json
+import os
 import re
 import subprocess
 import textwrap
@@ -557,3 +559,91 @@ def test_doctest_options_on_the_command_line(fastest_bin, python_exe, tmp_path):
     assert_parity(fastest_bin, python_exe, tmp_path, "--doctest-modules")
     assert_parity(fastest_bin, python_exe, tmp_path, "--doctest-modules", "--import-mode=importlib")
     assert_parity(fastest_bin, python_exe, tmp_path, "--doctest-glob", "*.rst")
+
+
+# --- collection errors --------------------------------------------------------------------
+# A module pytest cannot import is reported as pytest reports it: an ERRORS section with one
+# block per module, the short test summary, `Interrupted`, the error count, exit code 2.
+# Modules are dynamic (parametrized by a call) so the settle step imports them.
+
+FAILING_IMPORT = """
+    import pytest
+    import a_module_that_is_not_installed
+
+    @pytest.mark.parametrize("n", range(2))
+    def test_dynamic(n): pass
+"""
+RAISING_AT_IMPORT = """
+    import pytest
+
+    raise RuntimeError("the database is not configured: set DATABASE_URL before running this suite, please")
+
+    @pytest.mark.parametrize("n", range(2))
+    def test_dynamic(n): pass
+"""
+SYNTAX_ERROR = """
+    def test_broken(:
+        pass
+"""
+
+
+def collection_error_lines(output: str) -> list[str]:
+    """What must equal pytest's: ids, banners, `E ` lines, summary, count; the traceback frames
+    in between name the interpreter's files and differ between worker and pytest processes."""
+    return [line for line in normalise(output)
+            if not line.startswith((" ", "/", "<", "Traceback:")) and not re.match(r"^[\w/.]+\.py:\d+: in ", line)]
+
+
+def assert_error_parity(fastest_bin, python_exe, cwd, *args):
+    expected = subprocess.run([python_exe, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", *args],
+                              cwd=cwd, capture_output=True, text=True)
+    actual = subprocess.run([fastest_bin, "discover", "--python", python_exe, *args],
+                            cwd=cwd, capture_output=True, text=True)
+    assert (actual.returncode, collection_error_lines(actual.stdout)) == \
+        (expected.returncode, collection_error_lines(expected.stdout))
+    return actual
+
+
+@pytest.mark.parametrize("broken", [FAILING_IMPORT, RAISING_AT_IMPORT, SYNTAX_ERROR],
+                         ids=["import-error", "raises-at-import", "syntax-error"])
+def test_a_module_that_cannot_be_collected_is_reported_as_pytest_does(fastest_bin, python_exe, tmp_path, broken):
+    write_tree(tmp_path, {"test_fine.py": BASIC_TESTS, "test_broken.py": broken})
+    proc = assert_error_parity(fastest_bin, python_exe, tmp_path)
+    assert proc.returncode == 2 and "ERROR collecting test_broken.py" in proc.stdout
+
+
+def test_errors_in_two_modules_are_reported_in_collection_order(fastest_bin, python_exe, tmp_path):
+    write_tree(tmp_path, {"test_a_import.py": FAILING_IMPORT, "test_b_fine.py": BASIC_TESTS,
+                          "test_c_syntax.py": SYNTAX_ERROR, "test_d_raises.py": RAISING_AT_IMPORT})
+    proc = assert_error_parity(fastest_bin, python_exe, tmp_path)
+    assert "Interrupted: 3 errors during collection" in proc.stdout
+
+
+def test_continue_on_collection_errors_exits_1_without_interrupted(fastest_bin, python_exe, tmp_path):
+    write_tree(tmp_path, {"test_fine.py": BASIC_TESTS, "test_broken.py": FAILING_IMPORT})
+    proc = assert_error_parity(fastest_bin, python_exe, tmp_path, "--continue-on-collection-errors")
+    assert proc.returncode == 1 and "Interrupted" not in proc.stdout
+
+
+def test_summary_reason_is_whole_on_ci(fastest_bin, python_exe, tmp_path):
+    """pytest trims the summary's reason to the terminal's width, except on CI ($CI set)."""
+    write_tree(tmp_path, {"test_broken.py": RAISING_AT_IMPORT})
+    env = dict(os.environ, CI="1")
+    expected = subprocess.run([python_exe, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider"],
+                              cwd=tmp_path, capture_output=True, text=True, env=env)
+    actual = subprocess.run([fastest_bin, "discover", "--python", python_exe], cwd=tmp_path,
+                            capture_output=True, text=True, env=env)
+    summary = [line for line in expected.stdout.splitlines() if line.startswith("ERROR ")]
+    assert summary and summary[0].endswith("please")
+    assert [line for line in actual.stdout.splitlines() if line.startswith("ERROR ")] == summary
+
+
+def test_json_carries_collection_errors(fastest_bin, python_exe, tmp_path):
+    write_tree(tmp_path, {"test_fine.py": BASIC_TESTS, "test_broken.py": FAILING_IMPORT})
+    proc = subprocess.run([fastest_bin, "discover", "--python", python_exe, "--json"], cwd=tmp_path,
+                          capture_output=True, text=True)
+    assert proc.returncode == 2
+    errors = json.loads(proc.stdout)["collectionErrors"]
+    assert [e["path"] for e in errors] == ["test_broken.py"]
+    assert errors[0]["message"] == "ModuleNotFoundError: No module named 'a_module_that_is_not_installed'"
+    assert "ImportError while importing test module" in errors[0]["report"]

@@ -7,6 +7,12 @@ import pytest
 OUTPUT_LIMIT = int(os.environ.get("FASTEST_OUTPUT_LIMIT", 64 * 1024))
 
 
+def _crash_message(report) -> str:
+    """The reason pytest's short test summary shows after `ERROR path - ` (none for CollectError)."""
+    crash = getattr(report.longrepr, "reprcrash", None)
+    return _bounded(getattr(crash, "message", "") or "")
+
+
 def _bounded(text: str) -> str:
     if text is None:
         return ""
@@ -63,7 +69,8 @@ class StreamingPlugin:
     def pytest_collectreport(self, report):
         if report.failed:
             self.channel.send({"event": "collect_error", "batch": self.batch_id, "id": report.nodeid,
-                               "longrepr": _bounded(str(report.longrepr))})
+                               "longrepr": _bounded(str(report.longrepr)),
+                               "crash": _crash_message(report)})
 
     # --- running --------------------------------------------------------------------------
     def pytest_runtest_logstart(self, nodeid, location):

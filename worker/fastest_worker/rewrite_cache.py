@@ -31,6 +31,7 @@ def install(cache_dir: str) -> bool:
         return code if code is not None else original_read_pyc(source, cached_pyc(source), trace)
 
     def _rewrite_test(fn, config):
+        __tracebackhide__ = True  # a syntax error's traceback is pytest's own, as without the cache
         source_hash, code = original_rewrite_test(fn, config)
         pyc = cached_pyc(fn)
         if rewrite.try_makedirs(pyc.parent):
