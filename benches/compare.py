@@ -214,15 +214,18 @@ class Bench:
         # fastest/testsMoved (our editor clients do); `_full` is a client that takes the whole
         # file's items on every keystroke; a dense file (~1,460 tests) shows how size weighs.
         realistic = suites.realistic_test_file(5000)
-        for label, text, moves in (("", realistic, True), ("_full", realistic, False),
-                                   ("_dense", suites.big_test_file(5000), True)):
-            p50, p99, rss = self._keystrokes(text, moves)
+        for label, text, moves, typing in (("", realistic, True, "enter"), ("_full", realistic, False, "enter"),
+                                           ("_dense", suites.big_test_file(5000), True, "enter"),
+                                           ("_rename", realistic, True, "name")):
+            p50, p99, rss = self._keystrokes(text, moves, typing)
             self.record(f"lsp_keystroke{label}_p50_ms", p50)
             self.record(f"lsp_keystroke{label}_p99_ms", p99)
             if label == "":
                 self.record("lsp_small_workspace_rss_mb", rss)
 
-    def _keystrokes(self, text, moves):
+    def _keystrokes(self, text, moves, typing):
+        """typing="enter": Enter at the end of a body line, then its deletion (every later test
+        moves); "name": a character typed at the end of a test's name, then deleted (a rename)."""
         from lsp_client import LspClient, uri
         root = suites.write(self.work / f"keystroke_{len(text)}", {"pytest.ini": "[pytest]\n", "tests/test_big.py": text})
         path = root / "tests" / "test_big.py"
@@ -236,12 +239,18 @@ class Bench:
             (m.get("method") == "fastest/testsMoved" and m["params"].get("uri") == uri(path))
         lines = text.splitlines()
         line = next(i for i in range(len(lines) // 2, len(lines)) if lines[i].startswith("        assert"))
+        name_line = next(i for i in range(len(lines) // 2, len(lines)) if lines[i].startswith("    def test_"))
+        name_end = lines[name_line].index("(")
         samples = []
         version = 1
         for i in range(60 if self.quick else 300):
             version += 1
+            if typing == "name":
+                at = {"line": name_line, "character": name_end}
+                after = {"line": name_line, "character": name_end + (i % 2)}
+                change = {"range": {"start": at, "end": after}, "text": "x" if i % 2 == 0 else ""}
             # Enter at the end of a body line, then delete it: every later test moves.
-            if i % 2 == 0:
+            elif i % 2 == 0:
                 change = {"range": {"start": {"line": line, "character": len(lines[line])},
                                     "end": {"line": line, "character": len(lines[line])}}, "text": "\n"}
             else:

@@ -68,8 +68,9 @@
   (let ((line (plist-get point :line)))
     (if (> line after) (list :line (+ line delta) :character (plist-get point :character)) point)))
 
-(defun fastest--apply-moves (uri after delta items)
-  "Shift the tests of URI below line AFTER by DELTA lines, then take ITEMS whole."
+(defun fastest--apply-moves (uri after delta items &optional removed)
+  "Shift the tests of URI below line AFTER by DELTA lines, drop the ids in REMOVED,
+then take ITEMS whole (new tests, changed ones, or ones moved otherwise)."
   (maphash (lambda (id item)
              (let ((range (plist-get item :range)))
                (when (and range (equal (plist-get item :uri) uri))
@@ -78,12 +79,14 @@
                                               :end (fastest--shift-point (plist-get range :end) after delta)))
                           fastest-tests))))
            fastest-tests)
+  (seq-doseq (id removed)
+    (remhash id fastest-tests))
   (seq-doseq (item items)
     (puthash (plist-get item :id) item fastest-tests)))
 
 (cl-defmethod eglot-handle-notification ((_server fastest-server) (_method (eql fastest/testsMoved))
-                                         &key uri afterLine lineDelta items &allow-other-keys)
-  (fastest--apply-moves uri afterLine lineDelta items))
+                                         &key uri afterLine lineDelta items removed &allow-other-keys)
+  (fastest--apply-moves uri afterLine lineDelta items removed))
 
 (cl-defmethod eglot-handle-notification ((_server fastest-server) (_method (eql fastest/testStateChanged))
                                          &rest params &key id state &allow-other-keys)

@@ -6,6 +6,8 @@
 #include <chrono>
 #include <fstream>
 #include <sstream>
+#include <unordered_map>
+#include <unordered_set>
 
 #include <spdlog/spdlog.h>
 
@@ -43,26 +45,43 @@ std::string LspServer::State::text_of(const fs::path& path) {
   return read_file(path);
 }
 
-// An edit that only moved a file's items: ids, labels, marks unchanged. Returns the indexes
-// of items whose new range is not their old one moved by `shift` (those are sent whole);
-// nullopt when anything else changed.
-std::optional<std::vector<size_t>> LspServer::State::items_only_moved(const std::vector<TestItem>& before,
-                                                            const std::vector<TestItem>& after, LineShift shift) {
-  if (before.size() != after.size()) return std::nullopt;
+// Ids, order of what stays, and what changed: an edit in a test's name removes its items and
+// adds the renamed ones; Enter in a body only moves what follows.
+std::optional<ItemUpdate> LspServer::State::incremental_update(const std::vector<TestItem>& before,
+                                                               const std::vector<TestItem>& after, LineShift shift) {
   auto moved = [&shift](Point p) {
     if (p.line > shift.after_line) p.line = static_cast<uint32_t>(static_cast<int64_t>(p.line) + shift.line_delta);
     return p;
   };
-  std::vector<size_t> touched;
-  for (size_t i = 0; i < before.size(); ++i) {
-    const TestItem& a = before[i];
+  std::unordered_map<std::string_view, size_t> old_index;
+  old_index.reserve(before.size());
+  for (size_t i = 0; i < before.size(); ++i) old_index.emplace(before[i].id, i);
+  std::unordered_set<std::string_view> kept;
+  kept.reserve(after.size());
+  ItemUpdate update;
+  size_t previous = 0;  // kept items must keep their order: the client cannot reorder
+  bool first_kept = true;
+  for (size_t i = 0; i < after.size(); ++i) {
     const TestItem& b = after[i];
-    if (a.id != b.id || a.label != b.label || a.kind != b.kind || a.parent_id != b.parent_id || a.marks != b.marks ||
-        a.dynamic != b.dynamic || a.path != b.path)
-      return std::nullopt;
-    if (b.range != Range{moved(a.range.start), moved(a.range.end)}) touched.push_back(i);
+    auto it = old_index.find(b.id);
+    if (it == old_index.end()) {
+      update.items.push_back(i);
+      continue;
+    }
+    if (!first_kept && it->second <= previous) return std::nullopt;
+    previous = it->second;
+    first_kept = false;
+    kept.insert(b.id);
+    const TestItem& a = before[it->second];
+    if (a.label != b.label || a.kind != b.kind || a.parent_id != b.parent_id || a.marks != b.marks ||
+        a.dynamic != b.dynamic || a.dynamic_reason != b.dynamic_reason || a.path != b.path ||
+        b.range != Range{moved(a.range.start), moved(a.range.end)})
+      update.items.push_back(i);
   }
-  return touched;
+  for (const TestItem& a : before)
+    if (!kept.count(a.id)) update.removed.push_back(a.id);
+  if (update.items.size() + update.removed.size() >= after.size()) return std::nullopt;
+  return update;
 }
 
 // --- documents -----------------------------------------------------------------------
@@ -113,10 +132,10 @@ void LspServer::State::after_document_change(OpenDoc& d, bool items_changed, boo
   if (items_changed) {
     std::vector<TestItem> items = module_items(d);
     std::vector<TestItem>& published = d.root->file_items[d.module_id];
-    std::optional<std::vector<size_t>> touched;
-    if (shift && client_applies_moves) touched = items_only_moved(published, items, *shift);
+    std::optional<ItemUpdate> update;
+    if (shift && client_applies_moves) update = incremental_update(published, items, *shift);
     published = std::move(items);
-    if (touched) publish_moves(d, *shift, *touched);
+    if (update) publish_moves(d, *shift, *update);
     else publish_file(*d.root, d.module_id);
   }
   if (diagnostics_changed) {

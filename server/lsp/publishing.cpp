@@ -73,16 +73,17 @@ json LspServer::State::file_items_json(const Root& root, const std::string& modu
 
 // fastest/testsMoved: a few bytes instead of the file's whole item list on every keystroke
 // that only moves tests (typing Enter in a test body moves every test below it).
-void LspServer::State::publish_moves(const OpenDoc& d, LineShift shift, const std::vector<size_t>& touched) {
+// A rename in a test's name is sent the same way: the old ids removed, the new items whole.
+void LspServer::State::publish_moves(const OpenDoc& d, LineShift shift, const ItemUpdate& update) {
   const std::vector<TestItem>& items = d.root->file_items[d.module_id];
   std::string file_uri = path_to_uri((d.root->rootdir() / d.module_id).string());
   LineIndex index(d.text);
   json list = json::array();
-  for (size_t i : touched) list.push_back(item_json(items[i], file_uri, &index));
-  writer.notify("fastest/testsMoved", {{"uri", file_uri},
-                                       {"afterLine", shift.after_line},
-                                       {"lineDelta", shift.line_delta},
-                                       {"items", std::move(list)}});
+  for (size_t i : update.items) list.push_back(item_json(items[i], file_uri, &index));
+  json params = {{"uri", file_uri}, {"afterLine", shift.after_line}, {"lineDelta", shift.line_delta}};
+  if (!update.removed.empty()) params["removed"] = update.removed;
+  params["items"] = std::move(list);
+  writer.notify("fastest/testsMoved", params);
 }
 
 void LspServer::State::publish_file(Root& root, const std::string& module_id) {

@@ -45,6 +45,12 @@ struct LineShift {
   int32_t line_delta = 0;
 };
 
+// What fastest/testsMoved carries besides the shift (see incremental_update).
+struct ItemUpdate {
+  std::vector<size_t> items;         // indexes of the new list, sent whole
+  std::vector<std::string> removed;  // ids the client drops
+};
+
 // One workspace folder: its collection, its test tree by file, its warm engine.
 struct Root {
   fs::path folder;
@@ -117,11 +123,12 @@ struct LspServer::State {
   void save_document(const std::string& uri);
   void close_document(const std::string& uri);
   void after_document_change(OpenDoc& d, bool items_changed, bool diagnostics_changed, std::optional<LineShift> shift);
-  // An edit that only moved a file's items: ids, labels, marks unchanged. Returns the indexes
-  // of items whose new range is not their old one moved by `shift` (those are sent whole);
-  // nullopt when anything else changed.
-  static std::optional<std::vector<size_t>> items_only_moved(const std::vector<TestItem>& before,
-                                                              const std::vector<TestItem>& after, LineShift shift);
+  // The client's copy of a file's items made equal to `after` by shifting every item below the
+  // edit, dropping `removed` and taking `items` (indexes into `after`) whole: new items,
+  // changed ones, and those the shift does not place right. nullopt when that is no cheaper
+  // than the whole list (or the kept items changed order).
+  static std::optional<ItemUpdate> incremental_update(const std::vector<TestItem>& before,
+                                                      const std::vector<TestItem>& after, LineShift shift);
 
   // indexing.cpp
   void index_workspace();
@@ -143,7 +150,7 @@ struct LspServer::State {
   void publish_file(Root& root, const std::string& module_id);
   // fastest/testsMoved: a few bytes instead of the file's whole item list on every keystroke
   // that only moves tests (typing Enter in a test body moves every test below it).
-  void publish_moves(const OpenDoc& d, LineShift shift, const std::vector<size_t>& touched);
+  void publish_moves(const OpenDoc& d, LineShift shift, const ItemUpdate& update);
   // The whole tree, serialised item by item: a 10,000-test workspace never exists as one
   // JSON document in memory.
   void publish_root(Root& root);

@@ -39,3 +39,5 @@ def test_emacs_runs_the_test_at_point(fastest_bin, python_exe, test_project, tmp
     assert report["results"] == [{"id": "tests/unit/test_stock.py::test_take_too_many_raises", "state": "passed"}]
     # fastest.el applied fastest/testsMoved: a blank line at the top moved every test down.
     assert report["moved"] is True
+    # ... and a test's renaming: the old id dropped, the new one added.
+    assert report["renamed"] is True

@@ -31,3 +31,5 @@ def test_neovim_runs_the_test_at_the_cursor(fastest_bin, python_exe, test_projec
     assert any("passed" in t for t in report["virtual_text"])
     # The plugin applied fastest/testsMoved: a blank line at the top moved every test down.
     assert report["moved"] is True
+    # ... and a test's renaming: the old id dropped, the new one added.
+    assert report["renamed"] is True

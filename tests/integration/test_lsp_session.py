@@ -121,7 +121,8 @@ def test_incremental_edits_with_multibyte_characters(client, project):
 
 
 def apply_moves(items, moved):
-    """What a client does with fastest/testsMoved: shift, then replace the listed items."""
+    """What a client does with fastest/testsMoved: shift, drop the removed ids, then take the
+    listed items whole."""
     def shift(point):
         if point["line"] > moved["afterLine"]:
             return {"line": point["line"] + moved["lineDelta"], "character": point["character"]}
@@ -131,12 +132,14 @@ def apply_moves(items, moved):
         item = dict(item)
         item["range"] = {"start": shift(item["range"]["start"]), "end": shift(item["range"]["end"])}
         out[id_] = item
+    for id_ in moved.get("removed", []):
+        del out[id_]
     for item in moved["items"]:
         out[item["id"]] = item
     return out
 
 
-def test_edits_that_only_move_tests_send_moves_not_the_whole_file(fastest_bin, client, project):
+def test_edits_in_one_place_send_moves_and_renames_not_the_whole_file(fastest_bin, client, project):
     """A client that opts in gets fastest/testsMoved for edits that keep every id (Enter in a
     body moves every test below it); applying them gives what a fresh server publishes."""
     client.initialize(project, capabilities={"experimental": {"fastestTestsMoved": True}},
@@ -151,22 +154,33 @@ def test_edits_that_only_move_tests_send_moves_not_the_whole_file(fastest_bin, c
     opened = client.wait_for(lambda m: m.get("method") == "fastest/discoveredTests" and m["params"].get("scopeUri") == uri(path))
     items = {i["id"]: i for i in opened["params"]["items"]}
     lines = text.split("\n")
-    edits = [  # (range, new text): Enter at a body line's end, Enter + indent mid-body, a join, typing at a test's end
-        ({"start": {"line": 4, "character": len(lines[4])}, "end": {"line": 4, "character": len(lines[4])}}, "\n        "),
-        ({"start": {"line": 5, "character": 8}, "end": {"line": 5, "character": 8}}, "y = 2\n        "),
-        ({"start": {"line": 4, "character": len(lines[4])}, "end": {"line": 6, "character": 0}}, ""),
-        ({"start": {"line": 12, "character": 8}, "end": {"line": 12, "character": 8}}, " # done"),
+    # (range, new text, sent as moves?): Enter at a body line's end, Enter + indent mid-body, a
+    # join, typing at a test's end; typing in names: a parametrized method (its cases are
+    # renamed too), a function; renaming the class renames most of this small file: sent whole.
+    edits = [
+        ({"start": {"line": 4, "character": len(lines[4])}, "end": {"line": 4, "character": len(lines[4])}}, "\n        ", True),
+        ({"start": {"line": 5, "character": 8}, "end": {"line": 5, "character": 8}}, "y = 2\n        ", True),
+        ({"start": {"line": 4, "character": len(lines[4])}, "end": {"line": 6, "character": 0}}, "", True),
+        ({"start": {"line": 12, "character": 8}, "end": {"line": 12, "character": 8}}, " # done", True),
+        ({"start": {"line": 8, "character": 16}, "end": {"line": 8, "character": 16}}, "_b", True),
+        ({"start": {"line": 11, "character": 12}, "end": {"line": 11, "character": 13}}, "", True),
+        ({"start": {"line": 2, "character": 11}, "end": {"line": 2, "character": 11}}, "Z", False),
     ]
     current = text
-    for version, (rng, new_text) in enumerate(edits, start=2):
+    for version, (rng, new_text, as_moves) in enumerate(edits, start=2):
         mark = client.mark()
         client.notify("textDocument/didChange", {"textDocument": {"uri": uri(path), "version": version},
                                                  "contentChanges": [{"range": rng, "text": new_text}]})
         message = client.wait_for(lambda m: m.get("method") in ("fastest/testsMoved", "fastest/discoveredTests") and
                                   uri(path) in (m["params"].get("uri"), m["params"].get("scopeUri")), start=mark)
-        assert message["method"] == "fastest/testsMoved", message
-        assert len(message["params"]["items"]) <= 3  # the edited test and its class, not the file
-        items = apply_moves(items, message["params"])
+        if as_moves:
+            assert message["method"] == "fastest/testsMoved", message
+            # the edited test and its class (a renamed test with its cases), not the file
+            assert len(message["params"]["items"]) <= 4 and len(message["params"].get("removed", [])) <= 3
+            items = apply_moves(items, message["params"])
+        else:
+            assert message["method"] == "fastest/discoveredTests", message
+            items = {i["id"]: i for i in message["params"]["items"]}
         lines_now = current.split("\n")
         start = sum(len(l) + 1 for l in lines_now[:rng["start"]["line"]]) + rng["start"]["character"]
         end = sum(len(l) + 1 for l in lines_now[:rng["end"]["line"]]) + rng["end"]["character"]
@@ -182,10 +196,10 @@ def test_edits_that_only_move_tests_send_moves_not_the_whole_file(fastest_bin, c
         assert items == {i["id"]: i for i in published["params"]["items"]}
     finally:
         fresh.close()
-    # A rename is not a move: the file's items are published whole.
+    # An edit that changes most of the file is published whole.
     mark = client.mark()
-    client.notify("textDocument/didChange", {"textDocument": {"uri": uri(path), "version": 10}, "contentChanges": [
-        {"range": {"start": {"line": 11, "character": 8}, "end": {"line": 11, "character": 12}}, "text": "end"}]})
+    client.notify("textDocument/didChange", {"textDocument": {"uri": uri(path), "version": 20}, "contentChanges": [
+        {"range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}}, "text": "__test__ = False\n"}]})
     whole = client.wait_for(lambda m: m.get("method") in ("fastest/testsMoved", "fastest/discoveredTests") and
                             uri(path) in (m["params"].get("uri"), m["params"].get("scopeUri")), start=mark)
     assert whole["method"] == "fastest/discoveredTests"

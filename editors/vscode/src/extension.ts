@@ -9,7 +9,7 @@ interface ServerTestItem {
   parentId?: string; uri: string; range?: Range; tags: string[]; dynamic: boolean; dynamicReason?: string;
 }
 interface DiscoveredTests { scopeUri?: string; items: ServerTestItem[] }
-interface TestsMoved { uri: string; afterLine: number; lineDelta: number; items: ServerTestItem[] }
+interface TestsMoved { uri: string; afterLine: number; lineDelta: number; removed?: string[]; items: ServerTestItem[] }
 interface TestMessage { message: string; expected?: string; actual?: string; location?: { uri: string; range: Range } }
 interface TestStateChanged {
   runId: string; id: string; state: string; durationMs?: number; messages?: TestMessage[]; output?: { text: string };
@@ -64,31 +64,50 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
         items.delete(id);
       }
     }
-    for (const t of message.items) {
-      const item = controller.createTestItem(t.id, t.label, vscode.Uri.parse(t.uri));
-      item.range = toRange(t.range);
-      item.tags = t.tags.map((name) => {
-        if (!tags.has(name)) tags.set(name, new vscode.TestTag(name));
-        return tags.get(name)!;
-      });
-      if (t.dynamic) item.description = "dynamic";
-      const parent = t.parentId ? items.get(t.parentId) : undefined;
-      (parent?.children ?? controller.items).add(item);
-      items.set(t.id, item);
-    }
+    for (const t of message.items) addItem(t);
+  };
+  const describe = (item: vscode.TestItem, t: ServerTestItem) => {
+    item.label = t.label;
+    item.range = toRange(t.range);
+    item.tags = t.tags.map((name) => {
+      if (!tags.has(name)) tags.set(name, new vscode.TestTag(name));
+      return tags.get(name)!;
+    });
+    item.description = t.dynamic ? "dynamic" : undefined;
+  };
+  // Parents come before their children in every message.
+  const addItem = (t: ServerTestItem) => {
+    const item = controller.createTestItem(t.id, t.label, vscode.Uri.parse(t.uri));
+    describe(item, t);
+    const parent = t.parentId ? items.get(t.parentId) : undefined;
+    (parent?.children ?? controller.items).add(item);
+    items.set(t.id, item);
+  };
+  const removeItem = (id: string) => {
+    const item = items.get(id);
+    if (!item) return;
+    (item.parent?.children ?? controller.items).delete(id);
+    items.delete(id);
   };
 
   client.onNotification("fastest/discoveredTests", replaceScope);
-  // An edit that only moved tests: shift the file's items below the edit, take the listed ones whole.
+  // An edit in one place: shift the file's items below the edit, drop the removed ids (a renamed
+  // test), take the listed items whole (new, changed, or moved otherwise).
   client.onNotification("fastest/testsMoved", (m: TestsMoved) => {
     const fileUri = vscode.Uri.parse(m.uri).toString();
     const shift = (p: vscode.Position) => (p.line > m.afterLine ? p.translate(m.lineDelta) : p);
     for (const item of items.values()) {
       if (item.range && item.uri?.toString() === fileUri) item.range = new vscode.Range(shift(item.range.start), shift(item.range.end));
     }
+    for (const id of m.removed ?? []) removeItem(id);
     for (const t of m.items) {
       const item = items.get(t.id);
-      if (item) item.range = toRange(t.range);
+      const parentId = t.parentId && items.has(t.parentId) ? t.parentId : undefined;
+      if (item && item.parent?.id === parentId) describe(item, t);
+      else {
+        removeItem(t.id);
+        addItem(t);
+      }
     }
   });
   client.onNotification("fastest/testStateChanged", (p: TestStateChanged) => {

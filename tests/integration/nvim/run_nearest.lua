@@ -45,4 +45,16 @@ report.moved = vim.wait(10000, function()
   end
   return next(before) ~= nil
 end, 20)
+-- Typing in a test's name: fastest/testsMoved drops the old id and adds the renamed test.
+local old_id = "tests/unit/test_stock.py::test_add_counts"
+for i, text in ipairs(vim.api.nvim_buf_get_lines(0, 0, -1, false)) do
+  local _, name_end = text:find("def test_add_counts", 1, true)
+  if name_end then
+    vim.api.nvim_buf_set_text(0, i - 1, name_end, i - 1, name_end, { "x" })
+    break
+  end
+end
+report.renamed = vim.wait(10000, function()
+  return fastest.tests[old_id] == nil and fastest.tests[old_id .. "x"] ~= nil
+end, 20)
 finish()

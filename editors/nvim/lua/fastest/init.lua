@@ -57,7 +57,8 @@ local handlers = {
   ["fastest/discoveredTests"] = function(_, params)
     replace_scope(params.scopeUri, params.items or {})
   end,
-  -- An edit that only moved tests: shift the file's items below the edit, take the listed ones whole.
+  -- An edit in one place: shift the file's items below the edit, drop the removed ids (a
+  -- renamed test), take the listed items whole (new, changed, or moved otherwise).
   ["fastest/testsMoved"] = function(_, params)
     local function shift(p)
       if p.line > params.afterLine then return { line = p.line + params.lineDelta, character = p.character } end
@@ -68,6 +69,7 @@ local handlers = {
         item.range = { start = shift(item.range.start), ["end"] = shift(item.range["end"]) }
       end
     end
+    for _, id in ipairs(params.removed or {}) do M.tests[id] = nil end
     for _, item in ipairs(params.items or {}) do M.tests[item.id] = item end
   end,
   ["fastest/testStateChanged"] = function(_, params)
