@@ -74,7 +74,7 @@ def _run_child(channel: Channel, command: dict, prepared) -> None:
         for fd in (0, 1, 2):
             os.dup2(devnull, fd)
         # Keep running the rest of a batch when one module fails to import.
-        args = ["-p", "no:cacheprovider", "-q", "--continue-on-collection-errors", "--rootdir", command["rootdir"]]
+        args = ["-p", "no:cacheprovider", "--continue-on-collection-errors", "--rootdir", command["rootdir"]]
         if command.get("inifile"):
             args += ["-c", command["inifile"]]
         args += list(command.get("pytest_args") or [])

@@ -18,7 +18,7 @@ from _pytest.main import Session
 
 class PreparedSession:
     def __init__(self, rootdir: str, inifile, pytest_args, plugin):
-        args = ["-p", "no:cacheprovider", "-q", "--continue-on-collection-errors", "--rootdir", rootdir]
+        args = ["-p", "no:cacheprovider", "--continue-on-collection-errors", "--rootdir", rootdir]
         if inifile:
             args += ["-c", inifile]
         args += list(pytest_args or [])
