@@ -84,23 +84,31 @@ std::string junit_xml(const std::vector<TestResult>& results, double duration_s)
     std::snprintf(buf, sizeof buf, "%.3f", r.duration_s);
     xml += "<testcase classname=\"" + escape(junit_classname(r.id)) + "\" name=\"" + escape(junit_name(r.id)) +
            "\" time=\"" + buf + "\"";
+    // pytest writes an element per failed or skipped subtest, then one for the test's own report.
     std::string body;
-    switch (r.outcome) {
+    for (const SubtestReport& sub : r.subtests) {
+      if (sub.outcome == Outcome::Failed)
+        body += "<failure message=\"" + escape(sub.message) + "\">" + escape(sub.longrepr) + "</failure>";
+      else
+        body += "<skipped type=\"pytest.skip\" message=\"" + escape(sub.message) + "\">" + escape(sub.longrepr) +
+                "</skipped>";
+    }
+    switch (r.counted_as.value_or(r.outcome)) {
       case Outcome::Failed:
-        body = "<failure message=\"" + escape(r.message) + "\">" + escape(r.longrepr) + "</failure>";
+        body += "<failure message=\"" + escape(r.message) + "\">" + escape(r.longrepr) + "</failure>";
         break;
       case Outcome::Crashed: case Outcome::Timeout:
-        body = "<failure message=\"" + escape(std::string(to_string(r.outcome)) + ": " + r.message) + "\">" +
+        body += "<failure message=\"" + escape(std::string(to_string(r.outcome)) + ": " + r.message) + "\">" +
                escape(r.message) + "</failure>";
         break;
       case Outcome::Errored:
-        body = "<error message=\"" + escape(r.message) + "\">" + escape(r.longrepr) + "</error>";
+        body += "<error message=\"" + escape(r.message) + "\">" + escape(r.longrepr) + "</error>";
         break;
       case Outcome::Skipped:
-        body = "<skipped type=\"pytest.skip\" message=\"" + escape(r.message) + "\">" + escape(r.message) + "</skipped>";
+        body += "<skipped type=\"pytest.skip\" message=\"" + escape(r.message) + "\">" + escape(r.message) + "</skipped>";
         break;
       case Outcome::XFailed:
-        body = "<skipped type=\"pytest.xfail\" message=\"" + escape(r.message) + "\" />";
+        body += "<skipped type=\"pytest.xfail\" message=\"" + escape(r.message) + "\" />";
         break;
       default: break;
     }

@@ -284,15 +284,26 @@ int run_tests(const RunArgs& args) {
       std::cout << banner("FAILURES", '=') << "\n";
       any_failure_section = true;
     }
-    std::cout << banner(head_line(r.id), '_') << "\n";
-    std::cout << (r.longrepr.empty() ? r.message : r.longrepr) << "\n";
+    for (const SubtestReport& sub : r.subtests) {
+      if (sub.outcome != Outcome::Failed) continue;
+      std::cout << banner(head_line(r.id) + " " + sub.description, '_') << "\n" << sub.longrepr << "\n";
+    }
+    if (is_failure(r.counted_as.value_or(r.outcome))) {
+      std::cout << banner(head_line(r.id), '_') << "\n";
+      std::cout << (r.longrepr.empty() ? r.message : r.longrepr) << "\n";
+    }
     if (!r.stdout_text.empty()) std::cout << banner("Captured stdout", '-') << "\n" << r.stdout_text << "\n";
     if (!r.stderr_text.empty()) std::cout << banner("Captured stderr", '-') << "\n" << r.stderr_text << "\n";
   }
   std::vector<std::string> summary_lines;
   for (const TestResult& r : results) {
+    for (const SubtestReport& sub : r.subtests) {
+      if (sub.outcome != Outcome::Failed) continue;
+      std::string msg = sub.message.substr(0, sub.message.find('\n'));
+      summary_lines.push_back("SUBFAILED" + sub.description + " " + r.id + (msg.empty() ? "" : " - " + msg));
+    }
     const char* word = nullptr;
-    switch (r.outcome) {
+    switch (r.counted_as.value_or(r.outcome)) {
       case Outcome::Failed: word = "FAILED"; break;
       case Outcome::Errored: word = "ERROR"; break;
       case Outcome::Crashed: word = "CRASHED"; break;

@@ -247,6 +247,13 @@ struct ExecutionEngine::Impl {
         r.location = FailureLocation{e["location"].value("path", ""), e["location"].value("line", 0)};
       r.stdout_text = e.value("stdout", "");
       r.stderr_text = e.value("stderr", "");
+      if (e.contains("counted_as")) r.counted_as = parse_outcome(e.value("counted_as", ""));
+      if (e.contains("subtests") && e["subtests"].is_array()) {
+        for (const auto& sub : e["subtests"])
+          r.subtests.push_back(SubtestReport{parse_outcome(sub.value("outcome", "")).value_or(Outcome::Failed),
+                                             sub.value("description", ""), sub.value("message", ""),
+                                             sub.value("longrepr", "")});
+      }
       s.running.reset();
       deliver(s, r, run);
     } else if (event == "collected") {
@@ -283,7 +290,9 @@ struct ExecutionEngine::Impl {
   void deliver(Slot& s, const TestResult& r, RunState* run) {
     s.reported.push_back(r.id);
     if (!run) return;
-    run->summary->counts[r.outcome]++;
+    run->summary->counts[r.counted_as.value_or(r.outcome)]++;
+    for (const SubtestReport& sub : r.subtests)
+      if (sub.outcome == Outcome::Failed) run->summary->counts[Outcome::Failed]++;
     if (r.outcome != Outcome::Crashed && r.outcome != Outcome::Timeout) run->history->record(r.id, r.duration_s);
     if (run->observer) run->observer->on_result(r);
     if (is_failure(r.outcome)) {

@@ -24,6 +24,14 @@ struct FailureLocation {
   int line = 0;      // 1-based
 };
 
+// A failed or skipped subtest (unittest `subTest`, pytest's `subtests` fixture): pytest gives
+// each its own FAILURES section, SUBFAILED line and JUnit element.
+struct SubtestReport {
+  Outcome outcome = Outcome::Failed;  // Failed or Skipped
+  std::string description;            // pytest's " [msg] (i=1)" suffix
+  std::string message, longrepr;
+};
+
 struct TestResult {
   std::string id;
   Outcome outcome = Outcome::Passed;
@@ -33,6 +41,10 @@ struct TestResult {
   std::optional<std::string> expected, actual;  // from pytest's `==` assertion comparison
   std::optional<FailureLocation> location;      // the failing line in the test's own file
   std::string stdout_text, stderr_text;         // captured, bounded
+  // pytest's closing line counts the test's own report (a unittest test whose subTest failed
+  // is "passed" there: `counted_as`) and, beside it, each failed subtest as "failed".
+  std::optional<Outcome> counted_as;
+  std::vector<SubtestReport> subtests;  // failed and skipped subtests, in the order they ran
 };
 
 struct FileCoverage {

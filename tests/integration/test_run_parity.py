@@ -127,3 +127,98 @@ def test_a_batch_that_dies_while_collecting_is_reported_not_rerun_forever(fastes
     assert results["test_dies.py::test_never"]["outcome"] == "crashed"
     assert "exited with status 3" in results["test_dies.py::test_never"]["message"]
     assert proc.returncode == 1
+
+
+def junit_elements(junit_path):
+    """(classname, name) -> the tags and messages of each testcase's failure/error/skipped elements."""
+    return {(case.get("classname"), case.get("name")):
+            [(child.tag, child.get("message")) for child in case if child.tag in ("failure", "error", "skipped")]
+            for case in ET.parse(junit_path).getroot().iter("testcase")}
+
+
+def closing_line(stdout):
+    return stdout.strip().splitlines()[-1].split(" in ")[0].strip("= ")
+
+
+SUBTESTS = """import unittest
+
+
+class TestUnittest(unittest.TestCase):
+    def test_one_subtest_fails(self):
+        for i in range(3):
+            with self.subTest(i=i):
+                self.assertNotEqual(i, 1)
+
+    def test_subtests_pass(self):
+        for i in range(2):
+            with self.subTest(i=i):
+                pass
+
+    def test_subtest_skips(self):
+        with self.subTest(i=0):
+            self.skipTest("not here")
+
+
+def test_fixture_subtest_fails(subtests):
+    for i in range(3):
+        with subtests.test(msg="m", i=i):
+            assert i != 2
+
+
+def test_fixture_subtests_pass(subtests):
+    with subtests.test(i=0):
+        pass
+
+
+def test_subtest_and_test_fail(subtests):
+    with subtests.test(i=0):
+        assert 0
+    assert 0
+"""
+
+
+def test_subtests_are_judged_and_counted_as_pytest_does(fastest_bin, python_exe, tmp_path):
+    # more-itertools, cachetools: unittest subTest; pytest >= 9 has the `subtests` fixture too.
+    # The closing line counts the test's own report (a unittest test whose subTest failed stays
+    # "passed" there) plus one "failed" per failed subtest; JUnit has an element for each.
+    project = make_project(tmp_path, {"pytest.ini": "[pytest]\n", "test_sub.py": SUBTESTS})
+    proc, ref, _, _ = compare_with_pytest(fastest_bin, python_exe, project, "-n", "1")
+    assert proc.returncode == ref.returncode == 1, proc.stdout + proc.stderr
+    assert closing_line(proc.stdout) == closing_line(ref.stdout) == "5 failed, 4 passed"
+    assert junit_elements(project / "fastest.xml") == junit_elements(project / "pytest.xml")
+    sub_failed = "SUBFAILED(i=1) test_sub.py::TestUnittest::test_one_subtest_fails - AssertionE"
+    assert sub_failed in ref.stdout and sub_failed in proc.stdout
+    assert "FAILED test_sub.py::TestUnittest::test_one_subtest_fails" not in proc.stdout
+    results = {r["id"]: r["outcome"] for r in json.loads(subprocess.run(
+        [fastest_bin, "run", "--python", python_exe, "--json"], cwd=project, capture_output=True, text=True,
+        timeout=120).stdout)["results"]}
+    # fastest's verdict on the test: a failed subtest fails it.
+    assert results["test_sub.py::TestUnittest::test_one_subtest_fails"] == "failed"
+    assert results["test_sub.py::TestUnittest::test_subtests_pass"] == "passed"
+
+
+def test_tests_run_at_pytests_default_verbosity(fastest_bin, python_exe, tmp_path):
+    # Verbosity changes what pytest reports (passed subtests are counted unless it is exactly 0)
+    # and what tests see.
+    project = make_project(tmp_path, {
+        "pytest.ini": "[pytest]\n",
+        "test_verbosity.py": "def test_default_verbosity(pytestconfig):\n"
+                             "    assert pytestconfig.get_verbosity() == 0\n",
+    })
+    proc, ref, ours, theirs = compare_with_pytest(fastest_bin, python_exe, project)
+    assert proc.returncode == ref.returncode == 0, proc.stdout + proc.stderr
+    assert ours == theirs
+
+
+def test_captured_output_of_each_phase_is_shown_once(fastest_bin, python_exe, tmp_path):
+    # Each phase's report repeats the sections of the phases before it.
+    project = make_project(tmp_path, {
+        "test_output.py": "import pytest\n\n"
+                          "@pytest.fixture\ndef noisy():\n    print('from', 'setup')\n    yield\n"
+                          "    print('from', 'teardown')\n\n"
+                          "def test_prints(noisy):\n    print('from', 'call')\n    assert 0\n",
+    })
+    proc = subprocess.run([fastest_bin, "run", "--python", python_exe], cwd=project, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 1
+    assert [proc.stdout.count(f"from {phase}") for phase in ("setup", "call", "teardown")] == [1, 1, 1]

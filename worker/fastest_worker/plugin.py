@@ -51,6 +51,25 @@ def _message(report):
     return str(report.longrepr or "")
 
 
+def _is_subtest(report) -> bool:
+    """A subtest's report (pytest >= 9 `subtests`, or the pytest-subtests plugin)."""
+    return type(report).__name__ in ("SubtestReport", "SubTestReport")
+
+
+def _subtest_event(report) -> dict:
+    """A failed or skipped subtest, as pytest reports it (its own FAILURES section and JUnit element)."""
+    describe = getattr(report, "_sub_test_description", None)
+    message, longrepr = _message(report), str(report.longrepr or "")
+    if report.skipped and isinstance(report.longrepr, tuple):
+        path, line, reason = report.longrepr
+        message = str(reason)
+        message = message[len("Skipped: "):] if message.startswith("Skipped: ") else message
+        longrepr = f"{path}:{line}: {message}"
+    return {"outcome": "failed" if report.failed else "skipped",
+            "description": describe() if callable(describe) else "",
+            "message": _bounded(message), "longrepr": _bounded(longrepr)}
+
+
 class StreamingPlugin:
     """Registered once per session; `batch_id` is set in each forked child before it runs."""
 
@@ -88,6 +107,9 @@ class StreamingPlugin:
 
     def pytest_runtest_logreport(self, report):
         state = self.current.setdefault(report.nodeid, {"phases": {}, "start": time.perf_counter()})
+        if _is_subtest(report):
+            state.setdefault("subtests", []).append(report)
+            return
         state["phases"][report.when] = report
         if report.when == "call" and report.failed and self.comparison:
             state["comparison"] = self.comparison
@@ -115,9 +137,20 @@ class StreamingPlugin:
                 outcome = "skipped"
         if outcome in ("passed", "xpassed", "skipped", "xfailed") and teardown is not None and teardown.failed:
             outcome, decisive = "errored", teardown
+        # pytest counts each failed subtest as "failed" beside the test's own report, which stays
+        # "passed" for a unittest subTest; the exit code and fastest's verdict call the test failed.
+        subtests = [r for r in state.get("subtests", ()) if r.failed or r.skipped]
+        failed_subtests = [r for r in subtests if r.failed]
+        counted_as = outcome
+        if failed_subtests and outcome in ("passed", "xpassed", "skipped"):
+            outcome, decisive = "failed", failed_subtests[0]
         duration = sum(r.duration for r in phases.values())
         event = {"event": "result", "batch": self.batch_id, "id": nodeid, "outcome": outcome,
                  "duration": duration}
+        if subtests:
+            event["subtests"] = [_subtest_event(r) for r in subtests]
+        if counted_as != outcome:
+            event["counted_as"] = counted_as
         if decisive is not None and (decisive.failed or decisive.skipped or hasattr(decisive, "wasxfail")):
             event["message"] = _bounded(_message(decisive)) if decisive.longrepr else getattr(decisive, "wasxfail", "")
             if decisive.failed:
@@ -132,12 +165,10 @@ class StreamingPlugin:
                 event["message"] = str(decisive.longrepr[2])
         if "comparison" in state and outcome == "failed":
             event.update(state["comparison"])
-        out, err = [], []
-        for r in phases.values():
-            out.append(r.capstdout)
-            err.append(r.capstderr)
-        event["stdout"] = _bounded("".join(out))
-        event["stderr"] = _bounded("".join(err))
+        # Each phase's report carries the sections of the phases before it too: the last has them all.
+        last = teardown or call or setup
+        event["stdout"] = _bounded(last.capstdout if last is not None else "")
+        event["stderr"] = _bounded(last.capstderr if last is not None else "")
         self.channel.send(event)
 
     rootdir = "."
