@@ -110,11 +110,12 @@ class CollectedIds : public RunObserver {
   std::map<std::string, std::string> reasons_;
 };
 
+// Whether `id` is `target` or under it (a folder's files, a module's classes, a function's cases).
 bool covers(const std::string& target, const std::string& id) {
   if (id == target) return true;
   if (id.size() <= target.size() || id.compare(0, target.size(), target) != 0) return false;
   char next = id[target.size()];
-  return next == '[' || next == ':';
+  return next == '[' || next == ':' || next == '/';
 }
 
 // What static analysis flagged dynamic is settled by pytest's real collection in a worker
@@ -124,8 +125,17 @@ bool covers(const std::string& target, const std::string& id) {
 std::optional<std::vector<CollectionError>> settle_dynamic(Collection& c, const std::vector<std::string>& pytest_args) {
   std::vector<std::string> targets;
   std::set<std::string> failing_modules;
+  // The rootdir itself is not a target: pytest's collection of it depends on testpaths and
+  // args; its modules are settled one by one (which bypasses its conftest's collect_ignore).
+  for (const std::string& folder : c.dynamic_folders)
+    if (!folder.empty()) targets.push_back(folder);
+  auto under_a_target = [&](const std::string& id) {
+    for (const std::string& t : targets)
+      if (covers(t, id)) return true;
+    return false;
+  };
   for (const Diagnostic& d : c.collection_errors)
-    if (failing_modules.insert(d.path).second) targets.push_back(d.path);
+    if (failing_modules.insert(d.path).second && !under_a_target(d.path)) targets.push_back(d.path);
   for (const TestItem& item : c.items) {
     if (!item.dynamic) continue;
     bool under_target = false;

@@ -228,4 +228,15 @@ std::string FileWalker::dynamic_reason_for(const fs::path& dir) const {
   return "";
 }
 
+std::optional<fs::path> FileWalker::dynamic_collection_dir(const fs::path& dir) const {
+  std::optional<fs::path> outermost;
+  for (fs::path d = dir;; d = d.parent_path()) {
+    auto it = conftests_.find(d);
+    if (it != conftests_.end() && (it->second.collect_ignore_dynamic || !it->second.collection_hooks.empty()))
+      outermost = d;
+    if (d == options_.rootdir || d == d.parent_path()) break;
+  }
+  return outermost;
+}
+
 }  // namespace fastest

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <map>
 #include <set>
 #include <string>
@@ -50,6 +51,11 @@ class FileWalker {
   std::vector<std::vector<FixtureDecl>> conftest_fixtures_for(const std::filesystem::path& dir) const;
   // Non-empty when a conftest above `dir` makes collection there unknowable statically.
   std::string dynamic_reason_for(const std::filesystem::path& dir) const;
+  // The outermost folder (dir or a parent, up to rootdir) whose conftest decides at run time
+  // which files pytest collects (collect_ignore built at run time, collection hooks). pytest
+  // applies those rules to what it finds in a folder, never to a path it is handed, so only a
+  // real collection of that whole folder settles its tests.
+  std::optional<std::filesystem::path> dynamic_collection_dir(const std::filesystem::path& dir) const;
   const std::unordered_map<std::string, std::string>& overlays() const { return options_.overlays; }
 
   const std::vector<std::string>& warnings() const { return warnings_; }

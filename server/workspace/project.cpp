@@ -359,6 +359,15 @@ Collection collect(const Invocation& invocation) {
         parent = id;
       }
       std::string dynamic_reason = walker.dynamic_reason_for(file.parent_path());
+      if (auto dir = walker.dynamic_collection_dir(file.parent_path()); dir && arg.node_suffix.empty()) {
+        const fs::path inside_arg = dir->lexically_relative(arg.path);
+        const bool arg_holds_dir = !inside_arg.empty() && *inside_arg.begin() != "..";
+        std::string folder = dir->lexically_relative(config.rootdir).generic_string();
+        if (folder == ".") folder.clear();
+        if (arg_holds_dir && std::find(collection.dynamic_folders.begin(), collection.dynamic_folders.end(), folder) ==
+                                 collection.dynamic_folders.end())
+          collection.dynamic_folders.push_back(folder);
+      }
       // A file pytest cannot import: one collection error per collector (Module, DoctestModule).
       bool import_fails = (walked.python_module || walked.doctest_module) && job.syntax_error;
       if (emitted.count(job.module_id) == 0) {

@@ -57,6 +57,9 @@ struct Collection {
   std::vector<std::string> usage_errors;
   // Modules pytest could not import (syntax errors): pytest reports a collection error each.
   std::vector<Diagnostic> collection_errors;
+  // Folders (ids; "" for rootdir) named by the invocation whose files a conftest chooses at
+  // run time: settled by collecting the whole folder (see FileWalker::dynamic_collection_dir).
+  std::vector<std::string> dynamic_folders;
   // Messages for stderr: unreadable files, symlink loops, dynamic folders.
   std::vector<std::string> warnings;
   // Ids of runnable tests (functions without cases, and cases), in pytest's order,

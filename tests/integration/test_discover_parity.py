@@ -647,3 +647,20 @@ def test_json_carries_collection_errors(fastest_bin, python_exe, tmp_path):
     assert [e["path"] for e in errors] == ["test_broken.py"]
     assert errors[0]["message"] == "ModuleNotFoundError: No module named 'a_module_that_is_not_installed'"
     assert "ImportError while importing test module" in errors[0]["report"]
+
+
+def test_collect_ignore_built_at_run_time_is_settled_by_collecting_the_folder(fastest_bin, python_exe, tmp_path):
+    """pytest applies a conftest's collect_ignore to what it finds in the folder, never to a path
+    it is handed: settling the folder's modules one by one would list the ignored one."""
+    write_tree(tmp_path, {
+        "tests/conftest.py": """
+            import sys
+            collect_ignore = []
+            if sys.version_info >= (3, 0):
+                collect_ignore.append("test_new_syntax.py")
+        """,
+        "tests/test_kept.py": BASIC_TESTS,
+        "tests/test_new_syntax.py": "def test_only_on_some_pythons(): pass\n",
+        "other/test_outside.py": "def test_outside(): pass\n",
+    })
+    assert_parity(fastest_bin, python_exe, tmp_path)
