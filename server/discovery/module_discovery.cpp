@@ -192,6 +192,19 @@ class ModuleCollector {
     return "";
   }
 
+  // pytest accepts a parametrize argname only if the test's fixture closure holds it (an
+  // argument without default, or a fixture some requested fixture needs); otherwise it reports
+  // a collection error. An argname outside the signature is left to pytest's collection.
+  std::string argname_outside_signature(const Binding& b, const std::vector<std::string>& argnames,
+                                        bool skip_first) const {
+    std::vector<std::string> arguments = requested_fixtures(b.definition, source_, skip_first);
+    for (const std::string& name : argnames)
+      if (std::find(arguments.begin(), arguments.end(), name) == arguments.end())
+        return "parametrize names `" + name + "`, which is not an argument of the function: pytest's fixture "
+               "closure decides (or it reports a collection error)";
+    return "";
+  }
+
   std::vector<MarkRef> own_marks(const Binding& b) const {
     // Decorators apply bottom-up; pytest stores marks in that order.
     std::vector<MarkRef> out;
@@ -495,6 +508,9 @@ class ModuleCollector {
       if (param.dynamic) {
         item.dynamic = true;
         item.dynamic_reason = param.dynamic_reason;
+      } else if (std::string why = argname_outside_signature(b, param.argnames, in_class && !is_static); !why.empty()) {
+        item.dynamic = true;
+        item.dynamic_reason = why;
       }
     }
     std::string function_id = item.id;

@@ -48,6 +48,7 @@ TSNode resolve_container(TSNode node, std::string_view source, const NameResolve
 
 struct OneCall {
   std::vector<ParamCase> cases;
+  std::vector<std::string> argnames;
   std::string dynamic_reason;  // non-empty: not statically knowable
 };
 
@@ -131,6 +132,7 @@ OneCall expand_one(TSNode call, std::string_view source, const CollectRules& rul
     return out;
   }
 
+  out.argnames = argnames;
   TSNode values_node = resolve_container(arg_at(args, 1, "argvalues"), source, resolve);
   if (!ts::is(values_node, "list") && !ts::is(values_node, "tuple")) {
     out.dynamic_reason = "parametrize values are computed at run time";
@@ -256,6 +258,7 @@ Parametrization expand_parametrize(const std::vector<TSNode>& calls, std::string
       result.cases.clear();
       return result;
     }
+    result.argnames.insert(result.argnames.end(), one.argnames.begin(), one.argnames.end());
     std::vector<ParamCase> next;
     next.reserve(combined.size() * one.cases.size());
     for (const ParamCase& outer : combined) {

@@ -22,6 +22,7 @@ struct ParamCase {
 
 struct Parametrization {
   std::vector<ParamCase> cases;
+  std::vector<std::string> argnames;  // of every parametrize call, in order
   bool dynamic = false;
   std::string dynamic_reason;
 };

@@ -140,3 +140,21 @@ TEST_CASE("python float repr") {
   CHECK(python_float_repr(123456789012345678.0) == "1.2345678901234568e+17");
   CHECK(python_float_repr(-2.5) == "-2.5");
 }
+
+// pytest 9.2: "In test_m.py::test_p: function uses no argument 'y'" (a collection error), and
+// an argname that only a requested fixture needs is legal: only the fixture closure decides.
+TEST_CASE("a parametrize argname outside the function's arguments is left to pytest") {
+  for (const char* source : {"import pytest\n@pytest.mark.parametrize('y', [1])\ndef test_p(x): pass\n",
+                             "import pytest\n@pytest.mark.parametrize('y', [1])\ndef test_p(y=2): pass\n",
+                             "import pytest\nclass TestC:\n    @pytest.mark.parametrize('self', [1])\n"
+                             "    def test_p(self): pass\n"}) {
+    auto r = fastest::test::discover_snippet(source);
+    const fastest::TestItem* item = nullptr;
+    for (const auto& i : r.items)
+      if (i.kind == fastest::ItemKind::Function) item = &i;
+    REQUIRE(item);
+    CHECK(item->dynamic);
+    CHECK(item->dynamic_reason.find("not an argument of the function") != std::string::npos);
+  }
+  CHECK(ids_of("import pytest\n@pytest.mark.parametrize('y', [1])\ndef test_p(y): pass\n") == Ids{"test_m.py::test_p[1]"});
+}
