@@ -15,6 +15,7 @@
 #include "server/discovery/fixture_graph.h"
 #include "server/discovery/marks.h"
 #include "server/discovery/module_scope.h"
+#include "server/discovery/module_skip.h"
 #include "server/discovery/parametrize.h"
 #include "server/discovery/python_literal.h"
 #include "server/discovery/ts_util.h"
@@ -136,6 +137,10 @@ class ModuleCollector {
       }
       if (!only_entry.empty() && name != only_entry) continue;
       collect_entry(name, b, module_path_, {}, /*in_class=*/false);
+    }
+    if (auto outcome = module_level_outcome(root, source_, module_)) {
+      result.dynamic = true;
+      result.dynamic_reason = (result.dynamic_reason.empty() ? "" : result.dynamic_reason + "; ") + *outcome;
     }
     if (!imported_tests.empty()) {
       result.dynamic = true;

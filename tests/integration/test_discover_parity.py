@@ -664,3 +664,72 @@ def test_collect_ignore_built_at_run_time_is_settled_by_collecting_the_folder(fa
         "other/test_outside.py": "def test_outside(): pass\n",
     })
     assert_parity(fastest_bin, python_exe, tmp_path)
+
+
+MODULE_LEVEL_SKIPS = {
+    "importorskip": """
+        import pytest
+        pytest.importorskip("a_module_that_is_not_installed")
+        def test_skipped(): pass
+    """,
+    "assigned-importorskip-in-if": """
+        import sys
+        import pytest
+        if sys.version_info >= (3,):
+            np = pytest.importorskip("a_module_that_is_not_installed")
+        def test_skipped(): pass
+    """,
+    "from-pytest-importorskip-in-try": """
+        from pytest import importorskip
+        try:
+            importorskip("a_module_that_is_not_installed")
+        finally:
+            pass
+        def test_skipped(): pass
+    """,
+    "skip-allow-module-level": """
+        import sys
+        import pytest
+        if sys.platform != "a-platform-that-does-not-exist":
+            pytest.skip("not on this platform", allow_module_level=True)
+        def test_skipped(): pass
+    """,
+    "importorskip-of-an-installed-module": """
+        import pytest
+        pytest.importorskip("json")
+        def test_kept(): pass
+    """,
+}
+
+
+@pytest.mark.parametrize("skipping", sorted(MODULE_LEVEL_SKIPS))
+def test_a_module_skipped_at_import_lists_no_items_as_pytest(fastest_bin, python_exe, tmp_path, skipping):
+    """Whether a module-level skip happens depends on the interpreter: the module is settled."""
+    write_tree(tmp_path, {"test_fine.py": BASIC_TESTS, "test_maybe_skipped.py": MODULE_LEVEL_SKIPS[skipping]})
+    assert_parity(fastest_bin, python_exe, tmp_path)
+    proc = subprocess.run([fastest_bin, "discover", "--python", python_exe, "--no-settle"], cwd=tmp_path,
+                          capture_output=True, text=True)
+    assert "test_maybe_skipped.py is dynamic (calls pytest." in proc.stderr
+
+
+def test_the_only_module_skipped_at_import_is_exit_5(fastest_bin, python_exe, tmp_path):
+    write_tree(tmp_path, {"test_maybe_skipped.py": MODULE_LEVEL_SKIPS["importorskip"]})
+    assert_parity(fastest_bin, python_exe, tmp_path)
+    assert fastest_discover(fastest_bin, python_exe, tmp_path)[0] == 5
+
+
+def test_skip_marks_and_skips_inside_tests_keep_a_module_static(fastest_bin, python_exe, tmp_path):
+    write_tree(tmp_path, {"test_marked.py": """
+        import pytest
+        pytestmark = pytest.mark.skip(reason="whole module")
+        @pytest.fixture
+        def dependency():
+            return pytest.importorskip("a_module_that_is_not_installed")
+        def test_uses(dependency): pass
+        def test_skips_itself():
+            pytest.skip("not today")
+    """})
+    assert_parity(fastest_bin, python_exe, tmp_path)
+    proc = subprocess.run([fastest_bin, "discover", "--python", python_exe, "--no-settle"], cwd=tmp_path,
+                          capture_output=True, text=True)
+    assert "is dynamic" not in proc.stderr

@@ -173,3 +173,41 @@ TEST_CASE("garbage input does not crash") {
   discover_snippet("");
   SUCCEED();
 }
+
+TEST_CASE("module-level importorskip, skip and fail make the module dynamic: its import decides") {
+  // pytest 9.2.0 lists no item of such a module when the import fails or the skip runs.
+  for (const char* src : {
+           "import pytest\npytest.importorskip('missing')\ndef test_a(): pass\n",
+           "import pytest\nnp = pytest.importorskip('numpy', minversion='9')\ndef test_a(): pass\n",
+           "import pytest as pt\nif True:\n    pt.importorskip('missing')\ndef test_a(): pass\n",
+           "from pytest import importorskip\ntry:\n    importorskip('missing')\nexcept ImportError:\n    pass\n"
+           "def test_a(): pass\n",
+           "from pytest import skip as sk\nimport sys\nif sys.platform == 'x':\n"
+           "    sk('not here', allow_module_level=True)\ndef test_a(): pass\n",
+           "import pytest\nclass TestA:\n    pytest.skip('x', allow_module_level=True)\n    def test_a(self): pass\n",
+       }) {
+    auto result = discover_snippet(src);
+    INFO(src);
+    CHECK(result.dynamic);
+    CHECK(result.items.front().dynamic);
+    CHECK(result.dynamic_reason.find("at module level") != std::string::npos);
+  }
+}
+
+TEST_CASE("skips inside tests and fixtures, and skip marks, leave a module static") {
+  for (const char* src : {
+           "import pytest\npytestmark = pytest.mark.skip(reason='x')\ndef test_a(): pass\n",
+           "import pytest\n@pytest.mark.skipif(True, reason='x')\ndef test_a(): pass\n",
+           "import pytest\ndef test_a():\n    pytest.importorskip('missing')\n",
+           "import pytest\n@pytest.fixture\ndef np():\n    return pytest.importorskip('numpy')\n"
+           "def test_a(np): pass\n",
+           "import pytest\nclass TestA:\n    def test_a(self):\n        pytest.skip('x')\n",
+           "import pytest\nlater = lambda: pytest.skip('x', allow_module_level=True)\ndef test_a(): pass\n",
+           "import unittest\nclass TestA(unittest.TestCase):\n    def test_a(self):\n        self.skipTest('x')\n",
+       }) {
+    auto result = discover_snippet(src);
+    INFO(src);
+    CHECK_FALSE(result.dynamic);
+    CHECK(ids_of(src).size() == 1);
+  }
+}

@@ -1,0 +1,75 @@
+#include "server/discovery/module_skip.h"
+
+#include <vector>
+
+#include "server/discovery/ts_util.h"
+
+namespace fastest {
+namespace {
+
+// pytest's outcome functions that end a module's collection when called at import time.
+constexpr std::string_view kOutcomes[] = {"importorskip", "skip", "fail"};
+
+std::optional<std::string_view> outcome_name(std::string_view name) {
+  for (std::string_view o : kOutcomes)
+    if (name == o) return o;
+  return std::nullopt;
+}
+
+bool names_pytest_module(std::string_view name, const Scope& module) {
+  const Binding* b = module.find(name);
+  if (!b) return name == "pytest";  // unbound: `pytest` from a star import or builtins injection
+  return b->kind == Binding::Kind::Import && (b->import_from == "pytest" || b->import_from == "_pytest.outcomes");
+}
+
+// The outcome function a call's callee names: `pytest.skip`, `pt.importorskip` (import pytest
+// as pt), `importorskip` (from pytest import importorskip [as alias]).
+std::optional<std::string_view> called_outcome(TSNode callee, std::string_view source, const Scope& module) {
+  callee = ts::unparen(callee);
+  if (ts::is(callee, "attribute")) {
+    TSNode object = ts::field(callee, "object");
+    if (!ts::is(object, "identifier") || !names_pytest_module(ts::text(object, source), module)) return std::nullopt;
+    return outcome_name(ts::text(ts::field(callee, "attribute"), source));
+  }
+  if (!ts::is(callee, "identifier")) return std::nullopt;
+  const Binding* b = module.find(ts::text(callee, source));
+  if (!b || b->kind != Binding::Kind::Import) return std::nullopt;
+  for (std::string_view prefix : {std::string_view("pytest."), std::string_view("_pytest.outcomes.")})
+    if (b->import_from.rfind(prefix, 0) == 0) return outcome_name(std::string_view(b->import_from).substr(prefix.size()));
+  return std::nullopt;
+}
+
+std::string consequence(std::string_view outcome) {
+  if (outcome == "importorskip") return "pytest skips the module when the import fails";
+  if (outcome == "skip") return "pytest may skip the whole module";
+  return "pytest may fail the module's collection";
+}
+
+}  // namespace
+
+std::optional<std::string> module_level_outcome(TSNode root, std::string_view source, const Scope& module) {
+  bool mentioned = false;
+  for (std::string_view o : kOutcomes) mentioned |= source.find(o) != std::string_view::npos;
+  if (!mentioned) return std::nullopt;  // the common case, without a walk
+  // Depth-first over what runs at import: everything but function bodies and lambdas
+  // (decorators, default values and class bodies do run).
+  std::vector<TSNode> pending{root};
+  while (!pending.empty()) {
+    TSNode node = pending.back();
+    pending.pop_back();
+    if (ts::is(node, "lambda")) continue;
+    TSNode skipped_body{};
+    if (ts::is(node, "function_definition")) skipped_body = ts::field(node, "body");
+    if (ts::is(node, "call")) {
+      if (auto outcome = called_outcome(ts::field(node, "function"), source, module))
+        return "calls pytest." + std::string(*outcome) + " at module level (line " +
+               std::to_string(ts_node_start_point(node).row + 1) + "): " + consequence(*outcome);
+    }
+    std::vector<TSNode> children = ts::named_children(node);
+    for (auto it = children.rbegin(); it != children.rend(); ++it)
+      if (ts_node_is_null(skipped_body) || !ts_node_eq(*it, skipped_body)) pending.push_back(*it);
+  }
+  return std::nullopt;
+}
+
+}  // namespace fastest

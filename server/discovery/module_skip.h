@@ -1,0 +1,22 @@
+// Module-level outcomes: code that runs when pytest imports a test module and may end its
+// collection (`pytest.importorskip`, `pytest.skip(allow_module_level=True)`, `pytest.fail`).
+// Whether it does depends on the interpreter, so such a module is settled by pytest.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <tree_sitter/api.h>
+
+#include "server/discovery/module_scope.h"
+
+namespace fastest {
+
+// Why the module's collection depends on its import (e.g. "calls pytest.importorskip at
+// module level (line 3): pytest skips the module when the import fails"), or nothing when no
+// statement run at import calls one of pytest's outcome functions. Calls inside function
+// bodies and lambdas run later (in tests and fixtures) and do not count.
+std::optional<std::string> module_level_outcome(TSNode root, std::string_view source, const Scope& module);
+
+}  // namespace fastest
