@@ -1,6 +1,7 @@
 #include "server/execution/scheduler.h"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <numeric>
 #include <queue>
@@ -45,23 +46,22 @@ std::vector<double> estimate_durations(const std::vector<std::string>& ids,
   return out;
 }
 
-std::vector<Batch> plan_batches(const std::vector<std::string>& ids,
-                                const std::unordered_map<std::string, double>& history,
-                                const SchedulerOptions& options) {
+namespace {
+
+// No (or little) history: estimates are guesses, so batches stay small (about a quarter of a
+// worker's share) and dynamic dispatch evens out what the guesses got wrong.
+std::vector<Batch> plan_small_batches(const std::vector<std::string>& ids, const std::vector<double>& estimates,
+                                      const SchedulerOptions& options) {
   std::vector<Batch> batches;
-  if (ids.empty()) return batches;
   const int workers = std::max(1, options.workers);
-  std::vector<double> estimates = estimate_durations(ids, history, options);
   double total = std::accumulate(estimates.begin(), estimates.end(), 0.0);
   // Each worker gets about four batches; a batch must be worth its start-up cost.
   // ... yet no worker may idle for want of a batch: at least one batch per worker.
   double target = std::min(std::max(total / (workers * 4.0), options.batch_overhead_s * 4), total / workers);
 
   // Long tests alone, first.
-  std::vector<size_t> order(ids.size());
-  std::iota(order.begin(), order.end(), 0);
   std::vector<bool> taken(ids.size(), false);
-  for (size_t i : order) {
+  for (size_t i = 0; i < ids.size(); ++i) {
     if (estimates[i] >= target) {
       batches.push_back({{ids[i]}, estimates[i]});
       taken[i] = true;
@@ -112,6 +112,110 @@ std::vector<Batch> plan_batches(const std::vector<std::string>& ids,
                    [](const Batch& a, const Batch& b) { return a.estimate_s > b.estimate_s; });
   for (auto& b : tail_batches) batches.push_back(std::move(b));
   return batches;
+}
+
+// History known: every batch costs a fork and a collection, so each worker gets one large
+// batch, balanced longest-first over whole modules (module fixtures are set up once), and
+// only a small tail of short tests is cut into pieces for the workers to share at the end.
+std::vector<Batch> plan_balanced_batches(const std::vector<std::string>& ids, const std::vector<double>& estimates,
+                                         const SchedulerOptions& options) {
+  const int workers = std::max(1, options.workers);
+  std::vector<double> cost(estimates);
+  for (double& c : cost) c += options.per_test_overhead_s;
+  const double total = std::accumulate(cost.begin(), cost.end(), 0.0);
+  const double share = total / workers;
+
+  // The tail: short tests from the end of the collection order, so its pieces span few modules.
+  std::vector<bool> in_tail(ids.size(), false);
+  std::vector<size_t> tail;
+  if (workers > 1) {
+    const double budget = std::min(total * options.tail_fraction, share / 2);
+    double taken = 0;
+    for (size_t k = ids.size(); k-- > 0 && taken < budget;) {
+      if (cost[k] > budget / (2.0 * workers)) continue;  // too coarse to even out the end
+      in_tail[k] = true;
+      taken += cost[k];
+      tail.push_back(k);
+    }
+    std::reverse(tail.begin(), tail.end());
+  }
+  // Each piece costs a batch start-up: a tail too small to be worth two pieces is no tail.
+  double tail_total = 0;
+  for (size_t i : tail) tail_total += cost[i];
+  const int pieces = static_cast<int>(std::min(2.0 * workers, std::floor(tail_total / options.batch_overhead_s)));
+  if (pieces < 2) {
+    for (size_t i : tail) in_tail[i] = false;
+    tail.clear();
+  }
+
+  // The head: per module (collection order), chunks of at most half a share; a longer test is
+  // a unit of its own. Then longest-first onto the workers, one batch each.
+  struct Unit {
+    std::vector<size_t> members;
+    double cost = 0;
+  };
+  std::vector<Unit> units;
+  std::map<std::string, size_t> open_unit;  // module -> its unit still being filled
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (in_tail[i]) continue;
+    std::string m = module_of(ids[i]);
+    auto it = open_unit.find(m);
+    if (it == open_unit.end() || units[it->second].cost + cost[i] > share / 2) {
+      units.push_back({});
+      it = open_unit.insert_or_assign(m, units.size() - 1).first;
+    }
+    units[it->second].members.push_back(i);
+    units[it->second].cost += cost[i];
+  }
+  std::stable_sort(units.begin(), units.end(), [](const Unit& a, const Unit& b) { return a.cost > b.cost; });
+  std::vector<std::vector<size_t>> bins(workers);
+  std::vector<double> load(workers, 0.0);
+  for (const Unit& u : units) {
+    size_t least = std::min_element(load.begin(), load.end()) - load.begin();
+    bins[least].insert(bins[least].end(), u.members.begin(), u.members.end());
+    load[least] += u.cost;
+  }
+  std::vector<Batch> batches;
+  for (int w = 0; w < workers; ++w) {
+    if (bins[w].empty()) continue;
+    std::sort(bins[w].begin(), bins[w].end());  // collection order within a batch
+    Batch b;
+    for (size_t i : bins[w]) b.ids.push_back(ids[i]);
+    b.estimate_s = load[w];
+    batches.push_back(std::move(b));
+  }
+  std::stable_sort(batches.begin(), batches.end(),
+                   [](const Batch& a, const Batch& b) { return a.estimate_s > b.estimate_s; });
+
+  // The tail in pieces of about the same size (two per worker when it is large enough).
+  if (!tail.empty()) {
+    const double piece = tail_total / pieces;
+    Batch current;
+    for (size_t i : tail) {
+      if (!current.ids.empty() && current.estimate_s + cost[i] / 2 > piece) {
+        batches.push_back(std::move(current));
+        current = Batch{};
+      }
+      current.ids.push_back(ids[i]);
+      current.estimate_s += cost[i];
+    }
+    if (!current.ids.empty()) batches.push_back(std::move(current));
+  }
+  return batches;
+}
+
+}  // namespace
+
+std::vector<Batch> plan_batches(const std::vector<std::string>& ids,
+                                const std::unordered_map<std::string, double>& history,
+                                const SchedulerOptions& options) {
+  if (ids.empty()) return {};
+  std::vector<double> estimates = estimate_durations(ids, history, options);
+  size_t known = 0;
+  for (const std::string& id : ids) known += history.count(id);
+  if (static_cast<double>(known) >= options.known_fraction_to_balance * static_cast<double>(ids.size()))
+    return plan_balanced_batches(ids, estimates, options);
+  return plan_small_batches(ids, estimates, options);
 }
 
 double longest_first_makespan(std::vector<double> durations, int workers) {

@@ -18,6 +18,11 @@ struct SchedulerOptions {
   int workers = 1;
   double batch_overhead_s = 0.05;    // fork + pytest session start per batch
   double default_estimate_s = 0.005; // a test never seen, in a suite never seen
+  double per_test_overhead_s = 0.0005;  // pytest's protocol around a test, beyond its duration
+  // With recorded durations for at least this fraction of the tests, the estimates are
+  // trusted: one large batch per worker plus a small shared tail (`tail_fraction` of the work).
+  double known_fraction_to_balance = 0.9;
+  double tail_fraction = 0.1;
 };
 
 // The module part of a node id ("a/test_x.py::T::t[1]" -> "a/test_x.py").
@@ -28,9 +33,11 @@ std::vector<double> estimate_durations(const std::vector<std::string>& ids,
                                        const std::unordered_map<std::string, double>& history,
                                        const SchedulerOptions& options);
 
-// Batches in dispatch order (idle workers take the next one). Tests longer than a batch's
-// target run alone, first; the rest are grouped per module into chunks no larger than the
-// target, sorted longest first so the run ends with the smallest pieces.
+// Batches in dispatch order (idle workers take the next one). With known durations: one batch
+// per worker, balanced longest-first over whole modules, then a tail of small pieces of short
+// tests. Without: tests longer than a batch's target run alone, first; the rest are grouped
+// per module into chunks no larger than the target, sorted longest first so the run ends
+// with the smallest pieces.
 std::vector<Batch> plan_batches(const std::vector<std::string>& ids,
                                 const std::unordered_map<std::string, double>& history,
                                 const SchedulerOptions& options);

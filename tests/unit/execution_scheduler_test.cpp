@@ -2,6 +2,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <algorithm>
+#include <map>
 #include <set>
 #include <unistd.h>
 
@@ -16,6 +18,36 @@ std::vector<std::string> flatten(const std::vector<Batch>& batches) {
   std::vector<std::string> out;
   for (auto& b : batches) out.insert(out.end(), b.ids.begin(), b.ids.end());
   return out;
+}
+
+// The engine's dispatch, simulated: the worker free first takes the next batch, paying
+// `overhead` for its start-up plus the true durations of its tests.
+double simulated_makespan(const std::vector<Batch>& batches, const std::unordered_map<std::string, double>& truth,
+                          int workers, double overhead) {
+  std::vector<double> free_at(workers, 0.0);
+  for (const Batch& b : batches) {
+    auto first = std::min_element(free_at.begin(), free_at.end());
+    double work = overhead;
+    for (const std::string& id : b.ids) work += truth.at(id);
+    *first += work;
+  }
+  return *std::max_element(free_at.begin(), free_at.end());
+}
+
+// 4 x 0.4 s among 120 x 10 ms in six modules (the skewed suite of benches/compare.py).
+std::pair<std::vector<std::string>, std::unordered_map<std::string, double>> skewed_suite() {
+  std::vector<std::string> ids;
+  std::unordered_map<std::string, double> durations;
+  for (int i = 0; i < 4; ++i) {
+    ids.push_back("tests/test_slow.py::test_slow_" + std::to_string(i));
+    durations[ids.back()] = 0.4;
+  }
+  for (int f = 0; f < 6; ++f)
+    for (int i = 0; i < 20; ++i) {
+      ids.push_back("tests/test_fast_" + std::to_string(f) + ".py::test_fast_" + std::to_string(i));
+      durations[ids.back()] = 0.01;
+    }
+  return {ids, durations};
 }
 }  // namespace
 
@@ -65,6 +97,73 @@ TEST_CASE("there is at least one batch per worker, and the tail is split finely"
   auto batches = plan_batches(ids, history, o);
   CHECK(batches.size() >= 4);
   CHECK(batches.back().estimate_s <= batches.front().estimate_s);
+}
+
+TEST_CASE("with known durations, a skewed suite ends within 10% of the longest-first bound") {
+  auto [ids, durations] = skewed_suite();
+  SchedulerOptions o;
+  o.workers = 2;
+  auto batches = plan_batches(ids, durations, o);
+  auto planned = flatten(batches);
+  CHECK(std::multiset<std::string>(planned.begin(), planned.end()) == std::multiset<std::string>(ids.begin(), ids.end()));
+  // Every batch is a fork and a collection: one per worker plus a short tail, not one per slow test.
+  CHECK(batches.size() <= 2 + 2 * 2);
+  std::vector<double> all;
+  for (auto& [id, d] : durations) all.push_back(d);
+  const double batch_start_up = 0.02;
+  const double bound = longest_first_makespan(all, 2);
+  // The run pays one start-up even at best (the bench subtracts an empty run's time).
+  CHECK(simulated_makespan(batches, durations, 2, batch_start_up) - batch_start_up <= 1.1 * bound);
+}
+
+TEST_CASE("with known durations, a worker slower than estimated is covered by the shared tail") {
+  auto [ids, durations] = skewed_suite();
+  SchedulerOptions o;
+  o.workers = 2;
+  auto batches = plan_batches(ids, durations, o);
+  // Reality differs from history: the fast tests take 5% longer than recorded.
+  auto truth = durations;
+  for (auto& [id, d] : truth)
+    if (d < 0.1) d *= 1.05;
+  std::vector<double> all;
+  for (auto& [id, d] : truth) all.push_back(d);
+  CHECK(simulated_makespan(batches, truth, 2, 0.02) - 0.02 <= 1.1 * longest_first_makespan(all, 2));
+}
+
+TEST_CASE("with known durations, a small run is one batch per worker") {
+  std::vector<std::string> ids;
+  std::unordered_map<std::string, double> history;
+  for (int t = 0; t < 20; ++t) {
+    ids.push_back("m.py::test_" + std::to_string(t));
+    history[ids.back()] = 0.001;
+  }
+  SchedulerOptions o;
+  o.workers = 2;
+  auto batches = plan_batches(ids, history, o);
+  CHECK(batches.size() == 2);
+  CHECK(flatten(batches).size() == ids.size());
+}
+
+TEST_CASE("with known durations, whole modules stay in one batch") {
+  std::vector<std::string> ids;
+  std::unordered_map<std::string, double> history;
+  for (int m = 0; m < 8; ++m)
+    for (int t = 0; t < 5; ++t) {
+      ids.push_back("m" + std::to_string(m) + ".py::test_" + std::to_string(t));
+      history[ids.back()] = 0.01;
+    }
+  SchedulerOptions o;
+  o.workers = 2;
+  o.tail_fraction = 0;  // the tail may cut a module; the head never does
+  auto batches = plan_batches(ids, history, o);
+  REQUIRE(batches.size() == 2);
+  std::map<std::string, int> batches_per_module;
+  for (auto& b : batches) {
+    std::set<std::string> modules;
+    for (auto& id : b.ids) modules.insert(module_of(id));
+    for (auto& m : modules) batches_per_module[m]++;
+  }
+  for (auto& [m, n] : batches_per_module) CHECK(n == 1);
 }
 
 TEST_CASE("unknown durations come from the module's median, then the suite's") {
