@@ -13,6 +13,7 @@
 
 #include "server/cli/commands.h"
 #include "server/cli/format.h"
+#include "server/cli/selection_args.h"
 #include "server/execution/engine.h"
 #include "server/workspace/project.h"
 
@@ -22,11 +23,7 @@ namespace {
 constexpr size_t kTerminalWidth = 80;  // pytest's width when stdout is not a terminal
 
 struct DiscoverArgs {
-  std::vector<std::string> paths;
-  std::string rootdir, inifile, keyword, markexpr, python;
-  std::vector<std::string> ignore, ignore_glob, deselect, doctest_glob;
-  std::string import_mode;
-  bool doctest_modules = false;
+  SelectionArgs selection;
   bool json = false;
   bool quiet = false;
   bool no_settle = false;
@@ -240,23 +237,9 @@ std::string summary_line(const CollectionError& e, size_t width) {
 
 int run_discover(const DiscoverArgs& args) {
   auto start = std::chrono::steady_clock::now();
-  Invocation inv;
-  inv.invocation_dir = std::filesystem::current_path();
-  inv.args = args.paths;
-  if (!args.rootdir.empty()) inv.rootdir = args.rootdir;
-  if (!args.inifile.empty()) inv.inifile = args.inifile;
-  if (!args.python.empty()) inv.python = args.python;
-  if (!args.keyword.empty()) inv.extra_options.insert(inv.extra_options.end(), {"-k", args.keyword});
-  if (!args.markexpr.empty()) inv.extra_options.insert(inv.extra_options.end(), {"-m", args.markexpr});
-  for (auto& i : args.ignore) inv.extra_options.insert(inv.extra_options.end(), {"--ignore", i});
-  for (auto& i : args.ignore_glob) inv.extra_options.insert(inv.extra_options.end(), {"--ignore-glob", i});
-  for (auto& i : args.deselect) inv.extra_options.insert(inv.extra_options.end(), {"--deselect", i});
+  Invocation inv = args.selection.invocation();
   // Options that change what pytest collects: the settle step's pytest gets them too.
-  std::vector<std::string> collect_options;
-  if (args.doctest_modules) collect_options.push_back("--doctest-modules");
-  for (auto& g : args.doctest_glob) collect_options.push_back("--doctest-glob=" + g);
-  if (!args.import_mode.empty()) collect_options.push_back("--import-mode=" + args.import_mode);
-  inv.extra_options.insert(inv.extra_options.end(), collect_options.begin(), collect_options.end());
+  const std::vector<std::string> collect_options = args.selection.collect_options();
 
   Collection c = collect(inv);
   std::vector<CollectionError> errors = static_collection_errors(c);
@@ -306,18 +289,7 @@ int run_discover(const DiscoverArgs& args) {
 void add_discover_command(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<DiscoverArgs>();
   auto* cmd = app.add_subcommand("discover", "List tests statically, as `pytest --collect-only -q` would");
-  cmd->add_option("paths", args->paths, "Paths or node ids (as given to pytest)");
-  cmd->add_option("--rootdir", args->rootdir, "pytest's --rootdir");
-  cmd->add_option("-c,--config-file", args->inifile, "Use this config file (pytest's -c)");
-  cmd->add_option("-k", args->keyword, "Select by keyword expression");
-  cmd->add_option("-m", args->markexpr, "Select by mark expression");
-  cmd->add_option("--ignore", args->ignore, "Ignore a path");
-  cmd->add_option("--ignore-glob", args->ignore_glob, "Ignore paths matching a glob");
-  cmd->add_option("--deselect", args->deselect, "Deselect a node id prefix");
-  cmd->add_flag("--doctest-modules", args->doctest_modules, "Collect doctests in all .py modules (as pytest)");
-  cmd->add_option("--doctest-glob", args->doctest_glob, "Text files whose doctests are collected (as pytest; repeatable)");
-  cmd->add_option("--import-mode", args->import_mode, "pytest's --import-mode: decides doctest names");
-  cmd->add_option("--python", args->python, "The interpreter whose pytest version decides the rules");
+  add_selection_options(*cmd, args->selection, "The interpreter whose pytest version decides the rules");
   cmd->add_flag("--json", args->json, "Print the whole tree as JSON");
   cmd->add_flag("--continue-on-collection-errors", args->continue_on_collection_errors,
                 "As pytest: no `Interrupted` line, exit code 1 when a module cannot be collected");

@@ -15,6 +15,7 @@
 #include "server/cli/commands.h"
 #include "server/cli/format.h"
 #include "server/cli/junit_xml.h"
+#include "server/cli/selection_args.h"
 #include "server/execution/engine.h"
 #include "server/workspace/project.h"
 
@@ -22,8 +23,8 @@ namespace fastest::cli {
 namespace {
 
 struct RunArgs {
-  std::vector<std::string> paths;
-  std::string keyword, markexpr, python, rootdir, inifile, junitxml;
+  SelectionArgs selection;
+  std::string junitxml;
   int workers = 0;
   bool exitfirst = false;
   int maxfail = 0;
@@ -149,15 +150,7 @@ std::string counts_line(const RunSummary& s, size_t deselected, size_t collectio
 
 int run_tests(const RunArgs& args) {
   auto started = std::chrono::steady_clock::now();
-  Invocation inv;
-  inv.invocation_dir = std::filesystem::current_path();
-  inv.args = args.paths;
-  if (!args.rootdir.empty()) inv.rootdir = args.rootdir;
-  if (!args.inifile.empty()) inv.inifile = args.inifile;
-  if (!args.python.empty()) inv.python = args.python;
-  if (!args.keyword.empty()) inv.extra_options.insert(inv.extra_options.end(), {"-k", args.keyword});
-  if (!args.markexpr.empty()) inv.extra_options.insert(inv.extra_options.end(), {"-m", args.markexpr});
-  Collection c = collect(inv);
+  Collection c = collect(args.selection.invocation());
   for (const std::string& w : c.warnings) std::cerr << "fastest: warning: " << w << "\n";
   if (!c.usage_errors.empty()) {
     for (const std::string& e : c.usage_errors) std::cerr << "ERROR: " << e << "\n";
@@ -190,6 +183,7 @@ int run_tests(const RunArgs& args) {
   options.python = *c.config.python;
   options.rootdir = c.config.rootdir;
   options.inifile = c.config.inifile;
+  options.pytest_args = args.selection.collect_options();  // doctest items need pytest's options
   int cores = std::max(1, static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN)));
   int wanted = args.workers > 0 ? args.workers : cores;
   options.workers = std::max(1, std::min<int>(wanted, static_cast<int>(run_ids.size())));
@@ -216,7 +210,7 @@ int run_tests(const RunArgs& args) {
       if (item.kind == ItemKind::Case || (item.kind == ItemKind::Function && !with_cases.count(item.id)))
         all_per_module[item.path]++;
     bool node_id_args = false;
-    for (const std::string& p : args.paths) node_id_args |= p.find("::") != std::string::npos;
+    for (const std::string& p : args.selection.paths) node_id_args |= p.find("::") != std::string::npos;
     if (!node_id_args)
       for (auto& [module, n] : selected_per_module)
         if (all_per_module[module] == n) request.whole_modules.insert(module);
@@ -330,17 +324,12 @@ int run_tests(const RunArgs& args) {
 void add_run_command(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<RunArgs>();
   auto* cmd = app.add_subcommand("run", "Run tests through warm pytest workers, like `pytest -n auto`");
-  cmd->add_option("paths", args->paths, "Paths or node ids (as given to pytest)");
-  cmd->add_option("-k", args->keyword, "Select by keyword expression");
-  cmd->add_option("-m", args->markexpr, "Select by mark expression");
+  add_selection_options(*cmd, args->selection, "The interpreter to run tests with");
   cmd->add_option("-n,--workers", args->workers, "Number of workers (default: cores)");
   cmd->add_flag("-x,--exitfirst", args->exitfirst, "Stop after the first failure");
   cmd->add_option("--maxfail", args->maxfail, "Stop after this many failures");
   cmd->add_option("--timeout", args->timeout, "Per-test timeout in seconds (0: none)");
   cmd->add_option("--junitxml,--junit-xml", args->junitxml, "Write a JUnit XML report");
-  cmd->add_option("--python", args->python, "The interpreter to run tests with");
-  cmd->add_option("--rootdir", args->rootdir, "pytest's --rootdir");
-  cmd->add_option("-c,--config-file", args->inifile, "Use this config file");
   cmd->add_flag("--json", args->json, "Print results as JSON");
   cmd->add_flag("-q,--quiet", args->quiet, "Accepted for pytest compatibility");
   cmd->callback([args, &exit_code] { exit_code = run_tests(*args); });

@@ -1,0 +1,29 @@
+// What `fastest discover` and `fastest run` share: pytest's options that decide which tests
+// are collected and selected, registered once on each subcommand, turned into an Invocation.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "server/workspace/project.h"
+
+namespace CLI { class App; }
+
+namespace fastest::cli {
+
+struct SelectionArgs {
+  std::vector<std::string> paths;
+  std::string rootdir, inifile, keyword, markexpr, python, import_mode;
+  std::vector<std::string> ignore, ignore_glob, deselect, doctest_glob;
+  bool doctest_modules = false;
+
+  // Options that change what pytest itself collects: a worker's pytest needs them too.
+  std::vector<std::string> collect_options() const;
+  // The collection request, from the current directory.
+  Invocation invocation() const;
+};
+
+// `python_help` says what the interpreter is used for by this command.
+void add_selection_options(CLI::App& cmd, SelectionArgs& args, const char* python_help);
+
+}  // namespace fastest::cli
