@@ -15,6 +15,7 @@
 #include "server/cli/format.h"
 #include "server/cli/selection_args.h"
 #include "server/execution/engine.h"
+#include "server/execution/scheduler.h"
 #include "server/workspace/project.h"
 
 namespace fastest::cli {
@@ -155,8 +156,13 @@ std::optional<std::vector<CollectionError>> settle_dynamic(Collection& c, const 
     std::cerr << "fastest: could not settle dynamic tests: " << error << "\n";
     return std::nullopt;
   }
+  // pytest is handed the targets' modules, not the targets: a node id whose module fails to
+  // import makes pytest stop with "found no collectors" and leave other modules' errors
+  // unreported. The extra ids a module yields are dropped below (only a target's are placed).
   RunRequest request;
-  request.ids = targets;
+  std::set<std::string> asked;
+  for (const std::string& t : targets)
+    if (std::string module = module_of(t); asked.insert(module).second) request.ids.push_back(module);
   request.collect_only = true;
   CollectedIds observer;
   RunSummary summary = engine.run(request, observer);
