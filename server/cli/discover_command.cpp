@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "server/cli/commands.h"
+#include "server/cli/conftest_check.h"
 #include "server/cli/format.h"
 #include "server/cli/selection_args.h"
 #include "server/execution/engine.h"
@@ -120,13 +121,22 @@ bool covers(const std::string& target, const std::string& id) {
 // (only when there is something to settle): the printed ids then equal pytest's. Modules with
 // a syntax error are settled too, so that their errors are pytest's own. Returns pytest's
 // collection errors, or nothing when the settle step could not run.
-std::optional<std::vector<CollectionError>> settle_dynamic(Collection& c, const std::vector<std::string>& pytest_args) {
+// Folders whose conftest fails to import are collected by pytest too: the failure is their
+// collection error.
+std::optional<std::vector<CollectionError>> settle_dynamic(Collection& c, const std::vector<std::string>& pytest_args,
+                                                           const std::vector<std::string>& failing_conftest_folders) {
   std::vector<std::string> targets;
   std::set<std::string> failing_modules;
   // The rootdir itself is not a target: pytest's collection of it depends on testpaths and
   // args; its modules are settled one by one (which bypasses its conftest's collect_ignore).
   for (const std::string& folder : c.dynamic_folders)
     if (!folder.empty()) targets.push_back(folder);
+  for (const std::string& folder : failing_conftest_folders) {
+    bool covered = false;
+    for (const std::string& t : targets) covered |= covers(t, folder);
+    if (!covered) targets.push_back(folder);
+    failing_modules.insert(folder);
+  }
   auto under_a_target = [&](const std::string& id) {
     for (const std::string& t : targets)
       if (covers(t, id)) return true;
@@ -249,8 +259,19 @@ int run_discover(const DiscoverArgs& args) {
 
   Collection c = collect(inv);
   std::vector<CollectionError> errors = static_collection_errors(c);
-  if (!args.no_settle && c.usage_errors.empty())
-    if (auto settled = settle_dynamic(c, collect_options)) errors = std::move(*settled);
+  if (!args.no_settle && c.usage_errors.empty()) {
+    ConftestCheck conftests;
+    if (auto check = start_conftest_check(c, inv)) conftests = finish_conftest_check(*check, c);
+    if (conftests.exit_code != 0) {  // pytest stopped before collecting: nothing on stdout
+      if (!args.json) {
+        std::cerr << conftests.message;
+        return conftests.exit_code;
+      }
+      c.usage_errors.push_back(conftests.message);
+    } else if (auto settled = settle_dynamic(c, collect_options, conftests.failing_folders)) {
+      errors = std::move(*settled);
+    }
+  }
   sort_by_collection_order(errors, c);
   const int errors_exit = args.continue_on_collection_errors ? 1 : 2;
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

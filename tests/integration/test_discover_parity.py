@@ -733,3 +733,39 @@ def test_skip_marks_and_skips_inside_tests_keep_a_module_static(fastest_bin, pyt
     proc = subprocess.run([fastest_bin, "discover", "--python", python_exe, "--no-settle"], cwd=tmp_path,
                           capture_output=True, text=True)
     assert "is dynamic" not in proc.stderr
+
+
+BROKEN_CONFTESTS = {
+    "import-error": "import a_module_that_is_not_installed\n",
+    "raises": "raise RuntimeError('the fixtures need a database')\n",
+}
+
+
+def run_both(fastest_bin, python_exe, cwd, *args):
+    expected = subprocess.run([python_exe, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", *args],
+                              cwd=cwd, capture_output=True, text=True)
+    actual = subprocess.run([fastest_bin, "discover", "--python", python_exe, *args],
+                            cwd=cwd, capture_output=True, text=True)
+    return expected, actual
+
+
+@pytest.mark.parametrize("conftest", sorted(BROKEN_CONFTESTS))
+@pytest.mark.parametrize("args", [(), ("tests/test_fine.py",)], ids=["no-args", "file-arg"])
+def test_an_initial_conftest_that_fails_stops_as_pytest_does(fastest_bin, python_exe, tmp_path, conftest, args):
+    """pytest imports the conftests of its args (or rootdir) while parsing its command line: a
+    failure prints `ImportError while loading conftest` and the traceback on stderr, exit 4."""
+    write_tree(tmp_path, {"tests/conftest.py": BROKEN_CONFTESTS[conftest], "tests/test_fine.py": BASIC_TESTS,
+                          "pytest.ini": "[pytest]\n"})
+    expected, actual = run_both(fastest_bin, python_exe, tmp_path, *args)
+    assert expected.returncode == 4 and "ImportError while loading conftest" in expected.stderr
+    assert (actual.returncode, actual.stdout, actual.stderr) == (expected.returncode, expected.stdout, expected.stderr)
+
+
+@pytest.mark.parametrize("conftest", sorted(BROKEN_CONFTESTS))
+def test_a_conftest_failing_during_collection_is_its_folders_error(fastest_bin, python_exe, tmp_path, conftest):
+    """A conftest below the initial ones is imported when pytest collects its folder: the failure
+    is that folder's collection error, the other folders are still collected (exit 2)."""
+    write_tree(tmp_path, {"pkg/sub/conftest.py": BROKEN_CONFTESTS[conftest], "pkg/sub/test_a.py": BASIC_TESTS,
+                          "pkg/test_b.py": BASIC_TESTS, "pytest.ini": "[pytest]\n"})
+    proc = assert_error_parity(fastest_bin, python_exe, tmp_path)
+    assert proc.returncode == 2 and "ERROR collecting pkg/sub" in proc.stdout

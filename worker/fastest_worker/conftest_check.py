@@ -1,0 +1,51 @@
+"""`python -m fastest_worker.conftest_check [pytest args]`: imports the conftest.py files pytest
+would import for these args, as pytest does, and nothing else (no test module is collected).
+
+pytest imports the initial conftests (those of the args, or testpaths, and their `test*`
+folders) while it parses its command line: when one fails, pytest.main prints
+`ImportError while loading conftest ...` on stderr and exits 4 — this does the same, through
+pytest.main itself. The other conftests are imported while their folder is collected, and a
+failure is that folder's collection error: their folders ($FASTEST_CONFTEST_DIRS, a JSON list of
+absolute paths) are imported here and each failing conftest is printed on stdout as
+`fastest-failing-conftest: <absolute path>`, for the caller to collect that folder with pytest.
+"""
+import json
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+FAILING_PREFIX = "fastest-failing-conftest: "
+
+
+class ConftestProbe:
+    def __init__(self, dirs):
+        self.dirs = dirs
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_cmdline_main(self, config):
+        from _pytest.config import ConftestImportFailure
+        manager = config.pluginmanager
+        failing = set()
+        for directory in self.dirs:
+            try:
+                manager._loadconftestmodules(
+                    Path(directory), config.getoption("importmode"), config.rootpath,
+                    consider_namespace_packages=config.getini("consider_namespace_packages"))
+            except ConftestImportFailure as failure:
+                failing.add(str(failure.path))
+            except Exception:  # a pytest whose private loader differs: the caller collects the folder
+                failing.add(str(Path(directory) / "conftest.py"))
+        for path in sorted(failing):
+            print(FAILING_PREFIX + path, flush=True)
+        return 0
+
+
+def main() -> int:
+    dirs = sorted(json.loads(os.environ.get("FASTEST_CONFTEST_DIRS") or "[]"), key=lambda d: len(Path(d).parts))
+    return int(pytest.main(sys.argv[1:], plugins=[ConftestProbe(dirs)]))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
