@@ -31,6 +31,7 @@ struct RunArgs {
   double timeout = 0;
   bool json = false;
   bool quiet = false;
+  bool continue_on_collection_errors = false;
 };
 
 std::atomic<ExecutionEngine*> g_engine{nullptr};
@@ -238,13 +239,31 @@ int run_tests(const RunArgs& args) {
   std::stable_sort(results.begin(), results.end(),
                    [&](const TestResult& a, const TestResult& b) { return rank(a.id) < rank(b.id); });
 
+  // The tests of a module that failed to collect are not tests to pytest: the module's error is
+  // the one report. And unless told to continue, pytest runs nothing once collection failed.
+  size_t uncollected = std::erase_if(results, [](const TestResult& r) { return r.uncollected; });
+  if (auto it = summary.counts.find(Outcome::Errored); it != summary.counts.end()) {
+    it->second -= std::min(it->second, uncollected);
+    if (it->second == 0) summary.counts.erase(it);
+  }
+  bool continue_on_errors = args.continue_on_collection_errors ||
+      std::count(c.config.addopts.begin(), c.config.addopts.end(), "--continue-on-collection-errors");
+  bool interrupted = !reporter.collection_errors_.empty() && !continue_on_errors && !summary.cancelled;
+  if (interrupted) {
+    results.clear();
+    summary.counts.clear();
+  }
+
   if (!args.junitxml.empty() && !write_junit_xml(args.junitxml, results, summary.duration_s))
     std::cerr << "fastest: cannot write " << args.junitxml << "\n";
 
   bool failed = false;
   for (const TestResult& r : results) failed |= is_failure(r.outcome);
   failed |= !reporter.collection_errors_.empty();
-  int exit_code = summary.cancelled || !summary.fatal_error.empty() ? 2 : failed ? 1 : results.empty() ? 5 : 0;
+  int exit_code = interrupted || summary.cancelled || !summary.fatal_error.empty() ? 2
+                  : failed                                                          ? 1
+                  : results.empty()                                                 ? 5
+                                                                                    : 0;
 
   if (args.json) {
     nlohmann::json out;
@@ -314,6 +333,11 @@ int run_tests(const RunArgs& args) {
     for (auto& l : summary_lines) std::cout << l << "\n";
   }
   if (summary.cancelled) std::cout << banner("KeyboardInterrupt: run cancelled", '!') << "\n";
+  if (interrupted) {
+    size_t n = reporter.collection_errors_.size();
+    std::cout << banner("Interrupted: " + std::to_string(n) + (n == 1 ? " error" : " errors") + " during collection", '!')
+              << "\n";
+  }
   if (!summary.fatal_error.empty()) std::cerr << "ERROR: " << summary.fatal_error << "\n";
   std::cout << banner(counts_line(summary, c.deselected, reporter.collection_errors_.size()), '=') << "\n";
   return exit_code;
@@ -331,6 +355,8 @@ void add_run_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--timeout", args->timeout, "Per-test timeout in seconds (0: none)");
   cmd->add_option("--junitxml,--junit-xml", args->junitxml, "Write a JUnit XML report");
   cmd->add_flag("--json", args->json, "Print results as JSON");
+  cmd->add_flag("--continue-on-collection-errors", args->continue_on_collection_errors,
+                "Run the tests even when some modules fail to collect (pytest's option)");
   cmd->add_flag("-q,--quiet", args->quiet, "Accepted for pytest compatibility");
   cmd->callback([args, &exit_code] { exit_code = run_tests(*args); });
 }

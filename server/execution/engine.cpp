@@ -364,7 +364,11 @@ struct ExecutionEngine::Impl {
           r.outcome = Outcome::Errored;
           std::string module = module_of(id);
           for (auto& [where, text] : s.collect_errors)
-            if (where == module || covers(where, id) || where.empty()) { r.message = "collection error"; r.longrepr = text; }
+            if (where == module || covers(where, id) || where.empty()) {
+              r.message = "collection error";
+              r.longrepr = text;
+              r.uncollected = true;
+            }
           if (r.message.empty()) {
             r.message = s.batch_error.empty() ? "pytest did not run this test (not found at run time)" : s.batch_error_summary;
             r.longrepr = s.batch_error;

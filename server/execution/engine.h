@@ -41,6 +41,7 @@ struct TestResult {
   std::optional<std::string> expected, actual;  // from pytest's `==` assertion comparison
   std::optional<FailureLocation> location;      // the failing line in the test's own file
   std::string stdout_text, stderr_text;         // captured, bounded
+  bool uncollected = false;  // its module failed to collect: pytest itself has no such test
   // pytest's closing line counts the test's own report (a unittest test whose subTest failed
   // is "passed" there: `counted_as`) and, beside it, each failed subtest as "failed".
   std::optional<Outcome> counted_as;

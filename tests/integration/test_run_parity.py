@@ -222,3 +222,22 @@ def test_captured_output_of_each_phase_is_shown_once(fastest_bin, python_exe, tm
                           text=True, timeout=120)
     assert proc.returncode == 1
     assert [proc.stdout.count(f"from {phase}") for phase in ("setup", "call", "teardown")] == [1, 1, 1]
+
+
+def test_a_module_that_fails_to_collect_interrupts_the_session_as_in_pytest(fastest_bin, python_exe, tmp_path):
+    # markdown: `filterwarnings = error` turns a collection warning into an error; pytest then
+    # runs nothing (exit 2) unless --continue-on-collection-errors, and the module's tests are
+    # not tests at all (one error, not one per test).
+    for extra in ([], ["--continue-on-collection-errors"]):
+        project = make_project(tmp_path / ("continue" if extra else "stop"), {
+            "pytest.ini": "[pytest]\n",
+            "test_bad.py": "import not_a_module_anywhere\n\ndef test_a():\n    pass\n\ndef test_b():\n    pass\n",
+            "test_ok.py": "def test_ok():\n    pass\n\ndef test_fails():\n    assert 0\n",
+        })
+        proc = subprocess.run([fastest_bin, "run", "--python", python_exe, *extra], cwd=project,
+                              capture_output=True, text=True, timeout=120)
+        ref = subprocess.run([python_exe, "-m", "pytest", "-p", "no:cacheprovider", *extra], cwd=project,
+                             capture_output=True, text=True, timeout=120)
+        assert proc.returncode == ref.returncode == (1 if extra else 2), proc.stdout + proc.stderr
+        assert closing_line(proc.stdout) == closing_line(ref.stdout)
+        assert ("Interrupted: 1 error during collection" in proc.stdout) == (not extra)
