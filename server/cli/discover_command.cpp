@@ -1,10 +1,12 @@
 // `fastest discover`: prints what `pytest --collect-only -q` prints, statically.
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
 #include <cstdlib>
+#include <filesystem>
 #include <map>
 #include <optional>
 #include <set>
@@ -30,6 +32,7 @@ struct DiscoverArgs {
   bool quiet = false;
   bool no_settle = false;
   bool continue_on_collection_errors = false;
+  std::string reportchars;  // -r from the command line
 };
 
 // A collector pytest could not collect (a module that fails to import, a syntax error).
@@ -38,6 +41,21 @@ struct CollectionError {
   std::string report;  // the text under `ERROR collecting <id>`: pytest's own once settled
   std::string reason;  // what the short test summary prints after ` - `; pytest has none for
                        // import and syntax errors
+};
+
+// A collector pytest skipped: a module calling pytest.skip(allow_module_level=True) or
+// pytest.importorskip at import time. pytest lists none of its tests.
+struct CollectionSkip {
+  std::string id;      // the skipped collector's node id
+  std::string path;    // where the skip was raised, as pytest reports it (absolute)
+  int line = 0;        // 1-based; 0 when pytest gave none
+  std::string reason;
+};
+
+// What the settle step learnt from pytest's collection.
+struct Settled {
+  std::vector<CollectionError> errors;
+  std::vector<CollectionSkip> skips;
 };
 
 // The errors static analysis knows: syntax errors, reported as pytest reports them.
@@ -102,8 +120,16 @@ class CollectedIds : public RunObserver {
   void on_collection_error(const std::string& id, const std::string& longrepr) override {
     errors_.push_back({id, longrepr, reasons_[id]});
   }
+  void on_collection_skip(const std::string& id, const std::string& path, int line, const std::string& reason) override {
+    skips_.push_back({id, path, line, reason});
+  }
+  void on_deselected(const std::vector<std::string>& ids) override {
+    deselected_.insert(deselected_.end(), ids.begin(), ids.end());
+  }
   std::vector<std::string> ids_;
   std::vector<CollectionError> errors_;
+  std::vector<CollectionSkip> skips_;
+  std::vector<std::string> deselected_;
 
  private:
   std::map<std::string, std::string> reasons_;
@@ -120,10 +146,11 @@ bool covers(const std::string& target, const std::string& id) {
 // What static analysis flagged dynamic is settled by pytest's real collection in a worker
 // (only when there is something to settle): the printed ids then equal pytest's. Modules with
 // a syntax error are settled too, so that their errors are pytest's own. Returns pytest's
-// collection errors, or nothing when the settle step could not run.
+// collection errors and skips, or nothing when the settle step could not run. pytest is handed
+// the selection (-k, -m, --deselect), so a target's ids and deselected count are its own.
 // Folders whose conftest fails to import are collected by pytest too: the failure is their
 // collection error.
-std::optional<std::vector<CollectionError>> settle_dynamic(Collection& c, const std::vector<std::string>& pytest_args,
+std::optional<Settled> settle_dynamic(Collection& c, const std::vector<std::string>& pytest_args,
                                                            const std::vector<std::string>& failing_conftest_folders) {
   std::vector<std::string> targets;
   std::set<std::string> failing_modules;
@@ -180,16 +207,9 @@ std::optional<std::vector<CollectionError>> settle_dynamic(Collection& c, const 
     std::cerr << "fastest: could not settle dynamic tests: " << summary.fatal_error << "\n";
     return std::nullopt;
   }
-  // Replace each target's static leaves with pytest's ids, at the target's place in the tree
-  // (a target may have no static leaves: a module whose doctests only pytest can list).
+  // Replace each target's static leaves with pytest's selected ids, at the target's place in
+  // the tree (a target may have no static leaves: a module whose doctests only pytest can list).
   std::set<std::string> selected(c.selected.begin(), c.selected.end());
-  std::set<std::string> with_static_leaves, with_selected_leaves;
-  for (const TestItem& item : c.items)
-    for (const std::string& t : targets)
-      if (item.id != t && covers(t, item.id) && (item.kind == ItemKind::Function || item.kind == ItemKind::Case)) {
-        with_static_leaves.insert(t);
-        if (selected.count(item.id)) with_selected_leaves.insert(t);
-      }
   std::vector<std::string> settled;
   std::set<std::string> placed;
   for (const TestItem& item : c.items) {
@@ -199,28 +219,76 @@ std::optional<std::vector<CollectionError>> settle_dynamic(Collection& c, const 
       if (selected.count(item.id)) settled.push_back(item.id);
       continue;
     }
-    if (with_static_leaves.count(*target) && !with_selected_leaves.count(*target) && !failing_modules.count(*target))
-      continue;  // deselected
     if (!placed.insert(*target).second) continue;
     for (const std::string& real : observer.ids_)
       if (covers(*target, real)) settled.push_back(real);
   }
   c.selected = std::move(settled);
+  // Deselected: static analysis's count outside the targets, pytest's inside them.
+  std::vector<std::string> deselected;
+  for (const std::string& id : c.deselected_ids)
+    if (!under_a_target(id)) deselected.push_back(id);
+  for (const std::string& id : observer.deselected_)
+    if (under_a_target(id)) deselected.push_back(id);
+  c.deselected = deselected.size();
+  c.deselected_ids = std::move(deselected);
   for (TestItem& item : c.items)
     for (const std::string& t : targets)
       if (item.id == t && item.dynamic) item.dynamic_reason += " (settled by pytest's collection)";
-  return observer.errors_;
+  return Settled{std::move(observer.errors_), std::move(observer.skips_)};
 }
 
-// pytest reports collection errors in collection order.
-void sort_by_collection_order(std::vector<CollectionError>& errors, const Collection& c) {
+// pytest reports collection errors and skips in collection order.
+template <class Report>
+void sort_by_collection_order(std::vector<Report>& reports, const Collection& c) {
   auto position = [&](const std::string& id) {
     for (size_t i = 0; i < c.items.size(); ++i)
       if (covers(id, c.items[i].id)) return i;
     return c.items.size();
   };
-  std::stable_sort(errors.begin(), errors.end(),
-                   [&](const CollectionError& a, const CollectionError& b) { return position(a.id) < position(b.id); });
+  std::stable_sort(reports.begin(), reports.end(),
+                   [&](const Report& a, const Report& b) { return position(a.id) < position(b.id); });
+}
+
+// The short test summary's sections, in order, from -r's characters (pytest's getreportopt:
+// `a` is "sxXEf", `A` "PpsxXEf", `N` none; `F`/`S` are old spellings of `f`/`s`).
+std::string report_sections(const std::string& reportchars) {
+  std::string sections;
+  for (char ch : reportchars) {
+    if (ch == 'F' || ch == 'S') ch = static_cast<char>(ch - 'A' + 'a');
+    if (ch == 'a') sections = "sxXEf";
+    else if (ch == 'A') sections = "PpsxXEf";
+    else if (ch == 'N') sections.clear();
+    else if (sections.find(ch) == std::string::npos) sections += ch;
+  }
+  return sections;
+}
+
+// pytest's `SKIPPED [n] path:line: reason` lines: skips at the same place for the same reason
+// folded into one, paths relative to the invocation directory (pytest's bestrelpath).
+std::vector<std::string> skipped_lines(const std::vector<CollectionSkip>& skips) {
+  struct Folded { std::string path; int line; std::string reason; size_t count; };
+  std::vector<Folded> folded;
+  const std::filesystem::path here = std::filesystem::current_path();
+  for (const CollectionSkip& skip : skips) {
+    std::filesystem::path full(skip.path);
+    std::string path = skip.path;
+    if (full.is_absolute()) {
+      std::filesystem::path rel = full.lexically_normal().lexically_relative(here);
+      if (!rel.empty()) path = rel.string();
+    }
+    std::string reason = skip.reason.rfind("Skipped: ", 0) == 0 ? skip.reason.substr(9) : skip.reason;
+    auto same = std::find_if(folded.begin(), folded.end(), [&](const Folded& f) {
+      return f.path == path && f.line == skip.line && f.reason == reason;
+    });
+    if (same != folded.end()) ++same->count;
+    else folded.push_back({path, skip.line, reason, 1});
+  }
+  std::vector<std::string> lines;
+  for (const Folded& f : folded)
+    lines.push_back("SKIPPED [" + std::to_string(f.count) + "] " + f.path +
+                    (f.line ? ":" + std::to_string(f.line) : "") + ": " + f.reason);
+  return lines;
 }
 
 // pytest's `ERROR path - reason` line: the reason's first line trimmed to the terminal's width,
@@ -254,11 +322,14 @@ std::string summary_line(const CollectionError& e, size_t width) {
 int run_discover(const DiscoverArgs& args) {
   auto start = std::chrono::steady_clock::now();
   Invocation inv = args.selection.invocation();
+  if (!args.reportchars.empty()) inv.extra_options.insert(inv.extra_options.end(), {"-r", args.reportchars});
   // Options that change what pytest collects: the settle step's pytest gets them too.
-  const std::vector<std::string> collect_options = args.selection.collect_options();
+  std::vector<std::string> settle_options = args.selection.collect_options();
+  for (std::string& option : args.selection.select_options()) settle_options.push_back(std::move(option));
 
   Collection c = collect(inv);
   std::vector<CollectionError> errors = static_collection_errors(c);
+  std::vector<CollectionSkip> skips;
   if (!args.no_settle && c.usage_errors.empty()) {
     ConftestCheck conftests;
     if (auto check = start_conftest_check(c, inv)) conftests = finish_conftest_check(*check, c);
@@ -268,11 +339,13 @@ int run_discover(const DiscoverArgs& args) {
         return conftests.exit_code;
       }
       c.usage_errors.push_back(conftests.message);
-    } else if (auto settled = settle_dynamic(c, collect_options, conftests.failing_folders)) {
-      errors = std::move(*settled);
+    } else if (auto settled = settle_dynamic(c, settle_options, conftests.failing_folders)) {
+      errors = std::move(settled->errors);
+      skips = std::move(settled->skips);
     }
   }
   sort_by_collection_order(errors, c);
+  sort_by_collection_order(skips, c);
   const int errors_exit = args.continue_on_collection_errors ? 1 : 2;
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   for (const std::string& w : c.warnings) std::cerr << "fastest: warning: " << w << "\n";
@@ -300,8 +373,17 @@ int run_discover(const DiscoverArgs& args) {
       std::cout << banner("ERROR collecting " + e.id, '_') << "\n";
       std::cout << e.report << (e.report.empty() || e.report.back() == '\n' ? "" : "\n");
     }
+  }
+  std::vector<std::string> summary;
+  for (char section : report_sections(c.config.reportchars)) {
+    if (section == 's') for (std::string& line : skipped_lines(skips)) summary.push_back(std::move(line));
+    if (section == 'E') for (const CollectionError& e : errors) summary.push_back(summary_line(e, kTerminalWidth));
+  }
+  if (!summary.empty()) {
     std::cout << banner("short test summary info", '=') << "\n";
-    for (const CollectionError& e : errors) std::cout << summary_line(e, kTerminalWidth) << "\n";
+    for (const std::string& line : summary) std::cout << line << "\n";
+  }
+  if (!errors.empty()) {
     std::string n = std::to_string(errors.size());
     if (!args.continue_on_collection_errors)
       std::cout << banner("Interrupted: " + n + (errors.size() == 1 ? " error" : " errors") + " during collection", '!') << "\n";
@@ -320,6 +402,8 @@ void add_discover_command(CLI::App& app, int& exit_code) {
   cmd->add_flag("--json", args->json, "Print the whole tree as JSON");
   cmd->add_flag("--continue-on-collection-errors", args->continue_on_collection_errors,
                 "As pytest: no `Interrupted` line, exit code 1 when a module cannot be collected");
+  cmd->add_option("-r", args->reportchars, "pytest's -r: which outcomes the short test summary lists (s: skipped modules, E: errors)")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   cmd->add_flag("--no-settle", args->no_settle, "Static answers only: do not ask pytest about dynamic tests");
   cmd->add_flag("-q,--quiet,--collect-only,--co", args->quiet, "Accepted for pytest compatibility");
   cmd->callback([args, &exit_code] { exit_code = run_discover(*args); });

@@ -14,6 +14,14 @@ std::vector<std::string> SelectionArgs::collect_options() const {
   return options;
 }
 
+std::vector<std::string> SelectionArgs::select_options() const {
+  std::vector<std::string> options;
+  if (!keyword.empty()) options.insert(options.end(), {"-k", keyword});
+  if (!markexpr.empty()) options.insert(options.end(), {"-m", markexpr});
+  for (const std::string& d : deselect) options.push_back("--deselect=" + d);
+  return options;
+}
+
 Invocation SelectionArgs::invocation() const {
   Invocation inv;
   inv.invocation_dir = std::filesystem::current_path();

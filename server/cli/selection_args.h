@@ -19,6 +19,8 @@ struct SelectionArgs {
 
   // Options that change what pytest itself collects: a worker's pytest needs them too.
   std::vector<std::string> collect_options() const;
+  // -k, -m and --deselect from the command line (addopts reach a worker's pytest by themselves).
+  std::vector<std::string> select_options() const;
   // The collection request, from the current directory.
   Invocation invocation() const;
 };

@@ -259,6 +259,14 @@ struct ExecutionEngine::Impl {
     } else if (event == "collected") {
       if (run && run->observer && e.contains("ids") && e["ids"].is_array())
         run->observer->on_collected(e["ids"].get<std::vector<std::string>>());
+    } else if (event == "collect_skip") {
+      if (run && run->observer)
+        run->observer->on_collection_skip(e.value("id", ""), e.value("path", ""),
+                                          e.contains("line") && e["line"].is_number_integer() ? e["line"].get<int>() : 0,
+                                          e.value("reason", ""));
+    } else if (event == "deselected") {
+      if (run && run->observer && e.contains("ids") && e["ids"].is_array())
+        run->observer->on_deselected(e["ids"].get<std::vector<std::string>>());
     } else if (event == "collect_error") {
       s.collect_errors.emplace_back(e.value("id", ""), e.value("longrepr", ""));
       if (run) {

@@ -78,6 +78,12 @@ class RunObserver {
   // The one-line reason pytest's short test summary prints for that error (its report's
   // `reprcrash`); pytest prints none for an import error. Sent just before on_collection_error.
   virtual void on_collection_error_reason(const std::string& /*id*/, const std::string& /*reason*/) {}
+  // A collector pytest skipped (a module-level skip): its report's location and reason.
+  // `line` is 0 when pytest gave none.
+  virtual void on_collection_skip(const std::string& /*id*/, const std::string& /*path*/, int /*line*/,
+                                  const std::string& /*reason*/) {}
+  // Items pytest's collection deselected (-k, -m, --deselect, a plugin).
+  virtual void on_deselected(const std::vector<std::string>& /*ids*/) {}
   // A debug run's child is listening for a debugger.
   virtual void on_debug_listening(int /*port*/) {}
 };

@@ -21,6 +21,7 @@ struct CommandOptions {
   bool doctest_modules = false;            // --doctest-modules
   std::vector<std::string> doctest_globs;  // --doctest-glob (repeatable)
   std::optional<std::string> import_mode;  // --import-mode
+  std::optional<std::string> reportchars;  // -r (last one wins): the short test summary's sections
 };
 
 // Parses `args` into `out` (appending). Unknown options are skipped; an unknown option's value

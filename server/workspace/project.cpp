@@ -258,6 +258,7 @@ Collection collect(const Invocation& invocation) {
   config.doctest_modules = merged.doctest_modules;
   config.doctest_globs = merged.doctest_globs;
   if (merged.import_mode) config.import_mode = *merged.import_mode;
+  if (merged.reportchars) config.reportchars = *merged.reportchars;
 
   if (!collection.usage_errors.empty()) return collection;
 
@@ -437,7 +438,10 @@ Collection collect(const Invocation& invocation) {
       keep = marks_match(*mark, names);
     }
     if (keep) collection.selected.push_back(id);
-    else ++collection.deselected;
+    else {
+      ++collection.deselected;
+      collection.deselected_ids.push_back(id);
+    }
   }
   return collection;
 }

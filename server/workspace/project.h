@@ -44,6 +44,7 @@ struct ProjectConfig {
   bool doctest_modules = false;                  // --doctest-modules
   std::vector<std::string> doctest_globs;        // --doctest-glob; empty means pytest's `test*.txt`
   std::string import_mode = "prepend";           // --import-mode: decides doctest module names
+  std::string reportchars = "fE";                 // -r: what the short test summary lists
   std::optional<std::filesystem::path> python;   // the interpreter found, if any
   bool pytest_found = false;                     // its pytest version was read from metadata
 };
@@ -66,6 +67,7 @@ struct Collection {
   // after -m/-k/--deselect selection; and how many selection removed.
   std::vector<std::string> selected;
   size_t deselected = 0;
+  std::vector<std::string> deselected_ids;  // the leaves -k/-m/--deselect removed, in order
   const std::vector<std::string>& selected_ids() const { return selected; }
   // Keywords pytest's -k matches for a leaf: its name, its parents' names, its marks.
   std::vector<std::string> keywords_of(const TestItem& item) const;

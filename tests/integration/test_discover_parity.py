@@ -769,3 +769,93 @@ def test_a_conftest_failing_during_collection_is_its_folders_error(fastest_bin, 
                           "pkg/test_b.py": BASIC_TESTS, "pytest.ini": "[pytest]\n"})
     proc = assert_error_parity(fastest_bin, python_exe, tmp_path)
     assert proc.returncode == 2 and "ERROR collecting pkg/sub" in proc.stdout
+
+
+SKIPPING_TREE = {
+    "test_fine.py": BASIC_TESTS,
+    "test_missing_dependency.py": """
+        import pytest
+        pytest.importorskip("a_module_that_is_not_installed")
+        def test_never_listed(): pass
+    """,
+    "test_platform.py": """
+        import pytest
+        pytest.skip("Skipped: not on this platform", allow_module_level=True)
+    """,
+    # Two modules skipped by the same line of a shared helper: pytest folds them into one
+    # `SKIPPED [2]` line.
+    "backend.py": """
+        import pytest
+        pytest.skip("no backend", allow_module_level=True)
+    """,
+    "test_backend_one.py": "import pytest\npytest.importorskip('backend')\ndef test_one(): pass\n",
+    "test_backend_two.py": "import pytest\npytest.importorskip('backend')\ndef test_two(): pass\n",
+}
+
+
+@pytest.mark.parametrize("args, lists_skips", [
+    ((), False), (("-rs",), True), (("-ra",), True), (("-rA",), True), (("-rN",), False), (("-rEs",), True),
+    (("-r", "fE"), False), (("-rs", "-rE"), False),  # the last -r wins
+], ids=lambda a: " ".join(a) or "default" if isinstance(a, tuple) else None)
+def test_module_level_skips_in_the_short_test_summary_as_pytest(fastest_bin, python_exe, tmp_path, args, lists_skips):
+    """pytest lists a module skipped at import under `short test summary info` when -r asks for
+    skips (s, a, A), folding skips at one place for one reason; the closing count has no skips."""
+    write_tree(tmp_path, SKIPPING_TREE)
+    expected = pytest_collect(python_exe, tmp_path, *args)
+    assert ("SKIPPED [2] backend.py:3: no backend" in expected[1]) == lists_skips
+    assert fastest_discover(fastest_bin, python_exe, tmp_path, *args) == expected
+
+
+@pytest.mark.parametrize("config", ["[pytest]\naddopts = -ra\n", "[pytest]\naddopts = -rs -p no:cacheprovider\n"])
+def test_module_level_skips_with_report_chars_from_addopts(fastest_bin, python_exe, tmp_path, config):
+    write_tree(tmp_path, {**SKIPPING_TREE, "pytest.ini": config})
+    expected = pytest_collect(python_exe, tmp_path)
+    assert any(line.startswith("SKIPPED [1] test_missing_dependency.py:3: could not import") for line in expected[1])
+    assert fastest_discover(fastest_bin, python_exe, tmp_path) == expected
+
+
+def test_module_level_skips_are_reported_relative_to_the_invocation_dir(fastest_bin, python_exe, tmp_path):
+    write_tree(tmp_path, {**SKIPPING_TREE, "pytest.ini": "[pytest]\n", "sub/.keep": ""})
+    expected = pytest_collect(python_exe, tmp_path / "sub", "-rs", "..")
+    assert "SKIPPED [2] ../backend.py:3: no backend" in expected[1]
+    assert fastest_discover(fastest_bin, python_exe, tmp_path / "sub", "-rs", "..") == expected
+
+
+SELECTION_TREE = {
+    "test_selection.py": """
+        import pytest
+
+        @pytest.mark.parametrize("n", range(40))
+        def test_computed(n): pass
+
+        @pytest.mark.slow
+        @pytest.mark.parametrize("n", range(25))
+        def test_slow_computed(n): pass
+
+        @pytest.mark.slow
+        def test_slow_static(): pass
+
+        def test_static(): pass
+    """,
+    "pytest.ini": "[pytest]\nmarkers =\n    slow: slow tests\n",
+}
+
+
+@pytest.mark.parametrize("args", [("-k", "computed"), ("-k", "3"), ("-m", "slow"), ("-m", "not slow"),
+                                  ("--deselect", "test_selection.py::test_computed[7]"),
+                                  ("-k", "not 1", "--deselect", "test_selection.py::test_slow_computed")],
+                         ids=lambda a: " ".join(a))
+def test_selection_of_settled_tests_counts_as_pytest(fastest_bin, python_exe, tmp_path, args):
+    """Parametrized by range(): pytest's collection decides the ids, so pytest's selection of
+    them decides which are printed and how many the closing line says were deselected."""
+    write_tree(tmp_path, SELECTION_TREE)
+    expected = pytest_collect(python_exe, tmp_path, *args)
+    assert "deselected" in expected[1][-1]
+    assert fastest_discover(fastest_bin, python_exe, tmp_path, *args) == expected
+
+
+def test_deselection_by_addopts_of_settled_tests_counts_as_pytest(fastest_bin, python_exe, tmp_path):
+    write_tree(tmp_path, {**SELECTION_TREE, "pytest.ini": SELECTION_TREE["pytest.ini"] + "addopts = -m 'not slow'\n"})
+    expected = pytest_collect(python_exe, tmp_path)
+    assert expected[1][-1] == "41/67 tests collected (26 deselected)"
+    assert fastest_discover(fastest_bin, python_exe, tmp_path) == expected

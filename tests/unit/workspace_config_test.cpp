@@ -75,6 +75,9 @@ TEST_CASE("shlex split and addopts parsing") {
   CHECK(o.ignore == std::vector<std::string>{"a"});
   CHECK(o.ignore_glob == std::vector<std::string>{"*_b.py"});
   CHECK(o.positional == std::vector<std::string>{"tests"});
+  CHECK(o.reportchars == "a");
+  parse_command_options({"-r", "fE"}, o);  // the last -r wins, as pytest's store action
+  CHECK(o.reportchars == "fE");
 }
 
 TEST_CASE("fnmatch_ex matches basenames unless the pattern has a slash") {

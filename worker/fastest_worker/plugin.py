@@ -85,7 +85,18 @@ class StreamingPlugin:
         self.channel.send({"event": "collected", "batch": self.batch_id,
                            "ids": [item.nodeid for item in session.items]})
 
+    def pytest_deselected(self, items):
+        # Settling counts what pytest's -k/-m/--deselect (or a plugin) removed.
+        self.channel.send({"event": "deselected", "batch": self.batch_id, "ids": [item.nodeid for item in items]})
+
     def pytest_collectreport(self, report):
+        if report.skipped and isinstance(report.longrepr, tuple) and len(report.longrepr) == 3:
+            # A module skipped at import (pytest.skip(allow_module_level=True), importorskip):
+            # pytest's short test summary lists it as SKIPPED path:line: reason.
+            path, line, reason = report.longrepr
+            self.channel.send({"event": "collect_skip", "batch": self.batch_id, "id": report.nodeid,
+                               "path": str(path), "line": line if isinstance(line, int) else None,
+                               "reason": _bounded(str(reason))})
         if report.failed:
             self.channel.send({"event": "collect_error", "batch": self.batch_id, "id": report.nodeid,
                                "longrepr": _bounded(str(report.longrepr)),
