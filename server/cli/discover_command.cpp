@@ -137,7 +137,7 @@ class CollectedIds : public RunObserver {
 
 // Whether `id` is `target` or under it (a folder's files, a module's classes, a function's cases).
 bool covers(const std::string& target, const std::string& id) {
-  if (id == target) return true;
+  if (id == target || target.empty()) return true;  // "": the rootdir
   if (id.size() <= target.size() || id.compare(0, target.size(), target) != 0) return false;
   char next = id[target.size()];
   return next == '[' || next == ':' || next == '/';
@@ -154,10 +154,7 @@ std::optional<Settled> settle_dynamic(Collection& c, const std::vector<std::stri
                                                            const std::vector<std::string>& failing_conftest_folders) {
   std::vector<std::string> targets;
   std::set<std::string> failing_modules;
-  // The rootdir itself is not a target: pytest's collection of it depends on testpaths and
-  // args; its modules are settled one by one (which bypasses its conftest's collect_ignore).
-  for (const std::string& folder : c.dynamic_folders)
-    if (!folder.empty()) targets.push_back(folder);
+  for (const std::string& folder : c.dynamic_folders) targets.push_back(folder);
   for (const std::string& folder : failing_conftest_folders) {
     bool covered = false;
     for (const std::string& t : targets) covered |= covers(t, folder);
@@ -199,7 +196,7 @@ std::optional<Settled> settle_dynamic(Collection& c, const std::vector<std::stri
   RunRequest request;
   std::set<std::string> asked;
   for (const std::string& t : targets)
-    if (std::string module = module_of(t); asked.insert(module).second) request.ids.push_back(module);
+    if (std::string module = t.empty() ? "." : module_of(t); asked.insert(module).second) request.ids.push_back(module);
   request.collect_only = true;
   CollectedIds observer;
   RunSummary summary = engine.run(request, observer);

@@ -363,9 +363,12 @@ Collection collect(const Invocation& invocation) {
       if (auto dir = walker.dynamic_collection_dir(file.parent_path()); dir && arg.node_suffix.empty()) {
         const fs::path inside_arg = dir->lexically_relative(arg.path);
         const bool arg_holds_dir = !inside_arg.empty() && *inside_arg.begin() != "..";
-        std::string folder = dir->lexically_relative(config.rootdir).generic_string();
+        // A folder arg inside that folder (the rootdir, or testpaths under it) is what pytest
+        // collects with those rules: it is settled whole. A file arg is never ignored.
+        const bool dir_holds_arg = !arg_holds_dir && fs::is_directory(arg.path);
+        std::string folder = (arg_holds_dir ? *dir : arg.path).lexically_relative(config.rootdir).generic_string();
         if (folder == ".") folder.clear();
-        if (arg_holds_dir && std::find(collection.dynamic_folders.begin(), collection.dynamic_folders.end(), folder) ==
+        if ((arg_holds_dir || dir_holds_arg) && std::find(collection.dynamic_folders.begin(), collection.dynamic_folders.end(), folder) ==
                                  collection.dynamic_folders.end())
           collection.dynamic_folders.push_back(folder);
       }
@@ -411,6 +414,16 @@ Collection collect(const Invocation& invocation) {
       }
     }
   }
+
+  // A folder settled whole is dynamic itself: a conftest's hooks may make items under it that
+  // no module holds (e.g. `tests/conftest.py::name`).
+  for (TestItem& item : collection.items)
+    if (item.kind == ItemKind::Folder && !item.dynamic &&
+        std::find(collection.dynamic_folders.begin(), collection.dynamic_folders.end(), item.id) !=
+            collection.dynamic_folders.end()) {
+      item.dynamic = true;
+      item.dynamic_reason = walker.dynamic_reason_for(config.rootdir / item.id);
+    }
 
   // -k / -m / --deselect.
   std::optional<SelectionExpression> keyword, mark;

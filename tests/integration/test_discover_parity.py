@@ -666,6 +666,63 @@ def test_collect_ignore_built_at_run_time_is_settled_by_collecting_the_folder(fa
     assert_parity(fastest_bin, python_exe, tmp_path)
 
 
+ROOTDIR_COLLECT_IGNORE = {
+    "pytest.ini": "[pytest]\n",
+    "conftest.py": """
+        import sys
+        collect_ignore = []
+        if sys.version_info >= (3, 0):
+            collect_ignore += ["test_new_syntax.py", "sub/test_ignored_too.py"]
+    """,
+    "test_kept.py": BASIC_TESTS,
+    "test_new_syntax.py": "def test_only_on_some_pythons(): pass\n",
+    "sub/test_sub.py": "def test_sub(): pass\n",
+    "sub/test_ignored_too.py": "def test_ignored(): pass\n",
+    "sub/deeper/test_deep.py": "def test_deep(): pass\n",
+}
+
+
+@pytest.mark.parametrize("cwd, args", [(".", ()), (".", (".",)), ("sub", ()), ("sub", ("deeper", "..")),
+                                       (".", ("sub/test_ignored_too.py",))])
+def test_collect_ignore_built_at_run_time_by_the_rootdir_conftest(fastest_bin, python_exe, tmp_path, cwd, args):
+    """The rootdir's conftest ignores files anywhere below it: the folder args pytest is handed
+    (the rootdir, or a folder under it) are settled whole; a file handed by name is kept."""
+    write_tree(tmp_path, ROOTDIR_COLLECT_IGNORE)
+    expected = pytest_collect(python_exe, tmp_path / cwd, *args)
+    if not args:
+        assert not any("test_new_syntax" in line or "test_ignored" in line for line in expected[1])
+    assert fastest_discover(fastest_bin, python_exe, tmp_path / cwd, *args) == expected
+
+
+def test_items_a_conftest_hook_makes_in_a_settled_folder_are_under_a_dynamic_folder(fastest_bin, python_exe, tmp_path):
+    """A conftest's pytest_collect_file can yield items for any file, the conftest itself included
+    (`tests/conftest.py::name`): no module holds them, so --json flags the folder dynamic."""
+    write_tree(tmp_path, {
+        "tests/conftest.py": """
+            import pytest
+
+            class CheckItem(pytest.Item):
+                def runtest(self): pass
+
+            class CheckFile(pytest.File):
+                def collect(self):
+                    yield CheckItem.from_parent(self, name="check_" + self.path.stem)
+
+            def pytest_collect_file(file_path, parent):
+                if file_path.name == "conftest.py":
+                    return CheckFile.from_parent(parent, path=file_path)
+        """,
+        "tests/test_kept.py": BASIC_TESTS,
+    })
+    expected = pytest_collect(python_exe, tmp_path)
+    assert "tests/conftest.py::check_conftest" in expected[1]
+    assert fastest_discover(fastest_bin, python_exe, tmp_path) == expected
+    proc = subprocess.run([fastest_bin, "discover", "--python", python_exe, "--no-settle", "--json"], cwd=tmp_path,
+                          capture_output=True, text=True)
+    folders = {item["id"]: item for item in json.loads(proc.stdout)["items"] if item["kind"] == "folder"}
+    assert folders["tests"]["dynamic"] and "pytest_collect_file" in folders["tests"]["dynamicReason"]
+
+
 MODULE_LEVEL_SKIPS = {
     "importorskip": """
         import pytest
