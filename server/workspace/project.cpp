@@ -209,12 +209,12 @@ Collection collect(const Invocation& invocation) {
   for (auto& [name, value] : cli.ini_overrides) file.options[name] = IniValue{value, std::nullopt};
   for (auto& [name, value] : options.ini_overrides) file.options[name] = IniValue{value, std::nullopt};
 
-  // addopts go before the command line's own options (which therefore win).
+  // pytest's order: ini addopts, then $PYTEST_ADDOPTS, then the command line (later ones win).
   CommandOptions merged;
-  if (const char* env = std::getenv("PYTEST_ADDOPTS")) parse_command_options(shlex_split(env), merged);
   std::vector<std::string> addopts = ini_args(file, "addopts");
   config.addopts = addopts;
   parse_command_options(addopts, merged);
+  if (const char* env = std::getenv("PYTEST_ADDOPTS")) parse_command_options(shlex_split(env), merged);
   parse_command_options(invocation.extra_options, merged);
   for (const std::string& a : merged.positional)
     if (std::find(cli.positional.begin(), cli.positional.end(), a) == cli.positional.end()) add_arg(a);

@@ -871,6 +871,18 @@ def test_module_level_skips_with_report_chars_from_addopts(fastest_bin, python_e
     assert fastest_discover(fastest_bin, python_exe, tmp_path) == expected
 
 
+def test_pytest_addopts_env_wins_over_ini_addopts(fastest_bin, python_exe, tmp_path):
+    """pytest puts $PYTEST_ADDOPTS after the ini's addopts: its -r is the last one."""
+    write_tree(tmp_path, {**SKIPPING_TREE, "pytest.ini": "[pytest]\naddopts = -ra -m 'not a_mark'\n"})
+    env = dict(os.environ, PYTEST_ADDOPTS="-rN -m 'not nothing'")
+    expected = subprocess.run([python_exe, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider"],
+                              cwd=tmp_path, capture_output=True, text=True, env=env)
+    actual = subprocess.run([fastest_bin, "discover", "--python", python_exe], cwd=tmp_path,
+                            capture_output=True, text=True, env=env)
+    assert "SKIPPED" not in expected.stdout
+    assert (actual.returncode, normalise(actual.stdout)) == (expected.returncode, normalise(expected.stdout))
+
+
 def test_module_level_skips_are_reported_relative_to_the_invocation_dir(fastest_bin, python_exe, tmp_path):
     write_tree(tmp_path, {**SKIPPING_TREE, "pytest.ini": "[pytest]\n", "sub/.keep": ""})
     expected = pytest_collect(python_exe, tmp_path / "sub", "-rs", "..")
