@@ -136,26 +136,34 @@ struct ExecutionEngine::Impl {
     return true;
   }
 
-  // Waits until every starting worker is ready; false with the first fatal message.
+  // Waits until one worker is ready; false (with the first fatal message) when none can be.
+  // The others join the run as their own start-up ends: workers starting at once compete for
+  // the cores and finish seconds-apart on a busy machine, and waiting for the last one idled
+  // the first (docs/execution.md, "Start-up").
   bool wait_ready(std::string* error) {
     auto deadline = Clock::now() + kStartTimeout;
     while (true) {
-      bool any_starting = false;
-      for (Slot& s : slots) any_starting |= s.state == Slot::State::Starting;
-      if (!any_starting) break;
+      bool any_starting = false, any_ready = false;
+      for (Slot& s : slots) {
+        any_starting |= s.state == Slot::State::Starting;
+        any_ready |= s.state == Slot::State::Idle || s.state == Slot::State::Busy;
+      }
+      if (any_ready) return true;
+      if (!any_starting) {
+        for (Slot& s : slots)
+          if (!s.fatal.empty()) {
+            if (error) *error = s.fatal;
+            return false;
+          }
+        if (error) *error = "the Python workers exited during start-up";
+        return false;
+      }
       if (Clock::now() > deadline) {
         if (error) *error = "the Python workers did not start within 60 s";
         return false;
       }
       poll_once(200, nullptr, nullptr);
-      for (Slot& s : slots) {
-        if (s.state == Slot::State::Dead && !s.fatal.empty()) {
-          if (error) *error = s.fatal;
-          return false;
-        }
-      }
     }
-    return true;
   }
 
   // --- one poll round -------------------------------------------------------------------
@@ -517,6 +525,13 @@ struct ExecutionEngine::Impl {
         any_usable |= s.state == Slot::State::Idle || s.state == Slot::State::Starting;
       }
       if (!busy && (queue.empty() || cancel_requested)) break;
+      // A worker still starting long after the run began is hung: the others carry on.
+      for (Slot& s : slots)
+        if (s.state == Slot::State::Starting && Clock::now() - s.started_at > kStartTimeout) {
+          s.fatal = "the Python worker did not start within 60 s";
+          s.process.reset();
+          s.state = Slot::State::Dead;
+        }
       if (!busy && !any_usable) {
         summary.fatal_error = "every worker died and none could be restarted";
         for (Slot& s : slots) if (!s.fatal.empty()) summary.fatal_error += ": " + s.fatal;

@@ -121,8 +121,8 @@ class ExecutionEngine {
   ExecutionEngine(const ExecutionEngine&) = delete;
   ExecutionEngine& operator=(const ExecutionEngine&) = delete;
 
-  // Starts the workers and waits until they are warm. False (with a message naming what to
-  // install) when the interpreter or pytest is missing.
+  // Starts the workers and waits until one is warm (the others join a run when they are).
+  // False (with a message naming what to install) when the interpreter or pytest is missing.
   bool start(std::string* error);
   RunSummary run(const RunRequest& request, RunObserver& observer);
   void cancel();  // any thread; the current run stops within milliseconds

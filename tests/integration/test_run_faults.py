@@ -89,6 +89,26 @@ def test_hanging_test_times_out_and_the_rest_runs(fastest_bin, python_exe, tmp_p
     assert rc == 1
 
 
+def test_a_slow_worker_start_does_not_hold_up_the_run(fastest_bin, python_exe, tmp_path):
+    """The run starts on the first worker that is ready; a late one joins or is not needed."""
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    # Imported by each worker while it prepares its session: the first one to get here stalls.
+    (tmp_path / "conftest.py").write_text(
+        "import os, time\n"
+        "try:\n"
+        "    os.close(os.open(os.path.join(os.path.dirname(__file__), 'stalled'), os.O_CREAT | os.O_EXCL))\n"
+        "    time.sleep(20)\n"
+        "except FileExistsError:\n"
+        "    pass\n")
+    (tmp_path / "test_a.py").write_text("def test_a(): pass\n")
+    (tmp_path / "test_b.py").write_text("def test_b(): pass\n")
+    start = time.monotonic()
+    rc, results, _ = run_json(fastest_bin, python_exe, tmp_path, "-n", "2")
+    assert time.monotonic() - start < 15
+    assert rc == 0
+    assert {r["outcome"] for r in results.values()} == {"passed"} and len(results) == 2
+
+
 def descendants(pid):
     """Every live process whose ancestry includes pid (from /proc)."""
     parents = {}
