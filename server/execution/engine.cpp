@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <map>
@@ -84,6 +85,8 @@ struct ExecutionEngine::Impl {
   EngineOptions options;
   fs::path worker_dir;
   std::vector<Slot> slots;
+  // The process the first workers were forked from (see WorkerProcess::spawn_pool).
+  std::unique_ptr<WorkerProcess> pool;
   int wake_pipe[2] = {-1, -1};
   std::atomic<bool> cancel_requested{false};
   int next_batch = 0;
@@ -102,6 +105,7 @@ struct ExecutionEngine::Impl {
 
   ~Impl() {
     slots.clear();  // kills and reaps every worker
+    pool.reset();
     spawner_guard.reset();
     spawner.stop();
     if (spawner_thread.joinable()) spawner_thread.join();
@@ -121,13 +125,18 @@ struct ExecutionEngine::Impl {
     return std::move(process);
   }
 
-  bool spawn(Slot& slot, std::string* error) {
+  SpawnSpec worker_spec() const {
     SpawnSpec spec{options.python, worker_dir, options.rootdir, options.env};
     // What the worker needs to prepare its pytest session once, before any batch.
     spec.env["FASTEST_ROOTDIR"] = options.rootdir.string();
     if (options.inifile) spec.env["FASTEST_INIFILE"] = options.inifile->string();
     spec.env["FASTEST_PYTEST_ARGS"] = json(options.pytest_args).dump();
     spec.env["FASTEST_CACHE_DIR"] = options.cache_dir.string();
+    return spec;
+  }
+
+  bool spawn(Slot& slot, std::string* error) {
+    SpawnSpec spec = worker_spec();
     slot = Slot{};
     slot.process = spawn_on_spawner(spec, error);
     if (!slot.process) return false;
@@ -227,6 +236,7 @@ struct ExecutionEngine::Impl {
     if (!e.is_object()) return;
     std::string event = e.value("event", "");
     if (event == "ready") {
+      s.process->adopt(e.value("pid", -1));
       if (s.state == Slot::State::Starting) s.state = Slot::State::Idle;
       return;
     }
@@ -566,6 +576,26 @@ struct ExecutionEngine::Impl {
       return false;
     }
     if (slots.size() != static_cast<size_t>(options.workers)) slots = std::vector<Slot>(options.workers);
+    bool all_dead = true;
+    for (Slot& s : slots) all_dead &= s.state == Slot::State::Dead;
+    const char* no_pool = std::getenv("FASTEST_NO_WORKER_POOL");  // each worker starts its own interpreter
+    if (all_dead && slots.size() > 1 && !(no_pool && *no_pool)) {
+      // A fresh pool: one interpreter start-up forked into every worker, instead of N
+      // start-ups competing for the cores. A worker that dies later is replaced on its own.
+      SpawnSpec spec = worker_spec();
+      std::packaged_task<WorkerProcess::Pool()> task([&] { return WorkerProcess::spawn_pool(spec, static_cast<int>(slots.size()), error); });
+      auto future = task.get_future();
+      asio::post(spawner, [&task] { task(); });
+      WorkerProcess::Pool spawned = future.get();
+      if (!spawned.pool) return false;
+      pool = std::move(spawned.pool);
+      for (size_t i = 0; i < slots.size(); ++i) {
+        slots[i] = Slot{};
+        slots[i].process = std::move(spawned.workers[i]);
+        slots[i].state = Slot::State::Starting;
+        slots[i].started_at = Clock::now();
+      }
+    }
     for (Slot& s : slots) {
       if (s.state != Slot::State::Dead) continue;
       if (!spawn(s, error)) return false;

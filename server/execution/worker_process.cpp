@@ -23,6 +23,22 @@ void close_fd(int& fd) {
 
 }  // namespace
 
+// The worker's environment: the engine's, the spec's, the package on PYTHONPATH.
+static std::map<std::string, std::string> worker_env(const SpawnSpec& spec) {
+  std::map<std::string, std::string> env;
+  for (char** e = environ; *e; ++e) {
+    std::string kv(*e);
+    size_t eq = kv.find('=');
+    if (eq != std::string::npos) env[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  for (auto& [k, v] : spec.env) env[k] = v;
+  std::string pythonpath = spec.worker_dir.string();
+  if (env.count("PYTHONPATH") && !env["PYTHONPATH"].empty()) pythonpath += ":" + env["PYTHONPATH"];
+  env["PYTHONPATH"] = pythonpath;
+  env["PYTHONUNBUFFERED"] = "1";
+  return env;
+}
+
 std::unique_ptr<WorkerProcess> WorkerProcess::spawn(const SpawnSpec& spec, std::string* error) {
   int command_pipe[2], event_pipe[2], stderr_pipe[2];
   if (pipe2(command_pipe, O_CLOEXEC) != 0) { if (error) *error = std::strerror(errno); return nullptr; }
@@ -38,19 +54,9 @@ std::unique_ptr<WorkerProcess> WorkerProcess::spawn(const SpawnSpec& spec, std::
   }
 
   // Everything the child needs is prepared before fork: after it, only async-signal-safe calls.
-  std::map<std::string, std::string> env;
-  for (char** e = environ; *e; ++e) {
-    std::string kv(*e);
-    size_t eq = kv.find('=');
-    if (eq != std::string::npos) env[kv.substr(0, eq)] = kv.substr(eq + 1);
-  }
-  for (auto& [k, v] : spec.env) env[k] = v;
-  std::string pythonpath = spec.worker_dir.string();
-  if (env.count("PYTHONPATH") && !env["PYTHONPATH"].empty()) pythonpath += ":" + env["PYTHONPATH"];
-  env["PYTHONPATH"] = pythonpath;
+  std::map<std::string, std::string> env = worker_env(spec);
   env["FASTEST_COMMAND_FD"] = "3";
   env["FASTEST_EVENT_FD"] = "4";
-  env["PYTHONUNBUFFERED"] = "1";
   std::vector<std::string> env_strings;
   for (auto& [k, v] : env) env_strings.push_back(k + "=" + v);
   std::vector<char*> envp;
@@ -101,6 +107,90 @@ std::unique_ptr<WorkerProcess> WorkerProcess::spawn(const SpawnSpec& spec, std::
   fcntl(worker->event_fd_, F_SETFL, fcntl(worker->event_fd_, F_GETFL) | O_NONBLOCK);
   fcntl(worker->stderr_fd_, F_SETFL, fcntl(worker->stderr_fd_, F_GETFL) | O_NONBLOCK);
   return worker;
+}
+
+WorkerProcess::Pool WorkerProcess::spawn_pool(const SpawnSpec& spec, int count, std::string* error) {
+  Pool result;
+  constexpr int kFirstFd = 10;  // the workers' pipe ends in the pool process: 10, 11, 12, 13, ...
+  if (count < 1 || kFirstFd + 3 * count > 100) {
+    if (error) *error = "bad worker count";
+    return result;
+  }
+  std::vector<int> parent_ends, child_ends;  // per worker: command, event, stderr
+  auto fail = [&](const char* why) {
+    for (int fd : parent_ends) ::close(fd);
+    for (int fd : child_ends) ::close(fd);
+    if (error) *error = why;
+    return Pool{};
+  };
+  for (int i = 0; i < count; ++i) {
+    int command_pipe[2], event_pipe[2], stderr_pipe[2];
+    if (pipe2(command_pipe, O_CLOEXEC) != 0) return fail(std::strerror(errno));
+    parent_ends.push_back(command_pipe[1]);
+    child_ends.push_back(command_pipe[0]);
+    if (pipe2(event_pipe, O_CLOEXEC) != 0) return fail(std::strerror(errno));
+    parent_ends.push_back(event_pipe[0]);
+    child_ends.push_back(event_pipe[1]);
+    if (pipe2(stderr_pipe, O_CLOEXEC) != 0) return fail(std::strerror(errno));
+    parent_ends.push_back(stderr_pipe[0]);
+    child_ends.push_back(stderr_pipe[1]);
+  }
+  std::map<std::string, std::string> env = worker_env(spec);
+  std::string fds;
+  for (int i = 0; i < count; ++i) {
+    int base = kFirstFd + 3 * i;
+    fds += (i ? ";" : "") + std::to_string(base) + "," + std::to_string(base + 1) + "," + std::to_string(base + 2);
+  }
+  env["FASTEST_POOL_FDS"] = fds;
+  std::vector<std::string> env_strings;
+  for (auto& [k, v] : env) env_strings.push_back(k + "=" + v);
+  std::vector<char*> envp;
+  for (auto& s : env_strings) envp.push_back(s.data());
+  envp.push_back(nullptr);
+  std::string python = spec.python.string();
+  std::string cwd = spec.cwd.string();
+  std::vector<std::string> argv_strings{python, "-u", "-m", "fastest_worker"};
+  std::vector<char*> argv;
+  for (auto& s : argv_strings) argv.push_back(s.data());
+  argv.push_back(nullptr);
+  pid_t parent = getpid();
+
+  pid_t pid = fork();
+  if (pid < 0) return fail(std::strerror(errno));
+  if (pid == 0) {
+    setpgid(0, 0);
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(111);
+    // Out of the way first (above 100, closed at exec), then onto their numbers (dup2 clears
+    // close-on-exec): a stray copy of an event pipe would hide a worker's death.
+    int moved[3 * 30];
+    for (size_t k = 0; k < child_ends.size(); ++k) moved[k] = fcntl(child_ends[k], F_DUPFD_CLOEXEC, 100);
+    int devnull = ::open("/dev/null", O_RDONLY);
+    dup2(devnull, 0);
+    dup2(moved[2], 1);  // the pool's own errors go to the first worker's stderr
+    dup2(moved[2], 2);
+    for (size_t k = 0; k < child_ends.size(); ++k) dup2(moved[k], kFirstFd + static_cast<int>(k));
+    if (chdir(cwd.c_str()) != 0) _exit(112);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    execve(python.c_str(), argv.data(), envp.data());
+    _exit(127);
+  }
+  setpgid(pid, pid);
+  for (int fd : child_ends) ::close(fd);
+  result.pool.reset(new WorkerProcess());
+  result.pool->pid_ = pid;
+  for (int i = 0; i < count; ++i) {
+    std::unique_ptr<WorkerProcess> worker(new WorkerProcess());
+    worker->command_fd_ = parent_ends[3 * i];
+    worker->event_fd_ = parent_ends[3 * i + 1];
+    worker->stderr_fd_ = parent_ends[3 * i + 2];
+    fcntl(worker->event_fd_, F_SETFL, fcntl(worker->event_fd_, F_GETFL) | O_NONBLOCK);
+    fcntl(worker->stderr_fd_, F_SETFL, fcntl(worker->stderr_fd_, F_GETFL) | O_NONBLOCK);
+    result.workers.push_back(std::move(worker));
+  }
+  return result;
 }
 
 WorkerProcess::~WorkerProcess() {

@@ -22,6 +22,18 @@ struct SpawnSpec {
 class WorkerProcess {
  public:
   static std::unique_ptr<WorkerProcess> spawn(const SpawnSpec& spec, std::string* error);
+  // `count` workers for one interpreter start-up: one Python process (the returned `pool`)
+  // imports pytest and prepares the session once, then forks a worker per pipe set. A worker's
+  // pid is known from its `ready` event (adopt()); killing the pool kills every worker.
+  struct Pool {
+    std::unique_ptr<WorkerProcess> pool;
+    std::vector<std::unique_ptr<WorkerProcess>> workers;
+  };
+  static Pool spawn_pool(const SpawnSpec& spec, int count, std::string* error);
+  // A pool worker's pid, from its ready event (it is not our child: the pool reaps it).
+  void adopt(pid_t pid) {
+    if (pid_ <= 0 && pid > 0) pid_ = pid;
+  }
   ~WorkerProcess();
 
   pid_t pid() const { return pid_; }

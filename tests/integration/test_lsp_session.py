@@ -422,3 +422,24 @@ def test_a_module_pytest_cannot_import_is_a_diagnostic_at_its_import(fastest_bin
         assert "No module named 'not_a_module_anywhere'" in d["message"]
     finally:
         c.close()
+
+
+def test_a_changed_conftest_reaches_pooled_workers(client, project):
+    """Workers forked from one start-up re-execute themselves when a conftest they imported changes."""
+    init(client, project, workers=2)
+    client.wait_for(lambda m: m.get("method") == "fastest/discoveredTests")
+    folder = project / "tests" / "pooled"
+    folder.mkdir()
+    (folder / "conftest.py").write_text("import pytest\n@pytest.fixture\ndef value():\n    return 1\n")
+    for name in ("a", "b"):
+        path = folder / f"test_{name}.py"
+        path.write_text("def test_value(value):\n    assert value == 1\n")
+        client.notify("workspace/didChangeWatchedFiles", {"changes": [{"uri": uri(path), "type": 1}]})
+    client.wait_for(lambda m: m.get("method") == "fastest/discoveredTests" and
+                    any(i["id"] == "tests/pooled/test_b.py::test_value" for i in m["params"]["items"]))
+    ids = ["tests/pooled/test_a.py::test_value", "tests/pooled/test_b.py::test_value"]
+    _, states, _ = client.run_and_wait("fastest/runTests", {"include": ids, "kind": "run"})
+    assert {final_states(states)[i]["state"] for i in ids} == {"passed"}
+    (folder / "conftest.py").write_text("import pytest\n@pytest.fixture\ndef value():\n    return 2\n")
+    _, states, _ = client.run_and_wait("fastest/runTests", {"include": ids, "kind": "run"})
+    assert {final_states(states)[i]["state"] for i in ids} == {"failed"}

@@ -42,9 +42,10 @@ def faulty(tmp_path):
     return tmp_path
 
 
-def run_json(fastest_bin, python_exe, cwd, *args, timeout=120):
+def run_json(fastest_bin, python_exe, cwd, *args, timeout=120, env=None):
     proc = subprocess.run([fastest_bin, "run", "--python", python_exe, "--json", *args],
-                          cwd=cwd, capture_output=True, text=True, timeout=timeout)
+                          cwd=cwd, capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, **(env or {})})
     data = json.loads(proc.stdout)
     return proc.returncode, {r["id"]: r for r in data["results"]}, data
 
@@ -90,7 +91,8 @@ def test_hanging_test_times_out_and_the_rest_runs(fastest_bin, python_exe, tmp_p
 
 
 def test_a_slow_worker_start_does_not_hold_up_the_run(fastest_bin, python_exe, tmp_path):
-    """The run starts on the first worker that is ready; a late one joins or is not needed."""
+    """The run starts on the first worker that is ready; a late one joins or is not needed.
+    (Workers forked from one pool start together: this is about workers started on their own.)"""
     (tmp_path / "pytest.ini").write_text("[pytest]\n")
     # Imported by each worker while it prepares its session: the first one to get here stalls.
     (tmp_path / "conftest.py").write_text(
@@ -103,10 +105,38 @@ def test_a_slow_worker_start_does_not_hold_up_the_run(fastest_bin, python_exe, t
     (tmp_path / "test_a.py").write_text("def test_a(): pass\n")
     (tmp_path / "test_b.py").write_text("def test_b(): pass\n")
     start = time.monotonic()
-    rc, results, _ = run_json(fastest_bin, python_exe, tmp_path, "-n", "2")
+    rc, results, _ = run_json(fastest_bin, python_exe, tmp_path, "-n", "2", env={"FASTEST_NO_WORKER_POOL": "1"})
     assert time.monotonic() - start < 15
     assert rc == 0
     assert {r["outcome"] for r in results.values()} == {"passed"} and len(results) == 2
+
+
+def test_workers_share_one_start_up_and_survive_each_others_death(fastest_bin, python_exe, tmp_path):
+    """-n 2 imports the conftest once (one interpreter start-up, forked into both workers); a
+    test that kills its own worker is `crashed`, and the other worker's tests are unaffected."""
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    (tmp_path / "conftest.py").write_text(
+        "import os\nwith open(os.path.join(os.path.dirname(__file__), 'imports.log'), 'a') as f:\n"
+        "    f.write(f'{os.getpid()}\\n')\n")
+    record = ("import os, time\n"
+              "def record():\n"
+              "    with open(os.path.join(os.path.dirname(__file__), 'workers.log'), 'a') as f:\n"
+              "        worker = os.getppid()\n"
+              "        pool = open(f'/proc/{worker}/stat').read().rsplit(')', 1)[1].split()[1]\n"
+              "        f.write(f'{worker} {pool}\\n')\n")
+    (tmp_path / "test_a.py").write_text(record + "def test_a():\n    record()\n    time.sleep(1.5)\n")
+    (tmp_path / "test_b.py").write_text(
+        record + "import signal\ndef test_kills_its_worker():\n    record()\n    time.sleep(0.3)\n"
+        "    os.kill(os.getppid(), signal.SIGKILL)\n    time.sleep(5)\n")
+    rc, results, _ = run_json(fastest_bin, python_exe, tmp_path, "-n", "2")
+    assert results["test_a.py::test_a"]["outcome"] == "passed"
+    assert results["test_b.py::test_kills_its_worker"]["outcome"] == "crashed"
+    assert rc == 1
+    # The first import is the pool's (a replacement for the killed worker may import again).
+    first_import = (tmp_path / "imports.log").read_text().split()[0]
+    workers = dict(line.split() for line in (tmp_path / "workers.log").read_text().splitlines())
+    assert len(workers) == 2
+    assert set(workers.values()) == {first_import}
 
 
 def descendants(pid):

@@ -4,6 +4,10 @@ import sys
 
 
 def main() -> int:
+    pool = os.environ.get("FASTEST_POOL_FDS")
+    if pool:  # "c,e,err;c,e,err": several workers forked from one prepared process
+        from .server import serve_pool
+        return serve_pool([tuple(int(fd) for fd in triple.split(",")) for triple in pool.split(";")])
     try:
         command_fd = int(os.environ["FASTEST_COMMAND_FD"])
         event_fd = int(os.environ["FASTEST_EVENT_FD"])

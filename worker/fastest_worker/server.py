@@ -155,41 +155,117 @@ def _prepare(channel: Channel):
         return None, traceback.format_exc(limit=5)
 
 
-def serve(command_fd: int, event_fd: int) -> int:
-    _die_with_parent()
-    # pytest's terminal output is never read: keep the worker's stdout out of the way.
-    devnull = os.open(os.devnull, os.O_RDWR)
-    os.dup2(devnull, 1)
-    channel = Channel(command_fd, event_fd)
+def _start(send_fatal):
+    """Imports pytest and prepares the session once; (prepared, ready event) or None."""
     started = time.perf_counter()
     try:
         _warm_imports()
     except ImportError as error:
-        channel.send({"event": "fatal", "message":
-                      f"pytest is not importable by {sys.executable} ({error}). "
-                      f"Install it with: {sys.executable} -m pip install pytest"})
-        return 3
+        send_fatal(f"pytest is not importable by {sys.executable} ({error}). "
+                   f"Install it with: {sys.executable} -m pip install pytest")
+        return None
     import pytest
     try:
         from . import rewrite_cache
         rewrite_cache.install(os.environ.get("FASTEST_CACHE_DIR", ""))
     except Exception:
         pass  # a pytest whose private rewrite API differs: it simply rewrites every time
-    prepared, why = _prepare(channel)
-    gc.freeze()  # fork children share the parent's objects without copying them
+    return started, pytest
+
+
+def _ready_event(started, pytest, prepared, why) -> dict:
     ready = {"event": "ready", "pid": os.getpid(), "pytest": pytest.__version__,
              "python": sys.version.split()[0], "warmup": time.perf_counter() - started,
              "prepared": prepared is not None}
     if why:
         ready["not_prepared_because"] = why
-    pending = os.environ.pop("FASTEST_PENDING_COMMAND", None)
-    if pending:
-        _run_batch(channel, json.loads(pending), prepared)
-    else:
-        channel.send(ready)
+    return ready
+
+
+def _serve_commands(channel: Channel, prepared) -> int:
     while True:
         command = channel.read_command()
         if command is None or command.get("cmd") == "shutdown":
             return 0
         if command.get("cmd") == "run":
             _run_batch(channel, command, prepared)
+
+
+def serve(command_fd: int, event_fd: int) -> int:
+    _die_with_parent()
+    # pytest's terminal output is never read: keep the worker's stdout out of the way.
+    devnull = os.open(os.devnull, os.O_RDWR)
+    os.dup2(devnull, 1)
+    channel = Channel(command_fd, event_fd)
+    started = _start(lambda message: channel.send({"event": "fatal", "message": message}))
+    if started is None:
+        return 3
+    prepared, why = _prepare(channel)
+    gc.freeze()  # fork children share the parent's objects without copying them
+    ready = _ready_event(*started, prepared, why)
+    pending = os.environ.pop("FASTEST_PENDING_COMMAND", None)
+    if pending:
+        _run_batch(channel, json.loads(pending), prepared)
+    else:
+        channel.send(ready)
+    return _serve_commands(channel, prepared)
+
+
+def serve_pool(fds) -> int:
+    """Starts several workers for the price of one: imports pytest and prepares the session
+    once, then forks one worker per (command, event, stderr) fd triple. Each worker dies with
+    this process, which runs no test code and only reaps them; it dies with the engine."""
+    _die_with_parent()
+    devnull = os.open(os.devnull, os.O_RDWR)
+    os.dup2(devnull, 1)
+
+    def send_fatal(message):
+        line = (json.dumps({"event": "fatal", "message": message}) + "\n").encode()
+        for _, event_fd, _ in fds:
+            try:
+                os.write(event_fd, line)
+            except OSError:
+                pass
+
+    started = _start(send_fatal)
+    if started is None:
+        return 3
+    # The plugin's channel is set in each worker (its own pipes) before any batch runs.
+    prepared, why = _prepare(None)
+    gc.freeze()
+    pool = os.getpid()
+    for index, (command_fd, event_fd, stderr_fd) in enumerate(fds):
+        if os.fork() == 0:
+            try:
+                os.setpgid(0, 0)  # the engine kills a worker by its group
+                _die_with_parent()
+                if os.getppid() != pool:
+                    os._exit(111)
+                for other, triple in enumerate(fds):
+                    if other != index:
+                        for fd in triple:
+                            os.close(fd)
+                os.dup2(stderr_fd, 2)
+                # What a re-executed worker (a conftest changed) reads to find its pipes.
+                os.environ["FASTEST_COMMAND_FD"] = str(command_fd)
+                os.environ["FASTEST_EVENT_FD"] = str(event_fd)
+                os.environ.pop("FASTEST_POOL_FDS", None)
+                channel = Channel(command_fd, event_fd)
+                if prepared is not None:
+                    prepared.plugin.channel = channel
+                channel.send(_ready_event(*started, prepared, why))
+                code = _serve_commands(channel, prepared)
+            except BaseException:
+                traceback.print_exc()
+                code = 70
+            os._exit(code)
+    for triple in fds:
+        for fd in triple:
+            os.close(fd)
+    while True:
+        try:
+            os.wait()
+        except ChildProcessError:
+            return 0
+        except InterruptedError:
+            continue
