@@ -3,6 +3,8 @@ import json
 import subprocess
 import xml.etree.ElementTree as ET
 
+import pytest
+
 
 def outcomes(junit_path):
     result = {}
@@ -65,12 +67,14 @@ def test_missing_interpreter_is_a_clear_error(fastest_bin, tmp_path):
     assert "interpreter" in proc.stderr.lower()
 
 
-def test_interpreter_without_pytest_names_what_to_install(fastest_bin, tmp_path):
+@pytest.mark.parametrize("workers", ["1", "2"])  # one worker, or a pool forked into two
+def test_interpreter_without_pytest_names_what_to_install(fastest_bin, tmp_path, workers):
     venv = tmp_path / "bare"
     subprocess.run(["python3", "-m", "venv", "--without-pip", str(venv)], check=True)
     (tmp_path / "test_a.py").write_text("def test_a(): pass\n")
-    proc = subprocess.run([fastest_bin, "run", "--python", str(venv / "bin" / "python")], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=60)
+    (tmp_path / "test_b.py").write_text("def test_b(): pass\n")
+    proc = subprocess.run([fastest_bin, "run", "--python", str(venv / "bin" / "python"), "-n", workers],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 4
     assert "pip install pytest" in proc.stderr
 
