@@ -262,6 +262,7 @@ def serve_pool(fds) -> int:
     for triple in fds:
         for fd in triple:
             os.close(fd)
+    os.dup2(devnull, 2)  # the first worker's stderr: its pipe goes away when that worker is replaced
     while True:
         try:
             os.wait()
