@@ -77,6 +77,12 @@ class TerminalReporter : public RunObserver {
 
   void on_result(const TestResult& r) override {
     results_.push_back(r);
+    // A test of a module that failed to collect is no test to pytest: its module's error is
+    // reported once, in the ERRORS section, not as an `E` per test.
+    if (r.uncollected) {
+      total_ -= std::min<size_t>(total_, 1);
+      return;
+    }
     if (quiet_) return;
     std::cout << progress_char(r.outcome);
     ++column_;
@@ -84,8 +90,14 @@ class TerminalReporter : public RunObserver {
     if (column_ >= 72) end_line();
     std::cout.flush();
   }
+  // Several batches may hold tests of one module: pytest reports its error (or skip) once.
   void on_collection_error(const std::string& id, const std::string& longrepr) override {
+    for (const auto& [seen, text] : collection_errors_)
+      if (seen == id) return;
     collection_errors_.emplace_back(id, longrepr);
+  }
+  void on_collection_skip(const std::string& id, const std::string&, int, const std::string&) override {
+    skipped_collectors_.insert(id);
   }
 
   void finish_progress() {
@@ -102,6 +114,7 @@ class TerminalReporter : public RunObserver {
 
   std::vector<TestResult> results_;
   std::vector<std::pair<std::string, std::string>> collection_errors_;
+  std::set<std::string> skipped_collectors_;
 
  private:
   size_t total_;
@@ -241,11 +254,13 @@ int run_tests(const RunArgs& args) {
 
   // The tests of a module that failed to collect are not tests to pytest: the module's error is
   // the one report. And unless told to continue, pytest runs nothing once collection failed.
-  size_t uncollected = std::erase_if(results, [](const TestResult& r) { return r.uncollected; });
-  if (auto it = summary.counts.find(Outcome::Errored); it != summary.counts.end()) {
-    it->second -= std::min(it->second, uncollected);
-    if (it->second == 0) summary.counts.erase(it);
+  // A module skipped at import is one "skipped" to pytest, however many tests it holds.
+  for (const TestResult& r : results) {
+    if (!r.uncollected) continue;
+    if (auto it = summary.counts.find(r.outcome); it != summary.counts.end() && --it->second == 0)
+      summary.counts.erase(it);
   }
+  std::erase_if(results, [](const TestResult& r) { return r.uncollected; });
   bool continue_on_errors = args.continue_on_collection_errors ||
       std::count(c.config.addopts.begin(), c.config.addopts.end(), "--continue-on-collection-errors");
   bool interrupted = !reporter.collection_errors_.empty() && !continue_on_errors && !summary.cancelled;
@@ -253,6 +268,8 @@ int run_tests(const RunArgs& args) {
     results.clear();
     summary.counts.clear();
   }
+  // Collection's own skips count even when the session is interrupted, as in pytest.
+  if (!reporter.skipped_collectors_.empty()) summary.counts[Outcome::Skipped] += reporter.skipped_collectors_.size();
 
   if (!args.junitxml.empty() && !write_junit_xml(args.junitxml, results, summary.duration_s))
     std::cerr << "fastest: cannot write " << args.junitxml << "\n";

@@ -78,6 +78,7 @@ struct Slot {
   bool cancelled = false;
   std::string batch_error, batch_error_summary;
   std::vector<std::pair<std::string, std::string>> collect_errors;
+  std::vector<std::pair<std::string, std::string>> collect_skips;  // collector id, reason
   std::string fatal;
 };
 
@@ -278,6 +279,7 @@ struct ExecutionEngine::Impl {
       if (run && run->observer && e.contains("ids") && e["ids"].is_array())
         run->observer->on_collected(e["ids"].get<std::vector<std::string>>());
     } else if (event == "collect_skip") {
+      s.collect_skips.emplace_back(e.value("id", ""), e.value("reason", ""));
       if (run && run->observer)
         run->observer->on_collection_skip(e.value("id", ""), e.value("path", ""),
                                           e.contains("line") && e["line"].is_number_integer() ? e["line"].get<int>() : 0,
@@ -395,6 +397,14 @@ struct ExecutionEngine::Impl {
               r.longrepr = text;
               r.uncollected = true;
             }
+          for (auto& [where, reason] : s.collect_skips)
+            if (r.message.empty() && (where == module || covers(where, id))) {
+              // Skipped at import (importorskip, allow_module_level): pytest counts the module
+              // once; each of its tests shows as skipped with the module's reason.
+              r.outcome = Outcome::Skipped;
+              r.message = reason;
+              r.uncollected = true;
+            }
           if (r.message.empty()) {
             r.message = s.batch_error.empty() ? "pytest did not run this test (not found at run time)" : s.batch_error_summary;
             r.longrepr = s.batch_error;
@@ -408,6 +418,7 @@ struct ExecutionEngine::Impl {
     s.ids.clear();
     s.reported.clear();
     s.collect_errors.clear();
+    s.collect_skips.clear();
     s.batch_error.clear();
     s.batch_error_summary.clear();
     s.timed_out = false;

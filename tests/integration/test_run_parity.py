@@ -245,3 +245,28 @@ def test_a_module_that_fails_to_collect_interrupts_the_session_as_in_pytest(fast
         assert proc.returncode == ref.returncode == (1 if extra else 2), proc.stdout + proc.stderr
         assert closing_line(proc.stdout) == closing_line(ref.stdout)
         assert ("Interrupted: 1 error during collection" in proc.stdout) == (not extra)
+
+
+def test_modules_that_fail_or_skip_at_import_cost_no_other_module_its_tests(fastest_bin, python_exe, tmp_path):
+    # With history, a batch holds node ids of several modules; pytest stops a session with
+    # "found no collectors" for a node id whose module did not import or skipped itself.
+    # Every run must still count like pytest's: one error per broken module, one skip per
+    # skipped module, every other test run.
+    ok_tests = "".join(f"def test_ok_{i}():\n    pass\n\n" for i in range(6))
+    project = make_project(tmp_path / "mixed", {
+        "pytest.ini": "[pytest]\n",
+        "test_a_ok.py": ok_tests,
+        "test_b_bad.py": "import not_a_module_anywhere\n\n" + ok_tests,
+        "test_c_skipped.py": "import pytest\npytest.skip('not here', allow_module_level=True)\n\n" + ok_tests,
+        "test_d_ok.py": ok_tests,
+    })
+    for extra in (["--continue-on-collection-errors"], []):
+        ref = subprocess.run([python_exe, "-m", "pytest", "-p", "no:cacheprovider", *extra], cwd=project,
+                             capture_output=True, text=True, timeout=120)
+        for attempt in range(3):  # the first run has no history; later ones mix modules per batch
+            proc = subprocess.run([fastest_bin, "run", "--python", python_exe, "-n", "2", *extra], cwd=project,
+                                  capture_output=True, text=True, timeout=120)
+            assert proc.returncode == ref.returncode, proc.stdout + proc.stderr
+            assert closing_line(proc.stdout) == closing_line(ref.stdout), proc.stdout
+            assert "found no collectors" not in proc.stdout
+            assert proc.stdout.count("ERROR test_b_bad.py") == 1

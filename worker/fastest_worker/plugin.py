@@ -1,5 +1,6 @@
 """The pytest plugin loaded into each batch: one event per test as it starts and as it ends."""
 import os
+import pathlib
 import time
 
 import pytest
@@ -78,6 +79,8 @@ class StreamingPlugin:
         self.batch_id = batch_id
         self.current = {}
         self.comparison = None
+        self.session = None
+        self.uncollectable = []  # rootdir-relative paths of collectors that failed or skipped
 
     # --- collection ---------------------------------------------------------------------
     @pytest.hookimpl(trylast=True)
@@ -89,7 +92,17 @@ class StreamingPlugin:
         # Settling counts what pytest's -k/-m/--deselect (or a plugin) removed.
         self.channel.send({"event": "deselected", "batch": self.batch_id, "ids": [item.nodeid for item in items]})
 
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_collectstart(self, collector):
+        if isinstance(collector, pytest.Session):
+            self.session = collector
+            self.uncollectable = []
+
     def pytest_collectreport(self, report):
+        if report.nodeid and (report.failed or report.skipped):
+            path = report.nodeid.split("::")[0]
+            self.uncollectable.append(path[:-len("__init__.py")] if path.endswith("__init__.py") else path)
+        self._forgive_node_ids_in_uncollectable_modules()
         if report.skipped and isinstance(report.longrepr, tuple) and len(report.longrepr) == 3:
             # A module skipped at import (pytest.skip(allow_module_level=True), importorskip):
             # pytest's short test summary lists it as SKIPPED path:line: reason.
@@ -101,6 +114,25 @@ class StreamingPlugin:
             self.channel.send({"event": "collect_error", "batch": self.batch_id, "id": report.nodeid,
                                "longrepr": _bounded(str(report.longrepr)),
                                "crash": _crash_message(report)})
+
+    def _forgive_node_ids_in_uncollectable_modules(self):
+        """A batch mixes node ids of several modules. When one module fails to import (or skips
+        itself), pytest reports that module's error, then also stops the whole session with
+        "found no collectors for <its node id>" — which would lose every other module's tests.
+        The module's own report is what a full run shows; the node ids it swallowed are
+        dropped from pytest's not-found list (pytest checks it after the session's own
+        CollectReport, the last one of the collection)."""
+        notfound = getattr(self.session, "_notfound", None)
+        if not notfound or not self.uncollectable:
+            return
+        root = self.session.config.rootpath
+        gone = [root / path for path in self.uncollectable]
+
+        def swallowed(arg):
+            path = pathlib.Path(str(arg).split("::")[0])
+            return any(path == g or g in path.parents for g in gone)
+
+        notfound[:] = [entry for entry in notfound if not swallowed(entry[0])]
 
     # --- running --------------------------------------------------------------------------
     def pytest_runtest_logstart(self, nodeid, location):
