@@ -24,7 +24,6 @@
 namespace fastest::cli {
 namespace {
 
-constexpr size_t kTerminalWidth = 80;  // pytest's width when stdout is not a terminal
 
 struct DiscoverArgs {
   SelectionArgs selection;
@@ -247,75 +246,6 @@ void sort_by_collection_order(std::vector<Report>& reports, const Collection& c)
                    [&](const Report& a, const Report& b) { return position(a.id) < position(b.id); });
 }
 
-// The short test summary's sections, in order, from -r's characters (pytest's getreportopt:
-// `a` is "sxXEf", `A` "PpsxXEf", `N` none; `F`/`S` are old spellings of `f`/`s`).
-std::string report_sections(const std::string& reportchars) {
-  std::string sections;
-  for (char ch : reportchars) {
-    if (ch == 'F' || ch == 'S') ch = static_cast<char>(ch - 'A' + 'a');
-    if (ch == 'a') sections = "sxXEf";
-    else if (ch == 'A') sections = "PpsxXEf";
-    else if (ch == 'N') sections.clear();
-    else if (sections.find(ch) == std::string::npos) sections += ch;
-  }
-  return sections;
-}
-
-// pytest's `SKIPPED [n] path:line: reason` lines: skips at the same place for the same reason
-// folded into one, paths relative to the invocation directory (pytest's bestrelpath).
-std::vector<std::string> skipped_lines(const std::vector<CollectionSkip>& skips) {
-  struct Folded { std::string path; int line; std::string reason; size_t count; };
-  std::vector<Folded> folded;
-  const std::filesystem::path here = std::filesystem::current_path();
-  for (const CollectionSkip& skip : skips) {
-    std::filesystem::path full(skip.path);
-    std::string path = skip.path;
-    if (full.is_absolute()) {
-      std::filesystem::path rel = full.lexically_normal().lexically_relative(here);
-      if (!rel.empty()) path = rel.string();
-    }
-    std::string reason = skip.reason.rfind("Skipped: ", 0) == 0 ? skip.reason.substr(9) : skip.reason;
-    auto same = std::find_if(folded.begin(), folded.end(), [&](const Folded& f) {
-      return f.path == path && f.line == skip.line && f.reason == reason;
-    });
-    if (same != folded.end()) ++same->count;
-    else folded.push_back({path, skip.line, reason, 1});
-  }
-  std::vector<std::string> lines;
-  for (const Folded& f : folded)
-    lines.push_back("SKIPPED [" + std::to_string(f.count) + "] " + f.path +
-                    (f.line ? ":" + std::to_string(f.line) : "") + ": " + f.reason);
-  return lines;
-}
-
-// pytest's `ERROR path - reason` line: the reason's first line trimmed to the terminal's width,
-// or whole on CI (pytest's running_on_ci: $CI or $BUILD_NUMBER set).
-std::string summary_line(const CollectionError& e, size_t width) {
-  std::string line = "ERROR " + e.id;
-  if (e.reason.empty()) return line;
-  auto set = [](const char* name) { const char* v = std::getenv(name); return v && *v; };
-  if (set("CI") || set("BUILD_NUMBER")) return line + " - " + e.reason;
-  auto columns = [](const std::string& text) {
-    size_t n = 0;
-    for (unsigned char ch : text) n += (ch & 0xC0) != 0x80;
-    return n;
-  };
-  const size_t format_width = 3, ellipsis = 3;
-  size_t available = width > columns(line) ? width - columns(line) : 0;
-  if (format_width + ellipsis > available) return line;
-  std::string reason = e.reason.substr(0, e.reason.find('\n'));
-  if (format_width + columns(reason) > available) {
-    available -= ellipsis;
-    while (format_width + columns(reason) > available) {
-      reason.pop_back();
-      while (!reason.empty() && (static_cast<unsigned char>(reason.back()) & 0xC0) == 0x80) reason.pop_back();
-      if (!reason.empty() && (static_cast<unsigned char>(reason.back()) & 0xC0) == 0xC0) reason.pop_back();
-    }
-    reason += "...";
-  }
-  return line + " - " + reason;
-}
-
 int run_discover(const DiscoverArgs& args) {
   auto start = std::chrono::steady_clock::now();
   Invocation inv = args.selection.invocation();
@@ -373,8 +303,13 @@ int run_discover(const DiscoverArgs& args) {
   }
   std::vector<std::string> summary;
   for (char section : report_sections(c.config.reportchars)) {
-    if (section == 's') for (std::string& line : skipped_lines(skips)) summary.push_back(std::move(line));
-    if (section == 'E') for (const CollectionError& e : errors) summary.push_back(summary_line(e, kTerminalWidth));
+    if (section == 's') {
+      std::vector<SkipPlace> places;
+      for (const CollectionSkip& skip : skips)
+        places.push_back({skip.path, skip.line ? std::optional<int>(skip.line) : std::nullopt, skip.reason});
+      for (std::string& line : skipped_lines(places)) summary.push_back(std::move(line));
+    }
+    if (section == 'E') for (const CollectionError& e : errors) summary.push_back(summary_line("ERROR " + e.id, e.reason));
   }
   if (!summary.empty()) {
     std::cout << banner("short test summary info", '=') << "\n";

@@ -32,6 +32,7 @@ struct RunArgs {
   bool json = false;
   bool quiet = false;
   bool continue_on_collection_errors = false;
+  std::string reportchars;  // -r from the command line
 };
 
 std::atomic<ExecutionEngine*> g_engine{nullptr};
@@ -96,8 +97,9 @@ class TerminalReporter : public RunObserver {
       if (seen == id) return;
     collection_errors_.emplace_back(id, longrepr);
   }
-  void on_collection_skip(const std::string& id, const std::string&, int, const std::string&) override {
-    skipped_collectors_.insert(id);
+  void on_collection_skip(const std::string& id, const std::string& path, int line, const std::string& reason) override {
+    if (skipped_collectors_.insert(id).second)
+      collection_skips_.push_back({path, line ? std::optional<int>(line) : std::nullopt, reason});
   }
 
   void finish_progress() {
@@ -115,6 +117,7 @@ class TerminalReporter : public RunObserver {
   std::vector<TestResult> results_;
   std::vector<std::pair<std::string, std::string>> collection_errors_;
   std::set<std::string> skipped_collectors_;
+  std::vector<SkipPlace> collection_skips_;  // in the order pytest reported them
 
  private:
   size_t total_;
@@ -164,7 +167,9 @@ std::string counts_line(const RunSummary& s, size_t deselected, size_t collectio
 
 int run_tests(const RunArgs& args) {
   auto started = std::chrono::steady_clock::now();
-  Collection c = collect(args.selection.invocation());
+  Invocation invocation = args.selection.invocation();
+  if (!args.reportchars.empty()) invocation.extra_options.insert(invocation.extra_options.end(), {"-r", args.reportchars});
+  Collection c = collect(invocation);
   for (const std::string& w : c.warnings) std::cerr << "fastest: warning: " << w << "\n";
   if (!c.usage_errors.empty()) {
     for (const std::string& e : c.usage_errors) std::cerr << "ERROR: " << e << "\n";
@@ -325,26 +330,54 @@ int run_tests(const RunArgs& args) {
     if (!r.stdout_text.empty()) std::cout << banner("Captured stdout", '-') << "\n" << r.stdout_text << "\n";
     if (!r.stderr_text.empty()) std::cout << banner("Captured stderr", '-') << "\n" << r.stderr_text << "\n";
   }
+  // pytest's short test summary: one section per -r character, in the order given.
   std::vector<std::string> summary_lines;
-  for (const TestResult& r : results) {
-    for (const SubtestReport& sub : r.subtests) {
-      if (sub.outcome != Outcome::Failed) continue;
-      std::string msg = sub.message.substr(0, sub.message.find('\n'));
-      summary_lines.push_back("SUBFAILED" + sub.description + " " + r.id + (msg.empty() ? "" : " - " + msg));
+  auto add_section = [&](char section) {
+    switch (section) {
+      case 'f':
+        for (const TestResult& r : results) {
+          for (const SubtestReport& sub : r.subtests)
+            if (sub.outcome == Outcome::Failed)
+              summary_lines.push_back(summary_line("SUBFAILED" + sub.description + " " + r.id, sub.message));
+          Outcome counted = r.counted_as.value_or(r.outcome);
+          // fastest's own outcomes for a killed or hung test are failures too.
+          const char* word = counted == Outcome::Failed    ? "FAILED"
+                             : counted == Outcome::Crashed ? "CRASHED"
+                             : counted == Outcome::Timeout ? "TIMEOUT"
+                                                           : nullptr;
+          if (word) summary_lines.push_back(summary_line(std::string(word) + " " + r.id, r.message));
+        }
+        break;
+      case 'E':  // collection errors are reported before any test ran
+        for (auto& [id, text] : reporter.collection_errors_) summary_lines.push_back("ERROR " + id);
+        for (const TestResult& r : results)
+          if (r.counted_as.value_or(r.outcome) == Outcome::Errored)
+            summary_lines.push_back(summary_line("ERROR " + r.id, r.message));
+        break;
+      case 's': {
+        std::vector<SkipPlace> places = reporter.collection_skips_;
+        for (const TestResult& r : results)
+          if (r.outcome == Outcome::Skipped && r.skip_place)
+            places.push_back({r.skip_place->first, r.skip_place->second, r.message});
+        for (std::string& line : skipped_lines(places)) summary_lines.push_back(std::move(line));
+        break;
+      }
+      case 'x':
+      case 'X':
+        for (const TestResult& r : results)
+          if (r.outcome == (section == 'x' ? Outcome::XFailed : Outcome::XPassed))
+            summary_lines.push_back(std::string(section == 'x' ? "XFAIL " : "XPASS ") + r.id +
+                                    (r.xfail_reason.empty() ? "" : " - " + r.xfail_reason));
+        break;
+      case 'p':
+        for (const TestResult& r : results)
+          if (r.counted_as.value_or(r.outcome) == Outcome::Passed) summary_lines.push_back("PASSED " + r.id);
+        break;
+      default:  // `w` (warnings) and `P` (passes with output) have sections of their own
+        break;
     }
-    const char* word = nullptr;
-    switch (r.counted_as.value_or(r.outcome)) {
-      case Outcome::Failed: word = "FAILED"; break;
-      case Outcome::Errored: word = "ERROR"; break;
-      case Outcome::Crashed: word = "CRASHED"; break;
-      case Outcome::Timeout: word = "TIMEOUT"; break;
-      default: break;
-    }
-    if (!word) continue;
-    std::string msg = r.message.substr(0, r.message.find('\n'));
-    summary_lines.push_back(std::string(word) + " " + r.id + (msg.empty() ? "" : " - " + msg));
-  }
-  for (auto& [id, text] : reporter.collection_errors_) summary_lines.push_back("ERROR " + id);
+  };
+  for (char section : report_sections(c.config.reportchars)) add_section(section);
   if (!summary_lines.empty()) {
     std::cout << banner("short test summary info", '=') << "\n";
     for (auto& l : summary_lines) std::cout << l << "\n";
@@ -374,6 +407,8 @@ void add_run_command(CLI::App& app, int& exit_code) {
   cmd->add_flag("--json", args->json, "Print results as JSON");
   cmd->add_flag("--continue-on-collection-errors", args->continue_on_collection_errors,
                 "Run the tests even when some modules fail to collect (pytest's option)");
+  cmd->add_option("-r", args->reportchars, "pytest's -r: which outcomes the short test summary lists (fE by default; a: all but passed)")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   cmd->add_flag("-q,--quiet", args->quiet, "Accepted for pytest compatibility");
   cmd->callback([args, &exit_code] { exit_code = run_tests(*args); });
 }

@@ -46,6 +46,10 @@ struct TestResult {
   // is "passed" there: `counted_as`) and, beside it, each failed subtest as "failed".
   std::optional<Outcome> counted_as;
   std::vector<SubtestReport> subtests;  // failed and skipped subtests, in the order they ran
+  // A skipped test: where pytest's short test summary says it was skipped (line: none when
+  // pytest folds a skip mark per file).
+  std::optional<std::pair<std::string, std::optional<int>>> skip_place;
+  std::string xfail_reason;  // xfailed / xpassed: the mark's reason
 };
 
 struct FileCoverage {

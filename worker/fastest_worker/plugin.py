@@ -52,6 +52,16 @@ def _message(report):
     return str(report.longrepr or "")
 
 
+def _skip_place(report) -> dict:
+    """Where pytest's short test summary says a test was skipped (its `_folded_skips` key): a
+    skip mark that is not a module's pytestmark is folded per file, with no line."""
+    path, line, _ = report.longrepr
+    keywords = getattr(report, "keywords", {})
+    if report.when == "setup" and "skip" in keywords and "pytestmark" not in keywords:
+        line = None
+    return {"path": str(path), "line": line if isinstance(line, int) else None}
+
+
 def _is_subtest(report) -> bool:
     """A subtest's report (pytest >= 9 `subtests`, or the pytest-subtests plugin)."""
     return type(report).__name__ in ("SubtestReport", "SubTestReport")
@@ -206,6 +216,10 @@ class StreamingPlugin:
                     event["location"] = {"path": str(line[0]), "line": int(line[1])}
             elif decisive.skipped and isinstance(decisive.longrepr, tuple):
                 event["message"] = str(decisive.longrepr[2])
+                if outcome == "skipped":
+                    event["skip_place"] = _skip_place(decisive)
+        if outcome in ("xfailed", "xpassed") and decisive is not None:
+            event["xfail_reason"] = str(getattr(decisive, "wasxfail", "") or "")
         if "comparison" in state and outcome == "failed":
             event.update(state["comparison"])
         # Each phase's report carries the sections of the phases before it too: the last has them all.
