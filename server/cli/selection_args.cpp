@@ -11,6 +11,11 @@ std::vector<std::string> SelectionArgs::collect_options() const {
   if (doctest_modules) options.push_back("--doctest-modules");
   for (const std::string& g : doctest_glob) options.push_back("--doctest-glob=" + g);
   if (!import_mode.empty()) options.push_back("--import-mode=" + import_mode);
+  // Ini overrides decide collection too (python_files, strict markers, ...).
+  for (const std::string& o : override_ini) options.insert(options.end(), {"-o", o});
+  if (strict_markers) options.push_back("--strict-markers");
+  if (strict_config) options.push_back("--strict-config");
+  if (strict) options.push_back("--strict");
   return options;
 }
 
@@ -56,6 +61,11 @@ void add_selection_options(CLI::App& cmd, SelectionArgs& args, const char* pytho
   cmd.add_option("--doctest-glob", args.doctest_glob, "Text files whose doctests are collected (as pytest; repeatable)")
       ->expected(1)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   cmd.add_option("--import-mode", args.import_mode, "pytest's --import-mode: decides doctest names");
+  cmd.add_option("-o,--override-ini", args.override_ini, "Override an ini option, NAME=VALUE (as pytest; repeatable)")
+      ->expected(1)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  cmd.add_flag("--strict-markers", args.strict_markers, "Unregistered marks are errors (as pytest)");
+  cmd.add_flag("--strict-config", args.strict_config, "Unknown ini options are errors (as pytest)");
+  cmd.add_flag("--strict", args.strict, "pytest's --strict (pytest 9: every strict option)");
   cmd.add_option("--python", args.python, python_help);
 }
 

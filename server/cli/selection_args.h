@@ -15,7 +15,9 @@ struct SelectionArgs {
   std::vector<std::string> paths;
   std::string rootdir, inifile, keyword, markexpr, python, import_mode;
   std::vector<std::string> ignore, ignore_glob, deselect, doctest_glob;
+  std::vector<std::string> override_ini;  // -o name=value, as pytest
   bool doctest_modules = false;
+  bool strict_markers = false, strict_config = false, strict = false;
 
   // Options that change what pytest itself collects: a worker's pytest needs them too.
   std::vector<std::string> collect_options() const;

@@ -2,6 +2,7 @@
 // Filled by server/workspace from ini/toml config; consumed by discover_module().
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,10 @@ struct CollectRules {
   // Fixtures the conftest.py files above the module define, nearest conftest first: a test
   // whose fixture closure reaches a `params=` fixture is multiplied at run time (dynamic).
   std::vector<std::vector<FixtureDecl>> conftest_fixtures;
+  // Set when strict markers is on: the marks known to be registered (pytest's builtin ones and
+  // the ini's `markers`). A module reaching any other mark is dynamic: a plugin or conftest may
+  // register it at run time, or pytest fails the module's import.
+  std::optional<std::vector<std::string>> registered_marks;
 };
 
 }  // namespace fastest

@@ -1,5 +1,8 @@
 #include "server/discovery/marks.h"
 
+#include <algorithm>
+#include <cctype>
+
 #include "server/discovery/ts_util.h"
 
 namespace fastest {
@@ -77,6 +80,26 @@ std::vector<MarkRef> marks_from_value(TSNode value, std::string_view source, con
     return out;
   }
   if (auto mark = as_mark(value, source, resolve)) out.push_back(*mark);
+  return out;
+}
+
+std::vector<std::string> mark_names_used(TSNode root, std::string_view source) {
+  // A text search for "mark." then a look at the syntax node there: cheaper than walking every
+  // node, and hits in strings or comments fall out because no `mark` identifier is there.
+  std::vector<std::string> out;
+  for (size_t at = source.find("mark."); at != std::string_view::npos; at = source.find("mark.", at + 5)) {
+    if (at > 0) {
+      char before = source[at - 1];
+      if (before == '_' || std::isalnum(static_cast<unsigned char>(before))) continue;  // e.g. `bookmark.x`
+    }
+    TSNode ident = ts_node_named_descendant_for_byte_range(root, static_cast<uint32_t>(at), static_cast<uint32_t>(at + 4));
+    if (!ts::is(ident, "identifier")) continue;
+    // `mark.NAME` is the identifier's parent; `pytest.mark.NAME` its grandparent.
+    TSNode parent = ts_node_parent(ident);
+    std::optional<std::string> name = mark_name_of(parent, source);
+    if (!name && ts::is(parent, "attribute")) name = mark_name_of(ts_node_parent(parent), source);
+    if (name && std::find(out.begin(), out.end(), *name) == out.end()) out.push_back(*name);
+  }
   return out;
 }
 

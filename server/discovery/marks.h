@@ -3,6 +3,7 @@
 #pragma once
 
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -23,6 +24,12 @@ std::optional<MarkRef> as_mark(TSNode expr, std::string_view source, const NameR
 
 // The marks of a `pytestmark = ...` or `marks=...` value: one mark, or a list/tuple of them.
 std::vector<MarkRef> marks_from_value(TSNode value, std::string_view source, const NameResolver& resolve);
+
+// Names of the marks the module's code reaches as `pytest.mark.NAME` / `mark.NAME`, anywhere
+// (decorators, pytestmark, param marks, function bodies), each once, in source order. pytest
+// validates a name when the attribute is read, so an unregistered one fails the module's
+// import under strict markers.
+std::vector<std::string> mark_names_used(TSNode root, std::string_view source);
 
 // True for `pytest.param` / `param` calls.
 bool is_pytest_param_call(TSNode node, std::string_view source);

@@ -142,6 +142,10 @@ class ModuleCollector {
       result.dynamic = true;
       result.dynamic_reason = (result.dynamic_reason.empty() ? "" : result.dynamic_reason + "; ") + *outcome;
     }
+    if (auto why = unregistered_mark(root)) {
+      result.dynamic = true;
+      result.dynamic_reason = (result.dynamic_reason.empty() ? "" : result.dynamic_reason + "; ") + *why;
+    }
     if (!imported_tests.empty()) {
       result.dynamic = true;
       std::string names;
@@ -164,6 +168,23 @@ class ModuleCollector {
   };
 
   // --- helpers ---------------------------------------------------------------------------
+  // Why pytest may fail this module's import on a mark name: a misspelt `parametrize` always
+  // fails; any other unregistered name only under strict markers. Only the text search runs
+  // when neither can apply.
+  std::optional<std::string> unregistered_mark(TSNode root) const {
+    bool misspelling_possible = source_.find("parameteri") != std::string_view::npos ||
+                                source_.find("parametris") != std::string_view::npos;
+    if (!rules_.registered_marks && !misspelling_possible) return std::nullopt;
+    for (const std::string& name : mark_names_used(root, source_)) {
+      if (name == "parameterize" || name == "parametrise" || name == "parameterise")
+        return "uses the misspelt mark '" + name + "', which pytest rejects";
+      if (rules_.registered_marks && std::find(rules_.registered_marks->begin(), rules_.registered_marks->end(),
+                                               name) == rules_.registered_marks->end())
+        return "uses the mark '" + name + "', not registered in `markers` (strict markers: a plugin may register it)";
+    }
+    return std::nullopt;
+  }
+
   bool is_test_like_import(const std::string& name, const Binding& b) const {
     std::string_view from = b.import_from;
     // Library base classes that hold no tests of their own.

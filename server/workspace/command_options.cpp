@@ -56,6 +56,11 @@ void parse_command_options(const std::vector<std::string>& args, CommandOptions&
     if (!has_inline) {
       if (!options_with_value().count(name)) {
         if (name == "--doctest-modules") out.doctest_modules = true;
+        // pytest turns these into ini overrides (`-o strict_markers=true`); pytest < 9's
+        // `--strict` meant strict markers, pytest 9's `strict` ini enables them too.
+        else if (name == "--strict-markers") out.ini_overrides.emplace_back("strict_markers", "true");
+        else if (name == "--strict-config") out.ini_overrides.emplace_back("strict_config", "true");
+        else if (name == "--strict") out.ini_overrides.emplace_back("strict", "true");
         continue;  // a flag
       }
       if (i + 1 >= args.size()) continue;

@@ -326,7 +326,8 @@ bool ini_bool(const ConfigFile& file, const std::string& name, bool fallback) {
   auto value = ini_string(file, name);
   if (!value) return fallback;
   std::string v;
-  for (char c : *value) v += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (char c : *value)
+    if (!std::isspace(static_cast<unsigned char>(c))) v += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   if (v == "1" || v == "true" || v == "yes" || v == "on" || v == "y" || v == "t") return true;
   if (v == "0" || v == "false" || v == "no" || v == "off" || v == "n" || v == "f") return false;
   return fallback;

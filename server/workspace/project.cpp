@@ -216,6 +216,8 @@ Collection collect(const Invocation& invocation) {
   parse_command_options(addopts, merged);
   if (const char* env = std::getenv("PYTEST_ADDOPTS")) parse_command_options(shlex_split(env), merged);
   parse_command_options(invocation.extra_options, merged);
+  // Overrides in any of them (`-o`, `--strict-markers`), later ones winning.
+  for (auto& [name, value] : merged.ini_overrides) file.options[name] = IniValue{value, std::nullopt};
   for (const std::string& a : merged.positional)
     if (std::find(cli.positional.begin(), cli.positional.end(), a) == cli.positional.end()) add_arg(a);
 
@@ -241,8 +243,20 @@ Collection collect(const Invocation& invocation) {
                              ? ini_args(file, "norecursedirs")
                              : std::vector<std::string>{"*.egg", ".*", "_darcs", "build", "CVS", "dist", "node_modules", "venv", "{arch}"};
   for (const std::string& line : ini_linelist(file, "markers")) {
-    std::string name = line.substr(0, line.find_first_of(":("));
-    config.markers.push_back(name);
+    // pytest's _iter_registered_markers: the part before ':' then before '(', stripped.
+    std::string name = line.substr(0, line.find(':'));
+    name = name.substr(0, name.find('('));
+    size_t first = name.find_first_not_of(" \t"), last = name.find_last_not_of(" \t");
+    config.markers.push_back(first == std::string::npos ? "" : name.substr(first, last - first + 1));
+  }
+  // strict_markers unset falls back to pytest 9's `strict`.
+  bool strict_markers = file.options.count("strict_markers") ? ini_bool(file, "strict_markers", false)
+                                                             : ini_bool(file, "strict", false);
+  if (strict_markers) {
+    std::vector<std::string> registered{"filterwarnings", "skip", "skipif", "xfail", "parametrize",
+                                        "usefixtures", "tryfirst", "trylast"};
+    registered.insert(registered.end(), config.markers.begin(), config.markers.end());
+    config.rules.registered_marks = std::move(registered);
   }
   for (const std::string& p : merged.ignore) {
     fs::path ip(p);

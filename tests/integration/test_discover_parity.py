@@ -928,3 +928,91 @@ def test_deselection_by_addopts_of_settled_tests_counts_as_pytest(fastest_bin, p
     expected = pytest_collect(python_exe, tmp_path)
     assert expected[1][-1] == "41/67 tests collected (26 deselected)"
     assert fastest_discover(fastest_bin, python_exe, tmp_path) == expected
+
+
+STRICT_MARKERS_TREE = {
+    "conftest.py": """
+        def pytest_configure(config):
+            config.addinivalue_line("markers", "by_conftest: registered at run time")
+    """,
+    "test_registered.py": """
+        import pytest
+        from pytest import mark
+
+        pytestmark = pytest.mark.spaced
+
+        @pytest.mark.with_args("x")
+        @mark.parametrize("n", [1, pytest.param(2, marks=pytest.mark.xfail)])
+        def test_ini_marks(n): pass
+
+        @pytest.mark.skipif(False, reason="builtin")
+        def test_builtin():
+            note = "pytest.mark.in_a_string"  # pytest.mark.in_a_comment
+    """,
+    "test_unregistered.py": """
+        import pytest
+
+        @pytest.mark.nowhere
+        def test_unknown(): pass
+    """,
+    "test_by_conftest.py": """
+        from pytest import mark
+
+        class TestRuntime:
+            @mark.by_conftest
+            def test_registered_late(self): pass
+    """,
+}
+STRICT_MARKERS_INI = "markers =\n    spaced : has spaces\n    with_args(name): takes args\n"
+
+
+@pytest.mark.parametrize("config, args, env", [
+    ("[pytest]\naddopts = --strict-markers\n" + STRICT_MARKERS_INI, (), None),
+    ("[pytest]\nstrict_markers = true\n" + STRICT_MARKERS_INI, (), None),
+    ("[pytest]\nstrict = true\n" + STRICT_MARKERS_INI, (), None),
+    ("[pytest]\nstrict = true\nstrict_markers = false\n" + STRICT_MARKERS_INI, (), None),
+    ("[pytest]\n" + STRICT_MARKERS_INI, ("--strict-markers",), None),
+    ("[pytest]\n" + STRICT_MARKERS_INI, ("--strict",), None),
+    ("[pytest]\n" + STRICT_MARKERS_INI, ("-o", "strict_markers=yes"), None),
+    ("[pytest]\n" + STRICT_MARKERS_INI, (), "--strict-markers"),
+    ("[pytest]\n" + STRICT_MARKERS_INI, (), None),
+], ids=["addopts", "ini", "strict-ini", "strict-but-not-markers", "cli", "cli-strict", "override", "env", "off"])
+def test_strict_markers_fail_modules_with_unregistered_marks_as_pytest(fastest_bin, python_exe, tmp_path,
+                                                                        config, args, env):
+    """pytest fails a module's import on an unregistered mark under strict markers; marks a
+    conftest registers at run time are accepted. Static discovery knows only the ini's."""
+    write_tree(tmp_path, {**STRICT_MARKERS_TREE, "pytest.ini": config})
+    environ = dict(os.environ)
+    environ.pop("PYTEST_ADDOPTS", None)
+    if env:
+        environ["PYTEST_ADDOPTS"] = env
+    expected = subprocess.run([python_exe, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", *args],
+                              cwd=tmp_path, capture_output=True, text=True, env=environ)
+    actual = subprocess.run([fastest_bin, "discover", "--python", python_exe, *args], cwd=tmp_path,
+                            capture_output=True, text=True, env=environ)
+    strict = bool(args or env) or ("strict" in config and "strict_markers = false" not in config)
+    assert ("'nowhere' not found in `markers`" in expected.stdout) == strict
+    assert (actual.returncode, normalise(actual.stdout)) == (expected.returncode, normalise(expected.stdout))
+
+
+def test_strict_markers_with_only_registered_marks_stay_static(fastest_bin, python_exe, tmp_path):
+    tree = {k: v for k, v in STRICT_MARKERS_TREE.items() if k in ("test_registered.py",)}
+    write_tree(tmp_path, {**tree, "pytest.ini": "[pytest]\naddopts = --strict-markers\n" + STRICT_MARKERS_INI})
+    proc = subprocess.run([fastest_bin, "discover", "--python", python_exe, "--no-settle", "--json"], cwd=tmp_path,
+                          capture_output=True, text=True)
+    items = json.loads(proc.stdout)["items"]
+    assert [i["id"] for i in items if i.get("dynamic")] == []
+    assert "test_registered.py::test_ini_marks[2]" in [i["id"] for i in items]
+    assert_parity(fastest_bin, python_exe, tmp_path)
+
+
+def test_a_misspelt_parametrize_fails_the_module_as_pytest(fastest_bin, python_exe, tmp_path):
+    write_tree(tmp_path, {"test_typo.py": """
+        import pytest
+
+        @pytest.mark.parameterize("n", [1, 2])
+        def test_typo(n): pass
+
+        def test_fine(): pass
+    """, "test_ok.py": "def test_ok(): pass\n"})
+    assert_parity(fastest_bin, python_exe, tmp_path)

@@ -211,3 +211,25 @@ TEST_CASE("skips inside tests and fixtures, and skip marks, leave a module stati
     CHECK(ids_of(src).size() == 1);
   }
 }
+
+TEST_CASE("strict markers: a module reaching an unregistered mark anywhere is dynamic", "[marks]") {
+  const std::string source =
+      "import pytest\nfrom pytest import mark\n"
+      "@pytest.mark.slow\ndef test_a(): pass\n"
+      "def test_b():\n    # pytest.mark.in_comment\n    s = 'mark.in_string'\n    bookmark.x = 1\n"
+      "@mark.parametrize('n', [pytest.param(1, marks=mark.db)])\ndef test_c(n): pass\n";
+  fastest::CollectRules rules;
+  CHECK_FALSE(discover_snippet(source, rules).dynamic);  // strict markers off
+  rules.registered_marks = std::vector<std::string>{"parametrize", "slow", "db"};
+  CHECK_FALSE(discover_snippet(source, rules).dynamic);
+  rules.registered_marks = std::vector<std::string>{"parametrize", "slow"};
+  fastest::ModuleResult r = discover_snippet(source, rules);
+  CHECK(r.dynamic);
+  CHECK(r.dynamic_reason.find("'db'") != std::string::npos);
+  CHECK(r.items.front().dynamic);
+}
+
+TEST_CASE("a misspelt parametrize mark fails the module even without strict markers", "[marks]") {
+  CHECK(discover_snippet("import pytest\n@pytest.mark.parametrise('n', [1])\ndef test_a(n): pass\n").dynamic);
+  CHECK_FALSE(discover_snippet("import pytest\n# parametrise\ndef test_a(): pass\n").dynamic);
+}

@@ -78,6 +78,9 @@ TEST_CASE("shlex split and addopts parsing") {
   CHECK(o.reportchars == "a");
   parse_command_options({"-r", "fE"}, o);  // the last -r wins, as pytest's store action
   CHECK(o.reportchars == "fE");
+  parse_command_options({"--strict-markers", "--strict-config", "--strict"}, o);  // pytest's ini overrides
+  CHECK(o.ini_overrides == std::vector<std::pair<std::string, std::string>>{
+                               {"strict_markers", "true"}, {"strict_config", "true"}, {"strict", "true"}});
 }
 
 TEST_CASE("fnmatch_ex matches basenames unless the pattern has a slash") {
