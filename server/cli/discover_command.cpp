@@ -219,6 +219,15 @@ std::optional<Settled> settle_dynamic(Collection& c, const std::vector<std::stri
     for (const std::string& real : observer.ids_)
       if (covers(*target, real)) settled.push_back(real);
   }
+  // pytest lists nothing under a collector it could not collect or skipped, including static
+  // leaves of a module that was asked for only for its dynamic part.
+  auto under_a_failed_collector = [&](const std::string& id) {
+    for (const auto& e : observer.errors_) if (covers(e.id, id)) return true;
+    for (const auto& s : observer.skips_) if (covers(s.id, id)) return true;
+    return false;
+  };
+  std::erase_if(settled, under_a_failed_collector);
+  std::erase_if(c.deselected_ids, under_a_failed_collector);
   c.selected = std::move(settled);
   // Deselected: static analysis's count outside the targets, pytest's inside them.
   std::vector<std::string> deselected;

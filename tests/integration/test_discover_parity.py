@@ -1016,3 +1016,20 @@ def test_a_misspelt_parametrize_fails_the_module_as_pytest(fastest_bin, python_e
         def test_fine(): pass
     """, "test_ok.py": "def test_ok(): pass\n"})
     assert_parity(fastest_bin, python_exe, tmp_path)
+
+
+def test_a_partly_dynamic_module_that_fails_to_import_lists_none_of_its_static_ids(fastest_bin, python_exe, tmp_path):
+    """The settle step asks pytest for the module of a dynamic function; when the module fails
+    to import, pytest lists none of its tests, static ones included."""
+    write_tree(tmp_path, {"test_partly.py": """
+        import pytest
+        import not_installed_anywhere
+
+        def test_static(): pass
+
+        @pytest.mark.parametrize("n", range(3))
+        def test_dynamic(n): pass
+    """, "test_fine.py": "def test_fine(): pass\n"})
+    expected = pytest_collect(python_exe, tmp_path)
+    assert "test_partly.py::test_static" not in expected[1]
+    assert fastest_discover(fastest_bin, python_exe, tmp_path) == expected
