@@ -22,17 +22,14 @@ std::string banner(const std::string& title, char fill, size_t width) {
 }
 
 std::string collected_line(size_t selected, size_t deselected, size_t errors, double seconds) {
+  // pytest's _build_collect_only_summary_stats_line: the error count follows every form.
   std::string line;
   size_t total = selected + deselected;
-  if (selected == 0 && errors == 0) {
-    line = "no tests collected";
-    if (deselected) line += " (" + std::to_string(deselected) + " deselected)";
-  } else {
-    if (deselected) line = std::to_string(selected) + "/" + std::to_string(total) + (total == 1 ? " test" : " tests") + " collected";
-    else line = std::to_string(selected) + (selected == 1 ? " test" : " tests") + " collected";
-    if (deselected) line += " (" + std::to_string(deselected) + " deselected)";
-    if (errors) line += ", " + std::to_string(errors) + (errors == 1 ? " error" : " errors");
-  }
+  if (total == 0) line = "no tests collected";
+  else if (deselected == 0) line = std::to_string(selected) + (selected == 1 ? " test" : " tests") + " collected";
+  else if (selected == 0) line = "no tests collected (" + std::to_string(deselected) + " deselected)";
+  else line = std::to_string(selected) + "/" + std::to_string(total) + " tests collected (" + std::to_string(deselected) + " deselected)";
+  if (errors) line += ", " + std::to_string(errors) + (errors == 1 ? " error" : " errors");
   return line + " in " + format_seconds(seconds);
 }
 

@@ -1033,3 +1033,20 @@ def test_a_partly_dynamic_module_that_fails_to_import_lists_none_of_its_static_i
     expected = pytest_collect(python_exe, tmp_path)
     assert "test_partly.py::test_static" not in expected[1]
     assert fastest_discover(fastest_bin, python_exe, tmp_path) == expected
+
+
+@pytest.mark.parametrize("args", [(), ("-k", "nothing_matches")], ids=["none-left", "all-deselected"])
+def test_closing_line_when_errors_leave_no_tests(fastest_bin, python_exe, tmp_path, args):
+    """pytest says `no tests collected[ (N deselected)], E errors`, never `0 tests collected`."""
+    write_tree(tmp_path, {"test_partly.py": """
+        import pytest
+        import not_installed_anywhere
+
+        def test_static(): pass
+
+        @pytest.mark.parametrize("n", range(3))
+        def test_dynamic(n): pass
+    """, "test_fine.py": "def test_fine(): pass\n" if args else "def helper(): pass\n"})
+    expected = pytest_collect(python_exe, tmp_path, *args)
+    assert expected[1][-1].startswith("no tests collected")
+    assert fastest_discover(fastest_bin, python_exe, tmp_path, *args) == expected
