@@ -55,6 +55,9 @@ struct CollectionSkip {
 struct Settled {
   std::vector<CollectionError> errors;
   std::vector<CollectionSkip> skips;
+  // pytest's usage errors raised after collecting (strict_config's unknown ini option): pytest
+  // still prints the listing, then the error, and exits 4.
+  std::vector<std::string> usage_errors;
 };
 
 // The errors static analysis knows: syntax errors, reported as pytest reports them.
@@ -125,6 +128,8 @@ class CollectedIds : public RunObserver {
   void on_deselected(const std::vector<std::string>& ids) override {
     deselected_.insert(deselected_.end(), ids.begin(), ids.end());
   }
+  void on_usage_error(const std::string& message) override { usage_errors_.push_back(message); }
+  std::vector<std::string> usage_errors_;
   std::vector<std::string> ids_;
   std::vector<CollectionError> errors_;
   std::vector<CollectionSkip> skips_;
@@ -174,6 +179,12 @@ std::optional<Settled> settle_dynamic(Collection& c, const std::vector<std::stri
     if (under_target) continue;
     if (item.kind == ItemKind::Module || item.kind == ItemKind::Class || item.kind == ItemKind::Function)
       targets.push_back(item.id);
+  }
+  if (targets.empty() && !c.config.unverified_ini_keys.empty()) {
+    // Only pytest knows whether a plugin defines those ini keys, and it checks them after
+    // collecting: settle one module so that it does (its ids are static ones anyway).
+    for (const TestItem& item : c.items)
+      if (item.kind == ItemKind::Module) { targets.push_back(item.id); break; }
   }
   if (targets.empty() || !c.config.python || !c.config.pytest_found) return std::nullopt;
   EngineOptions options;
@@ -240,7 +251,7 @@ std::optional<Settled> settle_dynamic(Collection& c, const std::vector<std::stri
   for (TestItem& item : c.items)
     for (const std::string& t : targets)
       if (item.id == t && item.dynamic) item.dynamic_reason += " (settled by pytest's collection)";
-  return Settled{std::move(observer.errors_), std::move(observer.skips_)};
+  return Settled{std::move(observer.errors_), std::move(observer.skips_), std::move(observer.usage_errors_)};
 }
 
 // pytest reports collection errors and skips in collection order.
@@ -266,6 +277,7 @@ int run_discover(const DiscoverArgs& args) {
   Collection c = collect(inv);
   std::vector<CollectionError> errors = static_collection_errors(c);
   std::vector<CollectionSkip> skips;
+  std::vector<std::string> late_usage_errors;
   if (!args.no_settle && c.usage_errors.empty()) {
     ConftestCheck conftests;
     if (auto check = start_conftest_check(c, inv)) conftests = finish_conftest_check(*check, c);
@@ -278,6 +290,7 @@ int run_discover(const DiscoverArgs& args) {
     } else if (auto settled = settle_dynamic(c, settle_options, conftests.failing_folders)) {
       errors = std::move(settled->errors);
       skips = std::move(settled->skips);
+      late_usage_errors = std::move(settled->usage_errors);
     }
   }
   sort_by_collection_order(errors, c);
@@ -287,6 +300,7 @@ int run_discover(const DiscoverArgs& args) {
   for (const std::string& w : c.warnings) std::cerr << "fastest: warning: " << w << "\n";
 
   if (args.json) {
+    for (std::string& e : late_usage_errors) c.usage_errors.push_back(std::move(e));
     std::cout << to_json(c, errors).dump(2) << "\n";
     if (!c.usage_errors.empty()) return 4;
     if (!errors.empty()) return errors_exit;
@@ -326,10 +340,19 @@ int run_discover(const DiscoverArgs& args) {
   }
   if (!errors.empty()) {
     std::string n = std::to_string(errors.size());
-    if (!args.continue_on_collection_errors)
+    // A usage error raised after collecting ends the session before pytest's Interrupted line.
+    if (!args.continue_on_collection_errors && late_usage_errors.empty())
       std::cout << banner("Interrupted: " + n + (errors.size() == 1 ? " error" : " errors") + " during collection", '!') << "\n";
   }
   std::cout << collected_line(c.selected.size(), c.deselected, errors.size(), seconds) << "\n";
+  if (!late_usage_errors.empty()) {
+    std::cout.flush();
+    for (const std::string& e : late_usage_errors) {
+      size_t end = e.find_last_not_of('\n');
+      std::cerr << "ERROR: " << (end == std::string::npos ? e : e.substr(0, end + 1)) << "\n\n";
+    }
+    return 4;
+  }
   if (!errors.empty()) return errors_exit;
   return c.selected.empty() ? 5 : 0;
 }

@@ -88,6 +88,9 @@ class RunObserver {
                                   const std::string& /*reason*/) {}
   // Items pytest's collection deselected (-k, -m, --deselect, a plugin).
   virtual void on_deselected(const std::vector<std::string>& /*ids*/) {}
+  // pytest stopped the batch with a usage error (`pytest.UsageError`), e.g. strict_config's
+  // "Unknown config option", raised after collection: its message, without "ERROR: ".
+  virtual void on_usage_error(const std::string& /*message*/) {}
   // A debug run's child is listening for a debugger.
   virtual void on_debug_listening(int /*port*/) {}
 };

@@ -3,6 +3,7 @@
 #include <fnmatch.h>
 
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <ini.h>
 #include <toml++/toml.h>
@@ -342,6 +343,26 @@ bool fnmatch_ex(const std::string& pattern, const fs::path& path) {
   std::string p = pattern;
   if (!fs::path(p).is_absolute()) p = "*/" + p;
   return py_fnmatch(path.string(), p);
+}
+
+bool is_pytest_ini_option(const std::string& name) {
+  // Parser._inidict and _ini_aliases of pytest 9.2 with its default plugins (no third-party ones).
+  static const std::set<std::string> names{
+      "addopts", "assertion_text_diff_style", "cache_dir", "collect_imported_tests",
+      "consider_namespace_packages", "console_output_style",
+      "disable_test_id_escaping_and_forfeit_all_rights_to_community_support", "doctest_encoding",
+      "doctest_optionflags", "empty_parameter_set_mark", "enable_assertion_pass_hook",
+      "faulthandler_exit_on_timeout", "faulthandler_timeout", "filterwarnings", "junit_duration_report",
+      "junit_family", "junit_log_passing_tests", "junit_logging", "junit_suite_name", "log_auto_indent",
+      "log_cli", "log_cli_date_format", "log_cli_format", "log_cli_level", "log_date_format", "log_file",
+      "log_file_date_format", "log_file_format", "log_file_level", "log_file_mode", "log_format",
+      "log_level", "markers", "max_warnings", "minversion", "norecursedirs",
+      "parametrize_long_str_id_strategy", "python_classes", "python_files", "python_functions",
+      "pythonpath", "required_plugins", "strict", "strict_config", "strict_markers",
+      "strict_parametrization_ids", "strict_xfail", "testpaths", "tmp_path_retention_count",
+      "tmp_path_retention_policy", "truncation_limit_chars", "truncation_limit_lines", "usefixtures",
+      "verbosity_assertions", "verbosity_subtests", "verbosity_test_cases", "xfail_strict"};
+  return names.count(name) > 0;
 }
 
 }  // namespace fastest

@@ -55,6 +55,9 @@ std::vector<std::string> shlex_split(const std::string& text);
 bool py_fnmatch(const std::string& name, const std::string& pattern);
 bool fnmatch_ex(const std::string& pattern, const std::filesystem::path& path);
 
+// Whether pytest itself (9.2, its default plugins) defines this ini option; plugins add more.
+bool is_pytest_ini_option(const std::string& name);
+
 // "8.3.5" -> {8,3,5}; garbage parts are 0.
 PytestVersion parse_version(const std::string& text);
 

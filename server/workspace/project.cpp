@@ -258,6 +258,11 @@ Collection collect(const Invocation& invocation) {
     registered.insert(registered.end(), config.markers.begin(), config.markers.end());
     config.rules.registered_marks = std::move(registered);
   }
+  bool strict_config = file.options.count("strict_config") ? ini_bool(file, "strict_config", false)
+                                                           : ini_bool(file, "strict", false);
+  if (strict_config && root.config)
+    for (const auto& [key, value] : root.config->options)
+      if (!is_pytest_ini_option(key)) config.unverified_ini_keys.push_back(key);
   for (const std::string& p : merged.ignore) {
     fs::path ip(p);
     config.ignore.push_back((ip.is_absolute() ? ip : invocation_dir / ip).lexically_normal().string());

@@ -45,6 +45,9 @@ struct ProjectConfig {
   std::vector<std::string> doctest_globs;        // --doctest-glob; empty means pytest's `test*.txt`
   std::string import_mode = "prepend";           // --import-mode: decides doctest module names
   std::string reportchars = "fE";                 // -r: what the short test summary lists
+  // strict_config on: the config file's keys pytest itself does not define. A plugin or conftest
+  // may; if none does, pytest ends with a usage error after collecting (settled by pytest).
+  std::vector<std::string> unverified_ini_keys;
   std::optional<std::filesystem::path> python;   // the interpreter found, if any
   bool pytest_found = false;                     // its pytest version was read from metadata
 };

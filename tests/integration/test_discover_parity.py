@@ -1050,3 +1050,38 @@ def test_closing_line_when_errors_leave_no_tests(fastest_bin, python_exe, tmp_pa
     expected = pytest_collect(python_exe, tmp_path, *args)
     assert expected[1][-1].startswith("no tests collected")
     assert fastest_discover(fastest_bin, python_exe, tmp_path, *args) == expected
+
+
+# Settled (range() ids), so its import error is pytest's; a module with no dynamic part is not
+# imported by `fastest discover`.
+BROKEN_DYNAMIC_MODULE = """
+import pytest
+import not_installed_anywhere
+
+@pytest.mark.parametrize("n", range(2))
+def test_dynamic(n): pass
+"""
+STRICT_CONFIG_TREE = {
+    "conftest.py": """
+        def pytest_addoption(parser):
+            parser.addini("known_by_conftest", "an option a conftest defines")
+    """,
+    "test_a.py": "def test_a(): pass\n",
+}
+
+
+@pytest.mark.parametrize("ini, extra", [
+    ("addopts = --strict-config\nunknown_option = 1\n", {}),
+    ("strict = true\nunknown_option = 1\n", {}),
+    ("addopts = --strict-config\nknown_by_conftest = 1\n", {}),
+    ("unknown_option = 1\n", {}),
+    ("addopts = --strict-config\nunknown_option = 1\n", {"test_broken.py": BROKEN_DYNAMIC_MODULE}),
+], ids=["strict-config", "strict", "defined-by-conftest", "not-strict", "with-a-collection-error"])
+def test_strict_config_fails_on_unknown_ini_options_after_listing_as_pytest(fastest_bin, python_exe, tmp_path,
+                                                                            ini, extra):
+    """pytest checks ini keys after collecting (plugins and conftests may define them): the
+    listing is printed, then `ERROR: Unknown config option`, exit 4, no Interrupted line."""
+    write_tree(tmp_path, {**STRICT_CONFIG_TREE, **extra, "pytest.ini": "[pytest]\n" + ini})
+    expected = pytest_collect(python_exe, tmp_path)
+    assert (expected[0] == 4) == ("strict" in ini and "unknown_option" in ini)
+    assert fastest_discover(fastest_bin, python_exe, tmp_path) == expected

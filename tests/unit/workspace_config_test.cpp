@@ -113,3 +113,10 @@ TEST_CASE("versions parse from dist-info names") {
   CHECK((v.major == 8 && v.minor == 3 && v.patch == 5));
   CHECK(parse_version("9.0.0rc1").minor == 0);
 }
+
+TEST_CASE("pytest's own ini options are known; a plugin's are not") {
+  CHECK(is_pytest_ini_option("markers"));
+  CHECK(is_pytest_ini_option("xfail_strict"));  // an alias
+  CHECK(is_pytest_ini_option("cache_dir"));     // a default plugin's
+  CHECK_FALSE(is_pytest_ini_option("asyncio_mode"));
+}

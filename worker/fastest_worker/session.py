@@ -85,7 +85,8 @@ class PreparedSession:
                 session.exitstatus = ExitCode.USAGE_ERROR
                 message = "ERROR: " + "\n".join(str(arg) for arg in error.args)
                 self.plugin.channel.send({"event": "batch_error", "batch": self.plugin.batch_id,
-                                          "summary": message.splitlines()[0], "message": message})
+                                          "summary": message.splitlines()[0], "message": message,
+                                          "usage_error": "\n".join(str(arg) for arg in error.args)})
             else:
                 session.exitstatus = ExitCode.INTERNAL_ERROR
                 raise
