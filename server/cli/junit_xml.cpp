@@ -31,6 +31,22 @@ std::string escape(const std::string& text) {
   return out;
 }
 
+// ElementTree writes these as character references in attributes, so readers keep them.
+std::string escape_attribute(const std::string& text) {
+  std::string out;
+  for (char c : escape(text)) {
+    if (c == '\n') out += "&#10;";
+    else if (c == '\r') out += "&#13;";
+    else if (c == '\t') out += "&#09;";
+    else out += c;
+  }
+  return out;
+}
+
+std::string without_prefix(const std::string& text, const std::string& prefix) {
+  return text.rfind(prefix, 0) == 0 ? text.substr(prefix.size()) : text;
+}
+
 std::vector<std::string> split_id(const std::string& id) {
   std::vector<std::string> parts;
   size_t start = 0, pos;
@@ -44,22 +60,31 @@ std::vector<std::string> split_id(const std::string& id) {
   return parts;
 }
 
+// pytest's mangle_test_address: the id's parts with the path made a dotted module name.
+std::vector<std::string> mangled(const std::string& id) {
+  auto parts = split_id(id);
+  std::string& module = parts.front();
+  if (module.size() > 3 && module.compare(module.size() - 3, 3, ".py") == 0) module.resize(module.size() - 3);
+  for (char& c : module) if (c == '/') c = '.';
+  return parts;
+}
+
 }  // namespace
 
 std::string junit_classname(const std::string& id) {
-  auto parts = split_id(id);
-  std::string module = parts.front();
-  if (module.size() > 3 && module.compare(module.size() - 3, 3, ".py") == 0) module.resize(module.size() - 3);
-  for (char& c : module) if (c == '/') c = '.';
-  std::string out = module;
-  for (size_t i = 1; i + 1 < parts.size(); ++i) out += "." + parts[i];
+  auto parts = mangled(id);
+  std::string out;
+  for (size_t i = 0; i + 1 < parts.size(); ++i) out += (i ? "." : "") + parts[i];
   return out;
 }
 
-std::string junit_name(const std::string& id) { return split_id(id).back(); }
+// A collector's id (a module) is all path: its name is the dotted module, its classname empty.
+std::string junit_name(const std::string& id) { return mangled(id).back(); }
 
-std::string junit_xml(const std::vector<TestResult>& results, double duration_s) {
+std::string junit_xml(const std::vector<CollectionReport>& collection, const std::vector<TestResult>& results,
+                      double duration_s) {
   size_t failures = 0, errors = 0, skipped = 0;
+  for (const CollectionReport& c : collection) ++(c.skipped ? skipped : errors);
   for (const TestResult& r : results) {
     switch (r.outcome) {
       case Outcome::Failed: case Outcome::Crashed: case Outcome::Timeout: ++failures; break;
@@ -78,37 +103,54 @@ std::string junit_xml(const std::vector<TestResult>& results, double duration_s)
   std::snprintf(buf, sizeof buf,
                 "<testsuites name=\"pytest tests\"><testsuite name=\"pytest\" errors=\"%zu\" failures=\"%zu\" "
                 "skipped=\"%zu\" tests=\"%zu\" time=\"%.3f\" timestamp=\"%s\" hostname=\"%s\">",
-                errors, failures, skipped, results.size(), duration_s, stamp, escape(host).c_str());
+                errors, failures, skipped, collection.size() + results.size(), duration_s, stamp, escape(host).c_str());
   xml += buf;
+  for (const CollectionReport& c : collection) {
+    xml += "<testcase classname=\"" + escape_attribute(junit_classname(c.id)) + "\" name=\"" +
+           escape_attribute(junit_name(c.id)) + "\" time=\"0.000\">";
+    xml += c.skipped ? "<skipped message=\"collection skipped\">" + escape(c.text) + "</skipped>"
+                     : "<error message=\"collection failure\">" + escape(c.text) + "</error>";
+    xml += "</testcase>";
+  }
   for (const TestResult& r : results) {
     std::snprintf(buf, sizeof buf, "%.3f", r.duration_s);
-    xml += "<testcase classname=\"" + escape(junit_classname(r.id)) + "\" name=\"" + escape(junit_name(r.id)) +
+    xml += "<testcase classname=\"" + escape_attribute(junit_classname(r.id)) + "\" name=\"" + escape_attribute(junit_name(r.id)) +
            "\" time=\"" + buf + "\"";
     // pytest writes an element per failed or skipped subtest, then one for the test's own report.
     std::string body;
     for (const SubtestReport& sub : r.subtests) {
       if (sub.outcome == Outcome::Failed)
-        body += "<failure message=\"" + escape(sub.message) + "\">" + escape(sub.longrepr) + "</failure>";
+        body += "<failure message=\"" + escape_attribute(sub.message) + "\">" + escape(sub.longrepr) + "</failure>";
       else
-        body += "<skipped type=\"pytest.skip\" message=\"" + escape(sub.message) + "\">" + escape(sub.longrepr) +
+        body += "<skipped type=\"pytest.skip\" message=\"" + escape_attribute(sub.message) + "\">" + escape(sub.longrepr) +
                 "</skipped>";
     }
     switch (r.counted_as.value_or(r.outcome)) {
       case Outcome::Failed:
-        body += "<failure message=\"" + escape(r.message) + "\">" + escape(r.longrepr) + "</failure>";
+        body += "<failure message=\"" + escape_attribute(r.message) + "\">" + escape(r.longrepr) + "</failure>";
         break;
       case Outcome::Crashed: case Outcome::Timeout:
-        body += "<failure message=\"" + escape(std::string(to_string(r.outcome)) + ": " + r.message) + "\">" +
+        body += "<failure message=\"" + escape_attribute(std::string(to_string(r.outcome)) + ": " + r.message) + "\">" +
                escape(r.message) + "</failure>";
         break;
-      case Outcome::Errored:
-        body += "<error message=\"" + escape(r.message) + "\">" + escape(r.longrepr) + "</error>";
+      case Outcome::Errored: {
+        // pytest names the phase: `failed on setup with "RuntimeError: ..."`.
+        std::string message = r.error_when.empty() ? r.message
+                              : "failed on " + std::string(r.error_when == "teardown" ? "teardown" : "setup") +
+                                    " with \"" + r.message + "\"";
+        body += "<error message=\"" + escape_attribute(message) + "\">" + escape(r.longrepr) + "</error>";
         break;
-      case Outcome::Skipped:
-        body += "<skipped type=\"pytest.skip\" message=\"" + escape(r.message) + "\">" + escape(r.message) + "</skipped>";
+      }
+      case Outcome::Skipped: {
+        std::string reason = without_prefix(r.message, "Skipped: ");
+        std::string details = r.skipped_at && r.skipped_at->line
+                                  ? r.skipped_at->path + ":" + std::to_string(*r.skipped_at->line) + ": " + reason
+                                  : reason;
+        body += "<skipped type=\"pytest.skip\" message=\"" + escape_attribute(reason) + "\">" + escape(details) + "</skipped>";
         break;
+      }
       case Outcome::XFailed:
-        body += "<skipped type=\"pytest.xfail\" message=\"" + escape(r.message) + "\" />";
+        body += "<skipped type=\"pytest.xfail\" message=\"" + escape_attribute(without_prefix(r.xfail_reason, "reason: ")) + "\" />";
         break;
       default: break;
     }
@@ -120,10 +162,11 @@ std::string junit_xml(const std::vector<TestResult>& results, double duration_s)
   return xml;
 }
 
-bool write_junit_xml(const std::string& path, const std::vector<TestResult>& results, double duration_s) {
+bool write_junit_xml(const std::string& path, const std::vector<CollectionReport>& collection,
+                     const std::vector<TestResult>& results, double duration_s) {
   std::ofstream out(path);
   if (!out) return false;
-  out << junit_xml(results, duration_s);
+  out << junit_xml(collection, results, duration_s);
   return static_cast<bool>(out);
 }
 

@@ -55,6 +55,19 @@ char progress_char(Outcome o) {
   return '?';
 }
 
+// Python's repr() of a str: single quotes unless the text holds one and no double quote.
+std::string python_repr(const std::string& text) {
+  char quote = text.find('\'') != std::string::npos && text.find('"') == std::string::npos ? '"' : '\'';
+  std::string out(1, quote);
+  for (char c : text) {
+    if (c == '\\' || c == quote) out += '\\';
+    if (c == '\n') out += "\\n";
+    else if (c == '\t') out += "\\t";
+    else out += c;
+  }
+  return out + quote;
+}
+
 // pytest's head line for a failure: "TestClass.test_name[param]".
 std::string head_line(const std::string& id) {
   size_t sep = id.find("::");
@@ -96,10 +109,14 @@ class TerminalReporter : public RunObserver {
     for (const auto& [seen, text] : collection_errors_)
       if (seen == id) return;
     collection_errors_.emplace_back(id, longrepr);
+    collection_reports_.push_back({id, false, longrepr});
   }
   void on_collection_skip(const std::string& id, const std::string& path, int line, const std::string& reason) override {
-    if (skipped_collectors_.insert(id).second)
-      collection_skips_.push_back({path, line ? std::optional<int>(line) : std::nullopt, reason});
+    if (!skipped_collectors_.insert(id).second) return;
+    collection_skips_.push_back({path, line ? std::optional<int>(line) : std::nullopt, reason});
+    // pytest's JUnit text for it is str() of the report's (path, line, reason) tuple.
+    collection_reports_.push_back({id, true, "(" + python_repr(path) + ", " + (line ? std::to_string(line) : "None") +
+                                                 ", " + python_repr(reason) + ")"});
   }
 
   void finish_progress() {
@@ -118,6 +135,7 @@ class TerminalReporter : public RunObserver {
   std::vector<std::pair<std::string, std::string>> collection_errors_;
   std::set<std::string> skipped_collectors_;
   std::vector<SkipPlace> collection_skips_;  // in the order pytest reported them
+  std::vector<CollectionReport> collection_reports_;  // errors and skips, for JUnit
 
  private:
   size_t total_;
@@ -276,7 +294,7 @@ int run_tests(const RunArgs& args) {
   // Collection's own skips count even when the session is interrupted, as in pytest.
   if (!reporter.skipped_collectors_.empty()) summary.counts[Outcome::Skipped] += reporter.skipped_collectors_.size();
 
-  if (!args.junitxml.empty() && !write_junit_xml(args.junitxml, results, summary.duration_s))
+  if (!args.junitxml.empty() && !write_junit_xml(args.junitxml, reporter.collection_reports_, results, summary.duration_s))
     std::cerr << "fastest: cannot write " << args.junitxml << "\n";
 
   bool failed = false;
@@ -357,8 +375,8 @@ int run_tests(const RunArgs& args) {
       case 's': {
         std::vector<SkipPlace> places = reporter.collection_skips_;
         for (const TestResult& r : results)
-          if (r.outcome == Outcome::Skipped && r.skip_place)
-            places.push_back({r.skip_place->first, r.skip_place->second, r.message});
+          if (r.outcome == Outcome::Skipped && r.skipped_at)
+            places.push_back({r.skipped_at->path, r.skipped_at->per_file ? std::nullopt : r.skipped_at->line, r.message});
         for (std::string& line : skipped_lines(places)) summary_lines.push_back(std::move(line));
         break;
       }

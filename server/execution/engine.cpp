@@ -266,11 +266,12 @@ struct ExecutionEngine::Impl {
         r.location = FailureLocation{e["location"].value("path", ""), e["location"].value("line", 0)};
       if (e.contains("skip_place") && e["skip_place"].is_object()) {
         const auto& place = e["skip_place"];
-        std::optional<int> line;
-        if (place.contains("line") && place["line"].is_number_integer()) line = place["line"].get<int>();
-        r.skip_place = std::make_pair(place.value("path", ""), line);
+        SkipLocation at{place.value("path", ""), std::nullopt, place.value("per_file", false)};
+        if (place.contains("line") && place["line"].is_number_integer()) at.line = place["line"].get<int>();
+        r.skipped_at = std::move(at);
       }
       r.xfail_reason = e.value("xfail_reason", "");
+      r.error_when = e.value("when", "");
       r.stdout_text = e.value("stdout", "");
       r.stderr_text = e.value("stderr", "");
       if (e.contains("counted_as")) r.counted_as = parse_outcome(e.value("counted_as", ""));

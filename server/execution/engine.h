@@ -32,6 +32,12 @@ struct SubtestReport {
   std::string message, longrepr;
 };
 
+struct SkipLocation {
+  std::string path;  // as pytest reports it (absolute)
+  std::optional<int> line;
+  bool per_file = false;  // a skip mark (not a module's pytestmark): pytest's summary folds it per file
+};
+
 struct TestResult {
   std::string id;
   Outcome outcome = Outcome::Passed;
@@ -46,10 +52,9 @@ struct TestResult {
   // is "passed" there: `counted_as`) and, beside it, each failed subtest as "failed".
   std::optional<Outcome> counted_as;
   std::vector<SubtestReport> subtests;  // failed and skipped subtests, in the order they ran
-  // A skipped test: where pytest's short test summary says it was skipped (line: none when
-  // pytest folds a skip mark per file).
-  std::optional<std::pair<std::string, std::optional<int>>> skip_place;
-  std::string xfail_reason;  // xfailed / xpassed: the mark's reason
+  std::optional<SkipLocation> skipped_at;  // a skipped test: where pytest says the skip was raised
+  std::string xfail_reason;                // xfailed / xpassed: the mark's reason
+  std::string error_when;                  // errored: the phase that failed ("setup", "teardown")
 };
 
 struct FileCoverage {

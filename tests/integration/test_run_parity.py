@@ -329,3 +329,31 @@ def test_short_test_summary_follows_r_as_in_pytest(fastest_bin, python_exe, tmp_
     assert proc.returncode == ref.returncode == 1
     assert short_summary(proc.stdout) == short_summary(ref.stdout)
     assert closing_line(proc.stdout) == closing_line(ref.stdout)
+
+
+def junit_rows(path):
+    root = ET.parse(path).getroot()
+    suite = root.find("testsuite")
+    counts = {key: suite.get(key) for key in ("tests", "errors", "failures", "skipped")}
+    rows = [(case.get("classname"), case.get("name"),
+             [(child.tag, child.get("type"), child.get("message"), child.text or "") for child in case
+              if child.tag not in ("system-out", "system-err")])
+            for case in root.iter("testcase")]
+    return counts, rows
+
+
+@pytest.mark.parametrize("extra", [[], ["--continue-on-collection-errors"]])
+def test_junit_xml_reads_like_pytests(fastest_bin, python_exe, tmp_path, extra):
+    # What a CI system shows: one testcase per module that failed or skipped at collection,
+    # skip and xfail reasons, "failed on setup with ...", messages with their line breaks.
+    project = make_project(tmp_path / "junit", {
+        "pytest.ini": "[pytest]\n",
+        "test_kinds.py": REPORT_KINDS,
+        "test_broken.py": "import not_a_module_anywhere\n\ndef test_never(): pass\n",
+        "sub/test_skipped_module.py": "import pytest\npytest.importorskip('not_a_module_anywhere')\n\ndef test_x(): pass\n",
+    })
+    subprocess.run([python_exe, "-m", "pytest", "-p", "no:cacheprovider", "--junitxml", str(tmp_path / "pytest.xml"),
+                    *extra], cwd=project, capture_output=True, timeout=120)
+    subprocess.run([fastest_bin, "run", "--python", python_exe, "--junitxml", str(tmp_path / "fastest.xml"), *extra],
+                   cwd=project, capture_output=True, timeout=120)
+    assert junit_rows(tmp_path / "fastest.xml") == junit_rows(tmp_path / "pytest.xml")

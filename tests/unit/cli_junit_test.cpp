@@ -15,7 +15,7 @@ TEST_CASE("JUnit XML counts and escapes") {
   TestResult pass{"t.py::a", Outcome::Passed, 0.1, "", "", {}, {}, {}, "", ""};
   TestResult fail{"t.py::b", Outcome::Failed, 0.2, "assert 1 < 0 & \"x\"", "long", {}, {}, {}, "", ""};
   TestResult skip{"t.py::c", Outcome::Skipped, 0, "why", "", {}, {}, {}, "", ""};
-  std::string xml = cli::junit_xml({pass, fail, skip}, 1.0);
+  std::string xml = cli::junit_xml({}, {pass, fail, skip}, 1.0);
   CHECK(xml.find("failures=\"1\"") != std::string::npos);
   CHECK(xml.find("skipped=\"1\"") != std::string::npos);
   CHECK(xml.find("tests=\"3\"") != std::string::npos);

@@ -57,9 +57,8 @@ def _skip_place(report) -> dict:
     skip mark that is not a module's pytestmark is folded per file, with no line."""
     path, line, _ = report.longrepr
     keywords = getattr(report, "keywords", {})
-    if report.when == "setup" and "skip" in keywords and "pytestmark" not in keywords:
-        line = None
-    return {"path": str(path), "line": line if isinstance(line, int) else None}
+    per_file = report.when == "setup" and "skip" in keywords and "pytestmark" not in keywords
+    return {"path": str(path), "line": line if isinstance(line, int) else None, "per_file": per_file}
 
 
 def _is_subtest(report) -> bool:
@@ -208,6 +207,8 @@ class StreamingPlugin:
             event["message"] = _bounded(_message(decisive)) if decisive.longrepr else getattr(decisive, "wasxfail", "")
             if decisive.failed:
                 event["longrepr"] = _bounded(str(decisive.longrepr))
+                if outcome == "errored":
+                    event["when"] = decisive.when  # JUnit: "failed on setup with ..."
                 test_path = str(location[0]) if location else None
                 if test_path and not os.path.isabs(test_path):
                     test_path = os.path.join(str(self.rootdir), test_path)
