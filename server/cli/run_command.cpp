@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <nlohmann/json.hpp>
@@ -185,9 +186,29 @@ std::string counts_line(const RunSummary& s, size_t deselected, size_t collectio
 
 int run_tests(const RunArgs& args) {
   auto started = std::chrono::steady_clock::now();
+  int cores = std::max(1, static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN)));
+  int wanted = args.workers > 0 ? args.workers : cores;
+  auto engine_options = [&](const ProjectConfig& config, int workers) {
+    EngineOptions options;
+    options.python = *config.python;
+    options.rootdir = config.rootdir;
+    options.inifile = config.inifile;
+    options.pytest_args = args.selection.collect_options();  // doctest items need pytest's options
+    options.workers = workers;
+    return options;
+  };
+  // The workers (importing pytest, preparing the session) start as soon as the config is
+  // known, while the files are walked and parsed. Their number is not yet known to be capped
+  // by the number of tests: an extra pooled worker costs a fork, not an interpreter start-up.
+  std::unique_ptr<ExecutionEngine> early;
   Invocation invocation = args.selection.invocation();
   if (!args.reportchars.empty()) invocation.extra_options.insert(invocation.extra_options.end(), {"-r", args.reportchars});
-  Collection c = collect(invocation);
+  Collection c = collect(invocation, [&](const ProjectConfig& config) {
+    if (!config.python || !config.pytest_found) return;
+    early = std::make_unique<ExecutionEngine>(engine_options(config, wanted));
+    std::string ignored;  // reported by start() below
+    early->launch(&ignored);
+  });
   for (const std::string& w : c.warnings) std::cerr << "fastest: warning: " << w << "\n";
   if (!c.usage_errors.empty()) {
     for (const std::string& e : c.usage_errors) std::cerr << "ERROR: " << e << "\n";
@@ -216,15 +237,11 @@ int run_tests(const RunArgs& args) {
     return 5;
   }
 
-  EngineOptions options;
-  options.python = *c.config.python;
-  options.rootdir = c.config.rootdir;
-  options.inifile = c.config.inifile;
-  options.pytest_args = args.selection.collect_options();  // doctest items need pytest's options
-  int cores = std::max(1, static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN)));
-  int wanted = args.workers > 0 ? args.workers : cores;
-  options.workers = std::max(1, std::min<int>(wanted, static_cast<int>(run_ids.size())));
-  ExecutionEngine engine(options);
+  std::unique_ptr<ExecutionEngine> engine_owner =
+      early ? std::move(early)
+            : std::make_unique<ExecutionEngine>(engine_options(
+                  c.config, std::max(1, std::min<int>(wanted, static_cast<int>(run_ids.size())))));
+  ExecutionEngine& engine = *engine_owner;
   std::string error;
   if (!engine.start(&error)) {
     std::cerr << "ERROR: " << error << "\n";

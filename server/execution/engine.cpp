@@ -602,7 +602,7 @@ struct ExecutionEngine::Impl {
     return summary;
   }
 
-  bool start_workers(std::string* error) {
+  bool start_workers(std::string* error, bool wait = true) {
     std::error_code ec;
     if (!fs::exists(options.python, ec)) {
       if (error) *error = "Python interpreter not found: " + options.python.string() +
@@ -634,7 +634,7 @@ struct ExecutionEngine::Impl {
       if (s.state != Slot::State::Dead) continue;
       if (!spawn(s, error)) return false;
     }
-    return wait_ready(error);
+    return !wait || wait_ready(error);
   }
 };
 
@@ -642,6 +642,8 @@ ExecutionEngine::ExecutionEngine(EngineOptions options) : impl_(std::make_unique
 ExecutionEngine::~ExecutionEngine() = default;
 
 bool ExecutionEngine::start(std::string* error) { return impl_->start_workers(error); }
+
+bool ExecutionEngine::launch(std::string* error) { return impl_->start_workers(error, /*wait=*/false); }
 
 RunSummary ExecutionEngine::run(const RunRequest& request, RunObserver& observer) {
   return impl_->run(request, observer);

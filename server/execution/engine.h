@@ -136,6 +136,9 @@ class ExecutionEngine {
   // Starts the workers and waits until one is warm (the others join a run when they are).
   // False (with a message naming what to install) when the interpreter or pytest is missing.
   bool start(std::string* error);
+  // Starts the workers without waiting for them (`start` then only waits): their interpreter
+  // start-up overlaps whatever the caller does meanwhile, e.g. the discovery's file walk.
+  bool launch(std::string* error);
   RunSummary run(const RunRequest& request, RunObserver& observer);
   void cancel();  // any thread; the current run stops within milliseconds
   void shutdown();

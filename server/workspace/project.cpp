@@ -138,7 +138,7 @@ const TestItem* Collection::find(const std::string& id) const {
   return nullptr;
 }
 
-Collection collect(const Invocation& invocation) {
+Collection collect(const Invocation& invocation, const std::function<void(const ProjectConfig&)>& on_config) {
   Collection collection;
   ProjectConfig& config = collection.config;
   fs::path invocation_dir = fs::absolute(invocation.invocation_dir).lexically_normal();
@@ -294,6 +294,7 @@ Collection collect(const Invocation& invocation) {
     }
   }
   if (!collection.usage_errors.empty()) return collection;
+  if (on_config) on_config(config);
 
   // Walk: the module files pytest would import, in its order, per argument.
   WalkOptions walk;

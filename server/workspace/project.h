@@ -5,6 +5,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -78,7 +79,8 @@ struct Collection {
 };
 
 // Resolves config and collects every test the invocation names. Never throws for bad
-// input files; those become diagnostics.
-Collection collect(const Invocation& invocation);
+// input files; those become diagnostics. `on_config`, when given, is called once the config
+// (interpreter, rootdir, ini file) is settled and before the files are walked.
+Collection collect(const Invocation& invocation, const std::function<void(const ProjectConfig&)>& on_config = {});
 
 }  // namespace fastest
