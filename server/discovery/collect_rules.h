@@ -2,8 +2,10 @@
 // Filled by server/workspace from ini/toml config; consumed by discover_module().
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 namespace fastest {
@@ -24,6 +26,13 @@ struct FixtureDecl {
   std::vector<std::string> requests;   // fixture names its parameters request
 };
 
+// The top-level module names the interpreter pytest runs under can import (stdlib, builtins,
+// site-packages, the folders pytest puts on sys.path), read by server/workspace/import_resolver.
+struct ImportableNames {
+  std::unordered_set<std::string> names;
+  bool contains(const std::string& name) const { return names.count(name) != 0; }
+};
+
 struct CollectRules {
   // Each entry is a pytest name pattern: a glob if it contains * ? [ , otherwise a prefix.
   std::vector<std::string> python_classes{"Test"};
@@ -41,6 +50,10 @@ struct CollectRules {
   // the ini's `markers`). A module reaching any other mark is dynamic: a plugin or conftest may
   // register it at run time, or pytest fails the module's import.
   std::optional<std::vector<std::string>> registered_marks;
+  // Set when the interpreter's import path could be read: a module importing (unconditionally,
+  // at module level) a top-level name not in it is dynamic, since pytest may fail its import.
+  // Null: every name counts as importable.
+  std::shared_ptr<const ImportableNames> importable;
 };
 
 }  // namespace fastest

@@ -15,6 +15,7 @@
 #include "server/discovery/fixture_graph.h"
 #include "server/discovery/marks.h"
 #include "server/discovery/module_scope.h"
+#include "server/discovery/module_imports.h"
 #include "server/discovery/module_skip.h"
 #include "server/discovery/parametrize.h"
 #include "server/discovery/python_literal.h"
@@ -146,6 +147,10 @@ class ModuleCollector {
       result.dynamic = true;
       result.dynamic_reason = (result.dynamic_reason.empty() ? "" : result.dynamic_reason + "; ") + *why;
     }
+    if (auto why = unresolved_import(root)) {
+      result.dynamic = true;
+      result.dynamic_reason = (result.dynamic_reason.empty() ? "" : result.dynamic_reason + "; ") + *why;
+    }
     if (!imported_tests.empty()) {
       result.dynamic = true;
       std::string names;
@@ -168,6 +173,17 @@ class ModuleCollector {
   };
 
   // --- helpers ---------------------------------------------------------------------------
+  // The first unconditional import of a name the interpreter's path does not hold: whether
+  // pytest can import the module is for pytest to say (it reports a collection error if not).
+  std::optional<std::string> unresolved_import(TSNode root) const {
+    if (!rules_.importable) return std::nullopt;
+    for (const TopLevelImport& imp : unconditional_imports(root, source_))
+      if (!imp.name.empty() && !rules_.importable->contains(imp.name))
+        return "imports `" + imp.name + "` at line " + std::to_string(imp.line) +
+               ", which is not found on the interpreter's import path: pytest may fail to import the module";
+    return std::nullopt;
+  }
+
   // Why pytest may fail this module's import on a mark name: a misspelt `parametrize` always
   // fails; any other unregistered name only under strict markers. Only the text search runs
   // when neither can apply.

@@ -24,6 +24,7 @@
 #include "server/workspace/config.h"
 #include "server/workspace/file_walker.h"
 #include "server/workspace/import_name.h"
+#include "server/workspace/import_resolver.h"
 #include "server/workspace/interpreter.h"
 #include "server/workspace/mapped_file.h"
 #include "server/workspace/selection.h"
@@ -171,6 +172,7 @@ Collection collect(const Invocation& invocation, const std::function<void(const 
   std::optional<std::string> python = invocation.python;
   PytestVersion version;
   auto interpreter = find_interpreter(invocation_dir, python);
+  std::optional<Interpreter> chosen = interpreter;
   if (interpreter) {
     config.python = interpreter->executable;
     if (auto v = installed_pytest_version(*interpreter)) {
@@ -195,6 +197,7 @@ Collection collect(const Invocation& invocation, const std::function<void(const 
     // Look again from the rootdir (its .venv), now that we know it.
     if (auto again = find_interpreter(config.rootdir, python)) {
       config.python = again->executable;
+      chosen = again;
       if (auto v = installed_pytest_version(*again)) {
         version = *v;
         config.pytest_found = true;
@@ -312,6 +315,23 @@ Collection collect(const Invocation& invocation, const std::function<void(const 
   for (const ArgSpec& a : args) files_per_arg.push_back(walker.collect_files(a.path));
   for (const std::string& w : walker.warnings()) collection.warnings.push_back(w);
   for (const Diagnostic& d : walker.diagnostics()) collection.diagnostics.push_back(d);
+
+  // The names the interpreter can import with the sys.path pytest gives these modules: the
+  // rootdir, the invocation dir, `pythonpath` (relative to the config file) and the basedirs.
+  if (chosen) {
+    std::vector<fs::path> files;
+    for (const auto& walked : files_per_arg)
+      for (const WalkedFile& f : walked) files.push_back(f.path);
+    std::vector<fs::path> dirs = pytest_basedirs(files, config.rootdir);
+    dirs.push_back(config.rootdir);
+    dirs.push_back(invocation_dir);
+    fs::path ini_dir = config.inifile ? config.inifile->parent_path() : config.rootdir;
+    for (const std::string& p : ini_args(file, "pythonpath")) {
+      fs::path entry(p);
+      dirs.push_back(entry.is_absolute() ? entry : ini_dir / entry);
+    }
+    config.rules.importable = importable_names(*chosen, dirs);
+  }
 
   // Discover each distinct module once, in parallel.
   std::vector<ModuleJob> jobs;

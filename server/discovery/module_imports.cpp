@@ -1,0 +1,88 @@
+#include "server/discovery/module_imports.h"
+
+#include "server/discovery/ts_util.h"
+
+namespace fastest {
+namespace {
+
+std::string first_component(std::string_view dotted) {
+  size_t dot = dotted.find('.');
+  std::string_view head = dotted.substr(0, dot);
+  // tree-sitter keeps the spelling: drop any whitespace around the dots (`import a . b`).
+  std::string out;
+  for (char c : head)
+    if (c != ' ' && c != '\t' && c != '\\' && c != '\n' && c != '\r') out += c;
+  return out;
+}
+
+bool is_identifier_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
+         static_cast<unsigned char>(c) >= 0x80;
+}
+
+// Whether an except clause may catch a failed import. Only handlers naming exception classes
+// that are plainly not ImportError or one of its bases (`except KeyError:`) are proved not to.
+bool may_catch_import_error(TSNode clause, std::string_view source) {
+  std::string_view types;
+  for (TSNode child : ts::named_children(clause)) {
+    if (ts::is(child, "block") || ts::is(child, "comment")) continue;
+    if (ts::is(child, "as_pattern")) child = ts_node_named_child(child, 0);
+    types = ts::text(child, source);
+    break;  // the first named child is the type expression (the `as` name follows it)
+  }
+  if (types.empty()) return true;  // bare `except:`
+  size_t i = 0;
+  bool any = false;
+  while (i < types.size()) {
+    if (!is_identifier_char(types[i])) { ++i; continue; }
+    size_t start = i;
+    while (i < types.size() && is_identifier_char(types[i])) ++i;
+    std::string_view word = types.substr(start, i - start);
+    if (word == "as") break;  // `except (A, B) as e` when the grammar keeps it flat
+    size_t dot = word.rfind('.');
+    std::string_view leaf = dot == std::string_view::npos ? word : word.substr(dot + 1);
+    if (leaf == "ImportError" || leaf == "ModuleNotFoundError" || leaf == "Exception" || leaf == "BaseException")
+      return true;
+    // Anything but an exception class name (an alias, a computed tuple) may be ImportError.
+    auto ends_with = [&](std::string_view s) {
+      return leaf.size() >= s.size() && leaf.compare(leaf.size() - s.size(), s.size(), s) == 0;
+    };
+    if (!ends_with("Error") && !ends_with("Warning") && !ends_with("Exit") && !ends_with("Interrupt") &&
+        !ends_with("Iteration"))
+      return true;
+    any = true;
+  }
+  return !any;
+}
+
+void scan_block(TSNode block, std::string_view source, std::vector<TopLevelImport>& out) {
+  for (TSNode stmt : ts::named_children(block)) {
+    uint32_t line = ts_node_start_point(stmt).row + 1;
+    if (ts::is(stmt, "import_statement")) {
+      for (TSNode name : ts::named_children(stmt)) {
+        if (ts::is(name, "aliased_import")) name = ts::field(name, "name");
+        if (ts::is(name, "dotted_name")) out.push_back({first_component(ts::text(name, source)), line});
+      }
+    } else if (ts::is(stmt, "import_from_statement")) {
+      TSNode module = ts::field(stmt, "module_name");
+      if (ts::is(module, "dotted_name")) out.push_back({first_component(ts::text(module, source)), line});
+    } else if (ts::is(stmt, "try_statement")) {
+      bool guarded = false;
+      for (TSNode child : ts::named_children(stmt))
+        if ((ts::is(child, "except_clause") || ts::is(child, "except_group_clause")) &&
+            may_catch_import_error(child, source))
+          guarded = true;
+      if (!guarded) scan_block(ts::field(stmt, "body"), source, out);
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<TopLevelImport> unconditional_imports(TSNode root, std::string_view source) {
+  std::vector<TopLevelImport> out;
+  scan_block(root, source, out);
+  return out;
+}
+
+}  // namespace fastest

@@ -1,0 +1,26 @@
+// Which packages a test module imports unconditionally at import time: if one of them cannot
+// be found, pytest reports the module as a collection error instead of listing its tests.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <tree_sitter/api.h>
+
+namespace fastest {
+
+struct TopLevelImport {
+  std::string name;    // the first component of the dotted module name (`a` for `import a.b`)
+  uint32_t line = 0;   // 1-based line of the import statement
+};
+
+// Absolute imports that run whenever the module is imported: statements at module level, also
+// inside a `try` none of whose handlers can catch ImportError (bare `except`, ImportError,
+// ModuleNotFoundError, Exception, BaseException or a name we cannot read). Imports under `if`
+// (TYPE_CHECKING, version checks), `with`, in functions or classes are not listed: they may not
+// run. Relative imports are part of the module's package and never listed. In source order.
+std::vector<TopLevelImport> unconditional_imports(TSNode root, std::string_view source);
+
+}  // namespace fastest
