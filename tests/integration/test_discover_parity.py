@@ -1085,3 +1085,85 @@ def test_strict_config_fails_on_unknown_ini_options_after_listing_as_pytest(fast
     expected = pytest_collect(python_exe, tmp_path)
     assert (expected[0] == 4) == ("strict" in ini and "unknown_option" in ini)
     assert fastest_discover(fastest_bin, python_exe, tmp_path) == expected
+
+
+# --- unconditional imports of packages the interpreter may lack --------------------------------
+
+def python_starts(fastest_bin, python_exe, cwd, tmp_path) -> int:
+    """How many processes `fastest discover` starts besides itself (0: answered statically)."""
+    log = tmp_path / "execve.log"
+    subprocess.run(["strace", "-f", "-e", "trace=execve", "-o", str(log), str(fastest_bin), "discover",
+                    "--python", python_exe], cwd=cwd, capture_output=True, text=True, check=False)
+    calls = [line for line in log.read_text().splitlines() if "execve(" in line and "= 0" in line]
+    return len(calls) - 1
+
+
+MISSING_IMPORTS = {
+    "top-level": "import os\nimport fastest_no_such_package_xyz\n",
+    "from-import": "from fastest_no_such_package_xyz.sub import thing\n",
+    "try-not-catching-it": "try:\n    import fastest_no_such_package_xyz\nexcept KeyError:\n    pass\n",
+}
+
+
+@pytest.mark.parametrize("imports", MISSING_IMPORTS.values(), ids=MISSING_IMPORTS.keys())
+def test_a_module_importing_a_missing_package_is_reported_as_pytest_does(fastest_bin, python_exe, tmp_path,
+                                                                         imports):
+    write_tree(tmp_path, {"pytest.ini": "[pytest]\n", "tests/test_fine.py": BASIC_TESTS,
+                          "tests/test_missing.py": imports + "\ndef test_a(): pass\n"})
+    proc = assert_error_parity(fastest_bin, python_exe, tmp_path)
+    assert proc.returncode == 2 and "ERROR tests/test_missing.py" in proc.stdout
+
+
+@pytest.mark.parametrize("imports", [
+    "try:\n    import fastest_no_such_package_xyz\nexcept ImportError:\n    pass\n",
+    "try:\n    import fastest_no_such_package_xyz\nexcept Exception:\n    pass\n",
+    "def helper():\n    import fastest_no_such_package_xyz\n",
+    "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import fastest_no_such_package_xyz\n",
+], ids=["except-ImportError", "except-Exception", "in-a-function", "type-checking"])
+def test_a_guarded_import_of_a_missing_package_stays_static(fastest_bin, python_exe, tmp_path, imports):
+    write_tree(tmp_path, {"pytest.ini": "[pytest]\n", "tests/test_guarded.py": imports + "\ndef test_a(): pass\n"})
+    assert_parity(fastest_bin, python_exe, tmp_path)
+    assert python_starts(fastest_bin, python_exe, tmp_path, tmp_path) == 0
+
+
+def test_imports_pytest_can_resolve_stay_static(fastest_bin, python_exe, tmp_path):
+    """stdlib (a .py module, a package, an extension in lib-dynload, a builtin), the venv's
+    site-packages, a package under the rootdir, the `pythonpath` ini option, and a module next to
+    the test in a basedir pytest puts on sys.path."""
+    root = tmp_path / "proj"
+    write_tree(root, {
+        "pytest.ini": "[pytest]\npythonpath = src\n",
+        "src/srcpkg/__init__.py": "",
+        "localpkg/__init__.py": "",
+        "tests/helper_mod.py": "",
+        "tests/test_resolved.py": """
+            import os, json, math, sys, _ssl
+            import xml.etree.ElementTree as ET
+            import pytest, pluggy, iniconfig
+            from srcpkg import __name__ as srcname
+            import localpkg
+            import helper_mod
+
+            def test_a(): pass
+        """,
+    })
+    assert_parity(fastest_bin, python_exe, root)
+    assert python_starts(fastest_bin, python_exe, root, tmp_path) == 0
+
+
+def test_a_src_layout_without_pythonpath_fails_as_pytest_does(fastest_bin, python_exe, tmp_path):
+    """src/ is not on pytest's sys.path unless `pythonpath` (or an install) puts it there; a
+    package test module resolves names from its basedir (the rootdir, above tests/__init__.py)."""
+    write_tree(tmp_path, {
+        "pyproject.toml": "[tool.pytest.ini_options]\ntestpaths = ['tests']\n",
+        "src/srcpkg/__init__.py": "",
+        "tests/__init__.py": "",
+        "tests/util.py": "",
+        "tests/test_pkg.py": "from tests import util\n\ndef test_a(): pass\n",
+        "tests/test_src.py": "import srcpkg\n\ndef test_b(): pass\n",
+    })
+    proc = assert_error_parity(fastest_bin, python_exe, tmp_path)
+    assert proc.returncode == 2 and "ERROR tests/test_src.py" in proc.stdout
+    (tmp_path / "tests" / "test_src.py").unlink()
+    assert_parity(fastest_bin, python_exe, tmp_path)
+    assert python_starts(fastest_bin, python_exe, tmp_path, tmp_path) == 0
