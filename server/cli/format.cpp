@@ -14,11 +14,14 @@ std::string format_seconds(double seconds) {
 }
 
 std::string banner(const std::string& title, char fill, size_t width) {
-  std::string text = " " + title + " ";
-  if (text.size() + 2 >= width) return std::string(2, fill) + text + std::string(2, fill);
-  size_t left = (width - text.size()) / 2;
-  size_t right = width - text.size() - left;
-  return std::string(left, fill) + text + std::string(right, fill);
+  // pytest's TerminalWriter.sep: at least one fill character each side, one more on the right
+  // when it still fits.
+  size_t title_width = 0;
+  for (unsigned char ch : title) title_width += (ch & 0xC0) != 0x80;
+  size_t n = width > title_width + 2 ? std::max<size_t>((width - title_width - 2) / 2, 1) : 1;
+  std::string line = std::string(n, fill) + " " + title + " " + std::string(n, fill);
+  if (2 * n + title_width + 2 + 1 <= width) line += fill;
+  return line;
 }
 
 std::string collected_line(size_t selected, size_t deselected, size_t errors, double seconds) {

@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
@@ -10,6 +11,7 @@
 #include <memory>
 #include <mutex>
 #include <set>
+#include <sstream>
 #include <nlohmann/json.hpp>
 #include <unistd.h>
 
@@ -69,6 +71,46 @@ std::string python_repr(const std::string& text) {
   return out + quote;
 }
 
+// pytest's warnings summary: warnings grouped by message, each under its locations (ten or
+// more are counted per file instead).
+void print_warnings_summary(const std::vector<std::pair<std::string, std::string>>& warnings) {
+  if (warnings.empty()) return;
+  std::vector<std::pair<std::string, std::vector<std::string>>> by_message;
+  for (const auto& [location, message] : warnings) {
+    auto it = std::find_if(by_message.begin(), by_message.end(), [&](const auto& g) { return g.first == message; });
+    if (it == by_message.end()) by_message.push_back({message, {}}), it = std::prev(by_message.end());
+    if (!location.empty()) it->second.push_back(location);
+  }
+  std::cout << banner("warnings summary", '=') << "\n";
+  for (auto& [message, locations] : by_message) {
+    std::string where;
+    if (locations.size() < 10) {
+      for (const std::string& l : locations) where += (where.empty() ? "" : "\n") + l;
+    } else {
+      std::vector<std::pair<std::string, size_t>> per_file;
+      for (const std::string& l : locations) {
+        std::string file = l.substr(0, l.find("::"));
+        auto f = std::find_if(per_file.begin(), per_file.end(), [&](const auto& p) { return p.first == file; });
+        if (f == per_file.end()) per_file.push_back({file, 1});
+        else ++f->second;
+      }
+      for (auto& [file, n] : per_file)
+        where += (where.empty() ? "" : "\n") + file + ": " + std::to_string(n) + (n > 1 ? " warnings" : " warning");
+    }
+    std::string text = message;
+    if (!where.empty()) {
+      std::cout << where << "\n";
+      std::string indented, line;
+      std::istringstream lines(message);
+      while (std::getline(lines, line)) indented += (indented.empty() ? "  " : "\n  ") + line;
+      text = indented;
+    }
+    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.pop_back();
+    std::cout << text << "\n\n";
+  }
+  std::cout << "-- Docs: https://docs.pytest.org/en/stable/how-to/capture-warnings.html\n";
+}
+
 // pytest's head line for a failure: "TestClass.test_name[param]".
 std::string head_line(const std::string& id) {
   size_t sep = id.find("::");
@@ -112,6 +154,9 @@ class TerminalReporter : public RunObserver {
     collection_errors_.emplace_back(id, longrepr);
     collection_reports_.push_back({id, false, longrepr});
   }
+  void on_warning(const std::string& location, const std::string& message) override {
+    warnings_.push_back({location, message});
+  }
   void on_collection_skip(const std::string& id, const std::string& path, int line, const std::string& reason) override {
     if (!skipped_collectors_.insert(id).second) return;
     collection_skips_.push_back({path, line ? std::optional<int>(line) : std::nullopt, reason});
@@ -137,6 +182,7 @@ class TerminalReporter : public RunObserver {
   std::set<std::string> skipped_collectors_;
   std::vector<SkipPlace> collection_skips_;  // in the order pytest reported them
   std::vector<CollectionReport> collection_reports_;  // errors and skips, for JUnit
+  std::vector<std::pair<std::string, std::string>> warnings_;  // location, message
 
  private:
   size_t total_;
@@ -163,8 +209,8 @@ std::vector<std::string> runnable_ids(const Collection& c) {
   return out;
 }
 
-std::string counts_line(const RunSummary& s, size_t deselected, size_t collection_errors) {
-  // pytest's order: failed, passed, skipped, deselected, xfailed, xpassed, errors; then ours.
+std::string counts_line(const RunSummary& s, size_t deselected, size_t collection_errors, size_t warnings) {
+  // pytest's order: failed, passed, skipped, deselected, xfailed, xpassed, warnings, errors; then ours.
   std::vector<std::string> parts;
   auto add = [&](size_t n, const char* what) { if (n) parts.push_back(std::to_string(n) + " " + what); };
   auto count = [&](Outcome o) { auto it = s.counts.find(o); return it == s.counts.end() ? size_t{0} : it->second; };
@@ -174,6 +220,7 @@ std::string counts_line(const RunSummary& s, size_t deselected, size_t collectio
   add(deselected, "deselected");
   add(count(Outcome::XFailed), "xfailed");
   add(count(Outcome::XPassed), "xpassed");
+  if (warnings) parts.push_back(std::to_string(warnings) + (warnings == 1 ? " warning" : " warnings"));
   size_t errors = count(Outcome::Errored) + collection_errors;
   if (errors) parts.push_back(std::to_string(errors) + (errors == 1 ? " error" : " errors"));
   add(count(Outcome::Crashed), "crashed");
@@ -365,6 +412,16 @@ int run_tests(const RunArgs& args) {
     if (!r.stdout_text.empty()) std::cout << banner("Captured stdout", '-') << "\n" << r.stdout_text << "\n";
     if (!r.stderr_text.empty()) std::cout << banner("Captured stderr", '-') << "\n" << r.stderr_text << "\n";
   }
+  // pytest records collection's warnings first, then each test's as it runs: in test order.
+  std::vector<std::pair<std::string, std::string>> warnings = reporter.warnings_;
+  auto warning_rank = [&](const std::pair<std::string, std::string>& w) {
+    bool of_a_test = w.first.find("::") != std::string::npos;
+    return std::make_pair(of_a_test ? 1 : 0, of_a_test ? rank(w.first) : size_t{0});
+  };
+  std::stable_sort(warnings.begin(), warnings.end(),
+                   [&](const auto& a, const auto& b) { return warning_rank(a) < warning_rank(b); });
+  print_warnings_summary(warnings);
+
   // pytest's short test summary: one section per -r character, in the order given.
   std::vector<std::string> summary_lines;
   auto add_section = [&](char section) {
@@ -424,7 +481,7 @@ int run_tests(const RunArgs& args) {
               << "\n";
   }
   if (!summary.fatal_error.empty()) std::cerr << "ERROR: " << summary.fatal_error << "\n";
-  std::cout << banner(counts_line(summary, c.deselected, reporter.collection_errors_.size()), '=') << "\n";
+  std::cout << banner(counts_line(summary, c.deselected, reporter.collection_errors_.size(), reporter.warnings_.size()), '=') << "\n";
   return exit_code;
 }
 

@@ -297,6 +297,8 @@ struct ExecutionEngine::Impl {
         run->observer->on_collection_skip(e.value("id", ""), e.value("path", ""),
                                           e.contains("line") && e["line"].is_number_integer() ? e["line"].get<int>() : 0,
                                           e.value("reason", ""));
+    } else if (event == "warning") {
+      if (run && run->observer) run->observer->on_warning(e.value("location", ""), e.value("message", ""));
     } else if (event == "deselected") {
       if (run && run->observer && e.contains("ids") && e["ids"].is_array())
         run->observer->on_deselected(e["ids"].get<std::vector<std::string>>());

@@ -92,6 +92,8 @@ class RunObserver {
   virtual void on_collection_skip(const std::string& /*id*/, const std::string& /*path*/, int /*line*/,
                                   const std::string& /*reason*/) {}
   // Items pytest's collection deselected (-k, -m, --deselect, a plugin).
+  // A warning pytest recorded (its warnings summary): `location` is the test's id or path:line.
+  virtual void on_warning(const std::string& /*location*/, const std::string& /*message*/) {}
   virtual void on_deselected(const std::vector<std::string>& /*ids*/) {}
   // pytest stopped the batch with a usage error (`pytest.UsageError`), e.g. strict_config's
   // "Unknown config option", raised after collection: its message, without "ERROR: ".

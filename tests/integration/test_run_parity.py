@@ -357,3 +357,38 @@ def test_junit_xml_reads_like_pytests(fastest_bin, python_exe, tmp_path, extra):
     subprocess.run([fastest_bin, "run", "--python", python_exe, "--junitxml", str(tmp_path / "fastest.xml"), *extra],
                    cwd=project, capture_output=True, timeout=120)
     assert junit_rows(tmp_path / "fastest.xml") == junit_rows(tmp_path / "pytest.xml")
+
+
+def test_warnings_summary_and_count_as_in_pytest(fastest_bin, python_exe, tmp_path):
+    project = make_project(tmp_path / "warnings", {
+        "pytest.ini": "[pytest]\n",
+        "test_import_warns.py": "import warnings\nwarnings.warn('at import', UserWarning)\n\ndef test_plain(): pass\n",
+        "test_warns.py": """import warnings
+import pytest
+
+def test_one():
+    warnings.warn("careful", UserWarning)
+
+@pytest.mark.parametrize("i", range(12))
+def test_many(i):
+    warnings.warn("again and again", DeprecationWarning)
+
+def test_two_lines_and_a_repeat():
+    warnings.warn("line one\\nline two", RuntimeWarning)
+    warnings.warn("careful", UserWarning)
+""",
+    })
+
+    def tail(stdout):
+        lines = stdout.splitlines()
+        start = next(i for i, line in enumerate(lines) if "warnings summary" in line)
+        return lines[start:-1] + [closing_line(stdout)]
+
+    ref = subprocess.run([python_exe, "-m", "pytest", "-p", "no:cacheprovider"], cwd=project,
+                         capture_output=True, text=True, timeout=120)
+    for _ in range(2):  # with and without recorded durations (batches differ)
+        proc = subprocess.run([fastest_bin, "run", "--python", python_exe], cwd=project,
+                              capture_output=True, text=True, timeout=120)
+        assert proc.returncode == ref.returncode == 0
+        assert tail(proc.stdout) == tail(ref.stdout)
+        assert "16 warnings" in closing_line(proc.stdout)

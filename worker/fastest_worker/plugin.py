@@ -143,6 +143,22 @@ class StreamingPlugin:
 
         notfound[:] = [entry for entry in notfound if not swallowed(entry[0])]
 
+    def pytest_warning_recorded(self, warning_message, when, nodeid, location):
+        # pytest's warnings summary: the message as pytest formats it, under its location (the
+        # test's id, or path:line for a warning raised while collecting or configuring).
+        try:
+            from _pytest.terminal import WarningReport
+            from _pytest.warnings import warning_record_to_str
+            message = warning_record_to_str(warning_message)
+            # As pytest's terminal reporter: the place is the warning's own file and line.
+            report = WarningReport(message=message, nodeid=nodeid,
+                                   fslocation=(warning_message.filename, warning_message.lineno))
+            where = report.get_location(self.session.config) if self.session else nodeid
+        except Exception:  # a pytest whose private helpers differ: plain text still helps
+            message, where = str(warning_message.message), nodeid
+        self.channel.send({"event": "warning", "batch": self.batch_id, "location": where or "",
+                           "message": _bounded(message)})
+
     # --- running --------------------------------------------------------------------------
     def pytest_runtest_logstart(self, nodeid, location):
         self.current[nodeid] = {"phases": {}, "start": time.perf_counter()}
