@@ -388,15 +388,40 @@ int run_tests(const RunArgs& args) {
     return exit_code;
   }
 
-  if (!reporter.collection_errors_.empty()) {
-    std::cout << banner("ERRORS", '=') << "\n";
-    for (auto& [id, text] : reporter.collection_errors_) {
-      std::cout << banner("ERROR collecting " + id, '_') << "\n" << text << "\n";
+  auto print_captured = [](const TestResult& r) {
+    if (r.sections.empty()) {  // a crash or timeout: what the engine kept
+      if (!r.stdout_text.empty()) std::cout << banner("Captured stdout", '-') << "\n" << r.stdout_text << "\n";
+      if (!r.stderr_text.empty()) std::cout << banner("Captured stderr", '-') << "\n" << r.stderr_text << "\n";
+      return;
     }
+    for (const auto& [name, text] : r.sections) {
+      std::cout << banner(name, '-') << "\n";
+      std::cout << (!text.empty() && text.back() == '\n' ? text.substr(0, text.size() - 1) : text) << "\n";
+    }
+  };
+  // pytest's ERRORS section: modules that failed to collect, then tests whose setup or
+  // teardown failed; its FAILURES section after it.
+  bool any_error_section = false;
+  auto error_section = [&] {
+    if (!any_error_section) std::cout << banner("ERRORS", '=') << "\n";
+    any_error_section = true;
+  };
+  for (auto& [id, text] : reporter.collection_errors_) {
+    error_section();
+    std::cout << banner("ERROR collecting " + id, '_') << "\n" << text << "\n";
+  }
+  for (const TestResult& r : results) {
+    if (r.counted_as.value_or(r.outcome) != Outcome::Errored || !r.subtests.empty()) continue;
+    error_section();
+    std::string phase = r.error_when == "teardown" ? "teardown" : "setup";
+    std::cout << banner("ERROR at " + phase + " of " + head_line(r.id), '_') << "\n";
+    std::cout << (r.longrepr.empty() ? r.message : r.longrepr_lead + r.longrepr) << "\n";
+    print_captured(r);
   }
   bool any_failure_section = false;
   for (const TestResult& r : results) {
     if (!is_failure(r.outcome)) continue;
+    if (r.counted_as.value_or(r.outcome) == Outcome::Errored && r.subtests.empty()) continue;  // in ERRORS
     if (!any_failure_section) {
       std::cout << banner("FAILURES", '=') << "\n";
       any_failure_section = true;
@@ -407,10 +432,9 @@ int run_tests(const RunArgs& args) {
     }
     if (is_failure(r.counted_as.value_or(r.outcome))) {
       std::cout << banner(head_line(r.id), '_') << "\n";
-      std::cout << (r.longrepr.empty() ? r.message : r.longrepr) << "\n";
+      std::cout << (r.longrepr.empty() ? r.message : r.longrepr_lead + r.longrepr) << "\n";
     }
-    if (!r.stdout_text.empty()) std::cout << banner("Captured stdout", '-') << "\n" << r.stdout_text << "\n";
-    if (!r.stderr_text.empty()) std::cout << banner("Captured stderr", '-') << "\n" << r.stderr_text << "\n";
+    print_captured(r);
   }
   // pytest records collection's warnings first, then each test's as it runs: in test order.
   std::vector<std::pair<std::string, std::string>> warnings = reporter.warnings_;

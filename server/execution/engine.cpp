@@ -277,6 +277,11 @@ struct ExecutionEngine::Impl {
       }
       r.xfail_reason = e.value("xfail_reason", "");
       r.error_when = e.value("when", "");
+      r.longrepr_lead = e.value("longrepr_lead", "");
+      if (e.contains("sections") && e["sections"].is_array())
+        for (const auto& section : e["sections"])
+          if (section.is_array() && section.size() == 2 && section[0].is_string() && section[1].is_string())
+            r.sections.emplace_back(section[0].get<std::string>(), section[1].get<std::string>());
       r.stdout_text = e.value("stdout", "");
       r.stderr_text = e.value("stderr", "");
       if (e.contains("counted_as")) r.counted_as = parse_outcome(e.value("counted_as", ""));

@@ -55,6 +55,9 @@ struct TestResult {
   std::optional<SkipLocation> skipped_at;  // a skipped test: where pytest says the skip was raised
   std::string xfail_reason;                // xfailed / xpassed: the mark's reason
   std::string error_when;                  // errored: the phase that failed ("setup", "teardown")
+  // pytest's captured sections for a failure or error ("Captured stdout call", its text).
+  std::vector<std::pair<std::string, std::string>> sections;
+  std::string longrepr_lead;  // the blank line and indentation pytest's terminal shows before `longrepr`
 };
 
 struct FileCoverage {

@@ -392,3 +392,48 @@ def test_two_lines_and_a_repeat():
         assert proc.returncode == ref.returncode == 0
         assert tail(proc.stdout) == tail(ref.stdout)
         assert "16 warnings" in closing_line(proc.stdout)
+
+
+def test_errors_and_failures_sections_read_like_pytests(fastest_bin, python_exe, tmp_path):
+    # ERRORS (collection, then "ERROR at setup/teardown of") before FAILURES; each entry with
+    # pytest's own text and its captured sections ("Captured stdout setup/call/teardown", logs).
+    project = make_project(tmp_path / "sections", {
+        "pytest.ini": "[pytest]\n",
+        "test_kinds.py": REPORT_KINDS,
+        "test_output.py": """import logging
+import sys
+import pytest
+
+@pytest.fixture
+def noisy():
+    print("in setup")
+    yield
+    print("in teardown")
+
+@pytest.fixture
+def breaks_on_teardown():
+    yield
+    raise RuntimeError("teardown broke")
+
+def test_prints(noisy):
+    print("hello out")
+    print("hello err", file=sys.stderr)
+    logging.getLogger("app").warning("logged")
+    assert 1 + 1 == 3
+
+def test_teardown_error(breaks_on_teardown):
+    print("ran fine")
+""",
+    })
+    ref = subprocess.run([python_exe, "-m", "pytest", "-p", "no:cacheprovider", "--continue-on-collection-errors"],
+                         cwd=project, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run([fastest_bin, "run", "--python", python_exe, "--continue-on-collection-errors"],
+                          cwd=project, capture_output=True, text=True, timeout=120)
+
+    def report(stdout):
+        lines = stdout.splitlines()
+        start = next(i for i, line in enumerate(lines) if line.strip("= ") in ("ERRORS", "FAILURES"))
+        return lines[start:-1]
+
+    assert proc.returncode == ref.returncode == 1
+    assert report(proc.stdout) == report(ref.stdout)

@@ -61,6 +61,24 @@ def _skip_place(report) -> dict:
     return {"path": str(path), "line": line if isinstance(line, int) else None, "per_file": per_file}
 
 
+def _leading_blank(longrepr) -> str:
+    """What str(longrepr) strips from the front of what pytest's terminal shows (a blank line
+    and the first source line's indentation), so the FAILURES section reads the same."""
+    if not hasattr(longrepr, "toterminal"):
+        return ""
+    try:
+        import io
+        from _pytest._io import TerminalWriter
+        out = io.StringIO()
+        writer = TerminalWriter(file=out)
+        writer.hasmarkup = False
+        longrepr.toterminal(writer)
+        full = out.getvalue()
+        return full[: len(full) - len(full.lstrip())]
+    except Exception:
+        return ""
+
+
 def _is_subtest(report) -> bool:
     """A subtest's report (pytest >= 9 `subtests`, or the pytest-subtests plugin)."""
     return type(report).__name__ in ("SubtestReport", "SubTestReport")
@@ -223,6 +241,9 @@ class StreamingPlugin:
             event["message"] = _bounded(_message(decisive)) if decisive.longrepr else getattr(decisive, "wasxfail", "")
             if decisive.failed:
                 event["longrepr"] = _bounded(str(decisive.longrepr))
+                lead = _leading_blank(decisive.longrepr)
+                if lead:
+                    event["longrepr_lead"] = lead
                 if outcome == "errored":
                     event["when"] = decisive.when  # JUnit: "failed on setup with ..."
                 test_path = str(location[0]) if location else None
@@ -237,6 +258,14 @@ class StreamingPlugin:
                     event["skip_place"] = _skip_place(decisive)
         if outcome in ("xfailed", "xpassed") and decisive is not None:
             event["xfail_reason"] = str(getattr(decisive, "wasxfail", "") or "")
+        if decisive is not None and decisive.failed:
+            # pytest's FAILURES / ERRORS entry shows the report's captured sections, and for a
+            # failed test the teardown's own sections after them.
+            sections = list(decisive.sections)
+            if outcome == "failed" and teardown is not None and teardown is not decisive:
+                sections += [(name, text) for name, text in teardown.sections if "teardown" in name]
+            if sections:
+                event["sections"] = [[name, _bounded(text)] for name, text in sections]
         if "comparison" in state and outcome == "failed":
             event.update(state["comparison"])
         # Each phase's report carries the sections of the phases before it too: the last has them all.
