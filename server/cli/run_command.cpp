@@ -36,6 +36,7 @@ struct RunArgs {
   bool quiet = false;
   bool continue_on_collection_errors = false;
   std::string reportchars;  // -r from the command line
+  int verbose = 0;          // -v: a line per test
 };
 
 std::atomic<ExecutionEngine*> g_engine{nullptr};
@@ -130,7 +131,7 @@ std::string head_line(const std::string& id) {
 
 class TerminalReporter : public RunObserver {
  public:
-  TerminalReporter(size_t total, bool quiet) : total_(total), quiet_(quiet) {}
+  TerminalReporter(size_t total, bool quiet, int verbose) : total_(total), quiet_(quiet), verbose_(verbose) {}
 
   void on_result(const TestResult& r) override {
     results_.push_back(r);
@@ -141,11 +142,45 @@ class TerminalReporter : public RunObserver {
       return;
     }
     if (quiet_) return;
-    std::cout << progress_char(r.outcome);
-    ++column_;
     ++done_;
-    if (column_ >= 72) end_line();
+    if (verbose_ > 0) {
+      verbose_line(r);
+    } else {
+      std::cout << progress_char(r.outcome);
+      ++column_;
+      if (column_ >= 72) end_line();
+    }
     std::cout.flush();
+  }
+
+  // pytest -v: "id WORD (reason)" and the progress at the right edge, one test per line (in
+  // the order tests finish, as pytest-xdist prints them).
+  void verbose_line(const TestResult& r) {
+    std::string word, reason;
+    switch (r.counted_as.value_or(r.outcome)) {
+      case Outcome::Passed: word = "PASSED"; break;
+      case Outcome::Failed: word = "FAILED"; break;
+      case Outcome::Skipped:
+        word = "SKIPPED";
+        reason = r.message.rfind("Skipped: ", 0) == 0 ? r.message.substr(9) : r.message;
+        break;
+      case Outcome::XFailed: word = "XFAIL"; reason = r.xfail_reason; break;
+      case Outcome::XPassed: word = "XPASS"; reason = r.xfail_reason; break;
+      case Outcome::Errored: word = "ERROR"; break;
+      case Outcome::Crashed: word = "CRASHED"; break;
+      case Outcome::Timeout: word = "TIMEOUT"; break;
+    }
+    if (reason.rfind("reason: ", 0) == 0) reason = reason.substr(8);
+    std::string line = r.id + " " + word + (reason.empty() ? "" : " (" + reason + ")");
+    size_t total = std::max(total_, done_);
+    char progress[16];
+    std::snprintf(progress, sizeof progress, " [%3d%%]", total ? static_cast<int>(100.0 * done_ / total) : 100);
+    size_t width = 0;
+    for (unsigned char ch : line) width += (ch & 0xC0) != 0x80;
+    size_t fill = 80 > width + 1 ? 80 - width - 1 : 0;
+    std::string right = progress;
+    if (right.size() < fill) right.insert(0, fill - right.size(), ' ');
+    std::cout << line << right << "\n";
   }
   // Several batches may hold tests of one module: pytest reports its error (or skip) once.
   void on_collection_error(const std::string& id, const std::string& longrepr) override {
@@ -165,8 +200,10 @@ class TerminalReporter : public RunObserver {
                                                  ", " + python_repr(reason) + ")"});
   }
 
+  // pytest leaves a blank line between the progress and what follows.
   void finish_progress() {
     if (column_ > 0) end_line();
+    if (done_ > 0 && !quiet_) std::cout << "\n";
   }
 
   // pytest's "[ 40%]" at the end of each progress line (dynamic items can add cases).
@@ -187,6 +224,7 @@ class TerminalReporter : public RunObserver {
  private:
   size_t total_;
   bool quiet_;
+  int verbose_ = 0;
   size_t done_ = 0;
   int column_ = 0;
 };
@@ -271,7 +309,7 @@ int run_tests(const RunArgs& args) {
     std::cout << "rootdir: " << c.config.rootdir.string() << "\n";
     if (c.config.inifile) std::cout << "configfile: " << c.config.inifile->lexically_relative(c.config.rootdir).string() << "\n";
     std::cout << "python: " << c.config.python->string() << "\n";
-    std::cout << "collected " << (ids.size() + c.deselected) << (ids.size() + c.deselected == 1 ? " item" : " items");
+    std::cout << (args.verbose > 0 ? "collecting ... collected " : "collected ") << (ids.size() + c.deselected) << (ids.size() + c.deselected == 1 ? " item" : " items");
     if (c.deselected) std::cout << " / " << c.deselected << " deselected / " << ids.size() << " selected";
     std::cout << "\n\n";
     std::cout.flush();
@@ -318,7 +356,7 @@ int run_tests(const RunArgs& args) {
   }
   request.timeout_s = args.timeout;
   request.maxfail = args.exitfirst ? 1 : args.maxfail;
-  TerminalReporter reporter(ids.size(), args.json);
+  TerminalReporter reporter(ids.size(), args.json, args.verbose);
   RunSummary summary = engine.run(request, reporter);
   g_engine = nullptr;
   std::signal(SIGINT, SIG_DFL);
@@ -525,6 +563,7 @@ void add_run_command(CLI::App& app, int& exit_code) {
                 "Run the tests even when some modules fail to collect (pytest's option)");
   cmd->add_option("-r", args->reportchars, "pytest's -r: which outcomes the short test summary lists (fE by default; a: all but passed)")
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  cmd->add_flag("-v,--verbose", args->verbose, "A line per test, as pytest -v");
   cmd->add_flag("-q,--quiet", args->quiet, "Accepted for pytest compatibility");
   cmd->callback([args, &exit_code] { exit_code = run_tests(*args); });
 }

@@ -437,3 +437,20 @@ def test_teardown_error(breaks_on_teardown):
 
     assert proc.returncode == ref.returncode == 1
     assert report(proc.stdout) == report(ref.stdout)
+
+
+def test_verbose_prints_a_line_per_test_as_pytest(fastest_bin, python_exe, tmp_path):
+    project = make_project(tmp_path / "verbose", {"pytest.ini": "[pytest]\n", "test_kinds.py": REPORT_KINDS})
+    ref = subprocess.run([python_exe, "-m", "pytest", "-p", "no:cacheprovider", "-v"], cwd=project,
+                         capture_output=True, text=True, timeout=120)
+    expected = [line for line in ref.stdout.splitlines() if "::" in line and line.endswith("%]")]
+    assert len(expected) == 9
+    one = subprocess.run([fastest_bin, "run", "--python", python_exe, "-v", "-n", "1"], cwd=project,
+                         capture_output=True, text=True, timeout=120)
+    assert [line for line in one.stdout.splitlines() if "::" in line and line.endswith("%]")] == expected
+    # Two workers finish tests in their own order; each line still reads as pytest's.
+    two = subprocess.run([fastest_bin, "run", "--python", python_exe, "-v", "-n", "2"], cwd=project,
+                         capture_output=True, text=True, timeout=120)
+    strip = lambda line: line[: line.rindex("[")].rstrip()
+    assert sorted(strip(line) for line in two.stdout.splitlines() if "::" in line and line.endswith("%]")) == \
+        sorted(strip(line) for line in expected)
