@@ -37,6 +37,22 @@ struct RunArgs {
   bool continue_on_collection_errors = false;
   std::string reportchars;  // -r from the command line
   int verbose = 0;          // -v: a line per test
+  // pytest's own options that change how tests run or are reported, handed to the workers'
+  // pytest as given: -p, --tb, -W, -s, -l, and any other option written as --name=value.
+  std::vector<std::string> plugins, warning_filters, other_pytest_options;
+  std::string tbstyle;
+  bool no_capture = false, showlocals = false;
+
+  std::vector<std::string> passthrough() const {
+    std::vector<std::string> out;
+    for (const std::string& p : plugins) out.insert(out.end(), {"-p", p});
+    for (const std::string& w : warning_filters) out.insert(out.end(), {"-W", w});
+    if (!tbstyle.empty()) out.push_back("--tb=" + tbstyle);
+    if (no_capture) out.push_back("-s");
+    if (showlocals) out.push_back("-l");
+    out.insert(out.end(), other_pytest_options.begin(), other_pytest_options.end());
+    return out;
+  }
 };
 
 std::atomic<ExecutionEngine*> g_engine{nullptr};
@@ -189,6 +205,10 @@ class TerminalReporter : public RunObserver {
     collection_errors_.emplace_back(id, longrepr);
     collection_reports_.push_back({id, false, longrepr});
   }
+  // pytest refused its command line (an unknown option): it runs nothing and exits 4.
+  void on_usage_error(const std::string& message) override {
+    if (usage_error_.empty()) usage_error_ = message;
+  }
   void on_warning(const std::string& location, const std::string& message) override {
     warnings_.push_back({location, message});
   }
@@ -220,6 +240,7 @@ class TerminalReporter : public RunObserver {
   std::vector<SkipPlace> collection_skips_;  // in the order pytest reported them
   std::vector<CollectionReport> collection_reports_;  // errors and skips, for JUnit
   std::vector<std::pair<std::string, std::string>> warnings_;  // location, message
+  std::string usage_error_;
 
  private:
   size_t total_;
@@ -279,6 +300,7 @@ int run_tests(const RunArgs& args) {
     options.rootdir = config.rootdir;
     options.inifile = config.inifile;
     options.pytest_args = args.selection.collect_options();  // doctest items need pytest's options
+    for (std::string& option : args.passthrough()) options.pytest_args.push_back(std::move(option));
     options.workers = workers;
     return options;
   };
@@ -361,6 +383,10 @@ int run_tests(const RunArgs& args) {
   g_engine = nullptr;
   std::signal(SIGINT, SIG_DFL);
   reporter.finish_progress();
+  if (!reporter.usage_error_.empty()) {
+    std::cerr << reporter.usage_error_ << "\n";
+    return 4;
+  }
   summary.duration_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
   // Results in collection order, for the report and JUnit.
@@ -437,42 +463,45 @@ int run_tests(const RunArgs& args) {
       std::cout << (!text.empty() && text.back() == '\n' ? text.substr(0, text.size() - 1) : text) << "\n";
     }
   };
-  // pytest's ERRORS section: modules that failed to collect, then tests whose setup or
-  // teardown failed; its FAILURES section after it.
-  bool any_error_section = false;
-  auto error_section = [&] {
-    if (!any_error_section) std::cout << banner("ERRORS", '=') << "\n";
-    any_error_section = true;
-  };
-  for (auto& [id, text] : reporter.collection_errors_) {
-    error_section();
-    std::cout << banner("ERROR collecting " + id, '_') << "\n" << text << "\n";
-  }
-  for (const TestResult& r : results) {
-    if (r.counted_as.value_or(r.outcome) != Outcome::Errored || !r.subtests.empty()) continue;
-    error_section();
-    std::string phase = r.error_when == "teardown" ? "teardown" : "setup";
-    std::cout << banner("ERROR at " + phase + " of " + head_line(r.id), '_') << "\n";
-    std::cout << (r.longrepr.empty() ? r.message : r.longrepr_lead + r.longrepr) << "\n";
-    print_captured(r);
-  }
-  bool any_failure_section = false;
-  for (const TestResult& r : results) {
-    if (!is_failure(r.outcome)) continue;
-    if (r.counted_as.value_or(r.outcome) == Outcome::Errored && r.subtests.empty()) continue;  // in ERRORS
-    if (!any_failure_section) {
-      std::cout << banner("FAILURES", '=') << "\n";
-      any_failure_section = true;
+  // --tb=no: pytest prints neither section.
+  if (args.tbstyle != "no") {
+    // pytest's ERRORS section: modules that failed to collect, then tests whose setup or
+    // teardown failed; its FAILURES section after it.
+    bool any_error_section = false;
+    auto error_section = [&] {
+      if (!any_error_section) std::cout << banner("ERRORS", '=') << "\n";
+      any_error_section = true;
+    };
+    for (auto& [id, text] : reporter.collection_errors_) {
+      error_section();
+      std::cout << banner("ERROR collecting " + id, '_') << "\n" << text << "\n";
     }
-    for (const SubtestReport& sub : r.subtests) {
-      if (sub.outcome != Outcome::Failed) continue;
-      std::cout << banner(head_line(r.id) + " " + sub.description, '_') << "\n" << sub.longrepr << "\n";
-    }
-    if (is_failure(r.counted_as.value_or(r.outcome))) {
-      std::cout << banner(head_line(r.id), '_') << "\n";
+    for (const TestResult& r : results) {
+      if (r.counted_as.value_or(r.outcome) != Outcome::Errored || !r.subtests.empty()) continue;
+      error_section();
+      std::string phase = r.error_when == "teardown" ? "teardown" : "setup";
+      std::cout << banner("ERROR at " + phase + " of " + head_line(r.id), '_') << "\n";
       std::cout << (r.longrepr.empty() ? r.message : r.longrepr_lead + r.longrepr) << "\n";
+      print_captured(r);
     }
-    print_captured(r);
+    bool any_failure_section = false;
+    for (const TestResult& r : results) {
+      if (!is_failure(r.outcome)) continue;
+      if (r.counted_as.value_or(r.outcome) == Outcome::Errored && r.subtests.empty()) continue;  // in ERRORS
+      if (!any_failure_section) {
+        std::cout << banner("FAILURES", '=') << "\n";
+        any_failure_section = true;
+      }
+      for (const SubtestReport& sub : r.subtests) {
+        if (sub.outcome != Outcome::Failed) continue;
+        std::cout << banner(head_line(r.id) + " " + sub.description, '_') << "\n" << sub.longrepr << "\n";
+      }
+      if (is_failure(r.counted_as.value_or(r.outcome))) {
+        std::cout << banner(head_line(r.id), '_') << "\n";
+        std::cout << (r.longrepr.empty() ? r.message : r.longrepr_lead + r.longrepr) << "\n";
+      }
+      print_captured(r);
+    }
   }
   // pytest records collection's warnings first, then each test's as it runs: in test order.
   std::vector<std::pair<std::string, std::string>> warnings = reporter.warnings_;
@@ -565,7 +594,26 @@ void add_run_command(CLI::App& app, int& exit_code) {
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   cmd->add_flag("-v,--verbose", args->verbose, "A line per test, as pytest -v");
   cmd->add_flag("-q,--quiet", args->quiet, "Accepted for pytest compatibility");
-  cmd->callback([args, &exit_code] { exit_code = run_tests(*args); });
+  cmd->add_option("-p", args->plugins, "pytest's -p: load or disable (no:NAME) a plugin (repeatable)")
+      ->expected(1)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  cmd->add_option("-W,--pythonwarnings", args->warning_filters, "pytest's -W: a warnings filter (repeatable)")
+      ->expected(1)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  cmd->add_option("--tb", args->tbstyle, "pytest's traceback style: auto, long, short, line, native, no");
+  cmd->add_flag("-s", args->no_capture, "pytest's -s (output is not shown: workers have no terminal)");
+  cmd->add_flag("-l,--showlocals", args->showlocals, "pytest's -l: show locals in tracebacks");
+  // Other pytest (or plugin) options go to the workers' pytest as written; values need `=`.
+  cmd->allow_extras();
+  cmd->callback([args, cmd, &exit_code] {
+    for (const std::string& extra : cmd->remaining()) {
+      if (extra.rfind("-", 0) != 0) {
+        std::cerr << "ERROR: unexpected argument: " << extra << " (write pytest options' values with '=')\n";
+        exit_code = 4;
+        return;
+      }
+      args->other_pytest_options.push_back(extra);
+    }
+    exit_code = run_tests(*args);
+  });
 }
 
 }  // namespace fastest::cli

@@ -454,3 +454,34 @@ def test_verbose_prints_a_line_per_test_as_pytest(fastest_bin, python_exe, tmp_p
     strip = lambda line: line[: line.rindex("[")].rstrip()
     assert sorted(strip(line) for line in two.stdout.splitlines() if "::" in line and line.endswith("%]")) == \
         sorted(strip(line) for line in expected)
+
+
+@pytest.mark.parametrize("options", [["--tb=short"], ["--tb=native"], ["--tb=no"], ["-l"], ["-p", "no:warnings"],
+                                     ["-W", "error::UserWarning"]])
+def test_pytest_options_reach_the_workers(fastest_bin, python_exe, tmp_path, options):
+    project = make_project(tmp_path / "options", {
+        "pytest.ini": "[pytest]\n",
+        "test_kinds.py": REPORT_KINDS,
+        "test_warns.py": "import warnings\n\ndef test_warns():\n    warnings.warn('careful', UserWarning)\n",
+    })
+    ref = subprocess.run([python_exe, "-m", "pytest", "-p", "no:cacheprovider", *options], cwd=project,
+                         capture_output=True, text=True, timeout=120)
+    proc = subprocess.run([fastest_bin, "run", "--python", python_exe, "-n", "1", *options], cwd=project,
+                          capture_output=True, text=True, timeout=120)
+
+    def report(stdout):  # from the first section after the progress to the closing line
+        lines = stdout.splitlines()
+        start = next((i for i, line in enumerate(lines) if line.startswith("=") and "test session starts" not in line),
+                     len(lines) - 1)
+        return lines[start:-1] + [closing_line(stdout)]
+
+    assert proc.returncode == ref.returncode
+    assert report(proc.stdout) == report(ref.stdout)
+
+
+def test_an_option_pytest_does_not_know_is_its_usage_error(fastest_bin, python_exe, tmp_path):
+    project = make_project(tmp_path / "usage", {"pytest.ini": "[pytest]\n", "test_a.py": "def test_a(): pass\n"})
+    proc = subprocess.run([fastest_bin, "run", "--python", python_exe, "--no-such-option"], cwd=project,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 4
+    assert "unrecognized arguments: --no-such-option" in proc.stderr

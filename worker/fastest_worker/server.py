@@ -70,9 +70,13 @@ def _run_child(channel: Channel, command: dict, prepared) -> None:
     else:
         import pytest
         from .plugin import StreamingPlugin
+        import tempfile
         devnull = os.open(os.devnull, os.O_RDWR)
-        for fd in (0, 1, 2):
+        for fd in (0, 1):
             os.dup2(devnull, fd)
+        # pytest prints a usage error (an unknown option, a bad -p) on stderr: keep it to report.
+        stderr_file = tempfile.TemporaryFile()
+        os.dup2(stderr_file.fileno(), 2)
         # Keep running the rest of a batch when one module fails to import.
         args = ["-p", "no:cacheprovider", "--continue-on-collection-errors", "--rootdir", command["rootdir"]]
         if command.get("inifile"):
@@ -81,6 +85,13 @@ def _run_child(channel: Channel, command: dict, prepared) -> None:
         if command.get("collect_only"):
             args.append("--collect-only")
         code = pytest.main(args + ids, plugins=[StreamingPlugin(channel, batch)])
+        if int(code) == int(pytest.ExitCode.USAGE_ERROR):
+            stderr_file.seek(0)
+            text = stderr_file.read(8192).decode(errors="replace").strip()
+            lines = [line for line in text.splitlines() if line.strip()]
+            summary = next((line for line in lines if ": error:" in line), lines[0] if lines else "")
+            channel.send({"event": "batch_error", "batch": batch, "message": text or "pytest usage error",
+                          "summary": summary or "pytest usage error", "usage_error": text or "pytest usage error"})
     if cov is not None:
         cov.stop()
         channel.send({"event": "coverage", "batch": batch, "files": _coverage_report(cov, command["rootdir"])})
