@@ -452,13 +452,15 @@ int run_tests(const RunArgs& args) {
     return exit_code;
   }
 
-  auto print_captured = [](const TestResult& r) {
+  // `with_teardown`: a failed test's teardown output, which pytest adds except with --tb=line.
+  auto print_captured = [](const TestResult& r, bool with_teardown = true) {
     if (r.sections.empty()) {  // a crash or timeout: what the engine kept
       if (!r.stdout_text.empty()) std::cout << banner("Captured stdout", '-') << "\n" << r.stdout_text << "\n";
       if (!r.stderr_text.empty()) std::cout << banner("Captured stderr", '-') << "\n" << r.stderr_text << "\n";
       return;
     }
     for (const auto& [name, text] : r.sections) {
+      if (!with_teardown && r.outcome == Outcome::Failed && name.find("teardown") != std::string::npos) continue;
       std::cout << banner(name, '-') << "\n";
       std::cout << (!text.empty() && text.back() == '\n' ? text.substr(0, text.size() - 1) : text) << "\n";
     }
@@ -496,7 +498,14 @@ int run_tests(const RunArgs& args) {
         if (sub.outcome != Outcome::Failed) continue;
         std::cout << banner(head_line(r.id) + " " + sub.description, '_') << "\n" << sub.longrepr << "\n";
       }
-      if (is_failure(r.counted_as.value_or(r.outcome))) {
+      bool own_failure = is_failure(r.counted_as.value_or(r.outcome));
+      if (args.tbstyle == "line") {  // pytest: no headline; the report, its output, its crash line
+        if (own_failure) std::cout << (r.longrepr.empty() ? r.message : r.longrepr_lead + r.longrepr) << "\n";
+        print_captured(r, false);
+        if (own_failure) std::cout << (r.crash_line.empty() ? r.message : r.crash_line) << "\n";
+        continue;
+      }
+      if (own_failure) {
         std::cout << banner(head_line(r.id), '_') << "\n";
         std::cout << (r.longrepr.empty() ? r.message : r.longrepr_lead + r.longrepr) << "\n";
       }

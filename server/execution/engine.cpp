@@ -278,6 +278,7 @@ struct ExecutionEngine::Impl {
       r.xfail_reason = e.value("xfail_reason", "");
       r.error_when = e.value("when", "");
       r.longrepr_lead = e.value("longrepr_lead", "");
+      r.crash_line = e.value("crash_line", "");
       if (e.contains("sections") && e["sections"].is_array())
         for (const auto& section : e["sections"])
           if (section.is_array() && section.size() == 2 && section[0].is_string() && section[1].is_string())

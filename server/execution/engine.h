@@ -57,6 +57,7 @@ struct TestResult {
   std::string error_when;                  // errored: the phase that failed ("setup", "teardown")
   // pytest's captured sections for a failure or error ("Captured stdout call", its text).
   std::vector<std::pair<std::string, std::string>> sections;
+  std::string crash_line;  // "path:line: message", pytest's crash line (its --tb=line summary)
   std::string longrepr_lead;  // the blank line and indentation pytest's terminal shows before `longrepr`
 };
 

@@ -244,6 +244,9 @@ class StreamingPlugin:
                 lead = _leading_blank(decisive.longrepr)
                 if lead:
                     event["longrepr_lead"] = lead
+                crash = getattr(decisive.longrepr, "reprcrash", None)
+                if crash is not None:
+                    event["crash_line"] = _bounded(str(crash))  # what --tb=line shows after it
                 if outcome == "errored":
                     event["when"] = decisive.when  # JUnit: "failed on setup with ..."
                 test_path = str(location[0]) if location else None
