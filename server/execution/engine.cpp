@@ -621,21 +621,24 @@ struct ExecutionEngine::Impl {
     bool all_dead = true;
     for (Slot& s : slots) all_dead &= s.state == Slot::State::Dead;
     const char* no_pool = std::getenv("FASTEST_NO_WORKER_POOL");  // each worker starts its own interpreter
-    if (all_dead && slots.size() > 1 && !(no_pool && *no_pool)) {
+    if (all_dead && slots.size() > 1 && slots.size() <= WorkerProcess::kMaxPoolWorkers && !(no_pool && *no_pool)) {
       // A fresh pool: one interpreter start-up forked into every worker, instead of N
       // start-ups competing for the cores. A worker that dies later is replaced on its own.
       SpawnSpec spec = worker_spec();
-      std::packaged_task<WorkerProcess::Pool()> task([&] { return WorkerProcess::spawn_pool(spec, static_cast<int>(slots.size()), error); });
+      std::string pool_error;  // not fatal: the workers then start one by one
+      std::packaged_task<WorkerProcess::Pool()> task([&] { return WorkerProcess::spawn_pool(spec, static_cast<int>(slots.size()), &pool_error); });
       auto future = task.get_future();
       asio::post(spawner, [&task] { task(); });
       WorkerProcess::Pool spawned = future.get();
-      if (!spawned.pool) return false;
-      pool = std::move(spawned.pool);
-      for (size_t i = 0; i < slots.size(); ++i) {
-        slots[i] = Slot{};
-        slots[i].process = std::move(spawned.workers[i]);
-        slots[i].state = Slot::State::Starting;
-        slots[i].started_at = Clock::now();
+      // Without a pool (out of pipes or fds), each worker starts on its own below.
+      if (spawned.pool) {
+        pool = std::move(spawned.pool);
+        for (size_t i = 0; i < slots.size(); ++i) {
+          slots[i] = Slot{};
+          slots[i].process = std::move(spawned.workers[i]);
+          slots[i].state = Slot::State::Starting;
+          slots[i].started_at = Clock::now();
+        }
       }
     }
     for (Slot& s : slots) {

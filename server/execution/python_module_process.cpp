@@ -1,5 +1,7 @@
 #include "server/execution/python_module_process.h"
 
+#include "server/execution/exec_image.h"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -32,16 +34,9 @@ std::unique_ptr<PythonModuleProcess> PythonModuleProcess::start(const std::files
   std::string pythonpath = worker_package_dir().string();
   if (!merged["PYTHONPATH"].empty()) pythonpath += ":" + merged["PYTHONPATH"];
   merged["PYTHONPATH"] = pythonpath;
-  std::vector<std::string> env_strings;
-  for (auto& [k, v] : merged) env_strings.push_back(k + "=" + v);
-  std::vector<char*> envp;
-  for (auto& s : env_strings) envp.push_back(s.data());
-  envp.push_back(nullptr);
   std::vector<std::string> argv_strings{python.string(), "-u", "-m", module};
   argv_strings.insert(argv_strings.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& s : argv_strings) argv.push_back(s.data());
-  argv.push_back(nullptr);
+  const ExecImage image(std::move(argv_strings), merged);
   std::string dir = cwd.string();
 
   int out[2], err[2];
@@ -69,7 +64,7 @@ std::unique_ptr<PythonModuleProcess> PythonModuleProcess::start(const std::files
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
-    execve(argv[0], argv.data(), envp.data());
+    execve(image.path(), image.argv(), image.envp());
     _exit(127);
   }
   ::close(out[1]);

@@ -1,5 +1,7 @@
 #include "server/execution/worker_process.h"
 
+#include "server/execution/exec_image.h"
+
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -57,17 +59,8 @@ std::unique_ptr<WorkerProcess> WorkerProcess::spawn(const SpawnSpec& spec, std::
   std::map<std::string, std::string> env = worker_env(spec);
   env["FASTEST_COMMAND_FD"] = "3";
   env["FASTEST_EVENT_FD"] = "4";
-  std::vector<std::string> env_strings;
-  for (auto& [k, v] : env) env_strings.push_back(k + "=" + v);
-  std::vector<char*> envp;
-  for (auto& s : env_strings) envp.push_back(s.data());
-  envp.push_back(nullptr);
-  std::string python = spec.python.string();
+  const ExecImage image({spec.python.string(), "-u", "-m", "fastest_worker"}, env);
   std::string cwd = spec.cwd.string();
-  std::vector<std::string> argv_strings{python, "-u", "-m", "fastest_worker"};
-  std::vector<char*> argv;
-  for (auto& s : argv_strings) argv.push_back(s.data());
-  argv.push_back(nullptr);
   pid_t parent = getpid();
 
   pid_t pid = fork();
@@ -92,7 +85,7 @@ std::unique_ptr<WorkerProcess> WorkerProcess::spawn(const SpawnSpec& spec, std::
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
-    execve(python.c_str(), argv.data(), envp.data());
+    execve(image.path(), image.argv(), image.envp());
     _exit(127);
   }
   setpgid(pid, pid);  // also from the parent, so there is no window where it is unset
@@ -112,7 +105,8 @@ std::unique_ptr<WorkerProcess> WorkerProcess::spawn(const SpawnSpec& spec, std::
 WorkerProcess::Pool WorkerProcess::spawn_pool(const SpawnSpec& spec, int count, std::string* error) {
   Pool result;
   constexpr int kFirstFd = 10;  // the workers' pipe ends in the pool process: 10, 11, 12, 13, ...
-  if (count < 1 || kFirstFd + 3 * count > 100) {
+  static_assert(kFirstFd + 3 * kMaxPoolWorkers <= 100, "pool fds must stay below the moved copies at 100+");
+  if (count < 1 || count > kMaxPoolWorkers) {
     if (error) *error = "bad worker count";
     return result;
   }
@@ -142,17 +136,8 @@ WorkerProcess::Pool WorkerProcess::spawn_pool(const SpawnSpec& spec, int count, 
     fds += (i ? ";" : "") + std::to_string(base) + "," + std::to_string(base + 1) + "," + std::to_string(base + 2);
   }
   env["FASTEST_POOL_FDS"] = fds;
-  std::vector<std::string> env_strings;
-  for (auto& [k, v] : env) env_strings.push_back(k + "=" + v);
-  std::vector<char*> envp;
-  for (auto& s : env_strings) envp.push_back(s.data());
-  envp.push_back(nullptr);
-  std::string python = spec.python.string();
+  const ExecImage image({spec.python.string(), "-u", "-m", "fastest_worker"}, env);
   std::string cwd = spec.cwd.string();
-  std::vector<std::string> argv_strings{python, "-u", "-m", "fastest_worker"};
-  std::vector<char*> argv;
-  for (auto& s : argv_strings) argv.push_back(s.data());
-  argv.push_back(nullptr);
   pid_t parent = getpid();
 
   pid_t pid = fork();
@@ -163,7 +148,7 @@ WorkerProcess::Pool WorkerProcess::spawn_pool(const SpawnSpec& spec, int count, 
     if (getppid() != parent) _exit(111);
     // Out of the way first (above 100, closed at exec), then onto their numbers (dup2 clears
     // close-on-exec): a stray copy of an event pipe would hide a worker's death.
-    int moved[3 * 30];
+    int moved[3 * kMaxPoolWorkers];
     for (size_t k = 0; k < child_ends.size(); ++k) moved[k] = fcntl(child_ends[k], F_DUPFD_CLOEXEC, 100);
     int devnull = ::open("/dev/null", O_RDONLY);
     dup2(devnull, 0);
@@ -174,7 +159,7 @@ WorkerProcess::Pool WorkerProcess::spawn_pool(const SpawnSpec& spec, int count, 
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
-    execve(python.c_str(), argv.data(), envp.data());
+    execve(image.path(), image.argv(), image.envp());
     _exit(127);
   }
   setpgid(pid, pid);

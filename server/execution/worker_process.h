@@ -30,6 +30,7 @@ class WorkerProcess {
     std::vector<std::unique_ptr<WorkerProcess>> workers;
   };
   static Pool spawn_pool(const SpawnSpec& spec, int count, std::string* error);
+  static constexpr int kMaxPoolWorkers = 30;  // the pool's pipe ends sit on fds 10..99
   // A pool worker's pid, from its ready event (it is not our child: the pool reaps it).
   void adopt(pid_t pid) {
     if (pid_ <= 0 && pid > 0) pid_ = pid;

@@ -34,3 +34,14 @@ def test_run_and_discover_take_pytests_selection_options(fastest_bin, python_exe
     assert ran.returncode == 0, ran.stdout + ran.stderr
     results = json.loads(ran.stdout)["results"]
     assert sorted(r["id"] for r in results) == expected and {r["outcome"] for r in results} == {"passed"}
+
+
+def test_more_workers_than_one_pool_holds_still_run(fastest_bin, python_exe, tmp_path):
+    # The pool forks at most 30 workers (their pipes sit on fixed fds); beyond that, as on a
+    # machine with many cores, each worker starts its own interpreter instead of the run failing.
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    (tmp_path / "test_a.py").write_text("def test_one():\n    pass\n\ndef test_two():\n    pass\n")
+    proc = subprocess.run([fastest_bin, "run", "--python", python_exe, "-n", "31"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=180)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "2 passed" in proc.stdout.splitlines()[-1]
