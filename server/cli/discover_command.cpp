@@ -332,7 +332,7 @@ int run_discover(const DiscoverArgs& args) {
         places.push_back({skip.path, skip.line ? std::optional<int>(skip.line) : std::nullopt, skip.reason});
       for (std::string& line : skipped_lines(places)) summary.push_back(std::move(line));
     }
-    if (section == 'E') for (const CollectionError& e : errors) summary.push_back(summary_line("ERROR " + e.id, e.reason));
+    if (section == 'E') for (const CollectionError& e : errors) summary.push_back(summary_line("ERROR " + e.id, e.reason, running_on_ci()));
   }
   if (!summary.empty()) {
     std::cout << banner("short test summary info", '=') << "\n";

@@ -48,12 +48,17 @@ std::string report_sections(const std::string& reportchars) {
   return sections;
 }
 
-std::string summary_line(const std::string& word_and_id, const std::string& full_reason, size_t width) {
+bool running_on_ci() {
+  auto set = [](const char* name) { const char* v = std::getenv(name); return v && *v; };
+  return set("CI") || set("BUILD_NUMBER");
+}
+
+std::string summary_line(const std::string& word_and_id, const std::string& full_reason, bool whole_reason,
+                         size_t width) {
   std::string line = word_and_id;
   if (full_reason.empty()) return line;
+  if (whole_reason) return line + " - " + full_reason;
   std::string reason = full_reason.substr(0, full_reason.find('\n'));
-  auto set = [](const char* name) { const char* v = std::getenv(name); return v && *v; };
-  if (set("CI") || set("BUILD_NUMBER")) return line + " - " + reason;
   auto columns = [](const std::string& text) {
     size_t n = 0;
     for (unsigned char ch : text) n += (ch & 0xC0) != 0x80;

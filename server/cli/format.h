@@ -22,9 +22,14 @@ constexpr size_t kTerminalWidth = 80;
 // `a` is "sxXEf", `A` "PpsxXEf", `N` none; `F`/`S` are old spellings of `f`/`s`).
 std::string report_sections(const std::string& reportchars);
 
+// pytest's running_on_ci(): $CI or $BUILD_NUMBER set and not empty.
+bool running_on_ci();
+
 // pytest's `FAILED id - reason` / `ERROR path - reason` line: the reason's first line trimmed
-// to the width with "...", or whole on CI (pytest's running_on_ci: $CI or $BUILD_NUMBER set).
-std::string summary_line(const std::string& word_and_id, const std::string& reason, size_t width = kTerminalWidth);
+// to the width with "...", or the whole reason, every line of it, when `whole_reason` (pytest
+// does so on CI and with -vv, unless --force-short-summary).
+std::string summary_line(const std::string& word_and_id, const std::string& reason, bool whole_reason,
+                         size_t width = kTerminalWidth);
 
 // Where a skip was raised, as pytest reports it: path (absolute or relative to the
 // invocation dir), 1-based line (none when pytest folds a skip mark per file), reason.

@@ -36,7 +36,8 @@ struct RunArgs {
   bool quiet = false;
   bool continue_on_collection_errors = false;
   std::string reportchars;  // -r from the command line
-  int verbose = 0;          // -v: a line per test
+  int verbose = 0;          // -v: a line per test; handed to the workers' pytest too
+  bool force_short_summary = false;
   // pytest's own options that change how tests run or are reported, handed to the workers'
   // pytest as given: -p, --tb, -W, -s, -l, and any other option written as --name=value.
   std::vector<std::string> plugins, warning_filters, other_pytest_options;
@@ -50,6 +51,8 @@ struct RunArgs {
     if (!tbstyle.empty()) out.push_back("--tb=" + tbstyle);
     if (no_capture) out.push_back("-s");
     if (showlocals) out.push_back("-l");
+    // pytest's assertion explanations grow with -v (whole diffs, no truncation at -vv).
+    for (int i = 0; i < verbose; ++i) out.push_back("-v");
     out.insert(out.end(), other_pytest_options.begin(), other_pytest_options.end());
     return out;
   }
@@ -524,27 +527,28 @@ int run_tests(const RunArgs& args) {
 
   // pytest's short test summary: one section per -r character, in the order given.
   std::vector<std::string> summary_lines;
+  const bool whole_reasons = (running_on_ci() || args.verbose >= 2) && !args.force_short_summary;
   auto add_section = [&](char section) {
     switch (section) {
       case 'f':
         for (const TestResult& r : results) {
           for (const SubtestReport& sub : r.subtests)
             if (sub.outcome == Outcome::Failed)
-              summary_lines.push_back(summary_line("SUBFAILED" + sub.description + " " + r.id, sub.message));
+              summary_lines.push_back(summary_line("SUBFAILED" + sub.description + " " + r.id, sub.message, whole_reasons));
           Outcome counted = r.counted_as.value_or(r.outcome);
           // fastest's own outcomes for a killed or hung test are failures too.
           const char* word = counted == Outcome::Failed    ? "FAILED"
                              : counted == Outcome::Crashed ? "CRASHED"
                              : counted == Outcome::Timeout ? "TIMEOUT"
                                                            : nullptr;
-          if (word) summary_lines.push_back(summary_line(std::string(word) + " " + r.id, r.message));
+          if (word) summary_lines.push_back(summary_line(std::string(word) + " " + r.id, r.message, whole_reasons));
         }
         break;
       case 'E':  // collection errors are reported before any test ran
         for (auto& [id, text] : reporter.collection_errors_) summary_lines.push_back("ERROR " + id);
         for (const TestResult& r : results)
           if (r.counted_as.value_or(r.outcome) == Outcome::Errored)
-            summary_lines.push_back(summary_line("ERROR " + r.id, r.message));
+            summary_lines.push_back(summary_line("ERROR " + r.id, r.message, whole_reasons));
         break;
       case 's': {
         std::vector<SkipPlace> places = reporter.collection_skips_;
@@ -602,6 +606,8 @@ void add_run_command(CLI::App& app, int& exit_code) {
   cmd->add_option("-r", args->reportchars, "pytest's -r: which outcomes the short test summary lists (fE by default; a: all but passed)")
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   cmd->add_flag("-v,--verbose", args->verbose, "A line per test, as pytest -v");
+  cmd->add_flag("--force-short-summary", args->force_short_summary,
+                "pytest's option: trim the short summary's reasons even on CI or with -vv");
   cmd->add_flag("-q,--quiet", args->quiet, "Accepted for pytest compatibility");
   cmd->add_option("-p", args->plugins, "pytest's -p: load or disable (no:NAME) a plugin (repeatable)")
       ->expected(1)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);

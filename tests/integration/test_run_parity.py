@@ -480,6 +480,31 @@ def test_pytest_options_reach_the_workers(fastest_bin, python_exe, tmp_path, opt
     assert report(proc.stdout) == report(ref.stdout)
 
 
+@pytest.mark.parametrize("env, options", [
+    ({"CI": "", "BUILD_NUMBER": ""}, []),
+    ({"CI": "true", "BUILD_NUMBER": ""}, []),
+    ({"CI": "", "BUILD_NUMBER": "17"}, []),
+    ({"CI": "", "BUILD_NUMBER": ""}, ["-vv"]),
+    ({"CI": "true", "BUILD_NUMBER": ""}, ["--force-short-summary"]),
+], ids=["terminal", "CI", "BUILD_NUMBER", "-vv", "CI-force-short-summary"])
+def test_summary_reasons_are_whole_where_pytest_keeps_them_whole(fastest_bin, python_exe, tmp_path, env, options):
+    # pytest trims each `FAILED id - reason` to 80 columns, except on CI ($CI, $BUILD_NUMBER) and
+    # with -vv, where the whole multi-line reason is printed; -vv also widens assertion diffs.
+    project = make_project(tmp_path / "reasons", {"pytest.ini": "[pytest]\n", "test_kinds.py": REPORT_KINDS})
+    run_env = {**os.environ, **env}
+    ref = subprocess.run([python_exe, "-m", "pytest", "-p", "no:cacheprovider", *options], cwd=project,
+                         capture_output=True, text=True, timeout=120, env=run_env)
+    proc = subprocess.run([fastest_bin, "run", "--python", python_exe, "-n", "1", *options], cwd=project,
+                          capture_output=True, text=True, timeout=120, env=run_env)
+
+    def report(stdout):  # FAILURES to the closing line
+        lines = stdout.splitlines()
+        return lines[next(i for i, line in enumerate(lines) if line.strip("= ") == "FAILURES"):-1]
+
+    assert proc.returncode == ref.returncode == 1
+    assert report(proc.stdout) == report(ref.stdout), proc.stdout
+
+
 def test_an_option_pytest_does_not_know_is_its_usage_error(fastest_bin, python_exe, tmp_path):
     project = make_project(tmp_path / "usage", {"pytest.ini": "[pytest]\n", "test_a.py": "def test_a(): pass\n"})
     proc = subprocess.run([fastest_bin, "run", "--python", python_exe, "--no-such-option"], cwd=project,
