@@ -32,7 +32,7 @@ std::vector<std::string> folders_with_a_conftest(const Collection& c) {
 std::unique_ptr<PythonModuleProcess> start_conftest_check(const Collection& c, const Invocation& inv) {
   if (!c.config.python || !c.config.pytest_found) return nullptr;
   std::vector<std::string> folders = folders_with_a_conftest(c);
-  if (folders.empty()) return nullptr;
+  if (folders.empty() && !c.config.configure_may_fail) return nullptr;
   std::vector<std::string> args{"-p", "no:cacheprovider"};
   if (inv.rootdir) args.insert(args.end(), {"--rootdir", inv.rootdir->string()});
   if (inv.inifile) args.insert(args.end(), {"-c", inv.inifile->string()});
@@ -53,7 +53,8 @@ ConftestCheck finish_conftest_check(PythonModuleProcess& process, const Collecti
   // command line is a usage error (4), an unexpected one an internal error (3).
   if (output.exit_code == 4 || output.exit_code == 3) {
     check.exit_code = output.exit_code;
-    check.message = output.err;
+    // pytest's terminal writes an internal error on stdout once it is configured.
+    check.message = output.err.empty() ? output.out : output.err;
     return check;
   }
   if (output.exit_code != 0) {

@@ -1,7 +1,10 @@
 // pytest imports every conftest.py of the tree it collects; static discovery does not. Before
 // printing, `fastest discover` has pytest import them (python -m fastest_worker.conftest_check):
 // an initial conftest that fails stops pytest with exit 4 and its message on stderr; any other
-// failing conftest is its folder's collection error, which the settle step reports.
+// failing conftest is its folder's collection error, which the settle step reports. The check
+// also configures pytest as its session would: a conftest's or plugin's pytest_configure failing
+// (a warning under `filterwarnings = error`) stops pytest with exit 3. Without conftests it runs
+// only when that may happen (ProjectConfig::configure_may_fail).
 #pragma once
 
 #include <memory>

@@ -160,7 +160,7 @@ class TerminalReporter : public RunObserver {
       total_ -= std::min<size_t>(total_, 1);
       return;
     }
-    if (quiet_) return;
+    if (quiet_ || !internal_error_.empty()) return;  // pytest ran none of a session that failed
     ++done_;
     if (verbose_ > 0) {
       verbose_line(r);
@@ -212,6 +212,9 @@ class TerminalReporter : public RunObserver {
   void on_usage_error(const std::string& message) override {
     if (usage_error_.empty()) usage_error_ = message;
   }
+  void on_internal_error(const std::string& lines) override {
+    if (internal_error_.empty()) internal_error_ = lines;
+  }
   void on_warning(const std::string& location, const std::string& message) override {
     warnings_.push_back({location, message});
   }
@@ -244,6 +247,7 @@ class TerminalReporter : public RunObserver {
   std::vector<CollectionReport> collection_reports_;  // errors and skips, for JUnit
   std::vector<std::pair<std::string, std::string>> warnings_;  // location, message
   std::string usage_error_;
+  std::string internal_error_;
 
  private:
   size_t total_;
@@ -389,6 +393,10 @@ int run_tests(const RunArgs& args) {
   if (!reporter.usage_error_.empty()) {
     std::cerr << reporter.usage_error_ << "\n";
     return 4;
+  }
+  if (!reporter.internal_error_.empty()) {  // as pytest: its INTERNALERROR lines, exit 3
+    std::cerr << reporter.internal_error_ << "\n";
+    return 3;
   }
   summary.duration_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 

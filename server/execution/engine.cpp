@@ -332,6 +332,7 @@ struct ExecutionEngine::Impl {
       s.batch_error = e.value("message", "");
       s.batch_error_summary = e.value("summary", "internal error");
       if (run && run->observer && e.contains("usage_error")) run->observer->on_usage_error(e.value("usage_error", ""));
+      if (run && run->observer && e.contains("internal_error")) run->observer->on_internal_error(e.value("internal_error", ""));
     } else if (event == "batch_done") {
       batch_finished(s, e.contains("signal") ? e.value("signal", 0) : 0, e.value("exit", 0), run);
     }

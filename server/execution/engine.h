@@ -102,6 +102,9 @@ class RunObserver {
   // pytest stopped the batch with a usage error (`pytest.UsageError`), e.g. strict_config's
   // "Unknown config option", raised after collection: its message, without "ERROR: ".
   virtual void on_usage_error(const std::string& /*message*/) {}
+  // pytest stopped with an internal error (exit 3), e.g. a plugin's warning while configuring
+  // under `filterwarnings = error`: its INTERNALERROR lines.
+  virtual void on_internal_error(const std::string& /*lines*/) {}
   // A debug run's child is listening for a debugger.
   virtual void on_debug_listening(int /*port*/) {}
 };

@@ -22,6 +22,7 @@ struct CommandOptions {
   std::vector<std::string> doctest_globs;  // --doctest-glob (repeatable)
   std::optional<std::string> import_mode;  // --import-mode
   std::optional<std::string> reportchars;  // -r (last one wins): the short test summary's sections
+  std::vector<std::string> warning_filters;  // -W / --pythonwarnings
 };
 
 // Parses `args` into `out` (appending). Unknown options are skipped; an unknown option's value

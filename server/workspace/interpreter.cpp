@@ -133,6 +133,20 @@ std::optional<Interpreter> find_interpreter(const fs::path& root, const std::opt
   return found;
 }
 
+bool has_pytest_plugins(const Interpreter& interpreter) {
+  std::error_code ec;
+  for (const fs::path& sp : interpreter.site_packages) {
+    for (auto& entry : fs::directory_iterator(sp, ec)) {
+      const std::string name = entry.path().filename().string();
+      if (!name.ends_with(".dist-info") && !name.ends_with(".egg-info")) continue;
+      std::ifstream in(entry.path() / "entry_points.txt");
+      for (std::string line; std::getline(in, line);)
+        if (line.rfind("[pytest11]", 0) == 0) return true;
+    }
+  }
+  return false;
+}
+
 std::optional<PytestVersion> installed_pytest_version(const Interpreter& interpreter) {
   std::error_code ec;
   for (const fs::path& sp : interpreter.site_packages) {

@@ -24,4 +24,8 @@ std::optional<Interpreter> find_interpreter(const std::filesystem::path& root,
 // The installed pytest's version, read from `pytest-X.Y.Z.dist-info` in site-packages.
 std::optional<PytestVersion> installed_pytest_version(const Interpreter& interpreter);
 
+// Whether an installed distribution registers a pytest plugin (a `pytest11` entry point in its
+// dist-info's entry_points.txt): pytest loads it at start-up and runs its pytest_configure.
+bool has_pytest_plugins(const Interpreter& interpreter);
+
 }  // namespace fastest

@@ -281,6 +281,21 @@ Collection collect(const Invocation& invocation, const std::function<void(const 
   config.doctest_globs = merged.doctest_globs;
   if (merged.import_mode) config.import_mode = *merged.import_mode;
   if (merged.reportchars) config.reportchars = *merged.reportchars;
+  {
+    // Python's filter syntax: action[:message[:category[:module[:lineno]]]]; "error" or any
+    // unambiguous prefix of it ("e", "err") turns a matching warning into an exception.
+    auto is_error_filter = [](const std::string& filter) {
+      std::string action = filter.substr(0, filter.find(':'));
+      action.erase(0, action.find_first_not_of(" \t"));
+      action.erase(action.find_last_not_of(" \t") + 1);
+      return !action.empty() && std::string("error").rfind(action, 0) == 0;
+    };
+    std::vector<std::string> filters = ini_linelist(file, "filterwarnings");
+    filters.insert(filters.end(), merged.warning_filters.begin(), merged.warning_filters.end());
+    const char* no_autoload = std::getenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD");
+    if (chosen && !(no_autoload && *no_autoload) && std::any_of(filters.begin(), filters.end(), is_error_filter))
+      config.configure_may_fail = has_pytest_plugins(*chosen);
+  }
 
   if (!collection.usage_errors.empty()) return collection;
 

@@ -49,6 +49,9 @@ struct ProjectConfig {
   // strict_config on: the config file's keys pytest itself does not define. A plugin or conftest
   // may; if none does, pytest ends with a usage error after collecting (settled by pytest).
   std::vector<std::string> unverified_ini_keys;
+  // pytest would stop while configuring if pytest or a plugin warned there (INTERNALERROR, exit
+  // 3): an `error` warnings filter (filterwarnings, -W) is set and a pytest plugin is installed.
+  bool configure_may_fail = false;
   std::optional<std::filesystem::path> python;   // the interpreter found, if any
   bool pytest_found = false;                     // its pytest version was read from metadata
 };

@@ -505,6 +505,53 @@ def test_summary_reasons_are_whole_where_pytest_keeps_them_whole(fastest_bin, py
     assert report(proc.stdout) == report(ref.stdout), proc.stdout
 
 
+def test_an_internal_error_while_configuring_is_pytests_exit_3(fastest_bin, python_exe, tmp_path):
+    # A plugin warning at configure time under `filterwarnings = error` (pytest-asyncio's unset
+    # loop scope is the common case) stops pytest before any test: INTERNALERROR lines, exit 3.
+    project = make_project(tmp_path / "internal", {
+        "pytest.ini": "[pytest]\nfilterwarnings =\n    error\n",
+        "conftest.py": "import warnings\nimport pytest\n\n"
+                       "def pytest_configure(config):\n"
+                       "    warnings.warn(pytest.PytestDeprecationWarning('option unset'))\n",
+        "test_a.py": "def test_a():\n    pass\n\ndef test_b():\n    pass\n",
+    })
+    ref = subprocess.run([python_exe, "-m", "pytest", "-p", "no:cacheprovider"], cwd=project,
+                         capture_output=True, text=True, timeout=120)
+    assert ref.returncode == 3 and "INTERNALERROR> pytest.PytestDeprecationWarning: option unset" in ref.stderr
+    proc = subprocess.run([fastest_bin, "run", "--python", python_exe, "-n", "2"], cwd=project,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 3, proc.stdout + proc.stderr
+    assert "INTERNALERROR> pytest.PytestDeprecationWarning: option unset" in proc.stderr
+    assert "not found at run time" not in proc.stdout and "passed" not in proc.stdout
+    listed = subprocess.run([fastest_bin, "discover", "--python", python_exe], cwd=project,
+                            capture_output=True, text=True, timeout=120)
+    assert listed.returncode == 3 and "INTERNALERROR> pytest.PytestDeprecationWarning: option unset" in listed.stderr
+    assert "test_a.py::test_a" not in listed.stdout
+
+
+def test_a_plugins_warning_while_configuring_stops_discover_too(fastest_bin, python_exe, tmp_path):
+    # No conftest: with an `error` warnings filter and plugins installed (the suite's venv has
+    # pytest-xdist), discover asks pytest to configure before listing anything.
+    project = make_project(tmp_path / "plugin", {
+        "pytest.ini": "[pytest]\naddopts = -p warnplugin\nfilterwarnings =\n    error::DeprecationWarning\n",
+        "warnplugin.py": "import warnings\n\ndef pytest_configure(config):\n"
+                         "    warnings.warn(DeprecationWarning('plugin option unset'))\n",
+        "test_a.py": "def test_a():\n    pass\n",
+    })
+    ref = subprocess.run([python_exe, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider"], cwd=project,
+                         capture_output=True, text=True, timeout=120)
+    assert ref.returncode == 3 and "INTERNALERROR> DeprecationWarning: plugin option unset" in ref.stderr
+    listed = subprocess.run([fastest_bin, "discover", "--python", python_exe], cwd=project,
+                            capture_output=True, text=True, timeout=120)
+    assert listed.returncode == 3, listed.stdout + listed.stderr
+    assert "INTERNALERROR> DeprecationWarning: plugin option unset" in listed.stderr and listed.stdout == ""
+    # Without the error filter nothing starts Python and the test is listed.
+    (project / "pytest.ini").write_text("[pytest]\naddopts = -p warnplugin\n")
+    listed = subprocess.run([fastest_bin, "discover", "--python", python_exe], cwd=project,
+                            capture_output=True, text=True, timeout=120)
+    assert listed.returncode == 0 and "test_a.py::test_a" in listed.stdout
+
+
 def test_an_option_pytest_does_not_know_is_its_usage_error(fastest_bin, python_exe, tmp_path):
     project = make_project(tmp_path / "usage", {"pytest.ini": "[pytest]\n", "test_a.py": "def test_a(): pass\n"})
     proc = subprocess.run([fastest_bin, "run", "--python", python_exe, "--no-such-option"], cwd=project,

@@ -8,6 +8,8 @@ pytest.main itself. The other conftests are imported while their folder is colle
 failure is that folder's collection error: their folders ($FASTEST_CONFTEST_DIRS, a JSON list of
 absolute paths) are imported here and each failing conftest is printed on stdout as
 `fastest-failing-conftest: <absolute path>`, for the caller to collect that folder with pytest.
+pytest is configured first, as its session does: a pytest_configure that raises is pytest's
+INTERNALERROR (exit 3).
 """
 import json
 import os
@@ -26,6 +28,14 @@ class ConftestProbe:
     @pytest.hookimpl(tryfirst=True)
     def pytest_cmdline_main(self, config):
         from _pytest.config import ConftestImportFailure
+        try:
+            # As pytest's session starts: a plugin or conftest failing in pytest_configure (a
+            # warning under `filterwarnings = error`) is pytest's INTERNALERROR, exit 3.
+            config._do_configure()
+        except Exception:
+            from _pytest._code import ExceptionInfo
+            config.notify_exception(ExceptionInfo.from_current(), config.option)
+            return 3
         manager = config.pluginmanager
         failing = set()
         for directory in self.dirs:

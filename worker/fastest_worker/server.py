@@ -74,7 +74,8 @@ def _run_child(channel: Channel, command: dict, prepared) -> None:
         devnull = os.open(os.devnull, os.O_RDWR)
         for fd in (0, 1):
             os.dup2(devnull, fd)
-        # pytest prints a usage error (an unknown option, a bad -p) on stderr: keep it to report.
+        # pytest prints a usage error (an unknown option, a bad -p) and an internal error while
+        # configuring (a plugin's warning under filterwarnings=error) on stderr: keep it to report.
         stderr_file = tempfile.TemporaryFile()
         os.dup2(stderr_file.fileno(), 2)
         # Keep running the rest of a batch when one module fails to import.
@@ -92,10 +93,32 @@ def _run_child(channel: Channel, command: dict, prepared) -> None:
             summary = next((line for line in lines if ": error:" in line), lines[0] if lines else "")
             channel.send({"event": "batch_error", "batch": batch, "message": text or "pytest usage error",
                           "summary": summary or "pytest usage error", "usage_error": text or "pytest usage error"})
+        elif int(code) == int(pytest.ExitCode.INTERNAL_ERROR):
+            text = _internal_error_lines(stderr_file)
+            channel.send({"event": "batch_error", "batch": batch, "message": text, "summary": _exception_line(text),
+                          "internal_error": text})
     if cov is not None:
         cov.stop()
         channel.send({"event": "coverage", "batch": batch, "files": _coverage_report(cov, command["rootdir"])})
     channel.send({"event": "pytest_exit", "batch": batch, "code": int(code)})
+
+
+def _internal_error_lines(stderr_file, limit: int = 64 * 1024) -> str:
+    """pytest's `INTERNALERROR>` lines from the start of its stderr (a test run with -s may
+    write much more after them); bounded."""
+    stderr_file.seek(0)
+    head = stderr_file.read(4 * limit).decode(errors="replace")
+    lines = [line for line in head.splitlines() if line.startswith("INTERNALERROR>")]
+    text = "\n".join(lines) or "pytest stopped with an internal error (exit 3) and printed no INTERNALERROR lines"
+    return text if len(text) <= limit else text[:limit] + "\n[... truncated by fastest]"
+
+
+def _exception_line(internal_error: str) -> str:
+    """The exception's own line of an INTERNALERROR traceback: the first after the last frame."""
+    lines = [line[len("INTERNALERROR>"):].removeprefix(" ") for line in internal_error.splitlines()]
+    last_frame = max((i for i, line in enumerate(lines) if line.startswith(" ")), default=-1)
+    rest = [line for line in lines[last_frame + 1:] if line.strip()]
+    return "pytest internal error: " + rest[0] if rest else "pytest internal error"
 
 
 def _coverage_report(cov, rootdir: str) -> dict:
