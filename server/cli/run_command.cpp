@@ -212,6 +212,9 @@ class TerminalReporter : public RunObserver {
   void on_usage_error(const std::string& message) override {
     if (usage_error_.empty()) usage_error_ = message;
   }
+  // pytest's -k/-m inside a dynamic container (the only ids it can deselect: the others were
+  // selected by the same rules).
+  void on_deselected(const std::vector<std::string>& ids) override { deselected_ += ids.size(); }
   void on_internal_error(const std::string& lines) override {
     if (internal_error_.empty()) internal_error_ = lines;
   }
@@ -248,6 +251,7 @@ class TerminalReporter : public RunObserver {
   std::vector<std::pair<std::string, std::string>> warnings_;  // location, message
   std::string usage_error_;
   std::string internal_error_;
+  size_t deselected_ = 0;
 
  private:
   size_t total_;
@@ -257,21 +261,67 @@ class TerminalReporter : public RunObserver {
   int column_ = 0;
 };
 
+// Whether `id` is `container` or under it (a folder's files, a module's classes, a function's cases).
+bool covers(const std::string& container, const std::string& id) {
+  if (id == container || container.empty()) return true;  // "": the rootdir
+  if (id.size() <= container.size() || id.compare(0, container.size(), container) != 0) return false;
+  char next = id[container.size()];
+  return next == '[' || next == ':' || next == '/';
+}
+
 // What to hand pytest for the selected tests. A dynamic case's id is only a guess (a fixture
 // or hook may parametrize it further, or rename it), and pytest rejects an id it cannot find:
-// its function is passed instead, and pytest expands it into the real cases.
+// its function is passed instead, and pytest expands it into the real cases. A dynamic folder,
+// module or class holds tests only pytest can list: it is passed whole (pytest applies -k/-m
+// inside it), in place of its static leaves.
+// The dynamic folders, modules and classes pytest is handed whole, outermost only.
+std::vector<std::string> dynamic_containers(const Collection& c) {
+  std::vector<std::string> containers;
+  auto contained = [&](const std::string& id) {
+    return std::any_of(containers.begin(), containers.end(), [&](const std::string& t) { return covers(t, id); });
+  };
+  for (const std::string& folder : c.dynamic_folders)
+    if (!contained(folder)) containers.push_back(folder);
+  for (const std::string& id : c.dynamic_containers)
+    if (!contained(id)) containers.push_back(id);
+  return containers;
+}
+
 std::vector<std::string> runnable_ids(const Collection& c) {
   std::map<std::string, const TestItem*> by_id;
-  for (const TestItem& item : c.items) by_id.emplace(item.id, &item);
-  std::vector<std::string> out;
+  std::map<std::string, size_t> position;  // in pytest's order
+  for (size_t i = 0; i < c.items.size(); ++i) {
+    by_id.emplace(c.items[i].id, &c.items[i]);
+    position.emplace(c.items[i].id, i);
+  }
+  const std::vector<std::string> containers = dynamic_containers(c);
+  auto container_of = [&](const std::string& id) -> const std::string* {
+    for (const std::string& t : containers)
+      if (covers(t, id)) return &t;
+    return nullptr;
+  };
+
+  // Each id at the place of its first item in the tree (a container at its first item's).
+  std::vector<std::pair<size_t, std::string>> placed;
   std::set<std::string> seen;
+  for (size_t i = 0; i < c.items.size() && !containers.empty(); ++i)
+    if (const std::string* t = container_of(c.items[i].id); t && seen.insert(*t).second)
+      placed.emplace_back(i, t->empty() ? "." : *t);
+  for (const std::string& t : containers)
+    if (seen.insert(t).second) placed.emplace_back(c.items.size(), t.empty() ? "." : t);
   for (const std::string& id : c.selected) {
+    if (container_of(id)) continue;
     auto it = by_id.find(id);
     const TestItem* item = it == by_id.end() ? nullptr : it->second;
     std::string run_id = item && item->dynamic && item->kind == ItemKind::Case && !item->parent_id.empty()
                              ? item->parent_id : id;
-    if (seen.insert(run_id).second) out.push_back(run_id);
+    auto pos = position.find(run_id);
+    if (seen.insert(run_id).second) placed.emplace_back(pos == position.end() ? c.items.size() : pos->second, run_id);
   }
+  if (!containers.empty())
+    std::stable_sort(placed.begin(), placed.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<std::string> out;
+  for (auto& [_, id] : placed) out.push_back(std::move(id));
   return out;
 }
 
@@ -307,6 +357,9 @@ int run_tests(const RunArgs& args) {
     options.rootdir = config.rootdir;
     options.inifile = config.inifile;
     options.pytest_args = args.selection.collect_options();  // doctest items need pytest's options
+    // -k/-m/--deselect: pytest applies them inside the dynamic containers it is handed (the
+    // static ids it is given are already selected by the same rules).
+    for (std::string& option : args.selection.select_options()) options.pytest_args.push_back(std::move(option));
     for (std::string& option : args.passthrough()) options.pytest_args.push_back(std::move(option));
     options.workers = workers;
     return options;
@@ -344,6 +397,12 @@ int run_tests(const RunArgs& args) {
     std::cout.flush();
   }
   std::vector<std::string> run_ids = runnable_ids(c);
+  // Deselected: static selection's outside the dynamic containers, pytest's inside them.
+  size_t static_deselected = c.deselected;
+  if (const std::vector<std::string> containers = dynamic_containers(c); !containers.empty())
+    static_deselected = std::count_if(c.deselected_ids.begin(), c.deselected_ids.end(), [&](const std::string& id) {
+      return std::none_of(containers.begin(), containers.end(), [&](const std::string& t) { return covers(t, id); });
+    });
   // Modules pytest cannot import still run (their tests report the collection error).
   for (const Diagnostic& d : c.collection_errors) run_ids.push_back(d.path);
   if (run_ids.empty()) {
@@ -404,11 +463,18 @@ int run_tests(const RunArgs& args) {
   std::map<std::string, size_t> order;
   for (size_t i = 0; i < run_ids.size(); ++i) order.emplace(run_ids[i], i);
   auto rank = [&](const std::string& id) {
-    auto it = order.find(id);
-    if (it != order.end()) return it->second;
-    std::string base = id.substr(0, id.find('['));
-    it = order.find(base);
-    return it != order.end() ? it->second : order.size();
+    // The id itself, else the nearest container handed to pytest (function, class, module, folder).
+    std::string prefix = id;
+    while (!prefix.empty()) {
+      if (auto it = order.find(prefix); it != order.end()) return it->second;
+      size_t cut = 0;
+      for (size_t at : {prefix.rfind('['), prefix.rfind("::"), prefix.rfind('/')})
+        if (at != std::string::npos) cut = std::max(cut, at);
+      if (cut == 0) break;
+      prefix.resize(cut);
+    }
+    auto root = order.find(".");
+    return root != order.end() ? root->second : order.size();
   };
   std::vector<TestResult> results = reporter.results_;
   std::stable_sort(results.begin(), results.end(),
@@ -593,7 +659,7 @@ int run_tests(const RunArgs& args) {
               << "\n";
   }
   if (!summary.fatal_error.empty()) std::cerr << "ERROR: " << summary.fatal_error << "\n";
-  std::cout << banner(counts_line(summary, c.deselected, reporter.collection_errors_.size(), reporter.warnings_.size()), '=') << "\n";
+  std::cout << banner(counts_line(summary, static_deselected + reporter.deselected_, reporter.collection_errors_.size(), reporter.warnings_.size()), '=') << "\n";
   return exit_code;
 }
 

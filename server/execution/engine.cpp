@@ -306,8 +306,13 @@ struct ExecutionEngine::Impl {
     } else if (event == "warning") {
       if (run && run->observer) run->observer->on_warning(e.value("location", ""), e.value("message", ""));
     } else if (event == "deselected") {
-      if (run && run->observer && e.contains("ids") && e["ids"].is_array())
-        run->observer->on_deselected(e["ids"].get<std::vector<std::string>>());
+      if (e.contains("ids") && e["ids"].is_array()) {
+        auto ids = e["ids"].get<std::vector<std::string>>();
+        // A deselected test was accounted for: a container whose tests pytest's -k/-m all
+        // deselected is not "not found at run time".
+        s.reported.insert(s.reported.end(), ids.begin(), ids.end());
+        if (run && run->observer) run->observer->on_deselected(ids);
+      }
     } else if (event == "collect_error") {
       s.collect_errors.emplace_back(e.value("id", ""), e.value("longrepr", ""));
       if (run) {

@@ -459,6 +459,11 @@ Collection collect(const Invocation& invocation, const std::function<void(const 
                                item.id.rfind(prefix + "::", 0) == 0 || item.id.rfind(prefix + "[", 0) == 0;
         if (is_leaf && selected_by_arg && !import_fails && leaf_seen.insert(item.id).second)
           leaves.push_back(item.id);
+        if (item.dynamic && selected_by_arg && !import_fails &&
+            (item.kind == ItemKind::Module || item.kind == ItemKind::Class) &&
+            std::find(collection.dynamic_containers.begin(), collection.dynamic_containers.end(), item.id) ==
+                collection.dynamic_containers.end())
+          collection.dynamic_containers.push_back(item.id);
       }
       if (!arg.node_suffix.empty()) {
         bool any = false;

@@ -68,6 +68,10 @@ struct Collection {
   // Folders (ids; "" for rootdir) named by the invocation whose files a conftest chooses at
   // run time: settled by collecting the whole folder (see FileWalker::dynamic_collection_dir).
   std::vector<std::string> dynamic_folders;
+  // Dynamic modules and classes wholly in the invocation's scope: they hold tests only pytest
+  // can list (inherited from an imported base, made by a hook), so a run hands pytest the
+  // container itself rather than its static leaves.
+  std::vector<std::string> dynamic_containers;
   // Messages for stderr: unreadable files, symlink loops, dynamic folders.
   std::vector<std::string> warnings;
   // Ids of runnable tests (functions without cases, and cases), in pytest's order,

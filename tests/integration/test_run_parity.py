@@ -558,3 +558,33 @@ def test_an_option_pytest_does_not_know_is_its_usage_error(fastest_bin, python_e
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 4
     assert "unrecognized arguments: --no-such-option" in proc.stderr
+
+
+@pytest.mark.parametrize("args", [[], ["-k", "inherited or gen"], ["tests/test_inherits.py::TestOnlyInherited"],
+                                  ["tests/test_inherits.py"], ["-m", "slow"]],
+                         ids=["all", "-k", "class-id", "module", "-m"])
+def test_tests_only_pytest_can_list_are_run(fastest_bin, python_exe, tmp_path, args):
+    # Tests inherited from an imported base (a class with none of its own, a module with no
+    # static test at all) and made by pytest_generate_tests run as pytest runs them, with
+    # -k/-m applied inside them and pytest's deselected count.
+    project = make_project(tmp_path / "containers", {
+        "pytest.ini": "[pytest]\nmarkers =\n    slow: slow ones\n",
+        "tests/__init__.py": "",
+        "tests/base.py": "import pytest\n\nclass Base:\n    def test_inherited(self):\n        pass\n\n"
+                         "    @pytest.mark.slow\n    def test_inherited_slow(self):\n        pass\n",
+        "tests/test_inherits.py": "from .base import Base\n\nclass TestOnlyInherited(Base):\n    pass\n\n"
+                                  "class TestMixed(Base):\n    def test_own(self):\n        assert False\n",
+        "tests/test_only_imports.py": "from .base import Base as _B\n\nclass TestAll(_B):\n    pass\n",
+        "tests/test_gen.py": "def pytest_generate_tests(metafunc):\n    if 'v' in metafunc.fixturenames:\n"
+                             "        metafunc.parametrize('v', [1, 2])\n\ndef test_gen(v):\n    assert v == 1\n\n"
+                             "def test_plain():\n    pass\n",
+    })
+    ours, theirs = tmp_path / "fastest.xml", tmp_path / "pytest.xml"
+    ref = subprocess.run([python_exe, "-m", "pytest", "-p", "no:cacheprovider", f"--junitxml={theirs}", *args],
+                         cwd=project, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run([fastest_bin, "run", "--python", python_exe, "-n", "2", f"--junitxml={ours}", *args],
+                          cwd=project, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == ref.returncode, proc.stdout + proc.stderr
+    assert outcomes(ours) == outcomes(theirs)
+    assert len(outcomes(ours)) > 0
+    assert closing_line(proc.stdout) == closing_line(ref.stdout)
