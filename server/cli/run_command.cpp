@@ -19,6 +19,7 @@
 #include "server/cli/format.h"
 #include "server/cli/junit_xml.h"
 #include "server/cli/selection_args.h"
+#include "server/discovery/module_discovery.h"
 #include "server/execution/engine.h"
 #include "server/workspace/project.h"
 
@@ -347,6 +348,28 @@ std::string counts_line(const RunSummary& s, size_t deselected, size_t collectio
   return line + " in " + format_seconds(s.duration_s);
 }
 
+// The collection errors of a collect-only probe, handed on to the run's reporter.
+class CollectionErrorsOf : public RunObserver {
+ public:
+  explicit CollectionErrorsOf(RunObserver& reporter) : reporter_(reporter) {}
+  void on_collection_error_reason(const std::string& id, const std::string& reason) override {
+    reporter_.on_collection_error_reason(id, reason);
+  }
+  void on_collection_error(const std::string& id, const std::string& longrepr) override {
+    if (std::find(failing.begin(), failing.end(), id) == failing.end()) failing.push_back(id);
+    reporter_.on_collection_error(id, longrepr);
+  }
+  void on_collection_skip(const std::string& id, const std::string& path, int line, const std::string& reason) override {
+    reporter_.on_collection_skip(id, path, line, reason);
+  }
+  void on_internal_error(const std::string& lines) override { reporter_.on_internal_error(lines); }
+  void on_usage_error(const std::string& message) override { reporter_.on_usage_error(message); }
+  std::vector<std::string> failing;
+
+ private:
+  RunObserver& reporter_;
+};
+
 int run_tests(const RunArgs& args) {
   auto started = std::chrono::steady_clock::now();
   int cores = std::max(1, static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN)));
@@ -386,16 +409,46 @@ int run_tests(const RunArgs& args) {
     return 4;
   }
   const std::vector<std::string>& ids = c.selected;
-  if (!args.json) {
+  bool header_printed = false;
+  // pytest's header; `failing` are modules known to fail to collect (their tests are no items).
+  auto print_header = [&](const std::vector<std::string>& failing) {
+    header_printed = true;
+    if (args.json) return;
+    size_t lost = std::count_if(ids.begin(), ids.end(), [&](const std::string& id) {
+      return std::any_of(failing.begin(), failing.end(), [&](const std::string& m) { return covers(m, id); });
+    });
+    size_t selected = ids.size() - lost, collected = selected + c.deselected;
     std::cout << banner("test session starts", '=') << "\n";
     std::cout << "rootdir: " << c.config.rootdir.string() << "\n";
     if (c.config.inifile) std::cout << "configfile: " << c.config.inifile->lexically_relative(c.config.rootdir).string() << "\n";
     std::cout << "python: " << c.config.python->string() << "\n";
-    std::cout << (args.verbose > 0 ? "collecting ... collected " : "collected ") << (ids.size() + c.deselected) << (ids.size() + c.deselected == 1 ? " item" : " items");
-    if (c.deselected) std::cout << " / " << c.deselected << " deselected / " << ids.size() << " selected";
+    std::cout << (args.verbose > 0 ? "collecting ... collected " : "collected ") << collected << (collected == 1 ? " item" : " items");
+    if (!failing.empty()) std::cout << " / " << failing.size() << (failing.size() == 1 ? " error" : " errors");
+    if (c.deselected) std::cout << " / " << c.deselected << " deselected";
+    if (collected > selected) std::cout << " / " << selected << " selected";
     std::cout << "\n\n";
     std::cout.flush();
+  };
+  bool continue_on_errors = args.continue_on_collection_errors ||
+      std::count(c.config.addopts.begin(), c.config.addopts.end(), "--continue-on-collection-errors");
+  // Modules pytest may fail to import (a syntax error, an import not found, a mark it rejects):
+  // unless told to continue, one failing stops pytest before any test, so pytest is asked to
+  // collect them first — with the modules whose import may skip them, which pytest reports
+  // even when it then stops.
+  std::vector<std::string> suspects;
+  if (!continue_on_errors) {
+    for (const Diagnostic& d : c.collection_errors) suspects.push_back(d.path);
+    for (const TestItem& item : c.items)
+      if (item.kind == ItemKind::Module && item.dynamic && import_may_fail(item.dynamic_reason) &&
+          std::find(suspects.begin(), suspects.end(), item.id) == suspects.end())
+        suspects.push_back(item.id);
+    if (!suspects.empty())
+      for (const TestItem& item : c.items)
+        if (item.kind == ItemKind::Module && item.dynamic && import_may_skip(item.dynamic_reason) &&
+            std::find(suspects.begin(), suspects.end(), item.id) == suspects.end())
+          suspects.push_back(item.id);
   }
+  if (suspects.empty()) print_header({});
   std::vector<std::string> run_ids = runnable_ids(c);
   // Deselected: static selection's outside the dynamic containers, pytest's inside them.
   size_t static_deselected = c.deselected;
@@ -424,8 +477,28 @@ int run_tests(const RunArgs& args) {
   std::signal(SIGINT, on_sigint);
   std::signal(SIGTERM, on_sigint);
 
+  TerminalReporter reporter(ids.size(), args.json, args.verbose);
+  bool collection_failed = false;
+  if (!suspects.empty()) {
+    CollectionErrorsOf probe_observer(reporter);
+    RunRequest probe;
+    probe.ids = suspects;
+    probe.collect_only = true;
+    engine.run(probe, probe_observer);
+    collection_failed = !probe_observer.failing.empty();
+    if (collection_failed) {
+      // pytest reports every module's collection error and skip before it stops.
+      probe.ids.clear();
+      for (const std::string& id : run_ids)
+        if (std::find(suspects.begin(), suspects.end(), id) == suspects.end()) probe.ids.push_back(id);
+      if (!probe.ids.empty()) engine.run(probe, probe_observer);
+    }
+    print_header(probe_observer.failing);
+  }
+
   RunRequest request;
   request.ids = run_ids;
+  request.stop_on_collection_error = !continue_on_errors;
   // Modules none of whose tests were filtered out can be handed to pytest whole.
   {
     std::map<std::string, size_t> selected_per_module, all_per_module;
@@ -444,8 +517,16 @@ int run_tests(const RunArgs& args) {
   }
   request.timeout_s = args.timeout;
   request.maxfail = args.exitfirst ? 1 : args.maxfail;
-  TerminalReporter reporter(ids.size(), args.json, args.verbose);
-  RunSummary summary = engine.run(request, reporter);
+  RunSummary summary = collection_failed ? RunSummary{} : engine.run(request, reporter);
+  if (!collection_failed && !continue_on_errors && !reporter.collection_errors_.empty() && !summary.cancelled) {
+    // The run stopped at a collection error no static rule foresaw: pytest would report every
+    // module's, so the rest is collected (not run).
+    CollectionErrorsOf rest(reporter);
+    RunRequest collect;
+    collect.ids = run_ids;
+    collect.collect_only = true;
+    engine.run(collect, rest);
+  }
   g_engine = nullptr;
   std::signal(SIGINT, SIG_DFL);
   reporter.finish_progress();
@@ -489,8 +570,6 @@ int run_tests(const RunArgs& args) {
       summary.counts.erase(it);
   }
   std::erase_if(results, [](const TestResult& r) { return r.uncollected; });
-  bool continue_on_errors = args.continue_on_collection_errors ||
-      std::count(c.config.addopts.begin(), c.config.addopts.end(), "--continue-on-collection-errors");
   bool interrupted = !reporter.collection_errors_.empty() && !continue_on_errors && !summary.cancelled;
   if (interrupted) {
     results.clear();

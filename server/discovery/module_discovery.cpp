@@ -24,6 +24,11 @@
 namespace fastest {
 namespace {
 
+// Ends every reason import_may_fail() recognises (module_skip.cpp words pytest.fail's and the
+// skips import_may_skip() recognises).
+constexpr std::string_view kMayFailImport = "pytest may fail to import the module";
+constexpr std::string_view kMayFailCollection = "pytest may fail the module's collection";
+
 constexpr size_t kMaxSyntaxDiagnostics = 20;
 
 bool matches_name_option(const std::vector<std::string>& patterns, std::string_view name) {
@@ -180,7 +185,7 @@ class ModuleCollector {
     for (const TopLevelImport& imp : unconditional_imports(root, source_))
       if (!imp.name.empty() && !rules_.importable->contains(imp.name))
         return "imports `" + imp.name + "` at line " + std::to_string(imp.line) +
-               ", which is not found on the interpreter's import path: pytest may fail to import the module";
+               ", which is not found on the interpreter's import path: " + std::string(kMayFailImport);
     return std::nullopt;
   }
 
@@ -193,10 +198,11 @@ class ModuleCollector {
     if (!rules_.registered_marks && !misspelling_possible) return std::nullopt;
     for (const std::string& name : mark_names_used(root, source_)) {
       if (name == "parameterize" || name == "parametrise" || name == "parameterise")
-        return "uses the misspelt mark '" + name + "', which pytest rejects";
+        return "uses the misspelt mark '" + name + "', which pytest rejects: " + std::string(kMayFailImport);
       if (rules_.registered_marks && std::find(rules_.registered_marks->begin(), rules_.registered_marks->end(),
                                                name) == rules_.registered_marks->end())
-        return "uses the mark '" + name + "', not registered in `markers` (strict markers: a plugin may register it)";
+        return "uses the mark '" + name + "', not registered in `markers` (strict markers: a plugin may register it): " +
+               std::string(kMayFailImport);
     }
     return std::nullopt;
   }
@@ -609,6 +615,16 @@ ModuleResult discover_module(const TSTree* tree, std::string_view source,
   }
   ModuleCollector collector(source, module_path, rules);
   return collector.run(tree, only_entry);
+}
+
+bool import_may_skip(std::string_view dynamic_reason) {
+  return dynamic_reason.find("pytest skips the module") != std::string_view::npos ||
+         dynamic_reason.find("pytest may skip the whole module") != std::string_view::npos;
+}
+
+bool import_may_fail(std::string_view dynamic_reason) {
+  return dynamic_reason.find(kMayFailImport) != std::string_view::npos ||
+         dynamic_reason.find(kMayFailCollection) != std::string_view::npos;
 }
 
 }  // namespace fastest

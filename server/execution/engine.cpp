@@ -321,6 +321,10 @@ struct ExecutionEngine::Impl {
           run->observer->on_collection_error_reason(e.value("id", ""), e.value("crash", ""));
           run->observer->on_collection_error(e.value("id", ""), e.value("longrepr", ""));
         }
+        if (run->request->stop_on_collection_error) {
+          run->stopping = true;
+          cancel_requested = true;
+        }
       }
     } else if (event == "coverage") {
       if (run && e.contains("files") && e["files"].is_object())

@@ -116,6 +116,9 @@ struct RunRequest {
   RunKind kind = RunKind::Run;
   double timeout_s = 0;                         // per test; 0: none
   int maxfail = 0;                              // stop after this many failures; 0: never
+  // pytest runs nothing once a module fails to collect (without --continue-on-collection-errors):
+  // stop the run at the first collection error rather than run tests whose results are dropped.
+  bool stop_on_collection_error = false;
   std::map<std::string, std::string> overlays;  // absolute path -> unsaved editor text
   bool collect_only = false;                    // settle ids without running
   // Modules whose every test is in `ids` (the caller knows; e.g. no -k/-m filter): a batch

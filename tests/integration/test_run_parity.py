@@ -588,3 +588,39 @@ def test_tests_only_pytest_can_list_are_run(fastest_bin, python_exe, tmp_path, a
     assert outcomes(ours) == outcomes(theirs)
     assert len(outcomes(ours)) > 0
     assert closing_line(proc.stdout) == closing_line(ref.stdout)
+
+
+def test_a_module_that_fails_to_import_stops_the_session_before_tests_run(fastest_bin, python_exe, tmp_path):
+    # pytest collects everything first and runs nothing once a module fails to import. A module
+    # whose failure static analysis can foresee (an import not found) is collected first, so no
+    # test runs; one it cannot foresee (the failing import is inside a local helper) stops the
+    # run as soon as its error arrives, instead of running every test only to drop the results.
+    ran = tmp_path / "ran.txt"
+    slow_tests = "".join(f"def test_slow_{i}():\n    time.sleep(0.2)\n    open({str(ran)!r}, 'a').write('x\\n')\n\n"
+                         for i in range(20))
+    project = make_project(tmp_path / "stops", {
+        "pytest.ini": "[pytest]\n",
+        "test_a_slow.py": "import time\n\n" + slow_tests,
+        "test_b_bad.py": "import not_a_module_anywhere\n\ndef test_never():\n    pass\n",
+        "helper.py": "import also_not_a_module\n",
+        "test_c_indirect.py": "import helper\n\ndef test_never_either():\n    pass\n",
+    })
+    ref = subprocess.run([python_exe, "-m", "pytest", "-p", "no:cacheprovider"], cwd=project,
+                         capture_output=True, text=True, timeout=120)
+    proc = subprocess.run([fastest_bin, "run", "--python", python_exe, "-n", "2"], cwd=project,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == ref.returncode == 2
+    assert not ran.exists(), "a test ran although pytest's session stops at collection"
+    report = lambda out: [line for line in out.splitlines() if line.startswith(("ERROR ", "!!!", "_"))]
+    assert report(proc.stdout) == report(ref.stdout)
+    collected = lambda out: [line for line in out.splitlines() if line.startswith("collected")]
+    assert collected(proc.stdout) == collected(ref.stdout) == ["collected 20 items / 2 errors"]
+
+    (project / "test_b_bad.py").unlink()
+    ref = subprocess.run([python_exe, "-m", "pytest", "-p", "no:cacheprovider"], cwd=project,
+                         capture_output=True, text=True, timeout=120)
+    proc = subprocess.run([fastest_bin, "run", "--python", python_exe, "-n", "2"], cwd=project,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == ref.returncode == 2
+    assert report(proc.stdout) == report(ref.stdout)
+    assert len(ran.read_text().splitlines()) < 20 if ran.exists() else True
