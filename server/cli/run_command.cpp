@@ -161,7 +161,8 @@ class TerminalReporter : public RunObserver {
       total_ -= std::min<size_t>(total_, 1);
       return;
     }
-    if (quiet_ || !internal_error_.empty()) return;  // pytest ran none of a session that failed
+    // pytest runs nothing of a session that stops with a usage or internal error.
+    if (quiet_ || !internal_error_.empty() || !usage_error_.empty() || !late_usage_error_.empty()) return;
     ++done_;
     if (verbose_ > 0) {
       verbose_line(r);
@@ -213,6 +214,13 @@ class TerminalReporter : public RunObserver {
   void on_usage_error(const std::string& message) override {
     if (usage_error_.empty()) usage_error_ = message;
   }
+  void on_late_usage_error(const std::string& message) override {
+    if (late_usage_error_.empty()) late_usage_error_ = message;
+  }
+  // pytest's crash line of a collection error ("Failed: ..."), when its report has one.
+  void on_collection_error_reason(const std::string& id, const std::string& reason) override {
+    collection_error_reasons_.emplace(id, reason);
+  }
   // pytest's -k/-m inside a dynamic container (the only ids it can deselect: the others were
   // selected by the same rules).
   void on_deselected(const std::vector<std::string>& ids) override { deselected_ += ids.size(); }
@@ -252,6 +260,8 @@ class TerminalReporter : public RunObserver {
   std::vector<std::pair<std::string, std::string>> warnings_;  // location, message
   std::string usage_error_;
   std::string internal_error_;
+  std::string late_usage_error_;
+  std::map<std::string, std::string> collection_error_reasons_;  // printed after the report, as pytest's "ERROR: ..." (exit 4)
   size_t deselected_ = 0;
 
  private:
@@ -364,7 +374,11 @@ class CollectionErrorsOf : public RunObserver {
   }
   void on_internal_error(const std::string& lines) override { reporter_.on_internal_error(lines); }
   void on_usage_error(const std::string& message) override { reporter_.on_usage_error(message); }
+  void on_late_usage_error(const std::string& message) override { reporter_.on_late_usage_error(message); }
+  void on_collected(const std::vector<std::string>& ids) override { collected += ids.size(); }
+  void on_deselected(const std::vector<std::string>& ids) override { deselected += ids.size(); }
   std::vector<std::string> failing;
+  size_t collected = 0, deselected = 0;
 
  private:
   RunObserver& reporter_;
@@ -411,20 +425,30 @@ int run_tests(const RunArgs& args) {
   const std::vector<std::string>& ids = c.selected;
   bool header_printed = false;
   // pytest's header; `failing` are modules known to fail to collect (their tests are no items).
-  auto print_header = [&](const std::vector<std::string>& failing) {
+  // `counted`: pytest's own selected and deselected counts, when it collected everything.
+  auto print_header = [&](const std::vector<std::string>& failing, size_t skipped_modules,
+                          std::optional<std::pair<size_t, size_t>> counted) {
     header_printed = true;
     if (args.json) return;
     size_t lost = std::count_if(ids.begin(), ids.end(), [&](const std::string& id) {
       return std::any_of(failing.begin(), failing.end(), [&](const std::string& m) { return covers(m, id); });
     });
-    size_t selected = ids.size() - lost, collected = selected + c.deselected;
+    size_t selected = counted ? counted->first : ids.size() - lost;
+    size_t deselected = counted ? counted->second : c.deselected;
+    size_t collected = selected + deselected;
     std::cout << banner("test session starts", '=') << "\n";
     std::cout << "rootdir: " << c.config.rootdir.string() << "\n";
     if (c.config.inifile) std::cout << "configfile: " << c.config.inifile->lexically_relative(c.config.rootdir).string() << "\n";
+    if (c.from_testpaths) {  // pytest names them when they, not arguments, said what to collect
+      std::string joined;
+      for (const std::string& p : c.config.testpaths) joined += (joined.empty() ? "" : ", ") + p;
+      std::cout << "testpaths: " << joined << "\n";
+    }
     std::cout << "python: " << c.config.python->string() << "\n";
     std::cout << (args.verbose > 0 ? "collecting ... collected " : "collected ") << collected << (collected == 1 ? " item" : " items");
     if (!failing.empty()) std::cout << " / " << failing.size() << (failing.size() == 1 ? " error" : " errors");
-    if (c.deselected) std::cout << " / " << c.deselected << " deselected";
+    if (deselected) std::cout << " / " << deselected << " deselected";
+    if (skipped_modules) std::cout << " / " << skipped_modules << " skipped";
     if (collected > selected) std::cout << " / " << selected << " selected";
     std::cout << "\n\n";
     std::cout.flush();
@@ -448,7 +472,7 @@ int run_tests(const RunArgs& args) {
             std::find(suspects.begin(), suspects.end(), item.id) == suspects.end())
           suspects.push_back(item.id);
   }
-  if (suspects.empty()) print_header({});
+  if (suspects.empty()) print_header({}, 0, std::nullopt);
   std::vector<std::string> run_ids = runnable_ids(c);
   // Deselected: static selection's outside the dynamic containers, pytest's inside them.
   size_t static_deselected = c.deselected;
@@ -493,7 +517,9 @@ int run_tests(const RunArgs& args) {
         if (std::find(suspects.begin(), suspects.end(), id) == suspects.end()) probe.ids.push_back(id);
       if (!probe.ids.empty()) engine.run(probe, probe_observer);
     }
-    print_header(probe_observer.failing);
+    std::optional<std::pair<size_t, size_t>> counted;
+    if (collection_failed) counted = std::make_pair(probe_observer.collected, static_deselected + probe_observer.deselected);
+    print_header(probe_observer.failing, reporter.skipped_collectors_.size(), counted);
   }
 
   RunRequest request;
@@ -570,8 +596,10 @@ int run_tests(const RunArgs& args) {
       summary.counts.erase(it);
   }
   std::erase_if(results, [](const TestResult& r) { return r.uncollected; });
-  bool interrupted = !reporter.collection_errors_.empty() && !continue_on_errors && !summary.cancelled;
-  if (interrupted) {
+  // A usage error raised after collection (strict_config) ends pytest's session before any test.
+  const bool late_usage_error = !reporter.late_usage_error_.empty();
+  bool interrupted = !reporter.collection_errors_.empty() && !continue_on_errors && !summary.cancelled && !late_usage_error;
+  if (interrupted || late_usage_error) {
     results.clear();
     summary.counts.clear();
   }
@@ -584,7 +612,8 @@ int run_tests(const RunArgs& args) {
   bool failed = false;
   for (const TestResult& r : results) failed |= is_failure(r.outcome);
   failed |= !reporter.collection_errors_.empty();
-  int exit_code = interrupted || summary.cancelled || !summary.fatal_error.empty() ? 2
+  int exit_code = late_usage_error                                                  ? 4
+                  : interrupted || summary.cancelled || !summary.fatal_error.empty() ? 2
                   : failed                                                          ? 1
                   : results.empty()                                                 ? 5
                                                                                     : 0;
@@ -698,7 +727,11 @@ int run_tests(const RunArgs& args) {
         }
         break;
       case 'E':  // collection errors are reported before any test ran
-        for (auto& [id, text] : reporter.collection_errors_) summary_lines.push_back("ERROR " + id);
+        for (auto& [id, text] : reporter.collection_errors_) {
+          auto reason = reporter.collection_error_reasons_.find(id);
+          summary_lines.push_back(summary_line(
+              "ERROR " + id, reason == reporter.collection_error_reasons_.end() ? "" : reason->second, whole_reasons));
+        }
         for (const TestResult& r : results)
           if (r.counted_as.value_or(r.outcome) == Outcome::Errored)
             summary_lines.push_back(summary_line("ERROR " + r.id, r.message, whole_reasons));
@@ -739,6 +772,7 @@ int run_tests(const RunArgs& args) {
   }
   if (!summary.fatal_error.empty()) std::cerr << "ERROR: " << summary.fatal_error << "\n";
   std::cout << banner(counts_line(summary, static_deselected + reporter.deselected_, reporter.collection_errors_.size(), reporter.warnings_.size()), '=') << "\n";
+  if (late_usage_error) std::cerr << "ERROR: " << reporter.late_usage_error_ << "\n\n";
   return exit_code;
 }
 

@@ -340,7 +340,10 @@ struct ExecutionEngine::Impl {
     } else if (event == "batch_error") {
       s.batch_error = e.value("message", "");
       s.batch_error_summary = e.value("summary", "internal error");
-      if (run && run->observer && e.contains("usage_error")) run->observer->on_usage_error(e.value("usage_error", ""));
+      if (run && run->observer && e.contains("usage_error")) {
+        if (e.value("after_collection", false)) run->observer->on_late_usage_error(e.value("usage_error", ""));
+        else run->observer->on_usage_error(e.value("usage_error", ""));
+      }
       if (run && run->observer && e.contains("internal_error")) run->observer->on_internal_error(e.value("internal_error", ""));
     } else if (event == "batch_done") {
       batch_finished(s, e.contains("signal") ? e.value("signal", 0) : 0, e.value("exit", 0), run);

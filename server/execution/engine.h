@@ -102,6 +102,9 @@ class RunObserver {
   // pytest stopped the batch with a usage error (`pytest.UsageError`), e.g. strict_config's
   // "Unknown config option", raised after collection: its message, without "ERROR: ".
   virtual void on_usage_error(const std::string& /*message*/) {}
+  // The same raised once pytest had collected and run (strict_config's check): pytest still
+  // prints its whole report first. By default taken as any usage error.
+  virtual void on_late_usage_error(const std::string& message) { on_usage_error(message); }
   // pytest stopped with an internal error (exit 3), e.g. a plugin's warning while configuring
   // under `filterwarnings = error`: its INTERNALERROR lines.
   virtual void on_internal_error(const std::string& /*lines*/) {}

@@ -303,6 +303,7 @@ Collection collect(const Invocation& invocation, const std::function<void(const 
   if (args.empty()) {
     if (!config.testpaths.empty() && invocation_dir == config.rootdir)
       for (const std::string& p : expand_testpaths(config.testpaths, config.rootdir)) add_arg(p);
+    collection.from_testpaths = !args.empty();
     if (args.empty()) add_arg(invocation_dir.string());
   }
   for (const ArgSpec& a : args) {

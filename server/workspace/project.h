@@ -72,6 +72,8 @@ struct Collection {
   // can list (inherited from an imported base, made by a hook), so a run hands pytest the
   // container itself rather than its static leaves.
   std::vector<std::string> dynamic_containers;
+  // No path was given and `testpaths` said what to collect (pytest's header names them).
+  bool from_testpaths = false;
   // Messages for stderr: unreadable files, symlink loops, dynamic folders.
   std::vector<std::string> warnings;
   // Ids of runnable tests (functions without cases, and cases), in pytest's order,

@@ -529,6 +529,22 @@ def test_an_internal_error_while_configuring_is_pytests_exit_3(fastest_bin, pyth
     assert "test_a.py::test_a" not in listed.stdout
 
 
+def test_a_hook_raising_while_collecting_is_pytests_internal_error(fastest_bin, python_exe, tmp_path):
+    project = make_project(tmp_path / "hook", {
+        "pytest.ini": "[pytest]\n",
+        "conftest.py": "def pytest_collection_modifyitems(items):\n    raise RuntimeError('hook broke')\n",
+        "test_a.py": "def test_a():\n    pass\n",
+    })
+    ref = subprocess.run([python_exe, "-m", "pytest", "-p", "no:cacheprovider"], cwd=project,
+                         capture_output=True, text=True, timeout=120)
+    assert ref.returncode == 3 and "INTERNALERROR> RuntimeError: hook broke" in ref.stdout
+    proc = subprocess.run([fastest_bin, "run", "--python", python_exe], cwd=project,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 3, proc.stdout + proc.stderr
+    assert "INTERNALERROR> RuntimeError: hook broke" in proc.stderr
+    assert "passed" not in proc.stdout and "error" not in proc.stdout
+
+
 def test_a_plugins_warning_while_configuring_stops_discover_too(fastest_bin, python_exe, tmp_path):
     # No conftest: with an `error` warnings filter and plugins installed (the suite's venv has
     # pytest-xdist), discover asks pytest to configure before listing anything.
@@ -624,3 +640,23 @@ def test_a_module_that_fails_to_import_stops_the_session_before_tests_run(fastes
     assert proc.returncode == ref.returncode == 2
     assert report(proc.stdout) == report(ref.stdout)
     assert len(ran.read_text().splitlines()) < 20 if ran.exists() else True
+
+
+@pytest.mark.parametrize("with_failing_module", [False, True], ids=["clean", "collection-error"])
+def test_strict_configs_unknown_key_ends_the_session_as_pytest(fastest_bin, python_exe, tmp_path, with_failing_module):
+    # pytest checks the ini's keys once it has collected: it prints its report (collection errors,
+    # no test run), then `ERROR: Unknown config option: KEY` on stderr, and exits 4.
+    files = {"pytest.ini": "[pytest]\nstrict_config = true\nnot_a_known_key = 1\ntestpaths = tests\n",
+             "tests/test_a.py": "def test_a():\n    pass\n"}
+    if with_failing_module:
+        files["tests/test_b.py"] = "import not_a_module_anywhere\n"
+    project = make_project(tmp_path / "strict", files)
+    ref = subprocess.run([python_exe, "-m", "pytest", "-p", "no:cacheprovider"], cwd=project,
+                         capture_output=True, text=True, timeout=120)
+    proc = subprocess.run([fastest_bin, "run", "--python", python_exe], cwd=project,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == ref.returncode == 4
+    assert proc.stderr == ref.stderr
+    strip = lambda out: [line for line in out.splitlines() if not line.startswith(("platform", "plugins", "python:", "==="))]
+    assert strip(proc.stdout)[:-1] == strip(ref.stdout)[:-1]
+    assert closing_line(proc.stdout) == closing_line(ref.stdout)

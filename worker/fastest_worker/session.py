@@ -16,6 +16,15 @@ from _pytest.config import ExitCode, UsageError, _prepareconfig
 from _pytest.main import Session
 
 
+def _internal_error_text(config) -> str:
+    """What pytest's Config.notify_exception prints for the exception being handled."""
+    from _pytest._code import ExceptionInfo
+    excinfo = ExceptionInfo.from_current()
+    style = "long" if getattr(config.option, "fulltrace", False) else "native"
+    excrepr = excinfo.getrepr(funcargs=True, showlocals=getattr(config.option, "showlocals", False), style=style)
+    return "\n".join(f"INTERNALERROR> {line}" for line in str(excrepr).split("\n"))
+
+
 class PreparedSession:
     def __init__(self, rootdir: str, inifile, pytest_args, plugin):
         args = ["-p", "no:cacheprovider", "--continue-on-collection-errors", "--rootdir", rootdir]
@@ -86,10 +95,14 @@ class PreparedSession:
                 message = "ERROR: " + "\n".join(str(arg) for arg in error.args)
                 self.plugin.channel.send({"event": "batch_error", "batch": self.plugin.batch_id,
                                           "summary": message.splitlines()[0], "message": message,
-                                          "usage_error": "\n".join(str(arg) for arg in error.args)})
-            else:
+                                          "usage_error": "\n".join(str(arg) for arg in error.args),
+                                          "after_collection": True})
+            else:  # a hook or plugin raised: pytest's INTERNALERROR, exit 3
                 session.exitstatus = ExitCode.INTERNAL_ERROR
-                raise
+                text = _internal_error_text(config)
+                self.plugin.channel.send({"event": "batch_error", "batch": self.plugin.batch_id,
+                                          "summary": "pytest internal error", "message": text,
+                                          "internal_error": text})
         finally:
             try:
                 config.hook.pytest_sessionfinish(session=session, exitstatus=session.exitstatus)
