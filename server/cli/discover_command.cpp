@@ -216,20 +216,30 @@ std::optional<Settled> settle_dynamic(Collection& c, const std::vector<std::stri
   }
   // Replace each target's static leaves with pytest's selected ids, at the target's place in
   // the tree (a target may have no static leaves: a module whose doctests only pytest can list).
+  // Targets with no static leaf between them keep pytest's order across them: a session- or
+  // package-scoped parametrized fixture makes pytest group items by its values across modules.
   std::set<std::string> selected(c.selected.begin(), c.selected.end());
   std::vector<std::string> settled;
-  std::set<std::string> placed;
+  std::set<std::string> placed, group;
+  auto flush_group = [&] {
+    for (const std::string& real : observer.ids_)
+      if (std::any_of(group.begin(), group.end(), [&](const std::string& t) { return covers(t, real); }))
+        settled.push_back(real);
+    group.clear();
+  };
   for (const TestItem& item : c.items) {
     const std::string* target = nullptr;
     for (const std::string& t : targets) if (covers(t, item.id)) target = &t;
     if (!target) {
-      if (selected.count(item.id)) settled.push_back(item.id);
+      if (selected.count(item.id)) {
+        flush_group();
+        settled.push_back(item.id);
+      }
       continue;
     }
-    if (!placed.insert(*target).second) continue;
-    for (const std::string& real : observer.ids_)
-      if (covers(*target, real)) settled.push_back(real);
+    if (placed.insert(*target).second) group.insert(*target);
   }
+  flush_group();
   // pytest lists nothing under a collector it could not collect or skipped, including static
   // leaves of a module that was asked for only for its dynamic part.
   auto under_a_failed_collector = [&](const std::string& id) {

@@ -459,18 +459,19 @@ int run_tests(const RunArgs& args) {
   // unless told to continue, one failing stops pytest before any test, so pytest is asked to
   // collect them first — with the modules whose import may skip them, which pytest reports
   // even when it then stops.
-  std::vector<std::string> suspects;
+  std::vector<std::string> suspects;  // in pytest's collection order
   if (!continue_on_errors) {
-    for (const Diagnostic& d : c.collection_errors) suspects.push_back(d.path);
+    std::set<std::string> failing;
+    for (const Diagnostic& d : c.collection_errors) failing.insert(d.path);
     for (const TestItem& item : c.items)
-      if (item.kind == ItemKind::Module && item.dynamic && import_may_fail(item.dynamic_reason) &&
-          std::find(suspects.begin(), suspects.end(), item.id) == suspects.end())
-        suspects.push_back(item.id);
-    if (!suspects.empty())
+      if (item.kind == ItemKind::Module && item.dynamic && import_may_fail(item.dynamic_reason)) failing.insert(item.id);
+    if (!failing.empty()) {
       for (const TestItem& item : c.items)
-        if (item.kind == ItemKind::Module && item.dynamic && import_may_skip(item.dynamic_reason) &&
-            std::find(suspects.begin(), suspects.end(), item.id) == suspects.end())
+        if (item.kind == ItemKind::Module &&
+            (failing.erase(item.id) || (item.dynamic && import_may_skip(item.dynamic_reason))))
           suspects.push_back(item.id);
+      suspects.insert(suspects.end(), failing.begin(), failing.end());  // not in the tree: last
+    }
   }
   if (suspects.empty()) print_header({}, 0, std::nullopt);
   std::vector<std::string> run_ids = runnable_ids(c);

@@ -538,7 +538,12 @@ struct ExecutionEngine::Impl {
       }
     }
     std::vector<Batch> planned = plan_batches(request.ids, history.durations(), sched);
-    if (request.kind == RunKind::Debug && !planned.empty()) {
+    // A collection is one pytest session, as pytest's own: its order is pytest's (higher-scoped
+    // parametrized fixtures regroup items across modules), and one fork is cheaper than many.
+    // pytest collects its arguments in the order given.
+    if (request.collect_only && !planned.empty()) {
+      planned = {Batch{request.ids, 0}};
+    } else if (request.kind == RunKind::Debug && !planned.empty()) {
       // One process for the debugger to attach to.
       Batch all;
       for (auto& b : planned) all.ids.insert(all.ids.end(), b.ids.begin(), b.ids.end());

@@ -1167,3 +1167,19 @@ def test_a_src_layout_without_pythonpath_fails_as_pytest_does(fastest_bin, pytho
     (tmp_path / "tests" / "test_src.py").unlink()
     assert_parity(fastest_bin, python_exe, tmp_path)
     assert python_starts(fastest_bin, python_exe, tmp_path, tmp_path) == 0
+
+
+def test_a_session_scoped_parametrized_fixture_orders_items_across_modules(fastest_bin, python_exe, tmp_path):
+    # pytest groups items by a session-scoped fixture's values across modules (all of one
+    # value's tests first): the settled listing follows pytest's order, not module by module.
+    write_tree(tmp_path, {
+        "pytest.ini": "[pytest]\n",
+        "conftest.py": "import pytest\n\n@pytest.fixture(scope='session', params=['native', 'speedups'])\n"
+                       "def impl(request):\n    return request.param\n",
+        "test_a.py": "def test_one(impl):\n    pass\n\ndef test_two(impl):\n    pass\n",
+        "test_b.py": "def test_three(impl):\n    pass\n",
+    })
+    assert_parity(fastest_bin, python_exe, tmp_path)
+    assert fastest_discover(fastest_bin, python_exe, tmp_path)[1][:4] == [
+        "test_a.py::test_one[native]", "test_a.py::test_two[native]", "test_b.py::test_three[native]",
+        "test_a.py::test_one[speedups]"]
