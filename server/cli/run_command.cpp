@@ -6,6 +6,8 @@
 #include <cctype>
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -18,9 +20,11 @@
 #include "server/cli/commands.h"
 #include "server/cli/format.h"
 #include "server/cli/junit_xml.h"
+#include "server/cli/progress_lines.h"
 #include "server/cli/selection_args.h"
 #include "server/discovery/module_discovery.h"
 #include "server/execution/engine.h"
+#include "server/execution/scheduler.h"
 #include "server/workspace/project.h"
 
 namespace fastest::cli {
@@ -151,7 +155,17 @@ std::string head_line(const std::string& id) {
 
 class TerminalReporter : public RunObserver {
  public:
-  TerminalReporter(size_t total, bool quiet, int verbose) : total_(total), quiet_(quiet), verbose_(verbose) {}
+  // `shown_path`: a test file as pytest shows it (relative to the invocation dir).
+  TerminalReporter(size_t total, bool quiet, int verbose, std::function<std::string(const std::string&)> shown_path)
+      : total_(total), quiet_(quiet), verbose_(verbose), shown_path_(std::move(shown_path)),
+        progress_(std::cout, total) {}
+
+  // Tests known before the run (static, exact ids): a file whose tests several batches run is
+  // done only when all have reported.
+  void expect(const std::string& id) { progress_.expect(shown_path_(module_of(id)), id); }
+  void on_collected(const std::vector<std::string>& ids) override {
+    for (const std::string& id : ids) progress_.expect(shown_path_(module_of(id)), id);
+  }
 
   void on_result(const TestResult& r) override {
     results_.push_back(r);
@@ -159,6 +173,7 @@ class TerminalReporter : public RunObserver {
     // reported once, in the ERRORS section, not as an `E` per test.
     if (r.uncollected) {
       total_ -= std::min<size_t>(total_, 1);
+      progress_.less_total(1);
       return;
     }
     // pytest runs nothing of a session that stops with a usage or internal error.
@@ -166,12 +181,10 @@ class TerminalReporter : public RunObserver {
     ++done_;
     if (verbose_ > 0) {
       verbose_line(r);
+      std::cout.flush();
     } else {
-      std::cout << progress_char(r.outcome);
-      ++column_;
-      if (column_ >= 72) end_line();
+      progress_.add(shown_path_(module_of(r.id)), r.id, progress_char(r.outcome));
     }
-    std::cout.flush();
   }
 
   // pytest -v: "id WORD (reason)" and the progress at the right edge, one test per line (in
@@ -240,16 +253,8 @@ class TerminalReporter : public RunObserver {
 
   // pytest leaves a blank line between the progress and what follows.
   void finish_progress() {
-    if (column_ > 0) end_line();
+    progress_.finish();
     if (done_ > 0 && !quiet_) std::cout << "\n";
-  }
-
-  // pytest's "[ 40%]" at the end of each progress line (dynamic items can add cases).
-  void end_line() {
-    size_t total = std::max(total_, done_);
-    int pct = total ? static_cast<int>(100.0 * done_ / total) : 100;
-    std::printf("%*s[%3d%%]\n", static_cast<int>(80 - 7 - column_), "", pct);
-    column_ = 0;
   }
 
   std::vector<TestResult> results_;
@@ -260,8 +265,8 @@ class TerminalReporter : public RunObserver {
   std::vector<std::pair<std::string, std::string>> warnings_;  // location, message
   std::string usage_error_;
   std::string internal_error_;
-  std::string late_usage_error_;
-  std::map<std::string, std::string> collection_error_reasons_;  // printed after the report, as pytest's "ERROR: ..." (exit 4)
+  std::string late_usage_error_;  // printed after the report, as pytest's "ERROR: ..." (exit 4)
+  std::map<std::string, std::string> collection_error_reasons_;
   size_t deselected_ = 0;
 
  private:
@@ -269,7 +274,8 @@ class TerminalReporter : public RunObserver {
   bool quiet_;
   int verbose_ = 0;
   size_t done_ = 0;
-  int column_ = 0;
+  std::function<std::string(const std::string&)> shown_path_;
+  ProgressLines progress_;
 };
 
 // Whether `id` is `container` or under it (a folder's files, a module's classes, a function's cases).
@@ -502,7 +508,23 @@ int run_tests(const RunArgs& args) {
   std::signal(SIGINT, on_sigint);
   std::signal(SIGTERM, on_sigint);
 
-  TerminalReporter reporter(ids.size(), args.json, args.verbose);
+  // pytest's bestrelpath: test files relative to the invocation dir.
+  const std::filesystem::path invocation_dir = std::filesystem::current_path();
+  std::map<std::string, std::string> shown_paths;
+  auto shown_path = [&, rootdir = c.config.rootdir](const std::string& module) -> std::string {
+    auto [it, fresh] = shown_paths.try_emplace(module);
+    if (fresh) {
+      std::filesystem::path file = (rootdir / module).lexically_normal();
+      std::filesystem::path relative = file.lexically_relative(invocation_dir);
+      it->second = relative.empty() ? file.string() : relative.string();
+    }
+    return it->second;
+  };
+  TerminalReporter reporter(ids.size(), args.json, args.verbose, shown_path);
+  for (const std::string& id : run_ids)
+    if (const TestItem* item = c.find(id); item && !item->dynamic &&
+        (item->kind == ItemKind::Function || item->kind == ItemKind::Case))
+      reporter.expect(id);
   bool collection_failed = false;
   if (!suspects.empty()) {
     CollectionErrorsOf probe_observer(reporter);

@@ -660,3 +660,43 @@ def test_strict_configs_unknown_key_ends_the_session_as_pytest(fastest_bin, pyth
     strip = lambda out: [line for line in out.splitlines() if not line.startswith(("platform", "plugins", "python:", "==="))]
     assert strip(proc.stdout)[:-1] == strip(ref.stdout)[:-1]
     assert closing_line(proc.stdout) == closing_line(ref.stdout)
+
+
+def test_progress_is_a_line_per_file_as_pytests(fastest_bin, python_exe, tmp_path):
+    # pytest's `path marks [ NN%]` lines, a long file wrapped at the edge; with two workers
+    # each file's line is still whole (lines in the order files finish).
+    many = "".join(f"def test_{i}():\n    pass\n\n" for i in range(150))
+    project = make_project(tmp_path / "progress", {
+        "pytest.ini": "[pytest]\n",
+        "tests/test_a.py": REPORT_KINDS,
+        "tests/test_many.py": many,
+        "tests/sub/test_c.py": "def test_c():\n    pass\n",
+    })
+    ref = subprocess.run([python_exe, "-m", "pytest", "-p", "no:cacheprovider"], cwd=project / "tests",
+                         capture_output=True, text=True, timeout=120)
+
+    def progress(stdout):
+        lines = stdout.splitlines()
+        start = next(i for i, line in enumerate(lines) if line.startswith("collected")) + 2
+        end = lines.index("", start)
+        return lines[start:end]
+
+    expected = progress(ref.stdout)
+    assert expected[0].startswith("sub/test_c.py . ") and len(expected) == 5
+    one = subprocess.run([fastest_bin, "run", "--python", python_exe, "-n", "1"], cwd=project / "tests",
+                         capture_output=True, text=True, timeout=120)
+    assert progress(one.stdout) == expected
+    two = subprocess.run([fastest_bin, "run", "--python", python_exe, "-n", "2"], cwd=project / "tests",
+                         capture_output=True, text=True, timeout=120)
+
+    def marks(lines):  # file -> its marks, sorted (a file may be shown in more than one piece)
+        per_file, current = {}, None
+        for line in lines:
+            body = line[: line.rindex(" [")].rstrip()
+            if not body.startswith((".", "s", "x", "X", "F", "E")) or " " in body:
+                current, body = body.split(" ", 1)
+            per_file[current] = per_file.get(current, "") + body.strip()
+        return {name: "".join(sorted(text)) for name, text in per_file.items()}
+
+    assert marks(progress(two.stdout)) == marks(expected)
+    assert progress(two.stdout)[-1].endswith("[100%]")

@@ -1,0 +1,134 @@
+#include "server/cli/progress_lines.h"
+
+#include <algorithm>
+#include <cstdio>
+
+namespace fastest::cli {
+namespace {
+
+// pytest's progress suffix, " [100%]", and the room it keeps for it.
+constexpr size_t kProgressWidth = 7;
+
+size_t columns(const std::string& text) {
+  size_t n = 0;
+  for (unsigned char ch : text) n += (ch & 0xC0) != 0x80;
+  return n;
+}
+
+}  // namespace
+
+void ProgressLines::expect(const std::string& file, const std::string& test_id) {
+  File& f = files_[file];
+  if (!f.expected.insert(test_id).second) return;
+  ++expected_total_;
+  if (f.finished && !f.reported.count(test_id)) {  // more of it to come after all
+    f.finished = false;
+    std::erase(finished_order_, file);
+  }
+}
+
+bool ProgressLines::done(const File& f) {
+  if (f.expected.empty()) return false;
+  return std::all_of(f.expected.begin(), f.expected.end(), [&](const std::string& id) { return f.reported.count(id); });
+}
+
+void ProgressLines::add(const std::string& file, const std::string& test_id, char mark) {
+  File& f = files_[file];
+  f.marks += mark;
+  f.reported.insert(test_id);
+  if (!f.finished && done(f)) {
+    f.finished = true;
+    finished_order_.push_back(file);
+  }
+  pump();
+}
+
+void ProgressLines::pump() {
+  while (true) {
+    if (!open_.empty()) {
+      File& f = files_[open_];
+      write_marks(f);
+      if (f.finished) {
+        close_line();
+        open_.clear();
+        continue;
+      }
+      // Still running: keep its line open unless a finished file is waiting to be shown.
+      bool waiting = std::any_of(finished_order_.begin(), finished_order_.end(),
+                                 [&](const std::string& name) { return !files_[name].marks.empty(); });
+      if (!waiting) return;
+      close_line();
+      open_.clear();
+    }
+    // Next: a finished file, in the order files finished; else one holding a line's worth.
+    std::string next;
+    for (const std::string& name : finished_order_)
+      if (!files_[name].marks.empty()) { next = name; break; }
+    if (next.empty())
+      for (auto& [name, f] : files_)
+        if (columns(name) + 1 + f.marks.size() + kProgressWidth + 1 >= width_) { next = name; break; }
+    if (next.empty()) return;
+    open(next);
+  }
+}
+
+void ProgressLines::open(const std::string& name) {
+  close_line();
+  out_ << name << " ";
+  column_ = columns(name) + 1;
+  line_open_ = true;
+  open_ = name;
+}
+
+void ProgressLines::write_marks(File& f) {
+  for (char mark : f.marks) {
+    out_ << mark;
+    ++column_;
+    ++written_;
+    // pytest's past-edge rule: the percentage, then the file's marks go on under it.
+    if (column_ + kProgressWidth + 1 >= width_) {
+      out_ << percent() << "\n";
+      column_ = 0;
+    }
+  }
+  f.marks.clear();
+  out_.flush();
+}
+
+void ProgressLines::close_line() {
+  if (!line_open_) return;
+  if (column_ > 0) {
+    std::string msg = percent();
+    size_t fill = width_ > column_ + 1 ? width_ - column_ - 1 : 0;
+    if (msg.size() < fill) msg.insert(0, fill - msg.size(), ' ');
+    out_ << msg << "\n";
+  }
+  line_open_ = false;
+  column_ = 0;
+  out_.flush();
+}
+
+std::string ProgressLines::percent() const {
+  // pytest's denominator is what it collected: dynamic items may be more than static ones.
+  size_t total = std::max({total_, written_, expected_total_});
+  char buf[16];
+  std::snprintf(buf, sizeof buf, " [%3zu%%]", total ? written_ * 100 / total : 100);
+  return buf;
+}
+
+void ProgressLines::finish() {
+  for (const std::string& name : finished_order_)
+    if (!files_[name].marks.empty()) {
+      if (open_ != name) open(name);
+      write_marks(files_[name]);
+    }
+  for (auto& [name, f] : files_)
+    if (!f.marks.empty()) {
+      if (open_ != name) open(name);
+      write_marks(f);
+    }
+  close_line();
+  open_.clear();
+}
+
+}  // namespace fastest::cli

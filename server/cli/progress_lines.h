@@ -1,0 +1,65 @@
+// pytest's progress report: a line per test file ("tests/test_a.py ..F.s   [ 40%]"), wrapped at
+// the terminal's edge, for results that arrive from several workers at once.
+//
+// pytest starts a new line whenever the file changes; with workers finishing tests of different
+// files in turn that would print a line per test. So each file's marks are held until the file
+// is done (every test it was expected to report has reported) or fill a line, and one file's
+// line is written at a time: lines appear in the order files finish, each whole.
+#pragma once
+
+#include <cstddef>
+#include <map>
+#include <set>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace fastest::cli {
+
+class ProgressLines {
+ public:
+  // `total`: the number of tests expected (the percentage's denominator; grows if more report).
+  ProgressLines(std::ostream& out, size_t total, size_t width = 80) : out_(out), total_(total), width_(width) {}
+
+  // A test `file` (as shown) will report: pytest collected it. A file is done once every test
+  // it was expected to report has; one never announced is written when it fills a line or at
+  // finish().
+  void expect(const std::string& file, const std::string& test_id);
+  // A test that will not report a mark (its module failed to collect).
+  void less_total(size_t n) { total_ -= std::min(total_, n); }
+
+  // Test `test_id` of `file` finished with progress mark `mark` ('.', 'F', 's', ...).
+  void add(const std::string& file, const std::string& test_id, char mark);
+
+  // Writes whatever is held, file by file, and closes the last line.
+  void finish();
+
+  size_t written() const { return written_; }
+
+ private:
+  struct File {
+    std::string marks;                   // held, not yet written
+    std::set<std::string> expected;      // collected (a re-run batch collects again: a set)
+    std::set<std::string> reported;
+    bool finished = false;               // in finished_order_
+  };
+  static bool done(const File& f);
+  void pump();
+  void open(const std::string& name);
+  void write_marks(File& f);
+  void close_line();
+  std::string percent() const;
+
+  std::ostream& out_;
+  size_t total_;
+  size_t width_;
+  size_t written_ = 0;
+  size_t expected_total_ = 0;
+  std::map<std::string, File> files_;
+  std::vector<std::string> finished_order_;  // files done, in the order they finished
+  std::string open_;                         // the file whose line is being written
+  bool line_open_ = false;
+  size_t column_ = 0;
+};
+
+}  // namespace fastest::cli
