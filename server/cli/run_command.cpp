@@ -541,7 +541,10 @@ int run_tests(const RunArgs& args) {
       if (!probe.ids.empty()) engine.run(probe, probe_observer);
     }
     std::optional<std::pair<size_t, size_t>> counted;
-    if (collection_failed) counted = std::make_pair(probe_observer.collected, static_deselected + probe_observer.deselected);
+    if (collection_failed) {
+      counted = std::make_pair(probe_observer.collected, static_deselected + probe_observer.deselected);
+      reporter.deselected_ += probe_observer.deselected;  // the closing line's count
+    }
     print_header(probe_observer.failing, reporter.skipped_collectors_.size(), counted);
   }
 
