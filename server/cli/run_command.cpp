@@ -163,7 +163,16 @@ class TerminalReporter : public RunObserver {
   // Tests known before the run (static, exact ids): a file whose tests several batches run is
   // done only when all have reported.
   void expect(const std::string& id) { progress_.expect(shown_path_(module_of(id)), id); }
+  void set_header(std::function<void()> header) { header_ = std::move(header); }
+  // The header, once, before anything else is written (unless pytest refused to start).
+  void ensure_header() {
+    if (!header_ || !usage_error_.empty() || !internal_error_.empty()) return;
+    auto header = std::move(header_);
+    header_ = nullptr;
+    header();
+  }
   void on_collected(const std::vector<std::string>& ids) override {
+    ensure_header();
     for (const std::string& id : ids) progress_.expect(shown_path_(module_of(id)), id);
   }
 
@@ -178,6 +187,7 @@ class TerminalReporter : public RunObserver {
     }
     // pytest runs nothing of a session that stops with a usage or internal error.
     if (quiet_ || !internal_error_.empty() || !usage_error_.empty() || !late_usage_error_.empty()) return;
+    ensure_header();
     ++done_;
     if (verbose_ > 0) {
       verbose_line(r);
@@ -253,6 +263,7 @@ class TerminalReporter : public RunObserver {
 
   // pytest leaves a blank line between the progress and what follows.
   void finish_progress() {
+    ensure_header();
     progress_.finish();
     if (done_ > 0 && !quiet_) std::cout << "\n";
   }
@@ -275,6 +286,7 @@ class TerminalReporter : public RunObserver {
   int verbose_ = 0;
   size_t done_ = 0;
   std::function<std::string(const std::string&)> shown_path_;
+  std::function<void()> header_;
   ProgressLines progress_;
 };
 
@@ -429,12 +441,10 @@ int run_tests(const RunArgs& args) {
     return 4;
   }
   const std::vector<std::string>& ids = c.selected;
-  bool header_printed = false;
   // pytest's header; `failing` are modules known to fail to collect (their tests are no items).
   // `counted`: pytest's own selected and deselected counts, when it collected everything.
   auto print_header = [&](const std::vector<std::string>& failing, size_t skipped_modules,
                           std::optional<std::pair<size_t, size_t>> counted) {
-    header_printed = true;
     if (args.json) return;
     size_t lost = std::count_if(ids.begin(), ids.end(), [&](const std::string& id) {
       return std::any_of(failing.begin(), failing.end(), [&](const std::string& m) { return covers(m, id); });
@@ -479,7 +489,6 @@ int run_tests(const RunArgs& args) {
       suspects.insert(suspects.end(), failing.begin(), failing.end());  // not in the tree: last
     }
   }
-  if (suspects.empty()) print_header({}, 0, std::nullopt);
   std::vector<std::string> run_ids = runnable_ids(c);
   // Deselected: static selection's outside the dynamic containers, pytest's inside them.
   size_t static_deselected = c.deselected;
@@ -490,6 +499,7 @@ int run_tests(const RunArgs& args) {
   // Modules pytest cannot import still run (their tests report the collection error).
   for (const Diagnostic& d : c.collection_errors) run_ids.push_back(d.path);
   if (run_ids.empty()) {
+    print_header({}, 0, std::nullopt);
     if (!args.json) std::cout << banner("no tests ran in " + format_seconds(0.0), '=') << "\n";
     return 5;
   }
@@ -521,6 +531,9 @@ int run_tests(const RunArgs& args) {
     return it->second;
   };
   TerminalReporter reporter(ids.size(), args.json, args.verbose, shown_path);
+  // pytest prints its header once its session started: not when its command line or an initial
+  // conftest fails (a usage error on stderr only). So the header waits for pytest's first word.
+  reporter.set_header([&] { print_header({}, 0, std::nullopt); });
   for (const std::string& id : run_ids)
     if (const TestItem* item = c.find(id); item && !item->dynamic &&
         (item->kind == ItemKind::Function || item->kind == ItemKind::Case))
@@ -545,7 +558,9 @@ int run_tests(const RunArgs& args) {
       counted = std::make_pair(probe_observer.collected, static_deselected + probe_observer.deselected);
       reporter.deselected_ += probe_observer.deselected;  // the closing line's count
     }
-    print_header(probe_observer.failing, reporter.skipped_collectors_.size(), counted);
+    reporter.set_header([=, &print_header, &reporter, failing = probe_observer.failing] {
+      print_header(failing, reporter.skipped_collectors_.size(), counted);
+    });
   }
 
   RunRequest request;

@@ -700,3 +700,20 @@ def test_progress_is_a_line_per_file_as_pytests(fastest_bin, python_exe, tmp_pat
 
     assert marks(progress(two.stdout)) == marks(expected)
     assert progress(two.stdout)[-1].endswith("[100%]")
+
+
+def test_a_failing_initial_conftest_is_pytests_usage_error_and_nothing_else(fastest_bin, python_exe, tmp_path):
+    # pytest imports the initial conftests before its session starts: when one fails it prints
+    # the ImportError on stderr, nothing on stdout (no header), and exits 4.
+    project = make_project(tmp_path / "conftest", {
+        "pytest.ini": "[pytest]\n",
+        "conftest.py": "import not_a_module_anywhere\n",
+        "test_a.py": "def test_a():\n    pass\n",
+    })
+    ref = subprocess.run([python_exe, "-m", "pytest", "-p", "no:cacheprovider"], cwd=project,
+                         capture_output=True, text=True, timeout=120)
+    proc = subprocess.run([fastest_bin, "run", "--python", python_exe], cwd=project,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == ref.returncode == 4
+    assert proc.stdout == ref.stdout == ""
+    assert proc.stderr.strip() == ref.stderr.strip()
