@@ -8,6 +8,7 @@ namespace {
 
 // pytest's progress suffix, " [100%]", and the room it keeps for it.
 constexpr size_t kProgressWidth = 7;
+constexpr size_t kUnannounced = size_t{1} << 40;
 
 size_t columns(const std::string& text) {
   size_t n = 0;
@@ -19,6 +20,7 @@ size_t columns(const std::string& text) {
 
 void ProgressLines::expect(const std::string& file, const std::string& test_id) {
   File& f = files_[file];
+  order_.try_emplace(test_id, order_.size());
   if (!f.expected.insert(test_id).second) return;
   ++expected_total_;
   if (f.finished && !f.reported.count(test_id)) {  // more of it to come after all
@@ -34,7 +36,9 @@ bool ProgressLines::done(const File& f) {
 
 void ProgressLines::add(const std::string& file, const std::string& test_id, char mark) {
   File& f = files_[file];
-  f.marks += mark;
+  auto place = order_.find(test_id);
+  // A test pytest never announced goes after the announced ones, in arrival order.
+  f.marks.emplace_back(place != order_.end() ? place->second : kUnannounced + written_ + f.marks.size(), mark);
   f.reported.insert(test_id);
   if (!f.finished && done(f)) {
     f.finished = true;
@@ -81,7 +85,9 @@ void ProgressLines::open(const std::string& name) {
 }
 
 void ProgressLines::write_marks(File& f) {
-  for (char mark : f.marks) {
+  if (f.finished)
+    std::stable_sort(f.marks.begin(), f.marks.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (auto [place, mark] : f.marks) {
     out_ << mark;
     ++column_;
     ++written_;

@@ -4,7 +4,8 @@
 // pytest starts a new line whenever the file changes; with workers finishing tests of different
 // files in turn that would print a line per test. So each file's marks are held until the file
 // is done (every test it was expected to report has reported) or fill a line, and one file's
-// line is written at a time: lines appear in the order files finish, each whole.
+// line is written at a time: lines appear in the order files finish, each whole, its marks in
+// pytest's order.
 #pragma once
 
 #include <cstddef>
@@ -38,7 +39,9 @@ class ProgressLines {
 
  private:
   struct File {
-    std::string marks;                   // held, not yet written
+    // Held, not yet written: (place in pytest's order, mark). A finished file's marks are
+    // written in pytest's order, a streaming one's as they come.
+    std::vector<std::pair<size_t, char>> marks;
     std::set<std::string> expected;      // collected (a re-run batch collects again: a set)
     std::set<std::string> reported;
     bool finished = false;               // in finished_order_
@@ -55,6 +58,7 @@ class ProgressLines {
   size_t width_;
   size_t written_ = 0;
   size_t expected_total_ = 0;
+  std::map<std::string, size_t> order_;  // test id -> its place in pytest's order (first seen)
   std::map<std::string, File> files_;
   std::vector<std::string> finished_order_;  // files done, in the order they finished
   std::string open_;                         // the file whose line is being written

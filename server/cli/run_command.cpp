@@ -417,6 +417,8 @@ int run_tests(const RunArgs& args) {
     for (std::string& option : args.selection.select_options()) options.pytest_args.push_back(std::move(option));
     for (std::string& option : args.passthrough()) options.pytest_args.push_back(std::move(option));
     options.workers = workers;
+    const std::string sections = report_sections(config.reportchars);
+    if (sections.find_first_of("PX") != std::string::npos) options.env["FASTEST_REPORT_PASSES"] = "1";
     return options;
   };
   // The workers (importing pytest, preparing the session) start as soon as the config is
@@ -738,6 +740,25 @@ int run_tests(const RunArgs& args) {
       print_captured(r);
     }
   }
+  // -rP / -rX: pytest's PASSES and XPASSES sections, after the warnings summary: each passed
+  // test's captured sections under its headline (when it has any), then its teardown's.
+  auto print_passes = [&](Outcome kind, const char* title) {
+    bool any = false;
+    for (const TestResult& r : results) {
+      if (r.counted_as.value_or(r.outcome) != kind || !r.subtests.empty()) continue;
+      if (!any) std::cout << banner(title, '=') << "\n";
+      any = true;
+      bool own = std::any_of(r.sections.begin(), r.sections.end(),
+                             [](const auto& s) { return s.first.find("teardown") == std::string::npos; });
+      if (own) std::cout << banner(head_line(r.id), '_') << "\n";
+      for (bool teardown : {false, true})
+        for (const auto& [name, text] : r.sections) {
+          if ((name.find("teardown") != std::string::npos) != teardown) continue;
+          std::cout << banner(name, '-') << "\n";
+          std::cout << (!text.empty() && text.back() == '\n' ? text.substr(0, text.size() - 1) : text) << "\n";
+        }
+    }
+  };
   // pytest records collection's warnings first, then each test's as it runs: in test order.
   std::vector<std::pair<std::string, std::string>> warnings = reporter.warnings_;
   auto warning_rank = [&](const std::pair<std::string, std::string>& w) {
@@ -747,6 +768,11 @@ int run_tests(const RunArgs& args) {
   std::stable_sort(warnings.begin(), warnings.end(),
                    [&](const auto& a, const auto& b) { return warning_rank(a) < warning_rank(b); });
   print_warnings_summary(warnings);
+  if (args.tbstyle != "no") {
+    const std::string sections = report_sections(c.config.reportchars);
+    if (sections.find('P') != std::string::npos) print_passes(Outcome::Passed, "PASSES");
+    if (sections.find('X') != std::string::npos) print_passes(Outcome::XPassed, "XPASSES");
+  }
 
   // pytest's short test summary: one section per -r character, in the order given.
   std::vector<std::string> summary_lines;

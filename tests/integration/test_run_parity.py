@@ -717,3 +717,51 @@ def test_a_failing_initial_conftest_is_pytests_usage_error_and_nothing_else(fast
     assert proc.returncode == ref.returncode == 4
     assert proc.stdout == ref.stdout == ""
     assert proc.stderr.strip() == ref.stderr.strip()
+
+
+@pytest.mark.parametrize("reportchars", ["-rA", "-rP", "-rX", "-ra", "-rfE"])
+def test_passes_and_xpasses_sections_as_pytests(fastest_bin, python_exe, tmp_path, reportchars):
+    project = make_project(tmp_path / "passes", {
+        "pytest.ini": "[pytest]\n",
+        "test_x.py": "import pytest\n\n@pytest.fixture\ndef noisy():\n    print('set up')\n    yield\n    print('torn down')\n\n"
+                     "@pytest.mark.xfail\ndef test_xpass():\n    print('xpass out')\n\n"
+                     "@pytest.mark.xfail\ndef test_xpass_quiet():\n    pass\n\n"
+                     "def test_prints(noisy):\n    print('passing output')\n\n"
+                     "def test_quiet():\n    pass\n\n"
+                     "def test_only_teardown_prints(noisy):\n    pass\n",
+    })
+    ref = subprocess.run([python_exe, "-m", "pytest", "-p", "no:cacheprovider", reportchars], cwd=project,
+                         capture_output=True, text=True, timeout=120)
+    proc = subprocess.run([fastest_bin, "run", "--python", python_exe, reportchars], cwd=project,
+                          capture_output=True, text=True, timeout=120)
+
+    def report(stdout):  # from after the progress to the closing line
+        lines = stdout.splitlines()
+        start = next(i for i, line in enumerate(lines) if line.startswith("test_x.py ")) + 1
+        return lines[start:-1]
+
+    assert proc.returncode == ref.returncode == 0
+    assert report(proc.stdout) == report(ref.stdout), proc.stdout
+    progress = lambda out: [line for line in out.splitlines() if line.startswith("test_x.py ")]
+    assert progress(proc.stdout) == progress(ref.stdout)  # a file's marks in pytest's order
+
+
+def test_concurrent_workers_never_read_each_others_output(fastest_bin, python_exe, tmp_path):
+    # Workers are forked from one prepared pytest whose output capture had opened its temp files:
+    # each must capture into its own, or a test's report shows another worker's output.
+    tests = lambda numbers: "import time\n\n" + "".join(
+        f"def test_{i}():\n    for _ in range(300):\n        print('mark-{i}')\n    time.sleep(0.01)\n"
+        f"    assert False\n\n" for i in numbers)
+    project = make_project(tmp_path / "capture", {"pytest.ini": "[pytest]\n", "test_a.py": tests(range(8)),
+                                                  "test_b.py": tests(range(8, 16))})
+    proc = subprocess.run([fastest_bin, "run", "--python", python_exe, "-n", "2"], cwd=project,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1
+    current, seen = None, 0
+    for line in proc.stdout.splitlines():
+        if line.startswith("_") and "test_" in line:
+            current = line.strip("_ ").removeprefix("test_")
+        elif line.startswith("mark-"):
+            assert line == f"mark-{current}", f"test_{current}'s report shows {line}"
+            seen += 1
+    assert seen == 16 * 300

@@ -6,6 +6,8 @@ import time
 import pytest
 
 OUTPUT_LIMIT = int(os.environ.get("FASTEST_OUTPUT_LIMIT", 64 * 1024))
+# -rP / -rX: pytest's PASSES and XPASSES sections show passed tests' captured sections too.
+REPORT_PASSES = bool(os.environ.get("FASTEST_REPORT_PASSES"))
 
 
 def _crash_message(report) -> str:
@@ -266,6 +268,12 @@ class StreamingPlugin:
             # failed test the teardown's own sections after them.
             sections = list(decisive.sections)
             if outcome == "failed" and teardown is not None and teardown is not decisive:
+                sections += [(name, text) for name, text in teardown.sections if "teardown" in name]
+            if sections:
+                event["sections"] = [[name, _bounded(text)] for name, text in sections]
+        elif REPORT_PASSES and call is not None and counted_as in ("passed", "xpassed"):
+            sections = list(call.sections)
+            if teardown is not None:
                 sections += [(name, text) for name, text in teardown.sections if "teardown" in name]
             if sections:
                 event["sections"] = [[name, _bounded(text)] for name, text in sections]

@@ -16,6 +16,25 @@ from _pytest.config import ExitCode, UsageError, _prepareconfig
 from _pytest.main import Session
 
 
+def _own_capture_files(config) -> None:
+    """pytest's output capture (started while the parent prepared the session) writes to temp
+    files the parent opened; every forked child shares them (one open file, one offset), so two
+    workers running at once would read each other's output into their tests' reports. The
+    child stops using them (restoring its fds, closing only its own descriptors) and opens its
+    own, left suspended as the parent left them."""
+    capman = config.pluginmanager.getplugin("capturemanager")
+    shared = getattr(capman, "_global_capturing", None)
+    if shared is None:
+        return
+    try:
+        shared.stop_capturing()
+    except Exception:
+        pass
+    capman._global_capturing = None
+    capman.start_global_capturing()
+    capman.suspend_global_capture()
+
+
 def _internal_error_text(config) -> str:
     """What pytest's Config.notify_exception prints for the exception being handled."""
     from _pytest._code import ExceptionInfo
@@ -73,6 +92,7 @@ class PreparedSession:
     def run_in_child(self, ids, collect_only: bool) -> int:
         """Collect `ids`, run them and finish the session, as wrap_session would."""
         config, session = self.config, self.session
+        _own_capture_files(config)
         config.args = list(ids)
         config.option.collectonly = bool(collect_only)
         try:
