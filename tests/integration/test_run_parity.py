@@ -427,8 +427,8 @@ def test_teardown_error(breaks_on_teardown):
     })
     ref = subprocess.run([python_exe, "-m", "pytest", "-p", "no:cacheprovider", "--continue-on-collection-errors"],
                          cwd=project, capture_output=True, text=True, timeout=120)
-    # One worker: this compares the sections' text; ordering across workers is tested elsewhere.
-    proc = subprocess.run([fastest_bin, "run", "--python", python_exe, "-n", "1", "--continue-on-collection-errors"],
+    # Two workers: each test's sections are its own (workers capture into their own files).
+    proc = subprocess.run([fastest_bin, "run", "--python", python_exe, "-n", "2", "--continue-on-collection-errors"],
                           cwd=project, capture_output=True, text=True, timeout=120)
 
     def report(stdout):
