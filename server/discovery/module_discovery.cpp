@@ -552,7 +552,8 @@ class ModuleCollector {
 
     Parametrization param;
     if (!parametrize_calls.empty()) {
-      param = expand_parametrize(parametrize_calls, source_, rules_, resolver_);
+      param = expand_parametrize(parametrize_calls, source_, rules_, resolver_,
+                                 [this](std::string_view name) { return module_.find(name) == nullptr; });
       if (param.dynamic) {
         item.dynamic = true;
         item.dynamic_reason = param.dynamic_reason;

@@ -99,8 +99,42 @@ void make_unique(std::vector<std::string>& ids, const PytestVersion& version) {
   }
 }
 
+// More cases than this are left to pytest (a stack of range()s can multiply into millions).
+constexpr size_t kMaxStaticCases = 100000;
+
+// `range(stop)`, `range(start, stop[, step])` of the builtin with int literal arguments: its
+// values; nothing when it is something else.
+std::optional<std::vector<long long>> literal_range(TSNode node, std::string_view source, const NameResolver& resolve,
+                                                    const UnboundCheck& unbound) {
+  node = ts::unparen(node);
+  if (!ts::is(node, "call") || !unbound) return std::nullopt;
+  TSNode function = ts::field(node, "function");
+  if (!ts::is(function, "identifier") || ts::text(function, source) != "range" || !unbound("range")) return std::nullopt;
+  CallArgs args = read_args(node, source);
+  if (args.has_splat || !args.keyword.empty() || args.positional.empty() || args.positional.size() > 3) return std::nullopt;
+  std::vector<long long> numbers;
+  for (TSNode arg : args.positional) {
+    PyValue v = evaluate(arg, source, resolve);
+    const std::string& t = v.text;
+    bool is_int = v.kind == PyValue::Kind::Number && !t.empty() && t.size() < 18 &&
+                  t.find_first_not_of("0123456789", t[0] == '-' ? 1 : 0) == std::string::npos && t != "-";
+    if (!is_int) return std::nullopt;
+    numbers.push_back(std::stoll(t));
+  }
+  long long start = numbers.size() == 1 ? 0 : numbers[0];
+  long long stop = numbers.size() == 1 ? numbers[0] : numbers[1];
+  long long step = numbers.size() == 3 ? numbers[2] : 1;
+  if (step == 0) return std::nullopt;  // pytest reports range()'s ValueError
+  std::vector<long long> values;
+  for (long long v = start; step > 0 ? v < stop : v > stop; v += step) {
+    if (values.size() >= kMaxStaticCases) return std::nullopt;
+    values.push_back(v);
+  }
+  return values;
+}
+
 OneCall expand_one(TSNode call, std::string_view source, const CollectRules& rules,
-                   const NameResolver& resolve) {
+                   const NameResolver& resolve, const UnboundCheck& unbound) {
   OneCall out;
   CallArgs args = read_args(call, source);
   if (args.has_splat) { out.dynamic_reason = "parametrize arguments use * or ** unpacking"; return out; }
@@ -134,6 +168,21 @@ OneCall expand_one(TSNode call, std::string_view source, const CollectRules& rul
 
   out.argnames = argnames;
   TSNode values_node = resolve_container(arg_at(args, 1, "argvalues"), source, resolve);
+  if (auto numbers = literal_range(values_node, source, resolve, unbound); numbers && !numbers->empty()) {
+    // pytest's id of an int is str() of it; one argname takes each int whole.
+    TSNode ids_node = arg_at(args, 3, "ids");
+    if (!force_tuple || (!ts_node_is_null(ids_node) && !ts::is(ts::unparen(ids_node), "none"))) {
+      out.dynamic_reason = "parametrize values are computed at run time (range() with several argnames or ids=)";
+      return out;
+    }
+    for (long long n : *numbers) {
+      ParamCase param_case;
+      param_case.range = ts::range_of(values_node);
+      param_case.id = std::to_string(n);
+      out.cases.push_back(std::move(param_case));
+    }
+    return out;
+  }
   if (!ts::is(values_node, "list") && !ts::is(values_node, "tuple")) {
     out.dynamic_reason = "parametrize values are computed at run time";
     return out;
@@ -244,14 +293,15 @@ OneCall expand_one(TSNode call, std::string_view source, const CollectRules& rul
 }  // namespace
 
 Parametrization expand_parametrize(const std::vector<TSNode>& calls, std::string_view source,
-                                   const CollectRules& rules, const NameResolver& resolve) {
+                                   const CollectRules& rules, const NameResolver& resolve,
+                                   const UnboundCheck& unbound) {
   Parametrization result;
   if (calls.empty()) return result;
   // The first call (nearest the def) is the outermost loop and the first part of each id.
   std::vector<ParamCase> combined{ParamCase{}};
   bool first = true;
   for (TSNode call : calls) {
-    OneCall one = expand_one(call, source, rules, resolve);
+    OneCall one = expand_one(call, source, rules, resolve, unbound);
     if (!one.dynamic_reason.empty()) {
       result.dynamic = true;
       result.dynamic_reason = one.dynamic_reason;
@@ -273,6 +323,12 @@ Parametrization expand_parametrize(const std::vector<TSNode>& calls, std::string
     }
     combined = std::move(next);
     first = false;
+    if (combined.size() > kMaxStaticCases) {
+      result.dynamic = true;
+      result.dynamic_reason = "more parametrized cases than are listed statically";
+      result.cases.clear();
+      return result;
+    }
   }
   result.cases = std::move(combined);
   return result;

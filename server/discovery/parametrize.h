@@ -2,6 +2,7 @@
 // (IdMaker: `_idval_from_value`, ids=, pytest.param(id=), stacking, duplicate suffixes).
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,7 +31,10 @@ struct Parametrization {
 // `calls`: the `call` nodes of the parametrize marks applying to one function, in pytest's
 // application order: nearest the def first, then further decorators, then class-level
 // marks (innermost class first), then module `pytestmark`.
+// `unbound`: whether a name is bound nowhere in the module (so `range` is the builtin).
+using UnboundCheck = std::function<bool(std::string_view name)>;
 Parametrization expand_parametrize(const std::vector<TSNode>& calls, std::string_view source,
-                                   const CollectRules& rules, const NameResolver& resolve);
+                                   const CollectRules& rules, const NameResolver& resolve,
+                                   const UnboundCheck& unbound = {});
 
 }  // namespace fastest

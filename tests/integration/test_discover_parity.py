@@ -63,7 +63,7 @@ def assert_parity(fastest_bin, python_exe, cwd, *args):
 
 def test_test_project_matches_pytest(fastest_bin, python_exe, test_project):
     """Statically known ids come from the syntax tree; the one dynamic function (parametrized
-    by range(3)) is settled by a real collection in a worker: the output equals pytest's."""
+    by a comprehension) is settled by a real collection in a worker: the output equals pytest's."""
     assert_parity(fastest_bin, python_exe, test_project)
 
 
@@ -278,7 +278,7 @@ CASES = {
             import pytest
             from helpers import TestSharedChecks
 
-            @pytest.mark.parametrize("n", range(3))
+            @pytest.mark.parametrize("n", [i for i in range(3)])
             def test_range(n): pass
 
             def test_uses_db(db): pass
@@ -570,7 +570,7 @@ FAILING_IMPORT = """
     import pytest
     import a_module_that_is_not_installed
 
-    @pytest.mark.parametrize("n", range(2))
+    @pytest.mark.parametrize("n", [i for i in range(2)])
     def test_dynamic(n): pass
 """
 RAISING_AT_IMPORT = """
@@ -578,7 +578,7 @@ RAISING_AT_IMPORT = """
 
     raise RuntimeError("the database is not configured: set DATABASE_URL before running this suite, please")
 
-    @pytest.mark.parametrize("n", range(2))
+    @pytest.mark.parametrize("n", [i for i in range(2)])
     def test_dynamic(n): pass
 """
 SYNTAX_ERROR = """
@@ -894,11 +894,11 @@ SELECTION_TREE = {
     "test_selection.py": """
         import pytest
 
-        @pytest.mark.parametrize("n", range(40))
+        @pytest.mark.parametrize("n", [i for i in range(40)])
         def test_computed(n): pass
 
         @pytest.mark.slow
-        @pytest.mark.parametrize("n", range(25))
+        @pytest.mark.parametrize("n", [i for i in range(25)])
         def test_slow_computed(n): pass
 
         @pytest.mark.slow
@@ -1027,7 +1027,7 @@ def test_a_partly_dynamic_module_that_fails_to_import_lists_none_of_its_static_i
 
         def test_static(): pass
 
-        @pytest.mark.parametrize("n", range(3))
+        @pytest.mark.parametrize("n", [i for i in range(3)])
         def test_dynamic(n): pass
     """, "test_fine.py": "def test_fine(): pass\n"})
     expected = pytest_collect(python_exe, tmp_path)
@@ -1044,7 +1044,7 @@ def test_closing_line_when_errors_leave_no_tests(fastest_bin, python_exe, tmp_pa
 
         def test_static(): pass
 
-        @pytest.mark.parametrize("n", range(3))
+        @pytest.mark.parametrize("n", [i for i in range(3)])
         def test_dynamic(n): pass
     """, "test_fine.py": "def test_fine(): pass\n" if args else "def helper(): pass\n"})
     expected = pytest_collect(python_exe, tmp_path, *args)
@@ -1058,7 +1058,7 @@ BROKEN_DYNAMIC_MODULE = """
 import pytest
 import not_installed_anywhere
 
-@pytest.mark.parametrize("n", range(2))
+@pytest.mark.parametrize("n", [i for i in range(2)])
 def test_dynamic(n): pass
 """
 STRICT_CONFIG_TREE = {
@@ -1183,3 +1183,18 @@ def test_a_session_scoped_parametrized_fixture_orders_items_across_modules(faste
     assert fastest_discover(fastest_bin, python_exe, tmp_path)[1][:4] == [
         "test_a.py::test_one[native]", "test_a.py::test_two[native]", "test_b.py::test_three[native]",
         "test_a.py::test_one[speedups]"]
+
+
+def test_range_of_int_literals_is_static_and_equal(fastest_bin, python_exe, tmp_path):
+    write_tree(tmp_path, {
+        "pytest.ini": "[pytest]\nmarkers =\n    stress: long\naddopts = -m 'not stress'\n",
+        "test_r.py": "import pytest\n\n@pytest.mark.parametrize('i', range(3))\ndef test_a(i): pass\n\n"
+                     "@pytest.mark.parametrize('i', range(-2, 5, 3))\n@pytest.mark.parametrize('j', range(2))\n"
+                     "def test_b(i, j): pass\n\n@pytest.mark.stress\n@pytest.mark.parametrize('i', range(1_000))\n"
+                     "def test_stress(i): pass\n",
+    })
+    assert_parity(fastest_bin, python_exe, tmp_path)
+    static = subprocess.run([fastest_bin, "discover", "--python", python_exe, "--no-settle"], cwd=tmp_path,
+                            capture_output=True, text=True)
+    assert "is dynamic" not in static.stderr
+    assert normalise(static.stdout)[-1] == "9/1009 tests collected (1000 deselected)"

@@ -158,3 +158,18 @@ TEST_CASE("a parametrize argname outside the function's arguments is left to pyt
   }
   CHECK(ids_of("import pytest\n@pytest.mark.parametrize('y', [1])\ndef test_p(y): pass\n") == Ids{"test_m.py::test_p[1]"});
 }
+
+TEST_CASE("range() of int literals is expanded as pytest does (pytest 9.2)") {
+  auto ranged = [](const std::string& call) {
+    return "import pytest\n@pytest.mark.parametrize('x', " + call + ")\ndef test_v(x): pass\n";
+  };
+  CHECK(ids_of(ranged("range(3)")) == cases({"0", "1", "2"}));
+  CHECK(ids_of(ranged("range(-2, 5, 3)")) == cases({"-2", "1", "4"}));
+  CHECK(ids_of(ranged("range(5, 0, -2)")) == cases({"5", "3", "1"}));
+  CHECK(ids_of(ranged("range(1_0)")).size() == 10);
+  // Not the builtin, or not knowable: one dynamic function, no guessed cases.
+  CHECK(ids_of("from numpy import arange as range\n" + ranged("range(3)")) == Ids{"test_m.py::test_v"});
+  CHECK(ids_of(ranged("range(n)")) == Ids{"test_m.py::test_v"});
+  CHECK(ids_of(ranged("range(3.0)")) == Ids{"test_m.py::test_v"});
+  CHECK(ids_of(ranged("range(1, 2, 0)")) == Ids{"test_m.py::test_v"});
+}
