@@ -330,7 +330,8 @@ int run_discover(const DiscoverArgs& args) {
   if (!errors.empty()) {
     std::cout << banner("ERRORS", '=') << "\n";
     for (const CollectionError& e : errors) {
-      std::cout << banner("ERROR collecting " + e.id, '_') << "\n";
+      // pytest's headline is the report's fspath: a class that fails to collect names its file.
+      std::cout << banner("ERROR collecting " + e.id.substr(0, e.id.find("::")), '_') << "\n";
       std::cout << e.report << (e.report.empty() || e.report.back() == '\n' ? "" : "\n");
     }
   }

@@ -704,7 +704,8 @@ int run_tests(const RunArgs& args) {
     };
     for (auto& [id, text] : reporter.collection_errors_) {
       error_section();
-      std::cout << banner("ERROR collecting " + id, '_') << "\n" << text << "\n";
+      // pytest's headline is the report's fspath: a class that fails to collect names its file.
+      std::cout << banner("ERROR collecting " + id.substr(0, id.find("::")), '_') << "\n" << text << "\n";
     }
     for (const TestResult& r : results) {
       if (r.counted_as.value_or(r.outcome) != Outcome::Errored || !r.subtests.empty()) continue;

@@ -1198,3 +1198,21 @@ def test_range_of_int_literals_is_static_and_equal(fastest_bin, python_exe, tmp_
                             capture_output=True, text=True)
     assert "is dynamic" not in static.stderr
     assert normalise(static.stdout)[-1] == "9/1009 tests collected (1000 deselected)"
+
+
+def test_a_class_that_fails_to_collect_is_headed_by_its_file(fastest_bin, python_exe, tmp_path):
+    # pytest warns that it cannot collect a test class with __init__; `filterwarnings = error`
+    # makes that the class's collection error, whose ERRORS headline names the file.
+    write_tree(tmp_path, {
+        "pytest.ini": "[pytest]\nfilterwarnings =\n    error\n",
+        "test_cls.py": "import pytest\n\nclass TestWithInit:\n    def __init__(self):\n        pass\n\n"
+                       "    def test_never(self):\n        pass\n\n"
+                       "@pytest.mark.parametrize('n', [i for i in range(2)])\ndef test_dynamic(n):\n    pass\n",
+    })
+    proc = assert_error_parity(fastest_bin, python_exe, tmp_path)
+    assert "ERROR collecting test_cls.py _" in proc.stdout and "ERROR test_cls.py::TestWithInit" in proc.stdout
+    ref = subprocess.run([python_exe, "-m", "pytest", "-p", "no:cacheprovider"], cwd=tmp_path, capture_output=True, text=True)
+    run = subprocess.run([fastest_bin, "run", "--python", python_exe], cwd=tmp_path, capture_output=True, text=True)
+    assert run.returncode == ref.returncode == 2
+    banners = lambda out: [line for line in out.splitlines() if line.startswith(("_", "ERROR", "!!!"))]
+    assert banners(run.stdout) == banners(ref.stdout)
