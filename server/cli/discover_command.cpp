@@ -58,6 +58,9 @@ struct Settled {
   // pytest's usage errors raised after collecting (strict_config's unknown ini option): pytest
   // still prints the listing, then the error, and exits 4.
   std::vector<std::string> usage_errors;
+  // pytest's INTERNALERROR lines when a hook raised while it collected (a conftest's
+  // pytest_collection_modifyitems): pytest prints them after the listing and exits 3.
+  std::string internal_error;
 };
 
 // The errors static analysis knows: syntax errors, reported as pytest reports them.
@@ -129,7 +132,11 @@ class CollectedIds : public RunObserver {
     deselected_.insert(deselected_.end(), ids.begin(), ids.end());
   }
   void on_usage_error(const std::string& message) override { usage_errors_.push_back(message); }
+  void on_internal_error(const std::string& lines) override {
+    if (internal_error_.empty()) internal_error_ = lines;
+  }
   std::vector<std::string> usage_errors_;
+  std::string internal_error_;
   std::vector<std::string> ids_;
   std::vector<CollectionError> errors_;
   std::vector<CollectionSkip> skips_;
@@ -261,7 +268,8 @@ std::optional<Settled> settle_dynamic(Collection& c, const std::vector<std::stri
   for (TestItem& item : c.items)
     for (const std::string& t : targets)
       if (item.id == t && item.dynamic) item.dynamic_reason += " (settled by pytest's collection)";
-  return Settled{std::move(observer.errors_), std::move(observer.skips_), std::move(observer.usage_errors_)};
+  return Settled{std::move(observer.errors_), std::move(observer.skips_), std::move(observer.usage_errors_),
+                 std::move(observer.internal_error_)};
 }
 
 // pytest reports collection errors and skips in collection order.
@@ -288,6 +296,7 @@ int run_discover(const DiscoverArgs& args) {
   std::vector<CollectionError> errors = static_collection_errors(c);
   std::vector<CollectionSkip> skips;
   std::vector<std::string> late_usage_errors;
+  std::string internal_error;
   if (!args.no_settle && c.usage_errors.empty()) {
     ConftestCheck conftests;
     if (auto check = start_conftest_check(c, inv)) conftests = finish_conftest_check(*check, c);
@@ -301,6 +310,7 @@ int run_discover(const DiscoverArgs& args) {
       errors = std::move(settled->errors);
       skips = std::move(settled->skips);
       late_usage_errors = std::move(settled->usage_errors);
+      internal_error = std::move(settled->internal_error);
     }
   }
   sort_by_collection_order(errors, c);
@@ -322,6 +332,10 @@ int run_discover(const DiscoverArgs& args) {
     return 4;
   }
   for (const std::string& id : c.selected) std::cout << id << "\n";
+  if (!internal_error.empty()) {  // as pytest: after the listing, then its closing line; exit 3
+    std::cout << internal_error << "\n\n" << collected_line(c.selected.size(), c.deselected, 0, seconds) << "\n";
+    return 3;
+  }
   if (args.no_settle)
     for (const TestItem& item : c.items)
       if (item.dynamic && (item.kind == ItemKind::Module || item.kind == ItemKind::Class || item.kind == ItemKind::Function))

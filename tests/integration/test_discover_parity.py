@@ -1216,3 +1216,18 @@ def test_a_class_that_fails_to_collect_is_headed_by_its_file(fastest_bin, python
     assert run.returncode == ref.returncode == 2
     banners = lambda out: [line for line in out.splitlines() if line.startswith(("_", "ERROR", "!!!"))]
     assert banners(run.stdout) == banners(ref.stdout)
+
+
+def test_a_hook_raising_while_collecting_is_pytests_internal_error(fastest_bin, python_exe, tmp_path):
+    # pytest lists the ids, then its INTERNALERROR lines, then the closing line, and exits 3.
+    write_tree(tmp_path, {
+        "pytest.ini": "[pytest]\n",
+        "conftest.py": "def pytest_collection_modifyitems(items):\n    raise RuntimeError('hook broke')\n",
+        "test_a.py": "def test_a():\n    pass\n\ndef test_b():\n    pass\n",
+    })
+    ref = subprocess.run([python_exe, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider"], cwd=tmp_path,
+                         capture_output=True, text=True)
+    proc = subprocess.run([fastest_bin, "discover", "--python", python_exe], cwd=tmp_path, capture_output=True, text=True)
+    assert proc.returncode == ref.returncode == 3
+    shape = lambda out: [line for line in normalise(out) if not line.startswith("INTERNALERROR>   ")]
+    assert shape(proc.stdout) == shape(ref.stdout), proc.stdout
