@@ -17,6 +17,7 @@
 #include "server/cli/conftest_check.h"
 #include "server/cli/format.h"
 #include "server/cli/selection_args.h"
+#include "server/core/node_id.h"
 #include "server/execution/engine.h"
 #include "server/execution/scheduler.h"
 #include "server/workspace/project.h"
@@ -146,13 +147,7 @@ class CollectedIds : public RunObserver {
   std::map<std::string, std::string> reasons_;
 };
 
-// Whether `id` is `target` or under it (a folder's files, a module's classes, a function's cases).
-bool covers(const std::string& target, const std::string& id) {
-  if (id == target || target.empty()) return true;  // "": the rootdir
-  if (id.size() <= target.size() || id.compare(0, target.size(), target) != 0) return false;
-  char next = id[target.size()];
-  return next == '[' || next == ':' || next == '/';
-}
+bool covers(const std::string& target, const std::string& id) { return node_id_covers(target, id); }
 
 // What static analysis flagged dynamic is settled by pytest's real collection in a worker
 // (only when there is something to settle): the printed ids then equal pytest's. Modules with

@@ -22,6 +22,7 @@
 #include "server/cli/junit_xml.h"
 #include "server/cli/progress_lines.h"
 #include "server/cli/selection_args.h"
+#include "server/core/node_id.h"
 #include "server/discovery/module_discovery.h"
 #include "server/execution/engine.h"
 #include "server/execution/scheduler.h"
@@ -290,13 +291,7 @@ class TerminalReporter : public RunObserver {
   ProgressLines progress_;
 };
 
-// Whether `id` is `container` or under it (a folder's files, a module's classes, a function's cases).
-bool covers(const std::string& container, const std::string& id) {
-  if (id == container || container.empty()) return true;  // "": the rootdir
-  if (id.size() <= container.size() || id.compare(0, container.size(), container) != 0) return false;
-  char next = id[container.size()];
-  return next == '[' || next == ':' || next == '/';
-}
+bool covers(const std::string& container, const std::string& id) { return node_id_covers(container, id); }
 
 // What to hand pytest for the selected tests. A dynamic case's id is only a guess (a fixture
 // or hook may parametrize it further, or rename it), and pytest rejects an id it cannot find:
@@ -532,7 +527,13 @@ int run_tests(const RunArgs& args) {
     }
     return it->second;
   };
-  TerminalReporter reporter(ids.size(), args.json, args.verbose, shown_path);
+  // The progress's denominator: the static tests outside dynamic containers; pytest's
+  // collection adds the rest as each batch reports what it collected.
+  const std::vector<std::string> containers = dynamic_containers(c);
+  const size_t static_total = std::count_if(ids.begin(), ids.end(), [&](const std::string& id) {
+    return std::none_of(containers.begin(), containers.end(), [&](const std::string& t) { return covers(t, id); });
+  });
+  TerminalReporter reporter(static_total, args.json, args.verbose, shown_path);
   // pytest prints its header once its session started: not when its command line or an initial
   // conftest fails (a usage error on stderr only). So the header waits for pytest's first word.
   reporter.set_header([&] { print_header({}, 0, std::nullopt); });

@@ -3,6 +3,8 @@
 // results and re-queues what they had not run yet.
 #include "server/execution/engine.h"
 
+#include "server/core/node_id.h"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <unistd.h>
@@ -58,14 +60,8 @@ std::string signal_name(int sig) {
   return "signal " + std::to_string(sig) + (name ? std::string(" (") + name + ")" : "");
 }
 
-bool covers(const std::string& requested, const std::string& reported) {
-  if (requested == reported) return true;
-  if (reported.size() > requested.size() && reported.compare(0, requested.size(), requested) == 0) {
-    char next = reported[requested.size()];
-    return next == '[' || next == ':' || next == '/';
-  }
-  return false;
-}
+// A reported id answers a requested one when it is it or under it ("." is the rootdir).
+bool covers(const std::string& requested, const std::string& reported) { return node_id_covers(requested, reported); }
 
 }  // namespace
 

@@ -765,3 +765,23 @@ def test_concurrent_workers_never_read_each_others_output(fastest_bin, python_ex
             assert line == f"mark-{current}", f"test_{current}'s report shows {line}"
             seen += 1
     assert seen == 16 * 300
+
+
+def test_a_rootdir_whose_conftest_decides_collection_runs_as_pytest(fastest_bin, python_exe, tmp_path):
+    # The whole rootdir is handed to pytest ("."): its results answer for it, nothing is "not
+    # found", and the progress counts what pytest collected.
+    project = make_project(tmp_path / "rootdyn", {
+        "pytest.ini": "[pytest]\n",
+        "conftest.py": "collect_ignore = ['sub/test_skip_%s.py' % 'me']\n",
+        "test_a.py": "def test_a():\n    pass\n",
+        "sub/test_b.py": "def test_b():\n    pass\n",
+        "sub/test_skip_me.py": "def test_x():\n    pass\n",
+    })
+    ref = subprocess.run([python_exe, "-m", "pytest", "-p", "no:cacheprovider"], cwd=project,
+                         capture_output=True, text=True, timeout=120)
+    proc = subprocess.run([fastest_bin, "run", "--python", python_exe], cwd=project,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == ref.returncode == 0
+    assert closing_line(proc.stdout) == closing_line(ref.stdout) == "2 passed"
+    progress = [line for line in proc.stdout.splitlines() if line.endswith("%]")]
+    assert progress[-1].endswith("[100%]") and len(progress) == 2
