@@ -293,32 +293,34 @@ class TerminalReporter : public RunObserver {
 
 bool covers(const std::string& container, const std::string& id) { return node_id_covers(container, id); }
 
-// What to hand pytest for the selected tests. A dynamic case's id is only a guess (a fixture
-// or hook may parametrize it further, or rename it), and pytest rejects an id it cannot find:
-// its function is passed instead, and pytest expands it into the real cases. A dynamic folder,
-// module or class holds tests only pytest can list: it is passed whole (pytest applies -k/-m
-// inside it), in place of its static leaves.
 // The dynamic folders, modules and classes pytest is handed whole, outermost only.
 std::vector<std::string> dynamic_containers(const Collection& c) {
   std::vector<std::string> containers;
   auto contained = [&](const std::string& id) {
     return std::any_of(containers.begin(), containers.end(), [&](const std::string& t) { return covers(t, id); });
   };
-  for (const std::string& folder : c.dynamic_folders)
-    if (!contained(folder)) containers.push_back(folder);
-  for (const std::string& id : c.dynamic_containers)
+  // Outer ones first, so that a folder listed after one inside it still absorbs it.
+  std::vector<std::string> candidates(c.dynamic_folders.begin(), c.dynamic_folders.end());
+  candidates.insert(candidates.end(), c.dynamic_containers.begin(), c.dynamic_containers.end());
+  std::stable_sort(candidates.begin(), candidates.end(),
+                   [](const std::string& a, const std::string& b) { return a.size() < b.size(); });
+  for (const std::string& id : candidates)
     if (!contained(id)) containers.push_back(id);
   return containers;
 }
 
-std::vector<std::string> runnable_ids(const Collection& c) {
+// What to hand pytest for the selected tests. A dynamic case's id is only a guess (a fixture
+// or hook may parametrize it further, or rename it), and pytest rejects an id it cannot find:
+// its function is passed instead, and pytest expands it into the real cases. A dynamic folder,
+// module or class holds tests only pytest can list: it is passed whole (pytest applies -k/-m
+// inside it), in place of its static leaves.
+std::vector<std::string> runnable_ids(const Collection& c, const std::vector<std::string>& containers) {
   std::map<std::string, const TestItem*> by_id;
   std::map<std::string, size_t> position;  // in pytest's order
   for (size_t i = 0; i < c.items.size(); ++i) {
     by_id.emplace(c.items[i].id, &c.items[i]);
     position.emplace(c.items[i].id, i);
   }
-  const std::vector<std::string> containers = dynamic_containers(c);
   auto container_of = [&](const std::string& id) -> const std::string* {
     for (const std::string& t : containers)
       if (covers(t, id)) return &t;
@@ -486,13 +488,16 @@ int run_tests(const RunArgs& args) {
       suspects.insert(suspects.end(), failing.begin(), failing.end());  // not in the tree: last
     }
   }
-  std::vector<std::string> run_ids = runnable_ids(c);
+  const std::vector<std::string> containers = dynamic_containers(c);
+  auto contained = [&](const std::string& id) {
+    return std::any_of(containers.begin(), containers.end(), [&](const std::string& t) { return covers(t, id); });
+  };
+  std::vector<std::string> run_ids = runnable_ids(c, containers);
   // Deselected: static selection's outside the dynamic containers, pytest's inside them.
   size_t static_deselected = c.deselected;
-  if (const std::vector<std::string> containers = dynamic_containers(c); !containers.empty())
-    static_deselected = std::count_if(c.deselected_ids.begin(), c.deselected_ids.end(), [&](const std::string& id) {
-      return std::none_of(containers.begin(), containers.end(), [&](const std::string& t) { return covers(t, id); });
-    });
+  if (!containers.empty())
+    static_deselected = std::count_if(c.deselected_ids.begin(), c.deselected_ids.end(),
+                                      [&](const std::string& id) { return !contained(id); });
   // Modules pytest cannot import still run (their tests report the collection error).
   for (const Diagnostic& d : c.collection_errors) run_ids.push_back(d.path);
   if (run_ids.empty()) {
@@ -529,10 +534,7 @@ int run_tests(const RunArgs& args) {
   };
   // The progress's denominator: the static tests outside dynamic containers; pytest's
   // collection adds the rest as each batch reports what it collected.
-  const std::vector<std::string> containers = dynamic_containers(c);
-  const size_t static_total = std::count_if(ids.begin(), ids.end(), [&](const std::string& id) {
-    return std::none_of(containers.begin(), containers.end(), [&](const std::string& t) { return covers(t, id); });
-  });
+  const size_t static_total = std::count_if(ids.begin(), ids.end(), [&](const std::string& id) { return !contained(id); });
   TerminalReporter reporter(static_total, args.json, args.verbose, shown_path);
   // pytest prints its header once its session started: not when its command line or an initial
   // conftest fails (a usage error on stderr only). So the header waits for pytest's first word.

@@ -2,6 +2,9 @@
 // calls, so no string or vector may be allocated there.
 #pragma once
 
+#include <signal.h>
+#include <unistd.h>
+
 #include <map>
 #include <string>
 #include <vector>
@@ -24,6 +27,17 @@ class ExecImage {
   const char* path() const { return args_.front().c_str(); }
   char* const* argv() const { return argv_.data(); }
   char* const* envp() const { return envp_.data(); }
+
+  // In a forked child, once its fds are in place: enter `dir`, unblock the signals the parent
+  // may block (a worker must die on SIGTERM), and exec; only async-signal-safe calls.
+  [[noreturn]] void exec_in(const char* dir) const {
+    if (chdir(dir) != 0) _exit(112);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    execve(path(), argv(), envp());
+    _exit(127);
+  }
 
  private:
   std::vector<std::string> args_, env_;

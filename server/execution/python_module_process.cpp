@@ -60,12 +60,7 @@ std::unique_ptr<PythonModuleProcess> PythonModuleProcess::start(const std::files
     dup2(devnull, 0);
     dup2(out[1], 1);
     dup2(err[1], 2);
-    if (chdir(dir.c_str()) != 0) _exit(112);
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, nullptr);
-    execve(image.path(), image.argv(), image.envp());
-    _exit(127);
+    image.exec_in(dir.c_str());
   }
   ::close(out[1]);
   ::close(err[1]);

@@ -81,12 +81,7 @@ std::unique_ptr<WorkerProcess> WorkerProcess::spawn(const SpawnSpec& spec, std::
     dup2(stderr_pipe[1], 2);
     dup2(c, 3);
     dup2(e, 4);
-    if (chdir(cwd.c_str()) != 0) _exit(112);
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, nullptr);
-    execve(image.path(), image.argv(), image.envp());
-    _exit(127);
+    image.exec_in(cwd.c_str());
   }
   setpgid(pid, pid);  // also from the parent, so there is no window where it is unset
   ::close(command_pipe[0]);
@@ -155,12 +150,7 @@ WorkerProcess::Pool WorkerProcess::spawn_pool(const SpawnSpec& spec, int count, 
     dup2(moved[2], 1);  // the pool's own errors go to the first worker's stderr
     dup2(moved[2], 2);
     for (size_t k = 0; k < child_ends.size(); ++k) dup2(moved[k], kFirstFd + static_cast<int>(k));
-    if (chdir(cwd.c_str()) != 0) _exit(112);
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, nullptr);
-    execve(image.path(), image.argv(), image.envp());
-    _exit(127);
+    image.exec_in(cwd.c_str());
   }
   setpgid(pid, pid);
   for (int fd : child_ends) ::close(fd);

@@ -142,6 +142,15 @@ def junit_elements(junit_path):
             for case in ET.parse(junit_path).getroot().iter("testcase")}
 
 
+def run_both(fastest_bin, python_exe, project, *args, fastest_args=()):
+    """`pytest ARGS` and `fastest run [FASTEST_ARGS] ARGS` in `project`: (pytest's, fastest's)."""
+    ref = subprocess.run([python_exe, "-m", "pytest", "-p", "no:cacheprovider", *args], cwd=project,
+                         capture_output=True, text=True, timeout=120)
+    proc = subprocess.run([fastest_bin, "run", "--python", python_exe, *fastest_args, *args], cwd=project,
+                          capture_output=True, text=True, timeout=120)
+    return ref, proc
+
+
 def closing_line(stdout):
     return stdout.strip().splitlines()[-1].split(" in ")[0].strip("= ")
 
@@ -465,10 +474,7 @@ def test_pytest_options_reach_the_workers(fastest_bin, python_exe, tmp_path, opt
         "test_kinds.py": REPORT_KINDS,
         "test_warns.py": "import warnings\n\ndef test_warns():\n    warnings.warn('careful', UserWarning)\n",
     })
-    ref = subprocess.run([python_exe, "-m", "pytest", "-p", "no:cacheprovider", *options], cwd=project,
-                         capture_output=True, text=True, timeout=120)
-    proc = subprocess.run([fastest_bin, "run", "--python", python_exe, "-n", "1", *options], cwd=project,
-                          capture_output=True, text=True, timeout=120)
+    ref, proc = run_both(fastest_bin, python_exe, project, *options, fastest_args=["-n", "1"])
 
     def report(stdout):  # from the first section after the progress to the closing line
         lines = stdout.splitlines()
@@ -621,10 +627,7 @@ def test_a_module_that_fails_to_import_stops_the_session_before_tests_run(fastes
         "helper.py": "import also_not_a_module\n",
         "test_c_indirect.py": "import helper\n\ndef test_never_either():\n    pass\n",
     })
-    ref = subprocess.run([python_exe, "-m", "pytest", "-p", "no:cacheprovider"], cwd=project,
-                         capture_output=True, text=True, timeout=120)
-    proc = subprocess.run([fastest_bin, "run", "--python", python_exe, "-n", "2"], cwd=project,
-                          capture_output=True, text=True, timeout=120)
+    ref, proc = run_both(fastest_bin, python_exe, project, fastest_args=["-n", "2"])
     assert proc.returncode == ref.returncode == 2
     assert not ran.exists(), "a test ran although pytest's session stops at collection"
     report = lambda out: [line for line in out.splitlines() if line.startswith(("ERROR ", "!!!", "_"))]
@@ -633,10 +636,7 @@ def test_a_module_that_fails_to_import_stops_the_session_before_tests_run(fastes
     assert collected(proc.stdout) == collected(ref.stdout) == ["collected 20 items / 2 errors"]
 
     (project / "test_b_bad.py").unlink()
-    ref = subprocess.run([python_exe, "-m", "pytest", "-p", "no:cacheprovider"], cwd=project,
-                         capture_output=True, text=True, timeout=120)
-    proc = subprocess.run([fastest_bin, "run", "--python", python_exe, "-n", "2"], cwd=project,
-                          capture_output=True, text=True, timeout=120)
+    ref, proc = run_both(fastest_bin, python_exe, project, fastest_args=["-n", "2"])
     assert proc.returncode == ref.returncode == 2
     assert report(proc.stdout) == report(ref.stdout)
     assert len(ran.read_text().splitlines()) < 20 if ran.exists() else True
@@ -651,10 +651,7 @@ def test_strict_configs_unknown_key_ends_the_session_as_pytest(fastest_bin, pyth
     if with_failing_module:
         files["tests/test_b.py"] = "import not_a_module_anywhere\n"
     project = make_project(tmp_path / "strict", files)
-    ref = subprocess.run([python_exe, "-m", "pytest", "-p", "no:cacheprovider"], cwd=project,
-                         capture_output=True, text=True, timeout=120)
-    proc = subprocess.run([fastest_bin, "run", "--python", python_exe], cwd=project,
-                          capture_output=True, text=True, timeout=120)
+    ref, proc = run_both(fastest_bin, python_exe, project)
     assert proc.returncode == ref.returncode == 4
     assert proc.stderr == ref.stderr
     strip = lambda out: [line for line in out.splitlines() if not line.startswith(("platform", "plugins", "python:", "==="))]
@@ -710,10 +707,7 @@ def test_a_failing_initial_conftest_is_pytests_usage_error_and_nothing_else(fast
         "conftest.py": "import not_a_module_anywhere\n",
         "test_a.py": "def test_a():\n    pass\n",
     })
-    ref = subprocess.run([python_exe, "-m", "pytest", "-p", "no:cacheprovider"], cwd=project,
-                         capture_output=True, text=True, timeout=120)
-    proc = subprocess.run([fastest_bin, "run", "--python", python_exe], cwd=project,
-                          capture_output=True, text=True, timeout=120)
+    ref, proc = run_both(fastest_bin, python_exe, project)
     assert proc.returncode == ref.returncode == 4
     assert proc.stdout == ref.stdout == ""
     assert proc.stderr.strip() == ref.stderr.strip()
@@ -730,10 +724,7 @@ def test_passes_and_xpasses_sections_as_pytests(fastest_bin, python_exe, tmp_pat
                      "def test_quiet():\n    pass\n\n"
                      "def test_only_teardown_prints(noisy):\n    pass\n",
     })
-    ref = subprocess.run([python_exe, "-m", "pytest", "-p", "no:cacheprovider", reportchars], cwd=project,
-                         capture_output=True, text=True, timeout=120)
-    proc = subprocess.run([fastest_bin, "run", "--python", python_exe, reportchars], cwd=project,
-                          capture_output=True, text=True, timeout=120)
+    ref, proc = run_both(fastest_bin, python_exe, project, reportchars)
 
     def report(stdout):  # from after the progress to the closing line
         lines = stdout.splitlines()
@@ -777,10 +768,7 @@ def test_a_rootdir_whose_conftest_decides_collection_runs_as_pytest(fastest_bin,
         "sub/test_b.py": "def test_b():\n    pass\n",
         "sub/test_skip_me.py": "def test_x():\n    pass\n",
     })
-    ref = subprocess.run([python_exe, "-m", "pytest", "-p", "no:cacheprovider"], cwd=project,
-                         capture_output=True, text=True, timeout=120)
-    proc = subprocess.run([fastest_bin, "run", "--python", python_exe], cwd=project,
-                          capture_output=True, text=True, timeout=120)
+    ref, proc = run_both(fastest_bin, python_exe, project)
     assert proc.returncode == ref.returncode == 0
     assert closing_line(proc.stdout) == closing_line(ref.stdout) == "2 passed"
     progress = [line for line in proc.stdout.splitlines() if line.endswith("%]")]
