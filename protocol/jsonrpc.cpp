@@ -47,8 +47,30 @@ json Writer::request(const std::string& method, const json& params) {
   return id;
 }
 
-Reader::Reader(int fd, std::function<void(json)> on_message, std::function<void(std::string)> on_error,
-               std::function<void()> on_eof)
+ParsedMessage parse_message(std::string_view body) {
+  ParsedMessage parsed;
+  // The callback sees each container as it opens; refusing one past the limit means it and
+  // everything inside it are never built (the parser itself is iterative).
+  auto limit_depth = [&parsed](int depth, json::parse_event_t event, json&) {
+    if ((event == json::parse_event_t::object_start || event == json::parse_event_t::array_start) &&
+        depth >= kMaxNestingDepth) {
+      parsed.too_deep = true;
+      return false;
+    }
+    return true;
+  };
+  parsed.message = json::parse(body, limit_depth, /*allow_exceptions=*/false);
+  return parsed;
+}
+
+json request_id(const json& message) {
+  if (!message.is_object()) return nullptr;
+  auto id = message.find("id");
+  if (id == message.end() || !(id->is_string() || id->is_number_integer())) return nullptr;
+  return *id;
+}
+
+Reader::Reader(int fd, std::function<void(json)> on_message, ErrorHandler on_error, std::function<void()> on_eof)
     : fd_(fd), on_message_(std::move(on_message)), on_error_(std::move(on_error)), on_eof_(std::move(on_eof)) {}
 
 Reader::~Reader() {
@@ -69,67 +91,134 @@ void Reader::loop() {
     }
     decoder.feed(std::string_view(chunk, static_cast<size_t>(n)));
     while (auto frame = decoder.next()) {
-      if (!frame->error.empty()) {
-        on_error_(frame->error);
-        continue;
+      // Last resort: whatever one message does, the reader keeps reading.
+      try {
+        if (!frame->error.empty()) on_error_(kParseError, frame->error, nullptr);
+        else handle(std::move(frame->body));
+      } catch (const std::exception& e) {
+        spdlog::error("reader: a message could not be handled: {}", e.what());
+      } catch (...) {
+        spdlog::error("reader: a message could not be handled");
       }
-      json message = json::parse(frame->body, nullptr, /*allow_exceptions=*/false);
-      if (message.is_discarded()) {
-        on_error_("invalid JSON (or invalid UTF-8) in message body");
-        continue;
-      }
-      on_message_(std::move(message));
     }
   }
   on_eof_();
 }
 
-namespace {
-std::string id_key(const json& id) { return id.dump(); }
-}  // namespace
-
-void Dispatcher::note_cancelled(const json& id) {
-  std::lock_guard<std::mutex> lock(cancelled_mutex_);
-  cancelled_.insert(id_key(id));
+void Reader::handle(std::string body) {
+  ParsedMessage parsed = parse_message(body);
+  std::string().swap(body);  // a large body is freed before the message is handled
+  if (parsed.message.is_discarded()) {
+    on_error_(kParseError, "invalid JSON (or invalid UTF-8) in message body", nullptr);
+  } else if (parsed.too_deep) {
+    on_error_(kInvalidRequest, "message nested deeper than " + std::to_string(kMaxNestingDepth) + " levels",
+              request_id(parsed.message));
+  } else {
+    on_message_(std::move(parsed.message));
+  }
 }
 
-void Dispatcher::dispatch(const json& message) {
-  if (!message.is_object() || message.value("jsonrpc", "") != "2.0") {
-    json id = message.is_object() && message.contains("id") ? message["id"] : json(nullptr);
-    writer_.reply_error(id, kInvalidRequest, "not a JSON-RPC 2.0 message");
+namespace {
+std::string id_key(const json& id) { return id.dump(); }
+
+bool is_request_id(const json& id) { return id.is_string() || id.is_number_integer(); }
+
+// The method of a message, or "" when it has none of the right type.
+std::string method_of(const json& message) {
+  auto method = message.find("method");
+  return method != message.end() && method->is_string() ? method->get<std::string>() : std::string();
+}
+}  // namespace
+
+void Dispatcher::note_arrival(const json& message) {
+  if (!message.is_object()) return;
+  std::string method = method_of(message);
+  if (method.empty()) return;
+  std::lock_guard<std::mutex> lock(queued_mutex_);
+  if (method != "$/cancelRequest") {
+    json id = request_id(message);
+    if (!id.is_null() && (queued_.size() < kMaxQueuedIds || queued_.count(id_key(id)))) queued_[id_key(id)].count++;
+    return;
+  }
+  auto params = message.find("params");
+  if (params == message.end() || !params->is_object()) return;
+  auto id = params->find("id");
+  if (id == params->end() || !is_request_id(*id)) return;
+  auto queued = queued_.find(id_key(*id));
+  if (queued != queued_.end()) queued->second.cancelled = true;
+}
+
+size_t Dispatcher::queued_ids() const {
+  std::lock_guard<std::mutex> lock(queued_mutex_);
+  return queued_.size();
+}
+
+bool Dispatcher::take_cancelled(const json& id) {
+  std::lock_guard<std::mutex> lock(queued_mutex_);
+  auto queued = queued_.find(id_key(id));
+  if (queued == queued_.end()) return false;
+  bool cancelled = queued->second.cancelled;
+  if (--queued->second.count <= 0) queued_.erase(queued);
+  return cancelled;
+}
+
+void Dispatcher::dispatch(json message) {
+  if (!message.is_object()) {
+    writer_.reply_error(nullptr, kInvalidRequest, "a JSON-RPC message must be an object");
     return;
   }
   bool has_id = message.contains("id");
-  bool has_method = message.contains("method") && message["method"].is_string();
-  if (!has_method) {
+  json id = request_id(message);
+  // Forget the id note_arrival remembered (same condition), whatever the answer is.
+  bool cancelled = !id.is_null() && !method_of(message).empty() && take_cancelled(id);
+  auto jsonrpc = message.find("jsonrpc");
+  if (jsonrpc == message.end() || !jsonrpc->is_string() || *jsonrpc != "2.0") {
+    writer_.reply_error(id, kInvalidRequest, "not a JSON-RPC 2.0 message (jsonrpc must be \"2.0\")");
+    return;
+  }
+  auto method = message.find("method");
+  if (method == message.end()) {
     if (has_id && (message.contains("result") || message.contains("error"))) return;  // a response to us
-    writer_.reply_error(has_id ? message["id"] : json(nullptr), kInvalidRequest, "missing method");
+    writer_.reply_error(id, kInvalidRequest, "missing method");
     return;
   }
-  std::string method = message["method"];
-  json params = message.contains("params") ? message["params"] : json::object();
-  if (!has_id) {
-    if (notification_gate && !notification_gate(method)) return;
-    auto it = notifications_.find(method);
-    if (it == notifications_.end()) return;  // unknown notifications are ignored
-    try {
-      it->second(params);
-    } catch (const std::exception& e) {
-      spdlog::warn("notification {} failed: {}", method, e.what());
-    }
+  if (!method->is_string()) {
+    writer_.reply_error(id, kInvalidRequest, "method must be a string");
     return;
   }
-  const json& id = message["id"];
-  if (!id.is_string() && !id.is_number_integer()) {
+  if (has_id && id.is_null()) {
     writer_.reply_error(nullptr, kInvalidRequest, "request id must be a string or an integer");
     return;
   }
-  {
-    std::lock_guard<std::mutex> lock(cancelled_mutex_);
-    if (cancelled_.erase(id_key(id))) {
-      writer_.reply_error(id, kRequestCancelled, "request cancelled");
-      return;
+  // params is moved out, never copied: it can be most of a 64 MiB message.
+  json params = json::object();
+  if (auto p = message.find("params"); p != message.end() && !p->is_null()) params = std::move(*p);
+  if (!params.is_object() && !params.is_array()) {
+    if (has_id) {
+      writer_.reply_error(id, kInvalidParams, "params must be an object or an array");
     }
+    return;
+  }
+  std::string name = method->get<std::string>();
+  if (has_id) dispatch_request(name, id, params, cancelled);
+  else dispatch_notification(name, params);
+}
+
+void Dispatcher::dispatch_notification(const std::string& method, const json& params) {
+  if (notification_gate && !notification_gate(method)) return;
+  auto it = notifications_.find(method);
+  if (it == notifications_.end()) return;  // unknown notifications are ignored
+  try {
+    it->second(params);
+  } catch (const std::exception& e) {
+    spdlog::warn("notification {} failed: {}", method, e.what());
+  }
+}
+
+void Dispatcher::dispatch_request(const std::string& method, const json& id, const json& params, bool cancelled) {
+  if (cancelled) {
+    writer_.reply_error(id, kRequestCancelled, "request cancelled");
+    return;
   }
   if (request_gate) {
     if (int code = request_gate(method)) {

@@ -6,9 +6,9 @@
 #include <functional>
 #include <map>
 #include <mutex>
-#include <set>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -55,21 +55,37 @@ class Writer {
   std::atomic<int> next_id_{1};
 };
 
+// The deepest nesting of arrays and objects accepted in a message; deeper ones are refused
+// at parse time (InvalidRequest), before anything recursive (copy, dump) can touch them.
+inline constexpr int kMaxNestingDepth = 512;
+
+// A parsed message body: `message` is discarded on invalid JSON; `too_deep` when it nested
+// past kMaxNestingDepth (then `message` keeps only its shallow parts, e.g. a plain id).
+struct ParsedMessage {
+  json message;
+  bool too_deep = false;
+};
+ParsedMessage parse_message(std::string_view body);
+
+// The id of a request as JSON-RPC allows it (a string or an integer), else null.
+json request_id(const json& message);
+
 // Reads frames from `fd` on its own thread. For each message calls on_message; for framing
-// or JSON errors calls on_error with a description (and the writer is told to answer);
-// on EOF calls on_eof once.
+// or JSON errors calls on_error with the code, a description and the id to answer (null when
+// unknown); on EOF calls on_eof once. An exception thrown by a callback is logged, not fatal.
 class Reader {
  public:
-  Reader(int fd, std::function<void(json)> on_message, std::function<void(std::string)> on_error,
-         std::function<void()> on_eof);
+  using ErrorHandler = std::function<void(int code, const std::string& message, const json& id)>;
+  Reader(int fd, std::function<void(json)> on_message, ErrorHandler on_error, std::function<void()> on_eof);
   ~Reader();
   void start();
 
  private:
   void loop();
+  void handle(std::string body);
   int fd_;
   std::function<void(json)> on_message_;
-  std::function<void(std::string)> on_error_;
+  ErrorHandler on_error_;
   std::function<void()> on_eof_;
   std::thread thread_;
 };
@@ -85,20 +101,35 @@ class Dispatcher {
   void on_notification(const std::string& method, NotificationHandler handler) {
     notifications_[method] = std::move(handler);
   }
-  // Called from the reader thread as soon as `$/cancelRequest` arrives, before the queue.
-  void note_cancelled(const json& id);
+  // Called from the reader thread for every message before it is queued: remembers the ids
+  // of queued requests, and marks one cancelled when a `$/cancelRequest` names it (the
+  // cancel of a request already answered, or unknown, is forgotten at once).
+  void note_arrival(const json& message);
   // Gate for requests: returns an error code to answer with instead of running the handler
   // (e.g. ServerNotInitialized), or 0 to proceed.
   std::function<int(const std::string& method)> request_gate;
   std::function<bool(const std::string& method)> notification_gate;
-  void dispatch(const json& message);
+  // Answers or routes one message; malformed fields are InvalidRequest/InvalidParams.
+  void dispatch(json message);
+  // How many queued requests are remembered (bounded by kMaxQueuedIds).
+  size_t queued_ids() const;
+  static constexpr size_t kMaxQueuedIds = 100000;
 
  private:
+  // Forgets a request's id as it is dispatched; true when it was cancelled while queued.
+  bool take_cancelled(const json& id);
+  void dispatch_request(const std::string& method, const json& id, const json& params, bool cancelled);
+  void dispatch_notification(const std::string& method, const json& params);
+
   Writer& writer_;
   std::map<std::string, RequestHandler> requests_;
   std::map<std::string, NotificationHandler> notifications_;
-  std::mutex cancelled_mutex_;
-  std::set<std::string> cancelled_;
+  struct Queued {
+    int count = 0;  // requests with this id still queued
+    bool cancelled = false;
+  };
+  mutable std::mutex queued_mutex_;
+  std::map<std::string, Queued> queued_;  // by the id's JSON text
 };
 
 }  // namespace fastest::protocol

@@ -15,6 +15,25 @@ namespace fastest::lsp {
 
 using protocol::RpcError;
 
+namespace {
+
+// Runs the io thread's handlers until io.stop(). Last resort: a handler that throws is
+// logged and the server keeps serving (run() resumes with the next handler).
+void serve(asio::io_context& io) {
+  while (true) {
+    try {
+      io.run();
+      return;
+    } catch (const std::exception& e) {
+      spdlog::error("a handler failed: {}", e.what());
+    } catch (...) {
+      spdlog::error("a handler failed");
+    }
+  }
+}
+
+}  // namespace
+
 void LspServer::State::register_handlers() {
   dispatcher.request_gate = [this](const std::string& method) -> int {
     if (method == "initialize") return initialized ? protocol::kInvalidRequest : 0;
@@ -150,23 +169,22 @@ int LspServer::run() {
   protocol::Reader reader(
       s.in_fd,
       [&s](json message) {
-        // $/cancelRequest is noted at once, so a request still queued is answered as cancelled.
-        if (message.is_object() && message.value("method", "") == "$/cancelRequest" && message.contains("params"))
-          s.dispatcher.note_cancelled(message["params"].value("id", json(nullptr)));
-        asio::post(s.io, [&s, m = std::move(message)] {
-          s.dispatcher.dispatch(m);
+        // Noted at once, so a request still queued is answered as cancelled.
+        s.dispatcher.note_arrival(message);
+        asio::post(s.io, [&s, m = std::move(message)]() mutable {
+          s.dispatcher.dispatch(std::move(m));
           s.reap_finished_runs();
         });
       },
-      [&s](std::string error) {
+      [&s](int code, const std::string& error, const json& id) {
         spdlog::warn("malformed message: {}", error);
-        s.writer.reply_error(nullptr, protocol::kParseError, error);
+        s.writer.reply_error(id, code, error);
       },
       [&s] {
         asio::post(s.io, [&s] { s.io.stop(); });
       });
   reader.start();
-  s.io.run();
+  serve(s.io);
   s.shutdown_everything();
   return s.exit_requested ? (s.shutdown_requested ? 0 : 1) : 0;
 }
