@@ -169,15 +169,16 @@ void LspServer::State::change_document(const json& params) {
     std::string new_text = change.at("text");
     if (change.contains("range")) {
       LineIndex index(d.text);
-      const json& r = change["range"];
-      uint32_t start = index.offset(r["start"]["line"], r["start"]["character"], encoding);
-      uint32_t end = index.offset(r["end"]["line"], r["end"]["character"], encoding);
+      // at(), not const operator[]: a missing key there is undefined behaviour, not an error.
+      const json& r = change.at("range");
+      uint32_t start = index.offset(r.at("start").at("line"), r.at("start").at("character"), encoding);
+      uint32_t end = index.offset(r.at("end").at("line"), r.at("end").at("character"), encoding);
       if (end < start) std::swap(start, end);
       if (changes.size() == 1) {
         // Lines after the edit's end move by the line breaks it added or removed.
         const uint32_t last_line = index.line_count() - 1;
-        uint32_t start_line = std::min(r["start"]["line"].get<uint32_t>(), last_line);
-        uint32_t end_line = std::min(r["end"]["line"].get<uint32_t>(), last_line);
+        uint32_t start_line = std::min(r.at("start").at("line").get<uint32_t>(), last_line);
+        uint32_t end_line = std::min(r.at("end").at("line").get<uint32_t>(), last_line);
         if (end_line < start_line) std::swap(start_line, end_line);
         const auto added = static_cast<int64_t>(std::count(new_text.begin(), new_text.end(), '\n'));
         shift = LineShift{end_line, static_cast<int32_t>(static_cast<int64_t>(start_line) + added - end_line)};

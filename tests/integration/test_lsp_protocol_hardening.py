@@ -181,3 +181,22 @@ def test_cancels_of_answered_requests_are_not_kept(client):
     after = rss_kb(client.proc)
     print(f"\nRSS before 200,000 cancels {before} kB, after {after} kB")
     assert after - before < 4 * 1024
+
+
+def test_did_change_with_an_incomplete_range_changes_nothing(client, project):
+    path = project / "tests" / "unit" / "test_extra.py"
+    text = "def test_one():\n    pass\n\n\ndef test_two():\n    pass\n"
+    path.write_text(text)
+    doc = {"uri": uri(path), "version": 1}
+    client.notify("textDocument/didOpen", {"textDocument": {**doc, "languageId": "python", "text": text}})
+    for bad in [{}, {"start": {}}, {"start": {"line": 0, "character": 0}}, {"end": {"line": 0, "character": 0}},
+                {"start": {"line": 0}, "end": {"line": 0, "character": 0}}, 5, None]:
+        client.notify("textDocument/didChange", {"textDocument": doc, "contentChanges": [{"range": bad, "text": "x = (\n"}]})
+    probe(client)
+    mark = client.mark()
+    client.notify("textDocument/didChange", {"textDocument": doc, "contentChanges": [
+        {"range": {"start": {"line": 4, "character": 4}, "end": {"line": 4, "character": 12}}, "text": "test_three"}]})
+    scoped = client.wait_for(lambda m: m.get("method") == "fastest/discoveredTests" and
+                             m["params"].get("scopeUri") == uri(path), start=mark, timeout=10)["params"]
+    ids = sorted(i["id"] for i in scoped["items"] if i["kind"] == "function")
+    assert ids == ["tests/unit/test_extra.py::test_one", "tests/unit/test_extra.py::test_three"]
