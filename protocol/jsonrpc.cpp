@@ -170,7 +170,8 @@ void Dispatcher::dispatch(json message) {
   bool has_id = message.contains("id");
   json id = request_id(message);
   // Forget the id note_arrival remembered (same condition), whatever the answer is.
-  bool cancelled = !id.is_null() && !method_of(message).empty() && take_cancelled(id);
+  std::string tracked = method_of(message);
+  bool cancelled = !id.is_null() && !tracked.empty() && tracked != "$/cancelRequest" && take_cancelled(id);
   auto jsonrpc = message.find("jsonrpc");
   if (jsonrpc == message.end() || !jsonrpc->is_string() || *jsonrpc != "2.0") {
     writer_.reply_error(id, kInvalidRequest, "not a JSON-RPC 2.0 message (jsonrpc must be \"2.0\")");

@@ -100,8 +100,12 @@ def test_deep_nesting_is_invalid_request(client, where, bracket):
         client.send_bytes(frame(b'{"jsonrpc":"2.0","id":5007,"method":"x","params":%s}' % deep))
         reply = reply_to(client, 5007)
     else:
-        client.send_bytes(frame(b'{"jsonrpc":"2.0","id":%s,"method":"x"}' % deep))
-        reply = client.wait_for(lambda m: m.get("id", 0) is None and m.get("error", {}).get("code") == -32600, 5)
+        # With and without a method, and with a bad jsonrpc: no path may copy or print the id.
+        for body in [b'{"jsonrpc":"2.0","id":%s,"method":"x"}', b'{"jsonrpc":"2.0","id":%s}', b'{"jsonrpc":2,"id":%s}']:
+            mark = client.mark()
+            client.send_bytes(frame(body % deep))
+            reply = client.wait_for(lambda m: m.get("id", 0) is None and m.get("error", {}).get("code") == -32600, 5,
+                                    start=mark)
     assert reply["error"]["code"] == -32600
     # Unclosed too: a parse error.
     client.send_bytes(frame(opener * 100000))

@@ -145,6 +145,16 @@ TEST_CASE("cancels of answered requests are not remembered") {
     h.send(R"({"jsonrpc":"2.0","method":"$/cancelRequest","params":{"id":)" + std::to_string(i) + "}}");
   }
   CHECK(h.dispatcher->queued_ids() == 0);
+  // A $/cancelRequest sent as a request (with an id) neither counts nor uncounts a queued id.
+  json queued = json::parse(R"({"jsonrpc":"2.0","id":3000,"method":"echo"})");
+  h.dispatcher->note_arrival(queued);
+  h.send(R"({"jsonrpc":"2.0","id":3000,"method":"$/cancelRequest","params":{"id":3000}})");
+  CHECK(h.dispatcher->queued_ids() == 1);
+  h.dispatcher->dispatch(queued);
+  auto cancelled = h.replies();
+  REQUIRE(cancelled.size() == 1);
+  CHECK(error_code(cancelled[0]) == kRequestCancelled);
+  CHECK(h.dispatcher->queued_ids() == 0);
   // A later request reusing an id of a cancelled-after-the-fact one is answered normally.
   auto replies = h.send(R"({"jsonrpc":"2.0","id":5,"method":"echo","params":{"a":1}})");
   REQUIRE(replies.size() == 1);
