@@ -51,7 +51,7 @@ def make_workspace(test_project: Path, dest: Path) -> Path:
 
 class Fuzzer:
     def __init__(self, fastest_bin, workspace: Path, python: str, seed: int, batches: int, batch_size: int = 25,
-                 failure_dir: Path = None, allow_runs: bool = True):
+                 failure_dir: Path = None, allow_runs: bool = True, max_run_requests: int = 40):
         self.fastest = fastest_bin
         self.ws = Path(workspace)
         self.python = python
@@ -61,6 +61,7 @@ class Fuzzer:
         self.batch_size = batch_size
         self.failure_dir = Path(failure_dir or tempfile.gettempdir())
         self.allow_runs = allow_runs
+        self.run_requests_left = max_run_requests
         self.files = sorted(p for p in (self.ws / "tests").rglob("*.py"))
         self.texts = {p: p.read_text() for p in self.files}
         self.next_id = 10 ** 6  # apart from the client's own ids (initialize, shutdown)
@@ -69,10 +70,11 @@ class Fuzzer:
 
     # --- values ------------------------------------------------------------------------------
     def other_value(self, near=None):
-        """A value of a (usually) different type than `near`."""
+        """A value of a (usually) different type than `near`. Never "file:///": a workspace folder
+        at / is walked whole on the server's io thread (a hang, but not a protocol fault)."""
         r = self.rng
         pool = [None, True, False, 0, -1, 1, 3, 2 ** 31, -(2 ** 31) - 1, 2 ** 63, 2 ** 64 + 1, 1.5, -0.0, 1e300,
-                "", "x", "😀" * 3, "file:///", "file:///nonexistent/x.py", "../../etc/passwd", "\u0000", [],
+                "", "x", "😀" * 3, "file:///nonexistent/", "file:///nonexistent/x.py", "../../etc/passwd", "\u0000", [],
                 [1, "a"], [[[]]], {}, {"a": 1}, {"uri": 5}, {"line": -1, "character": "a"}]
         value = r.choice(pool)
         if type(value) is type(near) and r.random() < 0.7:
@@ -169,6 +171,11 @@ class Fuzzer:
         weights = {"textDocument/didChange": 5, "textDocument/didOpen": 3, "textDocument/codeLens": 3, "workspace/executeCommand": 2}
         methods = self.REQUESTS + self.NOTIFICATIONS
         method = r.choices(methods, [weights.get(m, 1) for m in methods])[0]
+        if method in ("fastest/runTests", "workspace/executeCommand"):
+            # A few runs go a long way: each spawns workers, and shutdown waits for queued runs.
+            if not self.allow_runs or self.run_requests_left <= 0:
+                method = "fastest/unknown"
+            self.run_requests_left -= 1
         message = {"jsonrpc": "2.0", "method": method, "params": self.params_for(method)}
         if method in self.REQUESTS:
             message["id"] = self.next_id
