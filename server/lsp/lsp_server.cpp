@@ -47,7 +47,9 @@ void LspServer::State::register_handlers() {
 
   dispatcher.on_request("initialize", [this](const json& params) -> json {
     if (!params.is_object()) throw RpcError(protocol::kInvalidParams, "initialize needs an object");
-    const json caps = params.value("capabilities", json::object());
+    static const json kNoCapabilities = json::object();
+    auto found = params.find("capabilities");
+    const json& caps = found != params.end() && found->is_object() ? *found : kNoCapabilities;  // not copied
     json encodings = caps.contains("general") ? caps["general"].value("positionEncodings", json::array()) : json::array();
     for (const json& e : encodings)
       if (e == "utf-8") encoding = Encoding::Utf8;
