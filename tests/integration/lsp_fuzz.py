@@ -8,7 +8,8 @@ UTF-16 positions inside surrogate pairs, overlapping and reversed ranges, mutate
 After each batch it sends a probe (an unknown method with an id, which must be answered -32601
 within 5 s) and fails on a crash (the process exited), a hang (no probe answer) or a desync
 (the probe's answer missing or wrong, or a well-framed request of the batch left unanswered).
-The failing batch's bytes are written to a file to replay.
+The same seed sends the same bytes: a failure names the seed and batch to rerun, and the
+failing batch's bytes are written to a file.
 
     tests/integration/lsp_fuzz.py --fastest build/fastest --seed 1 --batches 150
 """
@@ -276,7 +277,8 @@ class Fuzzer:
         path = self.failure_dir / f"lsp-fuzz-seed{self.seed}-batch{batch}.bin"
         path.write_bytes(data)
         stderr = b"".join(client.stderr[-20:]).decode("utf-8", "replace")
-        raise FuzzFailure(f"{kind} after batch {batch} (seed {self.seed}); replay {path}: {detail}\n{stderr}")
+        raise FuzzFailure(f"{kind} after batch {batch} (seed {self.seed}): {detail}; reproduce with --seed {self.seed} "
+                          f"--batches {batch + 1} (same batch size); the batch's bytes are in {path}\n{stderr}")
 
     def probe(self, client, batch, data, expected):
         pid = f"probe-{batch}"
