@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""A structured fuzzer for `fastest lsp`, seeded and deterministic in what it sends.
+"""A structured fuzzer for `fastest lsp`, seeded and deterministic in what it sends (up to the
+workspace's path: offsets into a message scale with its length, the random sequence does not shift).
 
 It builds valid messages of every method the server accepts (the method table in
 server/lsp/lsp_server.cpp), then mutates them: a field replaced by a value of another type or
@@ -223,16 +224,16 @@ class Fuzzer:
         intact = True
         roll = r.random()
         if roll < 0.08:  # truncated
-            body = body[:r.randrange(len(body))]
+            body = body[:int(r.random() * len(body))]
             intact = False
         elif roll < 0.16:  # byte flips
             body = bytearray(body)
             for _ in range(r.randrange(1, 4)):
-                body[r.randrange(len(body))] = r.randrange(256)
+                body[int(r.random() * len(body))] = r.randrange(256)
             body = bytes(body)
             intact = False
         elif roll < 0.22:  # invalid UTF-8 in a string
-            at = body.find(b'"', r.randrange(len(body)))
+            at = body.find(b'"', int(r.random() * len(body)))
             if at > 0:
                 body = body[:at] + r.choice(INVALID_UTF8) + body[at:]
                 intact = False
