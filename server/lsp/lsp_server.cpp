@@ -2,8 +2,6 @@
 // themselves live in the other files of server/lsp (see server_state.h).
 #include "server/lsp/lsp_server.h"
 
-#include <algorithm>
-
 #include <asio/executor_work_guard.hpp>
 #include <asio/post.hpp>
 #include <spdlog/spdlog.h>
@@ -46,12 +44,7 @@ void LspServer::State::register_handlers() {
       if (auto p = uri_to_path(params["rootUri"])) folders.push_back(*p);
     if (folders.empty() && params.contains("rootPath") && params["rootPath"].is_string())
       folders.push_back(params["rootPath"].get<std::string>());
-    for (const fs::path& f : folders) {
-      auto root = std::make_unique<Root>();
-      root->folder = fs::path(f).lexically_normal();
-      if (root->folder.filename().empty()) root->folder = root->folder.parent_path();
-      roots.push_back(std::move(root));
-    }
+    for (const fs::path& f : folders) add_root(f);
     initialized = true;
     json capabilities = {
         {"positionEncoding", encoding == Encoding::Utf8 ? "utf-8" : "utf-16"},
@@ -98,20 +91,8 @@ void LspServer::State::register_handlers() {
   dispatcher.on_notification("workspace/didChangeConfiguration", [this](const json& p) {
     if (p.contains("settings")) settings.update(p["settings"]);
   });
-  dispatcher.on_notification("workspace/didChangeWorkspaceFolders", [this](const json& p) {
-    const json& event = p.at("event");
-    for (const json& removed : event.value("removed", json::array()))
-      if (auto path = uri_to_path(removed.value("uri", "")))
-        roots.erase(std::remove_if(roots.begin(), roots.end(), [&](auto& r) { return r->folder == fs::path(*path); }), roots.end());
-    for (const json& added : event.value("added", json::array()))
-      if (auto path = uri_to_path(added.value("uri", ""))) {
-        auto root = std::make_unique<Root>();
-        root->folder = *path;
-        roots.push_back(std::move(root));
-        collect_root(*roots.back());
-        publish_root(*roots.back());
-      }
-  });
+  dispatcher.on_notification("workspace/didChangeWorkspaceFolders",
+                             [this](const json& p) { change_workspace_folders(p); });
 
   dispatcher.on_request("textDocument/codeLens", [this](const json& p) { return code_lenses(p); });
   dispatcher.on_request("workspace/executeCommand", [this](const json& p) { return execute_command(p); });
