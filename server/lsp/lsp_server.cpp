@@ -2,6 +2,9 @@
 // themselves live in the other files of server/lsp (see server_state.h).
 #include "server/lsp/lsp_server.h"
 
+#include <memory>
+#include <mutex>
+
 #include <asio/executor_work_guard.hpp>
 #include <asio/post.hpp>
 #include <spdlog/spdlog.h>
@@ -125,29 +128,58 @@ LspServer::LspServer(int in_fd, int out_fd) : state_(std::make_unique<State>(in_
 
 LspServer::~LspServer() = default;
 
+namespace {
+// The reader thread blocks in read() until stdin ends, which can be long after run() returned
+// and the State was freed (a client sends `exit` and closes stdin later): its callbacks reach
+// the State only through this gate, closed when the io loop ends.
+struct ReaderGate {
+  std::mutex mutex;
+  LspServer::State* state = nullptr;
+  template <class F>
+  void with(F&& f) {
+    std::lock_guard<std::mutex> lock(mutex);
+    if (state) f(*state);
+  }
+  void close() {
+    std::lock_guard<std::mutex> lock(mutex);
+    state = nullptr;
+  }
+};
+}  // namespace
+
 int LspServer::run() {
   State& s = *state_;
   auto guard = asio::make_work_guard(s.io);
-  protocol::Reader reader(
+  auto gate = std::make_shared<ReaderGate>();
+  gate->state = &s;
+  // Kept for the whole process, never destroyed: its thread may still be inside it after
+  // run() returns (a thread blocked in read() cannot be joined).
+  static protocol::Reader* reader = nullptr;
+  reader = new protocol::Reader(
       s.in_fd,
-      [&s](json message) {
-        // $/cancelRequest is noted at once, so a request still queued is answered as cancelled.
-        if (message.is_object() && message.value("method", "") == "$/cancelRequest" && message.contains("params"))
-          s.dispatcher.note_cancelled(message["params"].value("id", json(nullptr)));
-        asio::post(s.io, [&s, m = std::move(message)] {
-          s.dispatcher.dispatch(m);
-          s.reap_finished_runs();
+      [gate](json message) {
+        gate->with([&](State& s) {
+          // $/cancelRequest is noted at once, so a request still queued is answered as cancelled.
+          if (message.is_object() && message.value("method", "") == "$/cancelRequest" && message.contains("params"))
+            s.dispatcher.note_cancelled(message["params"].value("id", json(nullptr)));
+          asio::post(s.io, [&s, m = std::move(message)] {
+            s.dispatcher.dispatch(m);
+            s.reap_finished_runs();
+          });
         });
       },
-      [&s](std::string error) {
-        spdlog::warn("malformed message: {}", error);
-        s.writer.reply_error(nullptr, protocol::kParseError, error);
+      [gate](std::string error) {
+        gate->with([&](State& s) {
+          spdlog::warn("malformed message: {}", error);
+          s.writer.reply_error(nullptr, protocol::kParseError, error);
+        });
       },
-      [&s] {
-        asio::post(s.io, [&s] { s.io.stop(); });
+      [gate] {
+        gate->with([](State& s) { asio::post(s.io, [&s] { s.io.stop(); }); });
       });
-  reader.start();
+  reader->start();
   s.io.run();
+  gate->close();
   s.shutdown_everything();
   return s.exit_requested ? (s.shutdown_requested ? 0 : 1) : 0;
 }
