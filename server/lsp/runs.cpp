@@ -111,6 +111,7 @@ std::vector<LspServer::State::Target> LspServer::State::resolve_targets(const st
 }
 
 json LspServer::State::start_run(const std::vector<std::string>& include, const std::vector<std::string>& exclude, RunKind kind) {
+  if (stopping) throw RpcError(protocol::kInvalidRequest, "the server is shutting down");
   for (const std::string& id : include)
     if (!id.empty() && !is_safe_id(id)) throw RpcError(protocol::kInvalidParams, "test id outside the workspace: " + id);
   std::vector<Target> targets = resolve_targets(include, exclude);
@@ -144,7 +145,6 @@ json LspServer::State::start_run(const std::vector<std::string>& include, const 
   for (const auto& id : enqueued)
     writer.notify("fastest/testStateChanged", {{"runId", run_id}, {"id", id}, {"state", "enqueued"}});
 
-  if (stopping) throw RpcError(protocol::kInvalidRequest, "the server is shutting down");
   auto info = std::make_unique<RunInfo>();
   info->id = run_id;
   RunInfo* raw = info.get();
