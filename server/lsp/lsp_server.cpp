@@ -135,14 +135,22 @@ namespace {
 struct ReaderGate {
   std::mutex mutex;
   LspServer::State* state = nullptr;
+  bool eof = false;  // the reader's last callback ran: it is done with its Reader
   template <class F>
   void with(F&& f) {
     std::lock_guard<std::mutex> lock(mutex);
     if (state) f(*state);
   }
-  void close() {
+  void end_of_input() {
+    std::lock_guard<std::mutex> lock(mutex);
+    eof = true;
+    if (state) asio::post(state->io, [s = state] { s->io.stop(); });
+  }
+  // True when the reader thread is done with its Reader (stdin ended).
+  bool close() {
     std::lock_guard<std::mutex> lock(mutex);
     state = nullptr;
+    return eof;
   }
 };
 }  // namespace
@@ -152,7 +160,7 @@ int LspServer::run() {
   auto guard = asio::make_work_guard(s.io);
   auto gate = std::make_shared<ReaderGate>();
   gate->state = &s;
-  // Kept for the whole process, never destroyed: its thread may still be inside it after
+  // Kept for the whole process unless stdin ended: its thread may still be inside it after
   // run() returns (a thread blocked in read() cannot be joined).
   static protocol::Reader* reader = nullptr;
   reader = new protocol::Reader(
@@ -174,12 +182,13 @@ int LspServer::run() {
           s.writer.reply_error(nullptr, protocol::kParseError, error);
         });
       },
-      [gate] {
-        gate->with([](State& s) { asio::post(s.io, [&s] { s.io.stop(); }); });
-      });
+      [gate] { gate->end_of_input(); });
   reader->start();
   s.io.run();
-  gate->close();
+  if (gate->close()) {
+    delete reader;  // stdin ended: its thread is past every use of it (detached, not leaked)
+    reader = nullptr;
+  }
   s.shutdown_everything();
   return s.exit_requested ? (s.shutdown_requested ? 0 : 1) : 0;
 }
