@@ -13,7 +13,7 @@ std::string LspServer::State::item_at(const std::string& uri, const json& positi
   auto it = docs.find(uri);
   auto path = uri_to_path(uri);
   if (!path) throw RpcError(protocol::kInvalidParams, "not a file URI: " + uri);
-  Root* root = root_for(*path);
+  std::shared_ptr<Root> root = root_for(*path);
   if (!root) throw RpcError(protocol::kInvalidParams, "file outside the workspace: " + uri);
   std::string module_id = fs::path(*path).lexically_normal().lexically_relative(root->rootdir()).generic_string();
   std::string text = it != docs.end() ? it->second.text : read_file(*path);
@@ -55,7 +55,7 @@ json LspServer::State::execute_command(const json& params) {
   if (command == "fastest.runFile") {
     std::string uri = arg.is_string() ? arg.get<std::string>() : arg.at("uri").get<std::string>();
     auto path = uri_to_path(uri);
-    Root* root = path ? root_for(*path) : nullptr;
+    std::shared_ptr<Root> root = path ? root_for(*path) : nullptr;
     if (!root) throw RpcError(protocol::kInvalidParams, "file outside the workspace: " + uri);
     return start_run({fs::path(*path).lexically_normal().lexically_relative(root->rootdir()).generic_string()}, {}, RunKind::Run);
   }
@@ -72,12 +72,13 @@ json LspServer::State::code_lenses(const json& params) {
   auto path = uri_to_path(uri);
   json lenses = json::array();
   if (!path) return lenses;
-  Root* root = root_for(*path);
+  std::shared_ptr<Root> root = root_for(*path);
   if (!root) return lenses;
   std::string module_id = fs::path(*path).lexically_normal().lexically_relative(root->rootdir()).generic_string();
   auto it = root->file_items.find(module_id);
   if (it == root->file_items.end()) return lenses;
-  LineIndex index(text_of(*path));
+  const std::string text = text_of(*path);  // outlives the index, which views it
+  LineIndex index(text);
   for (const TestItem& item : it->second) {
     if (item.kind == ItemKind::Module || item.kind == ItemKind::Folder) continue;
     json range = lsp_range(item.name_range, index);

@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "server/discovery/doctest_discovery.h"
+#include "server/lsp/text_changes.h"
 #include "server/lsp/uri.h"
 #include "server/workspace/config.h"
 #include "server/workspace/import_name.h"
@@ -26,17 +27,23 @@ std::string read_file(const fs::path& path) {
 }
 
 // --- paths and ranges ----------------------------------------------------------------
-Root* LspServer::State::root_for(const fs::path& path) {
-  Root* best = nullptr;
+std::shared_ptr<Root> LspServer::State::root_for(const fs::path& path) {
+  std::shared_ptr<Root> best;
   size_t best_len = 0;
   for (auto& r : roots) {
     std::string base = r->folder.string();
     std::string p = path.string();
     if (p == base || (p.rfind(base + "/", 0) == 0)) {
-      if (base.size() >= best_len) { best = r.get(); best_len = base.size(); }
+      if (base.size() >= best_len) { best = r; best_len = base.size(); }
     }
   }
   return best;
+}
+
+std::shared_ptr<Root> LspServer::State::find_root(uint64_t key) {
+  for (auto& r : roots)
+    if (r->key == key) return r;
+  return nullptr;
 }
 
 std::string LspServer::State::text_of(const fs::path& path) {
@@ -105,6 +112,19 @@ std::optional<FileCollectors> LspServer::State::collectors_for(Root& root, const
   return collectors;
 }
 
+void LspServer::State::attach_document(OpenDoc& d) {
+  d.root = root_for(d.path);
+  d.module_id.clear();
+  d.doc.reset();
+  if (!d.root) return;
+  d.module_id = d.path.lexically_relative(d.root->rootdir()).generic_string();
+  auto collectors = collectors_for(*d.root, d.path, d.text);
+  if (collectors && d.module_id.rfind("..", 0) != 0) {
+    CollectRules rules = d.root->collection.config.rules;
+    d.doc = std::make_unique<Document>(d.module_id, d.text, rules, *collectors);
+  }
+}
+
 void LspServer::State::open_document(const std::string& uri, std::string text) {
   auto path = uri_to_path(uri);
   if (!path) return;
@@ -112,16 +132,8 @@ void LspServer::State::open_document(const std::string& uri, std::string text) {
   d.uri = uri;
   d.path = fs::path(*path).lexically_normal();
   d.text = std::move(text);
-  d.root = root_for(d.path);
   d.dirty = d.text != read_file(d.path);
-  if (d.root) {
-    d.module_id = d.path.lexically_relative(d.root->rootdir()).generic_string();
-    auto collectors = collectors_for(*d.root, d.path, d.text);
-    if (collectors && d.module_id.rfind("..", 0) != 0) {
-      CollectRules rules = d.root->collection.config.rules;
-      d.doc = std::make_unique<Document>(d.module_id, d.text, rules, *collectors);
-    }
-  }
+  attach_document(d);
   auto& slot = docs[uri] = std::move(d);
   after_document_change(slot, /*items_changed=*/true, /*diagnostics_changed=*/true, std::nullopt);
 }
@@ -158,39 +170,44 @@ void LspServer::State::change_document(const json& params) {
                     std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
     }
   } timer{started};
-  std::string uri = params.at("textDocument").at("uri");
-  auto it = docs.find(uri);
+  std::string why;
+  std::optional<DidChange> change = decode_did_change(params, &why);
+  if (!change) {
+    // The document stays as it was: applying part of a malformed notification would only
+    // desynchronise it further.
+    spdlog::error("textDocument/didChange ignored: {}", why);
+    writer.notify("window/logMessage", {{"type", 1}, {"message", "fastest: textDocument/didChange ignored: " + why}});
+    return;
+  }
+  auto it = docs.find(change->uri);
   if (it == docs.end()) return;
   OpenDoc& d = it->second;
   bool items_changed = false, diags_changed = false;
-  const json& changes = params.at("contentChanges");
   std::optional<LineShift> shift;
-  for (const json& change : changes) {
-    std::string new_text = change.at("text");
-    if (change.contains("range")) {
+  for (const ContentChange& c : change->changes) {
+    if (c.range) {
       LineIndex index(d.text);
-      // at(), not const operator[]: a missing key there is undefined behaviour, not an error.
-      const json& r = change.at("range");
-      uint32_t start = index.offset(r.at("start").at("line"), r.at("start").at("character"), encoding);
-      uint32_t end = index.offset(r.at("end").at("line"), r.at("end").at("character"), encoding);
+      const TextRange& r = *c.range;
+      uint32_t start = index.offset(r.start.line, r.start.character, encoding);
+      uint32_t end = index.offset(r.end.line, r.end.character, encoding);
       if (end < start) std::swap(start, end);
-      if (changes.size() == 1) {
+      if (change->changes.size() == 1) {
         // Lines after the edit's end move by the line breaks it added or removed.
         const uint32_t last_line = index.line_count() - 1;
-        uint32_t start_line = std::min(r.at("start").at("line").get<uint32_t>(), last_line);
-        uint32_t end_line = std::min(r.at("end").at("line").get<uint32_t>(), last_line);
+        uint32_t start_line = std::min(r.start.line, last_line);
+        uint32_t end_line = std::min(r.end.line, last_line);
         if (end_line < start_line) std::swap(start_line, end_line);
-        const auto added = static_cast<int64_t>(std::count(new_text.begin(), new_text.end(), '\n'));
+        const auto added = static_cast<int64_t>(std::count(c.text.begin(), c.text.end(), '\n'));
         shift = LineShift{end_line, static_cast<int32_t>(static_cast<int64_t>(start_line) + added - end_line)};
       }
-      d.text.replace(start, end - start, new_text);
+      d.text.replace(start, end - start, c.text);
       if (d.doc) {
-        ItemDelta delta = d.doc->apply_edit(start, end, new_text);
+        ItemDelta delta = d.doc->apply_edit(start, end, c.text);
         items_changed |= !delta.added.empty() || !delta.changed.empty() || !delta.removed.empty();
         diags_changed |= delta.diagnostics_changed;
       }
     } else {
-      d.text = new_text;
+      d.text = c.text;
       if (d.doc) {
         ItemDelta delta = d.doc->replace_text(d.text);
         items_changed |= !delta.added.empty() || !delta.changed.empty() || !delta.removed.empty();
@@ -215,7 +232,7 @@ void LspServer::State::save_document(const std::string& uri) {
 void LspServer::State::close_document(const std::string& uri) {
   auto it = docs.find(uri);
   if (it == docs.end()) return;
-  Root* root = it->second.root;
+  std::shared_ptr<Root> root = it->second.root;
   const std::string module_id = it->second.module_id;
   const fs::path path = it->second.path;
   const bool collected = it->second.doc != nullptr;

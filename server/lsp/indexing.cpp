@@ -19,7 +19,7 @@ void LspServer::State::collect_root(Root& root) {
   inv.invocation_dir = root.folder;
   inv.python = settings.python_path;
   for (auto& [uri, d] : docs)
-    if (d.dirty && d.root == &root) inv.overlays.emplace_back(d.path, d.text);
+    if (d.dirty && d.root.get() == &root) inv.overlays.emplace_back(d.path, d.text);
   root.collection = collect(inv);
   root.file_items.clear();
   root.folders.clear();
@@ -35,7 +35,7 @@ void LspServer::State::collect_root(Root& root) {
   root.collection.selected.shrink_to_fit();
   // Open test documents keep their incremental view.
   for (auto& [uri, d] : docs)
-    if (d.root == &root && d.doc) root.file_items[d.module_id] = module_items(d);
+    if (d.root.get() == &root && d.doc) root.file_items[d.module_id] = module_items(d);
   publish_syntax_diagnostics_for_root(root);
 }
 
@@ -82,44 +82,55 @@ void LspServer::State::settle_in_background(Root& root) {
       if (item.dynamic && !covered(item.id) &&
           (item.kind == ItemKind::Module || item.kind == ItemKind::Class || item.kind == ItemKind::Function))
         targets.push_back(item.id);
-  if (targets.empty()) return;
-  Settings s = settings;
-  Root* r = &root;
-  std::thread([this, r, targets, s] {
-   try {
-    std::vector<std::string> real;
-    std::map<std::string, std::string> errors;  // module id -> pytest's longrepr
-    {
-      std::lock_guard<std::mutex> lock(r->engine_mutex);
-      std::string error;
-      ExecutionEngine* engine = ensure_engine(*r, s, &error);
-      if (!engine) return;
-      struct Collector : RunObserver {
-        std::vector<std::string>& ids;
-        std::map<std::string, std::string>& errors;
-        Collector(std::vector<std::string>& i, std::map<std::string, std::string>& e) : ids(i), errors(e) {}
-        void on_collected(const std::vector<std::string>& collected) override {
-          ids.insert(ids.end(), collected.begin(), collected.end());
-        }
-        void on_collection_error(const std::string& id, const std::string& longrepr) override { errors[id] = longrepr; }
-      } collector(real, errors);
-      RunRequest request;
-      request.ids = targets;
-      request.collect_only = true;
-      engine->run(request, collector);
+  if (targets.empty() || stopping) return;
+  RootSnapshot snap = snapshot(root, settings);
+  auto job = std::make_unique<SettleJob>();
+  SettleJob* raw = job.get();
+  job->thread = std::thread([this, raw, snap = std::move(snap), targets = std::move(targets)] {
+    try {
+      settle_job(snap, targets);
+    } catch (const std::exception& e) {
+      spdlog::warn("settling dynamic tests failed: {}", e.what());
     }
-    asio::post(io, [this, r, real, errors, targets] {
-      for (const std::string& target : targets) {
-        const std::string module = target.substr(0, target.find("::"));
-        if (auto it = errors.find(module); it != errors.end()) record_collection_error(*r, module, it->second);
-        else clear_collection_error(*r, module);
+    raw->finished = true;
+  });
+  settles.push_back(std::move(job));
+}
+
+// On the settle job's thread: only the snapshot, the Writer and posts to the io thread.
+void LspServer::State::settle_job(const RootSnapshot& root, const std::vector<std::string>& targets) {
+  std::vector<std::string> real;
+  std::map<std::string, std::string> errors;  // module id -> pytest's longrepr
+  {
+    std::lock_guard<std::mutex> lock(root.engines->job_mutex);
+    std::string error;
+    std::shared_ptr<ExecutionEngine> engine = engine_for(root, &error);
+    if (!engine) return;
+    struct Collector : RunObserver {
+      std::vector<std::string>& ids;
+      std::map<std::string, std::string>& errors;
+      Collector(std::vector<std::string>& i, std::map<std::string, std::string>& e) : ids(i), errors(e) {}
+      void on_collected(const std::vector<std::string>& collected) override {
+        ids.insert(ids.end(), collected.begin(), collected.end());
       }
-      apply_settled(*r, real);
-    });
-   } catch (const std::exception& e) {
-    spdlog::warn("settling dynamic tests failed: {}", e.what());
-   }
-  }).detach();
+      void on_collection_error(const std::string& id, const std::string& longrepr) override { errors[id] = longrepr; }
+    } collector(real, errors);
+    RunRequest request;
+    request.ids = targets;
+    request.collect_only = true;
+    RunSummary summary = engine->run(request, collector);
+    if (summary.cancelled) return;  // root removed or server stopping: nothing to apply
+  }
+  asio::post(io, [this, key = root.root_key, real = std::move(real), errors = std::move(errors), targets] {
+    std::shared_ptr<Root> r = find_root(key);
+    if (!r) return;  // removed meanwhile
+    for (const std::string& target : targets) {
+      const std::string module = target.substr(0, target.find("::"));
+      if (auto it = errors.find(module); it != errors.end()) record_collection_error(*r, module, it->second);
+      else clear_collection_error(*r, module);
+    }
+    apply_settled(*r, real);
+  });
 }
 
 void LspServer::State::apply_settled(Root& root, const std::vector<std::string>& real) {
@@ -157,16 +168,92 @@ void LspServer::State::apply_settled(Root& root, const std::vector<std::string>&
 }
 
 void LspServer::State::watched_files_changed(const json& params) {
-  std::set<Root*> affected;
+  std::set<std::shared_ptr<Root>> affected;
   for (const json& change : params.at("changes")) {
     auto path = uri_to_path(change.at("uri"));
     if (!path) continue;
-    if (Root* r = root_for(*path)) affected.insert(r);
+    if (auto r = root_for(*path)) affected.insert(r);
   }
-  for (Root* r : affected) {
+  for (const auto& r : affected) {
     collect_root(*r);
     publish_root(*r);
   }
+}
+
+// --- workspace folders ---------------------------------------------------------------
+namespace {
+// A folder as roots name it: normal, without a trailing slash.
+fs::path folder_path(const fs::path& p) {
+  fs::path folder = p.lexically_normal();
+  if (folder.filename().empty() && folder.has_parent_path() && folder != folder.root_path()) folder = folder.parent_path();
+  return folder;
+}
+}  // namespace
+
+std::shared_ptr<Root> LspServer::State::add_root(const fs::path& folder) {
+  auto root = std::make_shared<Root>();
+  root->key = next_root_key++;
+  root->folder = folder_path(folder);
+  roots.push_back(root);
+  return root;
+}
+
+void LspServer::State::change_workspace_folders(const json& params) {
+  const json& event = params.at("event");
+  bool removed_any = false;
+  for (const json& removed : event.value("removed", json::array()))
+    if (auto path = uri_to_path(removed.value("uri", ""))) {
+      const fs::path folder = folder_path(*path);
+      for (auto it = roots.begin(); it != roots.end();) {
+        if ((*it)->folder != folder) { ++it; continue; }
+        // Its jobs stop; they hold the engine until they end, and their posts find no root.
+        (*it)->engines->close();
+        it = roots.erase(it);
+        removed_any = true;
+      }
+    }
+  std::vector<std::shared_ptr<Root>> added;
+  for (const json& folder : event.value("added", json::array()))
+    if (auto path = uri_to_path(folder.value("uri", ""))) added.push_back(add_root(*path));
+  for (auto& r : added) collect_root(*r);
+  if (removed_any || !added.empty()) rehome_documents();
+  for (auto& r : added) {
+    publish_root(*r);
+    settle_in_background(*r);
+  }
+}
+
+// Open documents follow the roots: each goes to the innermost root containing it now (a root
+// removed or added changes that), or becomes rootless.
+void LspServer::State::rehome_documents() {
+  for (auto& [uri, d] : docs) {
+    if (root_for(d.path) == d.root) continue;
+    const bool had_items = d.doc != nullptr;
+    attach_document(d);
+    if (d.doc) {
+      after_document_change(d, /*items_changed=*/true, /*diagnostics_changed=*/true, std::nullopt);
+    } else if (had_items && syntax_diagnostics.erase(uri)) {
+      publish_diagnostics(uri);
+    }
+  }
+}
+
+RootSnapshot LspServer::State::snapshot(const Root& root, const Settings& s) const {
+  RootSnapshot snap;
+  snap.root_key = root.key;
+  snap.rootdir = root.rootdir();
+  snap.engines = root.engines;
+  auto python = s.python_path ? std::optional<fs::path>(*s.python_path) : root.collection.config.python;
+  if (python) snap.options.python = *python;
+  snap.options.rootdir = root.rootdir();
+  snap.options.inifile = root.collection.config.inifile;
+  snap.options.workers = s.workers;
+  snap.options.pytest_args = s.extra_args;
+  snap.options.env = s.env;
+  snap.engine_key = s.python_path.value_or("") + "|" + std::to_string(s.workers) + "|" + snap.rootdir.string();
+  for (auto& a : s.extra_args) snap.engine_key += "|" + a;
+  for (auto& [k, v] : s.env) snap.engine_key += "|" + k + "=" + v;
+  return snap;
 }
 
 }  // namespace fastest::lsp

@@ -2,7 +2,8 @@
 // themselves live in the other files of server/lsp (see server_state.h).
 #include "server/lsp/lsp_server.h"
 
-#include <algorithm>
+#include <memory>
+#include <mutex>
 
 #include <asio/executor_work_guard.hpp>
 #include <asio/post.hpp>
@@ -67,12 +68,7 @@ void LspServer::State::register_handlers() {
       if (auto p = uri_to_path(params["rootUri"])) folders.push_back(*p);
     if (folders.empty() && params.contains("rootPath") && params["rootPath"].is_string())
       folders.push_back(params["rootPath"].get<std::string>());
-    for (const fs::path& f : folders) {
-      auto root = std::make_unique<Root>();
-      root->folder = fs::path(f).lexically_normal();
-      if (root->folder.filename().empty()) root->folder = root->folder.parent_path();
-      roots.push_back(std::move(root));
-    }
+    for (const fs::path& f : folders) add_root(f);
     initialized = true;
     json capabilities = {
         {"positionEncoding", encoding == Encoding::Utf8 ? "utf-8" : "utf-16"},
@@ -119,20 +115,8 @@ void LspServer::State::register_handlers() {
   dispatcher.on_notification("workspace/didChangeConfiguration", [this](const json& p) {
     if (p.contains("settings")) settings.update(p["settings"]);
   });
-  dispatcher.on_notification("workspace/didChangeWorkspaceFolders", [this](const json& p) {
-    const json& event = p.at("event");
-    for (const json& removed : event.value("removed", json::array()))
-      if (auto path = uri_to_path(removed.value("uri", "")))
-        roots.erase(std::remove_if(roots.begin(), roots.end(), [&](auto& r) { return r->folder == fs::path(*path); }), roots.end());
-    for (const json& added : event.value("added", json::array()))
-      if (auto path = uri_to_path(added.value("uri", ""))) {
-        auto root = std::make_unique<Root>();
-        root->folder = *path;
-        roots.push_back(std::move(root));
-        collect_root(*roots.back());
-        publish_root(*roots.back());
-      }
-  });
+  dispatcher.on_notification("workspace/didChangeWorkspaceFolders",
+                             [this](const json& p) { change_workspace_folders(p); });
 
   dispatcher.on_request("textDocument/codeLens", [this](const json& p) { return code_lenses(p); });
   dispatcher.on_request("workspace/executeCommand", [this](const json& p) { return execute_command(p); });
@@ -165,28 +149,66 @@ LspServer::LspServer(int in_fd, int out_fd) : state_(std::make_unique<State>(in_
 
 LspServer::~LspServer() = default;
 
+namespace {
+// The reader thread blocks in read() until stdin ends, which can be long after run() returned
+// and the State was freed (a client sends `exit` and closes stdin later): its callbacks reach
+// the State only through this gate, closed when the io loop ends.
+struct ReaderGate {
+  std::mutex mutex;
+  LspServer::State* state = nullptr;
+  bool eof = false;  // the reader's last callback ran: it is done with its Reader
+  template <class F>
+  void with(F&& f) {
+    std::lock_guard<std::mutex> lock(mutex);
+    if (state) f(*state);
+  }
+  void end_of_input() {
+    std::lock_guard<std::mutex> lock(mutex);
+    eof = true;
+    if (state) asio::post(state->io, [s = state] { s->io.stop(); });
+  }
+  // True when the reader thread is done with its Reader (stdin ended).
+  bool close() {
+    std::lock_guard<std::mutex> lock(mutex);
+    state = nullptr;
+    return eof;
+  }
+};
+}  // namespace
+
 int LspServer::run() {
   State& s = *state_;
   auto guard = asio::make_work_guard(s.io);
-  protocol::Reader reader(
+  auto gate = std::make_shared<ReaderGate>();
+  gate->state = &s;
+  // Kept for the whole process unless stdin ended: its thread may still be inside it after
+  // run() returns (a thread blocked in read() cannot be joined).
+  static protocol::Reader* reader = nullptr;
+  reader = new protocol::Reader(
       s.in_fd,
-      [&s](json message) {
-        // Noted at once, so a request still queued is answered as cancelled.
-        s.dispatcher.note_arrival(message);
-        asio::post(s.io, [&s, m = std::move(message)]() mutable {
-          s.dispatcher.dispatch(std::move(m));
-          s.reap_finished_runs();
+      [gate](json message) {
+        gate->with([&](State& s) {
+          // Noted at once, so a request still queued is answered as cancelled.
+          s.dispatcher.note_arrival(message);
+          asio::post(s.io, [&s, m = std::move(message)]() mutable {
+            s.dispatcher.dispatch(std::move(m));
+            s.reap_finished_runs();
+          });
         });
       },
-      [&s](int code, const std::string& error, const json& id) {
-        spdlog::warn("malformed message: {}", error);
-        s.writer.reply_error(id, code, error);
+      [gate](int code, const std::string& error, const json& id) {
+        gate->with([&](State& s) {
+          spdlog::warn("malformed message: {}", error);
+          s.writer.reply_error(id, code, error);
+        });
       },
-      [&s] {
-        asio::post(s.io, [&s] { s.io.stop(); });
-      });
-  reader.start();
+      [gate] { gate->end_of_input(); });
+  reader->start();
   serve(s.io);
+  if (gate->close()) {
+    delete reader;  // stdin ended: its thread is past every use of it (detached, not leaked)
+    reader = nullptr;
+  }
   s.shutdown_everything();
   return s.exit_requested ? (s.shutdown_requested ? 0 : 1) : 0;
 }

@@ -91,7 +91,7 @@ std::vector<std::string> LspServer::State::leaves_under(Root& root, const std::s
 std::vector<LspServer::State::Target> LspServer::State::resolve_targets(const std::vector<std::string>& include, const std::vector<std::string>& exclude) {
   std::vector<Target> targets;
   for (auto& root : roots) {
-    Target t{root.get(), {}};
+    Target t{snapshot(*root, settings), {}};
     std::set<std::string> seen;
     for (const std::string& id : include) {
       for (const std::string& leaf : leaves_under(*root, id))
@@ -111,6 +111,7 @@ std::vector<LspServer::State::Target> LspServer::State::resolve_targets(const st
 }
 
 json LspServer::State::start_run(const std::vector<std::string>& include, const std::vector<std::string>& exclude, RunKind kind) {
+  if (stopping) throw RpcError(protocol::kInvalidRequest, "the server is shutting down");
   for (const std::string& id : include)
     if (!id.empty() && !is_safe_id(id)) throw RpcError(protocol::kInvalidParams, "test id outside the workspace: " + id);
   std::vector<Target> targets = resolve_targets(include, exclude);
@@ -126,12 +127,9 @@ json LspServer::State::start_run(const std::vector<std::string>& include, const 
     if (d.dirty) overlays[d.path.string()] = d.text;
   int debug_port = 0;
   if (kind == RunKind::Debug || kind == RunKind::Coverage) {
-    Root& root = *targets.front().root;
-    auto python = root.collection.config.python;
-    if (settings.python_path) python = *settings.python_path;
     const char* package = kind == RunKind::Debug ? "debugpy" : "coverage";
     for (auto& t : targets) {
-      auto p = settings.python_path ? std::optional<fs::path>(*settings.python_path) : t.root->collection.config.python;
+      auto p = t.root.options.python.empty() ? std::nullopt : std::optional<fs::path>(t.root.options.python);
       if (!has_python_package(p, package))
         throw RpcError(protocol::kRequestFailed, std::string(package) + " is not installed for " +
                                                      (p ? p->string() : std::string("python")) + ": run `" +
@@ -152,6 +150,8 @@ json LspServer::State::start_run(const std::vector<std::string>& include, const 
   RunInfo* raw = info.get();
   Settings settings_copy = settings;
   bool progress = client_progress;
+  // The run list is locked before the thread starts: it may finish (and be reaped) at once.
+  std::lock_guard<std::mutex> lock(runs_mutex);
   info->thread = std::thread([this, raw, targets, overlays, kind, debug_port, settings_copy, progress]() mutable {
     // A run thread must never take the server down: any failure ends the run with an error.
     try {
@@ -163,7 +163,6 @@ json LspServer::State::start_run(const std::vector<std::string>& include, const 
       raw->finished = true;
     }
   });
-  std::lock_guard<std::mutex> lock(runs_mutex);
   runs[run_id] = std::move(info);
   return reply;
 }
@@ -193,41 +192,60 @@ void LspServer::State::record_failure_diagnostic(const TestResult& r) {
   publish_diagnostics(uri);
 }
 
-std::string LspServer::State::engine_key_for(const Settings& s, const Root& root) {
-  std::string key = s.python_path.value_or("") + "|" + std::to_string(s.workers) + "|" + root.rootdir().string();
-  for (auto& a : s.extra_args) key += "|" + a;
-  for (auto& [k, v] : s.env) key += "|" + k + "=" + v;
-  return key;
-}
-
-// Starts (or reuses) the root's warm engine; the caller holds engine_mutex.
-ExecutionEngine* LspServer::State::ensure_engine(Root& root, const Settings& s, std::string* error) {
-  std::string key = engine_key_for(s, root);
-  if (root.engine && root.engine_key == key) return root.engine.get();
-  root.engine.reset();
-  EngineOptions o;
-  auto python = s.python_path ? std::optional<fs::path>(*s.python_path) : root.collection.config.python;
-  if (!python) {
+std::shared_ptr<ExecutionEngine> EngineSlot::acquire(const EngineOptions& options, const std::string& key,
+                                                     std::string* error) {
+  std::shared_ptr<ExecutionEngine> stale;  // destroyed outside the lock (it kills its workers)
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (closed_) {
+      *error = "the workspace folder was removed or the server is stopping";
+      return nullptr;
+    }
+    if (engine_ && key_ == key) return engine_;
+    stale = std::move(engine_);
+  }
+  stale.reset();
+  if (options.python.empty()) {
     *error = "no Python interpreter found: set fastest.pythonPath, activate a virtualenv, or create .venv";
     return nullptr;
   }
-  o.python = *python;
-  o.rootdir = root.rootdir();
-  o.inifile = root.collection.config.inifile;
-  o.workers = s.workers;
-  o.pytest_args = s.extra_args;
-  o.env = s.env;
-  auto engine = std::make_unique<ExecutionEngine>(o);
+  // Started outside the lock: it takes an interpreter's start-up, and cancel must not wait.
+  auto engine = std::make_shared<ExecutionEngine>(options);
   if (!engine->start(error)) return nullptr;
-  root.engine = std::move(engine);
-  root.engine_key = key;
-  return root.engine.get();
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (closed_) {
+    *error = "the workspace folder was removed or the server is stopping";
+    return nullptr;  // `engine` dies on this thread
+  }
+  engine_ = engine;
+  key_ = key;
+  return engine;
+}
+
+void EngineSlot::cancel() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (engine_) engine_->cancel();
+}
+
+void EngineSlot::close() {
+  std::shared_ptr<ExecutionEngine> engine;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    closed_ = true;
+    engine = std::move(engine_);
+  }
+  if (engine) engine->cancel();
+}
+
+// On a job's thread; the caller holds root.engines->job_mutex.
+std::shared_ptr<ExecutionEngine> LspServer::State::engine_for(const RootSnapshot& root, std::string* error) {
+  return root.engines->acquire(root.options, root.engine_key, error);
 }
 
 class LspServer::State::RunReporter : public RunObserver {
  public:
-  RunReporter(State& s, std::string run_id, const Root& root, size_t total, bool progress)
-      : s_(s), run_id_(std::move(run_id)), root_(root), total_(total), progress_(progress) {}
+  RunReporter(State& s, std::string run_id, uint64_t root_key, size_t total, bool progress)
+      : s_(s), run_id_(std::move(run_id)), root_key_(root_key), total_(total), progress_(progress) {}
   void on_started(const std::string& id) override {
     s_.writer.notify("fastest/testStateChanged", {{"runId", run_id_}, {"id", id}, {"state", "started"}});
   }
@@ -252,14 +270,16 @@ class LspServer::State::RunReporter : public RunObserver {
       s_.writer.notify("$/progress", {{"token", run_id_}, {"value", {{"kind", "report"}, {"message", text},
                                        {"percentage", 100 * done_ / std::max<size_t>(1, std::max(total_, done_))}}}});
     }
-    asio::post(s_.io, [&s = s_, r, root = &root_] {
+    // Posted keyed by root: the root may be gone by the time the io thread reads this.
+    asio::post(s_.io, [&s = s_, r, key = root_key_] {
       s.record_failure_diagnostic(r);
-      if (r.message != "collection error") s.clear_collection_error(*root, r.id.substr(0, r.id.find("::")));
+      auto root = s.find_root(key);
+      if (root && r.message != "collection error") s.clear_collection_error(*root, r.id.substr(0, r.id.find("::")));
     });
   }
   void on_collection_error(const std::string& id, const std::string& longrepr) override {
-    asio::post(s_.io, [&s = s_, root = &root_, id, longrepr] {
-      s.record_collection_error(*root, id.substr(0, id.find("::")), longrepr);
+    asio::post(s_.io, [&s = s_, key = root_key_, id, longrepr] {
+      if (auto root = s.find_root(key)) s.record_collection_error(*root, id.substr(0, id.find("::")), longrepr);
     });
   }
   json location_json(const FailureLocation& loc) const {
@@ -271,7 +291,7 @@ class LspServer::State::RunReporter : public RunObserver {
  private:
   State& s_;
   std::string run_id_;
-  const Root& root_;
+  uint64_t root_key_;
   size_t total_;
   bool progress_;
   size_t done_ = 0;
@@ -292,9 +312,9 @@ void LspServer::State::execute_run(RunInfo& info, std::vector<Target> targets, s
   json coverage = json::array();
   std::string error_text;
   for (Target& t : targets) {
-    std::lock_guard<std::mutex> lock(t.root->engine_mutex);
+    std::lock_guard<std::mutex> lock(t.root.engines->job_mutex);
     std::string error;
-    ExecutionEngine* engine = ensure_engine(*t.root, s, &error);
+    std::shared_ptr<ExecutionEngine> engine = engine_for(t.root, &error);
     if (!engine) {
       error_text = error;
       for (auto& id : t.ids)
@@ -305,7 +325,7 @@ void LspServer::State::execute_run(RunInfo& info, std::vector<Target> targets, s
     }
     {
       std::lock_guard<std::mutex> rl(runs_mutex);
-      info.root = t.root;
+      info.engines = t.root.engines;
       if (info.cancelled) engine->cancel();
     }
     RunRequest request;
@@ -314,7 +334,7 @@ void LspServer::State::execute_run(RunInfo& info, std::vector<Target> targets, s
     request.timeout_s = s.timeout_s;
     request.overlays = overlays;
     request.debug_port = debug_port;
-    RunReporter reporter(*this, info.id, *t.root, total, progress);
+    RunReporter reporter(*this, info.id, t.root.root_key, total, progress);
     RunSummary summary = engine->run(request, reporter);
     for (auto& [o, n] : summary.counts) counts[to_string(o)] += n;
     duration += summary.duration_s;
@@ -339,41 +359,52 @@ void LspServer::State::cancel_run(const std::string& run_id) {
   for (auto& [id, info] : runs) {
     if (!run_id.empty() && id != run_id) continue;
     info->cancelled = true;
-    if (info->finished || !info->root) continue;
-    if (info->root->engine) info->root->engine->cancel();
+    if (!info->finished && info->engines) info->engines->cancel();
   }
 }
 
 void LspServer::State::reap_finished_runs() {
-  std::lock_guard<std::mutex> lock(runs_mutex);
-  for (auto it = runs.begin(); it != runs.end();) {
-    if (it->second->finished) {
-      if (it->second->thread.joinable()) it->second->thread.join();
-      it = runs.erase(it);
+  {
+    std::lock_guard<std::mutex> lock(runs_mutex);
+    for (auto it = runs.begin(); it != runs.end();) {
+      if (it->second->finished) {
+        if (it->second->thread.joinable()) it->second->thread.join();
+        it = runs.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (auto it = settles.begin(); it != settles.end();) {
+    if ((*it)->finished) {
+      (*it)->thread.join();
+      it = settles.erase(it);
     } else {
       ++it;
     }
   }
 }
 
+// Every engine is closed first (cancelling whatever job runs on it, refusing new ones), then
+// every job is joined: no thread outlives the State it was given.
 void LspServer::State::shutdown_everything() {
-  {
-    std::lock_guard<std::mutex> lock(runs_mutex);
-    for (auto& [id, info] : runs)
-      if (info->root && info->root->engine) info->root->engine->cancel();
-  }
+  stopping = true;
+  for (auto& root : roots) root->engines->close();
   std::vector<std::unique_ptr<RunInfo>> pending;
   {
     std::lock_guard<std::mutex> lock(runs_mutex);
-    for (auto& [id, info] : runs) pending.push_back(std::move(info));
+    for (auto& [id, info] : runs) {
+      info->cancelled = true;
+      if (info->engines) info->engines->cancel();
+      pending.push_back(std::move(info));
+    }
     runs.clear();
   }
   for (auto& info : pending)
     if (info->thread.joinable()) info->thread.join();
-  for (auto& root : roots) {
-    std::lock_guard<std::mutex> lock(root->engine_mutex);
-    root->engine.reset();  // kills and reaps every worker
-  }
+  for (auto& job : settles)
+    if (job->thread.joinable()) job->thread.join();
+  settles.clear();
 }
 
 }  // namespace fastest::lsp

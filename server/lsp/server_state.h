@@ -1,6 +1,9 @@
 // The language server's state and its handlers, shared by the files of server/lsp (internal).
-// One State per process. Handlers run on the io_context's thread; run threads only write
-// notifications (the Writer is thread-safe) and post state changes back to that thread.
+// One State per process. Handlers run on the io_context's thread, which alone owns State and
+// every Root. A background job (a run, a settle) owns a RootSnapshot of what it needs, writes
+// notifications (the Writer is thread-safe) and posts results back to the io thread keyed by
+// root (dropped when the root is gone). Every job is owned here, cancelled and joined by
+// shutdown_everything. docs/ARCHITECTURE.md lists the threads.
 //
 //   lsp_server.cpp   lifecycle and the method table (which handler answers which message)
 //   documents.cpp    didOpen/didChange/didClose: Documents kept incrementally, what to publish
@@ -51,25 +54,57 @@ struct ItemUpdate {
   std::vector<std::string> removed;  // ids the client drops
 };
 
-// One workspace folder: its collection, its test tree by file, its warm engine.
+// A root's warm engine, shared by the Root and by every job that uses it, so a job outlives
+// the removal of its root. `mutex_` alone guards the engine, its key and `closed_`, and is held
+// only briefly (a cancel from the io thread never waits for a run); `job_mutex` makes the
+// root's jobs (runs, settles) take turns on the engine, and is held for a whole job.
+class EngineSlot {
+ public:
+  // The warm engine for these options: the running one when `key` matches, else a new one
+  // (started outside the lock). Null, with `error`, when it cannot start or the slot is closed.
+  std::shared_ptr<ExecutionEngine> acquire(const EngineOptions& options, const std::string& key, std::string* error);
+  void cancel();  // stops the engine's current run; any thread
+  // Cancels, and refuses engines from now on (root removed, server stopping); the engine dies
+  // with its last user.
+  void close();
+
+  std::mutex job_mutex;
+
+ private:
+  std::mutex mutex_;
+  std::shared_ptr<ExecutionEngine> engine_;
+  std::string key_;
+  bool closed_ = false;
+};
+
+// One workspace folder: its collection, its test tree by file, its warm engine. Owned by the
+// io thread: jobs never read it (they get a RootSnapshot).
 struct Root {
+  uint64_t key = 0;                                         // stable: what jobs' posts name it by
   fs::path folder;
   Collection collection;                                    // the last full collection
   std::map<std::string, std::vector<TestItem>> file_items;  // module id -> its items
   std::vector<TestItem> folders;
   size_t test_count = 0;                                    // runnable tests at the last collection
-  std::mutex engine_mutex;                                  // one run at a time per root
-  std::unique_ptr<ExecutionEngine> engine;
-  std::string engine_key;                                   // settings the engine was built with
+  std::shared_ptr<EngineSlot> engines = std::make_shared<EngineSlot>();
 
   fs::path rootdir() const { return collection.config.rootdir; }
+};
+
+// What a job needs of its root, copied on the io thread when the job starts.
+struct RootSnapshot {
+  uint64_t root_key = 0;
+  fs::path rootdir;
+  std::shared_ptr<EngineSlot> engines;
+  EngineOptions options;  // options.python empty: no interpreter found
+  std::string engine_key;
 };
 
 struct OpenDoc {
   std::string uri;
   fs::path path;
   std::string text;
-  Root* root = nullptr;
+  std::shared_ptr<Root> root;     // null: outside every workspace folder
   std::string module_id;
   std::unique_ptr<Document> doc;  // only for files pytest collects
   bool dirty = false;             // differs from the file on disk
@@ -77,10 +112,16 @@ struct OpenDoc {
 
 struct RunInfo {
   std::string id;
-  Root* root = nullptr;
   std::thread thread;
+  std::shared_ptr<EngineSlot> engines;  // the slot of the root it runs now (runs_mutex)
   std::atomic<bool> finished{false};
   std::atomic<bool> cancelled{false};
+};
+
+// A settle job: owned so that shutdown can join it.
+struct SettleJob {
+  std::thread thread;
+  std::atomic<bool> finished{false};
 };
 
 struct LspServer::State {
@@ -99,7 +140,9 @@ struct LspServer::State {
   bool client_applies_moves = false;  // the client handles fastest/testsMoved (opted in)
   Settings settings;
 
-  std::vector<std::unique_ptr<Root>> roots;
+  std::vector<std::shared_ptr<Root>> roots;
+  uint64_t next_root_key = 1;
+  bool stopping = false;  // shutdown_everything ran: no new job starts
   std::map<std::string, OpenDoc> docs;                                     // by uri
   std::map<std::string, std::map<std::string, json>> failure_diagnostics;  // uri -> test id -> diag
   std::map<std::string, std::vector<json>> syntax_diagnostics;             // uri -> diags
@@ -107,6 +150,7 @@ struct LspServer::State {
   std::mutex runs_mutex;
   std::map<std::string, std::unique_ptr<RunInfo>> runs;
   std::atomic<int> next_run{1};
+  std::vector<std::unique_ptr<SettleJob>> settles;  // io thread only
 
   State(int in, int out) : writer(out), dispatcher(writer), in_fd(in) {}
 
@@ -114,7 +158,10 @@ struct LspServer::State {
   void register_handlers();
 
   // documents.cpp
-  Root* root_for(const fs::path& path);
+  std::shared_ptr<Root> root_for(const fs::path& path);
+  std::shared_ptr<Root> find_root(uint64_t key);  // null once the root was removed
+  // Gives an open document its root (the innermost containing it), module id and Document.
+  void attach_document(OpenDoc& d);
   std::string text_of(const fs::path& path);  // an open buffer's text, else the file's
   // The collectors pytest gives a .py file of this root (nullopt: none, or not Python).
   std::optional<FileCollectors> collectors_for(Root& root, const fs::path& path, const std::string& text);
@@ -122,6 +169,10 @@ struct LspServer::State {
   void change_document(const json& params);
   void save_document(const std::string& uri);
   void close_document(const std::string& uri);
+  // didChangeWorkspaceFolders: removed roots' jobs are cancelled and their open documents
+  // re-homed to another root containing them, or left rootless.
+  void change_workspace_folders(const json& params);
+  std::shared_ptr<Root> add_root(const fs::path& folder);
   void after_document_change(OpenDoc& d, bool items_changed, bool diagnostics_changed, std::optional<LineShift> shift);
   // The client's copy of a file's items made equal to `after` by shifting every item below the
   // edit, dropping `removed` and taking `items` (indexes into `after`) whole: new items,
@@ -138,7 +189,10 @@ struct LspServer::State {
   // Static answers first; then a real collection in the root's (now warm) worker settles
   // what discovery flagged dynamic, and the tree is published again, equal to pytest's.
   void settle_in_background(Root& root);
+  void settle_job(const RootSnapshot& root, const std::vector<std::string>& targets);  // a job's thread
+  void rehome_documents();
   void apply_settled(Root& root, const std::vector<std::string>& real);
+  RootSnapshot snapshot(const Root& root, const Settings& s) const;
 
   // publishing.cpp
   json lsp_range(const Range& r, const LineIndex& index) const;
@@ -163,7 +217,7 @@ struct LspServer::State {
 
   // runs.cpp
   struct Target {
-    Root* root;
+    RootSnapshot root;
     std::vector<std::string> ids;  // leaves to run
   };
   class RunReporter;  // streams one run's results to the client
@@ -173,12 +227,11 @@ struct LspServer::State {
   void execute_run(RunInfo& info, std::vector<Target> targets, std::map<std::string, std::string> overlays,
                    RunKind kind, int debug_port, Settings s, bool progress);
   void record_failure_diagnostic(const TestResult& r);
-  static std::string engine_key_for(const Settings& s, const Root& root);
-  // Starts (or reuses) the root's warm engine; the caller holds engine_mutex.
-  ExecutionEngine* ensure_engine(Root& root, const Settings& s, std::string* error);
+  // The root's warm engine for a job (runs on the job's thread; the caller holds job_mutex).
+  static std::shared_ptr<ExecutionEngine> engine_for(const RootSnapshot& root, std::string* error);
   void cancel_run(const std::string& run_id);
-  void reap_finished_runs();
-  // Cancels every run, joins its thread, stops every engine (kills and reaps the workers).
+  void reap_finished_runs();  // joins finished runs and settle jobs
+  // Cancels every job, joins its thread, stops every engine (kills and reaps the workers).
   void shutdown_everything();
 
   // commands.cpp
