@@ -386,6 +386,14 @@ class ModuleCollector {
       lineage.unknown_base_name = "(inconsistent bases)";
     }
     lineage.mro = mro;
+    // A class whose MRO reaches a class whose body is still being collected (it inherits from
+    // an enclosing class): Python binds that name only after the body ran, so the base is an
+    // earlier binding or a NameError. Never recurse into it (a cycle); pytest settles it.
+    const bool reaches_enclosing =
+        open_classes_.size() >= kMaxClassNesting ||
+        std::any_of(mro.begin(), mro.end(), [&](const ResolvedClass& c) {
+          return std::find(open_classes_.begin(), open_classes_.end(), c.binding) != open_classes_.end();
+        });
     std::vector<Scope> scopes;
     scopes.reserve(mro.size());
     for (const ResolvedClass& c : mro) scopes.push_back(read_scope(ts::field(c.binding->definition, "body"), source_));
@@ -446,9 +454,20 @@ class ModuleCollector {
     for (const MarkRef& m : context.marks) item.marks.push_back(m.mark);
     for (const MarkRef& m : module_marks_) item.marks.push_back(m.mark);
 
+    if (reaches_enclosing) {
+      item.dynamic = true;
+      item.dynamic_reason = "inherits from a class whose body encloses it: settled by a real collection";
+      items_->push_back(std::move(item));
+      return;
+    }
     size_t class_index = items_->size();
     items_->push_back(item);
     std::string class_id = item.id;
+    open_classes_.push_back(&b);
+    struct Closer {
+      std::vector<const Binding*>& open;
+      ~Closer() { open.pop_back(); }
+    } closer{open_classes_};
 
     if (looks_unittest) {
       // unittest's loader: every callable `test*` attribute, sorted by name.
@@ -601,6 +620,9 @@ class ModuleCollector {
   bool generate_tests_hook_ = false;
   mutable bool abc_metaclass_seen_ = false;
   std::vector<TestItem>* items_ = nullptr;
+  // Classes whose bodies are being collected, outermost first (nested classes recurse).
+  std::vector<const Binding*> open_classes_;
+  static constexpr size_t kMaxClassNesting = 100;
 };
 
 }  // namespace

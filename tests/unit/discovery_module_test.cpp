@@ -233,3 +233,13 @@ TEST_CASE("a misspelt parametrize mark fails the module even without strict mark
   CHECK(discover_snippet("import pytest\n@pytest.mark.parametrise('n', [1])\ndef test_a(n): pass\n").dynamic);
   CHECK_FALSE(discover_snippet("import pytest\n# parametrise\ndef test_a(): pass\n").dynamic);
 }
+
+TEST_CASE("a nested class inheriting from a class that encloses it is dynamic, not a cycle") {
+  // Python raises NameError here (the outer name is bound after its body ran); before the
+  // guard, collecting the nested class recursed into itself forever (found by the LSP fuzzer).
+  auto items = discover_snippet("class TestLarge:\n    class TestSmall(TestLarge):\n        def test_a(self): pass\n");
+  const auto* small = find_item(items, "test_m.py::TestLarge::TestSmall");
+  REQUIRE(small != nullptr);
+  CHECK(small->dynamic);
+  CHECK(ids_of("class TestLarge:\n    class TestSmall(TestLarge):\n        def test_a(self): pass\n").empty());
+}
