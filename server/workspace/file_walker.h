@@ -72,10 +72,16 @@ class FileWalker {
   void load_conftests_down_to(const std::filesystem::path& dir);
   const ConftestInfo* load_conftest(const std::filesystem::path& dir);
   void warn(const std::filesystem::path& path, const std::string& message);
+  bool follow_symlink(const std::filesystem::path& link);
 
   WalkOptions options_;
   std::map<std::filesystem::path, ConftestInfo> conftests_;  // folder -> its conftest.py
   std::set<std::filesystem::path> conftest_checked_;
+  // Folders walked below a symlink; past the limit, no more (see follow_symlink).
+  static constexpr size_t kMaxFoldersThroughSymlinks = 10000;
+  size_t folders_through_symlinks_ = 0;
+  int links_on_path_ = 0;  // symlinks between the walk's start and the folder being walked
+  std::optional<std::filesystem::path> real_rootdir_;
   std::vector<std::string> warnings_;
   std::vector<Diagnostic> diagnostics_;
 };
