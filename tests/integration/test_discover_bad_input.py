@@ -168,3 +168,11 @@ def test_symlinks_out_of_the_rootdir_to_a_system_folder_or_around_it_are_skipped
     assert proc.stdout.decode().split("\n\n")[0].splitlines() == expected
     err = proc.stderr.decode()
     assert "rootfs" in err and "around" in err and "not followed" in err
+
+
+def test_a_file_name_that_is_not_utf8_in_json(fastest_bin, python_exe, project):
+    (project / os.fsdecode(b"test_caf\xe9.py")).write_text("def test_x(): pass\n")
+    proc = discover(fastest_bin, project, "--python", python_exe, "--no-settle", json=True)
+    assert proc.returncode == 0, proc.stderr
+    ids = {item["id"] for item in __import__("json").loads(proc.stdout.decode("utf-8"))["items"]}
+    assert "test_caf\ufffd.py::test_x" in ids
