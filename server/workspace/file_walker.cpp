@@ -112,7 +112,7 @@ bool FileWalker::is_setuptools_setup_py(const fs::path& file) const {
 // (`/`, `/usr`, `/proc`: pytest would walk the whole machine) and a link to a folder containing
 // the rootdir (a loop through everything around the project); each is skipped with a warning.
 // A link back to a folder being walked is a loop too, stopped by walk_dir; links between
-// folders can still multiply the walk, which kMaxFoldersThroughSymlinks bounds.
+// folders can still multiply the walk, which walk_dir bounds (kMinWalksAgain).
 bool FileWalker::follow_symlink(const fs::path& link) {
   std::error_code ec;
   fs::path target = fs::canonical(link, ec);
@@ -162,10 +162,15 @@ void FileWalker::walk_dir(const fs::path& dir, std::vector<WalkedFile>& out, std
     warn(dir, "symlink loop, not followed");
     return;
   }
-  if (links_on_path_ > 0 && ++folders_through_symlinks_ > kMaxFoldersThroughSymlinks) {
-    if (folders_through_symlinks_ == kMaxFoldersThroughSymlinks + 1)
-      warn(dir, "more than " + std::to_string(kMaxFoldersThroughSymlinks) +
-                    " folders reached through symlinks: the rest is not walked");
+  // A folder walked again through a symlink (pytest walks it again too: its tests get the
+  // link's path). Links can multiply that (two links to each next folder: 2^depth paths), so the
+  // walks again are bounded: about one per folder, and at least kMinWalksAgain.
+  const bool again = !walked_.insert(real).second;
+  if (again && links_on_path_ > 0 && ++walked_again_ > std::max(kMinWalksAgain, walked_.size())) {
+    if (!walk_bound_warned_)
+      warn(dir, "symlinks lead to the same folders over and over: walked " + std::to_string(walked_again_ - 1) +
+                    " times again, the rest is not walked");
+    walk_bound_warned_ = true;
     stack.erase(real);
     return;
   }

@@ -77,9 +77,12 @@ class FileWalker {
   WalkOptions options_;
   std::map<std::filesystem::path, ConftestInfo> conftests_;  // folder -> its conftest.py
   std::set<std::filesystem::path> conftest_checked_;
-  // Folders walked below a symlink; past the limit, no more (see follow_symlink).
-  static constexpr size_t kMaxFoldersThroughSymlinks = 10000;
-  size_t folders_through_symlinks_ = 0;
+  // Folders walked (real paths), and how often one was walked again through a symlink: at
+  // most about once per folder, and kMinWalksAgain times in any case (see walk_dir).
+  static constexpr size_t kMinWalksAgain = 1000;
+  std::set<std::filesystem::path> walked_;
+  size_t walked_again_ = 0;
+  bool walk_bound_warned_ = false;
   int links_on_path_ = 0;  // symlinks between the walk's start and the folder being walked
   std::optional<std::filesystem::path> real_rootdir_;
   std::vector<std::string> warnings_;

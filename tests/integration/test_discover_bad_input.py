@@ -176,3 +176,23 @@ def test_a_file_name_that_is_not_utf8_in_json(fastest_bin, python_exe, project):
     assert proc.returncode == 0, proc.stderr
     ids = {item["id"] for item in __import__("json").loads(proc.stdout.decode("utf-8"))["items"]}
     assert "test_caf\ufffd.py::test_x" in ids
+
+
+def test_symlinks_that_multiply_the_walk_are_bounded(fastest_bin, project):
+    """Two links to the next folder, 16 deep: 65,536 paths to one test file for pytest. Folders
+    walked again through symlinks are bounded (about once per folder, at least 1,000 times),
+    with a warning."""
+    import time
+    depth = 16
+    for level in range(depth + 1):
+        (project / f"d{level}").mkdir()
+    (project / f"d{depth}" / "test_deep.py").write_text("def test_deep(): pass\n")
+    for level in range(depth):
+        for name in ("l1", "l2"):
+            os.symlink(project / f"d{level + 1}", project / f"d{level}" / name)
+    start = time.monotonic()
+    proc = discover(fastest_bin, project, "--no-settle")
+    assert time.monotonic() - start < 5
+    assert proc.returncode == 0
+    assert b"d16/test_deep.py::test_deep" in proc.stdout
+    assert b"the same folders over and over" in proc.stderr
