@@ -276,23 +276,19 @@ def test_keyboard_interrupt_in_a_test_over_lsp_fails_that_test_and_runs_the_rest
     assert "internal error" not in str(states)
 
 
-def test_a_child_forked_by_a_test_dies_with_its_batch(fastest_bin, python_exe, tmp_path):
-    (tmp_path / "pytest.ini").write_text("[pytest]\n")
-    (tmp_path / "test_fork.py").write_text(
-        "import os, pathlib, time\n"
-        "def test_forks():\n"
-        "    pid = os.fork()\n"
-        "    if pid == 0:\n"
-        "        time.sleep(300)\n"
-        "        os._exit(0)\n"
-        "    pathlib.Path(__file__).with_name('child.pid').write_text(str(pid))\n")
-    rc, results, _ = run_json(fastest_bin, python_exe, tmp_path)
-    assert rc == 0 and results["test_fork.py::test_forks"]["outcome"] == "passed"
-    child = int((tmp_path / "child.pid").read_text())
+FORKS = ("import os, pathlib, time\n"
+         "def test_forks():\n"
+         "    pid = os.fork()\n"
+         "    if pid == 0:\n"
+         "        time.sleep(300)\n"
+         "        os._exit(0)\n"
+         "    pathlib.Path(__file__).with_name('child.pid').write_text(str(pid))\n")
 
+
+def assert_gone_within_a_second(pid):
     def alive():
         try:
-            with open(f"/proc/{child}/stat") as f:
+            with open(f"/proc/{pid}/stat") as f:
                 return f.read().rsplit(")", 1)[1].split()[0] != "Z"
         except FileNotFoundError:
             return False
@@ -301,8 +297,31 @@ def test_a_child_forked_by_a_test_dies_with_its_batch(fastest_bin, python_exe, t
     while alive() and time.monotonic() < deadline:
         time.sleep(0.02)
     if alive():
-        os.kill(child, signal.SIGKILL)
-        pytest.fail("the test's forked child outlived `fastest run`")
+        os.kill(pid, signal.SIGKILL)
+        pytest.fail("the test's forked child outlived its batch")
+
+
+def test_a_child_forked_by_a_test_dies_with_its_batch(fastest_bin, python_exe, tmp_path):
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    (tmp_path / "test_fork.py").write_text(FORKS)
+    rc, results, _ = run_json(fastest_bin, python_exe, tmp_path)
+    assert rc == 0 and results["test_fork.py::test_forks"]["outcome"] == "passed"
+    assert_gone_within_a_second(int((tmp_path / "child.pid").read_text()))
+
+
+def test_a_child_forked_by_a_test_over_lsp_dies_with_its_batch(fastest_bin, python_exe, tmp_path):
+    """The language server's workers stay warm after a run: the child must not wait for them."""
+    from lsp_client import LspClient
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    (tmp_path / "test_fork.py").write_text(FORKS)
+    client = LspClient(fastest_bin, cwd=tmp_path)
+    try:
+        client.initialize(tmp_path, options={"pythonPath": python_exe})
+        _, states, _ = client.run_and_wait("fastest/runTests", {"include": ["test_fork.py"], "kind": "run"})
+        assert [s["state"] for s in states if s["id"] == "test_fork.py::test_forks"][-1] == "passed"
+        assert_gone_within_a_second(int((tmp_path / "child.pid").read_text()))
+    finally:
+        client.close()
 
 
 def run_with_stderr(fastest_bin, python_exe, cwd, *args):
