@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "server/cli/json_output.h"
+
 namespace fastest::cli {
 namespace fs = std::filesystem;
 namespace {
@@ -41,7 +43,7 @@ std::unique_ptr<PythonModuleProcess> start_conftest_check(const Collection& c, c
   std::string error;
   auto process = PythonModuleProcess::start(*c.config.python, "fastest_worker.conftest_check", args,
                                             inv.invocation_dir,
-                                            {{"FASTEST_CONFTEST_DIRS", nlohmann::json(folders).dump()}}, &error);
+                                            {{"FASTEST_CONFTEST_DIRS", json_text(nlohmann::json(folders))}}, &error);
   if (!process) std::cerr << "fastest: could not check the conftests: " << error << "\n";
   return process;
 }

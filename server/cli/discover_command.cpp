@@ -16,6 +16,7 @@
 #include "server/cli/commands.h"
 #include "server/cli/conftest_check.h"
 #include "server/cli/format.h"
+#include "server/cli/json_output.h"
 #include "server/cli/selection_args.h"
 #include "server/core/node_id.h"
 #include "server/execution/engine.h"
@@ -316,7 +317,7 @@ int run_discover(const DiscoverArgs& args) {
 
   if (args.json) {
     for (std::string& e : late_usage_errors) c.usage_errors.push_back(std::move(e));
-    std::cout << to_json(c, errors).dump(2) << "\n";
+    std::cout << json_text(to_json(c, errors), 2) << "\n";
     if (!c.usage_errors.empty()) return 4;
     if (!errors.empty()) return errors_exit;
     return c.selected.empty() ? 5 : 0;

@@ -122,7 +122,7 @@ std::string ProgressLines::percent() const {
   return buf;
 }
 
-void ProgressLines::finish() {
+void ProgressLines::finish(bool interrupted) {
   for (const std::string& name : finished_order_)
     if (!files_[name].marks.empty()) {
       if (open_ != name) open(name);
@@ -133,6 +133,11 @@ void ProgressLines::finish() {
       if (open_ != name) open(name);
       write_marks(f);
     }
+  if (interrupted && line_open_ && column_ > 0) {
+    out_ << "\n";
+    line_open_ = false;
+    column_ = 0;
+  }
   close_line();
   open_.clear();
 }

@@ -32,8 +32,9 @@ class ProgressLines {
   // Test `test_id` of `file` finished with progress mark `mark` ('.', 'F', 's', ...).
   void add(const std::string& file, const std::string& test_id, char mark);
 
-  // Writes whatever is held, file by file, and closes the last line.
-  void finish();
+  // Writes whatever is held, file by file, and closes the last line. `interrupted`: pytest's
+  // session ended mid-file, and pytest leaves that line without its percentage.
+  void finish(bool interrupted = false);
 
   size_t written() const { return written_; }
 

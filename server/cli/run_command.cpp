@@ -19,6 +19,7 @@
 
 #include "server/cli/commands.h"
 #include "server/cli/format.h"
+#include "server/cli/json_output.h"
 #include "server/cli/junit_xml.h"
 #include "server/cli/progress_lines.h"
 #include "server/cli/selection_args.h"
@@ -263,9 +264,10 @@ class TerminalReporter : public RunObserver {
   }
 
   // pytest leaves a blank line between the progress and what follows.
-  void finish_progress() {
+  // `interrupted`: pytest's session ended mid-file, whose line then has no percentage.
+  void finish_progress(bool interrupted = false) {
     ensure_header();
-    progress_.finish();
+    progress_.finish(interrupted);
     if (done_ > 0 && !quiet_) std::cout << "\n";
   }
 
@@ -349,6 +351,20 @@ std::vector<std::string> runnable_ids(const Collection& c, const std::vector<std
   std::vector<std::string> out;
   for (auto& [_, id] : placed) out.push_back(std::move(id));
   return out;
+}
+
+// pytest's report of a session a test ended (KeyboardInterrupt, pytest.exit()): a banner with
+// the exception, then for a KeyboardInterrupt where it was raised (its crash line, or the whole
+// traceback under --full-trace).
+void print_interruption(const Interruption& what) {
+  std::cout << banner(what.message, '!') << "\n";
+  if (what.message.find("KeyboardInterrupt") == std::string::npos) return;
+  if (what.full_trace) {
+    std::cout << what.longrepr << "\n";
+  } else {
+    if (!what.crash_line.empty()) std::cout << what.crash_line << "\n";
+    std::cout << "(to show a full traceback on KeyboardInterrupt use --full-trace)\n";
+  }
 }
 
 std::string counts_line(const RunSummary& s, size_t deselected, size_t collection_errors, size_t warnings) {
@@ -517,6 +533,14 @@ int run_tests(const RunArgs& args) {
     return 4;
   }
   g_engine = &engine;
+  // The engine's own warnings (an unreadable duration history), once each, on stderr.
+  std::set<std::string> warned;
+  auto run_engine = [&](const RunRequest& request, RunObserver& observer) {
+    RunSummary summary = engine.run(request, observer);
+    for (const std::string& w : summary.warnings)
+      if (warned.insert(w).second) std::cerr << "fastest: warning: " << w << "\n";
+    return summary;
+  };
   std::signal(SIGINT, on_sigint);
   std::signal(SIGTERM, on_sigint);
 
@@ -549,14 +573,14 @@ int run_tests(const RunArgs& args) {
     RunRequest probe;
     probe.ids = suspects;
     probe.collect_only = true;
-    engine.run(probe, probe_observer);
+    run_engine(probe, probe_observer);
     collection_failed = !probe_observer.failing.empty();
     if (collection_failed) {
       // pytest reports every module's collection error and skip before it stops.
       probe.ids.clear();
       for (const std::string& id : run_ids)
         if (std::find(suspects.begin(), suspects.end(), id) == suspects.end()) probe.ids.push_back(id);
-      if (!probe.ids.empty()) engine.run(probe, probe_observer);
+      if (!probe.ids.empty()) run_engine(probe, probe_observer);
     }
     std::optional<std::pair<size_t, size_t>> counted;
     if (collection_failed) {
@@ -571,6 +595,7 @@ int run_tests(const RunArgs& args) {
   RunRequest request;
   request.ids = run_ids;
   request.stop_on_collection_error = !continue_on_errors;
+  request.stop_on_interrupt = true;  // a test raising KeyboardInterrupt ends the run, as in pytest
   // Modules none of whose tests were filtered out can be handed to pytest whole.
   {
     std::map<std::string, size_t> selected_per_module, all_per_module;
@@ -589,7 +614,7 @@ int run_tests(const RunArgs& args) {
   }
   request.timeout_s = args.timeout;
   request.maxfail = args.exitfirst ? 1 : args.maxfail;
-  RunSummary summary = collection_failed ? RunSummary{} : engine.run(request, reporter);
+  RunSummary summary = collection_failed ? RunSummary{} : run_engine(request, reporter);
   if (!collection_failed && !continue_on_errors && !reporter.collection_errors_.empty() && !summary.cancelled) {
     // The run stopped at a collection error no static rule foresaw: pytest would report every
     // module's, so the rest is collected (not run).
@@ -597,11 +622,11 @@ int run_tests(const RunArgs& args) {
     RunRequest collect;
     collect.ids = run_ids;
     collect.collect_only = true;
-    engine.run(collect, rest);
+    run_engine(collect, rest);
   }
   g_engine = nullptr;
   std::signal(SIGINT, SIG_DFL);
-  reporter.finish_progress();
+  reporter.finish_progress(summary.interrupted.has_value());
   if (!reporter.usage_error_.empty()) {
     std::cerr << reporter.usage_error_ << "\n";
     return 4;
@@ -659,7 +684,7 @@ int run_tests(const RunArgs& args) {
   for (const TestResult& r : results) failed |= is_failure(r.outcome);
   failed |= !reporter.collection_errors_.empty();
   int exit_code = late_usage_error                                                  ? 4
-                  : interrupted || summary.cancelled || !summary.fatal_error.empty() ? 2
+                  : interrupted || summary.cancelled || summary.interrupted || !summary.fatal_error.empty() ? 2
                   : failed                                                          ? 1
                   : results.empty()                                                 ? 5
                                                                                     : 0;
@@ -678,8 +703,11 @@ int run_tests(const RunArgs& args) {
       if (r.location) j["location"] = {{"path", r.location->path}, {"line", r.location->line}};
       out["results"].push_back(j);
     }
+    if (summary.interrupted)
+      out["interrupted"] = {{"id", summary.interrupted->test_id}, {"message", summary.interrupted->message},
+                            {"crashLine", summary.interrupted->crash_line}};
     if (!summary.fatal_error.empty()) out["error"] = summary.fatal_error;
-    std::cout << out.dump(2) << "\n";
+    std::cout << json_text(out, 2) << "\n";
     return exit_code;
   }
 
@@ -836,6 +864,7 @@ int run_tests(const RunArgs& args) {
     for (auto& l : summary_lines) std::cout << l << "\n";
   }
   if (summary.cancelled) std::cout << banner("KeyboardInterrupt: run cancelled", '!') << "\n";
+  if (summary.interrupted) print_interruption(*summary.interrupted);
   if (interrupted) {
     size_t n = reporter.collection_errors_.size();
     std::cout << banner("Interrupted: " + std::to_string(n) + (n == 1 ? " error" : " errors") + " during collection", '!')

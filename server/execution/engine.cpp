@@ -80,6 +80,7 @@ struct Slot {
   std::string batch_error, batch_error_summary;
   std::vector<std::pair<std::string, std::string>> collect_errors;
   std::vector<std::pair<std::string, std::string>> collect_skips;  // collector id, reason
+  std::optional<Interruption> interrupted;  // pytest ended the batch's session early
   std::string fatal;
 };
 
@@ -132,7 +133,7 @@ struct ExecutionEngine::Impl {
     // What the worker needs to prepare its pytest session once, before any batch.
     spec.env["FASTEST_ROOTDIR"] = options.rootdir.string();
     if (options.inifile) spec.env["FASTEST_INIFILE"] = options.inifile->string();
-    spec.env["FASTEST_PYTEST_ARGS"] = json(options.pytest_args).dump();
+    spec.env["FASTEST_PYTEST_ARGS"] = json(options.pytest_args).dump(-1, ' ', false, json::error_handler_t::replace);
     spec.env["FASTEST_CACHE_DIR"] = options.cache_dir.string();
     return spec;
   }
@@ -341,6 +342,13 @@ struct ExecutionEngine::Impl {
         else run->observer->on_usage_error(e.value("usage_error", ""));
       }
       if (run && run->observer && e.contains("internal_error")) run->observer->on_internal_error(e.value("internal_error", ""));
+    } else if (event == "interrupted") {
+      Interruption what{e.value("id", ""), e.value("message", "KeyboardInterrupt"), e.value("crash_line", ""),
+                        e.value("longrepr", ""), e.value("full_trace", false), std::nullopt};
+      if (e.contains("location") && e["location"].is_object())
+        what.location = FailureLocation{e["location"].value("path", ""), e["location"].value("line", 0)};
+      if (what.test_id.empty() && s.running) what.test_id = *s.running;
+      s.interrupted = std::move(what);
     } else if (event == "batch_done") {
       batch_finished(s, e.contains("signal") ? e.value("signal", 0) : 0, e.value("exit", 0), run);
     }
@@ -382,6 +390,7 @@ struct ExecutionEngine::Impl {
                     (signal != 0 || (exit_code != 0 && exit_code != 1 && exit_code != 2 && exit_code != 4 && exit_code != 5));
     std::string death = signal ? "the test process was killed by " + signal_name(signal)
                                : "the test process exited with status " + std::to_string(exit_code);
+    if (s.interrupted && run) settle_interruption(s, *s.interrupted, run);
     if (s.running && run) {
       TestResult r;
       r.id = *s.running;
@@ -401,7 +410,10 @@ struct ExecutionEngine::Impl {
     for (const std::string& id : s.ids)
       if (!was_reported(s, id)) remaining.push_back(id);
     if (run && !remaining.empty() && !cancel_requested) {
-      if ((abnormal || s.timed_out) && !s.reported.empty()) {
+      if (s.interrupted && !s.interrupted->test_id.empty()) {
+        // The interrupted test has its verdict: the rest of the batch runs in a new session.
+        run->queue->push_front(Batch{remaining, 0});
+      } else if ((abnormal || s.timed_out) && !s.reported.empty()) {
         // The child died mid-batch: run the rest again, first.
         run->queue->push_front(Batch{remaining, 0});
       } else if (abnormal && modules_of(remaining).size() > 1) {
@@ -436,6 +448,10 @@ struct ExecutionEngine::Impl {
               r.message = reason;
               r.uncollected = true;
             }
+          if (r.message.empty() && s.interrupted) {  // interrupted while collecting: no test ran
+            r.message = s.interrupted->message;
+            r.longrepr = s.interrupted->longrepr;
+          }
           if (r.message.empty()) {
             r.message = s.batch_error.empty() ? "pytest did not run this test (not found at run time)" : s.batch_error_summary;
             r.longrepr = s.batch_error;
@@ -452,9 +468,35 @@ struct ExecutionEngine::Impl {
     s.collect_skips.clear();
     s.batch_error.clear();
     s.batch_error_summary.clear();
+    s.interrupted.reset();
     s.timed_out = false;
     s.cancelled = false;
     s.process->set_child_group(-1);
+  }
+
+  // A test raised KeyboardInterrupt (or called pytest.exit()) and pytest ended the batch's
+  // session. Asked to behave as pytest, the run stops there and that test has no verdict (pytest
+  // gives it none); otherwise it fails with its traceback and batch_finished runs the rest again.
+  void settle_interruption(Slot& s, const Interruption& what, RunState* run) {
+    if (run->request->stop_on_interrupt) {
+      if (!run->summary->interrupted) run->summary->interrupted = what;
+      run->stopping = true;
+      cancel_requested = true;
+      s.running.reset();
+      return;
+    }
+    if (what.test_id.empty()) return;
+    TestResult r;
+    r.id = what.test_id;
+    r.outcome = Outcome::Failed;
+    r.message = what.message;
+    r.longrepr = what.longrepr;
+    r.crash_line = what.crash_line;
+    r.location = what.location;
+    if (s.running && *s.running == what.test_id)
+      r.duration_s = std::chrono::duration<double>(Clock::now() - s.running_since).count();
+    s.running.reset();
+    deliver(s, r, run);
   }
 
   void worker_died(Slot& s, RunState* run) {
@@ -521,7 +563,10 @@ struct ExecutionEngine::Impl {
     // cancel_requested is cleared when a run ends, not when it starts: a cancel that lands
     // while the run is being set up still stops it.
     DurationHistory history(options.cache_dir / "durations.json");
-    history.load();
+    // A history that cannot be read or written costs the schedule its estimates, never the run.
+    std::string history_warning;
+    history.load(&history_warning);
+    if (!history_warning.empty()) summary.warnings.push_back(std::move(history_warning));
     SchedulerOptions sched;
     sched.workers = static_cast<int>(slots.size());
     int usable = 0;
@@ -618,7 +663,7 @@ struct ExecutionEngine::Impl {
       poll_once(timeout_ms, &state, nullptr);
       last_read = Clock::now();
     }
-    history.save();
+    if (history_warning.clear(); !history.save(&history_warning)) summary.warnings.push_back(std::move(history_warning));
     summary.duration_s = std::chrono::duration<double>(Clock::now() - t0).count();
     cancel_requested = false;
     return summary;

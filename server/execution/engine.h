@@ -66,13 +66,26 @@ struct FileCoverage {
   std::vector<int> covered, missed;
 };
 
+// A test raised KeyboardInterrupt or called pytest.exit(): pytest ended its session there.
+struct Interruption {
+  std::string test_id;     // the test that was running; empty when it came between tests
+  std::string message;     // pytest's banner: "KeyboardInterrupt", "_pytest.outcomes.Exit: bye"
+  std::string crash_line;  // "path:line: KeyboardInterrupt"
+  std::string longrepr;    // the whole traceback
+  bool full_trace = false;  // pytest's --full-trace: the terminal shows `longrepr`
+  std::optional<FailureLocation> location;
+};
+
 struct RunSummary {
   std::map<Outcome, size_t> counts;
   double duration_s = 0;
   bool cancelled = false;
   std::vector<std::string> collection_errors;  // "id: longrepr" for modules pytest could not import
   std::vector<FileCoverage> coverage;
+  std::optional<Interruption> interrupted;  // set when the request's stop_on_interrupt stopped the run
   std::string fatal_error;  // the engine could not run at all (no interpreter, no pytest)
+  // What went wrong beside the tests, for the caller to show (e.g. an unreadable duration history).
+  std::vector<std::string> warnings;
   size_t total() const {
     size_t n = 0;
     for (auto& [o, c] : counts) n += c;
@@ -122,6 +135,10 @@ struct RunRequest {
   // pytest runs nothing once a module fails to collect (without --continue-on-collection-errors):
   // stop the run at the first collection error rather than run tests whose results are dropped.
   bool stop_on_collection_error = false;
+  // A test raising KeyboardInterrupt (or calling pytest.exit()) ends pytest's session: stop the
+  // run there as pytest does (`RunSummary::interrupted`), rather than record that test as
+  // failed and run the rest of its batch again.
+  bool stop_on_interrupt = false;
   std::map<std::string, std::string> overlays;  // absolute path -> unsaved editor text
   bool collect_only = false;                    // settle ids without running
   // Modules whose every test is in `ids` (the caller knows; e.g. no -k/-m filter): a batch

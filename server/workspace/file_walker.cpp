@@ -4,6 +4,7 @@
 
 #include "server/discovery/doctest_discovery.h"
 #include "server/discovery/fixture_graph.h"
+#include "server/discovery/line_breaks.h"
 #include "server/discovery/syntax_tree.h"
 #include "server/workspace/config.h"
 #include "server/workspace/mapped_file.h"
@@ -38,6 +39,7 @@ const ConftestInfo* FileWalker::load_conftest(const fs::path& dir) {
     }
     text = std::string(mapped.text());
   }
+  if (has_lone_cr(text)) text = lone_cr_as_lf(text);  // as Python reads it (line_breaks.h)
   ParserPtr parser = make_python_parser();
   TreePtr tree = parse_python(parser.get(), text);
   auto [it, inserted] = conftests_.emplace(dir, analyze_conftest(tree.get(), text));
@@ -105,6 +107,35 @@ bool FileWalker::is_setuptools_setup_py(const fs::path& file) const {
   return mapped.open(file, &error) && is_setuptools_script(mapped.text());
 }
 
+// pytest follows a symlink to a folder as a folder (its tests get the link's path as ids), and
+// so does the walk, except for a link to the filesystem's root or a folder directly under it
+// (`/`, `/usr`, `/proc`: pytest would walk the whole machine) and a link to a folder containing
+// the rootdir (a loop through everything around the project); each is skipped with a warning.
+// A link back to a folder being walked is a loop too, stopped by walk_dir; links between
+// folders can still multiply the walk, which walk_dir bounds (kMinWalksAgain).
+bool FileWalker::follow_symlink(const fs::path& link) {
+  std::error_code ec;
+  fs::path target = fs::canonical(link, ec);
+  if (ec) return true;  // walk_dir reports it
+  if (!real_rootdir_) {
+    real_rootdir_ = fs::canonical(options_.rootdir, ec);
+    if (ec) real_rootdir_ = options_.rootdir;
+  }
+  auto contains = [](const fs::path& folder, const fs::path& path) {
+    return std::mismatch(folder.begin(), folder.end(), path.begin(), path.end()).first == folder.end();
+  };
+  if (contains(*real_rootdir_, target)) return true;
+  if (std::distance(target.begin(), target.end()) <= 2) {  // "/" or "/usr"
+    warn(link, "symlink to the system folder " + target.string() + " outside the rootdir, not followed");
+    return false;
+  }
+  if (contains(target, *real_rootdir_)) {
+    warn(link, "symlink loop: " + target.string() + " contains the rootdir, not followed");
+    return false;
+  }
+  return true;
+}
+
 // pytest_collect_file of the python and doctest plugins for one file.
 WalkedFile FileWalker::classify(const fs::path& file, bool named_on_command_line) const {
   WalkedFile walked;
@@ -131,11 +162,24 @@ void FileWalker::walk_dir(const fs::path& dir, std::vector<WalkedFile>& out, std
     warn(dir, "symlink loop, not followed");
     return;
   }
+  // A folder walked again through a symlink (pytest walks it again too: its tests get the
+  // link's path). Links can multiply that (two links to each next folder: 2^depth paths), so the
+  // walks again are bounded: about one per folder, and at least kMinWalksAgain.
+  const bool again = !walked_.insert(real).second;
+  if (again && links_on_path_ > 0 && ++walked_again_ > std::max(kMinWalksAgain, walked_.size())) {
+    if (!walk_bound_warned_)
+      warn(dir, "symlinks lead to the same folders over and over: walked " + std::to_string(walked_again_ - 1) +
+                    " times again, the rest is not walked");
+    walk_bound_warned_ = true;
+    stack.erase(real);
+    return;
+  }
   load_conftest(dir);
   struct Entry {
     std::string name;
     fs::path path;
     bool is_dir;
+    bool is_link;
   };
   std::vector<Entry> entries;
   fs::directory_iterator it(dir, fs::directory_options::none, ec);
@@ -151,7 +195,8 @@ void FileWalker::walk_dir(const fs::path& dir, std::vector<WalkedFile>& out, std
     bool is_file = !is_dir && it->is_regular_file(type_ec);
     if (type_ec) continue;  // deleted during the walk, or a dangling link
     if (!is_dir && !is_file) continue;
-    entries.push_back({it->path().filename().string(), it->path(), is_dir});
+    bool is_link = it->is_symlink(type_ec);
+    entries.push_back({it->path().filename().string(), it->path(), is_dir, is_link && !type_ec});
   }
   if (ec) warn(dir, "cannot list folder: " + ec.message());
   // A package (pytest >= 8's Package collector) visits its __init__.py first.
@@ -169,7 +214,10 @@ void FileWalker::walk_dir(const fs::path& dir, std::vector<WalkedFile>& out, std
   };
   auto visit_dir = [&](const Entry& e) {
     if (ignored(e.path, true)) return;
+    if (e.is_link && !follow_symlink(e.path)) return;
+    links_on_path_ += e.is_link;
     walk_dir(e.path, out, stack);
+    links_on_path_ -= e.is_link;
   };
   if (options_.pytest_version.at_least(8)) {
     for (const Entry& e : entries) e.is_dir ? visit_dir(e) : visit_file(e);

@@ -72,10 +72,19 @@ class FileWalker {
   void load_conftests_down_to(const std::filesystem::path& dir);
   const ConftestInfo* load_conftest(const std::filesystem::path& dir);
   void warn(const std::filesystem::path& path, const std::string& message);
+  bool follow_symlink(const std::filesystem::path& link);
 
   WalkOptions options_;
   std::map<std::filesystem::path, ConftestInfo> conftests_;  // folder -> its conftest.py
   std::set<std::filesystem::path> conftest_checked_;
+  // Folders walked (real paths), and how often one was walked again through a symlink: at
+  // most about once per folder, and kMinWalksAgain times in any case (see walk_dir).
+  static constexpr size_t kMinWalksAgain = 1000;
+  std::set<std::filesystem::path> walked_;
+  size_t walked_again_ = 0;
+  bool walk_bound_warned_ = false;
+  int links_on_path_ = 0;  // symlinks between the walk's start and the folder being walked
+  std::optional<std::filesystem::path> real_rootdir_;
   std::vector<std::string> warnings_;
   std::vector<Diagnostic> diagnostics_;
 };

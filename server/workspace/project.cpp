@@ -18,6 +18,7 @@
 #include "server/discovery/conftest_analysis.h"
 #include "server/discovery/doctest_discovery.h"
 #include "server/discovery/file_items.h"
+#include "server/discovery/line_breaks.h"
 #include "server/discovery/module_discovery.h"
 #include "server/discovery/syntax_tree.h"
 #include "server/workspace/command_options.h"
@@ -96,6 +97,8 @@ void discover_file(ModuleJob& job, const CollectRules& rules,
     }
     text = mapped.text();
   }
+  std::string lf_text;  // Python's universal newlines: a lone CR is a line break (line_breaks.h)
+  if (has_lone_cr(text)) text = lf_text = lone_cr_as_lf(text);
   if (job.doctest_text) {
     job.doctests = discover_doctest_text(text, job.module_id);
     return;

@@ -98,3 +98,101 @@ def test_files_deleted_during_walk(fastest_bin, project):
     out, err = proc.communicate(timeout=60)
     assert proc.returncode in (0, 5)
     assert b"test_good.py::test_good" in out
+
+
+def pytest_collect(python_exe, cwd):
+    """pytest's --collect-only -q ids (the lines before its first blank line)."""
+    proc = subprocess.run([python_exe, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider"], cwd=cwd,
+                          capture_output=True, text=True, timeout=120)
+    return proc.stdout.split("\n\n")[0].splitlines()
+
+
+def test_invalid_utf8_in_a_parametrize_literal(fastest_bin, python_exe, project):
+    """A raw 0xff byte (pytest: a collection error) and the `\\xff` escape (pytest's id
+    `test_a[\\xff]`): the text listing is pytest's, and --json prints valid JSON (the byte as
+    U+FFFD) instead of aborting."""
+    (project / "test_escape.py").write_text('import pytest\n@pytest.mark.parametrize("a", ["\\xff"])\ndef test_a(a):\n    pass\n')
+    (project / "test_raw_byte.py").write_bytes(b'import pytest\n@pytest.mark.parametrize("a", ["\xff"])\ndef test_a(a):\n    pass\n')
+    proc = discover(fastest_bin, project, "--python", python_exe)
+    assert proc.returncode == 2
+    assert proc.stdout.decode().split("\n\n")[0].splitlines() == pytest_collect(python_exe, project)
+    assert b"ERROR collecting test_raw_byte.py" in proc.stdout
+    for settle in ([], ["--no-settle"]):
+        proc = discover(fastest_bin, project, "--python", python_exe, *settle, json=True)
+        assert proc.returncode in (0, 2), proc.stderr
+        data = __import__("json").loads(proc.stdout.decode("utf-8"))
+        ids = {item["id"] for item in data["items"]}
+        assert {"test_escape.py::test_a[\\xff]", "test_good.py::test_good", "test_raw_byte.py::test_a"} <= ids
+    run = subprocess.run([fastest_bin, "run", "--python", python_exe, "--json", "--continue-on-collection-errors"],
+                         cwd=project, capture_output=True, timeout=120)
+    results = {r["id"]: r["outcome"] for r in __import__("json").loads(run.stdout.decode("utf-8"))["results"]}
+    assert results["test_escape.py::test_a[\\xff]"] == "passed"
+
+
+CR_ONLY = (b"import pytest\r\rdef test_a():\r    pass\r\r@pytest.mark.parametrize('x', [1, 2])\r"
+           b"def test_b(x):\r    pass\r\rclass TestC:\r    def test_c(self):\r        pass\r")
+
+
+def test_cr_only_line_endings_are_line_breaks_as_in_python(fastest_bin, python_exe, project):
+    (project / "test_cr.py").write_bytes(CR_ONLY)
+    proc = discover(fastest_bin, project, "--python", python_exe)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.decode().split("\n\n")[0].splitlines() == pytest_collect(python_exe, project)
+    # Lines are Python's: the same as the file's with LF line breaks, and pytest's own.
+    cr = __import__("json").loads(discover(fastest_bin, project, "--python", python_exe, json=True).stdout)
+    (project / "test_cr.py").write_bytes(CR_ONLY.replace(b"\r", b"\n"))
+    lf = __import__("json").loads(discover(fastest_bin, project, "--python", python_exe, json=True).stdout)
+    ranges = lambda data: {i["id"]: (i["range"], i["nameRange"]) for i in data["items"] if i["file"] == "test_cr.py"}
+    assert ranges(cr) == ranges(lf)
+    assert len(ranges(cr)) == 7  # the module, test_a, test_b and its 2 cases, TestC and test_c
+    assert not cr["diagnostics"] and not cr["collectionErrors"]
+    assert ranges(cr)["test_cr.py::test_a"][0]["start"]["line"] == 2
+    assert ranges(cr)["test_cr.py::TestC::test_c"][0]["start"]["line"] == 10
+
+
+def test_symlinks_out_of_the_rootdir_to_a_system_folder_or_around_it_are_skipped(fastest_bin, python_exe, project):
+    """A link to `/` (or a folder holding the rootdir) would walk the whole machine: skipped with
+    a warning. A link to a folder inside the rootdir is followed, with pytest's ids."""
+    import time
+    (project / "sub").mkdir()
+    (project / "sub" / "test_s.py").write_text("def test_s(): pass\n")
+    os.symlink(project / "sub", project / "alias")
+    expected = pytest_collect(python_exe, project)
+    assert "alias/test_s.py::test_s" in expected
+    os.symlink("/", project / "rootfs")
+    os.symlink(project.parent, project / "around")
+    start = time.monotonic()
+    proc = discover(fastest_bin, project, "--python", python_exe)
+    assert time.monotonic() - start < 20
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.decode().split("\n\n")[0].splitlines() == expected
+    err = proc.stderr.decode()
+    assert "rootfs" in err and "around" in err and "not followed" in err
+
+
+def test_a_file_name_that_is_not_utf8_in_json(fastest_bin, python_exe, project):
+    (project / os.fsdecode(b"test_caf\xe9.py")).write_text("def test_x(): pass\n")
+    proc = discover(fastest_bin, project, "--python", python_exe, "--no-settle", json=True)
+    assert proc.returncode == 0, proc.stderr
+    ids = {item["id"] for item in __import__("json").loads(proc.stdout.decode("utf-8"))["items"]}
+    assert "test_caf\ufffd.py::test_x" in ids
+
+
+def test_symlinks_that_multiply_the_walk_are_bounded(fastest_bin, project):
+    """Two links to the next folder, 16 deep: 65,536 paths to one test file for pytest. Folders
+    walked again through symlinks are bounded (about once per folder, at least 1,000 times),
+    with a warning."""
+    import time
+    depth = 16
+    for level in range(depth + 1):
+        (project / f"d{level}").mkdir()
+    (project / f"d{depth}" / "test_deep.py").write_text("def test_deep(): pass\n")
+    for level in range(depth):
+        for name in ("l1", "l2"):
+            os.symlink(project / f"d{level + 1}", project / f"d{level}" / name)
+    start = time.monotonic()
+    proc = discover(fastest_bin, project, "--no-settle")
+    assert time.monotonic() - start < 5
+    assert proc.returncode == 0
+    assert b"d16/test_deep.py::test_deep" in proc.stdout
+    assert b"the same folders over and over" in proc.stderr

@@ -205,3 +205,158 @@ def test_rewritten_modules_cached_outside_the_tree_stay_fresh(fastest_bin, pytho
     result = json.loads(run().stdout)["results"][0]
     assert result["outcome"] == "failed" and "assert 1 == 2" in result["message"]
     assert not (tmp_path / "__pycache__").exists()
+
+
+def pytest_run(python_exe, cwd, *args):
+    return subprocess.run([python_exe, "-m", "pytest", "-p", "no:cacheprovider", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=120)
+
+
+def report_after_header(stdout):
+    """What pytest prints after its header's `collected N items` line, times masked."""
+    import re
+    lines = stdout.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("collected ")) + 1
+    return [re.sub(r"=+ (.*) in [0-9.]+s =+", r"== \1 ==", line) for line in lines[start:]]
+
+
+KEYBOARD_INTERRUPT = ("def test_a(): pass\ndef test_b(): pass\n"
+                      "def test_c():\n    raise KeyboardInterrupt\n"
+                      "def test_d(): pass\ndef test_e(): assert 0\n")
+
+
+def test_keyboard_interrupt_in_a_test_stops_the_run_as_pytest_does(fastest_bin, python_exe, tmp_path):
+    """pytest ends its session at a test raising KeyboardInterrupt: what ran is reported, then
+    `!!! KeyboardInterrupt !!!` with where it was raised, exit 2. No test becomes an internal error."""
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    (tmp_path / "test_ki.py").write_text(KEYBOARD_INTERRUPT)
+    expected = pytest_run(python_exe, tmp_path)
+    assert expected.returncode == 2
+    proc = subprocess.run([fastest_bin, "run", "--python", python_exe, "-n", "1"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert report_after_header(proc.stdout) == report_after_header(expected.stdout)
+    assert "internal error" not in proc.stdout + proc.stderr
+    rc, results, data = run_json(fastest_bin, python_exe, tmp_path, "-n", "1")
+    assert rc == 2
+    assert {i: r["outcome"] for i, r in results.items()} == {"test_ki.py::test_a": "passed", "test_ki.py::test_b": "passed"}
+    assert data["interrupted"]["id"] == "test_ki.py::test_c"
+
+
+def test_pytest_exit_in_a_test_stops_the_run_as_pytest_does(fastest_bin, python_exe, tmp_path):
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    (tmp_path / "test_exit.py").write_text(
+        "import pytest\ndef test_a(): pass\ndef test_b(): pytest.exit('bye')\ndef test_c(): pass\n")
+    expected = pytest_run(python_exe, tmp_path)
+    proc = subprocess.run([fastest_bin, "run", "--python", python_exe, "-n", "1"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == expected.returncode == 2
+    assert report_after_header(proc.stdout) == report_after_header(expected.stdout)
+
+
+def test_keyboard_interrupt_in_a_test_over_lsp_fails_that_test_and_runs_the_rest(fastest_bin, python_exe, tmp_path):
+    """The language server has no session to stop: the test that raised fails with its
+    traceback, and every other test of its batch still gets its own verdict."""
+    from lsp_client import LspClient
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    (tmp_path / "test_ki.py").write_text(KEYBOARD_INTERRUPT + "".join(f"def test_more_{i}(): pass\n" for i in range(8)))
+    client = LspClient(fastest_bin, cwd=tmp_path)
+    try:
+        client.initialize(tmp_path, options={"pythonPath": python_exe})
+        _, states, finished = client.run_and_wait("fastest/runTests", {"include": ["test_ki.py"], "kind": "run"})
+    finally:
+        client.close()
+    final = {s["id"]: s for s in states if s["state"] not in ("enqueued", "started")}
+    assert final["test_ki.py::test_c"]["state"] == "failed"
+    assert "KeyboardInterrupt" in final["test_ki.py::test_c"]["messages"][0]["message"]
+    assert final["test_ki.py::test_c"]["messages"][0]["location"]["range"]["start"]["line"] == 3
+    assert final["test_ki.py::test_e"]["state"] == "failed"
+    others = {i: s["state"] for i, s in final.items() if i not in ("test_ki.py::test_c", "test_ki.py::test_e")}
+    assert others == {i: "passed" for i in others} and len(others) == 11
+    assert "internal error" not in str(states)
+
+
+FORKS = ("import os, pathlib, time\n"
+         "def test_forks():\n"
+         "    pid = os.fork()\n"
+         "    if pid == 0:\n"
+         "        time.sleep(300)\n"
+         "        os._exit(0)\n"
+         "    pathlib.Path(__file__).with_name('child.pid').write_text(str(pid))\n")
+
+
+def assert_gone_within_a_second(pid):
+    def alive():
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+        except FileNotFoundError:
+            return False
+
+    deadline = time.monotonic() + 1.0
+    while alive() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    if alive():
+        os.kill(pid, signal.SIGKILL)
+        pytest.fail("the test's forked child outlived its batch")
+
+
+def test_a_child_forked_by_a_test_dies_with_its_batch(fastest_bin, python_exe, tmp_path):
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    (tmp_path / "test_fork.py").write_text(FORKS)
+    rc, results, _ = run_json(fastest_bin, python_exe, tmp_path)
+    assert rc == 0 and results["test_fork.py::test_forks"]["outcome"] == "passed"
+    assert_gone_within_a_second(int((tmp_path / "child.pid").read_text()))
+
+
+def test_a_child_forked_by_a_test_over_lsp_dies_with_its_batch(fastest_bin, python_exe, tmp_path):
+    """The language server's workers stay warm after a run: the child must not wait for them."""
+    from lsp_client import LspClient
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    (tmp_path / "test_fork.py").write_text(FORKS)
+    client = LspClient(fastest_bin, cwd=tmp_path)
+    try:
+        client.initialize(tmp_path, options={"pythonPath": python_exe})
+        _, states, _ = client.run_and_wait("fastest/runTests", {"include": ["test_fork.py"], "kind": "run"})
+        assert [s["state"] for s in states if s["id"] == "test_fork.py::test_forks"][-1] == "passed"
+        assert_gone_within_a_second(int((tmp_path / "child.pid").read_text()))
+    finally:
+        client.close()
+
+
+def run_with_stderr(fastest_bin, python_exe, cwd, *args):
+    proc = subprocess.run([fastest_bin, "run", "--python", python_exe, "--json", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=120)
+    return proc.returncode, json.loads(proc.stdout), proc.stderr
+
+
+def test_an_unusable_duration_history_warns_and_the_run_goes_on(fastest_bin, python_exe, tmp_path):
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    (tmp_path / "test_h.py").write_text("def test_a(): pass\ndef test_b(): pass\n")
+    history = tmp_path / ".fastest_cache" / "durations.json"
+    history.mkdir(parents=True)
+    rc, data, stderr = run_with_stderr(fastest_bin, python_exe, tmp_path)
+    assert rc == 0 and data["counts"] == {"passed": 2}
+    assert "warning" in stderr and "durations.json" in stderr
+    history.rmdir()
+    history.write_text("{not json")
+    rc, data, stderr = run_with_stderr(fastest_bin, python_exe, tmp_path)
+    assert rc == 0 and data["counts"] == {"passed": 2}
+    assert "durations.json" in stderr
+    assert set(json.loads(history.read_text())["durations"]) == {"test_h.py::test_a", "test_h.py::test_b"}
+
+
+def test_two_runs_at_once_keep_both_their_durations(fastest_bin, python_exe, tmp_path):
+    """Two `fastest run` on disjoint parts of a project, overlapping in time: the history holds
+    the durations of both (merged under a lock), not only the last writer's."""
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    for part in ("a", "b"):
+        (tmp_path / f"test_{part}.py").write_text(
+            "import time\n" + "".join(f"def test_{part}{i}():\n    time.sleep(0.3)\n" for i in range(3)))
+    runs = [subprocess.Popen([fastest_bin, "run", "--python", python_exe, "-n", "1", f"test_{part}.py"], cwd=tmp_path,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE) for part in ("a", "b")]
+    for run in runs:
+        run.communicate(timeout=120)
+        assert run.returncode == 0
+    history = json.loads((tmp_path / ".fastest_cache" / "durations.json").read_text())["durations"]
+    assert set(history) == {f"test_{part}.py::test_{part}{i}" for part in ("a", "b") for i in range(3)}

@@ -88,3 +88,19 @@ TEST_CASE("a file still running gives way to one that finished", "[progress]") {
   CHECK(std::count_if(lines.begin(), lines.end(), [](const std::string& l) { return l.rfind("long.py ", 0) == 0; }) == 2);
   CHECK(lines.back().ends_with("[100%]"));
 }
+
+TEST_CASE("a session interrupted mid-file leaves that line without its percentage", "[progress]") {
+  std::ostringstream out;
+  ProgressLines progress(out, 5);
+  progress.expect("a.py", "a.py::t");
+  for (const char* id : {"b.py::t1", "b.py::t2", "b.py::t3", "b.py::t4"}) progress.expect("b.py", id);
+  progress.add("a.py", "a.py::t", '.');
+  progress.add("b.py", "b.py::t1", '.');
+  progress.add("b.py", "b.py::t2", '.');
+  progress.finish(/*interrupted=*/true);
+  auto lines = lines_of(out.str());
+  REQUIRE(lines.size() == 2);
+  CHECK(lines[0].rfind("a.py .", 0) == 0);
+  CHECK(lines[0].find("[ 20%]") != std::string::npos);
+  CHECK(lines[1] == "b.py ..");  // as pytest: `test_ki.py ..`, then the KeyboardInterrupt banner
+}

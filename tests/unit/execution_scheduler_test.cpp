@@ -216,3 +216,66 @@ TEST_CASE("duration history persists and survives corruption") {
   broken.load();
   CHECK(broken.durations().empty());
 }
+
+TEST_CASE("duration history: two runs saving one file keep both runs' samples") {
+  fastest::test::ScopedTempDir temp("fastest_hist_");
+  const auto file = temp.path() / "durations.json";
+  DurationHistory first(file), second(file);
+  first.load();
+  second.load();  // both read the file before either saves: the old last-writer-wins case
+  first.record("a.py::t", 1.0);
+  second.record("b.py::t", 2.0);
+  REQUIRE(first.save());
+  REQUIRE(second.save());
+  DurationHistory merged(file);
+  merged.load();
+  CHECK(merged.durations().at("a.py::t") == Approx(1.0));
+  CHECK(merged.durations().at("b.py::t") == Approx(2.0));
+  // A sample of a test the other run also timed is averaged with the value on disk then.
+  DurationHistory third(file);
+  third.load();
+  DurationHistory fourth(file);
+  fourth.load();
+  third.record("a.py::t", 3.0);   // disk 1.0 -> 2.0
+  fourth.record("a.py::t", 4.0);  // disk 2.0 -> 3.0
+  REQUIRE(third.save());
+  REQUIRE(fourth.save());
+  merged.load();
+  CHECK(merged.durations().at("a.py::t") == Approx(3.0));
+  CHECK_FALSE(std::filesystem::exists(temp.path() / ("durations.json.tmp" + std::to_string(::getpid()))));
+}
+
+TEST_CASE("duration history: a folder in its place is a warning, never an exception") {
+  fastest::test::ScopedTempDir temp("fastest_hist_");
+  const auto file = temp.path() / "durations.json";
+  std::filesystem::create_directories(file);
+  DurationHistory h(file);
+  std::string warning;
+  REQUIRE_NOTHROW(h.load(&warning));
+  CHECK(h.durations().empty());
+  CHECK(warning.find("durations.json") != std::string::npos);
+  h.record("a.py::t", 1.0);
+  warning.clear();
+  bool saved = true;
+  REQUIRE_NOTHROW(saved = h.save(&warning));
+  CHECK_FALSE(saved);
+  CHECK(warning.find("durations.json") != std::string::npos);
+  CHECK(std::filesystem::is_directory(file));
+}
+
+TEST_CASE("duration history: corrupt JSON is a warning and is replaced") {
+  fastest::test::ScopedTempDir temp("fastest_hist_");
+  const auto file = temp.path() / "durations.json";
+  std::ofstream(file) << "{not json";
+  DurationHistory h(file);
+  std::string warning;
+  h.load(&warning);
+  CHECK(warning.find("corrupt") != std::string::npos);
+  h.record("a.py::t", 1.0);
+  REQUIRE(h.save());
+  DurationHistory again(file);
+  warning.clear();
+  again.load(&warning);
+  CHECK(warning.empty());
+  CHECK(again.durations().at("a.py::t") == Approx(1.0));
+}

@@ -285,6 +285,24 @@ class StreamingPlugin:
         event["stderr"] = _bounded(last.capstderr if last is not None else "")
         self.channel.send(event)
 
+    def pytest_keyboard_interrupt(self, excinfo):
+        """A test raised KeyboardInterrupt or called pytest.exit(): pytest ends the session. What its
+        terminal shows (the `!!! message !!!` banner, the crash line or, with --full-trace, the
+        whole traceback) and the test that was running (started, never finished)."""
+        event = {"event": "interrupted", "batch": self.batch_id, "id": next(reversed(self.current), "")}
+        try:
+            excrepr = excinfo.getrepr(funcargs=True)
+            crash = excrepr.reprcrash
+            event.update(message=_bounded(crash.message if crash else excinfo.exconly()),
+                         crash_line=_bounded(str(crash) if crash else ""), longrepr=_bounded(str(excrepr)))
+            if crash is not None:
+                event["location"] = {"path": str(crash.path), "line": int(crash.lineno)}
+            config = self.session.config if self.session else None
+            event["full_trace"] = bool(config and getattr(config.option, "fulltrace", False))
+        except Exception:  # a repr that fails must not lose the event
+            event.setdefault("message", _bounded(excinfo.exconly()))
+        self.channel.send(event)
+
     rootdir = "."
 
     @pytest.hookimpl(tryfirst=True)

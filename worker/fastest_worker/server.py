@@ -158,6 +158,12 @@ def _run_batch(channel: Channel, command: dict, prepared) -> None:
             os._exit(70)
         os._exit(0)
     _, status = os.waitpid(pid, 0)
+    # What the batch started and left running (a test's forked child) ends with it; a process
+    # that left the group (setsid) escapes, as it would under pytest.
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except OSError:
+        pass
     event = {"event": "batch_done", "batch": batch}
     if os.WIFSIGNALED(status):
         event["signal"] = os.WTERMSIG(status)

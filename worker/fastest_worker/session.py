@@ -14,6 +14,7 @@ import sys
 
 from _pytest.config import ExitCode, UsageError, _prepareconfig
 from _pytest.main import Session
+from _pytest.outcomes import Exit
 
 
 def _own_capture_files(config) -> None:
@@ -102,11 +103,16 @@ class PreparedSession:
                 session.exitstatus = ExitCode.TESTS_FAILED
             elif session.testscollected == 0:
                 session.exitstatus = ExitCode.NO_TESTS_COLLECTED
+        except (KeyboardInterrupt, Exit) as error:
+            # As wrap_session: a test raising KeyboardInterrupt or calling pytest.exit() ends the
+            # session; pytest_keyboard_interrupt tells the terminal (and the streaming plugin).
+            from _pytest._code import ExceptionInfo
+            session.exitstatus = ExitCode.INTERRUPTED
+            if isinstance(error, Exit) and error.returncode is not None:
+                session.exitstatus = error.returncode
+            config.hook.pytest_keyboard_interrupt(excinfo=ExceptionInfo.from_current())
         except Exception as error:  # pytest's own Interrupted/Failed/UsageError and plugin errors
-            from _pytest.outcomes import Exit
-            if isinstance(error, Exit):
-                session.exitstatus = error.returncode if error.returncode is not None else ExitCode.INTERRUPTED
-            elif isinstance(error, session.Interrupted):
+            if isinstance(error, session.Interrupted):
                 session.exitstatus = ExitCode.INTERRUPTED
             elif isinstance(error, session.Failed):
                 session.exitstatus = ExitCode.TESTS_FAILED
