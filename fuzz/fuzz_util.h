@@ -1,0 +1,60 @@
+// Small helpers shared by the libFuzzer harnesses (fuzz/*.cpp). Header-only: each harness is
+// one translation unit linked against fastest_core.
+#pragma once
+
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <string_view>
+
+namespace fastest::fuzz {
+
+// Where the harnesses write: replies are serialised (that is under test) and then dropped.
+inline int dev_null_fd() {
+  static int fd = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+  return fd;
+}
+
+// One private directory per fuzzer process, removed at exit.
+inline const std::filesystem::path& scratch_dir() {
+  static std::filesystem::path dir = [] {
+    std::string pattern = (std::filesystem::temp_directory_path() / "fastest-fuzz-XXXXXX").string();
+    if (!::mkdtemp(pattern.data())) {
+      std::perror("mkdtemp");
+      std::abort();
+    }
+    std::filesystem::path made = pattern;
+    static struct Remover {
+      std::filesystem::path path;
+      ~Remover() {
+        std::error_code ec;
+        std::filesystem::remove_all(path, ec);
+      }
+    } remover{made};
+    return made;
+  }();
+  return dir;
+}
+
+inline void write_file(const std::filesystem::path& path, std::string_view text) {
+  std::filesystem::create_directories(path.parent_path());
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(text.data(), static_cast<std::streamsize>(text.size()));
+}
+
+// A deterministic choice from the input's bytes (FNV-1a), for harness options that must not
+// change the bytes the seeds start with.
+inline uint64_t input_hash(const uint8_t* data, size_t size) {
+  uint64_t h = 1469598103934665603ull;
+  for (size_t i = 0; i < size; ++i) h = (h ^ data[i]) * 1099511628211ull;
+  return h;
+}
+
+}  // namespace fastest::fuzz
