@@ -10,6 +10,8 @@
 #include <string>
 #include <string_view>
 
+#include <nlohmann/json.hpp>
+
 #include "fuzz/fuzz_util.h"
 #include "server/cli/discover_json.h"
 #include "server/discovery/conftest_analysis.h"

@@ -32,9 +32,14 @@ for h in "${HARNESSES[@]}"; do
   work="build-fuzz/corpus/$h"        # what the run learns; the seeds stay untouched
   artifacts="build-fuzz/artifacts/$h"
   mkdir -p "$work" "$artifacts"
+  case "$h" in
+    fuzz_framing|fuzz_lsp) dict=fuzz/lsp.dict ;;
+    fuzz_discovery|fuzz_document) dict=fuzz/python.dict ;;
+    *) dict=fuzz/config.dict ;;
+  esac
   echo "== $h: ${SECONDS_EACH}s from $corpus"
   if ! "build-fuzz/fuzz/$h" "$work" "$corpus" -max_total_time="$SECONDS_EACH" -timeout=25 \
-       -rss_limit_mb=2560 -max_len=16384 -print_final_stats=1 \
+       -rss_limit_mb=2560 -max_len=16384 -print_final_stats=1 -dict="$dict" \
        -artifact_prefix="$artifacts/" 2>"build-fuzz/$h.log"; then
     tail -n 60 "build-fuzz/$h.log"
     failed+=("$h")
