@@ -43,10 +43,17 @@ inline const std::filesystem::path& scratch_dir() {
   return dir;
 }
 
+// Written aside and renamed into place: another fuzzer process may be reading (mmap) the same
+// fixed file, and truncating a mapped file under it is a SIGBUS there.
 inline void write_file(const std::filesystem::path& path, std::string_view text) {
   std::filesystem::create_directories(path.parent_path());
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(text.data(), static_cast<std::streamsize>(text.size()));
+  std::filesystem::path aside = path;
+  aside += ".tmp" + std::to_string(::getpid());
+  {
+    std::ofstream out(aside, std::ios::binary | std::ios::trunc);
+    out.write(text.data(), static_cast<std::streamsize>(text.size()));
+  }
+  std::filesystem::rename(aside, path);
 }
 
 // A deterministic choice from the input's bytes (FNV-1a), for harness options that must not
