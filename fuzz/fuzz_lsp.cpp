@@ -8,6 +8,7 @@
 // `initialized` (its settle step), `fastest/runTests`, `workspace/executeCommand`, and the
 // `added` folders of `workspace/didChangeWorkspaceFolders` (removals are dispatched).
 #include <cstdint>
+#include <cstdlib>
 #include <string>
 
 #include "fuzz/fuzz_util.h"
@@ -54,10 +55,20 @@ def test_unicode_é():
     assert "ü" != "u"
 )";
 
+// FASTEST_FUZZ_LSP_SKIP="m1,m2": methods a long campaign leaves out, to get past a known crash.
+bool skipped_by_env(const std::string& method) {
+  static const std::string skip = [] {
+    const char* env = std::getenv("FASTEST_FUZZ_LSP_SKIP");
+    return env ? "," + std::string(env) + "," : std::string();
+  }();
+  return !skip.empty() && skip.find("," + method + ",") != std::string::npos;
+}
+
 bool dispatchable(json& message) {
   if (!message.is_object() || !message.contains("method") || !message["method"].is_string()) return true;
   const std::string method = message["method"];
   if (method == "initialized" || method == "fastest/runTests" || method == "workspace/executeCommand") return false;
+  if (skipped_by_env(method)) return false;
   if (method == "workspace/didChangeWorkspaceFolders" && message.contains("params") && message["params"].is_object()) {
     json& params = message["params"];
     if (params.contains("event") && params["event"].is_object() && params["event"].contains("added") &&
