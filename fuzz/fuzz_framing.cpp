@@ -1,4 +1,5 @@
-// Framing + dispatch: the input is the byte stream a client sends on stdin. It is decoded with
+// Framing + dispatch: the input is the byte stream a client sends on stdin (or JSON lines,
+// see fuzz::lsp_stream). It is decoded with
 // protocol::FrameDecoder, each frame parsed as protocol::Reader parses it, and dispatched
 // through a protocol::Dispatcher holding a few handlers of each kind (answering, failing,
 // reading params wrongly), with a lifecycle gate like the server's. Replies go to /dev/null.
@@ -62,7 +63,8 @@ void register_handlers(Dispatcher& dispatcher, bool& initialized) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  std::string_view stream(reinterpret_cast<const char*>(data), size);
+  const std::string bytes = fastest::fuzz::lsp_stream(data, size);
+  std::string_view stream(bytes);
   const uint64_t hash = fastest::fuzz::input_hash(data, size);
   // A small frame limit sometimes, so the oversized-body skip is reached by small inputs.
   const size_t max_body = hash & 1 ? 256 * 1024 * 1024 : 64;

@@ -1,6 +1,6 @@
 // The language server's real method table, in process: each input is a byte stream sent to a
 // fresh server after a fixed `initialize`/`initialized` handshake on a small project at
-// kRoot. Frames are decoded and parsed as protocol::Reader does, `$/cancelRequest` is noted
+// kRoot (the stream may be given as JSON lines, see fuzz::lsp_stream). Frames are decoded and parsed as protocol::Reader does, `$/cancelRequest` is noted
 // as LspServer::run's reader callback does, and each message is dispatched on this thread
 // with the io_context polled after it (what the server's main loop does).
 //
@@ -118,7 +118,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   dispatch(s, {{"jsonrpc", "2.0"}, {"method", "initialized"}, {"params", json::object()}});
 
   FrameDecoder decoder;
-  decoder.feed(std::string_view(reinterpret_cast<const char*>(data), size));
+  decoder.feed(fastest::fuzz::lsp_stream(data, size));
   while (auto frame = decoder.next()) {
     if (!frame->error.empty()) {
       s.writer.reply_error(nullptr, fastest::protocol::kParseError, frame->error);

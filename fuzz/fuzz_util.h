@@ -64,4 +64,21 @@ inline uint64_t input_hash(const uint8_t* data, size_t size) {
   return h;
 }
 
+// The client's byte stream for an LSP input. An input starting with '{' or '[' is JSON lines:
+// each line is one message body, framed here with its right Content-Length, so mutations
+// reach the messages' contents without breaking the framing. Anything else is the raw stream.
+inline std::string lsp_stream(const uint8_t* data, size_t size) {
+  std::string_view input(reinterpret_cast<const char*>(data), size);
+  if (input.empty() || (input.front() != '{' && input.front() != '[')) return std::string(input);
+  std::string stream;
+  while (!input.empty()) {
+    size_t eol = input.find('\n');
+    std::string_view body = input.substr(0, eol);
+    stream += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n";
+    stream.append(body.data(), body.size());
+    input.remove_prefix(eol == std::string_view::npos ? input.size() : eol + 1);
+  }
+  return stream;
+}
+
 }  // namespace fastest::fuzz

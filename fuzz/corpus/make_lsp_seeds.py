@@ -107,6 +107,16 @@ def main():
         data = b"".join(frame(m) for m in messages)
         (HERE / "lsp" / (name + ".lsp")).write_bytes(data)
         (HERE / "framing" / (name + ".lsp")).write_bytes(data)
+    # The same sessions as JSON lines (fuzz::lsp_stream frames each line).
+    for name, messages in SESSIONS.items():
+        lines = b"\n".join(json.dumps(m, ensure_ascii=False).encode() for m in messages)
+        (HERE / "lsp" / (name + ".jsonl")).write_bytes(lines)
+        (HERE / "framing" / (name + ".jsonl")).write_bytes(lines)
+    lifecycle = [req(0, "initialize", {"capabilities": {}}), note("initialized", {}), note("$/cancelRequest", {"id": 2}),
+                 req(2, "echo", [1]), req(3, "fail", {"x": 1}), req("s", "textDocument/codeLens", {"textDocument": {"uri": 1}}),
+                 note("textDocument/didOpen", {"textDocument": {"text": "x"}}), {"jsonrpc": "2.0", "id": 9, "result": {}},
+                 req(4, "shutdown"), note("exit")]
+    (HERE / "framing" / "lifecycle.jsonl").write_bytes(b"\n".join(json.dumps(m).encode() for m in lifecycle))
     for name, data in STREAMS.items():
         (HERE / "framing" / (name + ".lsp")).write_bytes(data)
         (HERE / "lsp" / (name + ".lsp")).write_bytes(data)
