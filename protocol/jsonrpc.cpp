@@ -105,16 +105,18 @@ void Reader::loop() {
   on_eof_();
 }
 
-void Reader::handle(std::string body) {
+void Reader::handle(std::string body) { decode_body(std::move(body), on_message_, on_error_); }
+
+void decode_body(std::string body, const std::function<void(json)>& on_message, const Reader::ErrorHandler& on_error) {
   ParsedMessage parsed = parse_message(body);
   std::string().swap(body);  // a large body is freed before the message is handled
   if (parsed.message.is_discarded()) {
-    on_error_(kParseError, "invalid JSON (or invalid UTF-8) in message body", nullptr);
+    on_error(kParseError, "invalid JSON (or invalid UTF-8) in message body", nullptr);
   } else if (parsed.too_deep) {
-    on_error_(kInvalidRequest, "message nested deeper than " + std::to_string(kMaxNestingDepth) + " levels",
-              request_id(parsed.message));
+    on_error(kInvalidRequest, "message nested deeper than " + std::to_string(kMaxNestingDepth) + " levels",
+             request_id(parsed.message));
   } else {
-    on_message_(std::move(parsed.message));
+    on_message(std::move(parsed.message));
   }
 }
 

@@ -90,6 +90,10 @@ class Reader {
   std::thread thread_;
 };
 
+// What the Reader does with one frame's body: a message to on_message, or an error (invalid
+// JSON, nesting past kMaxNestingDepth) to on_error. Also called by the fuzz harnesses.
+void decode_body(std::string body, const std::function<void(json)>& on_message, const Reader::ErrorHandler& on_error);
+
 // Routes messages to handlers. Call dispatch() from one thread (the server's main loop).
 class Dispatcher {
  public:

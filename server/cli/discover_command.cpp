@@ -15,6 +15,7 @@
 
 #include "server/cli/commands.h"
 #include "server/cli/conftest_check.h"
+#include "server/cli/discover_json.h"
 #include "server/cli/format.h"
 #include "server/cli/json_output.h"
 #include "server/cli/selection_args.h"
@@ -118,6 +119,11 @@ nlohmann::json to_json(const Collection& c, const std::vector<CollectionError>& 
           {"diagnostics", diagnostics},
           {"errors", c.usage_errors},
           {"collectionErrors", errors_json}};
+}
+
+// The --json document as text: one writer for `fastest discover --json` and the fuzzer.
+std::string json_text(const Collection& c, const std::vector<CollectionError>& collection_errors) {
+  return cli::json_text(to_json(c, collection_errors), 2);
 }
 
 class CollectedIds : public RunObserver {
@@ -317,7 +323,7 @@ int run_discover(const DiscoverArgs& args) {
 
   if (args.json) {
     for (std::string& e : late_usage_errors) c.usage_errors.push_back(std::move(e));
-    std::cout << json_text(to_json(c, errors), 2) << "\n";
+    std::cout << json_text(c, errors) << "\n";
     if (!c.usage_errors.empty()) return 4;
     if (!errors.empty()) return errors_exit;
     return c.selected.empty() ? 5 : 0;
@@ -379,6 +385,8 @@ int run_discover(const DiscoverArgs& args) {
 }
 
 }  // namespace
+
+std::string discover_json(const Collection& c) { return json_text(c, static_collection_errors(c)); }
 
 void add_discover_command(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<DiscoverArgs>();

@@ -104,7 +104,8 @@ void print_warnings_summary(const std::vector<std::pair<std::string, std::string
   if (warnings.empty()) return;
   std::vector<std::pair<std::string, std::vector<std::string>>> by_message;
   for (const auto& [location, message] : warnings) {
-    auto it = std::find_if(by_message.begin(), by_message.end(), [&](const auto& g) { return g.first == message; });
+    // By name, not [&]: clang before 16 cannot capture a structured binding.
+    auto it = std::find_if(by_message.begin(), by_message.end(), [&m = message](const auto& g) { return g.first == m; });
     if (it == by_message.end()) by_message.push_back({message, {}}), it = std::prev(by_message.end());
     if (!location.empty()) it->second.push_back(location);
   }

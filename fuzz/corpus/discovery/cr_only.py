@@ -1,0 +1,1 @@
+def test_a():    passdef test_b():    assert (1 +            2)

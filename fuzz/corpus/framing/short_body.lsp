@@ -1,0 +1,5 @@
+Content-Length: 50
+
+{"jsonrpc":"2.0"}Content-Length: 82
+
+{"jsonrpc": "2.0", "id": 1, "method": "echo", "params": {"a": [1, 2, {"b": "c"}]}}

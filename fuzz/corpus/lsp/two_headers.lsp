@@ -1,0 +1,6 @@
+Content-Length: 2
+Content-Type: x
+
+{}Content-Length: 82
+
+{"jsonrpc": "2.0", "id": 1, "method": "echo", "params": {"a": [1, 2, {"b": "c"}]}}
