@@ -147,6 +147,7 @@ TSNode parsed_definition(TSNode root, bool nested) {
 }
 
 constexpr uint32_t kMaxHeaderLines = 64;
+constexpr int kMaxTentativeCuts = 16;  // each try parses the rest of the piece
 constexpr std::string_view kNestedPrefix = "class _:\n";
 
 class Recovery {
@@ -268,14 +269,28 @@ class Recovery {
 
  public:
   // Repairs each statement of a block (the module, a class body) that does not parse alone.
-  void repair_block(const std::vector<StatementStart>& statements, uint32_t from, uint32_t to, uint32_t indent) {
+  // A broken one ends early at a tentative start after which the rest parses (`X = 1` after
+  // a test whose `foo(` is unclosed).
+  void repair_block(const std::vector<StatementStart>& all, uint32_t from, uint32_t to, uint32_t indent) {
     const bool nested = indent > 0;
+    std::vector<StatementStart> statements;
+    std::vector<uint32_t> tentative;
+    for (const StatementStart& s : all) {
+      if (s.tentative) tentative.push_back(s.byte);
+      else statements.push_back(s);
+    }
     const uint32_t first = statements.empty() ? to : statements.front().byte;
     if (!clean(from, first, nested)) fill_or_blank(from, first, indent);  // indented junk before any statement
     for (size_t i = 0; i < statements.size(); ++i) {
       const uint32_t start = statements[i].byte;
-      const uint32_t end = i + 1 < statements.size() ? statements[i + 1].byte : to;
+      uint32_t end = i + 1 < statements.size() ? statements[i + 1].byte : to;
       if (!touched(start, end) || clean(start, end, nested)) continue;
+      auto inside = std::upper_bound(tentative.begin(), tentative.end(), start);
+      for (int tries = 0; inside != tentative.end() && *inside < end && tries < kMaxTentativeCuts; ++inside, ++tries)
+        if (clean(*inside, end, nested)) {
+          end = *inside;
+          break;
+        }
       if (statements[i].definition || starts_compound(std::string_view(source_).substr(start + indent, end - start - indent)))
         repair_definition(start, end, indent);
       else
@@ -353,6 +368,8 @@ std::vector<StatementStart> statement_starts(std::string_view source, uint32_t f
         scanner.reset_depth();
         if (ws == indent && !continues_statement(rest)) starts.push_back({line_start, false});
         after_decorator = false;
+      } else if (code && ws == indent && !continues_statement(rest)) {
+        starts.push_back({line_start, false, true});
       }
     }
     scanner.walk(content, line_end);

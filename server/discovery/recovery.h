@@ -38,11 +38,15 @@ struct RecoveredSource {
 struct StatementStart {
   uint32_t byte = 0;
   bool definition = false;  // `def`, `async def`, `class`, or the first decorator of a run
+  // A line at `indent` inside a bracket left open above: a continuation line in a file that
+  // parses, a fresh statement after an unclosed `foo(` (recovery cuts there only if what follows
+  // parses).
+  bool tentative = false;
 };
 
-// The statements of a block, as Python's tokenizer cuts them, except that a definition at
-// `indent` starts a fresh statement even where a bracket before it was left open (`foo(`
-// typed into the test above). Lines inside strings never start one; nor do `else:`,
+// The statements of a block, as Python's tokenizer cuts them, except that a definition, a
+// compound statement's header or an import at `indent` starts a fresh statement even where a
+// bracket before it was left open (`foo(` typed into the test above). Lines inside strings never start one; nor do `else:`,
 // `except ...:` and the like (they continue the statement above). `from` must be at a line
 // start.
 std::vector<StatementStart> statement_starts(std::string_view source, uint32_t from, uint32_t to, uint32_t indent);

@@ -254,3 +254,16 @@ TEST_CASE("recovery: corpus figures", "[.corpus]") {
              << " -> " << recovered.losing_the_broken_test << "; wrong range/marks or lost after recovery: "
              << recovered.failures.size());
 }
+
+TEST_CASE("recovery: assignments right after an unclosed bracket are read when the rest parses", "[recovery]") {
+  const std::string source =
+      "import pytest\n\ndef test_a():\n    foo(\n\n\nVALUES = [1, 2]\nIDS = ['x', 'y']\n\n\n"
+      "@pytest.mark.parametrize('v', VALUES, ids=IDS)\ndef test_b(v):\n    pass\n";
+  ModuleResult r = recover(source);
+  CHECK(find_item(r, "test_m.py::test_a"));
+  CHECK(find_item(r, "test_m.py::test_b[x]"));
+  CHECK(find_item(r, "test_m.py::test_b[y]"));
+  REQUIRE(find_item(r, "test_m.py::test_b"));
+  CHECK_FALSE(find_item(r, "test_m.py::test_b")->dynamic);
+  CHECK(find_item(r, "test_m.py::test_a")->range.end == Point{3, 8});
+}
