@@ -44,6 +44,9 @@ struct TestItem {
   std::vector<Mark> marks;  // own marks plus those inherited from class/module pytestmark
   bool dynamic = false;   // statically unknowable: a worker's real collection settles it
   std::string dynamic_reason;  // why, for the tree's tooltip and for logs
+  // The editor's buffer no longer parses and this item could not be read from it: it is the
+  // last version read while the file parsed (Document keeps it until the file parses again).
+  bool stale = false;
   friend bool operator==(const TestItem&, const TestItem&) = default;
 };
 

@@ -19,8 +19,10 @@ Document::Document(std::string module_path, std::string text, CollectRules rules
 
 // discover_module's result, with the doctest collector's items merged in pytest's order when
 // the file has one.
-ModuleResult Document::discover() const {
-  ModuleResult python = discover_module(tree_.get(), text_, module_path_, rules_);
+ModuleResult Document::discover() {
+  // A broken file is read as Python resumes after the error (recovery.h), with a parser of its own.
+  if (tree_ && ts_node_has_error(ts_tree_root_node(tree_.get())) && !snippet_parser_) snippet_parser_ = make_python_parser();
+  ModuleResult python = discover_module_recovering(snippet_parser_.get(), tree_.get(), text_, module_path_, rules_);
   if (!collectors_.doctest_module) return python;
   DoctestResult doctests = discover_doctests(tree_.get(), text_, module_path_, collectors_.import_name);
   const std::string_view name = std::string_view(module_path_).substr(module_path_.rfind('/') + 1);
@@ -56,6 +58,15 @@ Point shifted(Point p, TSPoint old_end, TSPoint new_end) {
   return out;
 }
 
+void shift_items(std::vector<TestItem>& items, const TSInputEdit& edit) {
+  for (TestItem& item : items) {
+    item.range = Range{shifted(item.range.start, edit.old_end_point, edit.new_end_point),
+                       shifted(item.range.end, edit.old_end_point, edit.new_end_point)};
+    item.name_range = Range{shifted(item.name_range.start, edit.old_end_point, edit.new_end_point),
+                            shifted(item.name_range.end, edit.old_end_point, edit.new_end_point)};
+  }
+}
+
 }  // namespace
 
 ItemDelta Document::apply_edit(uint32_t start_byte, uint32_t old_end_byte, std::string_view new_text) {
@@ -74,6 +85,7 @@ ItemDelta Document::apply_edit(uint32_t start_byte, uint32_t old_end_byte, std::
     return recompute();
   }
   TSInputEdit edit = make_input_edit(text_, updated, start_byte, old_end_byte, new_end_byte);
+  if (!last_good_.empty()) shift_items(last_good_, edit);
 
   // Fastest path: an edit inside one function's body, proved harmless by parsing that
   // function alone. The whole-file tree is only edited (positions move) and reparsed later,
@@ -116,7 +128,7 @@ ItemDelta Document::apply_edit(uint32_t start_byte, uint32_t old_end_byte, std::
   // a fresh parse's, and the fresh one is what `fastest discover` shows. Parse afresh.
   if (!next || ts_node_has_error(ts_tree_root_node(next.get()))) {
     tree_ = parse_python(parser_.get(), text_);
-    return recompute();
+    return recompute(&edit);
   }
   if (rename && rename_stays_in_statement(*rename, edit, next.get())) {
     tree_ = std::move(next);
@@ -131,7 +143,7 @@ ItemDelta Document::apply_edit(uint32_t start_byte, uint32_t old_end_byte, std::
     if (fast) function_end.after = to_point(ts_node_end_point(new_function));
   }
   tree_ = std::move(next);
-  if (!fast) return recompute();
+  if (!fast) return recompute(&edit);
   ItemDelta delta = move_items(edit, function_end);
   TSNode root = ts_tree_root_node(tree_.get());
   std::vector<Diagnostic> diagnostics = syntax_errors(root, module_path_);
@@ -358,12 +370,54 @@ ItemDelta Document::set_rules(CollectRules rules) {
   return recompute();
 }
 
-ItemDelta Document::recompute() {
+// `edit`: the edit just applied, when there is one (the last good items, taken from before it,
+// move with it).
+ItemDelta Document::recompute(const TSInputEdit* edit) {
   ModuleResult next = discover();
+  if (!next.has_syntax_error) {
+    last_good_.clear();
+  } else {
+    if (!result_.has_syntax_error) {
+      last_good_ = result_.items;
+      if (edit) shift_items(last_good_, *edit);
+    }
+    keep_stale_items(next.items, last_good_);
+  }
   ItemDelta delta = diff_items(result_.items, next.items);
   delta.diagnostics_changed = next.diagnostics != result_.diagnostics;
   result_ = std::move(next);
   return delta;
+}
+
+void keep_stale_items(std::vector<TestItem>& items, const std::vector<TestItem>& last_good) {
+  if (items.empty() || last_good.empty()) return;
+  std::unordered_map<std::string_view, size_t> index;
+  index.reserve(items.size());
+  for (size_t i = 0; i < items.size(); ++i) index.emplace(items[i].id, i);
+  std::vector<std::vector<const TestItem*>> after(items.size());  // stale items to follow items[i]
+  size_t anchor = 0;
+  bool any = false;
+  for (const TestItem& old : last_good) {
+    if (auto it = index.find(old.id); it != index.end()) {
+      anchor = it->second;
+      continue;
+    }
+    if (auto parent = index.find(old.parent_id); parent != index.end() && items[parent->second].kind == ItemKind::Function)
+      continue;
+    after[anchor].push_back(&old);
+    any = true;
+  }
+  if (!any) return;
+  std::vector<TestItem> merged;
+  merged.reserve(items.size() + last_good.size());
+  for (size_t i = 0; i < items.size(); ++i) {
+    merged.push_back(std::move(items[i]));
+    for (const TestItem* old : after[i]) {
+      merged.push_back(*old);
+      merged.back().stale = true;
+    }
+  }
+  items = std::move(merged);
 }
 
 ItemDelta diff_items(std::span<const TestItem> before, std::span<const TestItem> after) {

@@ -11,6 +11,7 @@
 
 #include "server/discovery/collect_rules.h"
 #include "server/discovery/module_discovery.h"
+#include "server/discovery/recovery.h"
 #include "server/discovery/rename_edit.h"
 #include "server/discovery/syntax_tree.h"
 
@@ -45,6 +46,8 @@ class Document {
   const std::string& text() const { return text_; }
   const ModuleResult& result() const { return result_; }
   // The file's items as pytest lists them: Module, doctests (if any), then python items.
+  // While the file does not parse, items it parsed with before and no longer shows follow,
+  // marked stale (keep_stale_items).
   const std::vector<TestItem>& items() const { return result_.items; }
   const std::vector<Diagnostic>& diagnostics() const { return result_.diagnostics; }
 
@@ -58,8 +61,8 @@ class Document {
     Point after;
   };
 
-  ItemDelta recompute();
-  ModuleResult discover() const;
+  ItemDelta recompute(const TSInputEdit* edit = nullptr);
+  ModuleResult discover();
   std::optional<FunctionEnd> body_only_edit(const TSInputEdit& edit, std::string_view updated);
   static bool changes_stay_in(const TSTree* old_tree, const TSTree* new_tree, TSNode function, std::string_view text);
   static bool end_follows_edit(uint32_t old_end, uint32_t new_end, const TSInputEdit& edit);
@@ -80,7 +83,14 @@ class Document {
   // reparse was proved to stay inside a function body, so the items are still right.
   bool tree_stale_ = false;
   ModuleResult result_;
+  // The items of the last version that parsed, while this one does not (moved with each edit).
+  std::vector<TestItem> last_good_;
 };
+
+// Adds to `items` (a broken file's) the items of `last_good` it lacks, marked stale, each after
+// the item that preceded it in `last_good`. A case whose function is in `items` is not kept:
+// that function's decorators were read afresh and say which cases it has.
+void keep_stale_items(std::vector<TestItem>& items, const std::vector<TestItem>& last_good);
 
 // What differs between two item lists (by id).
 ItemDelta diff_items(std::span<const TestItem> before, std::span<const TestItem> after);

@@ -81,7 +81,7 @@ std::optional<ItemUpdate> LspServer::State::incremental_update(const std::vector
     kept.insert(b.id);
     const TestItem& a = before[it->second];
     if (a.label != b.label || a.kind != b.kind || a.parent_id != b.parent_id || a.marks != b.marks ||
-        a.dynamic != b.dynamic || a.dynamic_reason != b.dynamic_reason || a.path != b.path ||
+        a.dynamic != b.dynamic || a.dynamic_reason != b.dynamic_reason || a.path != b.path || a.stale != b.stale ||
         b.range != Range{moved(a.range.start), moved(a.range.end)})
       update.items.push_back(i);
   }

@@ -20,6 +20,7 @@
 #include "server/discovery/file_items.h"
 #include "server/discovery/line_breaks.h"
 #include "server/discovery/module_discovery.h"
+#include "server/discovery/recovery.h"
 #include "server/discovery/syntax_tree.h"
 #include "server/workspace/command_options.h"
 #include "server/workspace/config.h"
@@ -104,7 +105,7 @@ void discover_file(ModuleJob& job, const CollectRules& rules,
     return;
   }
   TreePtr tree = parse_python(tls_parser.get(), text);
-  if (job.python_module) job.result = discover_module(tree.get(), text, job.module_id, rules);
+  if (job.python_module) job.result = discover_module_recovering(tls_parser.get(), tree.get(), text, job.module_id, rules);
   if (job.doctest_module) job.doctests = discover_doctests(tree.get(), text, job.module_id, job.import_name);
   job.syntax_error = !tree || ts_node_has_error(ts_tree_root_node(tree.get()));
   if (tree && job.syntax_error) job.syntax_diagnostics = syntax_errors(ts_tree_root_node(tree.get()), job.module_id);

@@ -31,6 +31,24 @@ def test_syntax_error_reports_and_keeps_other_files(fastest_bin, project):
     assert any(d["file"] == "test_broken.py" and "syntax error" in d["message"] for d in data["diagnostics"])
 
 
+def test_an_unclosed_bracket_hides_no_test_from_the_editor_view(fastest_bin, project):
+    """pytest reports the module's SyntaxError and lists none of its tests: so does the listing.
+    The editor view (--json) reads the tests after the error as Python resumes, in place."""
+    (project / "test_typing.py").write_text(
+        "import pytest\n\ndef test_typing():\n    foo(\n    assert True\n\n"
+        "@pytest.mark.parametrize('v', [1, 2])\ndef test_after(v):\n    pass\n")
+    proc = discover(fastest_bin, project)
+    out = proc.stdout.decode()
+    assert proc.returncode == 2 and "ERROR test_typing.py" in out
+    assert "test_typing.py::" not in out
+    data = __import__("json").loads(discover(fastest_bin, project, json=True).stdout)
+    items = {item["id"]: item for item in data["items"]}
+    assert items["test_typing.py::test_typing"]["range"]["end"] == {"line": 4, "column": 15}
+    assert items["test_typing.py::test_after"]["range"]["start"] == {"line": 6, "column": 0}
+    assert {"test_typing.py::test_after[1]", "test_typing.py::test_after[2]"} <= set(items)
+    assert [e["path"] for e in data["collectionErrors"]] == ["test_typing.py"]
+
+
 def test_empty_binary_and_invalid_utf8_files(fastest_bin, project):
     (project / "test_empty.py").write_text("")
     (project / "test_binary.py").write_bytes(bytes(range(256)) * 64)

@@ -585,6 +585,14 @@ SYNTAX_ERROR = """
     def test_broken(:
         pass
 """
+UNCLOSED_BRACKET = """
+    def test_typing():
+        foo(
+        assert True
+
+    def test_after():
+        pass
+"""
 
 
 def collection_error_lines(output: str) -> list[str]:
@@ -604,8 +612,8 @@ def assert_error_parity(fastest_bin, python_exe, cwd, *args):
     return actual
 
 
-@pytest.mark.parametrize("broken", [FAILING_IMPORT, RAISING_AT_IMPORT, SYNTAX_ERROR],
-                         ids=["import-error", "raises-at-import", "syntax-error"])
+@pytest.mark.parametrize("broken", [FAILING_IMPORT, RAISING_AT_IMPORT, SYNTAX_ERROR, UNCLOSED_BRACKET],
+                         ids=["import-error", "raises-at-import", "syntax-error", "unclosed-bracket"])
 def test_a_module_that_cannot_be_collected_is_reported_as_pytest_does(fastest_bin, python_exe, tmp_path, broken):
     write_tree(tmp_path, {"test_fine.py": BASIC_TESTS, "test_broken.py": broken})
     proc = assert_error_parity(fastest_bin, python_exe, tmp_path)

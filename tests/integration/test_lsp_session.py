@@ -443,3 +443,68 @@ def test_a_changed_conftest_reaches_pooled_workers(client, project):
     (folder / "conftest.py").write_text("import pytest\n@pytest.fixture\ndef value():\n    return 2\n")
     _, states, _ = client.run_and_wait("fastest/runTests", {"include": ids, "kind": "run"})
     assert {final_states(states)[i]["state"] for i in ids} == {"failed"}
+
+
+@pytest.mark.parametrize("moves", [False, True], ids=["discoveredTests", "testsMoved"])
+def test_typing_an_unclosed_bracket_hides_no_test(fastest_bin, project, python_exe, moves):
+    """`foo(` typed key by key into the first of three tests: after every keystroke the client's
+    tree still holds all three (tests after the error are read as Python resumes), none stale;
+    a damaged def line keeps that test's last good item, `stale: true`, until the text parses."""
+    client = LspClient(fastest_bin, cwd=project)
+    try:
+        client.initialize(project, capabilities={"experimental": {"fastestTestsMoved": moves}},
+                          options={"pythonPath": python_exe})
+        client.wait_for(lambda m: m.get("method") == "fastest/discoveredTests")
+        path = project / "tests" / "unit" / "test_typing.py"
+        text = ("import pytest\n\n\ndef test_a():\n    assert True\n\n\n@pytest.mark.slow\ndef test_b():\n"
+                "    assert True\n\n\n@pytest.mark.parametrize('v', [1, 2])\ndef test_c(v):\n    assert v\n")
+        path.write_text(text)
+        client.notify("textDocument/didOpen", {"textDocument": {"uri": uri(path), "languageId": "python", "version": 1, "text": text}})
+        opened = client.wait_for(lambda m: m.get("method") == "fastest/discoveredTests" and m["params"].get("scopeUri") == uri(path))
+        items = {i["id"]: i for i in opened["params"]["items"]}
+        expected = {"tests/unit/test_typing.py::" + name for name in ("test_a", "test_b", "test_c", "test_c[1]", "test_c[2]")}
+        assert expected <= set(items)
+        version = 1
+
+        def type_at(line, character, new_text, end_character=None):
+            """One didChange, then a request answered after it: everything it published is in."""
+            nonlocal items, version
+            version += 1
+            mark = client.mark()
+            end = character if end_character is None else end_character
+            client.notify("textDocument/didChange", {"textDocument": {"uri": uri(path), "version": version}, "contentChanges": [
+                {"range": {"start": {"line": line, "character": character}, "end": {"line": line, "character": end}},
+                 "text": new_text}]})
+            client.request("textDocument/codeLens", {"textDocument": {"uri": uri(path)}})
+            for m in client.messages[mark:]:
+                if m.get("method") == "fastest/discoveredTests" and m["params"].get("scopeUri") == uri(path):
+                    items = {i["id"]: i for i in m["params"]["items"]}
+                elif m.get("method") == "fastest/testsMoved" and m["params"]["uri"] == uri(path):
+                    items = apply_moves(items, m["params"])
+            return items
+
+        # `    foo(` typed as a new first line of test_a's body.
+        type_at(4, 0, "\n")
+        for i, ch in enumerate("    foo("):
+            now = type_at(4, i, ch)
+            assert expected <= set(now), (i, sorted(now))
+            assert not any(item.get("stale") for item in now.values())
+        diag = client.wait_for(lambda m: m.get("method") == "textDocument/publishDiagnostics" and
+                               m["params"]["uri"] == uri(path) and m["params"]["diagnostics"])
+        assert diag
+        # Tests after the error are where they are: test_c (its decorator) one line lower.
+        assert items["tests/unit/test_typing.py::test_c"]["range"]["start"]["line"] == 13
+        assert items["tests/unit/test_typing.py::test_b"]["tags"] == ["slow"]
+        # The bracket closed: all fresh.
+        now = type_at(4, 8, ")")
+        assert expected <= set(now) and not any(item.get("stale") for item in now.values())
+
+        # test_b's def line damaged (`def test_b(:)`): its last good item stays, stale.
+        now = type_at(9, 11, ":")
+        assert expected <= set(now)
+        assert now["tests/unit/test_typing.py::test_b"].get("stale") is True
+        assert [i for i, item in now.items() if item.get("stale")] == ["tests/unit/test_typing.py::test_b"]
+        now = type_at(9, 11, "", end_character=12)
+        assert expected <= set(now) and not any(item.get("stale") for item in now.values())
+    finally:
+        client.close()

@@ -11,6 +11,24 @@ using fastest::Document;
 using fastest::find_rename_edit;
 using fastest::identifier_occurs_outside;
 
+namespace {
+
+// A fresh discovery of the document's text (recovering, as the Document does) gives its items,
+// the stale ones aside: those are its memory of the last version that parsed.
+void require_fresh(const Document& doc) {
+  auto parser = fastest::make_python_parser();
+  auto tree = fastest::parse_python(parser.get(), doc.text());
+  auto fresh = fastest::discover_module_recovering(parser.get(), tree.get(), doc.text(), "test_m.py", {});
+  std::vector<fastest::TestItem> current;
+  for (const auto& item : doc.items())
+    if (!item.stale) current.push_back(item);
+  REQUIRE(current == fresh.items);
+  REQUIRE(doc.diagnostics() == fresh.diagnostics);
+  if (doc.diagnostics().empty()) REQUIRE(current.size() == doc.items().size());
+}
+
+}  // namespace
+
 TEST_CASE("an edit re-parses incrementally and reports added, changed and removed ids") {
   std::string text = "def test_a(): pass\n\ndef test_b(): pass\n";
   Document doc("test_m.py", text, {});
@@ -74,11 +92,7 @@ TEST_CASE("incremental results always equal a fresh discovery (randomised edits)
     uint32_t start = current.empty() ? 0 : next() % current.size();
     uint32_t len = (next() % 4 == 0 && start < current.size()) ? 1 : 0;
     doc.apply_edit(start, start + len, pieces[next() % pieces.size()]);
-    auto parser = fastest::make_python_parser();
-    auto tree = fastest::parse_python(parser.get(), doc.text());
-    auto fresh = fastest::discover_module(tree.get(), doc.text(), "test_m.py", {});
-    REQUIRE(doc.items() == fresh.items);
-    REQUIRE(doc.diagnostics() == fresh.diagnostics);
+    require_fresh(doc);
   }
 }
 
@@ -108,11 +122,7 @@ TEST_CASE("edits in function bodies, checked on their own, keep items equal to a
     }
     uint32_t len = next() % 3 == 0 && start < current.size() ? 1 : 0;
     doc.apply_edit(start, start + len, len && next() % 2 ? "" : pieces[next() % pieces.size()]);
-    auto parser = fastest::make_python_parser();
-    auto tree = fastest::parse_python(parser.get(), doc.text());
-    auto fresh = fastest::discover_module(tree.get(), doc.text(), "test_m.py", {});
-    REQUIRE(doc.items() == fresh.items);
-    REQUIRE(doc.diagnostics() == fresh.diagnostics);
+    require_fresh(doc);
   }
 }
 
@@ -157,13 +167,7 @@ TEST_CASE("renaming defs and classes keeps items equal to a fresh discovery") {
     else typed = next() % 2 ? " " : "(";
     const std::string removed = current.substr(from, to - from);
     doc.apply_edit(from, to, typed);
-    auto check_fresh = [&doc] {
-      auto parser = fastest::make_python_parser();
-      auto tree = fastest::parse_python(parser.get(), doc.text());
-      auto fresh = fastest::discover_module(tree.get(), doc.text(), "test_m.py", {});
-      REQUIRE(doc.items() == fresh.items);
-      REQUIRE(doc.diagnostics() == fresh.diagnostics);
-    };
+    auto check_fresh = [&doc] { require_fresh(doc); };
     check_fresh();
     if (!doc.diagnostics().empty()) {  // a name made invalid (`1x`, `a b`): undo, as a user would
       doc.apply_edit(from, from + static_cast<uint32_t>(typed.size()), removed);
@@ -228,4 +232,73 @@ TEST_CASE("with --doctest-modules, an open file's doctests follow edits in docst
   REQUIRE(plain.items().size() == 2);
   CHECK(plain.items()[0].id == "pkg/util.py");
   CHECK(plain.items()[1].id == "pkg/util.py::test_m.test_like");
+}
+
+TEST_CASE("a broken test keeps the tests after it, and a damaged def line keeps its last good item, stale") {
+  const std::string text = "def test_a():\n    x = 1\n\ndef test_b():\n    pass\n\ndef test_c():\n    pass\n";
+  Document doc("test_m.py", text, {});
+  auto ids = [&doc] {
+    std::vector<std::pair<std::string, bool>> out;
+    for (const auto& item : doc.items()) out.emplace_back(item.id, item.stale);
+    return out;
+  };
+  using Ids = std::vector<std::pair<std::string, bool>>;
+  const Ids all_fresh{{"test_m.py", false}, {"test_m.py::test_a", false}, {"test_m.py::test_b", false}, {"test_m.py::test_c", false}};
+  // `foo(` typed at the top of test_a's body, one key at a time: every test stays, read afresh.
+  uint32_t at = static_cast<uint32_t>(text.find("    x = 1"));
+  for (char c : std::string("    foo(\n")) {
+    doc.apply_edit(at, at, std::string(1, c));
+    ++at;
+    CHECK(ids() == all_fresh);
+  }
+  CHECK_FALSE(doc.diagnostics().empty());
+  CHECK(doc.items()[3].range.start.line == 7);  // test_c moved down with the new line
+  // Closing the bracket: the file parses again.
+  doc.apply_edit(at - 1, at - 1, ")");
+  CHECK(doc.diagnostics().empty());
+  CHECK(ids() == all_fresh);
+
+  // test_b's def line damaged: its last good item stays, stale, in its place, and moves with edits.
+  const uint32_t paren = static_cast<uint32_t>(doc.text().find("test_b(") + 7);
+  auto changed = [](const fastest::ItemDelta& delta, const std::string& id) {
+    return std::find(delta.changed.begin(), delta.changed.end(), id) != delta.changed.end();
+  };
+  auto delta = doc.apply_edit(paren, paren, ":");
+  CHECK(changed(delta, "test_m.py::test_b"));
+  CHECK(delta.removed.empty());
+  CHECK(ids() == Ids{{"test_m.py", false}, {"test_m.py::test_a", false}, {"test_m.py::test_b", true}, {"test_m.py::test_c", false}});
+  doc.apply_edit(0, 0, "\n");
+  CHECK(doc.items()[2].range.start.line == 5);
+  CHECK(doc.items()[2].name_range.start == fastest::Point{5, 4});
+  // Repaired: fresh again.
+  delta = doc.apply_edit(paren + 1, paren + 2, "");
+  CHECK(doc.diagnostics().empty());
+  CHECK(ids() == all_fresh);
+  CHECK(changed(delta, "test_m.py::test_b"));
+  CHECK(delta.added.empty());
+}
+
+TEST_CASE("keep_stale_items: lost items follow their predecessor; cases of a function read afresh are not kept") {
+  auto item = [](std::string id, std::string parent, fastest::ItemKind kind) {
+    fastest::TestItem t;
+    t.id = std::move(id);
+    t.parent_id = std::move(parent);
+    t.kind = kind;
+    return t;
+  };
+  using fastest::ItemKind;
+  std::vector<fastest::TestItem> last_good{
+      item("m.py", "", ItemKind::Module), item("m.py::TestX", "m.py", ItemKind::Class),
+      item("m.py::TestX::test_a", "m.py::TestX", ItemKind::Function), item("m.py::TestX::test_b", "m.py::TestX", ItemKind::Function),
+      item("m.py::test_p", "m.py", ItemKind::Function), item("m.py::test_p[1]", "m.py::test_p", ItemKind::Case),
+      item("m.py::test_q", "m.py", ItemKind::Function), item("m.py::test_q[1]", "m.py::test_q", ItemKind::Case)};
+  std::vector<fastest::TestItem> items{item("m.py", "", ItemKind::Module), item("m.py::TestX", "m.py", ItemKind::Class),
+                                       item("m.py::TestX::test_b", "m.py::TestX", ItemKind::Function),
+                                       item("m.py::test_p", "m.py", ItemKind::Function)};
+  fastest::keep_stale_items(items, last_good);
+  std::vector<std::pair<std::string, bool>> got;
+  for (const auto& i : items) got.emplace_back(i.id, i.stale);
+  CHECK(got == std::vector<std::pair<std::string, bool>>{{"m.py", false}, {"m.py::TestX", false}, {"m.py::TestX::test_a", true},
+                                                         {"m.py::TestX::test_b", false}, {"m.py::test_p", false},
+                                                         {"m.py::test_q", true}, {"m.py::test_q[1]", true}});
 }
