@@ -44,6 +44,7 @@ struct TestItem {
   std::vector<Mark> marks;  // own marks plus those inherited from class/module pytestmark
   bool dynamic = false;   // statically unknowable: a worker's real collection settles it
   std::string dynamic_reason;  // why, for the tree's tooltip and for logs
+  bool stale = false;     // pytest's answer from before an edit that may change it, kept until it answers again
   friend bool operator==(const TestItem&, const TestItem&) = default;
 };
 

@@ -38,6 +38,7 @@ json LspServer::State::item_json(const TestItem& item, const std::string& item_u
   j["tags"] = std::move(tags);
   j["dynamic"] = item.dynamic;
   if (item.dynamic) j["dynamicReason"] = item.dynamic_reason;
+  if (item.stale) j["stale"] = true;
   if (index && item.kind != ItemKind::Folder) {
     json range = json::object();
     range["start"] = point_json(item.range.start.line, index->character(item.range.start.line, item.range.start.column, encoding));
