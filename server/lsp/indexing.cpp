@@ -41,6 +41,7 @@ void LspServer::State::collect_root(Root& root) {
   for (auto& [uri, d] : docs)
     if (d.root.get() == &root && d.doc) root.file_items[d.module_id] = module_items(d);
   // pytest's settled items survive the re-collection (those of a module gone go with it).
+  root.settled_tail.clear();
   for (auto it = root.settled.begin(); it != root.settled.end();) {
     auto items = root.file_items.find(it->first);
     if (items == root.file_items.end()) {
@@ -113,12 +114,19 @@ std::vector<std::string> settle_targets(const Root& root, const std::set<std::st
 
 std::string module_of(const std::string& id) { return id.substr(0, id.find("::")); }
 
+// Where an id's last name starts: after the last `::` before its parameters (which may hold `::`).
+size_t name_start(const std::string& id) {
+  const size_t bracket = id.find('[', id.find("::"));
+  const size_t colons = id.rfind("::", bracket == std::string::npos ? std::string::npos : bracket);
+  return colons == std::string::npos ? 0 : colons + 2;
+}
+
 // The id a settled id hangs under: `f[x]` -> `f`, `C::f` -> `C`.
 std::string parent_id_of(const std::string& id) {
-  const size_t colons = id.rfind("::");
-  const size_t bracket = id.find('[', colons == std::string::npos ? 0 : colons);
+  const size_t bracket = id.find('[', id.find("::"));
   if (bracket != std::string::npos) return id.substr(0, bracket);
-  return colons == std::string::npos ? std::string() : id.substr(0, colons);
+  const size_t start = name_start(id);
+  return start < 2 ? std::string() : id.substr(0, start - 2);
 }
 }  // namespace
 
@@ -223,12 +231,9 @@ void LspServer::State::apply_settled(Root& root, const std::string& module_id, c
   auto it = root.file_items.find(module_id);
   if (it == root.file_items.end()) return;
   std::vector<TestItem>& settled = root.settled[module_id];
-  std::unordered_set<std::string> previous;
-  for (const TestItem& item : settled) previous.insert(item.id);
-  std::vector<TestItem> items;
-  items.reserve(it->second.size());
-  for (TestItem& item : it->second)
-    if (!previous.count(item.id)) items.push_back(std::move(item));
+  // The previous answer is the list's tail; the static items before it stay.
+  std::vector<TestItem> items = std::move(it->second);
+  items.resize(items.size() - std::min(items.size(), root.settled_tail[module_id]));
   std::unordered_map<std::string, size_t> by_id;
   for (size_t i = 0; i < items.size(); ++i) by_id.emplace(items[i].id, i);
   std::vector<TestItem> fresh;
@@ -248,17 +253,18 @@ void LspServer::State::apply_settled(Root& root, const std::string& module_id, c
     item.name_range = parent.name_range;
     item.marks = parent.marks;
     item.kind = id.rfind(parent.id + "[", 0) == 0 ? ItemKind::Case : ItemKind::Function;
-    const size_t colons = id.rfind("::");
-    item.label = id.substr(colons == std::string::npos ? 0 : colons + 2);
+    item.label = id.substr(name_start(id));
     fresh.push_back(std::move(item));
   }
   settled = fresh;
+  root.settled_tail[module_id] = fresh.size();
   for (TestItem& item : fresh) items.push_back(std::move(item));
   it->second = std::move(items);
   publish_file(root, module_id);
 }
 
-void LspServer::State::merge_settled(const Root& root, const std::string& module_id, std::vector<TestItem>& items) const {
+void LspServer::State::merge_settled(Root& root, const std::string& module_id, std::vector<TestItem>& items) {
+  root.settled_tail.erase(module_id);
   auto it = root.settled.find(module_id);
   if (it == root.settled.end() || it->second.empty()) return;
   std::unordered_map<std::string, size_t> by_id;
@@ -276,6 +282,7 @@ void LspServer::State::merge_settled(const Root& root, const std::string& module
     item.marks = parent.marks;
     items.push_back(std::move(item));
   }
+  root.settled_tail[module_id] = items.size() - statics;
 }
 
 bool LspServer::State::mark_stale(Root& root, const std::string& module_id) {

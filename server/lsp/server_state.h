@@ -94,6 +94,7 @@ struct Root {
   // module's static items are replaced, its settled items whose dynamic parent still exists are
   // merged back (merge_settled), stale until the module is re-settled.
   std::map<std::string, std::vector<TestItem>> settled;  // module id -> the items pytest added
+  std::map<std::string, size_t> settled_tail;            // module id -> how many of file_items' last items are settled ones
   std::map<std::string, uint64_t> module_versions;       // bumped by every change that may alter a module's settled items
   std::set<std::string> resettle_pending;                // modules waiting for the debounce
   std::unique_ptr<asio::steady_timer> resettle_timer;    // the debounce (io thread)
@@ -212,8 +213,9 @@ struct LspServer::State {
   // that changed what is published) and re-settle them once the edits pause.
   bool mark_stale(Root& root, const std::string& module_id);
   void schedule_resettle(Root& root, const std::set<std::string>& modules);
-  // A module's fresh static items plus its settled items whose dynamic parent still exists.
-  void merge_settled(const Root& root, const std::string& module_id, std::vector<TestItem>& items) const;
+  // A module's fresh static items plus its settled items whose dynamic parent still exists
+  // (appended; the caller stores `items` as the module's file_items).
+  void merge_settled(Root& root, const std::string& module_id, std::vector<TestItem>& items);
   void publish_settle_state(Root& root, const char* state, size_t modules);
   // Whether a watched-file event for this path can change what pytest collects (editor lock
   // and backup files cannot).

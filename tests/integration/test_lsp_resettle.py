@@ -84,13 +84,18 @@ def edit(client, path, version, line, text):
 def open_module(client, path):
     client.notify("textDocument/didOpen", {"textDocument": {"uri": uri(path), "languageId": "python", "version": 1,
                                                             "text": path.read_text()}})
+    sync(client)
+
+
+def sync(client):
+    """Waits until the server handled everything sent so far (handlers run in order)."""
+    client.request("textDocument/codeLens", {"textDocument": {"uri": "file:///nowhere.py"}})
 
 
 def test_a_typed_character_keeps_the_cases_stale_then_resettles_them(client, root):
     path = root / "tests" / "test_x.py"
     open_module(client, path)
-    opened = next_publication(client, 0, uri(path))
-    assert cases(opened) == {c: False for c in CASES}
+    assert cases(publications(client, 0, uri(path))[-1]) == {c: False for c in CASES}
     start = client.mark()
     t0 = time.monotonic()
     edit(client, path, 2, 2, "#")  # one character, on a blank line
@@ -105,7 +110,6 @@ def test_a_typed_character_keeps_the_cases_stale_then_resettles_them(client, roo
 def test_an_edit_of_the_parametrize_source_is_resettled_from_the_buffer(client, root):
     path = root / "tests" / "test_x.py"
     open_module(client, path)
-    next_publication(client, 0, uri(path))
     start = client.mark()
     # `return [1, 2, 3]` -> `return [1, 2, 3, 4]`, unsaved: the re-settle must read the buffer.
     client.notify("textDocument/didChange", {
@@ -122,7 +126,6 @@ def test_an_edit_of_the_parametrize_source_is_resettled_from_the_buffer(client, 
 def test_a_renamed_test_loses_its_cases_at_once(client, root):
     path = root / "tests" / "test_x.py"
     open_module(client, path)
-    next_publication(client, 0, uri(path))
     start = client.mark()
     # `def test_x(x):` -> `def test_y(x):`
     client.notify("textDocument/didChange", {
@@ -142,8 +145,7 @@ def test_editor_lock_and_backup_files_do_not_recollect(client, root):
     names = [".#test_x.py", "#test_x.py#", "test_x.py~", ".test_x.py.swp", "4913"]
     client.notify("workspace/didChangeWatchedFiles",
                   {"changes": [{"uri": uri(root / "tests" / n), "type": 1} for n in names]})
-    # Handlers run in order: anything the event published comes before this answer.
-    client.request("textDocument/codeLens", {"textDocument": {"uri": uri(root / "tests" / "test_x.py")}})
+    sync(client)  # anything the event published comes before this answer
     with client.lock:
         sent = [m.get("method") for m in client.messages[start:] if "method" in m]
     assert "fastest/discoveredTests" not in sent and "fastest/settleState" not in sent
