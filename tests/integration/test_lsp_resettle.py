@@ -170,3 +170,26 @@ def test_a_watched_change_keeps_the_cases_stale_and_resettles_only_what_it_touch
     state = wait_settled(client, start)
     assert state["modules"] == 1  # test_plain.py has nothing dynamic: not re-settled
     assert cases(publications(client, start, uri(path))[-1]) == {c: False for c in expected}
+
+
+def test_a_newer_edit_supersedes_a_resettle_in_flight(client, root):
+    path = root / "tests" / "test_x.py"
+    open_module(client, path)
+
+    def set_values(version, values):
+        client.notify("textDocument/didChange", {
+            "textDocument": {"uri": uri(path), "version": version},
+            "contentChanges": [{"text": MODULE.replace("[1, 2, 3]", values)}]})
+
+    start = client.mark()
+    set_values(2, "[1, 2, 3, 4]")
+    # The debounce ends and the re-settle of [1, 2, 3, 4] starts; the next edit lands meanwhile.
+    client.wait_for(lambda m: m.get("method") == "fastest/settleState", 10, start)
+    time.sleep(0.35)
+    second = client.mark()
+    set_values(3, "[1, 2]")
+    wait_settled(client, second)
+    after = publications(client, second, uri(path))
+    # No publication after the second edit shows the first edit's answer as current.
+    assert not any(cases(items).get("tests/test_x.py::test_x[4]") is False for items in after)
+    assert cases(after[-1]) == {c: False for c in CASES - {"tests/test_x.py::test_x[3]"}}
