@@ -179,15 +179,15 @@ def test_a_newer_edit_supersedes_a_resettle_in_flight(client, root):
     def set_values(version, values):
         client.notify("textDocument/didChange", {
             "textDocument": {"uri": uri(path), "version": version},
-            "contentChanges": [{"text": MODULE.replace("[1, 2, 3]", values)}]})
+            "contentChanges": [{"text": MODULE.replace("return [1, 2, 3]", values)}]})
 
     start = client.mark()
-    set_values(2, "[1, 2, 3, 4]")
-    # The debounce ends and the re-settle of [1, 2, 3, 4] starts; the next edit lands meanwhile.
+    # Collecting this takes pytest a second: the re-settle is still in flight at the next edit.
+    set_values(2, "import time; time.sleep(1)\n    return [1, 2, 3, 4]")
     client.wait_for(lambda m: m.get("method") == "fastest/settleState", 10, start)
-    time.sleep(0.35)
+    time.sleep(0.5)
     second = client.mark()
-    set_values(3, "[1, 2]")
+    set_values(3, "return [1, 2]")
     wait_settled(client, second)
     after = publications(client, second, uri(path))
     # No publication after the second edit shows the first edit's answer as current.
