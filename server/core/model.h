@@ -44,8 +44,9 @@ struct TestItem {
   std::vector<Mark> marks;  // own marks plus those inherited from class/module pytestmark
   bool dynamic = false;   // statically unknowable: a worker's real collection settles it
   std::string dynamic_reason;  // why, for the tree's tooltip and for logs
-  // The editor's buffer no longer parses and this item could not be read from it: it is the
-  // last version read while the file parsed (Document keeps it until the file parses again).
+  // Kept from an earlier state of its file: an open buffer that no longer parses (the item as
+  // last read while it parsed), or pytest's settled answer from before an edit that may change
+  // it (kept until the module is re-settled).
   bool stale = false;
   friend bool operator==(const TestItem&, const TestItem&) = default;
 };

@@ -143,6 +143,7 @@ void LspServer::State::after_document_change(OpenDoc& d, bool items_changed, boo
   if (!d.doc || !d.root) return;
   if (items_changed) {
     std::vector<TestItem> items = module_items(d);
+    merge_settled(*d.root, d.module_id, items);
     std::vector<TestItem>& published = d.root->file_items[d.module_id];
     std::optional<ItemUpdate> update;
     if (shift && client_applies_moves) update = incremental_update(published, items, *shift);
@@ -217,7 +218,11 @@ void LspServer::State::change_document(const json& params) {
   }
   d.dirty = true;
   auto edited = std::chrono::steady_clock::now();
-  after_document_change(d, items_changed, diags_changed, shift);
+  // Any edit may change what pytest makes of the module's dynamic items (a helper's return
+  // value, a decorator): its settled items stay, stale, until it is re-settled.
+  const bool newly_stale = d.doc && d.root && mark_stale(*d.root, d.module_id);
+  after_document_change(d, items_changed || newly_stale, diags_changed, shift);
+  if (d.doc && d.root) schedule_resettle(*d.root, {d.module_id});
   spdlog::debug("didChange: edit+discovery {:.3f} ms, publish {:.3f} ms",
                 std::chrono::duration<double, std::milli>(edited - started).count(),
                 std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - edited).count());
@@ -236,6 +241,7 @@ void LspServer::State::close_document(const std::string& uri) {
   const std::string module_id = it->second.module_id;
   const fs::path path = it->second.path;
   const bool collected = it->second.doc != nullptr;
+  const bool dirty = it->second.dirty;
   docs.erase(it);
   syntax_diagnostics.erase(uri);
   publish_diagnostics(uri);
@@ -246,8 +252,11 @@ void LspServer::State::close_document(const std::string& uri) {
   Document disk(module_id, text, root->collection.config.rules, *collectors);
   std::vector<TestItem> items = disk.items();
   if (!items.empty()) items.front().parent_id = fs::path(module_id).parent_path().generic_string();
+  if (dirty) mark_stale(*root, module_id);  // back to the file's text: settled for the buffer's
+  merge_settled(*root, module_id, items);
   root->file_items[module_id] = std::move(items);
   publish_file(*root, module_id);
+  if (dirty) schedule_resettle(*root, {module_id});
 }
 
 }  // namespace fastest::lsp

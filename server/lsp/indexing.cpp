@@ -2,9 +2,13 @@
 // settle step that replaces dynamic items with what a real pytest collection says.
 #include "server/lsp/server_state.h"
 
+#include <chrono>
 #include <map>
 #include <set>
+#include <string_view>
 #include <thread>
+#include <unordered_map>
+#include <unordered_set>
 
 #include <asio/post.hpp>
 #include <spdlog/spdlog.h>
@@ -36,6 +40,17 @@ void LspServer::State::collect_root(Root& root) {
   // Open test documents keep their incremental view.
   for (auto& [uri, d] : docs)
     if (d.root.get() == &root && d.doc) root.file_items[d.module_id] = module_items(d);
+  // pytest's settled items survive the re-collection (those of a module gone go with it).
+  root.settled_tail.clear();
+  for (auto it = root.settled.begin(); it != root.settled.end();) {
+    auto items = root.file_items.find(it->first);
+    if (items == root.file_items.end()) {
+      it = root.settled.erase(it);
+      continue;
+    }
+    merge_settled(root, it->first, items->second);
+    ++it;
+  }
   publish_syntax_diagnostics_for_root(root);
 }
 
@@ -68,29 +83,87 @@ void LspServer::State::index_workspace() {
   for (auto& root : roots) settle_in_background(*root);
 }
 
+// --- settling ------------------------------------------------------------------------
+namespace {
+bool has_dynamic(const std::vector<TestItem>& items) {
+  for (const TestItem& item : items)
+    if (item.dynamic) return true;
+  return false;
+}
+
+// What pytest must collect for these modules: each dynamic module, class or function not
+// already under a target. Items come parent first, so one pass with a set of covered ids does.
+std::vector<std::string> settle_targets(const Root& root, const std::set<std::string>& modules) {
+  std::vector<std::string> targets;
+  for (const std::string& module : modules) {
+    auto it = root.file_items.find(module);
+    if (it == root.file_items.end()) continue;
+    std::unordered_set<std::string_view> covered;
+    for (const TestItem& item : it->second) {
+      if (covered.count(item.parent_id)) {
+        covered.insert(item.id);
+      } else if (item.dynamic && (item.kind == ItemKind::Module || item.kind == ItemKind::Class ||
+                                  item.kind == ItemKind::Function)) {
+        targets.push_back(item.id);
+        covered.insert(item.id);
+      }
+    }
+  }
+  return targets;
+}
+
+std::string module_of(const std::string& id) { return id.substr(0, id.find("::")); }
+
+// Where an id's last name starts: after the last `::` before its parameters (which may hold `::`).
+size_t name_start(const std::string& id) {
+  const size_t bracket = id.find('[', id.find("::"));
+  const size_t colons = id.rfind("::", bracket == std::string::npos ? std::string::npos : bracket);
+  return colons == std::string::npos ? 0 : colons + 2;
+}
+
+// The id a settled id hangs under: `f[x]` -> `f`, `C::f` -> `C`.
+std::string parent_id_of(const std::string& id) {
+  const size_t bracket = id.find('[', id.find("::"));
+  if (bracket != std::string::npos) return id.substr(0, bracket);
+  const size_t start = name_start(id);
+  return start < 2 ? std::string() : id.substr(0, start - 2);
+}
+}  // namespace
+
 // Static answers first; then a real collection in the root's (now warm) worker settles
 // what discovery flagged dynamic, and the tree is published again, equal to pytest's.
 void LspServer::State::settle_in_background(Root& root) {
-  std::vector<std::string> targets;
-  auto covered = [&](const std::string& id) {
-    for (const std::string& t : targets)
-      if (id == t || id.rfind(t + "::", 0) == 0 || id.rfind(t + "[", 0) == 0) return true;
-    return false;
-  };
+  std::set<std::string> modules;
   for (auto& [module, items] : root.file_items)
-    for (const TestItem& item : items)
-      if (item.dynamic && !covered(item.id) &&
-          (item.kind == ItemKind::Module || item.kind == ItemKind::Class || item.kind == ItemKind::Function))
-        targets.push_back(item.id);
-  if (targets.empty() || stopping) return;
+    if (has_dynamic(items)) modules.insert(module);
+  if (modules.empty()) publish_settle_state(root, "settled", 0);
+  else settle_modules(root, modules);
+}
+
+void LspServer::State::settle_modules(Root& root, const std::set<std::string>& modules) {
+  std::vector<std::string> targets = settle_targets(root, modules);
+  if (stopping) return;
+  std::map<std::string, uint64_t> versions;
+  for (const std::string& module : modules) versions[module] = root.module_versions[module];
+  std::map<std::string, std::string> overlays;  // unsaved buffers, as runs pass them
+  for (auto& [uri, d] : docs)
+    if (d.dirty && d.root.get() == &root) overlays[d.path.string()] = d.text;
+  ++root.settles_in_flight;
+  publish_settle_state(root, "settling", modules.size());
+  if (targets.empty()) {  // nothing dynamic left: the answer is "no settled items"
+    finish_settle(root.key, versions, {}, {}, true);
+    return;
+  }
   RootSnapshot snap = snapshot(root, settings);
   auto job = std::make_unique<SettleJob>();
   SettleJob* raw = job.get();
-  job->thread = std::thread([this, raw, snap = std::move(snap), targets = std::move(targets)] {
+  job->thread = std::thread([this, raw, snap = std::move(snap), targets = std::move(targets),
+                             overlays = std::move(overlays), versions = std::move(versions)]() mutable {
     try {
-      settle_job(snap, targets);
+      settle_job(snap, targets, std::move(overlays), versions);
     } catch (const std::exception& e) {
       spdlog::warn("settling dynamic tests failed: {}", e.what());
+      asio::post(io, [this, key = snap.root_key, versions] { finish_settle(key, versions, {}, {}, false); });
     }
     raw->finished = true;
   });
@@ -98,85 +171,216 @@ void LspServer::State::settle_in_background(Root& root) {
 }
 
 // On the settle job's thread: only the snapshot, the Writer and posts to the io thread.
-void LspServer::State::settle_job(const RootSnapshot& root, const std::vector<std::string>& targets) {
+void LspServer::State::settle_job(const RootSnapshot& root, const std::vector<std::string>& targets,
+                                  std::map<std::string, std::string> overlays, std::map<std::string, uint64_t> versions) {
   std::vector<std::string> real;
   std::map<std::string, std::string> errors;  // module id -> pytest's longrepr
+  bool answered = false;
   {
     std::lock_guard<std::mutex> lock(root.engines->job_mutex);
     std::string error;
     std::shared_ptr<ExecutionEngine> engine = engine_for(root, &error);
-    if (!engine) return;
-    struct Collector : RunObserver {
-      std::vector<std::string>& ids;
-      std::map<std::string, std::string>& errors;
-      Collector(std::vector<std::string>& i, std::map<std::string, std::string>& e) : ids(i), errors(e) {}
-      void on_collected(const std::vector<std::string>& collected) override {
-        ids.insert(ids.end(), collected.begin(), collected.end());
-      }
-      void on_collection_error(const std::string& id, const std::string& longrepr) override { errors[id] = longrepr; }
-    } collector(real, errors);
-    RunRequest request;
-    request.ids = targets;
-    request.collect_only = true;
-    RunSummary summary = engine->run(request, collector);
-    if (summary.cancelled) return;  // root removed or server stopping: nothing to apply
+    if (engine) {
+      struct Collector : RunObserver {
+        std::vector<std::string>& ids;
+        std::map<std::string, std::string>& errors;
+        Collector(std::vector<std::string>& i, std::map<std::string, std::string>& e) : ids(i), errors(e) {}
+        void on_collected(const std::vector<std::string>& collected) override {
+          ids.insert(ids.end(), collected.begin(), collected.end());
+        }
+        void on_collection_error(const std::string& id, const std::string& longrepr) override { errors[id] = longrepr; }
+      } collector(real, errors);
+      RunRequest request;
+      request.ids = targets;
+      request.collect_only = true;
+      request.overlays = std::move(overlays);
+      RunSummary summary = engine->run(request, collector);
+      answered = !summary.cancelled;  // cancelled: root removed or server stopping
+    }
   }
-  asio::post(io, [this, key = root.root_key, real = std::move(real), errors = std::move(errors), targets] {
-    std::shared_ptr<Root> r = find_root(key);
-    if (!r) return;  // removed meanwhile
-    for (const std::string& target : targets) {
-      const std::string module = target.substr(0, target.find("::"));
+  asio::post(io, [this, key = root.root_key, versions = std::move(versions), real = std::move(real),
+                  errors = std::move(errors), answered] { finish_settle(key, versions, real, errors, answered); });
+}
+
+// On the io thread. A module changed since the job started is left to the re-settle that
+// change scheduled: this answer is about text that no longer exists.
+void LspServer::State::finish_settle(uint64_t root_key, const std::map<std::string, uint64_t>& versions,
+                                     const std::vector<std::string>& real, const std::map<std::string, std::string>& errors,
+                                     bool answered) {
+  std::shared_ptr<Root> r = find_root(root_key);
+  if (!r) return;  // removed meanwhile
+  --r->settles_in_flight;
+  size_t applied = 0;
+  if (answered) {
+    std::map<std::string, std::vector<std::string>> by_module;
+    for (const std::string& id : real) by_module[module_of(id)].push_back(id);
+    for (const auto& [module, version] : versions) {
+      if (r->module_versions[module] != version) continue;  // superseded
       if (auto it = errors.find(module); it != errors.end()) record_collection_error(*r, module, it->second);
       else clear_collection_error(*r, module);
+      apply_settled(*r, module, by_module[module]);
+      ++applied;
     }
-    apply_settled(*r, real);
+  }
+  if (r->settles_in_flight == 0 && r->resettle_pending.empty()) publish_settle_state(*r, "settled", applied);
+}
+
+// pytest's ids for one module become its settled items: added under their parent (found by
+// id in a map), replacing the previous answer whole (a case pytest no longer lists goes away).
+void LspServer::State::apply_settled(Root& root, const std::string& module_id, const std::vector<std::string>& real) {
+  auto it = root.file_items.find(module_id);
+  if (it == root.file_items.end()) return;
+  std::vector<TestItem>& settled = root.settled[module_id];
+  // The previous answer is the list's tail; the static items before it stay.
+  std::vector<TestItem> items = std::move(it->second);
+  items.resize(items.size() - std::min(items.size(), root.settled_tail[module_id]));
+  std::unordered_map<std::string, size_t> by_id;
+  for (size_t i = 0; i < items.size(); ++i) by_id.emplace(items[i].id, i);
+  std::vector<TestItem> fresh;
+  for (const std::string& id : real) {
+    if (by_id.count(id)) continue;  // discovery had it right
+    // Its parent: the longest existing id above it (the function of a case, the class...).
+    std::string parent_id = parent_id_of(id);
+    auto p = by_id.find(parent_id);
+    while (p == by_id.end() && !parent_id.empty()) p = by_id.find(parent_id = parent_id_of(parent_id));
+    if (p == by_id.end()) continue;
+    const TestItem& parent = items[p->second];
+    TestItem item;
+    item.id = id;
+    item.parent_id = parent.id;
+    item.path = parent.path;
+    item.range = parent.range;
+    item.name_range = parent.name_range;
+    item.marks = parent.marks;
+    item.kind = id.rfind(parent.id + "[", 0) == 0 ? ItemKind::Case : ItemKind::Function;
+    item.label = id.substr(name_start(id));
+    fresh.push_back(std::move(item));
+  }
+  settled = fresh;
+  root.settled_tail[module_id] = fresh.size();
+  for (TestItem& item : fresh) items.push_back(std::move(item));
+  it->second = std::move(items);
+  publish_file(root, module_id);
+}
+
+void LspServer::State::merge_settled(Root& root, const std::string& module_id, std::vector<TestItem>& items) {
+  root.settled_tail.erase(module_id);
+  auto it = root.settled.find(module_id);
+  if (it == root.settled.end() || it->second.empty()) return;
+  std::unordered_map<std::string, size_t> by_id;
+  for (size_t i = 0; i < items.size(); ++i) by_id.emplace(items[i].id, i);
+  const size_t statics = items.size();
+  for (const TestItem& kept : it->second) {
+    if (by_id.count(kept.id)) continue;  // discovery has it now
+    auto p = by_id.find(kept.parent_id);
+    // A parent gone (renamed, deleted) or now static takes its cases with it.
+    if (p == by_id.end() || p->second >= statics || !items[p->second].dynamic) continue;
+    const TestItem& parent = items[p->second];
+    TestItem item = kept;
+    item.range = parent.range;  // it moved with its parent
+    item.name_range = parent.name_range;
+    item.marks = parent.marks;
+    items.push_back(std::move(item));
+  }
+  root.settled_tail[module_id] = items.size() - statics;
+}
+
+bool LspServer::State::mark_stale(Root& root, const std::string& module_id) {
+  ++root.module_versions[module_id];
+  auto it = root.settled.find(module_id);
+  if (it == root.settled.end()) return false;
+  bool changed = false;
+  for (TestItem& item : it->second) {
+    changed |= !item.stale;
+    item.stale = true;
+  }
+  return changed;  // the published items take the flag when the module's items are next merged
+}
+
+void LspServer::State::schedule_resettle(Root& root, const std::set<std::string>& modules) {
+  if (stopping) return;
+  for (const std::string& module : modules) {
+    auto it = root.file_items.find(module);
+    // A module with nothing dynamic and nothing settled has nothing to ask pytest.
+    if ((it != root.file_items.end() && has_dynamic(it->second)) || !root.settled[module].empty())
+      root.resettle_pending.insert(module);
+  }
+  if (root.resettle_pending.empty()) return;
+  publish_settle_state(root, "settling", root.resettle_pending.size());
+  if (!root.resettle_timer) root.resettle_timer = std::make_unique<asio::steady_timer>(io);
+  root.resettle_timer->expires_after(std::chrono::milliseconds(settings.resettle_delay_ms));
+  root.resettle_timer->async_wait([this, key = root.key](const std::error_code& ec) {
+    if (ec) return;  // re-armed by a newer edit, or the root is gone
+    std::shared_ptr<Root> r = find_root(key);
+    if (!r || r->resettle_pending.empty()) return;
+    std::set<std::string> modules;
+    modules.swap(r->resettle_pending);
+    settle_modules(*r, modules);
   });
 }
 
-void LspServer::State::apply_settled(Root& root, const std::vector<std::string>& real) {
-  std::set<std::string> touched;
-  for (const std::string& id : real) {
-    std::string module = id.substr(0, id.find("::"));
-    auto it = root.file_items.find(module);
-    if (it == root.file_items.end()) continue;
-    auto& items = it->second;
-    bool exists = false;
-    for (const TestItem& item : items) exists |= item.id == id;
-    if (exists) continue;
-    // Its parent: the longest existing id that is a prefix (the function of a case, the class...).
-    const TestItem* parent = nullptr;
-    for (const TestItem& item : items)
-      if ((id.rfind(item.id + "[", 0) == 0 || id.rfind(item.id + "::", 0) == 0) &&
-          (!parent || item.id.size() > parent->id.size()))
-        parent = &item;
-    if (!parent) continue;
-    TestItem settled;
-    settled.id = id;
-    settled.parent_id = parent->id;
-    settled.path = parent->path;
-    settled.range = parent->range;
-    settled.name_range = parent->name_range;
-    settled.marks = parent->marks;
-    bool is_case = id.rfind(parent->id + "[", 0) == 0;
-    settled.kind = is_case ? ItemKind::Case : ItemKind::Function;
-    std::string tail = id.substr(id.rfind("::") == std::string::npos ? 0 : id.rfind("::") + 2);
-    settled.label = tail;
-    items.push_back(std::move(settled));
-    touched.insert(module);
-  }
-  for (const std::string& module : touched) publish_file(root, module);
+// "settling" once from the first change until the answer is in, then "settled".
+void LspServer::State::publish_settle_state(Root& root, const char* state, size_t modules) {
+  const bool settling = std::string_view(state) == "settling";
+  if (settling && root.settling) return;
+  root.settling = settling;
+  json params = json::object();
+  params["rootUri"] = path_to_uri(root.folder.string());
+  params["state"] = state;
+  params["modules"] = modules;
+  writer.notify("fastest/settleState", params);
 }
 
+namespace {
+bool is_config_file(const std::string& name) {
+  return name == "pytest.ini" || name == ".pytest.ini" || name == "pyproject.toml" || name == "tox.ini" ||
+         name == "setup.cfg";
+}
+}  // namespace
+
+bool LspServer::State::can_change_collection(Root& root, const fs::path& path) {
+  const std::string name = path.filename().string();
+  if (name.rfind(".#", 0) == 0 || name.rfind('#', 0) == 0) return false;  // Emacs lock and auto-save files
+  if (name == "conftest.py" || name == "__init__.py" || is_config_file(name)) return true;
+  const std::string rel = path.lexically_relative(root.rootdir()).generic_string();
+  if (root.file_items.count(rel)) return true;  // collected today (a delete, a change)
+  if (path.extension() == ".py") return collectors_for(root, path, "").has_value();
+  if (!path.has_extension()) {  // a folder created or deleted
+    if (fs::is_directory(path)) return true;
+    auto it = root.file_items.lower_bound(rel + "/");
+    return it != root.file_items.end() && it->first.rfind(rel + "/", 0) == 0;
+  }
+  return false;
+}
+
+// A watched file changed on disk: the root is collected again, settled items are kept (stale)
+// for the modules the change can affect, and only those are re-settled.
 void LspServer::State::watched_files_changed(const json& params) {
-  std::set<std::shared_ptr<Root>> affected;
+  std::map<std::shared_ptr<Root>, std::set<std::string>> affected;  // root -> modules to re-settle
   for (const json& change : params.at("changes")) {
     auto path = uri_to_path(change.at("uri"));
     if (!path) continue;
-    if (auto r = root_for(*path)) affected.insert(r);
+    const fs::path file = fs::path(*path).lexically_normal();
+    auto r = root_for(file);
+    if (!r || !can_change_collection(*r, file)) continue;
+    std::set<std::string>& modules = affected[r];
+    const std::string rel = file.lexically_relative(r->rootdir()).generic_string();
+    const std::string name = file.filename().string();
+    // A conftest or config file changes every module below its folder.
+    std::string scope = rel;
+    if (name == "conftest.py" || name == "__init__.py" || is_config_file(name)) {
+      scope = file.parent_path().lexically_relative(r->rootdir()).generic_string();
+      if (scope == "." || scope.rfind("..", 0) == 0) scope.clear();
+    }
+    for (auto& [module, items] : r->file_items)
+      if (scope.empty() || module == scope || module.rfind(scope + "/", 0) == 0) modules.insert(module);
+    if (!r->file_items.count(rel)) modules.insert(rel);  // a new file
   }
-  for (const auto& r : affected) {
+  for (auto& [r, modules] : affected) {
+    for (const std::string& module : modules) mark_stale(*r, module);
     collect_root(*r);
     publish_root(*r);
+    schedule_resettle(*r, modules);
   }
 }
 

@@ -19,11 +19,13 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include <asio/io_context.hpp>
+#include <asio/steady_timer.hpp>
 
 #include "protocol/jsonrpc.h"
 #include "server/discovery/document.h"
@@ -87,6 +89,17 @@ struct Root {
   std::vector<TestItem> folders;
   size_t test_count = 0;                                    // runnable tests at the last collection
   std::shared_ptr<EngineSlot> engines = std::make_shared<EngineSlot>();
+
+  // Settling (indexing.cpp). pytest's ids for dynamic items outlive re-discovery: each time a
+  // module's static items are replaced, its settled items whose dynamic parent still exists are
+  // merged back (merge_settled), stale until the module is re-settled.
+  std::map<std::string, std::vector<TestItem>> settled;  // module id -> the items pytest added
+  std::map<std::string, size_t> settled_tail;            // module id -> how many of file_items' last items are settled ones
+  std::map<std::string, uint64_t> module_versions;       // bumped by every change that may alter a module's settled items
+  std::set<std::string> resettle_pending;                // modules waiting for the debounce
+  std::unique_ptr<asio::steady_timer> resettle_timer;    // the debounce (io thread)
+  int settles_in_flight = 0;
+  bool settling = false;                                 // fastest/settleState said "settling" last
 
   fs::path rootdir() const { return collection.config.rootdir; }
 };
@@ -189,9 +202,26 @@ struct LspServer::State {
   // Static answers first; then a real collection in the root's (now warm) worker settles
   // what discovery flagged dynamic, and the tree is published again, equal to pytest's.
   void settle_in_background(Root& root);
-  void settle_job(const RootSnapshot& root, const std::vector<std::string>& targets);  // a job's thread
+  // A collect-only batch in the warm worker for these modules' dynamic items, with the open
+  // buffers' text; its answer replaces their settled items unless a newer change superseded it.
+  void settle_modules(Root& root, const std::set<std::string>& modules);
+  void settle_job(const RootSnapshot& root, const std::vector<std::string>& targets,
+                  std::map<std::string, std::string> overlays, std::map<std::string, uint64_t> versions);  // a job's thread
+  void finish_settle(uint64_t root_key, const std::map<std::string, uint64_t>& versions, const std::vector<std::string>& real,
+                     const std::map<std::string, std::string>& errors, bool answered);
+  // After a change that may alter these modules' settled items: mark them stale (true when
+  // that changed what is published) and re-settle them once the edits pause.
+  bool mark_stale(Root& root, const std::string& module_id);
+  void schedule_resettle(Root& root, const std::set<std::string>& modules);
+  // A module's fresh static items plus its settled items whose dynamic parent still exists
+  // (appended; the caller stores `items` as the module's file_items).
+  void merge_settled(Root& root, const std::string& module_id, std::vector<TestItem>& items);
+  void publish_settle_state(Root& root, const char* state, size_t modules);
+  // Whether a watched-file event for this path can change what pytest collects (editor lock
+  // and backup files cannot).
+  bool can_change_collection(Root& root, const fs::path& path);
   void rehome_documents();
-  void apply_settled(Root& root, const std::vector<std::string>& real);
+  void apply_settled(Root& root, const std::string& module_id, const std::vector<std::string>& real);
   RootSnapshot snapshot(const Root& root, const Settings& s) const;
 
   // publishing.cpp

@@ -1,5 +1,7 @@
 #include "server/lsp/settings.h"
 
+#include <algorithm>
+
 namespace fastest::lsp {
 
 void Settings::update(const protocol::json& j) {
@@ -9,6 +11,8 @@ void Settings::update(const protocol::json& j) {
     python_path = s["pythonPath"].get<std::string>();
   if (s.contains("workers") && s["workers"].is_number_integer()) workers = s["workers"].get<int>();
   if (s.contains("timeout") && s["timeout"].is_number()) timeout_s = s["timeout"].get<double>();
+  if (s.contains("resettleDelayMs") && s["resettleDelayMs"].is_number_integer())
+    resettle_delay_ms = std::max(0, s["resettleDelayMs"].get<int>());
   if (s.contains("extraArgs") && s["extraArgs"].is_array()) extra_args = s["extraArgs"].get<std::vector<std::string>>();
   if (s.contains("env") && s["env"].is_object())
     for (auto& [k, v] : s["env"].items())

@@ -17,6 +17,7 @@ struct Settings {
   double timeout_s = 0;  // per test; 0: none
   std::vector<std::string> extra_args;
   std::map<std::string, std::string> env;
+  int resettle_delay_ms = 300;  // the pause after the last edit before a module is re-settled
 
   // Keys that are absent or of the wrong type leave the current value.
   void update(const protocol::json& j);
