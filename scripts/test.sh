@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# The whole test suite: set-up (idempotent), build, C++ unit tests, then the end-to-end
-# tests (pytest drives the real binary, real pytest, real Neovim).
+# The whole test suite: set-up (idempotent), build, C++ unit tests, quick benchmarks, the
+# end-to-end tests (pytest drives the real binary, real pytest, real Neovim and Emacs), then
+# the sanitizer builds (ASan+UBSan, TSan) and the libFuzzer harnesses for a minute each.
+# FASTEST_SKIP_HARDENING=1 stops after the end-to-end tests (a quick local loop).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -10,3 +12,8 @@ echo "== benchmarks, quick mode (fails only if a figure is 2x worse than the las
 .venv/bin/python benches/compare.py --quick --check-cliff --no-history --out build/bench-results
 echo "== end-to-end tests (pytest)"
 .venv/bin/python -m pytest tests/integration -q -p no:cacheprovider "$@"
+if [ "${FASTEST_SKIP_HARDENING:-0}" = 1 ]; then exit 0; fi
+echo "== sanitizer builds (scripts/sanitize.sh)"
+scripts/sanitize.sh
+echo "== fuzzers, 60 s each (scripts/fuzz.sh)"
+scripts/fuzz.sh 60
