@@ -358,12 +358,37 @@ def machine():
             "node": platform.node()}
 
 
+def calibration_ms() -> float:
+    """How fast this machine is right now: a fixed CPU-bound workload, best of five.
+
+    The machines this runs on change speed by 1.5x and more between minutes (frequency, noisy
+    neighbours); the cliff check scales times by this so that a slow minute is not a cliff."""
+    best = float("inf")
+    for _ in range(5):
+        start = time.perf_counter()
+        total = 0
+        for i in range(300_000):
+            total += (i * i) % 7
+        best = min(best, (time.perf_counter() - start) * 1000)
+    return best
+
+
+def is_time_figure(name: str) -> bool:
+    return name.endswith("_ms") or name.endswith("_s")
+
+
 def cliff_failures(latest: dict, history: list, factor: float = 2.0):
-    """Figures more than `factor` times worse than the last entry of the same mode."""
+    """Figures more than `factor` times worse than the last entry of the same mode.
+
+    Times (lower is better, *_ms / *_s) are compared at the machine speed of the last entry when
+    both entries carry a calibration; speedups are ratios to a peer measured in the same run."""
     previous = [h for h in history if h.get("mode") == latest.get("mode")]
     if not previous:
         return []
     last = previous[-1]["figures"]
+    old_cal, new_cal = previous[-1].get("calibration_ms"), latest.get("calibration_ms")
+    # Only ever forgiving: a run on a slower machine moment is scaled down, never a faster one up.
+    speed = min(1.0, old_cal / new_cal) if old_cal and new_cal else 1.0
     failures = []
     for name, entry in latest["figures"].items():
         # Tail latencies (p99) swing with machine load: watched on the dashboard, not gated.
@@ -372,6 +397,8 @@ def cliff_failures(latest: dict, history: list, factor: float = 2.0):
         old, new = last[name]["value"], entry["value"]
         if not (old > 0 and new > 0):
             continue
+        if not HIGHER_IS_BETTER[name] and is_time_figure(name):
+            new *= speed
         worse = old / new if HIGHER_IS_BETTER[name] else new / old
         if worse > factor:
             failures.append(f"{name}: {old:.3f} -> {new:.3f} ({worse:.1f}x worse)")
@@ -408,6 +435,7 @@ def main(argv=None):
         print(f"fastest benches ({'quick' if args.quick else 'full'}), commit {commit}")
         steps = {"micro": bench.micro, "discovery": bench.discovery, "runs": bench.runs, "skewed": bench.skewed,
                  "cursor": bench.run_at_cursor, "keystrokes": bench.keystrokes, "memory": bench.server_memory}
+        calibrations = [calibration_ms()]
         for s in sections:
             print(f"== {s}", flush=True)
             try:
@@ -415,9 +443,13 @@ def main(argv=None):
             except Exception as error:  # one broken section must not hide the others
                 bench.notes.append(f"{s}: {type(error).__name__}: {error}")
                 print(f"  {s} failed: {error}", flush=True)
+            calibrations.append(calibration_ms())
+    # The slowest moment of the run: a figure measured then is not blamed on the code.
+    calibration = max(calibrations)
+    print(f"  calibration_ms (machine speed, slowest of {len(calibrations)})  {calibration:.2f}")
     latest = {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
               "commit": commit, "mode": "quick" if args.quick else "full", "machine": machine(),
-              "figures": bench.figures, "notes": bench.notes}
+              "calibration_ms": calibration, "figures": bench.figures, "notes": bench.notes}
     (out / "latest.json").write_text(json.dumps(latest, indent=2) + "\n")
     history_path = Path(args.history)
     history = load_history(history_path)
