@@ -79,6 +79,10 @@ Reader::~Reader() {
 
 void Reader::start() { thread_ = std::thread([this] { loop(); }); }
 
+void Reader::detach() {
+  if (thread_.joinable()) thread_.detach();
+}
+
 void Reader::loop() {
   FrameDecoder decoder;
   char chunk[65536];

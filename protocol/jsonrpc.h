@@ -79,6 +79,9 @@ class Reader {
   Reader(int fd, std::function<void(json)> on_message, ErrorHandler on_error, std::function<void()> on_eof);
   ~Reader();
   void start();
+  // Lets the reading thread run on unjoined (it blocks in read() until the input ends): the
+  // caller keeps this Reader alive for as long as the thread may use it.
+  void detach();
 
  private:
   void loop();

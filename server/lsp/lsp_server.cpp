@@ -208,6 +208,8 @@ int LspServer::run() {
   if (gate->close()) {
     delete reader;  // stdin ended: its thread is past every use of it (detached, not leaked)
     reader = nullptr;
+  } else {
+    reader->detach();  // stdin still open (`exit` came first): the thread ends with the input
   }
   s.shutdown_everything();
   return s.exit_requested ? (s.shutdown_requested ? 0 : 1) : 0;
