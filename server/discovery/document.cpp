@@ -50,20 +50,26 @@ TSNode function_with_body_at(TSNode root, uint32_t at) {
 
 Point to_point(TSPoint p) { return Point{p.row, p.column}; }
 
-Point shifted(Point p, TSPoint old_end, TSPoint new_end) {
-  if (p.line < old_end.row || (p.line == old_end.row && p.column < old_end.column)) return p;
+bool before(Point p, TSPoint q) { return p.line < q.row || (p.line == q.row && p.column < q.column); }
+
+// Where a position lands after `edit`, as tree-sitter moves nodes: before the edit, unmoved;
+// inside the replaced text, at the end of the new text; after it, by the edit's size.
+// Monotonic, so a range stays a range (start <= end) whatever the edit removed.
+Point shifted(Point p, const TSInputEdit& edit) {
+  if (before(p, edit.start_point)) return p;
+  if (before(p, edit.old_end_point)) return to_point(edit.new_end_point);
   Point out = p;
-  out.line = p.line - old_end.row + new_end.row;
-  if (p.line == old_end.row) out.column = p.column - old_end.column + new_end.column;
+  out.line = p.line - edit.old_end_point.row + edit.new_end_point.row;
+  if (p.line == edit.old_end_point.row) out.column = p.column - edit.old_end_point.column + edit.new_end_point.column;
   return out;
 }
 
+Range shifted(const Range& r, const TSInputEdit& edit) { return Range{shifted(r.start, edit), shifted(r.end, edit)}; }
+
 void shift_items(std::vector<TestItem>& items, const TSInputEdit& edit) {
   for (TestItem& item : items) {
-    item.range = Range{shifted(item.range.start, edit.old_end_point, edit.new_end_point),
-                       shifted(item.range.end, edit.old_end_point, edit.new_end_point)};
-    item.name_range = Range{shifted(item.name_range.start, edit.old_end_point, edit.new_end_point),
-                            shifted(item.name_range.end, edit.old_end_point, edit.new_end_point)};
+    item.range = shifted(item.range, edit);
+    item.name_range = shifted(item.name_range, edit);
   }
 }
 
@@ -262,12 +268,9 @@ ItemDelta Document::move_items(const TSInputEdit& edit, const FunctionEnd& funct
   ItemDelta delta;
   TSNode root = ts_tree_root_node(tree_.get());
   for (TestItem& item : result_.items) {
-    Range range{shifted(item.range.start, edit.old_end_point, edit.new_end_point),
-                item.range.end == function_end.before
-                    ? function_end.after
-                    : shifted(item.range.end, edit.old_end_point, edit.new_end_point)};
-    Range name{shifted(item.name_range.start, edit.old_end_point, edit.new_end_point),
-               shifted(item.name_range.end, edit.old_end_point, edit.new_end_point)};
+    Range range{shifted(item.range.start, edit),
+                item.range.end == function_end.before ? function_end.after : shifted(item.range.end, edit)};
+    Range name = shifted(item.name_range, edit);
     if (item.kind == ItemKind::Module) range = Range{to_point(ts_node_start_point(root)), to_point(ts_node_end_point(root))};
     if (range != item.range || name != item.name_range) {
       item.range = range;
@@ -276,8 +279,7 @@ ItemDelta Document::move_items(const TSInputEdit& edit, const FunctionEnd& funct
     }
   }
   for (Diagnostic& d : result_.diagnostics) {
-    Range range{shifted(d.range.start, edit.old_end_point, edit.new_end_point),
-                shifted(d.range.end, edit.old_end_point, edit.new_end_point)};
+    Range range = shifted(d.range, edit);
     if (range != d.range) {
       d.range = range;
       delta.diagnostics_changed = true;

@@ -302,3 +302,30 @@ TEST_CASE("keep_stale_items: lost items follow their predecessor; cases of a fun
                                                          {"m.py::TestX::test_b", false}, {"m.py::test_p", false},
                                                          {"m.py::test_q", true}, {"m.py::test_q[1]", true}});
 }
+
+TEST_CASE("an edit that removes the start of a stale item leaves every range a range (start <= end)") {
+  // Found by fuzz_document in CI: positions inside the replaced text stayed put while the
+  // positions after it moved up, so a stale item could end before it started.
+  const std::string text =
+      "def test_a():\n    pass\n\ndef test_b():\n    x = 1\n    y = 2\n    z = 3\n\ndef test_c():\n    pass\n";
+  Document doc("test_m.py", text, {});
+  for (const char* name : {"test_b(", "test_c("}) {  // both def lines damaged: their items are kept, stale
+    const uint32_t paren = static_cast<uint32_t>(doc.text().find(name) + 7);
+    doc.apply_edit(paren, paren, ":");
+  }
+  REQUIRE(std::any_of(doc.items().begin(), doc.items().end(), [](const auto& i) { return i.stale; }));
+  // Delete from the middle of test_a's body through test_b's def line into its body.
+  const uint32_t from = static_cast<uint32_t>(doc.text().find("pass"));
+  const uint32_t to = static_cast<uint32_t>(doc.text().find("    y = 2"));
+  doc.apply_edit(from, to, "");
+  REQUIRE_FALSE(doc.diagnostics().empty());
+  REQUIRE(std::any_of(doc.items().begin(), doc.items().end(), [](const auto& i) { return i.id == "test_m.py::test_b"; }));
+  for (const auto& item : doc.items()) {
+    INFO(item.id);
+    CHECK((item.range.start.line < item.range.end.line ||
+           (item.range.start.line == item.range.end.line && item.range.start.column <= item.range.end.column)));
+    CHECK((item.name_range.start.line < item.name_range.end.line ||
+           (item.name_range.start.line == item.name_range.end.line &&
+            item.name_range.start.column <= item.name_range.end.column)));
+  }
+}
