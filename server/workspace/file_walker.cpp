@@ -31,13 +31,11 @@ const ConftestInfo* FileWalker::load_conftest(const fs::path& dir) {
   if (overlay != options_.overlays.end()) {
     text = overlay->second;
   } else {
-    MappedFile mapped;
     std::string error;
-    if (!mapped.open(file, &error)) {
+    if (!read_file_text(file, &text, &error)) {
       warn(file, "cannot read: " + error);
       return nullptr;
     }
-    text = std::string(mapped.text());
   }
   if (has_lone_cr(text)) text = lone_cr_as_lf(text);  // as Python reads it (line_breaks.h)
   ParserPtr parser = make_python_parser();
@@ -102,9 +100,8 @@ bool FileWalker::is_setuptools_setup_py(const fs::path& file) const {
   if (file.filename() != "setup.py") return false;
   auto overlay = options_.overlays.find(file.string());
   if (overlay != options_.overlays.end()) return is_setuptools_script(overlay->second);
-  MappedFile mapped;
-  std::string error;
-  return mapped.open(file, &error) && is_setuptools_script(mapped.text());
+  std::string text, error;
+  return read_file_text(file, &text, &error) && is_setuptools_script(text);
 }
 
 // pytest follows a symlink to a folder as a folder (its tests get the link's path as ids), and

@@ -82,22 +82,7 @@ struct ModuleJob {
 
 thread_local ParserPtr tls_parser;
 
-void discover_file(ModuleJob& job, const CollectRules& rules,
-                   const std::unordered_map<std::string, std::string>& overlays) {
-  if (!tls_parser) tls_parser = make_python_parser();
-  std::string_view text;
-  MappedFile mapped;
-  auto overlay = overlays.find(job.path.string());
-  if (overlay != overlays.end()) {
-    text = overlay->second;
-  } else {
-    std::string error;
-    if (!mapped.open(job.path, &error)) {
-      job.read_error = error;
-      return;
-    }
-    text = mapped.text();
-  }
+void discover_text(ModuleJob& job, const CollectRules& rules, std::string_view text) {
   std::string lf_text;  // Python's universal newlines: a lone CR is a line break (line_breaks.h)
   if (has_lone_cr(text)) text = lf_text = lone_cr_as_lf(text);
   if (job.doctest_text) {
@@ -108,8 +93,32 @@ void discover_file(ModuleJob& job, const CollectRules& rules,
   if (job.python_module) job.result = discover_module_recovering(tls_parser.get(), tree.get(), text, job.module_id, rules);
   if (job.doctest_module) job.doctests = discover_doctests(tree.get(), text, job.module_id, job.import_name);
   job.syntax_error = !tree || ts_node_has_error(ts_tree_root_node(tree.get()));
+  job.syntax_diagnostics.clear();
   if (tree && job.syntax_error) job.syntax_diagnostics = syntax_errors(ts_tree_root_node(tree.get()), job.module_id);
   else if (!tree) job.syntax_diagnostics.push_back({job.module_id, Range{}, "could not parse the file"});
+}
+
+void discover_file(ModuleJob& job, const CollectRules& rules,
+                   const std::unordered_map<std::string, std::string>& overlays) {
+  if (!tls_parser) tls_parser = make_python_parser();
+  if (auto overlay = overlays.find(job.path.string()); overlay != overlays.end()) {
+    discover_text(job, rules, overlay->second);
+    return;
+  }
+  // Read straight from the mapping; a file that shrank meanwhile (mapped_file.h) is read again.
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    MappedFile mapped;
+    std::string error;
+    if (!mapped.open(job.path, &error)) {
+      job.read_error = error;
+      return;
+    }
+    discover_text(job, rules, mapped.text());
+    if (!mapped.changed_while_read()) return;
+  }
+  job.result = {};
+  job.doctests = {};
+  job.read_error = "the file kept changing while it was read";
 }
 
 std::vector<TestItem> file_items(const ModuleJob& job, const WalkedFile& walked) {
