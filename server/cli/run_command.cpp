@@ -685,6 +685,7 @@ int run_tests(const RunArgs& args) {
   for (const TestResult& r : results) failed |= is_failure(r.outcome);
   failed |= !reporter.collection_errors_.empty();
   int exit_code = late_usage_error                                                  ? 4
+                  : summary.interrupted && summary.interrupted->exit_code && !interrupted ? *summary.interrupted->exit_code
                   : interrupted || summary.cancelled || summary.interrupted || !summary.fatal_error.empty() ? 2
                   : failed                                                          ? 1
                   : results.empty()                                                 ? 5
@@ -865,7 +866,11 @@ int run_tests(const RunArgs& args) {
     for (auto& l : summary_lines) std::cout << l << "\n";
   }
   if (summary.cancelled) std::cout << banner("KeyboardInterrupt: run cancelled", '!') << "\n";
-  if (summary.interrupted) print_interruption(*summary.interrupted);
+  // pytest's terminal reports the interruption at sessionfinish when the session's status is
+  // INTERRUPTED (2); pytest.exit(returncode=N) with another N leaves it to unconfigure, after
+  // the counts line.
+  const bool interruption_after_counts = summary.interrupted && exit_code != 2;
+  if (summary.interrupted && !interruption_after_counts) print_interruption(*summary.interrupted);
   if (interrupted) {
     size_t n = reporter.collection_errors_.size();
     std::cout << banner("Interrupted: " + std::to_string(n) + (n == 1 ? " error" : " errors") + " during collection", '!')
@@ -873,6 +878,7 @@ int run_tests(const RunArgs& args) {
   }
   if (!summary.fatal_error.empty()) std::cerr << "ERROR: " << summary.fatal_error << "\n";
   std::cout << banner(counts_line(summary, static_deselected + reporter.deselected_, reporter.collection_errors_.size(), reporter.warnings_.size()), '=') << "\n";
+  if (interruption_after_counts) print_interruption(*summary.interrupted);
   if (late_usage_error) std::cerr << "ERROR: " << reporter.late_usage_error_ << "\n\n";
   return exit_code;
 }

@@ -347,6 +347,7 @@ struct ExecutionEngine::Impl {
                         e.value("longrepr", ""), e.value("full_trace", false), std::nullopt};
       if (e.contains("location") && e["location"].is_object())
         what.location = FailureLocation{e["location"].value("path", ""), e["location"].value("line", 0)};
+      if (e.contains("returncode") && e["returncode"].is_number_integer()) what.exit_code = e["returncode"].get<int>();
       if (what.test_id.empty() && s.running) what.test_id = *s.running;
       s.interrupted = std::move(what);
     } else if (event == "batch_done") {

@@ -74,6 +74,7 @@ struct Interruption {
   std::string longrepr;    // the whole traceback
   bool full_trace = false;  // pytest's --full-trace: the terminal shows `longrepr`
   std::optional<FailureLocation> location;
+  std::optional<int> exit_code;  // pytest.exit(returncode=N): the session's exit code; else 2
 };
 
 struct RunSummary {

@@ -243,14 +243,17 @@ def test_keyboard_interrupt_in_a_test_stops_the_run_as_pytest_does(fastest_bin, 
     assert data["interrupted"]["id"] == "test_ki.py::test_c"
 
 
-def test_pytest_exit_in_a_test_stops_the_run_as_pytest_does(fastest_bin, python_exe, tmp_path):
+@pytest.mark.parametrize("call, code", [("pytest.exit('bye')", 2), ("pytest.exit('bye', returncode=7)", 7),
+                                         ("pytest.exit('ok', returncode=0)", 0)])
+def test_pytest_exit_in_a_test_stops_the_run_as_pytest_does(fastest_bin, python_exe, tmp_path, call, code):
+    """pytest.exit(returncode=N) ends the session with exit code N, as pytest's wrap_session does."""
     (tmp_path / "pytest.ini").write_text("[pytest]\n")
     (tmp_path / "test_exit.py").write_text(
-        "import pytest\ndef test_a(): pass\ndef test_b(): pytest.exit('bye')\ndef test_c(): pass\n")
+        f"import pytest\ndef test_a(): pass\ndef test_b(): {call}\ndef test_c(): pass\n")
     expected = pytest_run(python_exe, tmp_path)
     proc = subprocess.run([fastest_bin, "run", "--python", python_exe, "-n", "1"], cwd=tmp_path,
                           capture_output=True, text=True, timeout=120)
-    assert proc.returncode == expected.returncode == 2
+    assert proc.returncode == expected.returncode == code
     assert report_after_header(proc.stdout) == report_after_header(expected.stdout)
 
 

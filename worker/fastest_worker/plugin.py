@@ -299,6 +299,9 @@ class StreamingPlugin:
                 event["location"] = {"path": str(crash.path), "line": int(crash.lineno)}
             config = self.session.config if self.session else None
             event["full_trace"] = bool(config and getattr(config.option, "fulltrace", False))
+            returncode = getattr(excinfo.value, "returncode", None)  # pytest.exit(returncode=N)
+            if isinstance(returncode, int):
+                event["returncode"] = returncode
         except Exception:  # a repr that fails must not lose the event
             event.setdefault("message", _bounded(excinfo.exconly()))
         self.channel.send(event)
