@@ -101,7 +101,16 @@ def repetitions(entry) -> str:
     return f"medians of {max(set(counts), key=counts.count)} interleaved repetitions" if counts else ""
 
 
-def render_run_line(entry, runs, all_headlines) -> str:
+def newer_run_hint(entry, newest) -> str:
+    """The panel shows its own kind of run; say when another kind ran since."""
+    if not newest or newest is entry or newest.get("date", "") <= entry.get("date", ""):
+        return ""
+    mode = newest.get("mode", "full")
+    return (f'<p class="newer">A newer {escape(mode)} run exists: commit {escape(str(newest.get("commit", "?")))} on '
+            f'{escape(newest.get("date", "")[:10])} (see “{escape(MODE_TITLES.get(mode, mode))}”).</p>')
+
+
+def render_run_line(entry, runs, all_headlines, newest=None) -> str:
     if entry is None:
         return '<div class="run-line">No benchmark runs recorded yet.</div>'
     machine = entry.get("machine", {})
@@ -115,15 +124,16 @@ def render_run_line(entry, runs, all_headlines) -> str:
             f'<span class="pill ok">all {len(targets)} headline targets met</span>' if not missed else
             f'<span class="pill bad">{missed} of {len(targets)} headline targets missed</span>')
     notes = "".join(f'<p class="notes">note: {escape(n)}</p>' for n in entry.get("notes", []))
-    return f'<div class="run-line"><span>Latest {escape(entry.get("mode", ""))} run: {" · ".join(f for f in facts if f)}</span>{pill}</div>{notes}'
+    return (f'<div class="run-line"><span>Latest {escape(entry.get("mode", ""))} run: {" · ".join(f for f in facts if f)}'
+            f'</span>{pill}</div>{newer_run_hint(entry, newest)}{notes}')
 
 
-def render_headlines(mode, runs) -> str:
+def render_headlines(mode, runs, newest=None) -> str:
     latest = runs[-1] if runs else None
     items = headlines(latest)
     head = ('<div class="headline-head"><span>what</span><span>latest, against its target</span>'
             '<span>against pytest and peers, same run</span><span>trend over commits</span></div>')
-    return (f'<section class="headlines" id="headlines-{mode}">{render_run_line(latest, runs, items)}{head}'
+    return (f'<section class="headlines" id="headlines-{mode}">{render_run_line(latest, runs, items, newest)}{head}'
             f'{"".join(render_headline(h, runs) for h in items)}</section>')
 
 
@@ -189,7 +199,7 @@ def render_html(history, title="fastest benchmarks") -> str:
         panel_title = MODE_TITLES.get(mode, f"{mode} runs")
         hidden = "" if mode == default else " hidden"
         panels.append(f'<div class="panel" data-mode="{escape(mode)}" data-title="{escape(panel_title)}"{hidden}>'
-                      f'{render_headlines(mode, runs)}{render_raw(mode, runs)}</div>')
+                      f'{render_headlines(mode, runs, history[-1] if history else None)}{render_raw(mode, runs)}</div>')
     css = (HERE / "dashboard.css").read_text()
     script = (HERE / "dashboard.js").read_text()
     return f"""<!doctype html>
