@@ -11,6 +11,7 @@ run (full, quick), since their suites differ in size.
 """
 import argparse
 import json
+import math
 import re
 import sys
 from html import escape
@@ -50,7 +51,7 @@ def label_of(entry) -> str:
 def points(runs, figure):
     """[(label, value, met)] of one figure over the runs that recorded it, oldest first."""
     return [(label_of(e), e["figures"][figure]["value"], e["figures"][figure].get("met"))
-            for e in runs if figure in e.get("figures", {})]
+            for e in runs if figure in e.get("figures", {}) and math.isfinite(e["figures"][figure]["value"])]
 
 
 def threshold_of(figure, runs):

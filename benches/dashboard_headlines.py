@@ -2,6 +2,7 @@
 that matters, its targets (as compare.py recorded them, or compare.TARGETS), and the same work
 done by pytest and the peers measured in that run. Nothing here is a number of its own: a
 figure the run did not record is reported as missing."""
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Optional
@@ -68,7 +69,7 @@ def target_of(name: str, figures: dict) -> Optional[Target]:
 
 def bar(figures: dict, name: str, label: str, ours: bool = False) -> Optional[Bar]:
     fig = figures.get(name)
-    if fig is None:
+    if fig is None or not math.isfinite(fig["value"]):
         return None
     return Bar(label, name, fig["value"], unit_of(name), fig.get("min"), fig.get("max"), ours)
 
