@@ -17,13 +17,15 @@ def find_chromium() -> Optional[str]:
     return next((path for path in map(shutil.which, NAMES) if path), None)
 
 
-def run_headless(chromium: str, page: Path, *flags: str, fragment: str = "", timeout: float = 120) -> subprocess.CompletedProcess:
+def run_headless(chromium: str, page: Path, *flags: str, fragment: str = "",
+                 timeout: float = 120) -> subprocess.CompletedProcess:
     # A throw-away profile: nothing read from or left in the user's home. No sandbox: CI and
     # containers run as root, where Chromium's sandbox refuses to start.
     with tempfile.TemporaryDirectory(prefix="fastest-chromium-") as profile:
         cmd = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-extensions",
                "--disable-dev-shm-usage", "--hide-scrollbars", "--force-device-scale-factor=1",
-               "--enable-logging=stderr", "--v=0", f"--user-data-dir={profile}", *flags, page.resolve().as_uri() + (f"#{fragment}" if fragment else "")]
+               "--enable-logging=stderr", "--v=0", f"--user-data-dir={profile}", *flags,
+               page.resolve().as_uri() + (f"#{fragment}" if fragment else "")]
         return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
 
 

@@ -91,7 +91,8 @@ def _finish(headline: Headline, figures: dict, targets: list, bars: list) -> Hea
 
 def discovery(figures: dict) -> Headline:
     h = Headline("discovery", "Discovery")
-    match = first_match(figures, r"discover_(\d+k)_speedup")
+    # DESIGN.md's discovery target is for 10,000 tests: that figure first when a run has several sizes.
+    match = first_match(figures, r"discover_(\d+k)_speedup", key=lambda m: m.group(1) == "10k")
     if not match:
         return h
     tests = figures.get("discover_fastest_s", {}).get("tests")
@@ -157,7 +158,8 @@ def memory(figures: dict) -> Headline:
         return h
     h.figure = match.group(0)
     items = figures[h.figure].get("items")
-    h.scope = f"fastest lsp after indexing {count_words(match.group(1))} tests" + (f" ({items:,} items)" if items else "") + "; the others on the same suite"
+    h.scope = (f"fastest lsp after indexing {count_words(match.group(1))} tests"
+               + (f" ({items:,} items)" if items else "") + "; the others on the same suite")
     h.caption = "peak resident memory (RSS)"
     bars = [bar(figures, h.figure, "fastest lsp", ours=True),
             bar(figures, "discover_peak_rss_mb", "fastest discover", ours=True),
