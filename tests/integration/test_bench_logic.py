@@ -1,4 +1,4 @@
-"""The benchmark script's own logic: suites, same-work checks, history, cliffs, dashboard."""
+"""The benchmark script's own logic: suites, same-work checks, history, cliffs (the dashboard: test_dashboard.py)."""
 import json
 import sys
 from pathlib import Path
@@ -7,10 +7,7 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "benches"))
 
 import compare  # noqa: E402
-import dashboard  # noqa: E402
 import suites  # noqa: E402
-
-SAMPLE = REPO / "benches" / "results" / "sample_history.jsonl"
 
 
 def test_mixed_suite_has_the_requested_number_of_tests(tmp_path, python_exe):
@@ -61,14 +58,3 @@ def test_history_round_trip(tmp_path):
     path.write_text("".join(json.dumps(e) + "\n" for e in entries))
     assert compare.load_history(path) == entries
 
-
-def test_dashboard_renders_from_the_sample_history(tmp_path):
-    history = dashboard.load(SAMPLE)
-    assert len(history) >= 2
-    page = dashboard.render_html(history)
-    assert page.startswith("<!doctype html>")
-    assert page.count("<svg") >= len(dashboard.series(history, "full"))
-    assert "run_at_cursor_median_ms" in page
-    assert "<script" not in page  # self-contained, static
-    dashboard.render_png(history, tmp_path / "d.png")
-    assert (tmp_path / "d.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
