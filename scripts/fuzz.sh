@@ -4,6 +4,9 @@
 # crash, leak, timeout or sanitizer report; the input that caused it is written to
 # build-fuzz/artifacts/<harness>/ (replay: build-fuzz/fuzz/<harness> <file>).
 # Usage: scripts/fuzz.sh [SECONDS] [HARNESS...]     (run scripts/setup.sh first)
+# FUZZ_SEED=N fixes libFuzzer's random seed: scripts/test.sh sets it under CI, so a CI run
+# explores the same inputs each time (a finding there is reproducible, never luck); campaigns
+# run without it, each from a new seed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -38,7 +41,8 @@ for h in "${HARNESSES[@]}"; do
     *) dict=fuzz/config.dict ;;
   esac
   echo "== $h: ${SECONDS_EACH}s from $corpus"
-  if ! "build-fuzz/fuzz/$h" "$work" "$corpus" -max_total_time="$SECONDS_EACH" -timeout=25 \
+  seed=(); [ -n "${FUZZ_SEED:-}" ] && seed=(-seed="$FUZZ_SEED")
+  if ! "build-fuzz/fuzz/$h" "$work" "$corpus" -max_total_time="$SECONDS_EACH" -timeout=25 "${seed[@]}" \
        -rss_limit_mb=2560 -max_len=16384 -print_final_stats=1 -dict="$dict" \
        -artifact_prefix="$artifacts/" 2>"build-fuzz/$h.log"; then
     tail -n 60 "build-fuzz/$h.log"
