@@ -76,6 +76,10 @@ json LspServer::State::code_lenses(const json& params) {
   if (!root) return lenses;
   std::string module_id = fs::path(*path).lexically_normal().lexically_relative(root->rootdir()).generic_string();
   auto it = root->file_items.find(module_id);
+  if (it == root->file_items.end() && root->collecting) {  // a file not open: its items come with the tree
+    await_collections();
+    it = root->file_items.find(module_id);
+  }
   if (it == root->file_items.end()) return lenses;
   const std::string text = text_of(*path);  // outlives the index, which views it
   LineIndex index(text);

@@ -18,13 +18,15 @@
 namespace fastest::lsp {
 
 // --- collection ----------------------------------------------------------------------
-void LspServer::State::collect_root(Root& root) {
-  Invocation inv;
-  inv.invocation_dir = root.folder;
-  inv.python = settings.python_path;
-  for (auto& [uri, d] : docs)
-    if (d.dirty && d.root.get() == &root) inv.overlays.emplace_back(d.path, d.text);
-  root.collection = collect(inv);
+void LspServer::State::apply_collection(Root& root, Collection collection) {
+  root.collection = std::move(collection);
+  if (!root.collected_once) {
+    // Documents opened before the first collection landed got the config alone: now they get
+    // the whole rules (the names the interpreter can import, say).
+    root.collected_once = true;
+    for (auto& [uri, d] : docs)
+      if (d.root.get() == &root) attach_document(d);
+  }
   root.file_items.clear();
   root.folders.clear();
   root.test_count = root.collection.selected.size();
@@ -62,25 +64,30 @@ std::vector<TestItem> LspServer::State::module_items(const OpenDoc& d) {
   return items;
 }
 
+// Each root is collected in the background; the progress ends when the last one landed.
 void LspServer::State::index_workspace() {
-  json token = "fastest-index";
   if (client_progress) {
-    writer.request("window/workDoneProgress/create", {{"token", token}});
-    writer.notify("$/progress", {{"token", token}, {"value", {{"kind", "begin"}, {"title", "Discovering tests"}, {"percentage", 0}}}});
+    writer.request("window/workDoneProgress/create", {{"token", "fastest-index"}});
+    writer.notify("$/progress", {{"token", "fastest-index"}, {"value", {{"kind", "begin"}, {"title", "Discovering tests"}, {"percentage", 0}}}});
   }
-  size_t tests = 0, n = 0;
-  for (auto& root : roots) {
-    collect_root(*root);
-    tests += root->test_count;
-    publish_root(*root);
-    ++n;
-    if (client_progress && roots.size() > 1)
-      writer.notify("$/progress", {{"token", token}, {"value", {{"kind", "report"}, {"percentage", 100 * n / roots.size()}}}});
-  }
-  if (client_progress)
-    writer.notify("$/progress", {{"token", token}, {"value", {{"kind", "end"}, {"message", std::to_string(tests) + " tests"}}}});
-  writer.notify("window/logMessage", {{"type", 3}, {"message", "fastest: " + std::to_string(tests) + " tests discovered"}});
-  for (auto& root : roots) settle_in_background(*root);
+  const size_t total = roots.size();
+  index_pending = total;
+  index_tests = 0;
+  auto end_progress = [this] {
+    if (client_progress)
+      writer.notify("$/progress", {{"token", "fastest-index"}, {"value", {{"kind", "end"}, {"message", std::to_string(index_tests) + " tests"}}}});
+    writer.notify("window/logMessage", {{"type", 3}, {"message", "fastest: " + std::to_string(index_tests) + " tests discovered"}});
+  };
+  if (total == 0) end_progress();
+  for (auto& root : roots)
+    start_collection(*root, [this, total, end_progress](Root& r) {
+      index_tests += r.test_count;
+      if (index_pending > 0 && --index_pending == 0) end_progress();
+      else if (client_progress && total > 1)
+        writer.notify("$/progress", {{"token", "fastest-index"},
+                                     {"value", {{"kind", "report"}, {"percentage", 100 * (total - index_pending) / total}}}});
+      settle_in_background(r);
+    });
 }
 
 // --- settling ------------------------------------------------------------------------
@@ -378,9 +385,7 @@ void LspServer::State::watched_files_changed(const json& params) {
   }
   for (auto& [r, modules] : affected) {
     for (const std::string& module : modules) mark_stale(*r, module);
-    collect_root(*r);
-    publish_root(*r);
-    schedule_resettle(*r, modules);
+    start_collection(*r, [this, modules = modules](Root& root) { schedule_resettle(root, modules); });
   }
 }
 
@@ -398,6 +403,7 @@ std::shared_ptr<Root> LspServer::State::add_root(const fs::path& folder) {
   auto root = std::make_shared<Root>();
   root->key = next_root_key++;
   root->folder = folder_path(folder);
+  resolve_root_config(*root);
   roots.push_back(root);
   return root;
 }
@@ -412,6 +418,7 @@ void LspServer::State::change_workspace_folders(const json& params) {
         if ((*it)->folder != folder) { ++it; continue; }
         // Its jobs stop; they hold the engine until they end, and their posts find no root.
         (*it)->engines->close();
+        if ((*it)->collecting) (*it)->collecting->cancel = true;
         it = roots.erase(it);
         removed_any = true;
       }
@@ -419,12 +426,8 @@ void LspServer::State::change_workspace_folders(const json& params) {
   std::vector<std::shared_ptr<Root>> added;
   for (const json& folder : event.value("added", json::array()))
     if (auto path = uri_to_path(folder.value("uri", ""))) added.push_back(add_root(*path));
-  for (auto& r : added) collect_root(*r);
   if (removed_any || !added.empty()) rehome_documents();
-  for (auto& r : added) {
-    publish_root(*r);
-    settle_in_background(*r);
-  }
+  for (auto& r : added) start_collection(*r, [this](Root& root) { settle_in_background(root); });
 }
 
 // Open documents follow the roots: each goes to the innermost root containing it now (a root

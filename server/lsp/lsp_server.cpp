@@ -135,10 +135,8 @@ void LspServer::State::register_handlers() {
     return nullptr;
   });
   dispatcher.on_request("fastest/discoverTests", [this](const json&) -> json {
-    for (auto& root : roots) {
-      collect_root(*root);
-      publish_root(*root);
-    }
+    for (auto& root : roots) start_collection(*root);
+    await_collections();  // answered once the tree is published, as before
     return nullptr;
   });
 }

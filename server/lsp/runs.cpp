@@ -114,6 +114,7 @@ json LspServer::State::start_run(const std::vector<std::string>& include, const 
   if (stopping) throw RpcError(protocol::kInvalidRequest, "the server is shutting down");
   for (const std::string& id : include)
     if (!id.empty() && !is_safe_id(id)) throw RpcError(protocol::kInvalidParams, "test id outside the workspace: " + id);
+  await_collections();  // the ids resolve against the whole tree
   std::vector<Target> targets = resolve_targets(include, exclude);
   if (targets.empty()) throw RpcError(protocol::kInvalidParams, "no known test matches the given ids");
   if (kind == RunKind::Debug && (targets.size() != 1)) throw RpcError(protocol::kInvalidParams, "debug one root's tests at a time");
@@ -383,6 +384,14 @@ void LspServer::State::reap_finished_runs() {
       ++it;
     }
   }
+  for (auto it = collects.begin(); it != collects.end();) {
+    if ((*it)->finished) {
+      if ((*it)->thread.joinable()) (*it)->thread.join();
+      it = collects.erase(it);
+    } else {
+      ++it;
+    }
+  }
 }
 
 // Every engine is closed first (cancelling whatever job runs on it, refusing new ones), then
@@ -405,6 +414,10 @@ void LspServer::State::shutdown_everything() {
   for (auto& job : settles)
     if (job->thread.joinable()) job->thread.join();
   settles.clear();
+  for (auto& job : collects) job->cancel = true;
+  for (auto& job : collects)
+    if (job->thread.joinable()) job->thread.join();
+  collects.clear();
 }
 
 }  // namespace fastest::lsp

@@ -15,6 +15,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -79,6 +80,17 @@ class EngineSlot {
   bool closed_ = false;
 };
 
+// A root's collection on a background thread (collection_jobs.cpp): a whole walk and parse of
+// a big workspace (or of `/`) never makes the server deaf. Owned by State::collects (joined
+// there); the job writes `result` and `finished`, then posts to the io thread, which applies it.
+struct CollectJob {
+  uint64_t root_key = 0;
+  std::thread thread;
+  std::atomic<bool> cancel{false};    // set by the io thread: root removed, server stopping
+  std::atomic<bool> finished{false};  // the thread is done with `result`
+  std::optional<Collection> result;   // null when collect() threw
+};
+
 // One workspace folder: its collection, its test tree by file, its warm engine. Owned by the
 // io thread: jobs never read it (they get a RootSnapshot).
 struct Root {
@@ -89,6 +101,13 @@ struct Root {
   std::vector<TestItem> folders;
   size_t test_count = 0;                                    // runnable tests at the last collection
   std::shared_ptr<EngineSlot> engines = std::make_shared<EngineSlot>();
+
+  // Collecting (collection_jobs.cpp). The config is resolved when the root is added (cheap);
+  // the tree arrives from a background collection, one at a time per root.
+  std::shared_ptr<CollectJob> collecting;                    // the collection in flight, if any
+  bool collect_again = false;                                // a change came while it ran
+  bool collected_once = false;                               // a whole collection has landed
+  std::vector<std::function<void(Root&)>> after_collection;  // what waits for the next landing
 
   // Settling (indexing.cpp). pytest's ids for dynamic items outlive re-discovery: each time a
   // module's static items are replaced, its settled items whose dynamic parent still exists are
@@ -164,6 +183,9 @@ struct LspServer::State {
   std::map<std::string, std::unique_ptr<RunInfo>> runs;
   std::atomic<int> next_run{1};
   std::vector<std::unique_ptr<SettleJob>> settles;  // io thread only
+  std::vector<std::shared_ptr<CollectJob>> collects;  // io thread only
+  size_t index_pending = 0;                           // roots whose first collection has not landed
+  size_t index_tests = 0;
 
   State(int in, int out) : writer(out), dispatcher(writer), in_fd(in) {}
 
@@ -196,7 +218,9 @@ struct LspServer::State {
 
   // indexing.cpp
   void index_workspace();
-  void collect_root(Root& root);
+  // A whole collection's result becomes the root's tree (open documents keep theirs, settled
+  // items are merged back); the caller publishes.
+  void apply_collection(Root& root, Collection collection);
   std::vector<TestItem> module_items(const OpenDoc& d);
   void watched_files_changed(const json& params);
   // Static answers first; then a real collection in the root's (now warm) worker settles
@@ -223,6 +247,18 @@ struct LspServer::State {
   void rehome_documents();
   void apply_settled(Root& root, const std::string& module_id, const std::vector<std::string>& real);
   RootSnapshot snapshot(const Root& root, const Settings& s) const;
+
+  // collection_jobs.cpp
+  // The root's config, resolved now (rootdir, ini, rules: what opening a document needs).
+  void resolve_root_config(Root& root);
+  // Collects the root on a background thread; `then` runs on the io thread once it landed and
+  // the tree was published. A collection already running is followed by one more.
+  void start_collection(Root& root, std::function<void(Root&)> then = {});
+  void land_collection(const std::shared_ptr<CollectJob>& job);  // io thread
+  // What needs the whole tree (a run's ids, fastest/discoverTests) waits for collections in
+  // flight: the io thread blocks until they land (the old, synchronous behaviour, only then).
+  void await_collections();
+  Invocation root_invocation(const Root& root) const;
 
   // publishing.cpp
   json lsp_range(const Range& r, const LineIndex& index) const;

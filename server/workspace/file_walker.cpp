@@ -149,6 +149,7 @@ WalkedFile FileWalker::classify(const fs::path& file, bool named_on_command_line
 }
 
 void FileWalker::walk_dir(const fs::path& dir, std::vector<WalkedFile>& out, std::set<fs::path>& stack) {
+  if (options_.cancel && options_.cancel->load(std::memory_order_relaxed)) return;
   std::error_code ec;
   fs::path real = fs::canonical(dir, ec);
   if (ec) {

@@ -4,6 +4,7 @@
 // Also reads each visited conftest.py (statically) for what it means to collection.
 #pragma once
 
+#include <atomic>
 #include <filesystem>
 #include <optional>
 #include <map>
@@ -28,6 +29,7 @@ struct WalkOptions {
   std::unordered_map<std::string, std::string> overlays;  // absolute path -> editor text
   bool doctest_modules = false;                            // --doctest-modules
   std::vector<std::string> doctest_globs{"test*.txt"};     // --doctest-glob patterns
+  const std::atomic<bool>* cancel = nullptr;               // set: the walk stops (its result is dropped)
 };
 
 // One collected file and the collectors pytest_collect_file returns for it. The doctest

@@ -325,7 +325,7 @@ Collection collect(const Invocation& invocation, const std::function<void(const 
       collection.usage_errors.push_back("file or directory not found: " + a.original);
     }
   }
-  if (!collection.usage_errors.empty()) return collection;
+  if (!collection.usage_errors.empty() || invocation.config_only) return collection;
   if (on_config) on_config(config);
 
   // Walk: the module files pytest would import, in its order, per argument.
@@ -338,6 +338,7 @@ Collection collect(const Invocation& invocation, const std::function<void(const 
   walk.pytest_version = version;
   walk.doctest_modules = config.doctest_modules;
   if (!config.doctest_globs.empty()) walk.doctest_globs = config.doctest_globs;
+  walk.cancel = invocation.cancel;
   for (const auto& [path, text] : invocation.overlays) walk.overlays.emplace(fs::absolute(path).lexically_normal().string(), text);
   FileWalker walker(walk);
   std::vector<std::vector<WalkedFile>> files_per_arg;
@@ -387,7 +388,8 @@ Collection collect(const Invocation& invocation, const std::function<void(const 
     asio::thread_pool pool(threads);
     for (ModuleJob& job : jobs) {
       const FileWalker& w = walker;
-      asio::post(pool, [&job, &config, &w] {
+      asio::post(pool, [&job, &config, &w, cancel = invocation.cancel] {
+        if (cancel && cancel->load(std::memory_order_relaxed)) return;
         CollectRules rules = config.rules;
         rules.conftest_fixtures = w.conftest_fixtures_for(job.path.parent_path());
         discover_file(job, rules, w.overlays());

@@ -4,6 +4,7 @@
 // server/discovery stays pure.
 #pragma once
 
+#include <atomic>
 #include <filesystem>
 #include <functional>
 #include <optional>
@@ -25,6 +26,11 @@ struct Invocation {
   std::optional<std::string> python;             // --python: the interpreter whose pytest decides the rules
   // Open editor buffers: absolute path -> text, read instead of the file on disk.
   std::vector<std::pair<std::filesystem::path, std::string>> overlays;
+  // Stop once the config is resolved (rootdir, ini, rules): no walk, no items. Cheap.
+  bool config_only = false;
+  // Set by another thread: the walk and the files' discovery stop early; the (partial)
+  // collection is for the caller to drop. The language server's background collections.
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 // pytest's resolved configuration for an invocation.
