@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(cmake g++ make pkg-config npm python3-venv
   libtree-sitter-dev nlohmann-json3-dev libasio-dev libspdlog-dev catch2 libbenchmark-dev
-  libtomlplusplus-dev libinih-dev libcli11-dev neovim emacs-nox elpa-eglot)
+  libtomlplusplus-dev libinih-dev libcli11-dev libxml2-dev neovim emacs-nox elpa-eglot)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
