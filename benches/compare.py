@@ -25,6 +25,7 @@ REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(REPO / "tests" / "integration"))
 
+import sharding  # noqa: E402
 import suites  # noqa: E402
 
 # The targets of DESIGN.md §5: (figure, comparison, threshold).
@@ -47,6 +48,8 @@ TARGETS = {
     "run_1000_speedup_vs_xdist2": (">", 1.0),
     "skewed_makespan_vs_lpt": ("<=", 1.1),
     "skewed_speedup_vs_xdist2": (">", 1.0),
+    # --shard K/N on a skewed history: the longest shard against sum/N (benches/sharding.py)
+    "shard4_makespan_vs_ideal": ("<=", 1.1),
     "server_rss_10k_mb": ("<=", 60.0),
 }
 
@@ -163,6 +166,9 @@ class Bench:
         self.record(f"{label}_speedup_vs_xdist2", s["xdist2"]["median"] / s["fastest"]["median"])
         for k, cmd in cmds.items():
             self.record(f"{label}_{k}_peak_rss_mb", peak_rss_mb(cmd, root))
+
+    def sharding(self):
+        sharding.measure(self.fastest, self.python, self.work, self.quick, self.record)
 
     def skewed(self):
         root = suites.skewed_suite(self.work / "skewed", slow=4, slow_s=0.4, fast=60 if self.quick else 120)
@@ -421,12 +427,12 @@ def main(argv=None):
                         help="the history to compare with and append to")
     parser.add_argument("--check-cliff", action="store_true", help="fail if a figure is >2x worse than last time")
     parser.add_argument("--no-history", action="store_true", help="do not append to the history file")
-    parser.add_argument("--only", help="comma-separated sections: micro,discovery,runs,skewed,cursor,keystrokes,memory")
+    parser.add_argument("--only", help="comma-separated sections: micro,discovery,runs,skewed,sharding,cursor,keystrokes,memory")
     args = parser.parse_args(argv)
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    sections = ["micro", "discovery", "runs", "skewed", "cursor", "keystrokes", "memory"]
+    sections = ["micro", "discovery", "runs", "skewed", "sharding", "cursor", "keystrokes", "memory"]
     if args.only:
         sections = args.only.split(",")
     commit = git_commit()  # the code measured: taken before the run, not after it
@@ -434,6 +440,7 @@ def main(argv=None):
         bench = Bench(args.fastest, args.python, Path(tmp), args.quick)
         print(f"fastest benches ({'quick' if args.quick else 'full'}), commit {commit}")
         steps = {"micro": bench.micro, "discovery": bench.discovery, "runs": bench.runs, "skewed": bench.skewed,
+                 "sharding": bench.sharding,
                  "cursor": bench.run_at_cursor, "keystrokes": bench.keystrokes, "memory": bench.server_memory}
         calibrations = [calibration_ms()]
         for s in sections:

@@ -1,4 +1,4 @@
-// `fastest lsp | discover | run`: one engine, three front ends.
+// `fastest lsp | discover | run`: one engine, three front ends (and `merge-junit`, `merge-durations` for CI shards).
 #include <CLI/CLI.hpp>
 
 #include "server/cli/commands.h"
@@ -10,6 +10,8 @@ int main(int argc, char** argv) {
   fastest::cli::add_discover_command(app, exit_code);
   fastest::cli::add_run_command(app, exit_code);
   fastest::cli::add_lsp_command(app, exit_code);
+  fastest::cli::add_merge_junit_command(app, exit_code);
+  fastest::cli::add_merge_durations_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -9,5 +9,7 @@ namespace fastest::cli {
 void add_discover_command(CLI::App& app, int& exit_code);
 void add_run_command(CLI::App& app, int& exit_code);
 void add_lsp_command(CLI::App& app, int& exit_code);
+void add_merge_junit_command(CLI::App& app, int& exit_code);
+void add_merge_durations_command(CLI::App& app, int& exit_code);
 
 }  // namespace fastest::cli

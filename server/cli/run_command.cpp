@@ -23,8 +23,10 @@
 #include "server/cli/junit_xml.h"
 #include "server/cli/progress_lines.h"
 #include "server/cli/selection_args.h"
+#include "server/cli/shard_selection.h"
 #include "server/core/node_id.h"
 #include "server/discovery/module_discovery.h"
+#include "server/execution/duration_history.h"
 #include "server/execution/engine.h"
 #include "server/execution/scheduler.h"
 #include "server/workspace/project.h"
@@ -43,6 +45,8 @@ struct RunArgs {
   bool quiet = false;
   bool continue_on_collection_errors = false;
   std::string reportchars;  // -r from the command line
+  std::optional<ShardSpec> shard;  // --shard K/N: run only shard K of N (sharding.h)
+  std::string durations_path;      // --durations-path: the duration history's file
   int verbose = 0;          // -v: a line per test; handed to the workers' pytest too
   bool force_short_summary = false;
   // pytest's own options that change how tests run or are reported, handed to the workers'
@@ -420,6 +424,10 @@ int run_tests(const RunArgs& args) {
   auto started = std::chrono::steady_clock::now();
   int cores = std::max(1, static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN)));
   int wanted = args.workers > 0 ? args.workers : cores;
+  auto durations_file = [&](const ProjectConfig& config) {
+    return args.durations_path.empty() ? config.rootdir / ".fastest_cache" / "durations.json"
+                                       : std::filesystem::absolute(args.durations_path);
+  };
   auto engine_options = [&](const ProjectConfig& config, int workers) {
     EngineOptions options;
     options.python = *config.python;
@@ -431,6 +439,7 @@ int run_tests(const RunArgs& args) {
     for (std::string& option : args.selection.select_options()) options.pytest_args.push_back(std::move(option));
     for (std::string& option : args.passthrough()) options.pytest_args.push_back(std::move(option));
     options.workers = workers;
+    options.durations_path = durations_file(config);
     const std::string sections = report_sections(config.reportchars);
     if (sections.find_first_of("PX") != std::string::npos) options.env["FASTEST_REPORT_PASSES"] = "1";
     return options;
@@ -455,6 +464,18 @@ int run_tests(const RunArgs& args) {
   if (!c.config.python) {
     std::cerr << "ERROR: no Python interpreter found: pass --python, activate a virtualenv, or create .venv\n";
     return 4;
+  }
+  // A shard left empty by a split of a non-empty selection is no failure (exit 0, not 5): a CI
+  // matrix wider than a narrow selection stays green.
+  bool empty_shard_ok = false;
+  if (args.shard) {
+    DurationHistory history(durations_file(c.config));
+    std::string warning;
+    history.load(&warning);
+    if (!warning.empty()) std::cerr << "fastest: warning: " << warning << "\n";
+    ShardSelection shard = select_shard(c, dynamic_containers(c), *args.shard, history.durations());
+    std::cerr << "fastest: " << shard_line(*args.shard, shard) << "\n";
+    empty_shard_ok = shard.total_tests > 0;
   }
   const std::vector<std::string>& ids = c.selected;
   // pytest's header; `failing` are modules known to fail to collect (their tests are no items).
@@ -520,7 +541,7 @@ int run_tests(const RunArgs& args) {
   if (run_ids.empty()) {
     print_header({}, 0, std::nullopt);
     if (!args.json) std::cout << banner("no tests ran in " + format_seconds(0.0), '=') << "\n";
-    return 5;
+    return empty_shard_ok ? 0 : 5;
   }
 
   std::unique_ptr<ExecutionEngine> engine_owner =
@@ -894,6 +915,11 @@ void add_run_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--maxfail", args->maxfail, "Stop after this many failures");
   cmd->add_option("--timeout", args->timeout, "Per-test timeout in seconds (0: none)");
   cmd->add_option("--junitxml,--junit-xml", args->junitxml, "Write a JUnit XML report");
+  auto shard_text = std::make_shared<std::string>();
+  cmd->add_option("--shard", *shard_text,
+                  "K/N: run shard K of N, balanced by recorded durations (docs/sharding.md)");
+  cmd->add_option("--durations-path", args->durations_path,
+                  "The duration history to read and update (default <rootdir>/.fastest_cache/durations.json)");
   cmd->add_flag("--json", args->json, "Print results as JSON");
   cmd->add_flag("--continue-on-collection-errors", args->continue_on_collection_errors,
                 "Run the tests even when some modules fail to collect (pytest's option)");
@@ -912,7 +938,16 @@ void add_run_command(CLI::App& app, int& exit_code) {
   cmd->add_flag("-l,--showlocals", args->showlocals, "pytest's -l: show locals in tracebacks");
   // Other pytest (or plugin) options go to the workers' pytest as written; values need `=`.
   cmd->allow_extras();
-  cmd->callback([args, cmd, &exit_code] {
+  cmd->callback([args, cmd, shard_text, &exit_code] {
+    if (!shard_text->empty()) {
+      std::string error;
+      args->shard = parse_shard_spec(*shard_text, &error);
+      if (!args->shard) {
+        std::cerr << "ERROR: usage: fastest run: " << error << "\n";
+        exit_code = 4;
+        return;
+      }
+    }
     for (const std::string& extra : cmd->remaining()) {
       if (extra.rfind("-", 0) != 0) {
         std::cerr << "ERROR: unexpected argument: " << extra << " (write pytest options' values with '=')\n";

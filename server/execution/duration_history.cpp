@@ -17,8 +17,6 @@ namespace fs = std::filesystem;
 namespace fastest {
 namespace {
 
-using Durations = std::unordered_map<std::string, double>;
-
 // A moving average keeps one noisy run from reordering the next.
 void apply_sample(Durations& durations, const std::string& id, double seconds) {
   auto it = durations.find(id);
@@ -106,7 +104,7 @@ bool DurationHistory::save(std::string* warning) {
     return false;
   };
   std::error_code ec;
-  fs::create_directories(file_.parent_path(), ec);
+  if (!file_.parent_path().empty()) fs::create_directories(file_.parent_path(), ec);
   if (ec) return fail(ec.message());
   fs::path lock_path = file_;
   lock_path += ".lock";
@@ -116,11 +114,23 @@ bool DurationHistory::save(std::string* warning) {
   // unreadable file was reported by load() and is replaced.
   Durations merged = read_durations(file_, nullptr);
   for (const auto& [id, seconds] : samples_) apply_sample(merged, id, seconds);
+  if (std::string why; !write_durations(file_, merged, &why)) return fail(why);
+  durations_ = std::move(merged);
+  samples_.clear();
+  return true;
+}
+
+bool write_durations(const fs::path& file, const Durations& durations, std::string* warning) {
+  auto fail = [&](const std::string& why) {
+    if (warning) *warning = why;
+    return false;
+  };
   nlohmann::json j;
   j["version"] = 1;
-  j["durations"] = merged;
-  fs::path tmp = file_;
+  j["durations"] = durations;
+  fs::path tmp = file;
   tmp += ".tmp" + std::to_string(::getpid());
+  std::error_code ec;
   try {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     if (!out) return fail(std::strerror(errno));
@@ -131,15 +141,21 @@ bool DurationHistory::save(std::string* warning) {
     fs::remove(tmp, ec);
     return fail(e.what());
   }
-  fs::rename(tmp, file_, ec);
+  fs::rename(tmp, file, ec);
   if (ec) {
     std::string why = ec.message();
     fs::remove(tmp, ec);
     return fail(why);
   }
-  durations_ = std::move(merged);
-  samples_.clear();
   return true;
+}
+
+Durations merge_shard_durations(const Durations& base, const std::vector<Durations>& shards) {
+  Durations merged = base;
+  for (const Durations& shard : shards)
+    for (const auto& [id, seconds] : shard)
+      if (auto it = base.find(id); it == base.end() || it->second != seconds) merged[id] = seconds;
+  return merged;
 }
 
 void DurationHistory::record(const std::string& id, double seconds) {

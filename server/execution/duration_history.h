@@ -1,4 +1,5 @@
-// Per-test durations remembered across runs, in <rootdir>/.fastest_cache/durations.json.
+// Per-test durations remembered across runs, in <rootdir>/.fastest_cache/durations.json
+// (or the file `fastest run --durations-path` names).
 //
 // Several runs may share one file (two `fastest run` on disjoint parts of a project, the
 // language server and a terminal): save() merges this run's samples into the file as it is
@@ -12,6 +13,8 @@
 #include <vector>
 
 namespace fastest {
+
+using Durations = std::unordered_map<std::string, double>;
 
 class DurationHistory {
  public:
@@ -31,5 +34,14 @@ class DurationHistory {
   std::unordered_map<std::string, double> durations_;
   std::vector<std::pair<std::string, double>> samples_;  // recorded since load(), in order
 };
+
+// The histories of shards that all started from `base` (`fastest merge-durations`): `base`, with
+// each id a shard changed or added taken from that shard (shards run disjoint tests; should two
+// disagree, the later one wins).
+Durations merge_shard_durations(const Durations& base, const std::vector<Durations>& shards);
+
+// Writes `durations` as a history file (a temp file renamed over it). False and `warning` when
+// it cannot.
+bool write_durations(const std::filesystem::path& file, const Durations& durations, std::string* warning);
 
 }  // namespace fastest

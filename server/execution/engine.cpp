@@ -102,6 +102,7 @@ struct ExecutionEngine::Impl {
   explicit Impl(EngineOptions o) : options(std::move(o)), worker_dir(worker_package_dir()) {
     if (options.workers <= 0) options.workers = std::max(1u, std::thread::hardware_concurrency());
     if (options.cache_dir.empty()) options.cache_dir = options.rootdir / ".fastest_cache";
+    if (options.durations_path.empty()) options.durations_path = options.cache_dir / "durations.json";
     if (pipe2(wake_pipe, O_CLOEXEC | O_NONBLOCK) != 0) wake_pipe[0] = wake_pipe[1] = -1;
     spawner_thread = std::thread([this] { spawner.run(); });
   }
@@ -563,7 +564,7 @@ struct ExecutionEngine::Impl {
     RunSummary summary;
     // cancel_requested is cleared when a run ends, not when it starts: a cancel that lands
     // while the run is being set up still stops it.
-    DurationHistory history(options.cache_dir / "durations.json");
+    DurationHistory history(options.durations_path);
     // A history that cannot be read or written costs the schedule its estimates, never the run.
     std::string history_warning;
     history.load(&history_warning);

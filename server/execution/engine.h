@@ -156,7 +156,10 @@ struct EngineOptions {
   int workers = 0;                              // 0: number of cores
   std::vector<std::string> pytest_args;         // extra args for every batch
   std::map<std::string, std::string> env;       // extra environment for workers
-  std::filesystem::path cache_dir;              // duration history; default <rootdir>/.fastest_cache
+  std::filesystem::path cache_dir;              // default <rootdir>/.fastest_cache
+  // The duration history the schedule reads and the run updates (`fastest run --durations-path`,
+  // e.g. a CI cache); default <cache_dir>/durations.json.
+  std::filesystem::path durations_path;
 };
 
 class ExecutionEngine {
