@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "server/discovery/doctest_discovery.h"
+#include "server/discovery/line_breaks.h"
 #include "server/lsp/text_changes.h"
 #include "server/lsp/uri.h"
 #include "server/workspace/config.h"
@@ -112,6 +113,10 @@ std::optional<FileCollectors> LspServer::State::collectors_for(Root& root, const
   return collectors;
 }
 
+// The text a Document reads: Python's universal newlines, a lone CR as LF (line_breaks.h). The
+// same length, so byte offsets into the editor's text stay valid.
+static std::string python_text(const std::string& text) { return has_lone_cr(text) ? lone_cr_as_lf(text) : text; }
+
 void LspServer::State::attach_document(OpenDoc& d) {
   d.root = root_for(d.path);
   d.module_id.clear();
@@ -121,7 +126,7 @@ void LspServer::State::attach_document(OpenDoc& d) {
   auto collectors = collectors_for(*d.root, d.path, d.text);
   if (collectors && d.module_id.rfind("..", 0) != 0) {
     CollectRules rules = d.root->collection.config.rules;
-    d.doc = std::make_unique<Document>(d.module_id, d.text, rules, *collectors);
+    d.doc = std::make_unique<Document>(d.module_id, python_text(d.text), rules, *collectors);
   }
 }
 
@@ -201,8 +206,16 @@ void LspServer::State::change_document(const json& params) {
         const auto added = static_cast<int64_t>(std::count(c.text.begin(), c.text.end(), '\n'));
         shift = LineShift{end_line, static_cast<int32_t>(static_cast<int64_t>(start_line) + added - end_line)};
       }
+      // A CR inserted, or one whose next byte the edit changes, can make or unmake a line
+      // break: the Document then reads the whole text again (python_text).
+      const bool cr_in_play = c.text.find('\r') != std::string::npos || (start > 0 && d.text[start - 1] == '\r');
       d.text.replace(start, end - start, c.text);
-      if (d.doc) {
+      if (d.doc && cr_in_play) {
+        shift.reset();
+        ItemDelta delta = d.doc->replace_text(python_text(d.text));
+        items_changed |= !delta.added.empty() || !delta.changed.empty() || !delta.removed.empty();
+        diags_changed |= delta.diagnostics_changed;
+      } else if (d.doc) {
         ItemDelta delta = d.doc->apply_edit(start, end, c.text);
         items_changed |= !delta.added.empty() || !delta.changed.empty() || !delta.removed.empty();
         diags_changed |= delta.diagnostics_changed;
@@ -210,7 +223,7 @@ void LspServer::State::change_document(const json& params) {
     } else {
       d.text = c.text;
       if (d.doc) {
-        ItemDelta delta = d.doc->replace_text(d.text);
+        ItemDelta delta = d.doc->replace_text(python_text(d.text));
         items_changed |= !delta.added.empty() || !delta.changed.empty() || !delta.removed.empty();
         diags_changed |= delta.diagnostics_changed;
       }
@@ -249,7 +262,7 @@ void LspServer::State::close_document(const std::string& uri) {
   const std::string text = read_file(path);
   auto collectors = collectors_for(*root, path, text);
   if (!collectors) return;
-  Document disk(module_id, text, root->collection.config.rules, *collectors);
+  Document disk(module_id, python_text(text), root->collection.config.rules, *collectors);
   std::vector<TestItem> items = disk.items();
   if (!items.empty()) items.front().parent_id = fs::path(module_id).parent_path().generic_string();
   if (dirty) mark_stale(*root, module_id);  // back to the file's text: settled for the buffer's

@@ -14,8 +14,9 @@ int utf8_length(unsigned char lead) {
 
 LineIndex::LineIndex(std::string_view text) : text_(text) {
   starts_.push_back(0);
+  // LSP's line breaks: LF, CRLF, and a lone CR.
   for (uint32_t i = 0; i < text.size(); ++i)
-    if (text[i] == '\n') starts_.push_back(i + 1);
+    if (text[i] == '\n' || (text[i] == '\r' && (i + 1 == text.size() || text[i + 1] != '\n'))) starts_.push_back(i + 1);
 }
 
 uint32_t LineIndex::offset(uint32_t line, uint32_t character, Encoding encoding) const {

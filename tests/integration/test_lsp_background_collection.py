@@ -52,3 +52,37 @@ def test_shutdown_during_the_collection_stops_it(fastest_bin, python_exe, tmp_pa
     assert client.proc.wait(timeout=10) == 0
     assert discovered_log(client) == [], "the collection was not cancelled: it ran to its end"
     assert time.monotonic() - started < 5
+
+
+def test_an_open_buffer_with_lone_cr_line_breaks_reads_as_python_and_lsp_count_lines(fastest_bin, python_exe, tmp_path):
+    """Python and LSP both take a lone CR for a line break (old Mac files, some generators):
+    the open buffer's tests are on the lines pytest names, and edits land where the editor put them."""
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    module = tmp_path / "test_cr.py"
+    text = "def test_a():\r    pass\r\rdef test_b():\r    pass\r"
+    module.write_bytes(text.encode())
+    client = LspClient(fastest_bin, cwd=tmp_path)
+    scope = uri(module)
+
+    def lines(start=0):
+        items = client.wait_for(lambda m: m.get("method") == "fastest/discoveredTests" and
+                                m["params"].get("scopeUri") == scope, 30, start)["params"]["items"]
+        return {i["id"]: i["range"]["start"]["line"] for i in items if i["kind"] == "function"}
+
+    try:
+        client.initialize(tmp_path, options={"pythonPath": python_exe})
+        client.notify("textDocument/didOpen", {"textDocument": {"uri": scope, "languageId": "python", "version": 1,
+                                                                "text": text}})
+        assert lines() == {"test_cr.py::test_a": 0, "test_cr.py::test_b": 3}
+        # A CR typed at the top (a new line), then a test appended after the last CR.
+        mark = client.mark()
+        client.notify("textDocument/didChange", {"textDocument": {"uri": scope, "version": 2}, "contentChanges": [
+            {"range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}}, "text": "\r"}]})
+        assert lines(mark) == {"test_cr.py::test_a": 1, "test_cr.py::test_b": 4}
+        mark = client.mark()
+        client.notify("textDocument/didChange", {"textDocument": {"uri": scope, "version": 3}, "contentChanges": [
+            {"range": {"start": {"line": 6, "character": 0}, "end": {"line": 6, "character": 0}},
+             "text": "def test_c():\r    pass\r"}]})
+        assert lines(mark) == {"test_cr.py::test_a": 1, "test_cr.py::test_b": 4, "test_cr.py::test_c": 6}
+    finally:
+        client.close()
