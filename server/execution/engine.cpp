@@ -345,7 +345,7 @@ struct ExecutionEngine::Impl {
       if (run && run->observer && e.contains("internal_error")) run->observer->on_internal_error(e.value("internal_error", ""));
     } else if (event == "interrupted") {
       Interruption what{e.value("id", ""), e.value("message", "KeyboardInterrupt"), e.value("crash_line", ""),
-                        e.value("longrepr", ""), e.value("full_trace", false), std::nullopt};
+                        e.value("longrepr", ""), e.value("full_trace", false), std::nullopt, std::nullopt};
       if (e.contains("location") && e["location"].is_object())
         what.location = FailureLocation{e["location"].value("path", ""), e["location"].value("line", 0)};
       if (e.contains("returncode") && e["returncode"].is_number_integer()) what.exit_code = e["returncode"].get<int>();
