@@ -17,9 +17,12 @@
 #include <nlohmann/json.hpp>
 #include <unistd.h>
 
+#include "server/cli/cache_options.h"
 #include "server/cli/commands.h"
+#include "server/cli/durations_report.h"
 #include "server/cli/format.h"
 #include "server/cli/json_output.h"
+#include "server/cli/option_values.h"
 #include "server/cli/junit_xml.h"
 #include "server/cli/progress_lines.h"
 #include "server/cli/selection_args.h"
@@ -50,6 +53,8 @@ struct RunArgs {
   std::vector<std::string> plugins, warning_filters, other_pytest_options;
   std::string tbstyle;
   bool no_capture = false, showlocals = false;
+  DurationsArgs durations;  // --durations, --durations-min
+  CacheArgs cache;  // --lf, --ff, --sw, ...: pytest's cache, applied and written by the run
 
   std::vector<std::string> passthrough() const {
     std::vector<std::string> out;
@@ -433,6 +438,7 @@ int run_tests(const RunArgs& args) {
     options.workers = workers;
     const std::string sections = report_sections(config.reportchars);
     if (sections.find_first_of("PX") != std::string::npos) options.env["FASTEST_REPORT_PASSES"] = "1";
+    if (args.durations.durations) options.env["FASTEST_REPORT_PHASES"] = "1";
     return options;
   };
   // The workers (importing pytest, preparing the session) start as soon as the config is
@@ -456,6 +462,9 @@ int run_tests(const RunArgs& args) {
     std::cerr << "ERROR: no Python interpreter found: pass --python, activate a virtualenv, or create .venv\n";
     return 4;
   }
+  RunCache run_cache(args.cache, c.config.rootdir);
+  if (args.cache.cache_show) return show_cache(run_cache, c.config, *args.cache.cache_show);
+  if (args.cache.any_selection()) run_cache.apply(c, args.selection.paths);
   const std::vector<std::string>& ids = c.selected;
   // pytest's header; `failing` are modules known to fail to collect (their tests are no items).
   // `counted`: pytest's own selected and deselected counts, when it collected everything.
@@ -482,7 +491,9 @@ int run_tests(const RunArgs& args) {
     if (deselected) std::cout << " / " << deselected << " deselected";
     if (skipped_modules) std::cout << " / " << skipped_modules << " skipped";
     if (collected > selected) std::cout << " / " << selected << " selected";
-    std::cout << "\n\n";
+    std::cout << "\n";
+    for (const std::string& line : run_cache.report_lines()) std::cout << line << "\n";
+    std::cout << "\n";
     std::cout.flush();
   };
   bool continue_on_errors = args.continue_on_collection_errors ||
@@ -519,7 +530,9 @@ int run_tests(const RunArgs& args) {
   for (const Diagnostic& d : c.collection_errors) run_ids.push_back(d.path);
   if (run_ids.empty()) {
     print_header({}, 0, std::nullopt);
-    if (!args.json) std::cout << banner("no tests ran in " + format_seconds(0.0), '=') << "\n";
+    std::string ignored;
+    run_cache.record({}, {}, false, &ignored);
+    if (!args.json) std::cout << banner(counts_line(RunSummary{}, static_deselected, 0, 0), '=') << "\n";
     return 5;
   }
 
@@ -614,7 +627,7 @@ int run_tests(const RunArgs& args) {
         if (all_per_module[module] == n) request.whole_modules.insert(module);
   }
   request.timeout_s = args.timeout;
-  request.maxfail = args.exitfirst ? 1 : args.maxfail;
+  request.maxfail = run_cache.maxfail(args.exitfirst ? 1 : args.maxfail);
   RunSummary summary = collection_failed ? RunSummary{} : run_engine(request, reporter);
   if (!collection_failed && !continue_on_errors && !reporter.collection_errors_.empty() && !summary.cancelled) {
     // The run stopped at a collection error no static rule foresaw: pytest would report every
@@ -678,6 +691,19 @@ int run_tests(const RunArgs& args) {
   // Collection's own skips count even when the session is interrupted, as in pytest.
   if (!reporter.skipped_collectors_.empty()) summary.counts[Outcome::Skipped] += reporter.skipped_collectors_.size();
 
+  // pytest's cache (lastfailed, nodeids, stepwise) from this run's results.
+  bool stepwise_stopped = false;
+  {
+    std::vector<std::string> failed_modules;
+    for (const auto& [id, text] : reporter.collection_errors_) failed_modules.push_back(id);
+    size_t failures = std::count_if(results.begin(), results.end(), [](const TestResult& r) { return is_failure(r.outcome); });
+    bool stopped = request.maxfail > 0 && failures >= static_cast<size_t>(request.maxfail);
+    std::string warning;
+    stepwise_stopped = run_cache.record(results, failed_modules, stopped, &warning);
+    if (stepwise_stopped) run_cache.drop_after_stop(results, summary.counts);
+    if (!warning.empty()) std::cerr << "fastest: warning: " << warning << "\n";
+  }
+
   if (!args.junitxml.empty() && !write_junit_xml(args.junitxml, reporter.collection_reports_, results, summary.duration_s))
     std::cerr << "fastest: cannot write " << args.junitxml << "\n";
 
@@ -685,7 +711,7 @@ int run_tests(const RunArgs& args) {
   for (const TestResult& r : results) failed |= is_failure(r.outcome);
   failed |= !reporter.collection_errors_.empty();
   int exit_code = late_usage_error                                                  ? 4
-                  : interrupted || summary.cancelled || summary.interrupted || !summary.fatal_error.empty() ? 2
+                  : interrupted || stepwise_stopped || summary.cancelled || summary.interrupted || !summary.fatal_error.empty() ? 2
                   : failed                                                          ? 1
                   : results.empty()                                                 ? 5
                                                                                     : 0;
@@ -806,6 +832,7 @@ int run_tests(const RunArgs& args) {
     if (sections.find('P') != std::string::npos) print_passes(Outcome::Passed, "PASSES");
     if (sections.find('X') != std::string::npos) print_passes(Outcome::XPassed, "XPASSES");
   }
+  std::cout << durations_section(results, args.durations, args.verbose);
 
   // pytest's short test summary: one section per -r character, in the order given.
   std::vector<std::string> summary_lines;
@@ -871,6 +898,7 @@ int run_tests(const RunArgs& args) {
     std::cout << banner("Interrupted: " + std::to_string(n) + (n == 1 ? " error" : " errors") + " during collection", '!')
               << "\n";
   }
+  if (stepwise_stopped) std::cout << banner("Interrupted: Test failed, continuing from this test next run.", '!') << "\n";
   if (!summary.fatal_error.empty()) std::cerr << "ERROR: " << summary.fatal_error << "\n";
   std::cout << banner(counts_line(summary, static_deselected + reporter.deselected_, reporter.collection_errors_.size(), reporter.warnings_.size()), '=') << "\n";
   if (late_usage_error) std::cerr << "ERROR: " << reporter.late_usage_error_ << "\n\n";
@@ -904,10 +932,21 @@ void add_run_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--tb", args->tbstyle, "pytest's traceback style: auto, long, short, line, native, no");
   cmd->add_flag("-s", args->no_capture, "pytest's -s (output is not shown: workers have no terminal)");
   cmd->add_flag("-l,--showlocals", args->showlocals, "pytest's -l: show locals in tracebacks");
-  // Other pytest (or plugin) options go to the workers' pytest as written; values need `=`.
+  add_cache_options(*cmd, args->cache);
+  add_durations_options(*cmd, args->durations);
+  // Other pytest (or plugin) options go to the workers' pytest as written; a value written
+  // apart (`--cov src`) is theirs when pytest's parser says the option takes one.
   cmd->allow_extras();
   cmd->callback([args, cmd, &exit_code] {
-    for (const std::string& extra : cmd->remaining()) {
+    std::vector<std::string> extras = cmd->remaining();
+    std::vector<std::string> plugin_args;
+    for (const std::string& p : args->plugins) plugin_args.insert(plugin_args.end(), {"-p", p});
+    std::string error;
+    if (!reattach_option_values(extras, args->selection.paths,
+                                args->selection.python.empty() ? std::nullopt : std::optional(args->selection.python),
+                                plugin_args, &error))
+      std::cerr << "fastest: warning: " << error << "\n";
+    for (const std::string& extra : extras) {
       if (extra.rfind("-", 0) != 0) {
         std::cerr << "ERROR: unexpected argument: " << extra << " (write pytest options' values with '=')\n";
         exit_code = 4;
