@@ -19,6 +19,7 @@
 
 #include "server/cli/cache_options.h"
 #include "server/cli/commands.h"
+#include "server/cli/coverage_run.h"
 #include "server/cli/durations_report.h"
 #include "server/cli/format.h"
 #include "server/cli/json_output.h"
@@ -54,6 +55,7 @@ struct RunArgs {
   std::string tbstyle;
   bool no_capture = false, showlocals = false;
   DurationsArgs durations;  // --durations, --durations-min
+  std::vector<std::string> coverage_options;  // pytest-cov's, run by the CLI (coverage_run.h)
   CacheArgs cache;  // --lf, --ff, --sw, ...: pytest's cache, applied and written by the run
 
   std::vector<std::string> passthrough() const {
@@ -425,8 +427,12 @@ int run_tests(const RunArgs& args) {
   auto started = std::chrono::steady_clock::now();
   int cores = std::max(1, static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN)));
   int wanted = args.workers > 0 ? args.workers : cores;
+  CoverageRun coverage(args.coverage_options);
   auto engine_options = [&](const ProjectConfig& config, int workers) {
     EngineOptions options;
+    std::string error;
+    if (coverage.wanted() && !coverage.prepare(*config.python, options.env, &error))
+      std::cerr << "fastest: warning: " << error << "\n";
     options.python = *config.python;
     options.rootdir = config.rootdir;
     options.inifile = config.inifile;
@@ -710,6 +716,10 @@ int run_tests(const RunArgs& args) {
   bool failed = false;
   for (const TestResult& r : results) failed |= is_failure(r.outcome);
   failed |= !reporter.collection_errors_.empty();
+  std::string coverage_report, coverage_error;
+  bool coverage_below = coverage.wanted() && coverage.finish(*c.config.python, failed, &coverage_report, &coverage_error);
+  if (!coverage_error.empty()) std::cerr << "fastest: warning: " << coverage_error << "\n";
+  failed |= coverage_below;  // pytest-cov's --cov-fail-under counts as a failed test
   int exit_code = late_usage_error                                                  ? 4
                   : interrupted || stepwise_stopped || summary.cancelled || summary.interrupted || !summary.fatal_error.empty() ? 2
                   : failed                                                          ? 1
@@ -832,7 +842,7 @@ int run_tests(const RunArgs& args) {
     if (sections.find('P') != std::string::npos) print_passes(Outcome::Passed, "PASSES");
     if (sections.find('X') != std::string::npos) print_passes(Outcome::XPassed, "XPASSES");
   }
-  std::cout << durations_section(results, args.durations, args.verbose);
+  std::cout << coverage_report << durations_section(results, args.durations, args.verbose);
 
   // pytest's short test summary: one section per -r character, in the order given.
   std::vector<std::string> summary_lines;
@@ -954,6 +964,7 @@ void add_run_command(CLI::App& app, int& exit_code) {
       }
       args->other_pytest_options.push_back(extra);
     }
+    args->coverage_options = take_coverage_options(args->other_pytest_options);
     exit_code = run_tests(*args);
   });
 }

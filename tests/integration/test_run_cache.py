@@ -246,3 +246,35 @@ def test_plugin_options_with_a_separate_value(fastest_bin, python_exe, tmp_path)
     assert ref.returncode == 0, ref.stdout
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert counts(proc.stdout) == counts(ref.stdout) == "1 passed"
+
+
+COV_FILES = {
+    "pytest.ini": "[pytest]\n",
+    "src/mod.py": "def f(x):\n    if x:\n        return 1\n    return 2\n\n\ndef g():\n    return 3\n",
+    "conftest.py": "import sys\nsys.path.insert(0, 'src')\nimport mod  # imported before the session: its defs count\n",
+    "test_a.py": "import mod\ndef test_f(): assert mod.f(1) == 1\n",
+    "test_b.py": "import mod\ndef test_g(): assert mod.g() == 3\n",
+}
+
+
+def coverage_table(stdout):
+    lines = stdout.splitlines()
+    start = lines.index("================================ tests coverage ================================")
+    end = next(i for i in range(start, len(lines)) if lines[i].startswith("TOTAL"))
+    return lines[start:end + 1]
+
+
+@pytest.mark.parametrize("args", [["--cov=src", "--cov-report=term-missing"], ["--cov", "src", "--cov-branch"]])
+def test_cov_combines_every_worker_as_pytest_cov_reports(fastest_bin, python_exe, tmp_path, args):
+    if subprocess.run([python_exe, "-c", "import pytest_cov"]).returncode != 0:
+        pytest.skip("pytest-cov is not installed (requirements-dev.txt pins it)")
+    theirs, ours = make_tree(tmp_path / "pytest", COV_FILES), make_tree(tmp_path / "fastest", COV_FILES)
+    ref = pytest_run(python_exe, theirs, *args)
+    proc = fastest(fastest_bin, python_exe, ours, *args)
+    assert proc.returncode == ref.returncode == 0, proc.stdout + proc.stderr
+    assert coverage_table(proc.stdout) == coverage_table(ref.stdout)
+    assert (ours / ".coverage").exists() and not list(ours.glob(".coverage.*"))
+    ref = pytest_run(python_exe, theirs, *args, "--cov-fail-under=90")
+    proc = fastest(fastest_bin, python_exe, ours, *args, "--cov-fail-under=90")
+    assert proc.returncode == ref.returncode == 1
+    assert "FAIL Required test coverage of 90% not reached. Total coverage: " in proc.stdout
