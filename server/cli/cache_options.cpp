@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <map>
 
 #include "server/cli/format.h"
 #include "server/core/node_id.h"
@@ -29,6 +30,53 @@ void add_cache_options(CLI::App& cmd, CacheArgs& args) {
          "pytest's --cache-show [GLOB]: print the cache, run nothing")
       ->expected(0, 1)
       ->default_str("*");
+}
+
+namespace {
+
+// A word as a shell (and pytest's shlex.split of addopts) reads it back.
+std::string shell_quoted(const std::string& word) {
+  if (!word.empty() && word.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_=.,:/+@%") ==
+                           std::string::npos)
+    return word;
+  std::string out = "'";
+  for (char ch : word) out += ch == '\'' ? std::string("'\"'\"'") : std::string(1, ch);
+  return out + "'";
+}
+
+}  // namespace
+
+CacheArgs with_addopts(CacheArgs args, const std::vector<std::string>& addopts, std::optional<std::string>* kept_addopts) {
+  CacheOptions& o = args.options;
+  const std::map<std::string, bool*> flags{
+      {"--lf", &o.last_failed},        {"--last-failed", &o.last_failed},  {"--ff", &o.failed_first},
+      {"--failed-first", &o.failed_first}, {"--nf", &o.new_first},         {"--new-first", &o.new_first},
+      {"--sw", &o.stepwise},           {"--stepwise", &o.stepwise},        {"--sw-skip", &o.stepwise_skip},
+      {"--stepwise-skip", &o.stepwise_skip}, {"--sw-reset", &o.stepwise_reset},
+      {"--stepwise-reset", &o.stepwise_reset}, {"--cache-clear", &args.cache_clear}};
+  std::vector<std::string> kept;
+  bool removed = false;
+  for (size_t i = 0; i < addopts.size(); ++i) {
+    const std::string& word = addopts[i];
+    if (auto flag = flags.find(word); flag != flags.end()) {
+      *flag->second = true;
+      removed = true;
+    } else if ((word == "--lfnf" || word == "--last-failed-no-failures") && i + 1 < addopts.size()) {
+      o.no_failures = addopts[++i];
+      removed = true;
+    } else if (word.rfind("--lfnf=", 0) == 0 || word.rfind("--last-failed-no-failures=", 0) == 0) {
+      o.no_failures = word.substr(word.find('=') + 1);
+      removed = true;
+    } else {
+      kept.push_back(word);
+    }
+  }
+  if (removed && kept_addopts) {
+    std::string joined;
+    for (const std::string& word : kept) joined += (joined.empty() ? "" : " ") + shell_quoted(word);
+    *kept_addopts = joined;
+  }
+  return args;
 }
 
 RunCache::RunCache(const CacheArgs& args, const fs::path& rootdir)

@@ -32,6 +32,12 @@ struct CacheArgs {
 
 void add_cache_options(CLI::App& cmd, CacheArgs& args);
 
+// The ini file's addopts may hold cache options too (`addopts = --ff`): they are the run's, and
+// the workers' pytest (no cacheprovider) must not see them. Returns `args` with them added, and
+// sets `kept_addopts` to the rest when there were any (the workers then get `-o addopts=...`).
+CacheArgs with_addopts(CacheArgs args, const std::vector<std::string>& addopts,
+                       std::optional<std::string>* kept_addopts = nullptr);
+
 // One run's use of the cache: reads it before the run, changes the collection's selection,
 // and records the run's results in it afterwards.
 class RunCache {

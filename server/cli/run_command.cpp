@@ -442,6 +442,9 @@ int run_tests(const RunArgs& args) {
     for (std::string& option : args.selection.select_options()) options.pytest_args.push_back(std::move(option));
     for (std::string& option : args.passthrough()) options.pytest_args.push_back(std::move(option));
     options.workers = workers;
+    std::optional<std::string> kept_addopts;  // without the cache options, which the run applies
+    with_addopts(args.cache, config.addopts, &kept_addopts);
+    if (kept_addopts) options.pytest_args.insert(options.pytest_args.end(), {"-o", "addopts=" + *kept_addopts});
     const std::string sections = report_sections(config.reportchars);
     if (sections.find_first_of("PX") != std::string::npos) options.env["FASTEST_REPORT_PASSES"] = "1";
     if (args.durations.durations) options.env["FASTEST_REPORT_PHASES"] = "1";
@@ -468,9 +471,10 @@ int run_tests(const RunArgs& args) {
     std::cerr << "ERROR: no Python interpreter found: pass --python, activate a virtualenv, or create .venv\n";
     return 4;
   }
-  RunCache run_cache(args.cache, c.config.rootdir);
-  if (args.cache.cache_show) return show_cache(run_cache, c.config, *args.cache.cache_show);
-  if (args.cache.any_selection()) run_cache.apply(c, args.selection.paths);
+  const CacheArgs cache_args = with_addopts(args.cache, c.config.addopts);
+  RunCache run_cache(cache_args, c.config.rootdir);
+  if (cache_args.cache_show) return show_cache(run_cache, c.config, *cache_args.cache_show);
+  if (cache_args.any_selection()) run_cache.apply(c, args.selection.paths);
   const std::vector<std::string>& ids = c.selected;
   // pytest's header; `failing` are modules known to fail to collect (their tests are no items).
   // `counted`: pytest's own selected and deselected counts, when it collected everything.

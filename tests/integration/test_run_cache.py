@@ -278,3 +278,16 @@ def test_cov_combines_every_worker_as_pytest_cov_reports(fastest_bin, python_exe
     proc = fastest(fastest_bin, python_exe, ours, *args, "--cov-fail-under=90")
     assert proc.returncode == ref.returncode == 1
     assert "FAIL Required test coverage of 90% not reached. Total coverage: " in proc.stdout
+
+
+def test_cache_options_in_addopts(fastest_bin, python_exe, trees):
+    """`addopts = --ff -rA`: the run applies --ff, the workers' pytest gets the rest."""
+    theirs, ours = trees
+    for root in trees:
+        pytest_run(python_exe, root)
+        (root / "pytest.ini").write_text("[pytest]\naddopts = --ff -rA\n")
+    ref = pytest_run(python_exe, theirs)
+    proc = fastest(fastest_bin, python_exe, ours)
+    assert proc.returncode == ref.returncode == 1, proc.stdout + proc.stderr
+    assert collection_lines(proc.stdout) == collection_lines(ref.stdout)
+    assert "PASSED tests/test_three.py::test_z" in proc.stdout
