@@ -46,23 +46,49 @@ std::optional<std::chrono::system_clock::time_point> parse_isoformat(const std::
   return point;
 }
 
-// --lf at collection time (LFPluginCollWrapper): once a file holding a known failure is
-// collected, files without one are skipped and a failing file keeps only its failures (and
-// every item of a file named on the command line).
+// A module's own item (a function or its cases), not one inside a class: pytest's --lf filter
+// sees a module's children, where a class is a collector it keeps whole.
+bool module_level(const std::string& id) { return id.find("::") == id.rfind("::"); }
+
+// --lf at collection time (LFPluginCollWrapper). Files holding a known failure are collected
+// first (pytest sorts them first in each folder). A file is filtered once a module-level failure
+// was seen in it or an earlier one: it keeps its failures, its classes' tests whole, and every
+// test when it was named on the command line; until then files are collected whole. After it,
+// files without a known failure are skipped ("skipped N files").
 std::vector<std::string> collect_last_failed(const CacheSelectionInput& in, const CacheValue& lastfailed,
                                              size_t& skipped_files) {
   std::set<std::string> lf_files;
   for (auto it = lastfailed.begin(); it != lastfailed.end(); ++it)
     if (!in.exists || in.exists(module_of(it.key()))) lf_files.insert(module_of(it.key()));
-  bool found = std::any_of(in.collected.begin(), in.collected.end(),
-                           [&](const std::string& id) { return failed_in(lastfailed, id); });
-  if (!found) return in.collected;
-  std::vector<std::string> out;
+  std::vector<std::string> modules;
+  std::map<std::string, std::vector<std::string>> items_of;
   for (const std::string& id : in.collected) {
     std::string module = module_of(id);
-    if (lf_files.count(module) && (failed_in(lastfailed, id) || in.initial_files.count(module))) out.push_back(id);
+    if (!items_of.count(module)) modules.push_back(module);
+    items_of[module].push_back(id);
   }
-  for (const std::string& module : in.modules) skipped_files += !lf_files.count(module);
+  std::stable_partition(modules.begin(), modules.end(), [&](const std::string& m) { return lf_files.count(m) > 0; });
+  bool found = false;
+  std::vector<std::string> out;
+  for (const std::string& module : modules) {
+    const std::vector<std::string>& items = items_of[module];
+    if (!lf_files.count(module)) {
+      if (!found) out.insert(out.end(), items.begin(), items.end());
+      continue;
+    }
+    bool has_failure = std::any_of(items.begin(), items.end(), [&](const std::string& id) {
+      return module_level(id) && failed_in(lastfailed, id);
+    });
+    if (!found && !has_failure) {
+      out.insert(out.end(), items.begin(), items.end());
+      continue;
+    }
+    found = true;
+    for (const std::string& id : items)
+      if (!module_level(id) || failed_in(lastfailed, id) || in.initial_files.count(module)) out.push_back(id);
+  }
+  if (found)
+    for (const std::string& module : in.modules) skipped_files += !lf_files.count(module);
   return out;
 }
 

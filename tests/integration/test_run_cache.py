@@ -291,3 +291,23 @@ def test_cache_options_in_addopts(fastest_bin, python_exe, trees):
     assert proc.returncode == ref.returncode == 1, proc.stdout + proc.stderr
     assert collection_lines(proc.stdout) == collection_lines(ref.stdout)
     assert "PASSED tests/test_three.py::test_z" in proc.stdout
+
+
+def test_lf_on_the_sample_project_as_pytest(fastest_bin, python_exe, test_project, tmp_path):
+    """Classes, parametrized and dynamic tests: pytest's --lf keeps a class's tests at collection."""
+    theirs, ours = tmp_path / "pytest", tmp_path / "fastest"
+    for root in (theirs, ours):
+        shutil.copytree(test_project, root, ignore=shutil.ignore_patterns(".pytest_cache", ".fastest_cache"))
+    pytest_run(python_exe, theirs)
+    fastest(fastest_bin, python_exe, ours)
+    assert cached(ours, "lastfailed") == cached(theirs, "lastfailed")
+    assert cached(ours, "nodeids") == cached(theirs, "nodeids")
+    for args in (["--lf"], ["--ff"]):
+        ref = pytest_run(python_exe, theirs, *args)
+        proc = fastest(fastest_bin, python_exe, ours, *args)
+        assert proc.returncode == ref.returncode, proc.stdout + proc.stderr
+        # A whole run's header counts dynamic tests before pytest expands them (48, not 50):
+        # not the cache's doing, so only --lf's count is compared.
+        skip = 0 if args == ["--lf"] else 1
+        assert collection_lines(proc.stdout)[skip:] == collection_lines(ref.stdout)[skip:]
+        assert counts(proc.stdout) == counts(ref.stdout)

@@ -201,3 +201,22 @@ TEST_CASE("the cache folder is pytest's: supporting files, JSON as json.dumps(in
   cache.clear();
   CHECK_FALSE(cache.get("cache/lastfailed"));
 }
+
+TEST_CASE("pytest --lf keeps a class's tests whole, and a file whose failures are all in classes unfiltered",
+          "[pytest_cache]") {
+  CacheOptions o;
+  o.last_failed = true;
+  StepwiseState sw;
+  CacheSelectionInput in;
+  in.collected = {"t/test_c.py::TestX::test_1", "t/test_c.py::TestX::test_2", "t/test_c.py::test_3",
+                  "t/test_d.py::test_4", "t/test_d.py::test_5", "t/test_e.py::test_6"};
+  in.modules = {"t/test_c.py", "t/test_d.py", "t/test_e.py"};
+  CacheValue lf = CacheValue::object();
+  lf["t/test_c.py::TestX::test_2"] = true;
+  lf["t/test_d.py::test_5"] = true;
+  CacheSelection s = select_with_cache(in, o, lf, {}, sw, kNow);
+  // test_c.py has no module-level failure: collected whole; test_d.py is filtered; test_e.py skipped.
+  CHECK(s.collected == 4);
+  CHECK(s.selected == std::vector<std::string>{"t/test_c.py::TestX::test_2", "t/test_d.py::test_5"});
+  CHECK(s.report_lines == std::vector<std::string>{"run-last-failure: rerun previous 2 failures (skipped 1 file)"});
+}
