@@ -79,8 +79,31 @@ CacheArgs with_addopts(CacheArgs args, const std::vector<std::string>& addopts, 
   return args;
 }
 
-RunCache::RunCache(const CacheArgs& args, const fs::path& rootdir)
-    : args_(args), cache_(PytestCache::default_dir(rootdir)) {
+bool cacheprovider_disabled(const std::vector<std::string>& plugins, const std::vector<std::string>& addopts) {
+  if (std::find(plugins.begin(), plugins.end(), "no:cacheprovider") != plugins.end()) return true;
+  for (size_t i = 0; i < addopts.size(); ++i)
+    if (addopts[i] == "-pno:cacheprovider" || (addopts[i] == "-p" && i + 1 < addopts.size() && addopts[i + 1] == "no:cacheprovider"))
+      return true;
+  return false;
+}
+
+std::optional<std::string> first_cache_option(const CacheArgs& args) {
+  const CacheOptions& o = args.options;
+  if (o.last_failed) return "--lf";
+  if (o.failed_first) return "--ff";
+  if (o.new_first) return "--nf";
+  if (o.stepwise) return "--sw";
+  if (o.stepwise_skip) return "--sw-skip";
+  if (o.stepwise_reset) return "--sw-reset";
+  if (args.cache_clear) return "--cache-clear";
+  if (args.cache_show) return "--cache-show";
+  if (o.no_failures != "all") return "--lfnf";
+  return std::nullopt;
+}
+
+RunCache::RunCache(const CacheArgs& args, const fs::path& rootdir, bool enabled)
+    : args_(args), cache_(PytestCache::default_dir(rootdir)), enabled_(enabled) {
+  if (!enabled) return;
   if (args.cache_clear) cache_.clear();
   if (auto v = cache_.get("cache/lastfailed"); v && v->is_object()) lastfailed_ = *v;
   saved_lastfailed_ = lastfailed_;
@@ -147,6 +170,7 @@ int RunCache::maxfail(int requested) const {
 
 bool RunCache::record(const std::vector<TestResult>& results, const std::vector<std::string>& collection_errors,
                       bool stopped, std::string* warning) {
+  if (!enabled_) return false;
   std::vector<RanTest> ran;
   for (const TestResult& r : results)
     if (!r.uncollected) ran.push_back({r.id, r.counted_as.value_or(r.outcome)});

@@ -38,11 +38,18 @@ void add_cache_options(CLI::App& cmd, CacheArgs& args);
 CacheArgs with_addopts(CacheArgs args, const std::vector<std::string>& addopts,
                        std::optional<std::string>* kept_addopts = nullptr);
 
+// `-p no:cacheprovider` (on the command line or in addopts): pytest then neither reads nor
+// writes its cache, and refuses the cache options.
+bool cacheprovider_disabled(const std::vector<std::string>& plugins, const std::vector<std::string>& addopts);
+// The first cache option given, for pytest's "unrecognized arguments" when the cache is disabled.
+std::optional<std::string> first_cache_option(const CacheArgs& args);
+
 // One run's use of the cache: reads it before the run, changes the collection's selection,
 // and records the run's results in it afterwards.
 class RunCache {
  public:
-  RunCache(const CacheArgs& args, const std::filesystem::path& rootdir);
+  // `enabled` false: nothing is read or written (pytest's `-p no:cacheprovider`).
+  RunCache(const CacheArgs& args, const std::filesystem::path& rootdir, bool enabled = true);
   const PytestCache& cache() const { return cache_; }
   // Selects and orders `c.selected` (and its deselected ids, and the dynamic containers pytest is
   // handed whole) as pytest's cache plugins would. `paths`: the command line's.
@@ -62,6 +69,7 @@ class RunCache {
  private:
   const CacheArgs& args_;
   PytestCache cache_;
+  bool enabled_ = true;
   CacheValue lastfailed_ = CacheValue::object();
   CacheValue saved_lastfailed_ = CacheValue::object();
   std::set<std::string> known_ids_;

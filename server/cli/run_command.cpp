@@ -472,9 +472,16 @@ int run_tests(const RunArgs& args) {
     return 4;
   }
   const CacheArgs cache_args = with_addopts(args.cache, c.config.addopts);
-  RunCache run_cache(cache_args, c.config.rootdir);
-  if (cache_args.cache_show) return show_cache(run_cache, c.config, *cache_args.cache_show);
-  if (cache_args.any_selection()) run_cache.apply(c, args.selection.paths);
+  // pytest refuses the cache options next to `-p no:cacheprovider` on its command line, and
+  // ignores them when addopts disabled the plugin.
+  const bool cache_disabled = cacheprovider_disabled(args.plugins, c.config.addopts);
+  if (auto option = first_cache_option(cache_args); option && cacheprovider_disabled(args.plugins, {})) {
+    std::cerr << "ERROR: unrecognized arguments: " << *option << " (pytest's cacheprovider is disabled: -p no:cacheprovider)\n";
+    return 4;
+  }
+  RunCache run_cache(cache_args, c.config.rootdir, !cache_disabled);
+  if (cache_args.cache_show && !cache_disabled) return show_cache(run_cache, c.config, *cache_args.cache_show);
+  if (cache_args.any_selection() && !cache_disabled) run_cache.apply(c, args.selection.paths);
   const std::vector<std::string>& ids = c.selected;
   // pytest's header; `failing` are modules known to fail to collect (their tests are no items).
   // `counted`: pytest's own selected and deselected counts, when it collected everything.

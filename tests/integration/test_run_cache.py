@@ -311,3 +311,21 @@ def test_lf_on_the_sample_project_as_pytest(fastest_bin, python_exe, test_projec
         skip = 0 if args == ["--lf"] else 1
         assert collection_lines(proc.stdout)[skip:] == collection_lines(ref.stdout)[skip:]
         assert counts(proc.stdout) == counts(ref.stdout)
+
+
+def test_no_cacheprovider_writes_nothing_and_refuses_cache_options(fastest_bin, python_exe, tmp_path):
+    root = make_tree(tmp_path)
+    proc = fastest(fastest_bin, python_exe, root, "-p", "no:cacheprovider")
+    assert proc.returncode == 1
+    assert not (root / ".pytest_cache").exists()
+    ref = pytest_run(python_exe, root, "-p", "no:cacheprovider", "--lf")
+    proc = fastest(fastest_bin, python_exe, root, "-p", "no:cacheprovider", "--lf")
+    assert proc.returncode == ref.returncode == 4
+    assert "unrecognized arguments: --lf" in proc.stderr and "unrecognized arguments: --lf" in ref.stderr
+    # Disabled by addopts, pytest takes --lf and does nothing with it.
+    (root / "pytest.ini").write_text("[pytest]\naddopts = -p no:cacheprovider\n")
+    ref = pytest_run(python_exe, root, "--lf")
+    proc = fastest(fastest_bin, python_exe, root, "--lf")
+    assert proc.returncode == ref.returncode == 1
+    assert counts(proc.stdout) == counts(ref.stdout) == "2 failed, 5 passed"
+    assert not (root / ".pytest_cache").exists()
