@@ -67,9 +67,15 @@ def prepare(args) -> int:
             return 0
         cov = plugin.cov_controller.cov
         cov.stop()
-        print(json.dumps({"active": True, "data_file": os.path.abspath(cov.config.data_file),
-                          "source": plugin.options.cov_source, "branch": bool(plugin.options.cov_branch),
-                          "config_file": plugin.options.cov_config}))
+        # The workers run in the rootdir: paths are made absolute here, in the invocation's folder.
+        source = plugin.options.cov_source
+        if source is not None:
+            source = [os.path.abspath(s) if os.path.exists(s) else s for s in source]
+        config_file = plugin.options.cov_config
+        if isinstance(config_file, str) and os.path.exists(config_file):
+            config_file = os.path.abspath(config_file)
+        print(json.dumps({"active": True, "data_file": os.path.abspath(cov.config.data_file), "source": source,
+                          "branch": bool(plugin.options.cov_branch), "config_file": config_file}))
         return 0
     finally:
         config._ensure_unconfigure()
