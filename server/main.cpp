@@ -2,11 +2,13 @@
 #include <CLI/CLI.hpp>
 
 #include "server/cli/commands.h"
+#include "server/cli/option_values.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"fastest: static pytest discovery and warm test runs, for editors and terminals"};
   app.require_subcommand(1);
   int exit_code = 0;
+  fastest::cli::set_command_line(argc, argv);
   fastest::cli::add_discover_command(app, exit_code);
   fastest::cli::add_run_command(app, exit_code);
   fastest::cli::add_lsp_command(app, exit_code);

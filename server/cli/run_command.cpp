@@ -17,10 +17,14 @@
 #include <nlohmann/json.hpp>
 #include <unistd.h>
 
+#include "server/cli/cache_options.h"
 #include "server/cli/commands.h"
+#include "server/cli/coverage_run.h"
+#include "server/cli/durations_report.h"
 #include "server/cli/format.h"
 #include "server/cli/json_output.h"
 #include "server/cli/junit_xml.h"
+#include "server/cli/option_values.h"
 #include "server/cli/progress_lines.h"
 #include "server/cli/selection_args.h"
 #include "server/cli/shard_selection.h"
@@ -54,6 +58,9 @@ struct RunArgs {
   std::vector<std::string> plugins, warning_filters, other_pytest_options;
   std::string tbstyle;
   bool no_capture = false, showlocals = false;
+  DurationsArgs durations;  // --durations, --durations-min
+  std::vector<std::string> coverage_options;  // pytest-cov's, run by the CLI (coverage_run.h)
+  CacheArgs cache;  // --lf, --ff, --sw, ...: pytest's cache, applied and written by the run
 
   std::vector<std::string> passthrough() const {
     std::vector<std::string> out;
@@ -428,8 +435,12 @@ int run_tests(const RunArgs& args) {
     return args.durations_path.empty() ? config.rootdir / ".fastest_cache" / "durations.json"
                                        : std::filesystem::absolute(args.durations_path);
   };
+  CoverageRun coverage(args.coverage_options);
   auto engine_options = [&](const ProjectConfig& config, int workers) {
     EngineOptions options;
+    std::string error;
+    if (coverage.wanted() && !coverage.prepare(*config.python, options.env, &error))
+      std::cerr << "fastest: warning: " << error << "\n";
     options.python = *config.python;
     options.rootdir = config.rootdir;
     options.inifile = config.inifile;
@@ -440,8 +451,12 @@ int run_tests(const RunArgs& args) {
     for (std::string& option : args.passthrough()) options.pytest_args.push_back(std::move(option));
     options.workers = workers;
     options.durations_path = durations_file(config);
+    std::optional<std::string> kept_addopts;  // without the cache options, which the run applies
+    with_addopts(args.cache, config.addopts, &kept_addopts);
+    if (kept_addopts) options.pytest_args.insert(options.pytest_args.end(), {"-o", "addopts=" + *kept_addopts});
     const std::string sections = report_sections(config.reportchars);
     if (sections.find_first_of("PX") != std::string::npos) options.env["FASTEST_REPORT_PASSES"] = "1";
+    if (args.durations.durations) options.env["FASTEST_REPORT_PHASES"] = "1";
     return options;
   };
   // The workers (importing pytest, preparing the session) start as soon as the config is
@@ -465,6 +480,17 @@ int run_tests(const RunArgs& args) {
     std::cerr << "ERROR: no Python interpreter found: pass --python, activate a virtualenv, or create .venv\n";
     return 4;
   }
+  const CacheArgs cache_args = with_addopts(args.cache, c.config.addopts);
+  // pytest refuses the cache options next to `-p no:cacheprovider` on its command line, and
+  // ignores them when addopts disabled the plugin.
+  const bool cache_disabled = cacheprovider_disabled(args.plugins, c.config.addopts);
+  if (auto option = first_cache_option(cache_args); option && cacheprovider_disabled(args.plugins, {})) {
+    std::cerr << "ERROR: unrecognized arguments: " << *option << " (pytest's cacheprovider is disabled: -p no:cacheprovider)\n";
+    return 4;
+  }
+  RunCache run_cache(cache_args, c.config.rootdir, !cache_disabled);
+  if (cache_args.cache_show && !cache_disabled) return show_cache(run_cache, c.config, *cache_args.cache_show);
+  if (cache_args.any_selection() && !cache_disabled) run_cache.apply(c, args.selection.paths);
   // A shard left empty by a split of a non-empty selection is no failure (exit 0, not 5): a CI
   // matrix wider than a narrow selection stays green.
   bool empty_shard_ok = false;
@@ -503,7 +529,9 @@ int run_tests(const RunArgs& args) {
     if (deselected) std::cout << " / " << deselected << " deselected";
     if (skipped_modules) std::cout << " / " << skipped_modules << " skipped";
     if (collected > selected) std::cout << " / " << selected << " selected";
-    std::cout << "\n\n";
+    std::cout << "\n";
+    for (const std::string& line : run_cache.report_lines()) std::cout << line << "\n";
+    std::cout << "\n";
     std::cout.flush();
   };
   bool continue_on_errors = args.continue_on_collection_errors ||
@@ -540,7 +568,9 @@ int run_tests(const RunArgs& args) {
   for (const Diagnostic& d : c.collection_errors) run_ids.push_back(d.path);
   if (run_ids.empty()) {
     print_header({}, 0, std::nullopt);
-    if (!args.json) std::cout << banner("no tests ran in " + format_seconds(0.0), '=') << "\n";
+    std::string ignored;
+    run_cache.record({}, {}, false, &ignored);
+    if (!args.json) std::cout << banner(counts_line(RunSummary{}, static_deselected, 0, 0), '=') << "\n";
     return empty_shard_ok ? 0 : 5;
   }
 
@@ -635,7 +665,7 @@ int run_tests(const RunArgs& args) {
         if (all_per_module[module] == n) request.whole_modules.insert(module);
   }
   request.timeout_s = args.timeout;
-  request.maxfail = args.exitfirst ? 1 : args.maxfail;
+  request.maxfail = run_cache.maxfail(args.exitfirst ? 1 : args.maxfail);
   RunSummary summary = collection_failed ? RunSummary{} : run_engine(request, reporter);
   if (!collection_failed && !continue_on_errors && !reporter.collection_errors_.empty() && !summary.cancelled) {
     // The run stopped at a collection error no static rule foresaw: pytest would report every
@@ -699,15 +729,32 @@ int run_tests(const RunArgs& args) {
   // Collection's own skips count even when the session is interrupted, as in pytest.
   if (!reporter.skipped_collectors_.empty()) summary.counts[Outcome::Skipped] += reporter.skipped_collectors_.size();
 
+  // pytest's cache (lastfailed, nodeids, stepwise) from this run's results.
+  bool stepwise_stopped = false;
+  {
+    std::vector<std::string> failed_modules;
+    for (const auto& [id, text] : reporter.collection_errors_) failed_modules.push_back(id);
+    size_t failures = std::count_if(results.begin(), results.end(), [](const TestResult& r) { return is_failure(r.outcome); });
+    bool stopped = request.maxfail > 0 && failures >= static_cast<size_t>(request.maxfail);
+    std::string warning;
+    stepwise_stopped = run_cache.record(results, failed_modules, stopped, &warning);
+    if (stepwise_stopped) run_cache.drop_after_stop(results, summary.counts);
+    if (!warning.empty()) std::cerr << "fastest: warning: " << warning << "\n";
+  }
+
   if (!args.junitxml.empty() && !write_junit_xml(args.junitxml, reporter.collection_reports_, results, summary.duration_s))
     std::cerr << "fastest: cannot write " << args.junitxml << "\n";
 
   bool failed = false;
   for (const TestResult& r : results) failed |= is_failure(r.outcome);
   failed |= !reporter.collection_errors_.empty();
+  std::string coverage_report, coverage_error;
+  bool coverage_below = coverage.wanted() && coverage.finish(*c.config.python, failed, &coverage_report, &coverage_error);
+  if (!coverage_error.empty()) std::cerr << "fastest: warning: " << coverage_error << "\n";
+  failed |= coverage_below;  // pytest-cov's --cov-fail-under counts as a failed test
   int exit_code = late_usage_error                                                  ? 4
                   : summary.interrupted && summary.interrupted->exit_code && !interrupted ? *summary.interrupted->exit_code
-                  : interrupted || summary.cancelled || summary.interrupted || !summary.fatal_error.empty() ? 2
+                  : interrupted || stepwise_stopped || summary.cancelled || summary.interrupted || !summary.fatal_error.empty() ? 2
                   : failed                                                          ? 1
                   : results.empty()                                                 ? 5
                                                                                     : 0;
@@ -828,6 +875,7 @@ int run_tests(const RunArgs& args) {
     if (sections.find('P') != std::string::npos) print_passes(Outcome::Passed, "PASSES");
     if (sections.find('X') != std::string::npos) print_passes(Outcome::XPassed, "XPASSES");
   }
+  std::cout << coverage_report << durations_section(results, args.durations, args.verbose);
 
   // pytest's short test summary: one section per -r character, in the order given.
   std::vector<std::string> summary_lines;
@@ -897,6 +945,7 @@ int run_tests(const RunArgs& args) {
     std::cout << banner("Interrupted: " + std::to_string(n) + (n == 1 ? " error" : " errors") + " during collection", '!')
               << "\n";
   }
+  if (stepwise_stopped) std::cout << banner("Interrupted: Test failed, continuing from this test next run.", '!') << "\n";
   if (!summary.fatal_error.empty()) std::cerr << "ERROR: " << summary.fatal_error << "\n";
   std::cout << banner(counts_line(summary, static_deselected + reporter.deselected_, reporter.collection_errors_.size(), reporter.warnings_.size()), '=') << "\n";
   if (interruption_after_counts) print_interruption(*summary.interrupted);
@@ -936,7 +985,10 @@ void add_run_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--tb", args->tbstyle, "pytest's traceback style: auto, long, short, line, native, no");
   cmd->add_flag("-s", args->no_capture, "pytest's -s (output is not shown: workers have no terminal)");
   cmd->add_flag("-l,--showlocals", args->showlocals, "pytest's -l: show locals in tracebacks");
-  // Other pytest (or plugin) options go to the workers' pytest as written; values need `=`.
+  add_cache_options(*cmd, args->cache);
+  add_durations_options(*cmd, args->durations);
+  // Other pytest (or plugin) options go to the workers' pytest as written; a value written
+  // apart (`--cov src`) is theirs when pytest's parser says the option takes one.
   cmd->allow_extras();
   cmd->callback([args, cmd, shard_text, &exit_code] {
     if (!shard_text->empty()) {
@@ -948,7 +1000,15 @@ void add_run_command(CLI::App& app, int& exit_code) {
         return;
       }
     }
-    for (const std::string& extra : cmd->remaining()) {
+    std::vector<std::string> extras = cmd->remaining();
+    std::vector<std::string> plugin_args;
+    for (const std::string& p : args->plugins) plugin_args.insert(plugin_args.end(), {"-p", p});
+    std::string error;
+    if (!reattach_option_values(extras, args->selection.paths,
+                                args->selection.python.empty() ? std::nullopt : std::optional(args->selection.python),
+                                plugin_args, &error))
+      std::cerr << "fastest: warning: " << error << "\n";
+    for (const std::string& extra : extras) {
       if (extra.rfind("-", 0) != 0) {
         std::cerr << "ERROR: unexpected argument: " << extra << " (write pytest options' values with '=')\n";
         exit_code = 4;
@@ -956,6 +1016,7 @@ void add_run_command(CLI::App& app, int& exit_code) {
       }
       args->other_pytest_options.push_back(extra);
     }
+    args->coverage_options = take_coverage_options(args->other_pytest_options);
     exit_code = run_tests(*args);
   });
 }

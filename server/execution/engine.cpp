@@ -277,6 +277,10 @@ struct ExecutionEngine::Impl {
       r.error_when = e.value("when", "");
       r.longrepr_lead = e.value("longrepr_lead", "");
       r.crash_line = e.value("crash_line", "");
+      if (e.contains("phases") && e["phases"].is_array())
+        for (const auto& phase : e["phases"])
+          if (phase.is_array() && phase.size() == 2 && phase[0].is_string() && phase[1].is_number())
+            r.phase_durations.emplace_back(phase[0].get<std::string>(), phase[1].get<double>());
       if (e.contains("sections") && e["sections"].is_array())
         for (const auto& section : e["sections"])
           if (section.is_array() && section.size() == 2 && section[0].is_string() && section[1].is_string())

@@ -59,6 +59,8 @@ struct TestResult {
   std::vector<std::pair<std::string, std::string>> sections;
   std::string crash_line;  // "path:line: message", pytest's crash line (its --tb=line summary)
   std::string longrepr_lead;  // the blank line and indentation pytest's terminal shows before `longrepr`
+  // Each phase's duration ("setup", "call", "teardown"), when the run asked for them (--durations).
+  std::vector<std::pair<std::string, double>> phase_durations;
 };
 
 struct FileCoverage {

@@ -8,6 +8,8 @@ import pytest
 OUTPUT_LIMIT = int(os.environ.get("FASTEST_OUTPUT_LIMIT", 64 * 1024))
 # -rP / -rX: pytest's PASSES and XPASSES sections show passed tests' captured sections too.
 REPORT_PASSES = bool(os.environ.get("FASTEST_REPORT_PASSES"))
+# --durations: each phase's own duration (pytest lists setup, call and teardown apart).
+REPORT_PHASES = bool(os.environ.get("FASTEST_REPORT_PHASES"))
 
 
 def _crash_message(report) -> str:
@@ -235,6 +237,8 @@ class StreamingPlugin:
         duration = sum(r.duration for r in phases.values())
         event = {"event": "result", "batch": self.batch_id, "id": nodeid, "outcome": outcome,
                  "duration": duration}
+        if REPORT_PHASES:
+            event["phases"] = [[when, report.duration] for when, report in phases.items()]
         if subtests:
             event["subtests"] = [_subtest_event(r) for r in subtests]
         if counted_as != outcome:

@@ -100,6 +100,8 @@ def _run_child(channel: Channel, command: dict, prepared) -> None:
     if cov is not None:
         cov.stop()
         channel.send({"event": "coverage", "batch": batch, "files": _coverage_report(cov, command["rootdir"])})
+    from . import pytest_cov_run
+    pytest_cov_run.save_in_batch()
     channel.send({"event": "pytest_exit", "batch": batch, "code": int(code)})
 
 
@@ -198,6 +200,8 @@ def _prepare(channel: Channel):
 def _start(send_fatal):
     """Imports pytest and prepares the session once; (prepared, ready event) or None."""
     started = time.perf_counter()
+    from . import pytest_cov_run
+    pytest_cov_run.start_in_worker()  # `fastest run --cov`: trace from before pytest's imports
     try:
         _warm_imports()
     except ImportError as error:
