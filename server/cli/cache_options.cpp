@@ -101,8 +101,8 @@ std::optional<std::string> first_cache_option(const CacheArgs& args) {
   return std::nullopt;
 }
 
-RunCache::RunCache(const CacheArgs& args, const fs::path& rootdir, bool enabled)
-    : args_(args), cache_(PytestCache::default_dir(rootdir)), enabled_(enabled) {
+RunCache::RunCache(const CacheArgs& args, const fs::path& cache_dir, bool enabled)
+    : args_(args), cache_(cache_dir), enabled_(enabled) {
   if (!enabled) return;
   if (args.cache_clear) cache_.clear();
   if (auto v = cache_.get("cache/lastfailed"); v && v->is_object()) lastfailed_ = *v;

@@ -49,7 +49,8 @@ std::optional<std::string> first_cache_option(const CacheArgs& args);
 class RunCache {
  public:
   // `enabled` false: nothing is read or written (pytest's `-p no:cacheprovider`).
-  RunCache(const CacheArgs& args, const std::filesystem::path& rootdir, bool enabled = true);
+  // `cache_dir`: where pytest keeps its cache (PytestCache::dir_for).
+  RunCache(const CacheArgs& args, const std::filesystem::path& cache_dir, bool enabled = true);
   const PytestCache& cache() const { return cache_; }
   // Selects and orders `c.selected` (and its deselected ids, and the dynamic containers pytest is
   // handed whole) as pytest's cache plugins would. `paths`: the command line's.

@@ -488,7 +488,7 @@ int run_tests(const RunArgs& args) {
     std::cerr << "ERROR: unrecognized arguments: " << *option << " (pytest's cacheprovider is disabled: -p no:cacheprovider)\n";
     return 4;
   }
-  RunCache run_cache(cache_args, c.config.rootdir, !cache_disabled);
+  RunCache run_cache(cache_args, PytestCache::dir_for(c.config.rootdir, c.config.cache_dir), !cache_disabled);
   if (cache_args.cache_show && !cache_disabled) return show_cache(run_cache, c.config, *cache_args.cache_show);
   if (cache_args.any_selection() && !cache_disabled) run_cache.apply(c, args.selection.paths);
   // A shard left empty by a split of a non-empty selection is no failure (exit 0, not 5): a CI

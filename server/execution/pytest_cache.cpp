@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -157,6 +158,36 @@ std::string python_pformat(const CacheValue& value) {
 fs::path PytestCache::default_dir(const fs::path& rootdir) {
   if (const char* tox = std::getenv("TOX_ENV_DIR"); tox && *tox) return fs::path(tox) / ".pytest_cache";
   return rootdir / ".pytest_cache";
+}
+
+namespace {
+// Python's os.path.expanduser for a leading `~` (the current user only) and os.path.expandvars
+// (`$NAME`, `${NAME}`; unknown names and a lone `$` stay as written).
+std::string expand_user_and_vars(std::string text) {
+  if (!text.empty() && text[0] == '~' && (text.size() == 1 || text[1] == '/'))
+    if (const char* home = std::getenv("HOME"); home && *home) text = std::string(home) + text.substr(1);
+  std::string out;
+  for (size_t i = 0; i < text.size();) {
+    if (text[i] != '$') {
+      out += text[i++];
+      continue;
+    }
+    const bool braced = i + 1 < text.size() && text[i + 1] == '{';
+    size_t start = i + (braced ? 2 : 1), end = start;
+    while (end < text.size() && (std::isalnum(static_cast<unsigned char>(text[end])) || text[end] == '_')) ++end;
+    const bool closed = !braced || (end < text.size() && text[end] == '}');
+    const char* value = end > start && closed ? std::getenv(text.substr(start, end - start).c_str()) : nullptr;
+    const size_t consumed = end + (braced && closed ? 1 : 0) - i;
+    out += value ? std::string(value) : text.substr(i, consumed == 0 ? 1 : consumed);
+    i += consumed == 0 ? 1 : consumed;
+  }
+  return out;
+}
+}  // namespace
+
+fs::path PytestCache::dir_for(const fs::path& rootdir, const std::optional<std::string>& cache_dir_option) {
+  if (!cache_dir_option) return default_dir(rootdir);
+  return rootdir / fs::path(expand_user_and_vars(*cache_dir_option));  // an absolute path replaces rootdir
 }
 
 std::optional<CacheValue> PytestCache::get(const std::string& key) const {

@@ -23,6 +23,9 @@ class PytestCache {
   explicit PytestCache(std::filesystem::path dir) : dir_(std::move(dir)) {}
   // `<rootdir>/.pytest_cache`, or `$TOX_ENV_DIR/.pytest_cache` as pytest's default has it.
   static std::filesystem::path default_dir(const std::filesystem::path& rootdir);
+  // Where pytest keeps it: the `cache_dir` ini option when set (`~` and `$VAR`/`${VAR}`
+  // expanded, relative to the rootdir, as pytest's resolve_from_str), else default_dir.
+  static std::filesystem::path dir_for(const std::filesystem::path& rootdir, const std::optional<std::string>& cache_dir_option);
 
   const std::filesystem::path& dir() const { return dir_; }
   // nullopt when the value is missing or not JSON (pytest's `default`).

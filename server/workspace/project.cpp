@@ -255,6 +255,7 @@ Collection collect(const Invocation& invocation, const std::function<void(const 
       ini_bool(file, "disable_test_id_escaping_and_forfeit_all_rights_to_community_support", false);
   if (auto strategy = ini_string(file, "parametrize_long_str_id_strategy")) config.rules.long_str_id_strategy = *strategy;
   config.testpaths = ini_args(file, "testpaths");
+  config.cache_dir = ini_string(file, "cache_dir");
   config.norecursedirs = file.options.count("norecursedirs")
                              ? ini_args(file, "norecursedirs")
                              : std::vector<std::string>{"*.egg", ".*", "_darcs", "build", "CVS", "dist", "node_modules", "venv", "{arch}"};

@@ -335,3 +335,28 @@ def test_no_cacheprovider_writes_nothing_and_refuses_cache_options(fastest_bin, 
     assert proc.returncode == ref.returncode == 1
     assert counts(proc.stdout) == counts(ref.stdout) == "2 failed, 5 passed"
     assert not (root / ".pytest_cache").exists()
+
+
+def test_the_cache_dir_ini_option_is_where_both_keep_the_cache(fastest_bin, python_exe, tmp_path, monkeypatch):
+    """`cache_dir` (with `$VAR` expanded, relative to the rootdir) moves pytest's cache: fastest
+    writes there and pytest --lf reads it, and the reverse."""
+    monkeypatch.setenv("FASTEST_CACHE_SUBDIR", "ci")
+    files = dict(FILES, **{"pytest.ini": "[pytest]\ncache_dir = build/${FASTEST_CACHE_SUBDIR}/pycache\n"})
+    root = make_tree(tmp_path / "tree", files)
+    first = fastest(fastest_bin, python_exe, root)
+    assert first.returncode == 1
+    lastfailed = root / "build" / "ci" / "pycache" / "v" / "cache" / "lastfailed"
+    assert json.loads(lastfailed.read_text()) == {"tests/a/test_one.py::test_b": True, "tests/test_two.py::test_p[2]": True}
+    assert not (root / ".pytest_cache").exists()
+    again = pytest_run(python_exe, root, "--lf")
+    assert "run-last-failure: rerun previous 2 failures" in again.stdout
+    assert counts(again.stdout) == "2 failed"
+    (root / "tests/a/test_one.py").write_text("def test_a(): pass\ndef test_b(): pass\ndef test_c(): pass\n")
+    pytest_run(python_exe, root, "--lf")  # pytest now records test_b as passed
+    twin = tmp_path / "twin"
+    shutil.copytree(root, twin)
+    expected = pytest_run(python_exe, twin, "--lf")
+    ours = fastest(fastest_bin, python_exe, root, "--lf")
+    assert "run-last-failure: rerun previous 1 failure" in ours.stdout, ours.stdout
+    assert collection_lines(ours.stdout) == collection_lines(expected.stdout)
+    assert counts(ours.stdout) == counts(expected.stdout) == "1 failed", ours.stdout

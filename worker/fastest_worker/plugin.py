@@ -113,6 +113,13 @@ class StreamingPlugin:
         self.session = None
         self.uncollectable = []  # rootdir-relative paths of collectors that failed or skipped
 
+    def pytest_addoption(self, parser):
+        """Workers run without pytest's cacheprovider (the parent keeps .pytest_cache, see
+        server/execution/pytest_cache.h), whose ini option `cache_dir` must stay known: else a
+        project setting it gets "Unknown config option" (a usage error under strict_config)."""
+        if "cache_dir" not in getattr(parser, "_inidict", {}):
+            parser.addini("cache_dir", default=".pytest_cache", help="Cache directory path (kept by fastest)")
+
     # --- collection ---------------------------------------------------------------------
     @pytest.hookimpl(trylast=True)
     def pytest_collection_finish(self, session):
