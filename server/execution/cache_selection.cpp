@@ -185,7 +185,7 @@ std::string python_isoformat(std::chrono::system_clock::time_point t) {
   std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &tm);
   std::string out = text;
   if (micros) {
-    char frac[16];
+    char frac[24];  // room for any long long: the compiler cannot know micros < 10^6
     std::snprintf(frac, sizeof frac, ".%06lld", micros);
     out += frac;
   }
