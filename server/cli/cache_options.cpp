@@ -143,6 +143,7 @@ void RunCache::apply(Collection& c, const std::vector<std::string>& paths) {
       select_with_cache(in, options, lastfailed_, known_ids_, stepwise_, std::chrono::system_clock::now());
   report_lines_ = s.report_lines;
   planned_ = s.selected;
+  run_first_.assign(s.selected.begin(), s.selected.begin() + static_cast<std::ptrdiff_t>(std::min(s.run_first, s.selected.size())));
   // A dynamic container (handed to pytest whole) stays when one of its tests is still selected
   // or, under --lf, when a recorded failure is inside it: pytest alone knows its real ids.
   auto keep_container = [&](const std::string& container) {

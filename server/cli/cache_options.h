@@ -55,6 +55,8 @@ class RunCache {
   // Selects and orders `c.selected` (and its deselected ids, and the dynamic containers pytest is
   // handed whole) as pytest's cache plugins would. `paths`: the command line's.
   void apply(Collection& c, const std::vector<std::string>& paths);
+  // The selected tests pytest runs before the rest (--ff, --nf), for RunRequest::first.
+  const std::vector<std::string>& run_first() const { return run_first_; }
   // pytest's lines after "collected N items".
   const std::vector<std::string>& report_lines() const { return report_lines_; }
   // How many failures stop the run (--sw: the first, --sw-skip: the second); 0: no limit.
@@ -77,6 +79,7 @@ class RunCache {
   StepwiseState stepwise_;
   std::vector<std::string> planned_;  // the selected ids, in order
   std::vector<std::string> report_lines_;
+  std::vector<std::string> run_first_;
 };
 
 // --cache-show: pytest's header, the cache's listing, "no tests ran"; exit 0.

@@ -648,6 +648,7 @@ int run_tests(const RunArgs& args) {
   request.ids = run_ids;
   request.stop_on_collection_error = !continue_on_errors;
   request.stop_on_interrupt = true;  // a test raising KeyboardInterrupt ends the run, as in pytest
+  request.first = run_cache.run_first();
   // Modules none of whose tests were filtered out can be handed to pytest whole.
   {
     std::map<std::string, size_t> selected_per_module, all_per_module;

@@ -127,7 +127,8 @@ void apply_stepwise(std::vector<std::string>& items, std::vector<std::string>& d
 }
 
 // --nf (NFPlugin): tests pytest has not seen first, then the rest; each part newest file first.
-void apply_new_first(std::vector<std::string>& items, const CacheSelectionInput& in, const std::set<std::string>& known) {
+// Returns how many tests are new (they come first).
+size_t apply_new_first(std::vector<std::string>& items, const CacheSelectionInput& in, const std::set<std::string>& known) {
   std::map<std::string, double> mtimes;
   auto mtime = [&](const std::string& id) {
     std::string module = module_of(id);
@@ -140,8 +141,10 @@ void apply_new_first(std::vector<std::string>& items, const CacheSelectionInput&
   auto newest_first = [&](const std::string& a, const std::string& b) { return mtime(a) > mtime(b); };
   std::stable_sort(fresh.begin(), fresh.end(), newest_first);
   std::stable_sort(seen.begin(), seen.end(), newest_first);
+  const size_t new_tests = fresh.size();
   items = std::move(fresh);
   items.insert(items.end(), seen.begin(), seen.end());
+  return new_tests;
 }
 
 }  // namespace
@@ -230,6 +233,7 @@ CacheSelection select_with_cache(const CacheSelectionInput& in, const CacheOptio
         items = std::move(failed);
         if (options.last_failed) out.deselected.insert(out.deselected.end(), passed.begin(), passed.end());
         else items.insert(items.end(), passed.begin(), passed.end());
+        if (options.failed_first && !options.last_failed) out.run_first = n;
       }
       if (skipped_files) status += " (skipped " + std::to_string(skipped_files) + (skipped_files == 1 ? " file)" : " files)");
     } else if (options.no_failures == "none") {
@@ -241,7 +245,7 @@ CacheSelection select_with_cache(const CacheSelectionInput& in, const CacheOptio
     }
     out.report_lines.push_back("run-last-failure: " + status);
   }
-  if (options.new_first) apply_new_first(items, in, known_ids);
+  if (options.new_first) out.run_first = apply_new_first(items, in, known_ids);
   out.report_lines.insert(out.report_lines.end(), stepwise_lines.begin(), stepwise_lines.end());
   out.selected = std::move(items);
   return out;

@@ -58,6 +58,10 @@ struct CacheSelection {
   std::vector<std::string> deselected;  // every deselected id (-k's and the cache plugins')
   size_t collected = 0;                 // pytest's "collected N items"
   std::vector<std::string> report_lines;  // "run-last-failure: ...", "stepwise: ..."
+  // How many of `selected`, from its start, pytest runs before the rest: --ff's failures, --nf's
+  // new tests. A parallel run dispatches them first (RunRequest::first), so `-x --ff` stops
+  // where pytest would.
+  size_t run_first = 0;
 };
 
 // `lastfailed` is updated as pytest's collection reports would (a module that failed to collect

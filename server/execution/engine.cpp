@@ -48,6 +48,23 @@ fs::path worker_package_dir() {
 
 namespace {
 
+// The batches of `request.first` (in their own plan) before those of the other ids.
+std::vector<Batch> plan_in_priority_order(const RunRequest& request, const std::unordered_map<std::string, double>& history,
+                                         const SchedulerOptions& options) {
+  if (request.first.empty()) return plan_batches(request.ids, history, options);
+  const std::set<std::string> first(request.first.begin(), request.first.end());
+  std::vector<std::string> early, late;
+  for (const std::string& id : request.ids) (first.count(id) ? early : late).push_back(id);
+  std::vector<Batch> planned = plan_batches(early, history, options);
+  std::vector<Batch> rest = plan_batches(late, history, options);
+  planned.insert(planned.end(), std::make_move_iterator(rest.begin()), std::make_move_iterator(rest.end()));
+  return planned;
+}
+
+}  // namespace
+
+namespace {
+
 constexpr auto kStartTimeout = std::chrono::seconds(60);
 // While batches run, the engine reads the event pipes at most this often. Each event written to
 // a pipe the engine is blocked on wakes it, and on a busy machine the batch child loses its
@@ -584,7 +601,7 @@ struct ExecutionEngine::Impl {
         return summary;
       }
     }
-    std::vector<Batch> planned = plan_batches(request.ids, history.durations(), sched);
+    std::vector<Batch> planned = plan_in_priority_order(request, history.durations(), sched);
     // A collection is one pytest session, as pytest's own: its order is pytest's (higher-scoped
     // parametrized fixtures regroup items across modules), and one fork is cheaper than many.
     // pytest collects its arguments in the order given.

@@ -148,6 +148,9 @@ struct RunRequest {
   // holding all of one of them names the module instead of each id, which pytest collects
   // much faster than hundreds of node ids.
   std::set<std::string> whole_modules;
+  // Ids whose batches are dispatched before the others' (pytest's --ff failures, --nf new
+  // tests: pytest runs them first, so `-x` stops on them); each group is planned as usual.
+  std::vector<std::string> first;
   int debug_port = 0;                           // RunKind::Debug: where debugpy listens
 };
 

@@ -360,3 +360,20 @@ def test_the_cache_dir_ini_option_is_where_both_keep_the_cache(fastest_bin, pyth
     assert "run-last-failure: rerun previous 1 failure" in ours.stdout, ours.stdout
     assert collection_lines(ours.stdout) == collection_lines(expected.stdout)
     assert counts(ours.stdout) == counts(expected.stdout) == "1 failed", ours.stdout
+
+
+def test_failed_first_runs_the_failures_first_so_exitfirst_stops_where_pytest_does(fastest_bin, python_exe, tmp_path):
+    """--ff reorders what runs, not only the report: with -x, pytest stops at the first
+    recorded failure before anything else ran; so does a run whose longest test (first by
+    recorded durations) lies elsewhere."""
+    files = {"pytest.ini": "[pytest]\n",
+             "tests/test_long.py": "import time\ndef test_long(): time.sleep(0.3)\n",
+             "tests/test_short.py": "def test_ok(): pass\ndef test_bad(): assert 0\n"}
+    pytest_tree, fastest_tree = make_tree(tmp_path / "pytest", files), make_tree(tmp_path / "fastest", files)
+    assert fastest(fastest_bin, python_exe, fastest_tree, workers=1).returncode == 1  # records durations and the failure
+    pytest_run(python_exe, pytest_tree)
+    expected = pytest_run(python_exe, pytest_tree, "--ff", "-x")
+    ours = fastest(fastest_bin, python_exe, fastest_tree, "--ff", "-x", workers=1)
+    assert counts(expected.stdout) == "1 failed"
+    assert counts(ours.stdout) == counts(expected.stdout), ours.stdout
+    assert ours.returncode == expected.returncode == 1
