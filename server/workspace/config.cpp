@@ -8,10 +8,26 @@
 #include <ini.h>
 #include <toml++/toml.h>
 
+#include "server/workspace/toml_guard.h"
+
 namespace fs = std::filesystem;
 
 namespace fastest {
 namespace {
+
+// toml++'s parse of a file, after the guard its Debian version needs (toml_guard.h).
+toml::table parse_toml_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  const std::string text = buffer.str();
+  if (auto line = non_ascii_outside_strings(text))
+    throw toml::parse_error("a non-ASCII character outside a string or comment",
+                            toml::source_position{static_cast<toml::source_index>(*line), 1},
+                            std::make_shared<const std::string>(path.string()));
+  return toml::parse(text, path.string());
+}
+
 
 std::string read_small_file(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -106,7 +122,7 @@ std::optional<ConfigFile> read_config_file(const fs::path& path, const PytestVer
     ConfigFile file;
     file.path = path;
     try {
-      toml::table table = toml::parse_file(path.string());
+      toml::table table = parse_toml_file(path);
       if (auto* t = table["pytest"].as_table()) read_toml_table(*t, file);
     } catch (const toml::parse_error& e) {
       if (error) *error = path.string() + ": " + std::string(e.description());
@@ -115,7 +131,7 @@ std::optional<ConfigFile> read_config_file(const fs::path& path, const PytestVer
   }
   if (name == "pyproject.toml") {
     try {
-      toml::table table = toml::parse_file(path.string());
+      toml::table table = parse_toml_file(path);
       if (auto* t = table["tool"]["pytest"]["ini_options"].as_table()) {
         ConfigFile file;
         file.path = path;

@@ -7,6 +7,7 @@
 #include "server/workspace/command_options.h"
 #include "server/workspace/config.h"
 #include "server/workspace/selection.h"
+#include "server/workspace/toml_guard.h"
 #include "tests/support/scoped_temp_dir.h"
 
 namespace fs = std::filesystem;
@@ -119,4 +120,30 @@ TEST_CASE("pytest's own ini options are known; a plugin's are not") {
   CHECK(is_pytest_ini_option("xfail_strict"));  // an alias
   CHECK(is_pytest_ini_option("cache_dir"));     // a default plugin's
   CHECK_FALSE(is_pytest_ini_option("asyncio_mode"));
+}
+
+TEST_CASE("TOML with non-ASCII text outside strings is refused before toml++ (whose classifier reaches unreachable)") {
+  // Found by fuzz_config: `[met<U+FEEF>[ystrictt`, and any Latin-1 letter in a bare key, made
+  // Debian's toml++ 3.3.0 execute __builtin_unreachable().
+  auto dir = temp_dir("toml_guard");
+  write(dir / "pyproject.toml", "[tool.caf\xC3\xA9]\nx = 1\n[tool.pytest.ini_options]\ntestpaths = ['t']\n");
+  std::string error;
+  auto file = read_config_file(dir / "pyproject.toml", {9, 2, 0}, &error);
+  CHECK_FALSE(file.has_value());
+  CHECK(error.find("non-ASCII character outside a string or comment") != std::string::npos);
+
+  // Non-ASCII text in strings (every kind) and comments is TOML, and read as usual.
+  write(dir / "ok" / "pyproject.toml",
+        "# caf\xC3\xA9 \xE3\x81\x82\n[tool.pytest.ini_options]\n"
+        "addopts = \"-k caf\xC3\xA9\"\nmarkers = ['\xD0\xB6: a', \"\"\"\xC3\xA9\n\"\"\", '''\xC3\xA9\n''']\n"
+        "testpaths = [\"t\\\"\xC3\xA9\"]  # \xC3\xA9\n");
+  error.clear();
+  auto ok = read_config_file(dir / "ok" / "pyproject.toml", {9, 2, 0}, &error);
+  INFO(error);
+  REQUIRE(ok.has_value());
+  CHECK(ini_args(*ok, "testpaths") == std::vector<std::string>{"t\"\xC3\xA9"});
+
+  CHECK(non_ascii_outside_strings("a = \"\"\"x\"\"\"\"\n\xC3\xA9 = 1\n") == std::optional<size_t>(2));
+  CHECK(non_ascii_outside_strings("a = '''x''''' # \xC3\xA9\nb = 'y'\n") == std::nullopt);
+  CHECK(non_ascii_outside_strings("a = \"\\\"\xC3\xA9\"\n") == std::nullopt);
 }
