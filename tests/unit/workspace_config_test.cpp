@@ -146,4 +146,10 @@ TEST_CASE("TOML with non-ASCII text outside strings is refused before toml++ (wh
   CHECK(non_ascii_outside_strings("a = \"\"\"x\"\"\"\"\n\xC3\xA9 = 1\n") == std::optional<size_t>(2));
   CHECK(non_ascii_outside_strings("a = '''x''''' # \xC3\xA9\nb = 'y'\n") == std::nullopt);
   CHECK(non_ascii_outside_strings("a = \"\\\"\xC3\xA9\"\n") == std::nullopt);
+  // A quote inside a bare value opens no string (fuzz_config: `name = 000"inve...<U+FBEF>`).
+  CHECK(non_ascii_outside_strings("[project]\nname = 000\"inve[met\xEF\xAF\xBBy\"\n") == std::optional<size_t>(2));
+  CHECK(non_ascii_outside_strings("a = [\"x\", \"\xC3\xA9\"]\nb = {c = '\xC3\xA9'}\n\"k\xC3\xA9\".d = 1\n") == std::nullopt);
+  // After a line-ending backslash toml++ skips blanks with the faulty classifier.
+  CHECK(non_ascii_outside_strings("a = \"\"\"x \\\n   \xC3\xA9\"\"\"\n") == std::optional<size_t>(2));
+  CHECK(non_ascii_outside_strings("a = \"\"\"x \\\n   y\xC3\xA9\"\"\"\n") == std::nullopt);
 }
