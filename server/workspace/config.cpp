@@ -106,7 +106,13 @@ PytestVersion parse_version(const std::string& text) {
   while (part < 3 && i < text.size()) {
     int n = 0;
     bool any = false;
-    while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) { n = n * 10 + (text[i] - '0'); ++i; any = true; }
+    // A part too long for an int (`minversion = 10000000000`) saturates: no pytest is that new.
+    constexpr int kMax = 1'000'000'000;
+    while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) {
+      n = n >= kMax / 10 ? kMax : n * 10 + (text[i] - '0');
+      ++i;
+      any = true;
+    }
     if (!any) break;
     *parts[part++] = n;
     if (i < text.size() && text[i] == '.') ++i; else break;

@@ -113,6 +113,9 @@ TEST_CASE("versions parse from dist-info names") {
   auto v = parse_version("8.3.5");
   CHECK((v.major == 8 && v.minor == 3 && v.patch == 5));
   CHECK(parse_version("9.0.0rc1").minor == 0);
+  // fuzz_config: `minversion = 10000000000` overflowed an int; it saturates.
+  auto huge = parse_version("10000000000.99999999999999.1");
+  CHECK((huge.major == 1'000'000'000 && huge.minor == 1'000'000'000 && huge.patch == 1));
 }
 
 TEST_CASE("pytest's own ini options are known; a plugin's are not") {
