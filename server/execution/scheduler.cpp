@@ -7,7 +7,6 @@
 #include <queue>
 
 namespace fastest {
-namespace {
 
 double median(std::vector<double> v) {
   if (v.empty()) return 0;
@@ -15,8 +14,6 @@ double median(std::vector<double> v) {
   size_t n = v.size();
   return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
-
-}  // namespace
 
 std::string module_of(const std::string& id) {
   size_t sep = id.find("::");

@@ -25,6 +25,9 @@ struct SchedulerOptions {
   double tail_fraction = 0.1;
 };
 
+// The median of `values` (0 when empty): the estimates' fallback, here and in sharding.
+double median(std::vector<double> values);
+
 // The module part of a node id ("a/test_x.py::T::t[1]" -> "a/test_x.py").
 std::string module_of(const std::string& id);
 
