@@ -61,6 +61,9 @@ void LspServer::State::land_collection(const std::shared_ptr<CollectJob>& job) {
     apply_collection(*root, std::move(*job->result));
     job->result.reset();
     publish_root(*root);
+  } else {  // collect() threw: the user is told, and the tree stays what it was
+    writer.notify("window/showMessage",
+                  {{"type", 1}, {"message", "fastest: collecting " + root->folder.string() + " failed; see the server log"}});
   }
   if (root->collect_again) {
     root->collect_again = false;
