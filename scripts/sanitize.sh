@@ -15,6 +15,8 @@ cd "$(dirname "$0")/.."
 repo=$PWD
 which=${1:-all}
 jobs=${JOBS:-$(nproc)}
+# The end-to-end tests run one process per core (pytest-xdist), as in scripts/test.sh.
+test_jobs=(-n "${FASTEST_TEST_JOBS:-$(nproc)}")
 export CC=${CC:-gcc} CXX=${CXX:-g++}
 suppressions=$repo/scripts/sanitizer-suppressions
 
@@ -62,7 +64,7 @@ run_asan() {
   echo "== build-asan: end-to-end tests (${asan_deselect[*]})"
   # FASTEST_SANITIZER: the tests that assert RSS figures skip themselves (shadow memory, quarantine).
   FASTEST_SANITIZER=asan FASTEST_BIN=$repo/build-asan/fastest .venv/bin/python -m pytest tests/integration -q -p no:cacheprovider \
-    "${asan_deselect[@]}"
+    "${test_jobs[@]}" "${asan_deselect[@]}"
   check_logs "$logs"
   unset ASAN_OPTIONS LSAN_OPTIONS UBSAN_OPTIONS
 }
@@ -76,7 +78,7 @@ run_tsan() {
   # Every test that drives `fastest lsp`: the protocol session tests and the real editors.
   local lsp_tests=(tests/integration/test_lsp_*.py tests/integration/test_editor_emacs.py tests/integration/test_editor_nvim.py)
   echo "== build-tsan: language-server tests"
-  FASTEST_SANITIZER=tsan FASTEST_BIN=$repo/build-tsan/fastest .venv/bin/python -m pytest "${lsp_tests[@]}" -q -p no:cacheprovider
+  FASTEST_SANITIZER=tsan FASTEST_BIN=$repo/build-tsan/fastest .venv/bin/python -m pytest "${lsp_tests[@]}" -q -p no:cacheprovider "${test_jobs[@]}"
   check_logs "$logs"
   unset TSAN_OPTIONS
 }

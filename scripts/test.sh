@@ -10,8 +10,10 @@ echo "== unit tests (Catch2)"
 build/tests/fastest_unit_tests
 echo "== benchmarks, quick mode (fails only if a figure is 2x worse than the last recorded one)"
 .venv/bin/python benches/compare.py --quick --check-cliff --no-history --out build/bench-results
-echo "== end-to-end tests (pytest)"
-.venv/bin/python -m pytest tests/integration -q -p no:cacheprovider "$@"
+echo "== end-to-end tests (pytest, one process per core: pytest-xdist)"
+# FASTEST_TEST_JOBS=N overrides the number of test processes (1: serial, for debugging).
+export FASTEST_TEST_JOBS="${FASTEST_TEST_JOBS:-$(nproc)}"
+.venv/bin/python -m pytest tests/integration -q -p no:cacheprovider -n "$FASTEST_TEST_JOBS" "$@"
 if [ "${FASTEST_SKIP_HARDENING:-0}" = 1 ]; then exit 0; fi
 echo "== sanitizer builds (scripts/sanitize.sh)"
 scripts/sanitize.sh
