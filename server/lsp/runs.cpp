@@ -12,6 +12,8 @@
 #include <asio/post.hpp>
 #include <spdlog/spdlog.h>
 
+#include "server/core/node_id.h"
+#include "server/execution/run_plan.h"
 #include "server/lsp/uri.h"
 #include "server/workspace/interpreter.h"
 
@@ -110,11 +112,39 @@ LspServer::State::TestRef LspServer::State::test_ref(const json& entry) {
   return ref;
 }
 
+// What to hand pytest for a target's leaves, by the rule `fastest run` uses (run_plan.h): a
+// dynamic container the client asked for (or something above it) goes whole, unless the client
+// excluded something inside it; a case that may be a guess (dynamic, or settled before the
+// last edit) goes as its function; modules whose every leaf is selected go as modules.
+void LspServer::State::plan_target(const Root& root, const std::vector<TestRef>& include,
+                                   const std::vector<TestRef>& exclude, Target& t) {
+  auto asked = [&](const std::vector<TestRef>& refs, const std::string& id, bool container_of_id) {
+    return std::any_of(refs.begin(), refs.end(), [&](const TestRef& ref) {
+      if (ref.root_key && *ref.root_key != root.key) return false;
+      return container_of_id ? node_id_covers(id, ref.id) : node_id_covers(ref.id, id);
+    });
+  };
+  std::vector<std::string> candidates;
+  for (const auto* list : {&root.collection.dynamic_folders, &root.collection.dynamic_containers})
+    for (const std::string& id : *list)
+      if (asked(include, id, false) && !asked(exclude, id, true) && !asked(exclude, id, false)) candidates.push_back(id);
+  std::vector<std::string> containers = outermost_containers(std::move(candidates));
+  std::set<std::string> modules;
+  for (const std::string& leaf : t.ids) modules.insert(leaf.substr(0, leaf.find("::")));
+  std::vector<TestItem> items;  // the modules involved, in the tree's order
+  for (const std::string& module : modules)
+    if (auto it = root.file_items.find(module); it != root.file_items.end())
+      items.insert(items.end(), it->second.begin(), it->second.end());
+  t.run_ids = runnable_ids(items, t.ids, containers);
+  bool node_ids = std::any_of(include.begin(), include.end(), [](const TestRef& ref) { return ref.id.find("::") != std::string::npos; });
+  if (!node_ids && exclude.empty()) t.whole_modules = modules_selected_whole(items, t.ids);
+}
+
 std::vector<LspServer::State::Target> LspServer::State::resolve_targets(const std::vector<TestRef>& include, const std::vector<TestRef>& exclude) {
   std::vector<Target> targets;
   auto in = [](const TestRef& ref, const Root& root) { return !ref.root_key || *ref.root_key == root.key; };
   for (auto& root : roots) {
-    Target t{snapshot(*root, settings), root_uri(*root), {}};
+    Target t{snapshot(*root, settings), root_uri(*root), {}, {}, {}};
     std::set<std::string> seen;
     for (const TestRef& ref : include) {
       if (!in(ref, *root)) continue;
@@ -132,7 +162,8 @@ std::vector<LspServer::State::Target> LspServer::State::resolve_targets(const st
       if (!excluded) kept.push_back(leaf);
     }
     t.ids = kept;
-    if (!t.ids.empty()) targets.push_back(std::move(t));
+    plan_target(*root, include, exclude, t);
+    if (!t.ids.empty() || !t.run_ids.empty()) targets.push_back(std::move(t));
   }
   return targets;
 }
@@ -360,7 +391,8 @@ void LspServer::State::execute_run(RunInfo& info, std::vector<Target> targets, s
       if (info.cancelled) engine->cancel();
     }
     RunRequest request;
-    request.ids = t.ids;
+    request.ids = t.run_ids;
+    request.whole_modules = t.whole_modules;
     request.kind = kind;
     request.timeout_s = s.timeout_s;
     request.overlays = overlays;

@@ -286,7 +286,9 @@ struct LspServer::State {
   struct Target {
     RootSnapshot root;
     std::string root_uri;          // the workspace folder: notifications name it
-    std::vector<std::string> ids;  // leaves to run
+    std::vector<std::string> ids;  // leaves to run (what the client is told is enqueued)
+    std::vector<std::string> run_ids;  // what pytest is handed for them (plan_target)
+    std::set<std::string> whole_modules;
   };
   // A test the client names: pytest's node id, in the one root the client said (`rootUri`, or
   // an item's `uri`), else in every root that has it (a bare id: enough with one root).
@@ -294,7 +296,8 @@ struct LspServer::State {
     std::string id;
     std::optional<uint64_t> root_key;
   };
-  TestRef test_ref(const json& entry);  // a string, or {id, rootUri} / {id, uri}
+  TestRef test_ref(const json& entry);
+  void plan_target(const Root& root, const std::vector<TestRef>& include, const std::vector<TestRef>& exclude, Target& t);  // a string, or {id, rootUri} / {id, uri}
   static std::string root_uri(const Root& root);
   class RunReporter;  // streams one run's results to the client
   std::vector<std::string> leaves_under(Root& root, const std::string& id);

@@ -222,8 +222,9 @@ def test_the_same_id_in_two_roots_runs_where_the_client_says(fastest_bin, python
     billing, shipping = two_packages(tmp_path)
     c = start(fastest_bin, python_exe, billing, folders=[shipping])
     try:
-        c.wait_for(lambda m: m.get("method") == "fastest/settleState" and m["params"]["rootUri"] == uri(shipping)
-                   and m["params"]["state"] == "settled", timeout=60)
+        for folder in (billing, shipping):
+            c.wait_for(lambda m: m.get("method") == "fastest/settleState" and m["params"]["rootUri"] == uri(folder)
+                       and m["params"]["state"] == "settled", timeout=60)
         published = {p["rootUri"] for p in c.notifications("fastest/discoveredTests")}
         assert published == {uri(billing), uri(shipping)}
         test_id = "tests/test_api.py::test_a"
