@@ -20,6 +20,7 @@
 #include "server/cli/json_output.h"
 #include "server/cli/selection_args.h"
 #include "server/core/node_id.h"
+#include "server/execution/run_plan.h"
 #include "server/execution/engine.h"
 #include "server/execution/scheduler.h"
 #include "server/workspace/project.h"
@@ -181,14 +182,7 @@ std::optional<Settled> settle_dynamic(Collection& c, const std::vector<std::stri
   };
   for (const Diagnostic& d : c.collection_errors)
     if (failing_modules.insert(d.path).second && !under_a_target(d.path)) targets.push_back(d.path);
-  for (const TestItem& item : c.items) {
-    if (!item.dynamic) continue;
-    bool under_target = false;
-    for (const std::string& t : targets) under_target |= covers(t, item.id);
-    if (under_target) continue;
-    if (item.kind == ItemKind::Module || item.kind == ItemKind::Class || item.kind == ItemKind::Function)
-      targets.push_back(item.id);
-  }
+  add_settle_targets(c.items, targets);
   if (targets.empty() && !c.config.unverified_ini_keys.empty()) {
     // Only pytest knows whether a plugin defines those ini keys, and it checks them after
     // collecting: settle one module so that it does (its ids are static ones anyway).

@@ -32,6 +32,7 @@
 #include "server/discovery/module_discovery.h"
 #include "server/execution/duration_history.h"
 #include "server/execution/engine.h"
+#include "server/execution/run_plan.h"
 #include "server/execution/scheduler.h"
 #include "server/workspace/project.h"
 
@@ -309,60 +310,9 @@ bool covers(const std::string& container, const std::string& id) { return node_i
 
 // The dynamic folders, modules and classes pytest is handed whole, outermost only.
 std::vector<std::string> dynamic_containers(const Collection& c) {
-  std::vector<std::string> containers;
-  auto contained = [&](const std::string& id) {
-    return std::any_of(containers.begin(), containers.end(), [&](const std::string& t) { return covers(t, id); });
-  };
-  // Outer ones first, so that a folder listed after one inside it still absorbs it.
   std::vector<std::string> candidates(c.dynamic_folders.begin(), c.dynamic_folders.end());
   candidates.insert(candidates.end(), c.dynamic_containers.begin(), c.dynamic_containers.end());
-  std::stable_sort(candidates.begin(), candidates.end(),
-                   [](const std::string& a, const std::string& b) { return a.size() < b.size(); });
-  for (const std::string& id : candidates)
-    if (!contained(id)) containers.push_back(id);
-  return containers;
-}
-
-// What to hand pytest for the selected tests. A dynamic case's id is only a guess (a fixture
-// or hook may parametrize it further, or rename it), and pytest rejects an id it cannot find:
-// its function is passed instead, and pytest expands it into the real cases. A dynamic folder,
-// module or class holds tests only pytest can list: it is passed whole (pytest applies -k/-m
-// inside it), in place of its static leaves.
-std::vector<std::string> runnable_ids(const Collection& c, const std::vector<std::string>& containers) {
-  std::map<std::string, const TestItem*> by_id;
-  std::map<std::string, size_t> position;  // in pytest's order
-  for (size_t i = 0; i < c.items.size(); ++i) {
-    by_id.emplace(c.items[i].id, &c.items[i]);
-    position.emplace(c.items[i].id, i);
-  }
-  auto container_of = [&](const std::string& id) -> const std::string* {
-    for (const std::string& t : containers)
-      if (covers(t, id)) return &t;
-    return nullptr;
-  };
-
-  // Each id at the place of its first item in the tree (a container at its first item's).
-  std::vector<std::pair<size_t, std::string>> placed;
-  std::set<std::string> seen;
-  for (size_t i = 0; i < c.items.size() && !containers.empty(); ++i)
-    if (const std::string* t = container_of(c.items[i].id); t && seen.insert(*t).second)
-      placed.emplace_back(i, t->empty() ? "." : *t);
-  for (const std::string& t : containers)
-    if (seen.insert(t).second) placed.emplace_back(c.items.size(), t.empty() ? "." : t);
-  for (const std::string& id : c.selected) {
-    if (container_of(id)) continue;
-    auto it = by_id.find(id);
-    const TestItem* item = it == by_id.end() ? nullptr : it->second;
-    std::string run_id = item && item->dynamic && item->kind == ItemKind::Case && !item->parent_id.empty()
-                             ? item->parent_id : id;
-    auto pos = position.find(run_id);
-    if (seen.insert(run_id).second) placed.emplace_back(pos == position.end() ? c.items.size() : pos->second, run_id);
-  }
-  if (!containers.empty())
-    std::stable_sort(placed.begin(), placed.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-  std::vector<std::string> out;
-  for (auto& [_, id] : placed) out.push_back(std::move(id));
-  return out;
+  return outermost_containers(std::move(candidates));
 }
 
 // pytest's report of a session a test ended (KeyboardInterrupt, pytest.exit()): a banner with
@@ -558,7 +508,7 @@ int run_tests(const RunArgs& args) {
   auto contained = [&](const std::string& id) {
     return std::any_of(containers.begin(), containers.end(), [&](const std::string& t) { return covers(t, id); });
   };
-  std::vector<std::string> run_ids = runnable_ids(c, containers);
+  std::vector<std::string> run_ids = runnable_ids(c.items, c.selected, containers);
   // Deselected: static selection's outside the dynamic containers, pytest's inside them.
   size_t static_deselected = c.deselected;
   if (!containers.empty())
@@ -651,19 +601,9 @@ int run_tests(const RunArgs& args) {
   request.first = run_cache.run_first();
   // Modules none of whose tests were filtered out can be handed to pytest whole.
   {
-    std::map<std::string, size_t> selected_per_module, all_per_module;
-    for (const std::string& id : ids) selected_per_module[id.substr(0, id.find("::"))]++;
-    std::set<std::string> with_cases;
-    for (const TestItem& item : c.items)
-      if (item.kind == ItemKind::Case) with_cases.insert(item.parent_id);
-    for (const TestItem& item : c.items)
-      if (item.kind == ItemKind::Case || (item.kind == ItemKind::Function && !with_cases.count(item.id)))
-        all_per_module[item.path]++;
     bool node_id_args = false;
     for (const std::string& p : args.selection.paths) node_id_args |= p.find("::") != std::string::npos;
-    if (!node_id_args)
-      for (auto& [module, n] : selected_per_module)
-        if (all_per_module[module] == n) request.whole_modules.insert(module);
+    if (!node_id_args) request.whole_modules = modules_selected_whole(c.items, ids);
   }
   request.timeout_s = args.timeout;
   request.maxfail = run_cache.maxfail(args.exitfirst ? 1 : args.maxfail);

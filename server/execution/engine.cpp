@@ -28,6 +28,7 @@
 #include "server/execution/duration_history.h"
 #include "server/execution/scheduler.h"
 #include "server/execution/worker_process.h"
+#include "server/execution/worker_wire.h"
 
 namespace fs = std::filesystem;
 using json = nlohmann::json;
@@ -241,141 +242,108 @@ struct ExecutionEngine::Impl {
       std::vector<std::string> lines;
       bool alive = s.process->read_lines(lines);
       for (const std::string& line : lines) {
-        try {
-          handle_event(s, line, run);
-        } catch (const json::exception&) {
-          // A malformed event (a worker bug, or test code writing to our fd): skip it.
-        }
+        if (!s.process) break;  // refused (another protocol version): the rest is not read
+        handle_line(s, line, run);
       }
       if (!alive) worker_died(s, run);
     }
   }
 
   // --- events -----------------------------------------------------------------------------
-  void handle_event(Slot& s, const std::string& line, RunState* run) {
-    json e = json::parse(line, nullptr, false);
-    if (!e.is_object()) return;
-    std::string event = e.value("event", "");
-    if (event == "ready") {
-      s.process->adopt(e.value("pid", -1));
-      if (s.state == Slot::State::Starting) s.state = Slot::State::Idle;
+  void handle_line(Slot& s, const std::string& line, RunState* run) {
+    // Not an event (a worker bug, or test code writing to our fd): skipped.
+    std::optional<wire::Event> event = wire::decode_event(line);
+    if (!event) return;
+    if (auto* ready = std::get_if<wire::Ready>(&*event)) return on_ready(s, *ready);
+    if (auto* fatal = std::get_if<wire::Fatal>(&*event)) {
+      s.fatal = fatal->message;
       return;
     }
-    if (event == "fatal") {
-      s.fatal = e.value("message", "the worker failed to start");
+    if (wire::batch_of(*event) != s.batch) return;  // a late event from an abandoned batch
+    std::visit([&](const auto& e) { on(s, e, run); }, *event);
+  }
+
+  void on_ready(Slot& s, const wire::Ready& ready) {
+    if (ready.protocol != wire::kWorkerProtocolVersion) {
+      // A worker package from another build would be misread: refused, with where it came from.
+      s.fatal = "the Python worker in " + worker_dir.string() + " speaks protocol version " +
+                std::to_string(ready.protocol) + ", this fastest speaks version " +
+                std::to_string(wire::kWorkerProtocolVersion) +
+                " (a worker package from another build: reinstall fastest, or unset FASTEST_WORKER_DIR)";
+      s.process.reset();
+      s.state = Slot::State::Dead;
       return;
     }
-    if (e.value("batch", -1) != s.batch) return;  // a late event from an abandoned batch
-    if (event == "child") {
-      s.process->set_child_group(e.value("pid", -1));
-      if (cancel_requested) s.process->kill_child();
-    } else if (event == "start") {
-      s.running = e.value("id", "");
-      s.running_since = Clock::now();
-      if (run && run->observer) run->observer->on_started(*s.running);
-    } else if (event == "result") {
-      TestResult r;
-      r.id = e.value("id", "");
-      r.outcome = parse_outcome(e.value("outcome", "errored")).value_or(Outcome::Errored);
-      r.duration_s = e.value("duration", 0.0);
-      r.message = e.value("message", "");
-      r.longrepr = e.value("longrepr", "");
-      if (e.contains("expected")) r.expected = e.value("expected", "");
-      if (e.contains("actual")) r.actual = e.value("actual", "");
-      if (e.contains("location") && e["location"].is_object())
-        r.location = FailureLocation{e["location"].value("path", ""), e["location"].value("line", 0)};
-      if (e.contains("skip_place") && e["skip_place"].is_object()) {
-        const auto& place = e["skip_place"];
-        SkipLocation at{place.value("path", ""), std::nullopt, place.value("per_file", false)};
-        if (place.contains("line") && place["line"].is_number_integer()) at.line = place["line"].get<int>();
-        r.skipped_at = std::move(at);
-      }
-      r.xfail_reason = e.value("xfail_reason", "");
-      r.error_when = e.value("when", "");
-      r.longrepr_lead = e.value("longrepr_lead", "");
-      r.crash_line = e.value("crash_line", "");
-      if (e.contains("phases") && e["phases"].is_array())
-        for (const auto& phase : e["phases"])
-          if (phase.is_array() && phase.size() == 2 && phase[0].is_string() && phase[1].is_number())
-            r.phase_durations.emplace_back(phase[0].get<std::string>(), phase[1].get<double>());
-      if (e.contains("sections") && e["sections"].is_array())
-        for (const auto& section : e["sections"])
-          if (section.is_array() && section.size() == 2 && section[0].is_string() && section[1].is_string())
-            r.sections.emplace_back(section[0].get<std::string>(), section[1].get<std::string>());
-      r.stdout_text = e.value("stdout", "");
-      r.stderr_text = e.value("stderr", "");
-      if (e.contains("counted_as")) r.counted_as = parse_outcome(e.value("counted_as", ""));
-      if (e.contains("subtests") && e["subtests"].is_array()) {
-        for (const auto& sub : e["subtests"])
-          r.subtests.push_back(SubtestReport{parse_outcome(sub.value("outcome", "")).value_or(Outcome::Failed),
-                                             sub.value("description", ""), sub.value("message", ""),
-                                             sub.value("longrepr", "")});
-      }
-      s.running.reset();
-      deliver(s, r, run);
-    } else if (event == "collected") {
-      if (run && run->observer && e.contains("ids") && e["ids"].is_array())
-        run->observer->on_collected(e["ids"].get<std::vector<std::string>>());
-    } else if (event == "collect_skip") {
-      s.collect_skips.emplace_back(e.value("id", ""), e.value("reason", ""));
-      if (run && run->observer)
-        run->observer->on_collection_skip(e.value("id", ""), e.value("path", ""),
-                                          e.contains("line") && e["line"].is_number_integer() ? e["line"].get<int>() : 0,
-                                          e.value("reason", ""));
-    } else if (event == "warning") {
-      if (run && run->observer) run->observer->on_warning(e.value("location", ""), e.value("message", ""));
-    } else if (event == "deselected") {
-      if (e.contains("ids") && e["ids"].is_array()) {
-        auto ids = e["ids"].get<std::vector<std::string>>();
-        // A deselected test was accounted for: a container whose tests pytest's -k/-m all
-        // deselected is not "not found at run time".
-        s.reported.insert(s.reported.end(), ids.begin(), ids.end());
-        if (run && run->observer) run->observer->on_deselected(ids);
-      }
-    } else if (event == "collect_error") {
-      s.collect_errors.emplace_back(e.value("id", ""), e.value("longrepr", ""));
-      if (run) {
-        run->summary->collection_errors.push_back(e.value("id", "") + ": " + e.value("longrepr", ""));
-        if (run->observer) {
-          run->observer->on_collection_error_reason(e.value("id", ""), e.value("crash", ""));
-          run->observer->on_collection_error(e.value("id", ""), e.value("longrepr", ""));
-        }
-        if (run->request->stop_on_collection_error) {
-          run->stopping = true;
-          cancel_requested = true;
-        }
-      }
-    } else if (event == "coverage") {
-      if (run && e.contains("files") && e["files"].is_object())
-        for (auto& [path, data] : e["files"].items()) {
-          FileCoverage fc;
-          fc.path = path;
-          fc.covered = data.value("covered", std::vector<int>{});
-          fc.missed = data.value("missed", std::vector<int>{});
-          run->summary->coverage.push_back(std::move(fc));
-        }
-    } else if (event == "debug_listening") {
-      if (run && run->observer) run->observer->on_debug_listening(e.value("port", 0));
-    } else if (event == "batch_error") {
-      s.batch_error = e.value("message", "");
-      s.batch_error_summary = e.value("summary", "internal error");
-      if (run && run->observer && e.contains("usage_error")) {
-        if (e.value("after_collection", false)) run->observer->on_late_usage_error(e.value("usage_error", ""));
-        else run->observer->on_usage_error(e.value("usage_error", ""));
-      }
-      if (run && run->observer && e.contains("internal_error")) run->observer->on_internal_error(e.value("internal_error", ""));
-    } else if (event == "interrupted") {
-      Interruption what{e.value("id", ""), e.value("message", "KeyboardInterrupt"), e.value("crash_line", ""),
-                        e.value("longrepr", ""), e.value("full_trace", false), std::nullopt, std::nullopt};
-      if (e.contains("location") && e["location"].is_object())
-        what.location = FailureLocation{e["location"].value("path", ""), e["location"].value("line", 0)};
-      if (e.contains("returncode") && e["returncode"].is_number_integer()) what.exit_code = e["returncode"].get<int>();
-      if (what.test_id.empty() && s.running) what.test_id = *s.running;
-      s.interrupted = std::move(what);
-    } else if (event == "batch_done") {
-      batch_finished(s, e.contains("signal") ? e.value("signal", 0) : 0, e.value("exit", 0), run);
+    s.process->adopt(ready.pid);
+    if (s.state == Slot::State::Starting) s.state = Slot::State::Idle;
+  }
+
+  void on(Slot&, const wire::Ready&, RunState*) {}  // handled by on_ready
+  void on(Slot&, const wire::Fatal&, RunState*) {}
+  void on(Slot& s, const wire::ChildStarted& e, RunState*) {
+    s.process->set_child_group(e.pid);
+    if (cancel_requested) s.process->kill_child();
+  }
+  void on(Slot& s, const wire::TestStarted& e, RunState* run) {
+    s.running = e.id;
+    s.running_since = Clock::now();
+    if (run && run->observer) run->observer->on_started(e.id);
+  }
+  void on(Slot& s, const wire::TestFinished& e, RunState* run) {
+    s.running.reset();
+    deliver(s, e.result, run);
+  }
+  void on(Slot&, const wire::Collected& e, RunState* run) {
+    if (run && run->observer) run->observer->on_collected(e.ids);
+  }
+  void on(Slot& s, const wire::CollectSkip& e, RunState* run) {
+    s.collect_skips.emplace_back(e.id, e.reason);
+    if (run && run->observer) run->observer->on_collection_skip(e.id, e.path, e.line, e.reason);
+  }
+  void on(Slot&, const wire::WarningRecorded& e, RunState* run) {
+    if (run && run->observer) run->observer->on_warning(e.location, e.message);
+  }
+  void on(Slot& s, const wire::Deselected& e, RunState* run) {
+    // A deselected test was accounted for: a container whose tests pytest's -k/-m all
+    // deselected is not "not found at run time".
+    s.reported.insert(s.reported.end(), e.ids.begin(), e.ids.end());
+    if (run && run->observer) run->observer->on_deselected(e.ids);
+  }
+  void on(Slot& s, const wire::CollectError& e, RunState* run) {
+    s.collect_errors.emplace_back(e.id, e.longrepr);
+    if (!run) return;
+    run->summary->collection_errors.push_back(e.id + ": " + e.longrepr);
+    if (run->observer) {
+      run->observer->on_collection_error_reason(e.id, e.crash);
+      run->observer->on_collection_error(e.id, e.longrepr);
+    }
+    if (run->request->stop_on_collection_error) {
+      run->stopping = true;
+      cancel_requested = true;
     }
   }
+  void on(Slot&, const wire::CoverageData& e, RunState* run) {
+    if (run) run->summary->coverage.insert(run->summary->coverage.end(), e.files.begin(), e.files.end());
+  }
+  void on(Slot&, const wire::DebugListening& e, RunState* run) {
+    if (run && run->observer) run->observer->on_debug_listening(e.port);
+  }
+  void on(Slot& s, const wire::BatchError& e, RunState* run) {
+    s.batch_error = e.message;
+    s.batch_error_summary = e.summary;
+    if (!run || !run->observer) return;
+    if (e.usage_error) {
+      if (e.after_collection) run->observer->on_late_usage_error(*e.usage_error);
+      else run->observer->on_usage_error(*e.usage_error);
+    }
+    if (e.internal_error) run->observer->on_internal_error(*e.internal_error);
+  }
+  void on(Slot& s, const wire::Interrupted& e, RunState*) {
+    Interruption what = e.what;
+    if (what.test_id.empty() && s.running) what.test_id = *s.running;
+    s.interrupted = std::move(what);
+  }
+  void on(Slot& s, const wire::BatchDone& e, RunState* run) { batch_finished(s, e.signal, e.exit, run); }
 
   void deliver(Slot& s, const TestResult& r, RunState* run) {
     s.reported.push_back(r.id);
@@ -560,24 +528,47 @@ struct ExecutionEngine::Impl {
     return out;
   }
 
-  void dispatch(Slot& s, Batch batch, const RunRequest& request) {
+  // False when the batch could not be sent (see undelivered).
+  bool dispatch(Slot& s, Batch batch, const RunRequest& request) {
     s.batch = next_batch++;
     s.ids = batch.ids;  // accounting is per test, even when pytest is handed whole modules
     batch.ids = compress(batch.ids, request);
     s.reported.clear();
     s.running.reset();
-    json cmd = {{"cmd", "run"},
-                {"batch", s.batch},
-                {"rootdir", options.rootdir.string()},
-                {"ids", batch.ids},
-                {"pytest_args", options.pytest_args},
-                {"overlays", request.overlays},
-                {"collect_only", request.collect_only},
-                {"coverage", request.kind == RunKind::Coverage},
-                {"debug_port", request.kind == RunKind::Debug ? request.debug_port : 0}};
-    if (options.inifile) cmd["inifile"] = options.inifile->string();
+    wire::RunCommand command;
+    command.batch = s.batch;
+    command.rootdir = options.rootdir.string();
+    if (options.inifile) command.inifile = options.inifile->string();
+    command.ids = std::move(batch.ids);
+    command.pytest_args = options.pytest_args;
+    command.overlays = request.overlays;
+    command.collect_only = request.collect_only;
+    command.coverage = request.kind == RunKind::Coverage;
+    command.debug_port = request.kind == RunKind::Debug ? request.debug_port : 0;
     s.state = Slot::State::Busy;
-    if (!s.process->send_line(cmd.dump(-1, ' ', false, json::error_handler_t::replace))) worker_died(s, nullptr);
+    return s.process->send_line(wire::encode(command));
+  }
+
+  // The worker could not be handed `batch` (it died since it was last seen): the slot gets a new
+  // worker and the batch goes back to the front of the queue; after kMaxSendFailures such
+  // failures its tests are reported crashed, never silently dropped.
+  static constexpr int kMaxSendFailures = 3;
+  void undelivered(Slot& s, Batch batch, RunState& run) {
+    s.state = Slot::State::Idle;  // nothing ran: no batch to settle
+    s.batch = -1;
+    s.ids.clear();
+    worker_died(s, nullptr);
+    if (++batch.send_failures < kMaxSendFailures) {
+      run.queue->push_front(std::move(batch));
+      return;
+    }
+    for (const std::string& id : batch.ids) {
+      TestResult r;
+      r.id = id;
+      r.outcome = Outcome::Crashed;
+      r.message = "no Python worker could be handed this test (each died before its batch was sent)";
+      deliver(s, r, &run);
+    }
   }
 
   RunSummary run(const RunRequest& request, RunObserver& observer) {
@@ -641,7 +632,7 @@ struct ExecutionEngine::Impl {
         if (s.state == Slot::State::Idle) {
           Batch b = std::move(queue.front());
           queue.pop_front();
-          dispatch(s, std::move(b), request);
+          if (!dispatch(s, b, request)) undelivered(s, std::move(b), state);
         }
       }
       bool busy = false;

@@ -12,6 +12,7 @@ namespace fastest {
 struct Batch {
   std::vector<std::string> ids;
   double estimate_s = 0;
+  int send_failures = 0;  // times no worker could be handed it (the engine gives up after a few)
 };
 
 struct SchedulerOptions {

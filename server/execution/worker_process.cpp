@@ -6,6 +6,7 @@
 #include <csignal>
 #include <cstring>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -73,8 +74,10 @@ std::unique_ptr<WorkerProcess> WorkerProcess::spawn(const SpawnSpec& spec, std::
     setpgid(0, 0);
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent) _exit(111);  // the engine died before prctl took effect
-    int c = fcntl(command_pipe[0], F_DUPFD, 10);
-    int e = fcntl(event_pipe[1], F_DUPFD, 10);
+    // Copies above the standard fds (closed at exec: only 3 and 4 reach the worker, else a
+    // worker that closed its command pipe would still hold a reader and never see EOF/EPIPE).
+    int c = fcntl(command_pipe[0], F_DUPFD_CLOEXEC, 10);
+    int e = fcntl(event_pipe[1], F_DUPFD_CLOEXEC, 10);
     int devnull = ::open("/dev/null", O_RDONLY);
     dup2(devnull, 0);
     dup2(stderr_pipe[1], 1);
@@ -175,8 +178,42 @@ WorkerProcess::~WorkerProcess() {
   close_fd(stderr_fd_);
 }
 
+namespace {
+
+// A write to a pipe whose reader is gone (a worker that died since it was last seen) must fail
+// with EPIPE, not raise SIGPIPE, which kills `fastest run` (only the language server ignores it
+// process-wide). SIGPIPE is blocked on this thread for the write and a pending one consumed.
+class SigpipeGuard {
+ public:
+  SigpipeGuard() {
+    sigemptyset(&pipe_);
+    sigaddset(&pipe_, SIGPIPE);
+    sigset_t pending;
+    sigpending(&pending);
+    was_pending_ = sigismember(&pending, SIGPIPE) == 1;
+    blocked_ = pthread_sigmask(SIG_BLOCK, &pipe_, &old_) == 0;
+  }
+  ~SigpipeGuard() {
+    if (!blocked_) return;
+    if (!was_pending_) {
+      timespec zero{0, 0};
+      while (sigtimedwait(&pipe_, nullptr, &zero) > 0) {}
+    }
+    pthread_sigmask(SIG_SETMASK, &old_, nullptr);
+  }
+  SigpipeGuard(const SigpipeGuard&) = delete;
+  SigpipeGuard& operator=(const SigpipeGuard&) = delete;
+
+ private:
+  sigset_t pipe_, old_;
+  bool was_pending_ = false, blocked_ = false;
+};
+
+}  // namespace
+
 bool WorkerProcess::send_line(const std::string& line) {
   std::string data = line + "\n";
+  SigpipeGuard no_sigpipe;
   size_t off = 0;
   while (off < data.size()) {
     ssize_t n = ::write(command_fd_, data.data() + off, data.size() - off);

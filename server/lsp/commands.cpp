@@ -9,7 +9,7 @@ namespace fastest::lsp {
 using protocol::RpcError;
 
 // The innermost item at a position: a case, else its function, else the class, else the module.
-std::string LspServer::State::item_at(const std::string& uri, const json& position) {
+LspServer::State::TestRef LspServer::State::item_at(const std::string& uri, const json& position) {
   auto it = docs.find(uri);
   auto path = uri_to_path(uri);
   if (!path) throw RpcError(protocol::kInvalidParams, "not a file URI: " + uri);
@@ -37,17 +37,16 @@ std::string LspServer::State::item_at(const std::string& uri, const json& positi
     if (rank >= best_rank) { best = &item; best_rank = rank; }
   }
   if (!best) throw RpcError(protocol::kInvalidParams, "no test at that position");
-  return best->id;
+  return {best->id, root->key};
 }
 
 json LspServer::State::execute_command(const json& params) {
   std::string command = params.at("command");
   json args = params.value("arguments", json::array());
   json arg = args.is_array() && !args.empty() ? args[0] : json::object();
-  auto id_from = [&]() -> std::string {
-    if (arg.is_string()) return arg.get<std::string>();
-    if (arg.contains("id")) return arg["id"].get<std::string>();
-    if (arg.contains("uri") && arg.contains("position")) return item_at(arg["uri"], arg["position"]);
+  auto id_from = [&]() -> TestRef {
+    if (arg.is_string() || (arg.is_object() && arg.contains("id"))) return test_ref(arg);  // a lens: {id, uri}
+    if (arg.is_object() && arg.contains("uri") && arg.contains("position")) return item_at(arg["uri"], arg["position"]);
     throw RpcError(protocol::kInvalidParams, command + " needs {id} or {uri, position}");
   };
   if (command == "fastest.runTest") return start_run({id_from()}, {}, RunKind::Run);
@@ -57,9 +56,10 @@ json LspServer::State::execute_command(const json& params) {
     auto path = uri_to_path(uri);
     std::shared_ptr<Root> root = path ? root_for(*path) : nullptr;
     if (!root) throw RpcError(protocol::kInvalidParams, "file outside the workspace: " + uri);
-    return start_run({fs::path(*path).lexically_normal().lexically_relative(root->rootdir()).generic_string()}, {}, RunKind::Run);
+    TestRef file{fs::path(*path).lexically_normal().lexically_relative(root->rootdir()).generic_string(), root->key};
+    return start_run({file}, {}, RunKind::Run);
   }
-  if (command == "fastest.runAll") return start_run({""}, {}, RunKind::Run);
+  if (command == "fastest.runAll") return start_run({TestRef{}}, {}, RunKind::Run);
   if (command == "fastest.cancelRun") {
     cancel_run(arg.is_object() ? arg.value("runId", "") : "");
     return nullptr;

@@ -13,6 +13,7 @@
 #include <asio/post.hpp>
 #include <spdlog/spdlog.h>
 
+#include "server/execution/run_plan.h"
 #include "server/lsp/uri.h"
 
 namespace fastest::lsp {
@@ -98,24 +99,12 @@ bool has_dynamic(const std::vector<TestItem>& items) {
   return false;
 }
 
-// What pytest must collect for these modules: each dynamic module, class or function not
-// already under a target. Items come parent first, so one pass with a set of covered ids does.
+// What pytest must collect for these modules (add_settle_targets, the rule `fastest discover`
+// settles by).
 std::vector<std::string> settle_targets(const Root& root, const std::set<std::string>& modules) {
   std::vector<std::string> targets;
-  for (const std::string& module : modules) {
-    auto it = root.file_items.find(module);
-    if (it == root.file_items.end()) continue;
-    std::unordered_set<std::string_view> covered;
-    for (const TestItem& item : it->second) {
-      if (covered.count(item.parent_id)) {
-        covered.insert(item.id);
-      } else if (item.dynamic && (item.kind == ItemKind::Module || item.kind == ItemKind::Class ||
-                                  item.kind == ItemKind::Function)) {
-        targets.push_back(item.id);
-        covered.insert(item.id);
-      }
-    }
-  }
+  for (const std::string& module : modules)
+    if (auto it = root.file_items.find(module); it != root.file_items.end()) add_settle_targets(it->second, targets);
   return targets;
 }
 

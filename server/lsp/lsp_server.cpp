@@ -122,9 +122,11 @@ void LspServer::State::register_handlers() {
   dispatcher.on_request("workspace/executeCommand", [this](const json& p) { return execute_command(p); });
   dispatcher.on_request("fastest/runTests", [this](const json& p) -> json {
     if (!p.is_object() || !p.contains("include") || !p["include"].is_array())
-      throw RpcError(protocol::kInvalidParams, "fastest/runTests needs {include: string[]}");
-    std::vector<std::string> include = p["include"].get<std::vector<std::string>>();
-    std::vector<std::string> exclude = p.value("exclude", std::vector<std::string>{});
+      throw RpcError(protocol::kInvalidParams, "fastest/runTests needs {include: (string | {id, rootUri})[]}");
+    std::vector<TestRef> include, exclude;
+    for (const json& entry : p["include"]) include.push_back(test_ref(entry));
+    if (auto it = p.find("exclude"); it != p.end() && it->is_array())
+      for (const json& entry : *it) exclude.push_back(test_ref(entry));
     std::string kind = p.value("kind", "run");
     RunKind k = kind == "debug" ? RunKind::Debug : kind == "coverage" ? RunKind::Coverage : RunKind::Run;
     if (kind != "run" && kind != "debug" && kind != "coverage") throw RpcError(protocol::kInvalidParams, "kind must be run, debug or coverage");

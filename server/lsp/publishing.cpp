@@ -81,7 +81,7 @@ void LspServer::State::publish_moves(const OpenDoc& d, LineShift shift, const It
   LineIndex index(d.text);
   json list = json::array();
   for (size_t i : update.items) list.push_back(item_json(items[i], file_uri, &index));
-  json params = {{"uri", file_uri}, {"afterLine", shift.after_line}, {"lineDelta", shift.line_delta}};
+  json params = {{"uri", file_uri}, {"rootUri", root_uri(*d.root)}, {"afterLine", shift.after_line}, {"lineDelta", shift.line_delta}};
   if (!update.removed.empty()) params["removed"] = update.removed;
   params["items"] = std::move(list);
   writer.notify("fastest/testsMoved", params);
@@ -93,6 +93,7 @@ void LspServer::State::publish_file(Root& root, const std::string& module_id) {
   auto t1 = std::chrono::steady_clock::now();
   json params = json::object();
   params["scopeUri"] = path_to_uri((root.rootdir() / module_id).string());
+  params["rootUri"] = root_uri(root);
   params["items"] = std::move(items);
   writer.notify("fastest/discoveredTests", params);
   auto t2 = std::chrono::steady_clock::now();
@@ -104,7 +105,7 @@ void LspServer::State::publish_file(Root& root, const std::string& module_id) {
 // JSON document in memory.
 void LspServer::State::publish_root(Root& root) {
   std::string body = R"({"jsonrpc":"2.0","method":"fastest/discoveredTests","params":{"scopeUri":)" +
-                     json(path_to_uri(root.folder.string())).dump() + R"(,"items":[)";
+                     json(root_uri(root)).dump() + R"(,"rootUri":)" + json(root_uri(root)).dump() + R"(,"items":[)";
   bool first = true;
   auto append = [&](const json& item) {
     if (!first) body += ',';

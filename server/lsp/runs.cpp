@@ -12,6 +12,8 @@
 #include <asio/post.hpp>
 #include <spdlog/spdlog.h>
 
+#include "server/core/node_id.h"
+#include "server/execution/run_plan.h"
 #include "server/lsp/uri.h"
 #include "server/workspace/interpreter.h"
 
@@ -88,32 +90,88 @@ std::vector<std::string> LspServer::State::leaves_under(Root& root, const std::s
   return out;
 }
 
-std::vector<LspServer::State::Target> LspServer::State::resolve_targets(const std::vector<std::string>& include, const std::vector<std::string>& exclude) {
+std::string LspServer::State::root_uri(const Root& root) { return path_to_uri(root.folder.string()); }
+
+LspServer::State::TestRef LspServer::State::test_ref(const json& entry) {
+  if (entry.is_string()) return {entry.get<std::string>(), std::nullopt};
+  if (!entry.is_object() || !entry.contains("id") || !entry["id"].is_string())
+    throw RpcError(protocol::kInvalidParams, "a test is a node id or {id, rootUri}: " + entry.dump(-1, ' ', false, json::error_handler_t::replace));
+  TestRef ref{entry["id"].get<std::string>(), std::nullopt};
+  auto text = [&](const char* key) { return entry.contains(key) && entry[key].is_string() ? entry[key].get<std::string>() : ""; };
+  if (std::string uri = text("rootUri"); !uri.empty()) {
+    auto path = uri_to_path(uri);
+    for (auto& root : roots)
+      if (path && fs::path(*path).lexically_normal() == root->folder.lexically_normal()) ref.root_key = root->key;
+    if (!ref.root_key) throw RpcError(protocol::kInvalidParams, "no workspace folder " + uri);
+  } else if (std::string uri = text("uri"); !uri.empty()) {  // an item's file (or folder)
+    auto path = uri_to_path(uri);
+    std::shared_ptr<Root> root = path ? root_for(*path) : nullptr;
+    if (!root) throw RpcError(protocol::kInvalidParams, "file outside the workspace: " + uri);
+    ref.root_key = root->key;
+  }
+  return ref;
+}
+
+// What to hand pytest for a target's leaves, by the rule `fastest run` uses (run_plan.h): a
+// dynamic container the client asked for (or something above it) goes whole, unless the client
+// excluded something inside it; a case that may be a guess (dynamic, or settled before the
+// last edit) goes as its function; modules whose every leaf is selected go as modules.
+void LspServer::State::plan_target(const Root& root, const std::vector<TestRef>& include,
+                                   const std::vector<TestRef>& exclude, Target& t) {
+  auto asked = [&](const std::vector<TestRef>& refs, const std::string& id, bool container_of_id) {
+    return std::any_of(refs.begin(), refs.end(), [&](const TestRef& ref) {
+      if (ref.root_key && *ref.root_key != root.key) return false;
+      return container_of_id ? node_id_covers(id, ref.id) : node_id_covers(ref.id, id);
+    });
+  };
+  std::vector<std::string> candidates;
+  for (const auto* list : {&root.collection.dynamic_folders, &root.collection.dynamic_containers})
+    for (const std::string& id : *list)
+      if (asked(include, id, false) && !asked(exclude, id, true) && !asked(exclude, id, false)) candidates.push_back(id);
+  std::vector<std::string> containers = outermost_containers(std::move(candidates));
+  std::set<std::string> modules;
+  for (const std::string& leaf : t.ids) modules.insert(leaf.substr(0, leaf.find("::")));
+  std::vector<TestItem> items;  // the modules involved, in the tree's order
+  for (const std::string& module : modules)
+    if (auto it = root.file_items.find(module); it != root.file_items.end())
+      items.insert(items.end(), it->second.begin(), it->second.end());
+  t.run_ids = runnable_ids(items, t.ids, containers);
+  bool node_ids = std::any_of(include.begin(), include.end(), [](const TestRef& ref) { return ref.id.find("::") != std::string::npos; });
+  if (!node_ids && exclude.empty()) t.whole_modules = modules_selected_whole(items, t.ids);
+}
+
+std::vector<LspServer::State::Target> LspServer::State::resolve_targets(const std::vector<TestRef>& include, const std::vector<TestRef>& exclude) {
   std::vector<Target> targets;
+  auto in = [](const TestRef& ref, const Root& root) { return !ref.root_key || *ref.root_key == root.key; };
   for (auto& root : roots) {
-    Target t{snapshot(*root, settings), {}};
+    Target t{snapshot(*root, settings), root_uri(*root), {}, {}, {}};
     std::set<std::string> seen;
-    for (const std::string& id : include) {
-      for (const std::string& leaf : leaves_under(*root, id))
+    for (const TestRef& ref : include) {
+      if (!in(ref, *root)) continue;
+      for (const std::string& leaf : leaves_under(*root, ref.id))
         if (seen.insert(leaf).second) t.ids.push_back(leaf);
     }
     std::vector<std::string> kept;
     for (const std::string& leaf : t.ids) {
       bool excluded = false;
-      for (const std::string& ex : exclude)
-        excluded |= leaf == ex || leaf.rfind(ex + "::", 0) == 0 || leaf.rfind(ex + "[", 0) == 0 || leaf.rfind(ex + "/", 0) == 0;
+      for (const TestRef& ref : exclude) {
+        const std::string& ex = ref.id;
+        excluded |= in(ref, *root) && (leaf == ex || leaf.rfind(ex + "::", 0) == 0 || leaf.rfind(ex + "[", 0) == 0 ||
+                                       leaf.rfind(ex + "/", 0) == 0);
+      }
       if (!excluded) kept.push_back(leaf);
     }
     t.ids = kept;
-    if (!t.ids.empty()) targets.push_back(std::move(t));
+    plan_target(*root, include, exclude, t);
+    if (!t.ids.empty() || !t.run_ids.empty()) targets.push_back(std::move(t));
   }
   return targets;
 }
 
-json LspServer::State::start_run(const std::vector<std::string>& include, const std::vector<std::string>& exclude, RunKind kind) {
+json LspServer::State::start_run(const std::vector<TestRef>& include, const std::vector<TestRef>& exclude, RunKind kind) {
   if (stopping) throw RpcError(protocol::kInvalidRequest, "the server is shutting down");
-  for (const std::string& id : include)
-    if (!id.empty() && !is_safe_id(id)) throw RpcError(protocol::kInvalidParams, "test id outside the workspace: " + id);
+  for (const TestRef& ref : include)
+    if (!ref.id.empty() && !is_safe_id(ref.id)) throw RpcError(protocol::kInvalidParams, "test id outside the workspace: " + ref.id);
   await_collections();  // the ids resolve against the whole tree
   std::vector<Target> targets = resolve_targets(include, exclude);
   if (targets.empty()) throw RpcError(protocol::kInvalidParams, "no known test matches the given ids");
@@ -143,8 +201,9 @@ json LspServer::State::start_run(const std::vector<std::string>& include, const 
                         {"justMyCode", false}};
     }
   }
-  for (const auto& id : enqueued)
-    writer.notify("fastest/testStateChanged", {{"runId", run_id}, {"id", id}, {"state", "enqueued"}});
+  for (const Target& t : targets)
+    for (const std::string& id : t.ids)
+      writer.notify("fastest/testStateChanged", {{"runId", run_id}, {"id", id}, {"rootUri", t.root_uri}, {"state", "enqueued"}});
 
   auto info = std::make_unique<RunInfo>();
   info->id = run_id;
@@ -168,10 +227,11 @@ json LspServer::State::start_run(const std::vector<std::string>& include, const 
   return reply;
 }
 
-void LspServer::State::record_failure_diagnostic(const TestResult& r) {
+void LspServer::State::record_failure_diagnostic(const TestResult& r, uint64_t root_key) {
+  std::string key = std::to_string(root_key) + ":" + r.id;
   // Clear this test's old diagnostic wherever it was.
   for (auto& [uri, per_test] : failure_diagnostics) {
-    if (per_test.erase(r.id)) publish_diagnostics(uri);
+    if (per_test.erase(key)) publish_diagnostics(uri);
   }
   if (!is_failure(r.outcome) || !r.location) return;
   std::string uri = path_to_uri(r.location->path);
@@ -189,7 +249,7 @@ void LspServer::State::record_failure_diagnostic(const TestResult& r) {
                {"severity", 1}, {"source", "fastest"},
                {"code", r.id},
                {"message", r.id.substr(r.id.rfind("::") == std::string::npos ? 0 : r.id.rfind("::") + 2) + ": " + r.message}};
-  failure_diagnostics[uri][r.id] = diag;
+  failure_diagnostics[uri][key] = diag;
   publish_diagnostics(uri);
 }
 
@@ -245,13 +305,13 @@ std::shared_ptr<ExecutionEngine> LspServer::State::engine_for(const RootSnapshot
 
 class LspServer::State::RunReporter : public RunObserver {
  public:
-  RunReporter(State& s, std::string run_id, uint64_t root_key, size_t total, bool progress)
-      : s_(s), run_id_(std::move(run_id)), root_key_(root_key), total_(total), progress_(progress) {}
+  RunReporter(State& s, std::string run_id, uint64_t root_key, std::string root_uri, size_t total, bool progress)
+      : s_(s), run_id_(std::move(run_id)), root_key_(root_key), root_uri_(std::move(root_uri)), total_(total), progress_(progress) {}
   void on_started(const std::string& id) override {
-    s_.writer.notify("fastest/testStateChanged", {{"runId", run_id_}, {"id", id}, {"state", "started"}});
+    s_.writer.notify("fastest/testStateChanged", {{"runId", run_id_}, {"id", id}, {"rootUri", root_uri_}, {"state", "started"}});
   }
   void on_result(const TestResult& r) override {
-    json msg = {{"runId", run_id_}, {"id", r.id}, {"state", to_string(r.outcome)},
+    json msg = {{"runId", run_id_}, {"id", r.id}, {"rootUri", root_uri_}, {"state", to_string(r.outcome)},
                 {"durationMs", static_cast<int64_t>(r.duration_s * 1000)}};
     if (!r.message.empty() || !r.longrepr.empty()) {
       json m = {{"message", r.longrepr.empty() ? r.message : r.longrepr}};
@@ -273,7 +333,7 @@ class LspServer::State::RunReporter : public RunObserver {
     }
     // Posted keyed by root: the root may be gone by the time the io thread reads this.
     asio::post(s_.io, [&s = s_, r, key = root_key_] {
-      s.record_failure_diagnostic(r);
+      s.record_failure_diagnostic(r, key);
       auto root = s.find_root(key);
       if (root && r.message != "collection error") s.clear_collection_error(*root, r.id.substr(0, r.id.find("::")));
     });
@@ -293,6 +353,7 @@ class LspServer::State::RunReporter : public RunObserver {
   State& s_;
   std::string run_id_;
   uint64_t root_key_;
+  std::string root_uri_;
   size_t total_;
   bool progress_;
   size_t done_ = 0;
@@ -319,7 +380,7 @@ void LspServer::State::execute_run(RunInfo& info, std::vector<Target> targets, s
     if (!engine) {
       error_text = error;
       for (auto& id : t.ids)
-        writer.notify("fastest/testStateChanged", {{"runId", info.id}, {"id", id}, {"state", "errored"},
+        writer.notify("fastest/testStateChanged", {{"runId", info.id}, {"id", id}, {"rootUri", t.root_uri}, {"state", "errored"},
                                                    {"messages", json::array({{{"message", error}}})}});
       counts["errored"] += t.ids.size();
       continue;
@@ -330,12 +391,13 @@ void LspServer::State::execute_run(RunInfo& info, std::vector<Target> targets, s
       if (info.cancelled) engine->cancel();
     }
     RunRequest request;
-    request.ids = t.ids;
+    request.ids = t.run_ids;
+    request.whole_modules = t.whole_modules;
     request.kind = kind;
     request.timeout_s = s.timeout_s;
     request.overlays = overlays;
     request.debug_port = debug_port;
-    RunReporter reporter(*this, info.id, t.root.root_key, total, progress);
+    RunReporter reporter(*this, info.id, t.root.root_key, t.root_uri, total, progress);
     RunSummary summary = engine->run(request, reporter);
     for (auto& [o, n] : summary.counts) counts[to_string(o)] += n;
     duration += summary.duration_s;

@@ -176,7 +176,8 @@ struct LspServer::State {
   uint64_t next_root_key = 1;
   bool stopping = false;  // shutdown_everything ran: no new job starts
   std::map<std::string, OpenDoc> docs;                                     // by uri
-  std::map<std::string, std::map<std::string, json>> failure_diagnostics;  // uri -> test id -> diag
+  // uri -> "<root key>:<test id>" (two roots may hold the same id) -> diagnostic
+  std::map<std::string, std::map<std::string, json>> failure_diagnostics;
   std::map<std::string, std::vector<json>> syntax_diagnostics;             // uri -> diags
   std::map<std::string, json> collection_diagnostics;                      // uri -> pytest's collection error
   std::mutex runs_mutex;
@@ -284,15 +285,27 @@ struct LspServer::State {
   // runs.cpp
   struct Target {
     RootSnapshot root;
-    std::vector<std::string> ids;  // leaves to run
+    std::string root_uri;          // the workspace folder: notifications name it
+    std::vector<std::string> ids;  // leaves to run (what the client is told is enqueued)
+    std::vector<std::string> run_ids;  // what pytest is handed for them (plan_target)
+    std::set<std::string> whole_modules;
   };
+  // A test the client names: pytest's node id, in the one root the client said (`rootUri`, or
+  // an item's `uri`), else in every root that has it (a bare id: enough with one root).
+  struct TestRef {
+    std::string id;
+    std::optional<uint64_t> root_key;
+  };
+  TestRef test_ref(const json& entry);
+  void plan_target(const Root& root, const std::vector<TestRef>& include, const std::vector<TestRef>& exclude, Target& t);  // a string, or {id, rootUri} / {id, uri}
+  static std::string root_uri(const Root& root);
   class RunReporter;  // streams one run's results to the client
   std::vector<std::string> leaves_under(Root& root, const std::string& id);
-  std::vector<Target> resolve_targets(const std::vector<std::string>& include, const std::vector<std::string>& exclude);
-  json start_run(const std::vector<std::string>& include, const std::vector<std::string>& exclude, RunKind kind);
+  std::vector<Target> resolve_targets(const std::vector<TestRef>& include, const std::vector<TestRef>& exclude);
+  json start_run(const std::vector<TestRef>& include, const std::vector<TestRef>& exclude, RunKind kind);
   void execute_run(RunInfo& info, std::vector<Target> targets, std::map<std::string, std::string> overlays,
                    RunKind kind, int debug_port, Settings s, bool progress);
-  void record_failure_diagnostic(const TestResult& r);
+  void record_failure_diagnostic(const TestResult& r, uint64_t root_key);
   // The root's warm engine for a job (runs on the job's thread; the caller holds job_mutex).
   static std::shared_ptr<ExecutionEngine> engine_for(const RootSnapshot& root, std::string* error);
   void cancel_run(const std::string& run_id);
@@ -302,7 +315,7 @@ struct LspServer::State {
 
   // commands.cpp
   // The innermost item at a position: a case, else its function, else the class, else the module.
-  std::string item_at(const std::string& uri, const json& position);
+  TestRef item_at(const std::string& uri, const json& position);
   json execute_command(const json& params);
   json code_lenses(const json& params);
 };

@@ -193,3 +193,25 @@ def test_a_newer_edit_supersedes_a_resettle_in_flight(client, root):
     # No publication after the second edit shows the first edit's answer as current.
     assert not any(cases(items).get("tests/test_x.py::test_x[4]") is False for items in after)
     assert cases(after[-1]) == {c: False for c in CASES - {"tests/test_x.py::test_x[3]"}}
+
+
+def test_running_a_stale_case_runs_what_pytest_now_has_for_its_function(fastest_bin, root, python_exe):
+    """A settled case is only a guess once its module changed: the run hands pytest its function
+    (the rule `fastest run` uses for dynamic cases), not an id pytest may no longer have."""
+    c = LspClient(fastest_bin, cwd=root)
+    try:
+        c.initialize(root, options={"pythonPath": python_exe, "resettleDelayMs": 60000})
+        wait_settled(c, 0)
+        path = root / "tests" / "test_x.py"
+        open_module(c, path)
+        # `return [1, 2, 3]` -> `return [1, 2, 5]`, unsaved: test_x[3] is gone, test_x[5] new.
+        c.notify("textDocument/didChange", {
+            "textDocument": {"uri": uri(path), "version": 2},
+            "contentChanges": [{"range": {"start": {"line": 4, "character": 18}, "end": {"line": 4, "character": 19}},
+                                "text": "5"}]})
+        _, states, finished = c.run_and_wait("fastest/runTests", {"include": ["tests/test_x.py::test_x[3]"]})
+        final = {s["id"]: s["state"] for s in states if s["state"] not in ("enqueued", "started")}
+        assert final == {"tests/test_x.py::test_x[1]": "passed", "tests/test_x.py::test_x[2]": "passed",
+                         "tests/test_x.py::test_x[5]": "passed"}, final
+    finally:
+        c.close()

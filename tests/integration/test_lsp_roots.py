@@ -202,3 +202,51 @@ def test_a_malformed_change_is_logged_and_leaves_the_document(fastest_bin, pytho
         close_cleanly(c)
     finally:
         c.proc.kill()
+
+
+# --- ids qualified by their root (two packages of a monorepo with the same test file) ----------
+def two_packages(tmp_path):
+    billing = make_root(tmp_path / "mono" / "billing", {})
+    shipping = make_root(tmp_path / "mono" / "shipping", {})
+    for root, verdict in ((billing, "True"), (shipping, "False")):
+        (root / "tests").mkdir()
+        (root / "tests" / "test_api.py").write_text(f"def test_a():\n    assert {verdict}\n")
+    return billing, shipping
+
+
+def finals(states):
+    return sorted((s["rootUri"], s["id"], s["state"]) for s in states if s["state"] not in ("enqueued", "started"))
+
+
+def test_the_same_id_in_two_roots_runs_where_the_client_says(fastest_bin, python_exe, tmp_path):
+    billing, shipping = two_packages(tmp_path)
+    c = start(fastest_bin, python_exe, billing, folders=[shipping])
+    try:
+        for folder in (billing, shipping):
+            c.wait_for(lambda m: m.get("method") == "fastest/settleState" and m["params"]["rootUri"] == uri(folder)
+                       and m["params"]["state"] == "settled", timeout=60)
+        published = {p["rootUri"] for p in c.notifications("fastest/discoveredTests")}
+        assert published == {uri(billing), uri(shipping)}
+        test_id = "tests/test_api.py::test_a"
+        # {id, rootUri}: that root only.
+        _, states, _ = c.run_and_wait("fastest/runTests", {"include": [{"id": test_id, "rootUri": uri(shipping)}]})
+        assert finals(states) == [(uri(shipping), test_id, "failed")]
+        assert all(s["rootUri"] == uri(shipping) for s in states)
+        # {id, uri}, as a code lens's argument: the root holding that file.
+        _, states, _ = c.run_and_wait("workspace/executeCommand", {"command": "fastest.runTest", "arguments": [
+            {"id": test_id, "uri": uri(billing / "tests" / "test_api.py")}]})
+        assert finals(states) == [(uri(billing), test_id, "passed")]
+        # A bare id names it in every root that has it, each result saying which.
+        _, states, _ = c.run_and_wait("fastest/runTests", {"include": [test_id]})
+        assert finals(states) == sorted([(uri(billing), test_id, "passed"), (uri(shipping), test_id, "failed")])
+        # ...and an exclude can be qualified the same way.
+        _, states, _ = c.run_and_wait("fastest/runTests", {"include": [test_id],
+                                                           "exclude": [{"id": "tests", "rootUri": uri(billing)}]})
+        assert finals(states) == [(uri(shipping), test_id, "failed")]
+        bad = c.request("fastest/runTests", {"include": [{"id": test_id, "rootUri": uri(tmp_path / "elsewhere")}]})
+        assert bad["error"]["code"] == -32602 and "no workspace folder" in bad["error"]["message"]
+        bad = c.request("fastest/runTests", {"include": [{"rootUri": uri(billing)}]})
+        assert bad["error"]["code"] == -32602
+        close_cleanly(c)
+    finally:
+        c.close()

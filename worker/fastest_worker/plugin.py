@@ -5,6 +5,8 @@ import time
 
 import pytest
 
+from . import wire
+
 OUTPUT_LIMIT = int(os.environ.get("FASTEST_OUTPUT_LIMIT", 64 * 1024))
 # -rP / -rX: pytest's PASSES and XPASSES sections show passed tests' captured sections too.
 REPORT_PASSES = bool(os.environ.get("FASTEST_REPORT_PASSES"))
@@ -123,12 +125,11 @@ class StreamingPlugin:
     # --- collection ---------------------------------------------------------------------
     @pytest.hookimpl(trylast=True)
     def pytest_collection_finish(self, session):
-        self.channel.send({"event": "collected", "batch": self.batch_id,
-                           "ids": [item.nodeid for item in session.items]})
+        self.channel.send(wire.collected(self.batch_id, [item.nodeid for item in session.items]))
 
     def pytest_deselected(self, items):
         # Settling counts what pytest's -k/-m/--deselect (or a plugin) removed.
-        self.channel.send({"event": "deselected", "batch": self.batch_id, "ids": [item.nodeid for item in items]})
+        self.channel.send(wire.deselected(self.batch_id, [item.nodeid for item in items]))
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_collectstart(self, collector):
@@ -145,13 +146,10 @@ class StreamingPlugin:
             # A module skipped at import (pytest.skip(allow_module_level=True), importorskip):
             # pytest's short test summary lists it as SKIPPED path:line: reason.
             path, line, reason = report.longrepr
-            self.channel.send({"event": "collect_skip", "batch": self.batch_id, "id": report.nodeid,
-                               "path": str(path), "line": line if isinstance(line, int) else None,
-                               "reason": _bounded(str(reason))})
+            self.channel.send(wire.collect_skip(self.batch_id, report.nodeid, str(path), line, _bounded(str(reason))))
         if report.failed:
-            self.channel.send({"event": "collect_error", "batch": self.batch_id, "id": report.nodeid,
-                               "longrepr": _bounded(str(report.longrepr)),
-                               "crash": _crash_message(report)})
+            self.channel.send(wire.collect_error(self.batch_id, report.nodeid, _bounded(str(report.longrepr)),
+                                                 _crash_message(report)))
 
     def _forgive_node_ids_in_uncollectable_modules(self):
         """A batch mixes node ids of several modules. When one module fails to import (or skips
@@ -185,14 +183,13 @@ class StreamingPlugin:
             where = report.get_location(self.session.config) if self.session else nodeid
         except Exception:  # a pytest whose private helpers differ: plain text still helps
             message, where = str(warning_message.message), nodeid
-        self.channel.send({"event": "warning", "batch": self.batch_id, "location": where or "",
-                           "message": _bounded(message)})
+        self.channel.send(wire.warning(self.batch_id, where or "", _bounded(message)))
 
     # --- running --------------------------------------------------------------------------
     def pytest_runtest_logstart(self, nodeid, location):
         self.current[nodeid] = {"phases": {}, "start": time.perf_counter()}
         self.comparison = None
-        self.channel.send({"event": "start", "batch": self.batch_id, "id": nodeid})
+        self.channel.send(wire.start(self.batch_id, nodeid))
 
     def pytest_assertrepr_compare(self, config, op, left, right):
         if op == "==" and self.comparison is None:
@@ -242,8 +239,7 @@ class StreamingPlugin:
         if failed_subtests and outcome in ("passed", "xpassed", "skipped"):
             outcome, decisive = "failed", failed_subtests[0]
         duration = sum(r.duration for r in phases.values())
-        event = {"event": "result", "batch": self.batch_id, "id": nodeid, "outcome": outcome,
-                 "duration": duration}
+        event = {}  # the result's optional fields (wire.RESULT_FIELDS)
         if REPORT_PHASES:
             event["phases"] = [[when, report.duration] for when, report in phases.items()]
         if subtests:
@@ -294,28 +290,27 @@ class StreamingPlugin:
         last = teardown or call or setup
         event["stdout"] = _bounded(last.capstdout if last is not None else "")
         event["stderr"] = _bounded(last.capstderr if last is not None else "")
-        self.channel.send(event)
+        self.channel.send(wire.result(self.batch_id, nodeid, outcome, duration, **event))
 
     def pytest_keyboard_interrupt(self, excinfo):
         """A test raised KeyboardInterrupt or called pytest.exit(): pytest ends the session. What its
         terminal shows (the `!!! message !!!` banner, the crash line or, with --full-trace, the
         whole traceback) and the test that was running (started, never finished)."""
-        event = {"event": "interrupted", "batch": self.batch_id, "id": next(reversed(self.current), "")}
+        running = next(reversed(self.current), "")
+        fields = {}
         try:
             excrepr = excinfo.getrepr(funcargs=True)
             crash = excrepr.reprcrash
-            event.update(message=_bounded(crash.message if crash else excinfo.exconly()),
-                         crash_line=_bounded(str(crash) if crash else ""), longrepr=_bounded(str(excrepr)))
+            fields.update(message=_bounded(crash.message if crash else excinfo.exconly()),
+                          crash_line=_bounded(str(crash) if crash else ""), longrepr=_bounded(str(excrepr)))
             if crash is not None:
-                event["location"] = {"path": str(crash.path), "line": int(crash.lineno)}
+                fields["location"] = {"path": str(crash.path), "line": int(crash.lineno)}
             config = self.session.config if self.session else None
-            event["full_trace"] = bool(config and getattr(config.option, "fulltrace", False))
-            returncode = getattr(excinfo.value, "returncode", None)  # pytest.exit(returncode=N)
-            if isinstance(returncode, int):
-                event["returncode"] = returncode
+            fields["full_trace"] = bool(config and getattr(config.option, "fulltrace", False))
+            fields["returncode"] = getattr(excinfo.value, "returncode", None)  # pytest.exit(returncode=N)
         except Exception:  # a repr that fails must not lose the event
-            event.setdefault("message", _bounded(excinfo.exconly()))
-        self.channel.send(event)
+            fields.setdefault("message", _bounded(excinfo.exconly()))
+        self.channel.send(wire.interrupted(self.batch_id, running, **fields))
 
     rootdir = "."
 

@@ -13,6 +13,7 @@ import sys
 import time
 import traceback
 
+from . import wire
 from .channel import Channel
 
 PR_SET_PDEATHSIG = 1
@@ -41,32 +42,30 @@ def _warm_imports():
     from . import overlays, plugin  # noqa: F401
 
 
-def _run_child(channel: Channel, command: dict, prepared) -> None:
+def _run_child(channel: Channel, command: wire.RunCommand, prepared) -> None:
     os.setpgid(0, 0)  # own process group: the engine kills the whole group on timeout/cancel
     _die_with_parent()
-    batch = command["batch"]
-    channel.send({"event": "child", "batch": batch, "pid": os.getpid()})
-    os.chdir(command["rootdir"])
+    batch = command.batch
+    channel.send(wire.child(batch, os.getpid()))
+    os.chdir(command.rootdir)
     from . import overlays
-    overlays.install(command.get("overlays") or {})
-    for name, value in (command.get("env") or {}).items():
-        os.environ[name] = value
+    overlays.install(command.overlays)
 
     cov = None
-    if command.get("coverage"):
+    if command.coverage:
         import coverage
         cov = coverage.Coverage(data_file=None, config_file=False)
         cov.start()
-    if command.get("debug_port"):
+    if command.debug_port:
         import debugpy
-        debugpy.listen(("127.0.0.1", int(command["debug_port"])))
-        channel.send({"event": "debug_listening", "batch": batch, "port": int(command["debug_port"])})
+        debugpy.listen(("127.0.0.1", command.debug_port))
+        channel.send(wire.debug_listening(batch, command.debug_port))
         debugpy.wait_for_client()
 
-    ids = list(command.get("ids") or [])
+    ids = list(command.ids)
     if prepared is not None:
         prepared.plugin.batch_id = batch
-        code = prepared.run_in_child(ids, command.get("collect_only", False))
+        code = prepared.run_in_child(ids, command.collect_only)
     else:
         import pytest
         from .plugin import StreamingPlugin
@@ -79,11 +78,11 @@ def _run_child(channel: Channel, command: dict, prepared) -> None:
         stderr_file = tempfile.TemporaryFile()
         os.dup2(stderr_file.fileno(), 2)
         # Keep running the rest of a batch when one module fails to import.
-        args = ["-p", "no:cacheprovider", "--continue-on-collection-errors", "--rootdir", command["rootdir"]]
-        if command.get("inifile"):
-            args += ["-c", command["inifile"]]
-        args += list(command.get("pytest_args") or [])
-        if command.get("collect_only"):
+        args = ["-p", "no:cacheprovider", "--continue-on-collection-errors", "--rootdir", command.rootdir]
+        if command.inifile:
+            args += ["-c", command.inifile]
+        args += list(command.pytest_args)
+        if command.collect_only:
             args.append("--collect-only")
         code = pytest.main(args + ids, plugins=[StreamingPlugin(channel, batch)])
         if int(code) == int(pytest.ExitCode.USAGE_ERROR):
@@ -91,18 +90,16 @@ def _run_child(channel: Channel, command: dict, prepared) -> None:
             text = stderr_file.read(8192).decode(errors="replace").strip()
             lines = [line for line in text.splitlines() if line.strip()]
             summary = next((line for line in lines if ": error:" in line), lines[0] if lines else "")
-            channel.send({"event": "batch_error", "batch": batch, "message": text or "pytest usage error",
-                          "summary": summary or "pytest usage error", "usage_error": text or "pytest usage error"})
+            channel.send(wire.batch_error(batch, text or "pytest usage error", summary or "pytest usage error",
+                                          usage_error=text or "pytest usage error"))
         elif int(code) == int(pytest.ExitCode.INTERNAL_ERROR):
             text = _internal_error_lines(stderr_file)
-            channel.send({"event": "batch_error", "batch": batch, "message": text, "summary": _exception_line(text),
-                          "internal_error": text})
+            channel.send(wire.batch_error(batch, text, _exception_line(text), internal_error=text))
     if cov is not None:
         cov.stop()
-        channel.send({"event": "coverage", "batch": batch, "files": _coverage_report(cov, command["rootdir"])})
+        channel.send(wire.coverage(batch, _coverage_report(cov, command.rootdir)))
     from . import pytest_cov_run
     pytest_cov_run.save_in_batch()
-    channel.send({"event": "pytest_exit", "batch": batch, "code": int(code)})
 
 
 def _internal_error_lines(stderr_file, limit: int = 64 * 1024) -> str:
@@ -140,13 +137,12 @@ def _coverage_report(cov, rootdir: str) -> dict:
     return files
 
 
-def _run_batch(channel: Channel, command: dict, prepared) -> None:
-    batch = command["batch"]
-    overlays = command.get("overlays") or {}
-    if prepared is not None and prepared.is_stale(overlays):
+def _run_batch(channel: Channel, command: wire.RunCommand, prepared) -> None:
+    batch = command.batch
+    if prepared is not None and prepared.is_stale(command.overlays):
         _reexec(command)  # a conftest or the ini file changed on disk: start afresh
     use = prepared
-    if prepared is not None and (prepared.imports_any(overlays) or command.get("pytest_args_override")):
+    if prepared is not None and prepared.imports_any(command.overlays):
         use = None  # an unsaved conftest: this batch builds its own config
     pid = os.fork()
     if pid == 0:
@@ -154,7 +150,7 @@ def _run_batch(channel: Channel, command: dict, prepared) -> None:
             _run_child(channel, command, use)
         except BaseException:
             try:
-                channel.send({"event": "batch_error", "batch": batch, "message": traceback.format_exc()})
+                channel.send(wire.batch_error(batch, traceback.format_exc()))
             except BaseException:
                 pass
             os._exit(70)
@@ -166,16 +162,11 @@ def _run_batch(channel: Channel, command: dict, prepared) -> None:
         os.killpg(pid, signal.SIGKILL)
     except OSError:
         pass
-    event = {"event": "batch_done", "batch": batch}
-    if os.WIFSIGNALED(status):
-        event["signal"] = os.WTERMSIG(status)
-    else:
-        event["exit"] = os.WEXITSTATUS(status)
-    channel.send(event)
+    channel.send(wire.batch_done(batch, status))
 
 
-def _reexec(pending: dict) -> None:
-    os.environ["FASTEST_PENDING_COMMAND"] = json.dumps(pending)
+def _reexec(pending: wire.RunCommand) -> None:
+    os.environ["FASTEST_PENDING_COMMAND"] = json.dumps(pending.encode())
     os.execv(sys.executable, [sys.executable, "-u", "-m", "fastest_worker"])
 
 
@@ -218,21 +209,33 @@ def _start(send_fatal):
 
 
 def _ready_event(started, pytest, prepared, why) -> dict:
-    ready = {"event": "ready", "pid": os.getpid(), "pytest": pytest.__version__,
-             "python": sys.version.split()[0], "warmup": time.perf_counter() - started,
-             "prepared": prepared is not None}
-    if why:
-        ready["not_prepared_because"] = why
-    return ready
+    return wire.ready(os.getpid(), pytest.__version__, sys.version.split()[0], time.perf_counter() - started,
+                      prepared is not None, why)
 
 
 def _serve_commands(channel: Channel, prepared) -> int:
+    """Runs each command until the engine closes the pipe."""
     while True:
         command = channel.read_command()
-        if command is None or command.get("cmd") == "shutdown":
+        if command is None:
             return 0
-        if command.get("cmd") == "run":
-            _run_batch(channel, command, prepared)
+        try:
+            run = wire.RunCommand.decode(command)
+        except ValueError as error:
+            _refuse(channel, command, error)
+            continue
+        _run_batch(channel, run, prepared)
+
+
+def _refuse(channel: Channel, command, error: ValueError) -> None:
+    """A command this worker cannot read: its batch (if it has one) ends with the reason, so the
+    engine reports its tests instead of waiting for them."""
+    batch = command.get("batch") if isinstance(command, dict) else None
+    if isinstance(batch, int):
+        channel.send(wire.batch_error(batch, f"the worker could not read its command: {error}", "worker protocol error"))
+        channel.send(wire.batch_done(batch, 70 << 8))  # as os.waitpid reports an exit status of 70
+    else:
+        print(f"fastest worker: ignored a command: {error}", file=sys.stderr)
 
 
 def serve(command_fd: int, event_fd: int) -> int:
@@ -241,7 +244,7 @@ def serve(command_fd: int, event_fd: int) -> int:
     devnull = os.open(os.devnull, os.O_RDWR)
     os.dup2(devnull, 1)
     channel = Channel(command_fd, event_fd)
-    started = _start(lambda message: channel.send({"event": "fatal", "message": message}))
+    started = _start(lambda message: channel.send(wire.fatal(message)))
     if started is None:
         return 3
     prepared, why = _prepare(channel)
@@ -249,7 +252,7 @@ def serve(command_fd: int, event_fd: int) -> int:
     ready = _ready_event(*started, prepared, why)
     pending = os.environ.pop("FASTEST_PENDING_COMMAND", None)
     if pending:
-        _run_batch(channel, json.loads(pending), prepared)
+        _run_batch(channel, wire.RunCommand.decode(json.loads(pending)), prepared)
     else:
         channel.send(ready)
     return _serve_commands(channel, prepared)
@@ -264,7 +267,7 @@ def serve_pool(fds) -> int:
     os.dup2(devnull, 1)
 
     def send_fatal(message):
-        line = (json.dumps({"event": "fatal", "message": message}) + "\n").encode()
+        line = (json.dumps(wire.fatal(message)) + "\n").encode()
         for _, event_fd, _ in fds:
             try:
                 os.write(event_fd, line)

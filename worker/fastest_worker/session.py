@@ -16,6 +16,8 @@ from _pytest.config import ExitCode, UsageError, _prepareconfig
 from _pytest.main import Session
 from _pytest.outcomes import Exit
 
+from . import wire
+
 
 def _own_capture_files(config) -> None:
     """pytest's output capture (started while the parent prepared the session) writes to temp
@@ -119,16 +121,14 @@ class PreparedSession:
             elif isinstance(error, UsageError):  # e.g. "not found: <id>": pytest runs nothing then
                 session.exitstatus = ExitCode.USAGE_ERROR
                 message = "ERROR: " + "\n".join(str(arg) for arg in error.args)
-                self.plugin.channel.send({"event": "batch_error", "batch": self.plugin.batch_id,
-                                          "summary": message.splitlines()[0], "message": message,
-                                          "usage_error": "\n".join(str(arg) for arg in error.args),
-                                          "after_collection": True})
+                self.plugin.channel.send(wire.batch_error(
+                    self.plugin.batch_id, message, message.splitlines()[0],
+                    usage_error="\n".join(str(arg) for arg in error.args), after_collection=True))
             else:  # a hook or plugin raised: pytest's INTERNALERROR, exit 3
                 session.exitstatus = ExitCode.INTERNAL_ERROR
                 text = _internal_error_text(config)
-                self.plugin.channel.send({"event": "batch_error", "batch": self.plugin.batch_id,
-                                          "summary": "pytest internal error", "message": text,
-                                          "internal_error": text})
+                self.plugin.channel.send(wire.batch_error(self.plugin.batch_id, text, "pytest internal error",
+                                                          internal_error=text))
         finally:
             try:
                 config.hook.pytest_sessionfinish(session=session, exitstatus=session.exitstatus)

@@ -8,11 +8,13 @@ interface ServerTestItem {
   id: string; label: string; kind: "folder" | "module" | "class" | "function" | "case";
   parentId?: string; uri: string; range?: Range; tags: string[]; dynamic: boolean; dynamicReason?: string;
 }
-interface DiscoveredTests { scopeUri?: string; items: ServerTestItem[] }
-interface TestsMoved { uri: string; afterLine: number; lineDelta: number; removed?: string[]; items: ServerTestItem[] }
+interface DiscoveredTests { scopeUri?: string; rootUri?: string; items: ServerTestItem[] }
+interface TestsMoved {
+  uri: string; rootUri?: string; afterLine: number; lineDelta: number; removed?: string[]; items: ServerTestItem[];
+}
 interface TestMessage { message: string; expected?: string; actual?: string; location?: { uri: string; range: Range } }
 interface TestStateChanged {
-  runId: string; id: string; state: string; durationMs?: number; messages?: TestMessage[]; output?: { text: string };
+  runId: string; id: string; rootUri?: string; state: string; durationMs?: number; messages?: TestMessage[]; output?: { text: string };
 }
 interface RunFinished {
   runId: string; counts: Record<string, number>; durationMs: number; error?: string;
@@ -22,6 +24,11 @@ interface RunReply { runId: string; enqueued: string[]; debug?: vscode.DebugConf
 
 let client: LanguageClient | undefined;
 const runs = new Map<string, { run: vscode.TestRun; done: () => void; kind: string }>();
+
+// Node ids are unique within one workspace folder only (a monorepo's packages may each have
+// tests/test_api.py): items are keyed by the folder and the id, and runs name both.
+interface TestRef { id: string; rootUri?: string }
+const keyOf = (rootUri: string | undefined, id: string) => `${rootUri ?? ""}\u0000${id}`;
 
 function toRange(r?: Range): vscode.Range | undefined {
   return r ? new vscode.Range(r.start.line, r.start.character, r.end.line, r.end.character) : undefined;
@@ -52,7 +59,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   client.registerFeature(testsMovedFeature);
   const controller = vscode.tests.createTestController("fastest", "Python (fastest)");
   context.subscriptions.push(controller);
-  const items = new Map<string, vscode.TestItem>();
+  const items = new Map<string, vscode.TestItem>();  // keyOf(rootUri, id) -> item (its id is that key)
+  const refs = new WeakMap<vscode.TestItem, TestRef>();
   const tags = new Map<string, vscode.TestTag>();
 
   const replaceScope = (message: DiscoveredTests) => {
@@ -64,7 +72,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
         items.delete(id);
       }
     }
-    for (const t of message.items) addItem(t);
+    for (const t of message.items) addItem(t, message.rootUri);
   };
   const describe = (item: vscode.TestItem, t: ServerTestItem) => {
     item.label = t.label;
@@ -76,18 +84,20 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     item.description = t.dynamic ? "dynamic" : undefined;
   };
   // Parents come before their children in every message.
-  const addItem = (t: ServerTestItem) => {
-    const item = controller.createTestItem(t.id, t.label, vscode.Uri.parse(t.uri));
+  const addItem = (t: ServerTestItem, rootUri?: string) => {
+    const key = keyOf(rootUri, t.id);
+    const item = controller.createTestItem(key, t.label, vscode.Uri.parse(t.uri));
+    refs.set(item, { id: t.id, rootUri });
     describe(item, t);
-    const parent = t.parentId ? items.get(t.parentId) : undefined;
+    const parent = t.parentId ? items.get(keyOf(rootUri, t.parentId)) : undefined;
     (parent?.children ?? controller.items).add(item);
-    items.set(t.id, item);
+    items.set(key, item);
   };
-  const removeItem = (id: string) => {
-    const item = items.get(id);
+  const removeItem = (key: string) => {
+    const item = items.get(key);
     if (!item) return;
-    (item.parent?.children ?? controller.items).delete(id);
-    items.delete(id);
+    (item.parent?.children ?? controller.items).delete(key);
+    items.delete(key);
   };
 
   client.onNotification("fastest/discoveredTests", replaceScope);
@@ -99,20 +109,21 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     for (const item of items.values()) {
       if (item.range && item.uri?.toString() === fileUri) item.range = new vscode.Range(shift(item.range.start), shift(item.range.end));
     }
-    for (const id of m.removed ?? []) removeItem(id);
+    for (const id of m.removed ?? []) removeItem(keyOf(m.rootUri, id));
     for (const t of m.items) {
-      const item = items.get(t.id);
-      const parentId = t.parentId && items.has(t.parentId) ? t.parentId : undefined;
-      if (item && item.parent?.id === parentId) describe(item, t);
+      const key = keyOf(m.rootUri, t.id);
+      const item = items.get(key);
+      const parentKey = t.parentId && items.has(keyOf(m.rootUri, t.parentId)) ? keyOf(m.rootUri, t.parentId) : undefined;
+      if (item && item.parent?.id === parentKey) describe(item, t);
       else {
-        removeItem(t.id);
-        addItem(t);
+        removeItem(key);
+        addItem(t, m.rootUri);
       }
     }
   });
   client.onNotification("fastest/testStateChanged", (p: TestStateChanged) => {
     const entry = runs.get(p.runId);
-    const item = items.get(p.id) ?? items.get(p.id.split("[")[0]);
+    const item = items.get(keyOf(p.rootUri, p.id)) ?? items.get(keyOf(p.rootUri, p.id.split("[")[0]));
     if (!entry || !item) return;
     const { run } = entry;
     const messages = (p.messages ?? []).map((m) => {
@@ -143,8 +154,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
 
   const runHandler = (kind: "run" | "debug" | "coverage") =>
     async (request: vscode.TestRunRequest, token: vscode.CancellationToken) => {
-      const include = request.include?.map((i) => i.id) ?? [""];
-      const exclude = request.exclude?.map((i) => i.id) ?? [];
+      const ref = (i: vscode.TestItem): TestRef | string => refs.get(i) ?? i.id;
+      const include = request.include?.map(ref) ?? [""];
+      const exclude = request.exclude?.map(ref) ?? [];
       const run = controller.createTestRun(request);
       let reply: RunReply;
       try {
