@@ -13,6 +13,11 @@
 ;;   (require 'fastest)
 ;;   (fastest-setup)            ; then M-x eglot in a Python buffer
 ;;   M-x fastest-run-at-point / fastest-run-file / fastest-run-all / fastest-cancel / fastest-tree
+;;
+;; Every run first sends the server what the buffers hold now (eglot delays didChange), so what
+;; runs is what you see.  Results show at the end of each test's line.  Without a VCS, the
+;; project is the folder pytest would take as its rootdir (the nearest pytest.ini, .pytest.ini,
+;; pyproject.toml, tox.ini or setup.cfg above the file).
 
 ;;; Code:
 
@@ -34,6 +39,7 @@
 (defvar fastest-results (make-hash-table :test 'equal) "Test id -> last final state plist.")
 (defvar fastest-result-hook nil "Functions called with each final test state plist.")
 (defvar fastest-last-run nil "The runId of the last run started.")
+(defvar fastest--tree-server nil "The server whose tree the *fastest* buffer shows.")
 
 (defclass fastest-server (eglot-lsp-server) () :documentation "fastest's language server.")
 
@@ -54,8 +60,9 @@
   (seq-doseq (item items)
     (puthash (plist-get item :id) item fastest-tests)))
 
-(cl-defmethod eglot-handle-notification ((_server fastest-server) (_method (eql fastest/discoveredTests))
+(cl-defmethod eglot-handle-notification ((server fastest-server) (_method (eql fastest/discoveredTests))
                                          &key scopeUri items &allow-other-keys)
+  (setq fastest--tree-server server)
   (fastest--replace-scope scopeUri items))
 
 (cl-defmethod eglot-client-capabilities :around ((_server fastest-server))
@@ -92,8 +99,46 @@ then take ITEMS whole (new tests, changed ones, or ones moved otherwise)."
                                          &rest params &key id state &allow-other-keys)
   (unless (member state '("enqueued" "started"))
     (puthash id params fastest-results)
+    (fastest--mark-result id state)
     (run-hook-with-args 'fastest-result-hook params)
     (message "fastest: %s %s" state id)))
+
+;;; Results in the buffer: one overlay per test, at the end of its first line, replaced by each run.
+
+(defface fastest-passed '((t :inherit success)) "A passed test's mark.")
+(defface fastest-failed '((t :inherit error)) "A failed test's mark.")
+(defface fastest-other '((t :inherit warning)) "A skipped or xfailed test's mark.")
+
+(defvar fastest--overlays (make-hash-table :test 'equal) "Test id -> its result overlay.")
+
+(defun fastest--state-face (state)
+  (cond ((member state '("passed" "xpassed")) 'fastest-passed)
+        ((member state '("skipped" "xfailed")) 'fastest-other)
+        (t 'fastest-failed)))
+
+(defun fastest--item-buffer (item)
+  "The live buffer visiting ITEM's file, if any."
+  (let ((uri (plist-get item :uri)))
+    (and uri (find-buffer-visiting (eglot--uri-to-path uri)))))
+
+(defun fastest--mark-result (id state)
+  "Show STATE at the end of the first line of test ID, replacing its old mark."
+  (let ((old (gethash id fastest--overlays)))
+    (when old (delete-overlay old)))
+  (let* ((item (gethash id fastest-tests))
+         (buffer (and item (fastest--item-buffer item)))
+         (line (and item (plist-get (plist-get (plist-get item :range) :start) :line))))
+    (when (and buffer line)
+      (with-current-buffer buffer
+        (save-excursion
+          (goto-char (point-min))
+          (forward-line line)
+          (let ((overlay (make-overlay (line-end-position) (line-end-position) nil t nil))
+                (label (if (equal (plist-get item :kind) "case") (format "%s %s" (plist-get item :label) state) state)))
+            (overlay-put overlay 'fastest-id id)
+            (overlay-put overlay 'after-string
+                         (propertize (concat "  " label) 'face (fastest--state-face state)))
+            (puthash id overlay fastest--overlays)))))))
 
 (cl-defmethod eglot-handle-notification ((_server fastest-server) (_method (eql fastest/runFinished))
                                          &key counts durationMs &allow-other-keys)
@@ -103,19 +148,34 @@ then take ITEMS whole (new tests, changed ones, or ones moved otherwise)."
     (message "fastest: %s in %.2fs" (string-join (nreverse parts) ", ") (/ (or durationMs 0) 1000.0))))
 
 (defun fastest--server ()
-  (or (eglot-current-server) (user-error "fastest: no language server in this buffer (M-x eglot)")))
+  (or (eglot-current-server)
+      (and fastest--tree-server (jsonrpc-running-p fastest--tree-server) fastest--tree-server)
+      (user-error "fastest: no language server in this buffer (M-x eglot)")))
+
+(defun fastest--flush-changes (server)
+  "Send SERVER every buffer's pending changes.
+eglot holds didChange back; a run must see the text as it reads now."
+  (dolist (buffer (eglot--managed-buffers server))
+    (with-current-buffer buffer
+      (when eglot--recent-changes
+        (eglot--signal-textDocument/didChange)))))
 
 (defun fastest--execute (command argument)
-  (let ((reply (jsonrpc-request (fastest--server) :workspace/executeCommand
-                                (list :command command :arguments (vector argument)))))
+  (let* ((server (fastest--server))
+         (reply (progn
+                  (fastest--flush-changes server)
+                  (jsonrpc-request server :workspace/executeCommand
+                                   (list :command command :arguments (vector argument))))))
     (setq fastest-last-run (plist-get reply :runId))
     reply))
 
 (defun fastest-run-at-point ()
   "Run the test (case, function or class) at point, as the buffer reads now."
   (interactive)
-  (fastest--execute "fastest.runTest"
-                    (list :uri (eglot--path-to-uri (buffer-file-name)) :position (eglot--pos-to-lsp-position))))
+  (if (derived-mode-p 'fastest-tree-mode)
+      (fastest-tree-run)
+    (fastest--execute "fastest.runTest"
+                      (list :uri (eglot--path-to-uri (buffer-file-name)) :position (eglot--pos-to-lsp-position)))))
 
 (defun fastest-run-file ()
   "Run every test of this file."
@@ -132,31 +192,103 @@ then take ITEMS whole (new tests, changed ones, or ones moved otherwise)."
   (interactive)
   (fastest--execute "fastest.cancelRun" (if fastest-last-run (list :runId fastest-last-run) eglot--{})))
 
+;;; The tree: the tests as the server nests them, with their last state.
+
+(defvar fastest-tree-mode-map
+  (let ((map (make-sparse-keymap)))
+    (define-key map (kbd "RET") #'fastest-tree-visit)
+    (define-key map (kbd "r") #'fastest-tree-run)
+    (define-key map (kbd "o") #'fastest-tree-output)
+    (define-key map (kbd "g") #'fastest-tree)
+    map)
+  "Keys of the *fastest* tree: RET visit, r run, o output, g refresh.")
+
 (define-derived-mode fastest-tree-mode tabulated-list-mode "fastest"
-  "The tests the server knows, with their last state."
-  (setq tabulated-list-format [("State" 9 t) ("Test" 0 t)])
+  "The tests the server knows, nested, with their last state."
+  (setq tabulated-list-format [("State" 9 nil) ("Test" 0 nil)])
+  (setq tabulated-list-sort-key nil)
   (tabulated-list-init-header))
+
+(defun fastest--depth (item)
+  "How many ancestors ITEM has in the tree."
+  (let ((depth 0) (parent (plist-get item :parentId)))
+    (while (and parent (< depth 64))
+      (setq depth (1+ depth) parent (plist-get (gethash parent fastest-tests) :parentId)))
+    depth))
+
+(defun fastest--tree-rows ()
+  "One row per item, parents first (as ids sort), indented by depth."
+  (let (ids)
+    (maphash (lambda (id _) (push id ids)) fastest-tests)
+    (mapcar (lambda (id)
+              (let* ((item (gethash id fastest-tests))
+                     (result (gethash id fastest-results)))
+                (list id (vector (or (plist-get result :state) "")
+                                 (concat (make-string (* 2 (fastest--depth item)) ?\s)
+                                         (or (plist-get item :label) id))))))
+            (sort ids #'string<))))
 
 (defun fastest-tree ()
   "Show the test tree with the last known state of each test."
   (interactive)
-  (with-current-buffer (get-buffer-create "*fastest*")
-    (fastest-tree-mode)
-    (let (rows)
-      (maphash (lambda (id item)
-                 (unless (member (plist-get item :kind) '("folder" "module"))
-                   (let ((result (gethash id fastest-results)))
-                     (push (list id (vector (or (plist-get result :state) "") id)) rows))))
-               fastest-tests)
-      (setq tabulated-list-entries (sort rows (lambda (a b) (string< (car a) (car b))))))
-    (tabulated-list-print)
-    (pop-to-buffer (current-buffer))))
+  (let ((server (or (eglot-current-server) fastest--tree-server)))
+    (with-current-buffer (get-buffer-create "*fastest*")
+      (fastest-tree-mode)
+      (setq fastest--tree-server server)
+      (setq tabulated-list-entries (fastest--tree-rows))
+      (tabulated-list-print)
+      (pop-to-buffer (current-buffer)))))
+
+(defun fastest--tree-item ()
+  (or (gethash (tabulated-list-get-id) fastest-tests) (user-error "fastest: no test on this line")))
+
+(defun fastest-tree-visit ()
+  "Go to the test on this line of the tree."
+  (interactive)
+  (let* ((item (fastest--tree-item))
+         (line (plist-get (plist-get (plist-get item :range) :start) :line)))
+    (find-file-other-window (eglot--uri-to-path (plist-get item :uri)))
+    (goto-char (point-min))
+    (when line (forward-line line))))
+
+(defun fastest-tree-run ()
+  "Run the test (or all under the folder, module or class) on this line."
+  (interactive)
+  (let ((item (fastest--tree-item)))
+    (fastest--execute "fastest.runTest" (list :id (plist-get item :id) :uri (plist-get item :uri)))))
+
+(defun fastest-tree-output ()
+  "Show the last result of the test on this line: messages, output."
+  (interactive)
+  (let* ((id (tabulated-list-get-id))
+         (result (or (gethash id fastest-results) (user-error "fastest: %s has not run yet" id))))
+    (with-help-window (format "*fastest: %s*" id)
+      (princ (format "%s %s\n\n" (plist-get result :state) id))
+      (seq-doseq (m (plist-get result :messages))
+        (princ (plist-get m :message))
+        (princ "\n"))
+      (let ((output (plist-get (plist-get result :output) :text)))
+        (when output (princ (concat "\n--- output ---\n" output)))))))
+
+(defconst fastest--rootdir-files '("pytest.ini" ".pytest.ini" "pyproject.toml" "tox.ini" "setup.cfg")
+  "Files whose folder pytest may take as its rootdir.")
+
+(defun fastest-project-find (dir)
+  "The project of DIR, found as pytest finds its rootdir.
+That is the nearest folder above DIR holding one of `fastest--rootdir-files'.
+For `project-find-functions', after the VCS backends."
+  (let ((root (locate-dominating-file
+               dir (lambda (folder)
+                     (cl-some (lambda (name) (file-exists-p (expand-file-name name folder)))
+                              fastest--rootdir-files)))))
+    (and root (cons 'transient (expand-file-name root)))))
 
 ;;;###autoload
 (defun fastest-setup ()
   "Use fastest as the language server for Python buffers."
   (add-to-list 'eglot-server-programs
-               `((python-mode python-ts-mode) . (fastest-server . ,fastest-command))))
+               `((python-mode python-ts-mode) . (fastest-server . ,fastest-command)))
+  (add-hook 'project-find-functions #'fastest-project-find 'append))
 
 (provide 'fastest)
 ;;; fastest.el ends here

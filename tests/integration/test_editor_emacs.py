@@ -35,8 +35,19 @@ def test_emacs_runs_the_test_at_point(fastest_bin, python_exe, test_project, tmp
                           cwd=project, env=env, capture_output=True, text=True, timeout=120)
     assert out.exists(), proc.stdout + proc.stderr
     report = json.loads(out.read_text())
+    # Without a VCS the project is pytest's rootdir (pyproject.toml), not the file's folder.
+    assert os.path.realpath(report["root"]) == os.path.realpath(project)
     assert report["tests"] > 40
-    assert report["results"] == [{"id": "tests/unit/test_stock.py::test_take_too_many_raises", "state": "passed"}]
+    test_id = "tests/unit/test_stock.py::test_take_too_many_raises"
+    assert report["results"] == [{"id": test_id, "state": s} for s in ("passed", "failed", "passed")]
+    assert report["marked"] is True  # the result at the end of the test's line
+    # Run at point right after an edit runs the text as it reads now (eglot had not sent it yet).
+    assert report["edited_state"] == "failed"
+    # The tree nests a test under its module; `r` runs the row's test, RET visits it.
+    tree = report["tree"]
+    assert tree["id"] == test_id and tree["nested"] is True
+    assert tree["state"] == "passed"
+    assert tree["visited"] == str(target) and tree["line"] == line - 2 + 1
     # fastest.el applied fastest/testsMoved: a blank line at the top moved every test down.
     assert report["moved"] is True
     # ... and a test's renaming: the old id dropped, the new one added.

@@ -12,9 +12,8 @@
     (while (and (not (funcall pred)) (< (float-time) deadline))
       (accept-process-output nil 0.05))
     (funcall pred)))
-;; The copied project has no VCS: make its folder the project (eglot needs one).
-(let ((root (expand-file-name default-directory)))
-  (setq project-find-functions (list (lambda (_dir) (cons 'transient root)))))
+;; The copied project has no VCS: fastest-setup's project-find-functions entry finds it as pytest
+;; finds its rootdir (pyproject.toml two folders above the test file).
 (find-file (getenv "FASTEST_EMACS_FILE"))
 (python-mode)
 (apply #'eglot (eglot--guess-contact))
@@ -25,6 +24,43 @@
 (forward-char 4)
 (fastest-run-at-point)
 (wait-until (lambda () report-results) 30)
+;; The result shows at the end of the test's line.
+(defvar report-marked
+  (save-excursion
+    (goto-char (point-min))
+    (search-forward "def test_take_too_many_raises")
+    (cl-some (lambda (o) (let ((s (overlay-get o 'after-string))) (and s (string-match-p "passed" s))))
+             (overlays-in (line-beginning-position) (1+ (line-end-position))))))
+;; Edit the test so that it fails and run it at once: the run must see the buffer as it reads now,
+;; though eglot has not sent the change yet.
+(defvar report-edited-state nil)
+(let ((before (length report-results)))
+  (search-forward "full_stock.take(apple, 11)")
+  (replace-match "full_stock.take(apple, 1)")
+  (search-backward "full_stock")
+  (fastest-run-at-point)
+  (wait-until (lambda () (> (length report-results) before)) 30)
+  (setq report-edited-state (plist-get (car report-results) :state))
+  (search-forward "take(apple, 1)")
+  (replace-match "take(apple, 11)")
+  (eglot--signal-textDocument/didChange))
+;; The tree: rows nested under their module; `r' runs the row's test, RET visits it.
+(defvar report-tree nil)
+(let ((before (length report-results)))
+  (fastest-tree)
+  (with-current-buffer "*fastest*"
+    (goto-char (point-min))
+    (search-forward " test_stock.py")
+    (let ((module-column (- (current-column) (length "test_stock.py"))))
+      (search-forward "test_take_too_many_raises")
+      (let ((test-column (- (current-column) (length "test_take_too_many_raises")))
+            (id (tabulated-list-get-id)))
+        (fastest-tree-run)
+        (wait-until (lambda () (> (length report-results) before)) 30)
+        (fastest-tree-visit)
+        (setq report-tree `((id . ,id) (nested . ,(if (> test-column module-column) t :json-false))
+                            (state . ,(plist-get (car report-results) :state))
+                            (visited . ,(buffer-file-name)) (line . ,(line-number-at-pos))))))))
 ;; An edit that only moves tests (a blank line at the top): fastest/testsMoved shifts them all.
 (defun start-lines-of (uri)
   (let (lines)
@@ -59,9 +95,13 @@
              t)))
 (with-temp-file (getenv "FASTEST_EMACS_OUT")
   (insert (json-encode `((tests . ,(hash-table-count fastest-tests))
+                         (root . ,(project-root (project-current)))
+                         (marked . ,(if report-marked t :json-false))
+                         (edited_state . ,report-edited-state)
+                         (tree . ,report-tree)
                          (moved . ,(if report-moved t :json-false))
                          (renamed . ,(if report-renamed t :json-false))
                          (results . ,(vconcat (mapcar (lambda (p) `((id . ,(plist-get p :id)) (state . ,(plist-get p :state))))
-                                                      report-results)))))))
+                                                      (reverse report-results))))))))
 (ignore-errors (eglot-shutdown (eglot-current-server)))
 (kill-emacs 0)
