@@ -71,7 +71,7 @@ json LspServer::State::code_lenses(const json& params) {
   std::string uri = params.at("textDocument").at("uri");
   auto path = uri_to_path(uri);
   json lenses = json::array();
-  if (!path) return lenses;
+  if (!path || client_has_test_explorer) return lenses;
   std::shared_ptr<Root> root = root_for(*path);
   if (!root) return lenses;
   std::string module_id = fs::path(*path).lexically_normal().lexically_relative(root->rootdir()).generic_string();
@@ -87,8 +87,11 @@ json LspServer::State::code_lenses(const json& params) {
     if (item.kind == ItemKind::Module || item.kind == ItemKind::Folder) continue;
     json range = lsp_range(item.name_range, index);
     json arg = {{"id", item.id}, {"uri", uri}};
-    lenses.push_back({{"range", range}, {"command", {{"title", "▶ Run"}, {"command", "fastest.runTest"}, {"arguments", json::array({arg})}}}});
-    lenses.push_back({{"range", range}, {"command", {{"title", "Debug"}, {"command", "fastest.debugTest"}, {"arguments", json::array({arg})}}}});
+    // Several cases' lenses may share a line (a parametrize list on one line): each names its case.
+    size_t bracket = item.kind == ItemKind::Case ? item.label.find('[') : std::string::npos;
+    std::string suffix = bracket == std::string::npos ? "" : " " + item.label.substr(bracket);
+    lenses.push_back({{"range", range}, {"command", {{"title", "▶ Run" + suffix}, {"command", "fastest.runTest"}, {"arguments", json::array({arg})}}}});
+    lenses.push_back({{"range", range}, {"command", {{"title", "Debug" + suffix}, {"command", "fastest.debugTest"}, {"arguments", json::array({arg})}}}});
   }
   return lenses;
 }

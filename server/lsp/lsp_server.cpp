@@ -57,6 +57,10 @@ void LspServer::State::register_handlers() {
     client_progress = caps.contains("window") && caps["window"].value("workDoneProgress", false);
     client_applies_moves = caps.contains("experimental") && caps["experimental"].is_object() &&
                            caps["experimental"].value("fastestTestsMoved", false);
+    // A client with its own test explorer (VS Code's Testing view) shows run controls there: lenses
+    // would be a second set on every test.
+    client_has_test_explorer = caps.contains("experimental") && caps["experimental"].is_object() &&
+                               caps["experimental"].value("fastestTestExplorer", false);
     watch_registration = caps.contains("workspace") && caps["workspace"].contains("didChangeWatchedFiles") &&
                          caps["workspace"]["didChangeWatchedFiles"].value("dynamicRegistration", false);
     if (params.contains("initializationOptions")) settings.update(params["initializationOptions"]);
@@ -73,11 +77,11 @@ void LspServer::State::register_handlers() {
     json capabilities = {
         {"positionEncoding", encoding == Encoding::Utf8 ? "utf-8" : "utf-16"},
         {"textDocumentSync", {{"openClose", true}, {"change", 2}, {"save", {{"includeText", false}}}}},
-        {"codeLensProvider", {{"resolveProvider", false}}},
         {"executeCommandProvider",
          {{"commands", {"fastest.runTest", "fastest.debugTest", "fastest.runFile", "fastest.runAll", "fastest.cancelRun"}}}},
         {"workspace", {{"workspaceFolders", {{"supported", true}, {"changeNotifications", true}}}}},
         {"experimental", {{"fastestTestExplorer", true}}}};
+    if (!client_has_test_explorer) capabilities["codeLensProvider"] = {{"resolveProvider", false}};
     return {{"capabilities", capabilities}, {"serverInfo", {{"name", "fastest"}, {"version", "0.1.0"}}}};
   });
 

@@ -170,6 +170,7 @@ struct LspServer::State {
   bool client_progress = false;
   bool watch_registration = false;
   bool client_applies_moves = false;  // the client handles fastest/testsMoved (opted in)
+  bool client_has_test_explorer = false;  // experimental.fastestTestExplorer: no code lenses
   Settings settings;
 
   std::vector<std::shared_ptr<Root>> roots;

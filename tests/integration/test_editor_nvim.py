@@ -28,6 +28,20 @@ def test_neovim_runs_the_test_at_the_cursor(fastest_bin, python_exe, test_projec
     assert report["lenses"] > 10
     states = {r["id"]: r["state"] for r in report["results"]}
     assert states == {"tests/unit/test_stock.py::test_add_counts": "passed"}
+    # Two runs of a parametrized test: one mark per case (named) and one for the function.
+    marks = report["param_marks"]
+    assert len(marks) == 4, marks
+    assert sum("(3/3 cases)" in m for m in marks) == 1, marks
+    assert sorted(m.split()[0] for m in marks if "cases" not in m) == ["[-1]", "[0]", "[very-negative]"], marks
+    # The tree nests: a module's tests are indented under it.
+    tree = report["tree_lines"]
+    module_row = next(t for t in tree if t.endswith(" test_stock.py"))
+    test_row = next(t for t in tree if t.endswith(" test_add_counts"))
+    assert len(test_row) - len("test_add_counts") > len(module_row) - len("test_stock.py")
+    assert report["output_lines"][0].startswith("passed  tests/unit/test_stock.py::test_add_counts")
+    # Debug without nvim-dap says so and cancels the test that waited for a debugger.
+    assert "nvim-dap" in report["debug_notice"]
+    assert report["debug_cancelled"] is True
     assert any("passed" in t for t in report["virtual_text"])
     # The plugin applied fastest/testsMoved: a blank line at the top moved every test down.
     assert report["moved"] is True

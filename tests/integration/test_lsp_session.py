@@ -49,6 +49,17 @@ def test_lifecycle_and_capabilities(client, project):
     client.wait_for(lambda m: m.get("method") == "$/progress" and m["params"]["value"]["kind"] == "end")
 
 
+def test_a_client_with_a_test_explorer_gets_no_code_lenses(client, project):
+    """VS Code shows run controls in its Testing view: lenses would be a second set on every test."""
+    result = client.initialize(project, capabilities={"experimental": {"fastestTestExplorer": True}},
+                               options={"pythonPath": client.python})
+    assert "codeLensProvider" not in result["result"]["capabilities"]
+    client.wait_for(lambda m: m.get("method") == "fastest/discoveredTests")
+    test_file = project / "tests" / "unit" / "test_stock.py"
+    lenses = client.request("textDocument/codeLens", {"textDocument": {"uri": uri(test_file)}})
+    assert lenses["result"] == []
+
+
 def test_workspace_tree_is_published(client, project):
     init(client, project)
     tree = client.wait_for(lambda m: m.get("method") == "fastest/discoveredTests")["params"]
@@ -87,8 +98,12 @@ def test_code_lenses_on_functions_classes_and_cases(client, project):
     args = {l["command"]["arguments"][0]["id"] for l in lenses}
     assert "tests/unit/test_classes.py::TestStockBasics" in args
     assert "tests/unit/test_classes.py::TestParametrizedClass::test_positive[1]" in args
-    titles = {l["command"]["title"] for l in lenses}
+    titles = {l["command"]["title"] for l in lenses if "[" not in l["command"]["arguments"][0]["id"]}
     assert titles == {"▶ Run", "Debug"}
+    # A case's lenses name it: several cases may sit on one line.
+    case = [l["command"]["title"] for l in lenses
+            if l["command"]["arguments"][0]["id"] == "tests/unit/test_classes.py::TestParametrizedClass::test_positive[1]"]
+    assert case == ["▶ Run [1]", "Debug [1]"]
 
 
 def test_incremental_edits_with_multibyte_characters(client, project):

@@ -1,6 +1,7 @@
 // fastest for VS Code: the server's test tree on a TestController, runs through fastest/runTests.
 import * as vscode from "vscode";
 import { LanguageClient, LanguageClientOptions, ServerOptions, StaticFeature } from "vscode-languageclient/node";
+import { RunRouter } from "./runRouter";
 
 interface Position { line: number; character: number }
 interface Range { start: Position; end: Position }
@@ -23,7 +24,8 @@ interface RunFinished {
 interface RunReply { runId: string; enqueued: string[]; debug?: vscode.DebugConfiguration }
 
 let client: LanguageClient | undefined;
-const runs = new Map<string, { run: vscode.TestRun; done: () => void; kind: string }>();
+interface OpenRun { run: vscode.TestRun; done: () => void; kind: string }
+const runs = new RunRouter<OpenRun>();
 
 // Node ids are unique within one workspace folder only (a monorepo's packages may each have
 // tests/test_api.py): items are keyed by the folder and the id, and runs name both.
@@ -47,10 +49,15 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       env: config.get<Record<string, string>>("env", {}),
     },
   };
+  // Settings changed later reach the server (workspace/didChangeConfiguration).
+  clientOptions.synchronize = { configurationSection: "fastest" };
   client = new LanguageClient("fastest", "fastest", serverOptions, clientOptions);
   const testsMovedFeature: StaticFeature = {
     fillClientCapabilities: (capabilities) => {
-      capabilities.experimental = { ...(capabilities.experimental as object | undefined), fastestTestsMoved: true };
+      // fastestTestExplorer: the Testing view has the run controls, so the server offers no lenses.
+      capabilities.experimental = {
+        ...(capabilities.experimental as object | undefined), fastestTestsMoved: true, fastestTestExplorer: true,
+      };
     },
     initialize: () => undefined,
     getState: () => ({ kind: "static" }),
@@ -121,11 +128,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       }
     }
   });
-  client.onNotification("fastest/testStateChanged", (p: TestStateChanged) => {
-    const entry = runs.get(p.runId);
+  client.onNotification("fastest/testStateChanged", (p: TestStateChanged) =>
+    runs.dispatch(p.runId, (entry) => showState(entry, p)));
+  const showState = ({ run }: OpenRun, p: TestStateChanged) => {
     const item = items.get(keyOf(p.rootUri, p.id)) ?? items.get(keyOf(p.rootUri, p.id.split("[")[0]));
-    if (!entry || !item) return;
-    const { run } = entry;
+    if (!item) return;
     const messages = (p.messages ?? []).map((m) => {
       const message = m.expected !== undefined && m.actual !== undefined
         ? vscode.TestMessage.diff(m.message, m.expected, m.actual)
@@ -133,7 +140,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       if (m.location) message.location = new vscode.Location(vscode.Uri.parse(m.location.uri), toRange(m.location.range)!);
       return message;
     });
-    if (p.output?.text) run.appendOutput(p.output.text.replace(/\n/g, "\r\n"), undefined, item);
+    // The Test Results pane: pytest's report of the failure, then what the test printed.
+    const report = (p.messages ?? []).map((m) => m.message).join("\n");
+    const location = messages.find((m) => m.location)?.location;
+    if (report) run.appendOutput(report.replace(/\r?\n/g, "\r\n") + "\r\n", location, item);
+    if (p.output?.text) run.appendOutput(p.output.text.replace(/\r?\n/g, "\r\n"), undefined, item);
     switch (p.state) {
       case "enqueued": run.enqueued(item); break;
       case "started": run.started(item); break;
@@ -142,15 +153,22 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       case "skipped": case "xfailed": run.skipped(item); break;
       default: run.errored(item, messages.length ? messages : [new vscode.TestMessage(p.state)], p.durationMs);
     }
+  };
+  client.onNotification("fastest/runFinished", (p: RunFinished) =>
+    runs.dispatch(p.runId, (entry) => {
+      if (p.error) void vscode.window.showErrorMessage(`fastest: ${p.error}`);
+      entry.run.end();
+      entry.done();
+      runs.close(p.runId);
+    }));
+  // The tree is pytest's once settled: the Testing view shows it busy meanwhile.
+  client.onNotification("fastest/settleState", (p: { rootUri: string; state: string }) => {
+    for (const [, item] of controller.items)
+      if (refs.get(item)?.rootUri === p.rootUri) item.busy = p.state === "settling";
   });
-  client.onNotification("fastest/runFinished", (p: RunFinished) => {
-    const entry = runs.get(p.runId);
-    if (!entry) return;
-    if (p.error) void vscode.window.showErrorMessage(`fastest: ${p.error}`);
-    entry.run.end();
-    entry.done();
-    runs.delete(p.runId);
-  });
+  controller.refreshHandler = async () => {
+    await client!.sendRequest("fastest/discoverTests", {});
+  };
 
   const runHandler = (kind: "run" | "debug" | "coverage") =>
     async (request: vscode.TestRunRequest, token: vscode.CancellationToken) => {
@@ -166,7 +184,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
         void vscode.window.showErrorMessage(`fastest: ${(error as Error).message}`);
         return;
       }
-      const finished = new Promise<void>((resolve) => runs.set(reply.runId, { run, done: resolve, kind }));
+      const finished = new Promise<void>((resolve) => runs.openRun(reply.runId, { run, done: resolve, kind }));
       token.onCancellationRequested(() => void client!.sendRequest("fastest/cancelRun", { runId: reply.runId }));
       if (kind === "debug" && reply.debug) {
         await vscode.debug.startDebugging(vscode.workspace.workspaceFolders?.[0], reply.debug);

@@ -21,11 +21,61 @@ local ok = vim.wait(20000, function() return vim.tbl_count(fastest.tests) > 40 e
 report.tests = vim.tbl_count(fastest.tests)
 if not ok then return finish() end
 local client = fastest.client()
-local lens = client.request_sync("textDocument/codeLens", { textDocument = { uri = vim.uri_from_bufnr(0) } }, 10000)
-report.lenses = lens and lens.result and #lens.result or 0
+-- The plugin fetches lenses by itself once the tree is there (no refresh call from the user).
+vim.wait(10000, function() return #vim.lsp.codelens.get(0) > 10 end, 50)
+report.lenses = #vim.lsp.codelens.get(0)
+local notices = {}
+local notify = vim.notify
+vim.notify = function(msg, level) table.insert(notices, msg); notify(msg, level) end
 vim.api.nvim_win_set_cursor(0, { line, 4 })
 fastest.run_nearest()
 vim.wait(30000, function() return #results > 0 end, 50)
+-- Marks never pile up: run a parametrized test twice; its line has one mark per case plus the
+-- function's own summary, each naming what it is.
+local function marks_on(first, last)
+  local found = {}
+  for _, m in ipairs(vim.api.nvim_buf_get_extmarks(0, vim.api.nvim_create_namespace("fastest"), { first, 0 },
+                                                     { last, -1 }, { details = true })) do
+    for _, chunk in ipairs(m[4].virt_text or {}) do table.insert(found, chunk[1]) end
+  end
+  return found
+end
+local lines = vim.api.nvim_buf_get_lines(0, 0, -1, false)
+local quantity_row
+for i, text in ipairs(lines) do
+  if text:find("def test_add_rejects_non_positive", 1, true) then quantity_row = i end
+end
+for _ = 1, 2 do
+  local before = #results
+  vim.api.nvim_win_set_cursor(0, { quantity_row, 4 })
+  fastest.run_nearest()
+  vim.wait(30000, function() return #results >= before + 3 end, 50)
+end
+vim.wait(200)
+-- From the decorator (the cases' values) to the def line.
+report.param_marks = marks_on(quantity_row - 2, quantity_row - 1)
+-- The tree nests tests under their module; `o` on a row shows the test's report.
+local tree_buf = fastest.tree()
+report.tree_lines = vim.api.nvim_buf_get_lines(tree_buf, 0, -1, false)
+local out_buf = fastest.output("tests/unit/test_stock.py::test_add_counts")
+report.output_lines = out_buf and vim.api.nvim_buf_get_lines(out_buf, 0, 2, false) or {}
+vim.cmd("close")
+vim.cmd("close")
+-- Debug without nvim-dap: a clear message, and the waiting test is cancelled.
+local finished_before = vim.tbl_count(fastest.runs)
+vim.api.nvim_win_set_cursor(0, { line, 4 })
+fastest.debug_nearest()
+vim.wait(15000, function()
+  for _, msg in ipairs(notices) do if msg:find("nvim%-dap") then return true end end
+  return false
+end, 50)
+report.debug_notice = ""
+for _, msg in ipairs(notices) do if msg:find("nvim%-dap") then report.debug_notice = msg end end
+report.debug_cancelled = vim.wait(15000, function()
+  for _, r in pairs(fastest.runs) do if r.finished and r.counts and r.counts.cancelled then return true end end
+  return false
+end, 50)
+results = vim.tbl_filter(function(r) return r.id == "tests/unit/test_stock.py::test_add_counts" end, results)
 -- Give the extmark a moment, then record the virtual text on the test's line.
 local marks = vim.api.nvim_buf_get_extmarks(0, vim.api.nvim_create_namespace("fastest"), 0, -1, { details = true })
 report.virtual_text = {}
