@@ -64,6 +64,8 @@ def _run_child(channel: Channel, command: dict, prepared) -> None:
         debugpy.wait_for_client()
 
     ids = list(command.get("ids") or [])
+    from . import batch_scope
+    batch_scope.install(ids)
     if prepared is not None:
         prepared.plugin.batch_id = batch
         code = prepared.run_in_child(ids, command.get("collect_only", False))
