@@ -25,6 +25,7 @@
 #include "server/cli/json_output.h"
 #include "server/cli/junit_xml.h"
 #include "server/cli/option_values.h"
+#include "server/cli/collected_count.h"
 #include "server/cli/progress_lines.h"
 #include "server/cli/selection_args.h"
 #include "server/cli/shard_selection.h"
@@ -177,6 +178,11 @@ class TerminalReporter : public RunObserver {
   // Tests known before the run (static, exact ids): a file whose tests several batches run is
   // done only when all have reported.
   void expect(const std::string& id) { progress_.expect(shown_path_(module_of(id)), id); }
+  // pytest's own count of what the run will report (the progress's denominator).
+  void set_total(size_t total) {
+    total_ = total;
+    progress_.set_total(total);
+  }
   void set_header(std::function<void()> header) { header_ = std::move(header); }
   // The header, once, before anything else is written (unless pytest refused to start).
   void ensure_header() {
@@ -642,6 +648,36 @@ int run_tests(const RunArgs& args) {
     reporter.set_header([=, &print_header, &reporter, failing = probe_observer.failing] {
       print_header(failing, reporter.skipped_collectors_.size(), counted);
     });
+  }
+
+  // pytest's header counts what it collected: what only pytest can list (dynamic containers and
+  // items) is collected first, the rest is counted from the exact static ids.
+  std::vector<std::string> to_count = containers;
+  std::set<std::string> counting(containers.begin(), containers.end());
+  size_t exact_static = 0;
+  for (const std::string& id : ids) {
+    if (contained(id)) continue;
+    const TestItem* item = c.find(id);
+    if (!item || !item->dynamic) {
+      ++exact_static;
+      continue;
+    }
+    const std::string& run_id = item->kind == ItemKind::Case && !item->parent_id.empty() ? item->parent_id : id;
+    if (counting.insert(run_id).second) to_count.push_back(run_id);
+  }
+  if (!collection_failed && !to_count.empty() && !args.json) {
+    CollectedCount count;
+    RunRequest probe;
+    probe.ids = to_count;
+    probe.collect_only = true;
+    run_engine(probe, count);
+    if (!count.failed) {
+      const size_t selected = exact_static + count.collected, deselected = static_deselected + count.deselected;
+      reporter.set_total(selected);
+      reporter.set_header([=, &print_header, &reporter] {
+        print_header({}, reporter.skipped_collectors_.size(), std::make_pair(selected, deselected));
+      });
+    }
   }
 
   RunRequest request;

@@ -52,3 +52,34 @@ def test_a_thousand_one_test_files_run_about_as_fast_as_pytest(fastest_bin, pyth
         assert percentages(proc.stdout) == sorted(percentages(proc.stdout))
         # Measured on 2 cores: pytest ~1 s, fastest before the fix ~30 s. Generous for a busy machine.
         assert ours < 3 * theirs + 3, (ours, theirs)
+
+
+# --- item 10: the header's count is pytest's -------------------------------------------------
+DYNAMIC_CASES = """import pytest
+
+def cases():
+    return list(range(20))
+
+@pytest.mark.parametrize("i", cases())
+def test_computed(i):
+    pass
+
+def test_plain():
+    pass
+"""
+
+
+@pytest.mark.parametrize("extra", [[], ["-k", "computed"]])
+def test_header_counts_dynamic_items_as_pytest_collects_them(fastest_bin, python_exe, tmp_path, extra):
+    project = make_project(tmp_path, {
+        "pytest.ini": "[pytest]\n",
+        "test_dyn.py": DYNAMIC_CASES,
+        "test_static.py": "def test_a():\n    pass\n\ndef test_b():\n    pass\n",
+    })
+    ref, _ = run([python_exe, "-m", "pytest", "-p", "no:cacheprovider", *extra], project)
+    proc, _ = run([fastest_bin, "run", "--python", python_exe, "-n", "2", *extra], project)
+    assert proc.returncode == ref.returncode == 0, proc.stdout + proc.stderr
+    assert collected_line(proc.stdout) == collected_line(ref.stdout)
+    assert closing_line(proc.stdout) == closing_line(ref.stdout)
+    shown = percentages(proc.stdout)
+    assert shown == sorted(shown) and shown[-1] == 100, proc.stdout
