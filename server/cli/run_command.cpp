@@ -26,6 +26,7 @@
 #include "server/cli/junit_xml.h"
 #include "server/cli/option_values.h"
 #include "server/cli/collected_count.h"
+#include "server/cli/long_running.h"
 #include "server/cli/progress_lines.h"
 #include "server/cli/selection_args.h"
 #include "server/cli/shard_selection.h"
@@ -46,6 +47,7 @@ struct RunArgs {
   bool exitfirst = false;
   int maxfail = 0;
   double timeout = 0;
+  double still_running_after = 60;  // say which tests run longer than this (0: never)
   bool json = false;
   bool quiet = false;
   bool continue_on_collection_errors = false;
@@ -196,7 +198,10 @@ class TerminalReporter : public RunObserver {
     for (const std::string& id : ids) progress_.expect(shown_path_(module_of(id)), id);
   }
 
+  void still_running_after(double threshold_s) { long_running_.watch(threshold_s); }
+  void on_started(const std::string& id) override { long_running_.started(id, std::chrono::steady_clock::now()); }
   void on_result(const TestResult& r) override {
+    long_running_.finished(r.id);
     results_.push_back(r);
     // A test of a module that failed to collect is no test to pytest: its module's error is
     // reported once, in the ERRORS section, not as an `E` per test.
@@ -284,12 +289,14 @@ class TerminalReporter : public RunObserver {
   // pytest leaves a blank line between the progress and what follows.
   // `interrupted`: pytest's session ended mid-file, whose line then has no percentage.
   void finish_progress(bool interrupted = false) {
+    long_running_.stop();
     ensure_header();
     progress_.finish(interrupted);
     if (done_ > 0 && !quiet_) std::cout << "\n";
   }
 
   std::vector<TestResult> results_;
+  LongRunningTests long_running_{std::cerr};
   std::vector<std::pair<std::string, std::string>> collection_errors_;
   std::set<std::string> skipped_collectors_;
   std::vector<SkipPlace> collection_skips_;  // in the order pytest reported them
@@ -618,6 +625,7 @@ int run_tests(const RunArgs& args) {
   // collection adds the rest as each batch reports what it collected.
   const size_t static_total = std::count_if(ids.begin(), ids.end(), [&](const std::string& id) { return !contained(id); });
   TerminalReporter reporter(static_total, args.json, args.verbose, shown_path);
+  reporter.still_running_after(args.still_running_after);
   // pytest prints its header once its session started: not when its command line or an initial
   // conftest fails (a usage error on stderr only). So the header waits for pytest's first word.
   reporter.set_header([&] { print_header({}, 0, std::nullopt); });
@@ -1000,6 +1008,8 @@ void add_run_command(CLI::App& app, int& exit_code) {
   cmd->add_flag("-x,--exitfirst", args->exitfirst, "Stop after the first failure");
   cmd->add_option("--maxfail", args->maxfail, "Stop after this many failures");
   cmd->add_option("--timeout", args->timeout, "Per-test timeout in seconds (0: none)");
+  cmd->add_option("--still-running-after", args->still_running_after,
+                  "Name the tests still running after this many seconds, on stderr (default 60; 0: never)");
   cmd->add_option("--junitxml,--junit-xml", args->junitxml, "Write a JUnit XML report");
   auto shard_text = std::make_shared<std::string>();
   cmd->add_option("--shard", *shard_text,

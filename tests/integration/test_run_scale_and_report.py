@@ -83,3 +83,20 @@ def test_header_counts_dynamic_items_as_pytest_collects_them(fastest_bin, python
     assert closing_line(proc.stdout) == closing_line(ref.stdout)
     shown = percentages(proc.stdout)
     assert shown == sorted(shown) and shown[-1] == 100, proc.stdout
+
+
+# --- item 13: a test running long is named ---------------------------------------------------
+def test_tests_running_past_the_threshold_are_named(fastest_bin, python_exe, tmp_path):
+    project = make_project(tmp_path, {
+        "pytest.ini": "[pytest]\n",
+        "test_slow.py": "import time\n\ndef test_sleeps():\n    time.sleep(3)\n",
+        "test_quick.py": "def test_quick():\n    pass\n",
+    })
+    proc, _ = run([fastest_bin, "run", "--python", python_exe, "-n", "2", "--still-running-after", "1"], project)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "1 test has been running for more than 1 s:" in proc.stderr
+    assert re.search(r"^  test_slow.py::test_sleeps \(\d+ s\)$", proc.stderr, re.M), proc.stderr
+    assert "test_quick" not in proc.stderr
+    assert "running for more than" not in proc.stdout  # pytest's own output stays pytest's
+    proc, _ = run([fastest_bin, "run", "--python", python_exe, "-n", "2", "--still-running-after", "0"], project)
+    assert "running for more than" not in proc.stderr
