@@ -451,6 +451,9 @@ int run_tests(const RunArgs& args) {
   CoverageRun coverage(args.coverage_options);
   auto engine_options = [&](const ProjectConfig& config, int workers) {
     EngineOptions options;
+    // pytest-cov in the ini's addopts: the run's coverage, as --cov on the command line.
+    std::vector<std::string> addopts = config.addopts;
+    if (take_addopts_coverage_options(addopts)) coverage.wanted_by_addopts();
     std::string error;
     if (coverage.wanted() && !coverage.prepare(*config.python, options.env, &error))
       std::cerr << "fastest: warning: " << error << "\n";
@@ -465,7 +468,8 @@ int run_tests(const RunArgs& args) {
     options.workers = workers;
     options.durations_path = durations_file(config);
     std::optional<std::string> kept_addopts;  // without the cache options, which the run applies
-    with_addopts(args.cache, config.addopts, &kept_addopts);
+    with_addopts(args.cache, addopts, &kept_addopts);
+    if (!kept_addopts && addopts.size() != config.addopts.size()) kept_addopts = joined_addopts(addopts);
     if (kept_addopts) options.pytest_args.insert(options.pytest_args.end(), {"-o", "addopts=" + *kept_addopts});
     const std::string sections = report_sections(config.reportchars);
     if (sections.find_first_of("PX") != std::string::npos) options.env["FASTEST_REPORT_PASSES"] = "1";

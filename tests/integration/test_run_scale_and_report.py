@@ -100,3 +100,22 @@ def test_tests_running_past_the_threshold_are_named(fastest_bin, python_exe, tmp
     assert "running for more than" not in proc.stdout  # pytest's own output stays pytest's
     proc, _ = run([fastest_bin, "run", "--python", python_exe, "-n", "2", "--still-running-after", "0"], project)
     assert "running for more than" not in proc.stderr
+
+
+# --- item 12: pytest-cov in addopts ----------------------------------------------------------
+@pytest.mark.parametrize("addopts, code", [("--cov=pkg --cov-fail-under=99", 1), ("--cov pkg --cov-fail-under 50", 0)])
+def test_pytest_cov_in_addopts_reports_and_judges_as_in_pytest(fastest_bin, python_exe, tmp_path, addopts, code):
+    pytest.importorskip("pytest_cov")
+    project = make_project(tmp_path, {
+        "pytest.ini": f"[pytest]\naddopts = {addopts}\n",
+        "pkg/__init__.py": "",
+        "pkg/mod.py": "def used():\n    return 1\n\n\ndef unused():\n    return 2\n",
+        "test_mod.py": "from pkg.mod import used\n\ndef test_used():\n    assert used() == 1\n",
+    })
+    ref, _ = run([python_exe, "-m", "pytest", "-p", "no:cacheprovider"], project)
+    proc, _ = run([fastest_bin, "run", "--python", python_exe, "-n", "2"], project)
+    assert proc.returncode == ref.returncode == code, proc.stdout + proc.stderr
+    total = next(line for line in ref.stdout.splitlines() if line.startswith("TOTAL"))
+    assert total in proc.stdout.splitlines(), proc.stdout
+    verdict = [line for line in ref.stdout.splitlines() if line.startswith(("FAIL Required", "Required test coverage"))]
+    assert verdict and verdict[0] in proc.stdout.splitlines(), proc.stdout
