@@ -276,6 +276,9 @@ class TerminalReporter : public RunObserver {
     if (internal_error_.empty()) internal_error_ = lines;
   }
   void on_warning(const std::string& location, const std::string& message) override {
+    // One recorded outside any test (configuring, importing a module) happens once in pytest's
+    // one session, but may be met by every worker or batch that configures or imports the same.
+    if (location.find("::") == std::string::npos && !outside_tests_.insert({location, message}).second) return;
     warnings_.push_back({location, message});
   }
   void on_collection_skip(const std::string& id, const std::string& path, int line, const std::string& reason) override {
@@ -302,6 +305,7 @@ class TerminalReporter : public RunObserver {
   std::vector<SkipPlace> collection_skips_;  // in the order pytest reported them
   std::vector<CollectionReport> collection_reports_;  // errors and skips, for JUnit
   std::vector<std::pair<std::string, std::string>> warnings_;  // location, message
+  std::set<std::pair<std::string, std::string>> outside_tests_;  // warnings not of a test, seen
   std::string usage_error_;
   std::string internal_error_;
   std::string late_usage_error_;  // printed after the report, as pytest's "ERROR: ..." (exit 4)

@@ -119,3 +119,30 @@ def test_pytest_cov_in_addopts_reports_and_judges_as_in_pytest(fastest_bin, pyth
     assert total in proc.stdout.splitlines(), proc.stdout
     verdict = [line for line in ref.stdout.splitlines() if line.startswith(("FAIL Required", "Required test coverage"))]
     assert verdict and verdict[0] in proc.stdout.splitlines(), proc.stdout
+
+
+# --- item 9: warnings raised while plugins load, or while importing shared code --------------
+def warnings_tail(stdout):
+    lines = stdout.splitlines()
+    start = next((i for i, line in enumerate(lines) if "warnings summary" in line), len(lines) - 1)
+    return lines[start:-1] + [closing_line(stdout)]
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_warnings_outside_tests_are_shown_once_as_pytest_shows_them(fastest_bin, python_exe, tmp_path, workers):
+    # A plugin that warns as it loads broke the prepared session of a worker pool (its plugin
+    # had no channel yet) and its warning was lost; a helper imported by modules of several
+    # batches warned once per batch, where pytest imports it once.
+    project = make_project(tmp_path, {
+        "pytest.ini": "[pytest]\naddopts = -p noisy_plugin\n",
+        "noisy_plugin.py": "import warnings\nwarnings.warn('noisy plugin loading', UserWarning)\n",
+        "helper.py": "import warnings\nwarnings.warn('helper imported', UserWarning)\n",
+        **{f"test_m{i}.py": "import helper\n\ndef test_x():\n    pass\n" for i in range(4)},
+    })
+    env = {"PYTHONPATH": str(project)}
+    ref, _ = run([python_exe, "-m", "pytest", "-p", "no:cacheprovider"], project, env=env)
+    assert "2 warnings" in closing_line(ref.stdout)
+    for _ in range(2):  # without, then with recorded durations (other batches)
+        proc, _ = run([fastest_bin, "run", "--python", python_exe, "-n", workers], project, env=env)
+        assert proc.returncode == ref.returncode == 0, proc.stdout + proc.stderr
+        assert warnings_tail(proc.stdout) == warnings_tail(ref.stdout)
