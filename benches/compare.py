@@ -46,6 +46,11 @@ TARGETS = {
     "run_at_cursor_speedup": (">=", 8.0),
     "run_1000_speedup_vs_pytest": (">=", 1.5),
     "run_1000_speedup_vs_xdist2": (">", 1.0),
+    # one test per file (issue 12): at least as fast as pytest, faster than pytest -n 2
+    "run_files_1000_speedup_vs_pytest": (">=", 1.0),
+    "run_files_1000_speedup_vs_xdist2": (">", 1.0),
+    "run_files_5000_speedup_vs_pytest": (">=", 1.0),
+    "run_files_5000_speedup_vs_xdist2": (">", 1.0),
     "skewed_makespan_vs_lpt": ("<=", 1.1),
     "skewed_speedup_vs_xdist2": (">", 1.0),
     # --shard K/N on a skewed history: the longest shard against sum/N (benches/sharding.py)
@@ -142,6 +147,9 @@ class Bench:
         for tests in sizes:
             self._run_suite(f"run_{tests}", suites.mixed_suite(self.work / f"run_{tests}", tests))
         self._run_suite("run_heavy_imports", suites.heavy_import_suite(self.work / "heavy", 10 if self.quick else 20))
+        # One test per file: the costs that grow with the number of files (quick: a small one).
+        for files in [300] if self.quick else [1000, 5000]:
+            self._run_suite(f"run_files_{files}", suites.one_test_files(self.work / f"files_{files}", files))
 
     def _run_suite(self, label, root):
         samples = {"fastest": [], "pytest": [], "xdist2": []}

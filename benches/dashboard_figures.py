@@ -43,6 +43,8 @@ def suite_words(size: str) -> str:
         return f"{int(size):,} trivial tests"
     if size == "heavy_imports":
         return "tests importing heavy modules"
+    if size.startswith("files_") and size[len("files_"):].isdigit():
+        return f"{int(size[len('files_'):]):,} files of one trivial test"
     return size.replace("_", " ")
 
 

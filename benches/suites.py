@@ -29,6 +29,14 @@ def mixed_suite(root: Path, tests: int, per_file: int = 20) -> Path:
     return write(root, files)
 
 
+def one_test_files(root: Path, files_count: int) -> Path:
+    """One trivial test per file: what costs per file (collection, batches, progress) shows."""
+    files = {"pytest.ini": "[pytest]\n"}
+    for f in range(files_count):
+        files[f"tests/test_file_{f:05d}.py"] = "def test_x():\n    pass\n"
+    return write(root, files)
+
+
 def skewed_suite(root: Path, slow: int = 4, slow_s: float = 0.4, fast: int = 120, fast_s: float = 0.01) -> Path:
     files = {"pytest.ini": "[pytest]\n"}
     lines = ["import time", ""]

@@ -46,6 +46,12 @@ std::string shell_quoted(const std::string& word) {
 
 }  // namespace
 
+std::string joined_addopts(const std::vector<std::string>& words) {
+  std::string joined;
+  for (const std::string& word : words) joined += (joined.empty() ? "" : " ") + shell_quoted(word);
+  return joined;
+}
+
 CacheArgs with_addopts(CacheArgs args, const std::vector<std::string>& addopts, std::optional<std::string>* kept_addopts) {
   CacheOptions& o = args.options;
   const std::map<std::string, bool*> flags{
@@ -71,11 +77,7 @@ CacheArgs with_addopts(CacheArgs args, const std::vector<std::string>& addopts, 
       kept.push_back(word);
     }
   }
-  if (removed && kept_addopts) {
-    std::string joined;
-    for (const std::string& word : kept) joined += (joined.empty() ? "" : " ") + shell_quoted(word);
-    *kept_addopts = joined;
-  }
+  if (removed && kept_addopts) *kept_addopts = joined_addopts(kept);
   return args;
 }
 

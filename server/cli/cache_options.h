@@ -37,6 +37,8 @@ void add_cache_options(CLI::App& cmd, CacheArgs& args);
 // sets `kept_addopts` to the rest when there were any (the workers then get `-o addopts=...`).
 CacheArgs with_addopts(CacheArgs args, const std::vector<std::string>& addopts,
                        std::optional<std::string>* kept_addopts = nullptr);
+// Words joined as pytest's shlex.split of addopts reads them back.
+std::string joined_addopts(const std::vector<std::string>& words);
 
 // `-p no:cacheprovider` (on the command line or in addopts): pytest then neither reads nor
 // writes its cache, and refuses the cache options.

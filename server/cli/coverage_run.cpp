@@ -13,7 +13,29 @@ bool is_coverage_option(const std::string& option) {
   return option.rfind("--cov", 0) == 0 || option.rfind("--no-cov", 0) == 0;
 }
 
+// pytest-cov's options that take a value (`--cov` only optionally).
+bool takes_value(const std::string& option) {
+  static const char* const with_value[] = {"--cov", "--cov-report", "--cov-config", "--cov-fail-under",
+                                           "--cov-context", "--cov-precision"};
+  return std::find(std::begin(with_value), std::end(with_value), option) != std::end(with_value);
+}
+
 }  // namespace
+
+bool take_addopts_coverage_options(std::vector<std::string>& addopts) {
+  std::vector<std::string> kept, taken;
+  for (size_t i = 0; i < addopts.size(); ++i) {
+    if (!is_coverage_option(addopts[i])) {
+      kept.push_back(addopts[i]);
+      continue;
+    }
+    taken.push_back(addopts[i]);
+    if (takes_value(addopts[i]) && i + 1 < addopts.size() && addopts[i + 1].rfind("-", 0) != 0) taken.push_back(addopts[++i]);
+  }
+  if (taken.empty()) return false;
+  addopts = std::move(kept);
+  return std::any_of(taken.begin(), taken.end(), [](const std::string& o) { return o.rfind("--cov", 0) == 0; });
+}
 
 std::vector<std::string> take_coverage_options(std::vector<std::string>& pytest_options) {
   std::vector<std::string> taken;

@@ -23,15 +23,24 @@ void ProgressLines::expect(const std::string& file, const std::string& test_id) 
   order_.try_emplace(test_id, order_.size());
   if (!f.expected.insert(test_id).second) return;
   ++expected_total_;
-  if (f.finished && !f.reported.count(test_id)) {  // more of it to come after all
+  if (f.reported.count(test_id)) return;
+  ++f.unreported;
+  if (f.finished) {  // more of it to come after all
     f.finished = false;
     std::erase(finished_order_, file);
   }
 }
 
-bool ProgressLines::done(const File& f) {
-  if (f.expected.empty()) return false;
-  return std::all_of(f.expected.begin(), f.expected.end(), [&](const std::string& id) { return f.reported.count(id); });
+bool ProgressLines::fills_line(const std::string& name, const File& f) const {
+  return columns(name) + 1 + f.marks.size() + kProgressWidth + 1 >= width_;
+}
+
+void ProgressLines::note_marks(const std::string& name, File& f) {
+  if (f.finished && !f.waiting) {
+    f.waiting = true;
+    waiting_.push_back(name);
+  }
+  if (fills_line(name, f)) full_.insert(name);
 }
 
 void ProgressLines::add(const std::string& file, const std::string& test_id, char mark) {
@@ -39,12 +48,29 @@ void ProgressLines::add(const std::string& file, const std::string& test_id, cha
   auto place = order_.find(test_id);
   // A test pytest never announced goes after the announced ones, in arrival order.
   f.marks.emplace_back(place != order_.end() ? place->second : kUnannounced + written_ + f.marks.size(), mark);
-  f.reported.insert(test_id);
+  if (f.reported.insert(test_id).second && f.expected.count(test_id)) --f.unreported;
   if (!f.finished && done(f)) {
     f.finished = true;
     finished_order_.push_back(file);
   }
+  note_marks(file, f);
   pump();
+}
+
+std::string ProgressLines::next_to_show() {
+  // A finished file, in the order files finished; else one holding a line's worth.
+  while (!waiting_.empty()) {
+    File& f = files_[waiting_.front()];
+    if (f.finished && !f.marks.empty()) return waiting_.front();
+    f.waiting = false;
+    waiting_.pop_front();
+  }
+  while (!full_.empty()) {
+    auto first = full_.begin();
+    if (fills_line(*first, files_[*first])) return *first;
+    full_.erase(first);
+  }
+  return {};
 }
 
 void ProgressLines::pump() {
@@ -58,19 +84,12 @@ void ProgressLines::pump() {
         continue;
       }
       // Still running: keep its line open unless a finished file is waiting to be shown.
-      bool waiting = std::any_of(finished_order_.begin(), finished_order_.end(),
-                                 [&](const std::string& name) { return !files_[name].marks.empty(); });
-      if (!waiting) return;
+      std::string next = next_to_show();
+      if (next.empty() || files_[next].finished == false) return;
       close_line();
       open_.clear();
     }
-    // Next: a finished file, in the order files finished; else one holding a line's worth.
-    std::string next;
-    for (const std::string& name : finished_order_)
-      if (!files_[name].marks.empty()) { next = name; break; }
-    if (next.empty())
-      for (auto& [name, f] : files_)
-        if (columns(name) + 1 + f.marks.size() + kProgressWidth + 1 >= width_) { next = name; break; }
+    std::string next = next_to_show();
     if (next.empty()) return;
     open(next);
   }

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstddef>
+#include <deque>
 #include <map>
 #include <set>
 #include <ostream>
@@ -28,6 +29,7 @@ class ProgressLines {
   void expect(const std::string& file, const std::string& test_id);
   // A test that will not report a mark (its module failed to collect).
   void less_total(size_t n) { total_ -= std::min(total_, n); }
+  void set_total(size_t total) { total_ = total; }
 
   // Test `test_id` of `file` finished with progress mark `mark` ('.', 'F', 's', ...).
   void add(const std::string& file, const std::string& test_id, char mark);
@@ -45,9 +47,14 @@ class ProgressLines {
     std::vector<std::pair<size_t, char>> marks;
     std::set<std::string> expected;      // collected (a re-run batch collects again: a set)
     std::set<std::string> reported;
+    size_t unreported = 0;               // expected, not yet reported
     bool finished = false;               // in finished_order_
+    bool waiting = false;                // in waiting_
   };
-  static bool done(const File& f);
+  static bool done(const File& f) { return !f.expected.empty() && f.unreported == 0; }
+  bool fills_line(const std::string& name, const File& f) const;
+  void note_marks(const std::string& name, File& f);
+  std::string next_to_show();
   void pump();
   void open(const std::string& name);
   void write_marks(File& f);
@@ -62,6 +69,10 @@ class ProgressLines {
   std::map<std::string, size_t> order_;  // test id -> its place in pytest's order (first seen)
   std::map<std::string, File> files_;
   std::vector<std::string> finished_order_;  // files done, in the order they finished
+  // Files to show, so a result costs no walk over every file: finished files holding marks, in
+  // the order they finished (entries gone stale are skipped), and files holding a line's worth.
+  std::deque<std::string> waiting_;
+  std::set<std::string> full_;
   std::string open_;                         // the file whose line is being written
   bool line_open_ = false;
   size_t column_ = 0;

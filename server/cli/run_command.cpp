@@ -25,6 +25,8 @@
 #include "server/cli/json_output.h"
 #include "server/cli/junit_xml.h"
 #include "server/cli/option_values.h"
+#include "server/cli/collected_count.h"
+#include "server/cli/long_running.h"
 #include "server/cli/progress_lines.h"
 #include "server/cli/selection_args.h"
 #include "server/cli/shard_selection.h"
@@ -46,6 +48,7 @@ struct RunArgs {
   bool exitfirst = false;
   int maxfail = 0;
   double timeout = 0;
+  double still_running_after = 60;  // say which tests run longer than this (0: never)
   bool json = false;
   bool quiet = false;
   bool continue_on_collection_errors = false;
@@ -178,6 +181,11 @@ class TerminalReporter : public RunObserver {
   // Tests known before the run (static, exact ids): a file whose tests several batches run is
   // done only when all have reported.
   void expect(const std::string& id) { progress_.expect(shown_path_(module_of(id)), id); }
+  // pytest's own count of what the run will report (the progress's denominator).
+  void set_total(size_t total) {
+    total_ = total;
+    progress_.set_total(total);
+  }
   void set_header(std::function<void()> header) { header_ = std::move(header); }
   // The header, once, before anything else is written (unless pytest refused to start).
   void ensure_header() {
@@ -191,7 +199,10 @@ class TerminalReporter : public RunObserver {
     for (const std::string& id : ids) progress_.expect(shown_path_(module_of(id)), id);
   }
 
+  void still_running_after(double threshold_s) { long_running_.watch(threshold_s); }
+  void on_started(const std::string& id) override { long_running_.started(id, std::chrono::steady_clock::now()); }
   void on_result(const TestResult& r) override {
+    long_running_.finished(r.id);
     results_.push_back(r);
     // A test of a module that failed to collect is no test to pytest: its module's error is
     // reported once, in the ERRORS section, not as an `E` per test.
@@ -266,6 +277,9 @@ class TerminalReporter : public RunObserver {
     if (internal_error_.empty()) internal_error_ = lines;
   }
   void on_warning(const std::string& location, const std::string& message) override {
+    // One recorded outside any test (configuring, importing a module) happens once in pytest's
+    // one session, but may be met by every worker or batch that configures or imports the same.
+    if (location.find("::") == std::string::npos && !outside_tests_.insert({location, message}).second) return;
     warnings_.push_back({location, message});
   }
   void on_collection_skip(const std::string& id, const std::string& path, int line, const std::string& reason) override {
@@ -279,17 +293,20 @@ class TerminalReporter : public RunObserver {
   // pytest leaves a blank line between the progress and what follows.
   // `interrupted`: pytest's session ended mid-file, whose line then has no percentage.
   void finish_progress(bool interrupted = false) {
+    long_running_.stop();
     ensure_header();
     progress_.finish(interrupted);
     if (done_ > 0 && !quiet_) std::cout << "\n";
   }
 
   std::vector<TestResult> results_;
+  LongRunningTests long_running_{std::cerr};
   std::vector<std::pair<std::string, std::string>> collection_errors_;
   std::set<std::string> skipped_collectors_;
   std::vector<SkipPlace> collection_skips_;  // in the order pytest reported them
   std::vector<CollectionReport> collection_reports_;  // errors and skips, for JUnit
   std::vector<std::pair<std::string, std::string>> warnings_;  // location, message
+  std::set<std::pair<std::string, std::string>> outside_tests_;  // warnings not of a test, seen
   std::string usage_error_;
   std::string internal_error_;
   std::string late_usage_error_;  // printed after the report, as pytest's "ERROR: ..." (exit 4)
@@ -388,6 +405,9 @@ int run_tests(const RunArgs& args) {
   CoverageRun coverage(args.coverage_options);
   auto engine_options = [&](const ProjectConfig& config, int workers) {
     EngineOptions options;
+    // pytest-cov in the ini's addopts: the run's coverage, as --cov on the command line.
+    std::vector<std::string> addopts = config.addopts;
+    if (take_addopts_coverage_options(addopts)) coverage.wanted_by_addopts();
     std::string error;
     if (coverage.wanted() && !coverage.prepare(*config.python, options.env, &error))
       std::cerr << "fastest: warning: " << error << "\n";
@@ -402,7 +422,8 @@ int run_tests(const RunArgs& args) {
     options.workers = workers;
     options.durations_path = durations_file(config);
     std::optional<std::string> kept_addopts;  // without the cache options, which the run applies
-    with_addopts(args.cache, config.addopts, &kept_addopts);
+    with_addopts(args.cache, addopts, &kept_addopts);
+    if (!kept_addopts && addopts.size() != config.addopts.size()) kept_addopts = joined_addopts(addopts);
     if (kept_addopts) options.pytest_args.insert(options.pytest_args.end(), {"-o", "addopts=" + *kept_addopts});
     const std::string sections = report_sections(config.reportchars);
     if (sections.find_first_of("PX") != std::string::npos) options.env["FASTEST_REPORT_PASSES"] = "1";
@@ -562,6 +583,7 @@ int run_tests(const RunArgs& args) {
   // collection adds the rest as each batch reports what it collected.
   const size_t static_total = std::count_if(ids.begin(), ids.end(), [&](const std::string& id) { return !contained(id); });
   TerminalReporter reporter(static_total, args.json, args.verbose, shown_path);
+  reporter.still_running_after(args.still_running_after);
   // pytest prints its header once its session started: not when its command line or an initial
   // conftest fails (a usage error on stderr only). So the header waits for pytest's first word.
   reporter.set_header([&] { print_header({}, 0, std::nullopt); });
@@ -592,6 +614,36 @@ int run_tests(const RunArgs& args) {
     reporter.set_header([=, &print_header, &reporter, failing = probe_observer.failing] {
       print_header(failing, reporter.skipped_collectors_.size(), counted);
     });
+  }
+
+  // pytest's header counts what it collected: what only pytest can list (dynamic containers and
+  // items) is collected first, the rest is counted from the exact static ids.
+  std::vector<std::string> to_count = containers;
+  std::set<std::string> counting(containers.begin(), containers.end());
+  size_t exact_static = 0;
+  for (const std::string& id : ids) {
+    if (contained(id)) continue;
+    const TestItem* item = c.find(id);
+    if (!item || !item->dynamic) {
+      ++exact_static;
+      continue;
+    }
+    const std::string& run_id = item->kind == ItemKind::Case && !item->parent_id.empty() ? item->parent_id : id;
+    if (counting.insert(run_id).second) to_count.push_back(run_id);
+  }
+  if (!collection_failed && !to_count.empty() && !args.json) {
+    CollectedCount count;
+    RunRequest probe;
+    probe.ids = to_count;
+    probe.collect_only = true;
+    run_engine(probe, count);
+    if (!count.failed) {
+      const size_t selected = exact_static + count.collected, deselected = static_deselected + count.deselected;
+      reporter.set_total(selected);
+      reporter.set_header([=, &print_header, &reporter] {
+        print_header({}, reporter.skipped_collectors_.size(), std::make_pair(selected, deselected));
+      });
+    }
   }
 
   RunRequest request;
@@ -904,6 +956,8 @@ void add_run_command(CLI::App& app, int& exit_code) {
   cmd->add_flag("-x,--exitfirst", args->exitfirst, "Stop after the first failure");
   cmd->add_option("--maxfail", args->maxfail, "Stop after this many failures");
   cmd->add_option("--timeout", args->timeout, "Per-test timeout in seconds (0: none)");
+  cmd->add_option("--still-running-after", args->still_running_after,
+                  "Name the tests still running after this many seconds, on stderr (default 60; 0: never)");
   cmd->add_option("--junitxml,--junit-xml", args->junitxml, "Write a JUnit XML report");
   auto shard_text = std::make_shared<std::string>();
   cmd->add_option("--shard", *shard_text,

@@ -18,6 +18,7 @@
 #include <mutex>
 #include <set>
 #include <thread>
+#include <unordered_set>
 
 #include <asio/executor_work_guard.hpp>
 #include <asio/io_context.hpp>
@@ -398,8 +399,9 @@ struct ExecutionEngine::Impl {
       if (!s.cancelled || s.timed_out) deliver(s, r, run);
     }
     std::vector<std::string> remaining;
+    const std::unordered_set<std::string> reported(s.reported.begin(), s.reported.end());  // most answer themselves
     for (const std::string& id : s.ids)
-      if (!was_reported(s, id)) remaining.push_back(id);
+      if (!reported.count(id) && !was_reported(s, id)) remaining.push_back(id);
     if (run && !remaining.empty() && !cancel_requested) {
       if (s.interrupted && !s.interrupted->test_id.empty()) {
         // The interrupted test has its verdict: the rest of the batch runs in a new session.

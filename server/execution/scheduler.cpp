@@ -211,8 +211,36 @@ std::vector<Batch> plan_batches(const std::vector<std::string>& ids,
   size_t known = 0;
   for (const std::string& id : ids) known += history.count(id);
   if (static_cast<double>(known) >= options.known_fraction_to_balance * static_cast<double>(ids.size()))
-    return plan_balanced_batches(ids, estimates, options);
-  return plan_small_batches(ids, estimates, options);
+    return cap_modules_per_batch(plan_balanced_batches(ids, estimates, options), options.max_modules_per_batch);
+  return cap_modules_per_batch(plan_small_batches(ids, estimates, options), options.max_modules_per_batch);
+}
+
+std::vector<Batch> cap_modules_per_batch(std::vector<Batch> batches, size_t max_modules) {
+  if (max_modules == 0) return batches;
+  std::vector<Batch> out;
+  out.reserve(batches.size());
+  for (Batch& batch : batches) {
+    const double per_test = batch.ids.empty() ? 0 : batch.estimate_s / static_cast<double>(batch.ids.size());
+    Batch piece;
+    size_t modules = 0;
+    std::string last_module;
+    for (std::string& id : batch.ids) {
+      std::string module = module_of(id);
+      if (piece.ids.empty() || module != last_module) {
+        if (modules == max_modules) {
+          out.push_back(std::move(piece));
+          piece = Batch{};
+          modules = 0;
+        }
+        ++modules;
+        last_module = std::move(module);
+      }
+      piece.ids.push_back(std::move(id));
+      piece.estimate_s += per_test;
+    }
+    if (!piece.ids.empty()) out.push_back(std::move(piece));
+  }
+  return out;
 }
 
 double longest_first_makespan(std::vector<double> durations, int workers) {

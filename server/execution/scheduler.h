@@ -24,6 +24,9 @@ struct SchedulerOptions {
   // trusted: one large batch per worker plus a small shared tail (`tail_fraction` of the work).
   double known_fraction_to_balance = 0.9;
   double tail_fraction = 0.1;
+  // pytest matches each argument of a batch against every file of the batch in its folder: a
+  // batch of k one-test files costs k * k path comparisons. Batches span at most this many modules.
+  size_t max_modules_per_batch = 200;
 };
 
 // The median of `values` (0 when empty): the estimates' fallback, here and in sharding.
@@ -45,6 +48,10 @@ std::vector<double> estimate_durations(const std::vector<std::string>& ids,
 std::vector<Batch> plan_batches(const std::vector<std::string>& ids,
                                 const std::unordered_map<std::string, double>& history,
                                 const SchedulerOptions& options);
+
+// `batches` with each batch spanning more than `max_modules` modules cut, at module boundaries,
+// into consecutive pieces of at most that many (estimates shared by test count).
+std::vector<Batch> cap_modules_per_batch(std::vector<Batch> batches, size_t max_modules);
 
 // The longest-first (LPT) bound for `durations` on `workers`: a reference for the benches.
 double longest_first_makespan(std::vector<double> durations, int workers);

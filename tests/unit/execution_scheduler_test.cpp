@@ -279,3 +279,38 @@ TEST_CASE("duration history: corrupt JSON is a warning and is replaced") {
   CHECK(warning.empty());
   CHECK(again.durations().at("a.py::t") == Approx(1.0));
 }
+
+TEST_CASE("a batch of many one-test modules is cut into pieces of at most max_modules_per_batch modules") {
+  std::vector<std::string> ids;
+  std::unordered_map<std::string, double> history;
+  for (int i = 0; i < 1000; ++i) {
+    ids.push_back("tests/test_f" + std::to_string(i) + ".py::test_x");
+    history[ids.back()] = 0.001;
+  }
+  SchedulerOptions options;
+  options.workers = 2;
+  options.max_modules_per_batch = 100;
+  for (bool known : {true, false}) {
+    auto batches = plan_batches(ids, known ? history : std::unordered_map<std::string, double>{}, options);
+    std::vector<std::string> all = flatten(batches);
+    std::sort(all.begin(), all.end());
+    std::vector<std::string> sorted_ids = ids;
+    std::sort(sorted_ids.begin(), sorted_ids.end());
+    CHECK(all == sorted_ids);
+    for (const Batch& b : batches) {
+      std::set<std::string> modules;
+      for (const auto& id : b.ids) modules.insert(module_of(id));
+      CHECK(modules.size() <= 100);
+    }
+    CHECK(batches.size() >= 10);
+  }
+}
+
+TEST_CASE("cutting batches by modules keeps a module's tests together and the order") {
+  std::vector<Batch> batches{{{"a.py::t1", "a.py::t2", "b.py::t", "c.py::t1", "c.py::t2"}, 5.0}};
+  auto pieces = cap_modules_per_batch(batches, 2);
+  REQUIRE(pieces.size() == 2);
+  CHECK(pieces[0].ids == std::vector<std::string>{"a.py::t1", "a.py::t2", "b.py::t"});
+  CHECK(pieces[1].ids == std::vector<std::string>{"c.py::t1", "c.py::t2"});
+  CHECK(pieces[0].estimate_s == Approx(3.0));
+}

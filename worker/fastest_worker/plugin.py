@@ -114,6 +114,7 @@ class StreamingPlugin:
         self.comparison = None
         self.session = None
         self.uncollectable = []  # rootdir-relative paths of collectors that failed or skipped
+        self.config_warnings = []  # recorded before any batch (see pytest_warning_recorded)
 
     def pytest_addoption(self, parser):
         """Workers run without pytest's cacheprovider (the parent keeps .pytest_cache, see
@@ -180,10 +181,25 @@ class StreamingPlugin:
             # As pytest's terminal reporter: the place is the warning's own file and line.
             report = WarningReport(message=message, nodeid=nodeid,
                                    fslocation=(warning_message.filename, warning_message.lineno))
-            where = report.get_location(self.session.config) if self.session else nodeid
+            if self.session:
+                where = report.get_location(self.session.config)
+            else:  # configuring (a plugin warned as it loaded): as get_location, from the rootdir
+                from _pytest.pathlib import absolutepath, bestrelpath
+                where = nodeid or (f"{bestrelpath(pathlib.Path.cwd(), absolutepath(warning_message.filename))}:"
+                                   f"{warning_message.lineno}")
         except Exception:  # a pytest whose private helpers differ: plain text still helps
             message, where = str(warning_message.message), nodeid
+        if self.batch_id is None:
+            # Recorded while the worker prepared its session (a plugin warned as it loaded): no
+            # batch to report it yet, and a pool's prepared plugin has no channel. Each batch
+            # reports it (send_config_warnings); the CLI shows it once, as pytest does.
+            self.config_warnings.append((where or "", _bounded(message)))
+            return
         self.channel.send(wire.warning(self.batch_id, where or "", _bounded(message)))
+
+    def send_config_warnings(self):
+        for location, message in self.config_warnings:
+            self.channel.send(wire.warning(self.batch_id, location, message))
 
     # --- running --------------------------------------------------------------------------
     def pytest_runtest_logstart(self, nodeid, location):

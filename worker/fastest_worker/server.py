@@ -63,6 +63,8 @@ def _run_child(channel: Channel, command: wire.RunCommand, prepared) -> None:
         debugpy.wait_for_client()
 
     ids = list(command.ids)
+    from . import batch_scope
+    batch_scope.install(ids)
     if prepared is not None:
         prepared.plugin.batch_id = batch
         code = prepared.run_in_child(ids, command.collect_only)

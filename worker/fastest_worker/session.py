@@ -98,6 +98,7 @@ class PreparedSession:
         _own_capture_files(config)
         config.args = list(ids)
         config.option.collectonly = bool(collect_only)
+        self.plugin.send_config_warnings()
         try:
             config.hook.pytest_collection(session=session)
             config.hook.pytest_runtestloop(session=session)
