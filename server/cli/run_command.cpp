@@ -346,7 +346,9 @@ void print_interruption(const Interruption& what) {
   }
 }
 
-std::string counts_line(const RunSummary& s, size_t deselected, size_t collection_errors, size_t warnings) {
+// `verbose`: pytest's closing line counts passed subtests only away from its default verbosity.
+std::string counts_line(const RunSummary& s, size_t deselected, size_t collection_errors, size_t warnings,
+                        bool verbose = false) {
   // pytest's order: failed, passed, skipped, deselected, xfailed, xpassed, warnings, errors; then ours.
   std::vector<std::string> parts;
   auto add = [&](size_t n, const char* what) { if (n) parts.push_back(std::to_string(n) + " " + what); };
@@ -362,6 +364,7 @@ std::string counts_line(const RunSummary& s, size_t deselected, size_t collectio
   if (errors) parts.push_back(std::to_string(errors) + (errors == 1 ? " error" : " errors"));
   add(count(Outcome::Crashed), "crashed");
   add(count(Outcome::Timeout), "timeout");
+  if (verbose) add(s.subtests_passed, "subtests passed");
   std::string line;
   for (auto& p : parts) line += (line.empty() ? "" : ", ") + p;
   if (line.empty()) line = "no tests ran";
@@ -940,7 +943,8 @@ int run_tests(const RunArgs& args) {
   }
   if (stepwise_stopped) std::cout << banner("Interrupted: Test failed, continuing from this test next run.", '!') << "\n";
   if (!summary.fatal_error.empty()) std::cerr << "ERROR: " << summary.fatal_error << "\n";
-  std::cout << banner(counts_line(summary, static_deselected + reporter.deselected_, reporter.collection_errors_.size(), reporter.warnings_.size()), '=') << "\n";
+  std::cout << banner(counts_line(summary, static_deselected + reporter.deselected_, reporter.collection_errors_.size(), reporter.warnings_.size(),
+                                args.verbose != 0 || args.quiet), '=') << "\n";
   if (interruption_after_counts) print_interruption(*summary.interrupted);
   if (late_usage_error) std::cerr << "ERROR: " << reporter.late_usage_error_ << "\n\n";
   return exit_code;

@@ -350,6 +350,7 @@ struct ExecutionEngine::Impl {
     s.reported.push_back(r.id);
     if (!run) return;
     run->summary->counts[r.counted_as.value_or(r.outcome)]++;
+    run->summary->subtests_passed += static_cast<size_t>(r.subtests_passed);
     for (const SubtestReport& sub : r.subtests)
       if (sub.outcome == Outcome::Failed) run->summary->counts[Outcome::Failed]++;
     if (r.outcome != Outcome::Crashed && r.outcome != Outcome::Timeout) run->history->record(r.id, r.duration_s);

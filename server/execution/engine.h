@@ -52,6 +52,7 @@ struct TestResult {
   // is "passed" there: `counted_as`) and, beside it, each failed subtest as "failed".
   std::optional<Outcome> counted_as;
   std::vector<SubtestReport> subtests;  // failed and skipped subtests, in the order they ran
+  int subtests_passed = 0;              // pytest's verbose closing line counts them
   std::optional<SkipLocation> skipped_at;  // a skipped test: where pytest says the skip was raised
   std::string xfail_reason;                // xfailed / xpassed: the mark's reason
   std::string error_when;                  // errored: the phase that failed ("setup", "teardown")
@@ -81,6 +82,7 @@ struct Interruption {
 
 struct RunSummary {
   std::map<Outcome, size_t> counts;
+  size_t subtests_passed = 0;
   double duration_s = 0;
   bool cancelled = false;
   std::vector<std::string> collection_errors;  // "id: longrepr" for modules pytest could not import

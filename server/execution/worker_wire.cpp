@@ -1,6 +1,8 @@
 // The worker wire: JSON lines <-> the typed commands and events of worker_wire.h.
 #include "server/execution/worker_wire.h"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 namespace fastest::wire {
@@ -95,6 +97,7 @@ TestResult test_result(const json& e) {
   r.stdout_text = text(e, "stdout");
   r.stderr_text = text(e, "stderr");
   if (auto counted = optional_text(e, "counted_as")) r.counted_as = parse_outcome(*counted);
+  r.subtests_passed = std::max(0, integer(e, "subtests_passed"));
   if (auto it = e.find("subtests"); it != e.end() && it->is_array())
     for (const json& sub : *it)
       if (sub.is_object())

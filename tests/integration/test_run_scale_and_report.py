@@ -146,3 +146,38 @@ def test_warnings_outside_tests_are_shown_once_as_pytest_shows_them(fastest_bin,
         proc, _ = run([fastest_bin, "run", "--python", python_exe, "-n", workers], project, env=env)
         assert proc.returncode == ref.returncode == 0, proc.stdout + proc.stderr
         assert warnings_tail(proc.stdout) == warnings_tail(ref.stdout)
+
+
+# --- item 11: pytest 9's passed subtests in the closing line ---------------------------------
+SUBTESTS = '''import unittest
+
+
+def test_a(subtests):
+    for i in range(3):
+        with subtests.test(i=i):
+            assert i < 2
+
+
+def test_b(subtests):
+    for i in range(2):
+        with subtests.test(i=i):
+            pass
+
+
+class T(unittest.TestCase):
+    def test_u(self):
+        for i in range(2):
+            with self.subTest(i=i):
+                pass
+'''
+
+
+@pytest.mark.parametrize("verbosity", [[], ["-v"]])
+def test_passed_subtests_are_counted_as_pytest_counts_them(fastest_bin, python_exe, tmp_path, verbosity):
+    project = make_project(tmp_path / "p", {"test_s.py": SUBTESTS, "pytest.ini": "[pytest]\n"})
+    ours, _ = run([str(fastest_bin), "run", "--python", python_exe, "-n", "2", *verbosity], project)
+    theirs, _ = run([python_exe, "-m", "pytest", "-p", "no:cacheprovider", *verbosity], project)
+    assert ours.returncode == theirs.returncode == 1
+    assert closing_line(ours.stdout) == closing_line(theirs.stdout)
+    if verbosity:
+        assert closing_line(ours.stdout) == "2 failed, 2 passed, 6 subtests passed"

@@ -260,6 +260,9 @@ class StreamingPlugin:
             event["phases"] = [[when, report.duration] for when, report in phases.items()]
         if subtests:
             event["subtests"] = [_subtest_event(r) for r in subtests]
+        passed_subtests = sum(1 for r in state.get("subtests", ()) if r.passed)
+        if passed_subtests:
+            event["subtests_passed"] = passed_subtests  # pytest's "N subtests passed" (when verbose)
         if counted_as != outcome:
             event["counted_as"] = counted_as
         if decisive is not None and (decisive.failed or decisive.skipped or hasattr(decisive, "wasxfail")):

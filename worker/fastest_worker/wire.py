@@ -74,7 +74,7 @@ def start(batch, test_id):
 # What a `result` may carry beside id, outcome and duration (see TestResult in engine.h).
 RESULT_FIELDS = frozenset({
     "message", "longrepr", "longrepr_lead", "crash_line", "when", "location", "skip_place", "xfail_reason",
-    "expected", "actual", "phases", "subtests", "counted_as", "sections", "stdout", "stderr",
+    "expected", "actual", "phases", "subtests", "subtests_passed", "counted_as", "sections", "stdout", "stderr",
 })
 
 
