@@ -1,0 +1,87 @@
+"""Issue 12's discovery patterns: tests that exist only through code static discovery does not
+follow. Each pattern is a small tree; `fastest discover` must print what
+`pytest --collect-only -q` prints, with its exit code (the item is dynamic and pytest settles it).
+"""
+import os
+import pathlib
+import re
+import subprocess
+import textwrap
+
+import pytest
+
+from test_discover_parity import assert_error_parity, assert_parity, fastest_discover, pytest_collect, write_tree
+
+
+def assert_same_output_and_exit(fastest_bin, python_exe, cwd, *args):
+    expected = pytest_collect(python_exe, cwd, *args)
+    actual = fastest_discover(fastest_bin, python_exe, cwd, *args)
+    assert actual == expected
+    return actual
+
+
+# --- 1. module-level bindings that make a module dynamic -------------------------------------
+
+COMPUTED_BINDINGS = {
+    "class-by-call": """
+        import unittest
+
+        def make(n):
+            return type(n, (unittest.TestCase,), {"test_a": lambda self: None})
+
+        TestMade = make("TestMade")
+    """,
+    "alias": "def _check(): pass\n\ntest_alias = _check\n",
+    "lambda": "test_l = lambda: None\n",
+    "attribute": "import os.path\n\ntest_attr = os.path.join\n",
+    "globals": "globals()['test_g'] = lambda: None\n",
+    "setattr": "import sys\n\nsetattr(sys.modules[__name__], 'test_s', lambda: None)\n",
+    "class-body-alias": "class TestC:\n    def test_a(self): pass\n    test_b = test_a\n",
+}
+
+
+@pytest.mark.parametrize("source", COMPUTED_BINDINGS.values(), ids=COMPUTED_BINDINGS.keys())
+def test_tests_bound_by_code_at_module_level_are_listed_as_pytest(fastest_bin, python_exe, tmp_path, source):
+    write_tree(tmp_path, {"pytest.ini": "[pytest]\n", "test_made.py": textwrap.dedent(source) + "\n\ndef test_real(): pass\n"})
+    code, lines = assert_same_output_and_exit(fastest_bin, python_exe, tmp_path)
+    assert code == 0 and len(lines) >= 3  # the computed test, test_real, the count
+
+
+def test_literal_bindings_of_test_like_names_stay_static(fastest_bin, python_exe, tmp_path):
+    write_tree(tmp_path, {"pytest.ini": "[pytest]\n",
+                          "test_lit.py": "test_data = [1, 2]\nTestTable = {'a': 1}\n\ndef test_real(): pass\n"})
+    assert_parity(fastest_bin, python_exe, tmp_path)
+    proc = subprocess.run([fastest_bin, "discover", "--python", python_exe, "--no-settle"], cwd=tmp_path,
+                          capture_output=True, text=True)
+    assert "is dynamic" not in proc.stderr
+
+
+# --- 3. a parametrized fixture imported from another module ----------------------------------
+
+FIXTURES_MOD = """
+    import pytest
+
+    @pytest.fixture(params=["x", "y"])
+    def ctx(request):
+        return request.param
+"""
+
+
+@pytest.mark.parametrize("test_module", [
+    "from fixtures_mod import ctx\n\ndef test_uses(ctx): pass\n\ndef test_plain(): pass\n",
+    "from fixtures_mod import *\n\ndef test_uses(ctx): pass\n\ndef test_plain(): pass\n",
+    "import pytest\nfrom fixtures_mod import ctx\n\n@pytest.fixture\ndef wrapped(ctx):\n    return ctx\n\n"
+    "def test_uses(wrapped): pass\n",
+], ids=["named", "star", "through-a-fixture"])
+def test_a_parametrized_fixture_imported_from_another_module(fastest_bin, python_exe, tmp_path, test_module):
+    write_tree(tmp_path, {"pytest.ini": "[pytest]\n", "fixtures_mod.py": FIXTURES_MOD, "test_imp.py": test_module})
+    code, lines = assert_same_output_and_exit(fastest_bin, python_exe, tmp_path)
+    assert "test_imp.py::test_uses[x]" in lines
+
+
+def test_a_parametrized_fixture_imported_by_a_conftest(fastest_bin, python_exe, tmp_path):
+    write_tree(tmp_path, {"pytest.ini": "[pytest]\n", "fixtures_mod.py": FIXTURES_MOD,
+                          "conftest.py": "from fixtures_mod import ctx  # noqa: F401\n",
+                          "test_imp.py": "def test_uses(ctx): pass\n"})
+    code, lines = assert_same_output_and_exit(fastest_bin, python_exe, tmp_path)
+    assert "test_imp.py::test_uses[y]" in lines
