@@ -85,3 +85,22 @@ def test_a_parametrized_fixture_imported_by_a_conftest(fastest_bin, python_exe, 
                           "test_imp.py": "def test_uses(ctx): pass\n"})
     code, lines = assert_same_output_and_exit(fastest_bin, python_exe, tmp_path)
     assert "test_imp.py::test_uses[y]" in lines
+
+
+# --- 4. a guarded import that re-raises ------------------------------------------------------
+
+RERAISING_GUARDS = {
+    "bare-raise": "try:\n    import fastest_no_such_package_xyz\nexcept ImportError:\n    raise\n",
+    "raise-other": "try:\n    import fastest_no_such_package_xyz\nexcept ImportError as e:\n"
+                   "    raise RuntimeError('install it') from e\n",
+    "helper-raises": "def _fail(msg):\n    raise ImportError(msg)\n\ntry:\n    import fastest_no_such_package_xyz\n"
+                     "except ImportError:\n    _fail('install it')\n",
+}
+
+
+@pytest.mark.parametrize("imports", RERAISING_GUARDS.values(), ids=RERAISING_GUARDS.keys())
+def test_a_guarded_import_that_reraises_is_a_collection_error_as_pytest(fastest_bin, python_exe, tmp_path, imports):
+    write_tree(tmp_path, {"pytest.ini": "[pytest]\n", "tests/test_fine.py": "def test_ok(): pass\n",
+                          "tests/test_guarded.py": imports + "\n\ndef test_a(): pass\n"})
+    proc = assert_error_parity(fastest_bin, python_exe, tmp_path)
+    assert proc.returncode == 2 and "ERROR tests/test_guarded.py" in proc.stdout
