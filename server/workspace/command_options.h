@@ -23,6 +23,9 @@ struct CommandOptions {
   std::optional<std::string> import_mode;  // --import-mode
   std::optional<std::string> reportchars;  // -r (last one wins): the short test summary's sections
   std::vector<std::string> warning_filters;  // -W / --pythonwarnings
+  std::vector<std::string> plugins;          // -p (`no:NAME` disables one)
+  // pytest's `verbose`: -v adds one, -q takes one, --verbosity=N sets it (in order).
+  int verbosity = 0;
 };
 
 // Parses `args` into `out` (appending). Unknown options are skipped; an unknown option's value

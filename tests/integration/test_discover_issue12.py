@@ -104,3 +104,61 @@ def test_a_guarded_import_that_reraises_is_a_collection_error_as_pytest(fastest_
                           "tests/test_guarded.py": imports + "\n\ndef test_a(): pass\n"})
     proc = assert_error_parity(fastest_bin, python_exe, tmp_path)
     assert proc.returncode == 2 and "ERROR tests/test_guarded.py" in proc.stdout
+
+
+# --- 2. parametrization added by an installed plugin ----------------------------------------
+
+PLUGIN_MODULE = """
+    import pytest
+
+    def pytest_configure(config):
+        config.addinivalue_line("markers", "backends: run once per backend")
+
+    def pytest_generate_tests(metafunc):
+        if metafunc.definition.get_closest_marker("backends"):
+            metafunc.parametrize("backend", ["asyncio", "trio"])
+"""
+
+
+@pytest.fixture(scope="module")
+def venv_with_plugin(tmp_path_factory, python_exe):
+    """A venv whose site-packages holds a plugin distribution with a pytest11 entry point (the
+    pattern of anyio's plugin, without the network) beside links to the project venv's packages."""
+    root = tmp_path_factory.mktemp("pluginvenv")
+    venv = root / "venv"
+    subprocess.run([python_exe, "-m", "venv", "--without-pip", str(venv)], check=True)
+    site = next((venv / "lib").glob("python3*/site-packages"))
+    project_site = subprocess.run([python_exe, "-c", "import pytest, os; print(os.path.dirname(os.path.dirname(pytest.__file__)))"],
+                                  capture_output=True, text=True, check=True).stdout.strip()
+    for entry in pathlib.Path(project_site).iterdir():
+        (site / entry.name).symlink_to(entry)
+    write_tree(site, {"fake_backends_plugin.py": PLUGIN_MODULE,
+                      "fake_backends-1.0.dist-info/METADATA": "Metadata-Version: 2.1\nName: fake-backends\nVersion: 1.0\n",
+                      "fake_backends-1.0.dist-info/entry_points.txt": "[pytest11]\nbackends = fake_backends_plugin\n"})
+    return str(venv / "bin" / "python")
+
+
+PLUGIN_TESTS = "import pytest\n\n@pytest.mark.backends\ndef test_x(backend): pass\n\ndef test_y(): pass\n"
+
+
+@pytest.mark.parametrize("ini", ["", "addopts = -p no:backends"], ids=["loaded", "disabled"])
+def test_parametrization_added_by_an_installed_plugin_is_pytests(fastest_bin, venv_with_plugin, tmp_path, ini):
+    write_tree(tmp_path, {"pytest.ini": "[pytest]\n" + ini + "\n", "test_p.py": PLUGIN_TESTS})
+    expected = pytest_collect(venv_with_plugin, tmp_path)
+    actual = fastest_discover(fastest_bin, venv_with_plugin, tmp_path)
+    assert actual == expected
+    assert ("test_p.py::test_x[asyncio]" in actual[1]) == (not ini)
+
+
+def test_a_plugin_named_by_pytest_plugins_is_read(fastest_bin, python_exe, tmp_path):
+    write_tree(tmp_path, {"pytest.ini": "[pytest]\n", "local_plugin.py": PLUGIN_MODULE,
+                          "conftest.py": "pytest_plugins = ['local_plugin']\n", "test_p.py": PLUGIN_TESTS})
+    code, lines = assert_same_output_and_exit(fastest_bin, python_exe, tmp_path)
+    assert "test_p.py::test_x[trio]" in lines
+
+
+def test_a_plugin_named_by_dash_p_is_read(fastest_bin, python_exe, tmp_path):
+    write_tree(tmp_path, {"pytest.ini": "[pytest]\naddopts = -p local_plugin\n", "local_plugin.py": PLUGIN_MODULE,
+                          "test_p.py": PLUGIN_TESTS})
+    code, lines = assert_same_output_and_exit(fastest_bin, python_exe, tmp_path)
+    assert "test_p.py::test_x[trio]" in lines
