@@ -162,3 +162,74 @@ def test_a_plugin_named_by_dash_p_is_read(fastest_bin, python_exe, tmp_path):
                           "test_p.py": PLUGIN_TESTS})
     code, lines = assert_same_output_and_exit(fastest_bin, python_exe, tmp_path)
     assert "test_p.py::test_x[trio]" in lines
+
+
+# --- 5. pytest's order under higher-scoped parametrized fixtures -----------------------------
+
+def test_settled_order_under_a_module_scoped_parametrized_fixture_is_pytests(fastest_bin, python_exe, tmp_path):
+    write_tree(tmp_path, {"pytest.ini": "[pytest]\n", "test_order.py": """
+        import pytest
+
+        @pytest.fixture(scope="module", params=["a", "b"])
+        def m(request):
+            return request.param
+
+        def test_one(m): pass
+        def test_plain(): pass
+        def test_two(m): pass
+    """})
+    code, lines = assert_same_output_and_exit(fastest_bin, python_exe, tmp_path)
+    assert lines[:5] == ["test_order.py::test_one[a]", "test_order.py::test_two[a]", "test_order.py::test_one[b]",
+                         "test_order.py::test_two[b]", "test_order.py::test_plain"]
+
+
+# --- 6. verbosity from addopts, PYTEST_ADDOPTS and the command line -------------------------
+
+def whole_output(proc):
+    """stdout without timings (pytest's header and closing lines are kept)."""
+    return re.sub(r" in \d+\.\d+s", "", proc.stdout)
+
+
+VERBOSITY_TREE = {"sub/test_y.py": "def test_c(): pass\n",
+                  "test_x.py": "import pytest\n\nclass TestK:\n    def test_a(self):\n        '''Doc line.'''\n\n"
+                               "@pytest.mark.parametrize('n', [1, 2])\ndef test_b(n): pass\n"}
+
+
+@pytest.mark.parametrize("ini, env", [
+    ("addopts = -v", None), ("addopts = -vv", None), ("addopts = -q", None), ("addopts = -qq", None),
+    ("addopts = -v -q", None), ("addopts = --verbosity=2", None), ("", "-v"), ("addopts = -v", "-q"),
+], ids=["v", "vv", "q", "qq", "v-q", "verbosity-2", "env-v", "ini-v-env-q"])
+def test_verbosity_from_addopts_and_env_prints_pytests_listing(fastest_bin, python_exe, tmp_path, ini, env):
+    write_tree(tmp_path, {"pytest.ini": "[pytest]\n" + ini + "\n", **VERBOSITY_TREE})
+    environment = dict(os.environ)
+    environment.pop("PYTEST_ADDOPTS", None)
+    if env:
+        environment["PYTEST_ADDOPTS"] = env
+    expected = subprocess.run([python_exe, "-m", "pytest", "--collect-only", "-q"], cwd=tmp_path,
+                              capture_output=True, text=True, env=environment)
+    actual = subprocess.run([fastest_bin, "discover", "--python", python_exe], cwd=tmp_path,
+                            capture_output=True, text=True, env=environment)
+    assert (actual.returncode, whole_output(actual)) == (expected.returncode, whole_output(expected))
+
+
+# --- 7. pytest's warnings summary when the settle step ran pytest ----------------------------
+
+def test_warnings_of_the_settle_steps_collection_are_printed_as_pytest(fastest_bin, python_exe, tmp_path):
+    write_tree(tmp_path, {"pytest.ini": "[pytest]\n", "test_w.py": """
+        import pytest
+
+        class NotCollection:
+            def __iter__(self):
+                return iter([1, 2])
+
+        @pytest.mark.parametrize("x", NotCollection())
+        def test_a(x): pass
+
+        def test_b(): pass
+    """})
+    expected = subprocess.run([python_exe, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider"],
+                              cwd=tmp_path, capture_output=True, text=True)
+    actual = subprocess.run([fastest_bin, "discover", "--python", python_exe], cwd=tmp_path,
+                            capture_output=True, text=True)
+    assert "PytestRemovedIn10Warning" in expected.stdout
+    assert (actual.returncode, whole_output(actual)) == (expected.returncode, whole_output(expected))
