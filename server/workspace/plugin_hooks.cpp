@@ -113,12 +113,12 @@ std::optional<std::string> defines_collection_hook(const std::string& text) {
   return std::nullopt;
 }
 
-// The plugin's module, and the other modules of its package when it registers plugin objects
-// at run time (their hooks may live there).
-std::optional<std::string> hook_in_plugin(const fs::path& file) {
+// The plugin's module, and the other modules of its package when it is part of one (a package's
+// `__init__` may import its hooks from them, or register plugin objects defined there).
+std::optional<std::string> hook_in_plugin(const fs::path& file, bool in_package) {
   std::string text = read_text(file);
   if (auto hook = defines_collection_hook(text)) return hook;
-  if (text.find(".register(") == std::string::npos) return std::nullopt;
+  if (!in_package) return std::nullopt;
   std::error_code ec;
   for (auto& sibling : fs::directory_iterator(file.parent_path(), ec))
     if (sibling.path().extension() == ".py" && sibling.path() != file)
@@ -154,7 +154,8 @@ std::optional<std::string> plugin_collection_reason(const Interpreter& interpret
                       (ep.distribution.empty() ? "" : ", " + ep.distribution + " " + ep.version) + ")";
     auto file = module_file(ep.module, dirs);
     if (!file) return who + " cannot be read: a real collection settles these tests";
-    if (auto hook = hook_in_plugin(*file)) return who + " defines " + *hook + ": a real collection settles these tests";
+    const bool in_package = ep.module.find('.') != std::string::npos || file->filename() == "__init__.py";
+    if (auto hook = hook_in_plugin(*file, in_package)) return who + " defines " + *hook + ": a real collection settles these tests";
     return std::nullopt;
   };
 

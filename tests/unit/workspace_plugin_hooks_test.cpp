@@ -76,3 +76,13 @@ TEST_CASE("a pytest_plugins module defining a parametrized fixture is read", "[p
   sources.pytest_plugins = {"missing_plugin_xyz"};
   CHECK(plugin_collection_reason(site.interpreter(), sources));  // unreadable: pytest decides
 }
+
+TEST_CASE("a plugin package's hooks in its other modules are found", "[plugins]") {
+  FakeSite site;
+  site.write("pkg_plugin-1.0.dist-info/entry_points.txt", "[pytest11]\npkg = pkg_plugin\n");
+  site.write("pkg_plugin/__init__.py", "from pkg_plugin.hooks import *\n");
+  site.write("pkg_plugin/hooks.py", "def pytest_collection_modifyitems(items):\n    items.reverse()\n");
+  auto why = plugin_collection_reason(site.interpreter(), {});
+  REQUIRE(why);
+  CHECK(why->find("hooks.py") != std::string::npos);
+}
