@@ -37,6 +37,7 @@ struct DiscoverArgs {
   bool no_settle = false;
   bool continue_on_collection_errors = false;
   std::string reportchars;  // -r from the command line
+  std::vector<std::string> plugins;  // -p from the command line (`no:NAME` disables one)
 };
 
 // A collector pytest could not collect (a module that fails to import, a syntax error).
@@ -340,6 +341,10 @@ int run_discover(const DiscoverArgs& args) {
   if (!args.reportchars.empty()) inv.extra_options.insert(inv.extra_options.end(), {"-r", args.reportchars});
   // Options that change what pytest collects: the settle step's pytest gets them too.
   std::vector<std::string> settle_options = args.selection.collect_options();
+  for (const std::string& p : args.plugins) {
+    inv.extra_options.insert(inv.extra_options.end(), {"-p", p});
+    settle_options.insert(settle_options.end(), {"-p", p});
+  }
   for (std::string& option : args.selection.select_options()) settle_options.push_back(std::move(option));
 
   Collection c = collect(inv);
@@ -453,6 +458,7 @@ void add_discover_command(CLI::App& app, int& exit_code) {
                 "As pytest: no `Interrupted` line, exit code 1 when a module cannot be collected");
   cmd->add_option("-r", args->reportchars, "pytest's -r: which outcomes the short test summary lists (s: skipped modules, E: errors)")
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  cmd->add_option("-p", args->plugins, "pytest's -p: load or disable (no:NAME) a plugin (repeatable)");
   cmd->add_flag("--no-settle", args->no_settle, "Static answers only: do not ask pytest about dynamic tests");
   cmd->add_flag("-q,--quiet,--collect-only,--co", args->quiet, "Accepted for pytest compatibility");
   cmd->callback([args, &exit_code] { exit_code = run_discover(*args); });

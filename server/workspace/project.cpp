@@ -367,7 +367,7 @@ Collection collect(const Invocation& invocation, const std::function<void(const 
     // A loaded plugin with collection hooks may change any id: pytest settles everything.
     PluginSources plugins;
     const char* no_autoload = std::getenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD");
-    plugins.autoload = !(no_autoload && *no_autoload);
+    plugins.autoload = !(no_autoload && *no_autoload) && !merged.disable_plugin_autoload;
     plugins.plugin_options = merged.plugins;
     plugins.pytest_plugins = walker.conftest_plugins();
     plugins.import_dirs = dirs;

@@ -141,13 +141,25 @@ def venv_with_plugin(tmp_path_factory, python_exe):
 PLUGIN_TESTS = "import pytest\n\n@pytest.mark.backends\ndef test_x(backend): pass\n\ndef test_y(): pass\n"
 
 
-@pytest.mark.parametrize("ini", ["", "addopts = -p no:backends"], ids=["loaded", "disabled"])
+@pytest.mark.parametrize("ini", ["", "addopts = -p no:backends", "addopts = --disable-plugin-autoload"],
+                         ids=["loaded", "disabled", "no-autoload"])
 def test_parametrization_added_by_an_installed_plugin_is_pytests(fastest_bin, venv_with_plugin, tmp_path, ini):
     write_tree(tmp_path, {"pytest.ini": "[pytest]\n" + ini + "\n", "test_p.py": PLUGIN_TESTS})
     expected = pytest_collect(venv_with_plugin, tmp_path)
     actual = fastest_discover(fastest_bin, venv_with_plugin, tmp_path)
     assert actual == expected
     assert ("test_p.py::test_x[asyncio]" in actual[1]) == (not ini)
+
+
+@pytest.mark.parametrize("args, loaded", [(("-p", "no:backends"), False), (("-p", "no:fake_backends_plugin"), True)],
+                         ids=["by-entry-point-name", "a-module-name-blocks-nothing"])
+def test_dash_p_no_on_the_command_line_disables_an_entry_point_as_pytest(fastest_bin, venv_with_plugin, tmp_path, args,
+                                                                          loaded):
+    write_tree(tmp_path, {"pytest.ini": "[pytest]\n", "test_p.py": PLUGIN_TESTS})
+    expected = pytest_collect(venv_with_plugin, tmp_path, *args)
+    actual = fastest_discover(fastest_bin, venv_with_plugin, tmp_path, *args)
+    assert actual == expected
+    assert ("test_p.py::test_x[trio]" in actual[1]) == loaded
 
 
 def test_a_plugin_named_by_pytest_plugins_is_read(fastest_bin, python_exe, tmp_path):

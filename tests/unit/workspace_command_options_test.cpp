@@ -31,3 +31,9 @@ TEST_CASE("-p values are kept in order", "[command_options]") {
   parse_command_options({"-p", "no:cacheprovider", "-pmyplugin", "-v"}, merged);
   CHECK(merged.plugins == std::vector<std::string>{"no:cacheprovider", "myplugin"});
 }
+
+TEST_CASE("--disable-plugin-autoload is read", "[command_options]") {
+  CommandOptions merged;
+  parse_command_options({"--disable-plugin-autoload"}, merged);
+  CHECK(merged.disable_plugin_autoload);
+}
