@@ -25,6 +25,11 @@ using TestNamePredicate = std::function<bool(std::string_view name)>;
 std::optional<std::string> computed_test_binding(const Scope& scope, std::string_view source,
                                                  const TestNamePredicate& collectable);
 
+// Why a module-level `for` target or `with ... as` target binds a test-like name (to whatever
+// the loop or context yields), or nothing. Statements under if/try/with/for are searched too.
+std::optional<std::string> loop_bound_test_name(TSNode root, std::string_view source,
+                                                const TestNamePredicate& collectable);
+
 // Why the module's namespace may be written at import time by code (`globals()[...] = `,
 // `setattr(module, ...)`, `exec(...)`), or nothing.
 std::optional<std::string> namespace_written_by_code(std::string_view source);

@@ -37,6 +37,7 @@ COMPUTED_BINDINGS = {
     "globals": "globals()['test_g'] = lambda: None\n",
     "setattr": "import sys\n\nsetattr(sys.modules[__name__], 'test_s', lambda: None)\n",
     "class-body-alias": "class TestC:\n    def test_a(self): pass\n    test_b = test_a\n",
+    "for-target": "def _a(): pass\n\nfor test_fn in [_a]:\n    pass\n",
 }
 
 

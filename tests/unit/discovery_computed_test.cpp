@@ -21,6 +21,13 @@ TEST_CASE("a test-like name bound to a computed value makes the module dynamic",
   }
 }
 
+TEST_CASE("a loop or with target named like a test makes the module dynamic", "[computed]") {
+  CHECK(discover_snippet("for test_fn in make():\n    pass\n").dynamic);
+  CHECK(discover_snippet("if True:\n    for i, test_fn in enumerate(fs):\n        pass\n").dynamic);
+  CHECK(discover_snippet("with make() as test_ctx:\n    pass\n").dynamic);
+  CHECK_FALSE(discover_snippet("for name in names:\n    pass\ndef test_a():\n    for test_x in y: pass\n").dynamic);
+}
+
 TEST_CASE("namespace writes by code make the module dynamic", "[computed]") {
   CHECK(discover_snippet("globals()['test_g'] = lambda: None\n").dynamic);
   CHECK(discover_snippet("import sys\nsetattr(sys.modules[__name__], 'test_s', f)\n").dynamic);
