@@ -19,9 +19,11 @@
 #include "server/cli/format.h"
 #include "server/cli/json_output.h"
 #include "server/cli/selection_args.h"
+#include "server/cli/warnings_summary.h"
 #include "server/core/node_id.h"
 #include "server/execution/run_plan.h"
 #include "server/execution/engine.h"
+#include "server/execution/python_module_process.h"
 #include "server/execution/scheduler.h"
 #include "server/workspace/project.h"
 
@@ -36,6 +38,7 @@ struct DiscoverArgs {
   bool no_settle = false;
   bool continue_on_collection_errors = false;
   std::string reportchars;  // -r from the command line
+  std::vector<std::string> plugins;  // -p from the command line (`no:NAME` disables one)
 };
 
 // A collector pytest could not collect (a module that fails to import, a syntax error).
@@ -65,6 +68,8 @@ struct Settled {
   // pytest's INTERNALERROR lines when a hook raised while it collected (a conftest's
   // pytest_collection_modifyitems): pytest prints them after the listing and exits 3.
   std::string internal_error;
+  // pytest's warnings summary of that collection: (location, message).
+  std::vector<std::pair<std::string, std::string>> warnings;
 };
 
 // The errors static analysis knows: syntax errors, reported as pytest reports them.
@@ -144,6 +149,10 @@ class CollectedIds : public RunObserver {
   void on_internal_error(const std::string& lines) override {
     if (internal_error_.empty()) internal_error_ = lines;
   }
+  void on_warning(const std::string& location, const std::string& message) override {
+    warnings_.push_back({location, message});
+  }
+  std::vector<std::pair<std::string, std::string>> warnings_;
   std::vector<std::string> usage_errors_;
   std::string internal_error_;
   std::vector<std::string> ids_;
@@ -217,30 +226,36 @@ std::optional<Settled> settle_dynamic(Collection& c, const std::vector<std::stri
     std::cerr << "fastest: could not settle dynamic tests: " << summary.fatal_error << "\n";
     return std::nullopt;
   }
-  // Replace each target's static leaves with pytest's selected ids, at the target's place in
-  // the tree (a target may have no static leaves: a module whose doctests only pytest can list).
-  // Targets with no static leaf between them keep pytest's order across them: a session- or
-  // package-scoped parametrized fixture makes pytest group items by its values across modules.
+  // Replace the static leaves of each module pytest collected with pytest's ids, at the
+  // module's place in the tree (a target may have no static leaves: a module whose doctests only
+  // pytest can list). pytest's order is kept inside the module, static leaves included: a
+  // module-scoped parametrized fixture makes pytest reorder them (reorder_items). Of a module's
+  // ids, only its targets' and the statically selected ones are kept (a node id argument may
+  // have asked for part of it). Modules with no static leaf between them keep pytest's order
+  // across them: a session- or package-scoped parametrized fixture groups items by its values
+  // across modules.
   std::set<std::string> selected(c.selected.begin(), c.selected.end());
   std::vector<std::string> settled;
   std::set<std::string> placed, group;
+  auto kept = [&](const std::string& real) { return selected.count(real) != 0 || under_a_target(real); };
   auto flush_group = [&] {
     for (const std::string& real : observer.ids_)
-      if (std::any_of(group.begin(), group.end(), [&](const std::string& t) { return covers(t, real); }))
+      if (kept(real) && std::any_of(group.begin(), group.end(), [&](const std::string& m) { return covers(m, real); }))
         settled.push_back(real);
     group.clear();
   };
   for (const TestItem& item : c.items) {
-    const std::string* target = nullptr;
-    for (const std::string& t : targets) if (covers(t, item.id)) target = &t;
-    if (!target) {
+    const std::string* unit = nullptr;
+    for (const std::string& m : asked) if (covers(m, item.id)) unit = &m;
+    if (!unit) {
       if (selected.count(item.id)) {
         flush_group();
         settled.push_back(item.id);
       }
       continue;
     }
-    if (placed.insert(*target).second) group.insert(*target);
+    if (!under_a_target(item.id) && !selected.count(item.id)) continue;
+    if (placed.insert(*unit).second) group.insert(*unit);
   }
   flush_group();
   // pytest lists nothing under a collector it could not collect or skipped, including static
@@ -265,7 +280,7 @@ std::optional<Settled> settle_dynamic(Collection& c, const std::vector<std::stri
     for (const std::string& t : targets)
       if (item.id == t && item.dynamic) item.dynamic_reason += " (settled by pytest's collection)";
   return Settled{std::move(observer.errors_), std::move(observer.skips_), std::move(observer.usage_errors_),
-                 std::move(observer.internal_error_)};
+                 std::move(observer.internal_error_), std::move(observer.warnings_)};
 }
 
 // pytest reports collection errors and skips in collection order.
@@ -280,19 +295,61 @@ void sort_by_collection_order(std::vector<Report>& reports, const Collection& c)
                    [&](const Report& a, const Report& b) { return position(a.id) < position(b.id); });
 }
 
+// pytest's verbosity for the listing: `--collect-only -q` plus the project's -v/-q/--verbosity
+// (addopts, $PYTEST_ADDOPTS). -1 lists ids, -2 and below counts tests per file, 0 and above
+// prints the collector tree under pytest's session header.
+int listing_verbosity(const Collection& c) { return c.config.verbosity - 1; }
+
+// The collector tree and header are pytest's own (its plugins' header lines, docstrings under
+// -v): pytest prints them. Returns its exit code, or nothing when it cannot be started.
+std::optional<int> pytest_prints_collection(const Collection& c, const Invocation& inv, const DiscoverArgs& args) {
+  if (!c.config.python || !c.config.pytest_found) return std::nullopt;
+  std::vector<std::string> pytest_args{"--collect-only", "-q"};
+  if (inv.rootdir) pytest_args.insert(pytest_args.end(), {"--rootdir", inv.rootdir->string()});
+  if (inv.inifile) pytest_args.insert(pytest_args.end(), {"-c", inv.inifile->string()});
+  if (args.continue_on_collection_errors) pytest_args.push_back("--continue-on-collection-errors");
+  pytest_args.insert(pytest_args.end(), inv.extra_options.begin(), inv.extra_options.end());
+  pytest_args.insert(pytest_args.end(), inv.args.begin(), inv.args.end());
+  std::string error;
+  auto process = PythonModuleProcess::start(*c.config.python, "pytest", pytest_args, inv.invocation_dir, {}, &error);
+  if (!process) {
+    std::cerr << "fastest: could not start pytest for its verbose listing: " << error << "\n";
+    return std::nullopt;
+  }
+  PythonModuleOutput output = process->wait();
+  std::cout << output.out << std::flush;
+  std::cerr << output.err;
+  return output.exit_code;
+}
+
+// pytest's listing under -qq: each file's number of tests, sorted by file.
+void print_counts_per_file(const std::vector<std::string>& ids) {
+  std::map<std::string, size_t> counts;
+  for (const std::string& id : ids) ++counts[id.substr(0, id.find("::"))];
+  for (const auto& [file, n] : counts) std::cout << file << ": " << n << "\n";
+}
+
 int run_discover(const DiscoverArgs& args) {
   auto start = std::chrono::steady_clock::now();
   Invocation inv = args.selection.invocation();
   if (!args.reportchars.empty()) inv.extra_options.insert(inv.extra_options.end(), {"-r", args.reportchars});
   // Options that change what pytest collects: the settle step's pytest gets them too.
   std::vector<std::string> settle_options = args.selection.collect_options();
+  for (const std::string& p : args.plugins) {
+    inv.extra_options.insert(inv.extra_options.end(), {"-p", p});
+    settle_options.insert(settle_options.end(), {"-p", p});
+  }
   for (std::string& option : args.selection.select_options()) settle_options.push_back(std::move(option));
 
   Collection c = collect(inv);
+  const int verbosity = listing_verbosity(c);
+  if (!args.json && verbosity >= 0 && c.usage_errors.empty())
+    if (auto code = pytest_prints_collection(c, inv, args)) return *code;
   std::vector<CollectionError> errors = static_collection_errors(c);
   std::vector<CollectionSkip> skips;
   std::vector<std::string> late_usage_errors;
   std::string internal_error;
+  std::vector<std::pair<std::string, std::string>> warnings;
   if (!args.no_settle && c.usage_errors.empty()) {
     ConftestCheck conftests;
     if (auto check = start_conftest_check(c, inv)) conftests = finish_conftest_check(*check, c);
@@ -307,6 +364,7 @@ int run_discover(const DiscoverArgs& args) {
       skips = std::move(settled->skips);
       late_usage_errors = std::move(settled->usage_errors);
       internal_error = std::move(settled->internal_error);
+      warnings = std::move(settled->warnings);
     }
   }
   sort_by_collection_order(errors, c);
@@ -327,7 +385,8 @@ int run_discover(const DiscoverArgs& args) {
     for (const std::string& e : c.usage_errors) std::cerr << "ERROR: " << e << "\n";
     return 4;
   }
-  for (const std::string& id : c.selected) std::cout << id << "\n";
+  if (verbosity <= -2) print_counts_per_file(c.selected);
+  else for (const std::string& id : c.selected) std::cout << id << "\n";
   if (!internal_error.empty()) {  // as pytest: after the listing, then its closing line; exit 3
     std::cout << internal_error << "\n\n" << collected_line(c.selected.size(), c.deselected, 0, seconds) << "\n";
     return 3;
@@ -345,6 +404,7 @@ int run_discover(const DiscoverArgs& args) {
       std::cout << e.report << (e.report.empty() || e.report.back() == '\n' ? "" : "\n");
     }
   }
+  print_warnings_summary(warnings);
   std::vector<std::string> summary;
   for (char section : report_sections(c.config.reportchars)) {
     if (section == 's') {
@@ -365,7 +425,8 @@ int run_discover(const DiscoverArgs& args) {
     if (!args.continue_on_collection_errors && late_usage_errors.empty())
       std::cout << banner("Interrupted: " + n + (errors.size() == 1 ? " error" : " errors") + " during collection", '!') << "\n";
   }
-  std::cout << collected_line(c.selected.size(), c.deselected, errors.size(), seconds) << "\n";
+  if (verbosity > -2)  // -qq: pytest prints no closing line
+    std::cout << collected_line(c.selected.size(), c.deselected, errors.size(), seconds) << "\n";
   if (!late_usage_errors.empty()) {
     std::cout.flush();
     for (const std::string& e : late_usage_errors) {
@@ -391,6 +452,7 @@ void add_discover_command(CLI::App& app, int& exit_code) {
                 "As pytest: no `Interrupted` line, exit code 1 when a module cannot be collected");
   cmd->add_option("-r", args->reportchars, "pytest's -r: which outcomes the short test summary lists (s: skipped modules, E: errors)")
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  cmd->add_option("-p", args->plugins, "pytest's -p: load or disable (no:NAME) a plugin (repeatable)");
   cmd->add_flag("--no-settle", args->no_settle, "Static answers only: do not ask pytest about dynamic tests");
   cmd->add_flag("-q,--quiet,--collect-only,--co", args->quiet, "Accepted for pytest compatibility");
   cmd->callback([args, &exit_code] { exit_code = run_discover(*args); });

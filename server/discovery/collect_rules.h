@@ -24,6 +24,9 @@ struct FixtureDecl {
   bool has_params = false;             // `params=` in its decorator
   bool autouse = false;
   std::vector<std::string> requests;   // fixture names its parameters request
+  // Set for a name imported into the scope (name "*" for a star import): it may be a fixture
+  // defined elsewhere, parametrized or not, so requesting it is settled by pytest.
+  std::string imported_from;
 };
 
 // The top-level module names the interpreter pytest runs under can import (stdlib, builtins,

@@ -8,6 +8,15 @@ std::vector<FixtureDecl> fixture_decls(const Scope& scope, std::string_view sour
   std::vector<FixtureDecl> out;
   for (const std::string& name : scope.order) {
     const Binding& b = scope.bindings.at(name);
+    if (b.kind == Binding::Kind::Import) {
+      // pytest registers any fixture function the scope holds, imported ones too.
+      FixtureDecl imported;
+      imported.name = name;
+      imported.has_params = true;
+      imported.imported_from = b.import_from;
+      out.push_back(std::move(imported));
+      continue;
+    }
     if (b.kind != Binding::Kind::Function || b.decorators.empty()) continue;
     bool fixture = false, is_static = false;
     FixtureDecl decl;
@@ -36,27 +45,33 @@ std::vector<FixtureDecl> fixture_decls(const Scope& scope, std::string_view sour
   return out;
 }
 
-bool FixtureLayers::parametrizes(const std::string& name) const {
+bool FixtureLayers::parametrizes(const std::string& name) const { return multiplier(name) != nullptr; }
+
+const FixtureDecl* FixtureLayers::multiplier(const std::string& name) const {
   std::set<std::pair<std::string, size_t>> seen;
-  return parametrizes(name, 0, seen);
+  return multiplier(name, 0, seen);
 }
 
-bool FixtureLayers::parametrizes(const std::string& name, size_t from_layer,
-                                 std::set<std::pair<std::string, size_t>>& seen) const {
+const FixtureDecl* FixtureLayers::multiplier(const std::string& name, size_t from_layer,
+                                             std::set<std::pair<std::string, size_t>>& seen) const {
   for (size_t layer = from_layer; layer < layers_.size(); ++layer) {
     const FixtureDecl* found = nullptr;
-    for (const FixtureDecl& d : *layers_[layer])
+    const FixtureDecl* star = nullptr;
+    for (const FixtureDecl& d : *layers_[layer]) {
       if (d.name == name) found = &d;  // the last definition of a name wins
-    if (!found) continue;
-    if (!seen.insert({name, layer}).second) return false;  // a cycle: pytest reports it, adds no params
-    if (found->has_params) return true;
-    for (const std::string& request : found->requests) {
-      bool multiplies = request == name ? parametrizes(request, layer + 1, seen) : parametrizes(request, 0, seen);
-      if (multiplies) return true;
+      if (d.name == "*" && !d.imported_from.empty()) star = &d;
     }
-    return false;
+    if (!found) found = star;  // `from m import *` may bring a fixture of that name
+    if (!found) continue;
+    if (!seen.insert({name, layer}).second) return nullptr;  // a cycle: pytest reports it, adds no params
+    if (found->has_params) return found;
+    for (const std::string& request : found->requests) {
+      const FixtureDecl* m = request == name ? multiplier(request, layer + 1, seen) : multiplier(request, 0, seen);
+      if (m) return m;
+    }
+    return nullptr;
   }
-  return false;
+  return nullptr;
 }
 
 const FixtureDecl* FixtureLayers::parametrizing_autouse() const {

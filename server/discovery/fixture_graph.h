@@ -3,7 +3,8 @@
 // Fixture names resolve as pytest resolves them: the innermost definition visible from the
 // test (class, module, nearest conftest, ...), except that a fixture requesting its own name
 // gets the next outer definition. Fixtures defined nowhere visible (plugins, builtins) are
-// taken as unparametrized.
+// taken as unparametrized. A name imported into a layer may be a fixture defined elsewhere:
+// it counts as one that may multiply (pytest settles it).
 #pragma once
 
 #include <set>
@@ -27,11 +28,14 @@ class FixtureLayers {
   void push_inner(const std::vector<FixtureDecl>* layer) { layers_.insert(layers_.begin(), layer); }
   // True if requesting `name` multiplies the test (the fixture or one it requests has params).
   bool parametrizes(const std::string& name) const;
+  // The fixture (or imported name) in `name`'s closure that multiplies the test, if any.
+  const FixtureDecl* multiplier(const std::string& name) const;
   // An autouse fixture visible here that parametrizes every test, if any.
   const FixtureDecl* parametrizing_autouse() const;
 
  private:
-  bool parametrizes(const std::string& name, size_t from_layer, std::set<std::pair<std::string, size_t>>& seen) const;
+  const FixtureDecl* multiplier(const std::string& name, size_t from_layer,
+                                std::set<std::pair<std::string, size_t>>& seen) const;
   std::vector<const std::vector<FixtureDecl>*> layers_;
 };
 

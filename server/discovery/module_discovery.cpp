@@ -12,6 +12,7 @@
 #include <set>
 #include <unordered_map>
 
+#include "server/discovery/computed_bindings.h"
 #include "server/discovery/fixture_graph.h"
 #include "server/discovery/marks.h"
 #include "server/discovery/module_scope.h"
@@ -144,6 +145,16 @@ class ModuleCollector {
       if (!only_entry.empty() && name != only_entry) continue;
       collect_entry(name, b, module_path_, {}, /*in_class=*/false);
     }
+    if (auto why = computed_test_binding(module_, source_, [this](std::string_view n) { return is_collectable_name(n); })) {
+      result.dynamic = true;
+      result.dynamic_reason = (result.dynamic_reason.empty() ? "" : result.dynamic_reason + "; ") + *why;
+    } else if (auto looped = loop_bound_test_name(root, source_, [this](std::string_view n) { return is_collectable_name(n); })) {
+      result.dynamic = true;
+      result.dynamic_reason = (result.dynamic_reason.empty() ? "" : result.dynamic_reason + "; ") + *looped;
+    } else if (auto written = namespace_written_by_code(source_)) {
+      result.dynamic = true;
+      result.dynamic_reason = (result.dynamic_reason.empty() ? "" : result.dynamic_reason + "; ") + *written;
+    }
     if (auto outcome = module_level_outcome(root, source_, module_)) {
       result.dynamic = true;
       result.dynamic_reason = (result.dynamic_reason.empty() ? "" : result.dynamic_reason + "; ") + *outcome;
@@ -159,7 +170,8 @@ class ModuleCollector {
     if (!imported_tests.empty()) {
       result.dynamic = true;
       std::string names;
-      for (auto& n : imported_tests) names += (names.empty() ? "" : ", ") + n;
+      for (auto& n : imported_tests)
+        names += (names.empty() ? "" : ", ") + (n == "*" ? "from " + module_.find("*")->import_from.substr(0, module_.find("*")->import_from.size() - 2) + " import *" : n);
       result.dynamic_reason = (result.dynamic_reason.empty() ? "" : result.dynamic_reason + "; ") +
                               "imports test classes or functions (" + names + ") that pytest collects here";
     }
@@ -207,6 +219,10 @@ class ModuleCollector {
     return std::nullopt;
   }
 
+  bool is_collectable_name(std::string_view name) const {
+    return matches_name_option(rules_.python_functions, name) || matches_name_option(rules_.python_classes, name);
+  }
+
   bool is_test_like_import(const std::string& name, const Binding& b) const {
     std::string_view from = b.import_from;
     // Library base classes that hold no tests of their own.
@@ -214,6 +230,7 @@ class ModuleCollector {
       if (from.substr(0, lib.size()) == lib && (from.size() == lib.size() || from[lib.size()] == '.'))
         return false;
     if (b.import_from.find('.') == std::string::npos) return false;  // `import test_x`: a module, not collected
+    if (name == "*") return true;  // any of the module's names, tests included
     return matches_name_option(rules_.python_functions, name) || matches_name_option(rules_.python_classes, name);
   }
 
@@ -234,7 +251,11 @@ class ModuleCollector {
       }
     }
     for (const std::string& name : requested)
-      if (layers.parametrizes(name)) return "requests the parametrized fixture `" + name + "`";
+      if (const FixtureDecl* m = layers.multiplier(name)) {
+        if (m->imported_from.empty()) return "requests the parametrized fixture `" + name + "`";
+        return "requests the fixture `" + name + "`, which reaches `" + m->imported_from +
+               "` imported from another module: pytest settles whether it is parametrized";
+      }
     if (const FixtureDecl* autouse = layers.parametrizing_autouse())
       return "the autouse fixture `" + autouse->name + "` is parametrized";
     return "";
@@ -454,6 +475,20 @@ class ModuleCollector {
     for (const MarkRef& m : context.marks) item.marks.push_back(m.mark);
     for (const MarkRef& m : module_marks_) item.marks.push_back(m.mark);
 
+    if (!item.dynamic) {
+      // A class body binding a test-like name to a computed value (`test_b = test_a`,
+      // `test_x = make()`): unittest's loader takes callable `test*` attributes, pytest
+      // python_functions / python_classes names.
+      TestNamePredicate collectable = [&](std::string_view n) {
+        return looks_unittest ? n.starts_with("test") : is_collectable_name(n);
+      };
+      for (const Scope& s : scopes)
+        if (auto why = computed_test_binding(s, source_, collectable)) {
+          item.dynamic = true;
+          item.dynamic_reason = "its body " + *why;
+          break;
+        }
+    }
     if (reaches_enclosing) {
       item.dynamic = true;
       item.dynamic_reason = "inherits from a class whose body encloses it: settled by a real collection";

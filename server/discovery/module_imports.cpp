@@ -55,6 +55,35 @@ bool may_catch_import_error(TSNode clause, std::string_view source) {
   return !any;
 }
 
+// Whether a handler visibly falls back, so that the module goes on without the import: its
+// statements only bind names (assignments, imports, definitions) or pass, and it does not end
+// in `raise`. Anything else (a re-raise, a helper that may raise, a branch) may fail the
+// import as if unguarded.
+bool falls_back(TSNode clause) {
+  TSNode block{};
+  for (TSNode child : ts::named_children(clause))
+    if (ts::is(child, "block")) block = child;
+  if (ts_node_is_null(block)) return false;
+  std::vector<TSNode> statements = ts::named_children(block);
+  if (statements.empty()) return false;
+  for (TSNode stmt : statements) {
+    if (ts::is(stmt, "pass_statement") || ts::is(stmt, "import_statement") ||
+        ts::is(stmt, "import_from_statement") || ts::is(stmt, "function_definition") ||
+        ts::is(stmt, "class_definition") || ts::is(stmt, "decorated_definition") ||
+        ts::is(stmt, "global_statement"))
+      continue;
+    if (ts::is(stmt, "expression_statement")) {
+      bool binds_only = true;
+      for (TSNode expr : ts::named_children(stmt))
+        binds_only &= ts::is(expr, "assignment") || ts::is(expr, "augmented_assignment") ||
+                      ts::is(expr, "string") || ts::is(expr, "ellipsis");
+      if (binds_only) continue;
+    }
+    return false;
+  }
+  return true;
+}
+
 void scan_block(TSNode block, std::string_view source, std::vector<TopLevelImport>& out) {
   for (TSNode stmt : ts::named_children(block)) {
     uint32_t line = ts_node_start_point(stmt).row + 1;
@@ -70,7 +99,7 @@ void scan_block(TSNode block, std::string_view source, std::vector<TopLevelImpor
       bool guarded = false;
       for (TSNode child : ts::named_children(stmt))
         if ((ts::is(child, "except_clause") || ts::is(child, "except_group_clause")) &&
-            may_catch_import_error(child, source))
+            may_catch_import_error(child, source) && falls_back(child))
           guarded = true;
       if (!guarded) scan_block(ts::field(stmt, "body"), source, out);
     }

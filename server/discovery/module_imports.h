@@ -18,7 +18,9 @@ struct TopLevelImport {
 
 // Absolute imports that run whenever the module is imported: statements at module level, also
 // inside a `try` none of whose handlers can catch ImportError (bare `except`, ImportError,
-// ModuleNotFoundError, Exception, BaseException or a name we cannot read). Imports under `if`
+// ModuleNotFoundError, Exception, BaseException or a name we cannot read) and visibly falls
+// back (only binds names or passes; a handler that re-raises or calls anything does not guard
+// the import, as pytest then reports the module's collection error). Imports under `if`
 // (TYPE_CHECKING, version checks), `with`, in functions or classes are not listed: they may not
 // run. Relative imports are part of the module's package and never listed. In source order.
 std::vector<TopLevelImport> unconditional_imports(TSNode root, std::string_view source);

@@ -75,6 +75,14 @@ void read_block(Scope& scope, TSNode block, std::string_view source, bool condit
       std::string from(ts::text(ts::field(stmt, "module_name"), source));
       for (TSNode child : ts::named_children(stmt)) {
         if (ts_node_eq(child, ts::field(stmt, "module_name"))) continue;
+        if (ts::is(child, "wildcard_import")) {
+          // `from m import *`: any name of m; recorded under "*" for the rules that must know.
+          Binding& b = scope.bind("*");
+          b.kind = Binding::Kind::Import;
+          b.import_from = from + ".*";
+          b.conditional = conditional;
+          continue;
+        }
         TSNode name_node = child;
         if (ts::is(child, "aliased_import")) name_node = ts::field(child, "alias");
         else if (!ts::is(child, "dotted_name")) continue;

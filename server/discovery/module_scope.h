@@ -24,6 +24,7 @@ struct Binding {
   int count = 0;                       // how many times the name was bound
 };
 
+// A star import (`from m import *`) binds the name "*".
 struct Scope {
   std::vector<std::string> order;                       // first-binding order
   std::unordered_map<std::string, Binding> bindings;    // last binding

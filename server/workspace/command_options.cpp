@@ -1,5 +1,6 @@
 #include "server/workspace/command_options.h"
 
+#include <cstdlib>
 #include <set>
 
 namespace fastest {
@@ -44,6 +45,14 @@ void parse_command_options(const std::vector<std::string>& args, CommandOptions&
         value = arg.substr(eq + 1);
         has_inline = true;
       }
+    } else if (arg.size() > 2 && !options_with_value().count(arg.substr(0, 2))) {
+      // A group of short flags (`-vv`, `-sv`, `-qx`): count -v and -q up to an option's value.
+      for (size_t k = 1; k < arg.size(); ++k) {
+        if (arg[k] == 'v') ++out.verbosity;
+        else if (arg[k] == 'q') --out.verbosity;
+        else if (options_with_value().count(std::string("-") + arg[k])) break;
+      }
+      continue;
     } else if (arg.size() > 2) {
       // Short options with an attached value: -mslow, -kfoo, -ra, -n4, -p no:cacheprovider.
       std::string short_name = arg.substr(0, 2);
@@ -56,6 +65,9 @@ void parse_command_options(const std::vector<std::string>& args, CommandOptions&
     if (!has_inline) {
       if (!options_with_value().count(name)) {
         if (name == "--doctest-modules") out.doctest_modules = true;
+        else if (name == "-v" || name == "--verbose") ++out.verbosity;
+        else if (name == "--disable-plugin-autoload") out.disable_plugin_autoload = true;
+        else if (name == "-q" || name == "--quiet") --out.verbosity;
         // pytest turns these into ini overrides (`-o strict_markers=true`); pytest < 9's
         // `--strict` meant strict markers, pytest 9's `strict` ini enables them too.
         else if (name == "--strict-markers") out.ini_overrides.emplace_back("strict_markers", "true");
@@ -75,6 +87,8 @@ void parse_command_options(const std::vector<std::string>& args, CommandOptions&
     else if (name == "--doctest-glob") out.doctest_globs.push_back(value);
     else if (name == "--import-mode") out.import_mode = value;
     else if (name == "-r") out.reportchars = value;
+    else if (name == "-p") out.plugins.push_back(value);
+    else if (name == "--verbosity") out.verbosity = std::atoi(value.c_str());
     else if (name == "-W" || name == "--pythonwarnings") out.warning_filters.push_back(value);
     else if (name == "-c" || name == "--config-file") out.inifile = value;
     else if (name == "-o" || name == "--override-ini") {

@@ -23,6 +23,10 @@ struct CommandOptions {
   std::optional<std::string> import_mode;  // --import-mode
   std::optional<std::string> reportchars;  // -r (last one wins): the short test summary's sections
   std::vector<std::string> warning_filters;  // -W / --pythonwarnings
+  std::vector<std::string> plugins;          // -p (`no:NAME` disables one)
+  bool disable_plugin_autoload = false;      // --disable-plugin-autoload
+  // pytest's `verbose`: -v adds one, -q takes one, --verbosity=N sets it (in order).
+  int verbosity = 0;
 };
 
 // Parses `args` into `out` (appending). Unknown options are skipped; an unknown option's value

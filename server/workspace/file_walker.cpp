@@ -271,7 +271,13 @@ std::string FileWalker::dynamic_reason_for(const fs::path& dir) const {
     }
     if (d == options_.rootdir || d == d.parent_path()) break;
   }
-  return "";
+  return plugin_reason_;
+}
+
+std::vector<std::string> FileWalker::conftest_plugins() const {
+  std::vector<std::string> out;
+  for (const auto& [dir, info] : conftests_) out.insert(out.end(), info.pytest_plugins.begin(), info.pytest_plugins.end());
+  return out;
 }
 
 std::optional<fs::path> FileWalker::dynamic_collection_dir(const fs::path& dir) const {
@@ -282,6 +288,7 @@ std::optional<fs::path> FileWalker::dynamic_collection_dir(const fs::path& dir) 
       outermost = d;
     if (d == options_.rootdir || d == d.parent_path()) break;
   }
+  if (!plugin_reason_.empty()) return options_.rootdir;
   return outermost;
 }
 

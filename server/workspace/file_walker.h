@@ -63,7 +63,13 @@ class FileWalker {
   const std::vector<std::string>& warnings() const { return warnings_; }
   const std::vector<Diagnostic>& diagnostics() const { return diagnostics_; }
 
+  // The `pytest_plugins` modules the conftests read so far name.
+  std::vector<std::string> conftest_plugins() const;
+  // A loaded plugin may change every collected id: the rootdir is settled whole, for this reason.
+  void set_plugin_reason(std::string reason) { plugin_reason_ = std::move(reason); }
+
  private:
+  std::string plugin_reason_;
   void walk_dir(const std::filesystem::path& dir, std::vector<WalkedFile>& out,
                 std::set<std::filesystem::path>& stack);
   WalkedFile classify(const std::filesystem::path& file, bool named_on_command_line) const;

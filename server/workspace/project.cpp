@@ -29,6 +29,7 @@
 #include "server/workspace/import_resolver.h"
 #include "server/workspace/interpreter.h"
 #include "server/workspace/mapped_file.h"
+#include "server/workspace/plugin_hooks.h"
 #include "server/workspace/selection.h"
 
 namespace fs = std::filesystem;
@@ -295,6 +296,7 @@ Collection collect(const Invocation& invocation, const std::function<void(const 
   config.doctest_globs = merged.doctest_globs;
   if (merged.import_mode) config.import_mode = *merged.import_mode;
   if (merged.reportchars) config.reportchars = *merged.reportchars;
+  config.verbosity = merged.verbosity;
   {
     // Python's filter syntax: action[:message[:category[:module[:lineno]]]]; "error" or any
     // unambiguous prefix of it ("e", "err") turns a matching warning into an exception.
@@ -362,6 +364,16 @@ Collection collect(const Invocation& invocation, const std::function<void(const 
       dirs.push_back(entry.is_absolute() ? entry : ini_dir / entry);
     }
     config.rules.importable = importable_names(*chosen, dirs);
+    // A loaded plugin with collection hooks may change any id: pytest settles everything.
+    PluginSources plugins;
+    const char* no_autoload = std::getenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD");
+    plugins.autoload = !(no_autoload && *no_autoload) && !merged.disable_plugin_autoload;
+    plugins.plugin_options = merged.plugins;
+    plugins.pytest_plugins = walker.conftest_plugins();
+    plugins.import_dirs = dirs;
+    plugins.markexpr = config.markexpr;
+    plugins.keywordexpr = config.keywordexpr;
+    if (auto why = plugin_collection_reason(*chosen, plugins)) walker.set_plugin_reason(*why);
   }
 
   // Discover each distinct module once, in parallel.

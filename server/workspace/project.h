@@ -51,6 +51,8 @@ struct ProjectConfig {
   bool doctest_modules = false;                  // --doctest-modules
   std::vector<std::string> doctest_globs;        // --doctest-glob; empty means pytest's `test*.txt`
   std::string import_mode = "prepend";           // --import-mode: decides doctest module names
+  // pytest's verbosity from addopts, $PYTEST_ADDOPTS and the command line (-v, -q, --verbosity).
+  int verbosity = 0;
   std::string reportchars = "fE";                 // -r: what the short test summary lists
   std::optional<std::string> cache_dir;          // the `cache_dir` ini option as written (pytest_cache.h resolves it)
   // strict_config on: the config file's keys pytest itself does not define. A plugin or conftest

@@ -61,3 +61,15 @@ TEST_CASE("a module importing a name the interpreter lacks is dynamic", "[import
   CHECK_FALSE(discover_snippet("try:\n    import missing_pkg\nexcept ImportError:\n    pass\ndef test_a(): pass\n",
                                knowing({})).dynamic);
 }
+
+TEST_CASE("a handler that re-raises or calls a helper does not guard the import", "[imports]") {
+  CHECK(scanned("try:\n    import a\nexcept ImportError:\n    raise\n") == std::vector<std::string>{"a:2"});
+  CHECK(scanned("try:\n    import a\nexcept ImportError as e:\n    raise RuntimeError('x') from e\n") ==
+        std::vector<std::string>{"a:2"});
+  CHECK(scanned("try:\n    import a\nexcept ImportError:\n    _fail('install a')\n") == std::vector<std::string>{"a:2"});
+  CHECK(scanned("try:\n    import a\nexcept ImportError:\n    a = None\n    raise\n") == std::vector<std::string>{"a:2"});
+  // Visible fallbacks keep the import optional.
+  CHECK(scanned("try:\n    import a\nexcept ImportError:\n    a = None\n    HAS_A: bool = False\n").empty());
+  CHECK(scanned("try:\n    import a\nexcept ImportError:\n    from b import a\n").empty());
+  CHECK(scanned("try:\n    import a\nexcept ImportError:\n    def a(): pass\n").empty());
+}

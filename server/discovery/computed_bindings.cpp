@@ -1,0 +1,112 @@
+#include "server/discovery/computed_bindings.h"
+
+#include <array>
+#include <cctype>
+#include <vector>
+
+#include "server/discovery/ts_util.h"
+
+namespace fastest {
+namespace {
+
+// Values that are never callable, whatever they hold.
+bool is_non_callable_literal(TSNode value) {
+  value = ts::unparen(value);
+  static constexpr std::array<const char*, 16> kTypes = {
+      "string",          "concatenated_string", "integer",          "float",
+      "true",            "false",               "none",             "list",
+      "tuple",           "dictionary",          "set",              "list_comprehension",
+      "set_comprehension", "dictionary_comprehension", "generator_expression", "ellipsis"};
+  for (const char* type : kTypes)
+    if (ts::is(value, type)) return true;
+  if (ts::is(value, "unary_operator")) return is_non_callable_literal(ts::field(value, "argument"));
+  return false;
+}
+
+// The calls that write a namespace by name. Searched in the whole text: a helper defined in the
+// module and called at import time writes the module's globals from its body.
+constexpr std::array<std::string_view, 6> kNamespaceWriters = {
+    "globals()", "locals()[", "vars()[", "sys.modules[__name__]", "setattr(", "exec("};
+
+// The identifiers a target (`a`, `a, b`, `(a, [b])`) binds.
+void target_names(TSNode target, std::string_view source, std::vector<std::string>& out) {
+  target = ts::unparen(target);
+  if (ts::is(target, "identifier")) {
+    out.emplace_back(ts::text(target, source));
+    return;
+  }
+  for (TSNode element : ts::named_children(target)) target_names(element, source, out);
+}
+
+// Statements that run at import time and may bind names: a block's statements, and those of
+// the blocks of compound statements (not function or class bodies).
+void loop_targets(TSNode block, std::string_view source, std::vector<std::string>& out, int depth) {
+  if (depth > 32) return;
+  for (TSNode stmt : ts::named_children(block)) {
+    if (ts::is(stmt, "function_definition") || ts::is(stmt, "class_definition") ||
+        ts::is(stmt, "decorated_definition"))
+      continue;
+    if (ts::is(stmt, "for_statement")) target_names(ts::field(stmt, "left"), source, out);
+    if (ts::is(stmt, "with_statement")) {
+      for (TSNode clause : ts::named_children(stmt))
+        if (ts::is(clause, "with_clause"))
+          for (TSNode item : ts::named_children(clause)) {
+            TSNode value = ts::field(item, "value");
+            if (ts::is(value, "as_pattern"))
+              for (TSNode child : ts::named_children(value))
+                if (ts::is(child, "as_pattern_target")) target_names(child, source, out);
+          }
+    }
+    for (TSNode child : ts::named_children(stmt)) {
+      if (ts::is(child, "block")) loop_targets(child, source, out, depth + 1);
+      else if (ts::is(child, "else_clause") || ts::is(child, "elif_clause") || ts::is(child, "except_clause") ||
+               ts::is(child, "finally_clause"))
+        for (TSNode inner : ts::named_children(child))
+          if (ts::is(inner, "block")) loop_targets(inner, source, out, depth + 1);
+    }
+  }
+}
+
+}  // namespace
+
+std::optional<std::string> loop_bound_test_name(TSNode root, std::string_view source,
+                                                const TestNamePredicate& collectable) {
+  std::vector<std::string> names;
+  loop_targets(root, source, names, 0);
+  for (const std::string& name : names)
+    if (collectable(name))
+      return "binds `" + name + "` as a loop or `with` target: pytest collects it if it holds a test";
+  return std::nullopt;
+}
+
+std::optional<std::string> computed_test_binding(const Scope& scope, std::string_view source,
+                                                 const TestNamePredicate& collectable) {
+  for (const std::string& name : scope.order) {
+    const Binding& b = scope.bindings.at(name);
+    if (b.kind != Binding::Kind::Assignment || !collectable(name)) continue;
+    if (!ts_node_is_null(b.value) && is_non_callable_literal(b.value)) continue;
+    std::string what = ts_node_is_null(b.value) ? "an unpacked value" : "`" + std::string(ts::text(b.value, source)) + "`";
+    if (what.size() > 80) what = what.substr(0, 76) + "...`";
+    return "binds `" + name + "` to " + what + ", not a def or class: pytest collects it if it holds a test";
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> namespace_written_by_code(std::string_view source) {
+  for (std::string_view writer : kNamespaceWriters) {
+    for (size_t at = source.find(writer); at != std::string_view::npos; at = source.find(writer, at + 1)) {
+      // `xsetattr(` or `obj.exec(` is another function.
+      if (at > 0) {
+        char before = source[at - 1];
+        if (before == '_' || before == '.' || std::isalnum(static_cast<unsigned char>(before))) continue;
+      }
+      size_t line = 1;
+      for (size_t i = 0; i < at; ++i) line += source[i] == '\n';
+      return "uses `" + std::string(writer) + "` at line " + std::to_string(line) +
+             ": code may add tests to the module's namespace";
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace fastest

@@ -1,0 +1,37 @@
+// Tests that exist only through code static discovery does not follow: a name pytest would
+// collect (matching python_functions / python_classes) bound at module or class level to
+// something other than a `def` or `class` (a call's result, an alias, a lambda, an attribute),
+// or a namespace written through `globals()`, `setattr(...)`, `exec(...)`. Whether such a name
+// holds a test is for pytest to say, so the module (or class) is dynamic.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <tree_sitter/api.h>
+
+#include "server/discovery/module_scope.h"
+
+namespace fastest {
+
+// Whether a name would be collected if it held a function or class.
+using TestNamePredicate = std::function<bool(std::string_view name)>;
+
+// Why a scope's bindings may hold tests static discovery cannot see, or nothing. Names bound
+// to a literal or display (a number, string, list, dict, comprehension...) are never callable:
+// pytest does not collect them.
+std::optional<std::string> computed_test_binding(const Scope& scope, std::string_view source,
+                                                 const TestNamePredicate& collectable);
+
+// Why a module-level `for` target or `with ... as` target binds a test-like name (to whatever
+// the loop or context yields), or nothing. Statements under if/try/with/for are searched too.
+std::optional<std::string> loop_bound_test_name(TSNode root, std::string_view source,
+                                                const TestNamePredicate& collectable);
+
+// Why the module's namespace may be written at import time by code (`globals()[...] = `,
+// `setattr(module, ...)`, `exec(...)`), or nothing.
+std::optional<std::string> namespace_written_by_code(std::string_view source);
+
+}  // namespace fastest

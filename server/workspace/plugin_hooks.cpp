@@ -1,0 +1,185 @@
+#include "server/workspace/plugin_hooks.h"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cstdlib>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace fastest {
+namespace fs = std::filesystem;
+namespace {
+
+// pytest's hooks that decide which items exist or what they are called.
+constexpr std::array<std::string_view, 12> kCollectionHooks = {
+    "pytest_collect_file",         "pytest_collect_directory",   "pytest_collection_modifyitems",
+    "pytest_ignore_collect",       "pytest_generate_tests",      "pytest_pycollect_makeitem",
+    "pytest_pycollect_makemodule", "pytest_make_collect_report", "pytest_collection",
+    "pytest_deselected",           "pytest_make_parametrize_id", "pytest_itemcollected",
+};
+
+// Plugins whose collection hooks are known not to change pytest's ids, by distribution name and
+// the major version that was read (docs/discovery-parity.md says what each hook does).
+struct KnownPlugin {
+  std::string_view distribution;  // normalised: lower case, '_' for '-' and '.'
+  int major;
+  // A mark its hook adds to items: the ids stay, but -m / -k naming it select differently.
+  std::string_view adds_mark = {};
+};
+constexpr std::array<KnownPlugin, 2> kIdPreserving = {{
+    {"pytest_xdist", 3},  // pytest_collection: only in -n's controller / workers and --looponfail
+    {"hypothesis", 6, "hypothesis"},  // modifyitems marks @given tests; ignore_collect: .hypothesis/
+}};
+
+struct EntryPoint {
+  std::string name;          // the entry point's name (`-p no:NAME` disables it)
+  std::string module;        // the module it loads
+  std::string distribution;  // normalised distribution name
+  std::string version;
+};
+
+std::string normalise(std::string name) {
+  for (char& c : name) c = c == '-' || c == '.' ? '_' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return name;
+}
+
+std::string trim(const std::string& s) {
+  size_t b = s.find_first_not_of(" \t\r"), e = s.find_last_not_of(" \t\r");
+  return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
+}
+
+std::vector<EntryPoint> pytest11_entry_points(const Interpreter& interpreter) {
+  std::vector<EntryPoint> out;
+  std::error_code ec;
+  for (const fs::path& sp : interpreter.site_packages) {
+    for (auto& entry : fs::directory_iterator(sp, ec)) {
+      const std::string dir = entry.path().filename().string();
+      if (!dir.ends_with(".dist-info") && !dir.ends_with(".egg-info")) continue;
+      std::string stem = dir.substr(0, dir.rfind('.'));
+      size_t dash = stem.find('-');
+      std::string distribution = normalise(stem.substr(0, dash));
+      std::string version = dash == std::string::npos ? "" : stem.substr(dash + 1);
+      std::ifstream in(entry.path() / "entry_points.txt");
+      bool in_section = false;
+      for (std::string line; std::getline(in, line);) {
+        line = trim(line);
+        if (line.starts_with("[")) { in_section = line == "[pytest11]"; continue; }
+        size_t eq = line.find('=');
+        if (!in_section || eq == std::string::npos) continue;
+        std::string module = trim(line.substr(eq + 1));
+        module = trim(module.substr(0, module.find(':')));
+        out.push_back({trim(line.substr(0, eq)), module, distribution, version});
+      }
+    }
+  }
+  return out;
+}
+
+std::optional<fs::path> module_file(const std::string& module, const std::vector<fs::path>& dirs) {
+  fs::path relative;
+  std::stringstream parts(module);
+  for (std::string part; std::getline(parts, part, '.');) relative /= part;
+  std::error_code ec;
+  for (const fs::path& dir : dirs) {
+    fs::path as_file = dir / relative;
+    as_file += ".py";
+    if (fs::is_regular_file(as_file, ec)) return as_file;
+    if (fs::is_regular_file(dir / relative / "__init__.py", ec)) return dir / relative / "__init__.py";
+  }
+  return std::nullopt;
+}
+
+std::string read_text(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+// A hook defined anywhere in the text (module functions and methods of classes the plugin
+// registers), or a parametrized fixture.
+std::optional<std::string> defines_collection_hook(const std::string& text) {
+  for (std::string_view hook : kCollectionHooks)
+    for (size_t at = text.find(hook); at != std::string::npos; at = text.find(hook, at + 1)) {
+      size_t def = text.rfind("def ", at);
+      bool is_def = def != std::string::npos && text.find_first_not_of(" \t", def + 4) == at;
+      char after = at + hook.size() < text.size() ? text[at + hook.size()] : '\0';
+      if (is_def && (after == '(' || after == ' ')) return std::string(hook);
+    }
+  for (size_t params = text.find("params="); params != std::string::npos; params = text.find("params=", params + 1))
+    if (text.find("fixture", params > 300 ? params - 300 : 0) < params) return std::string("a parametrized fixture");
+  return std::nullopt;
+}
+
+// The plugin's module, and the other modules of its package when it is part of one (a package's
+// `__init__` may import its hooks from them, or register plugin objects defined there).
+std::optional<std::string> hook_in_plugin(const fs::path& file, bool in_package) {
+  std::string text = read_text(file);
+  if (auto hook = defines_collection_hook(text)) return hook;
+  if (!in_package) return std::nullopt;
+  std::error_code ec;
+  for (auto& sibling : fs::directory_iterator(file.parent_path(), ec))
+    if (sibling.path().extension() == ".py" && sibling.path() != file)
+      if (auto hook = defines_collection_hook(read_text(sibling.path())))
+        return *hook + " (in " + sibling.path().filename().string() + ")";
+  return std::nullopt;
+}
+
+bool id_preserving(const EntryPoint& ep, const PluginSources& sources) {
+  int major = std::atoi(ep.version.c_str());
+  return std::any_of(kIdPreserving.begin(), kIdPreserving.end(), [&](const KnownPlugin& k) {
+    bool selects_by_its_mark = !k.adds_mark.empty() && (sources.markexpr.find(k.adds_mark) != std::string::npos ||
+                                                        sources.keywordexpr.find(k.adds_mark) != std::string::npos);
+    return k.distribution == ep.distribution && k.major == major && !selects_by_its_mark;
+  });
+}
+
+}  // namespace
+
+std::optional<std::string> plugin_collection_reason(const Interpreter& interpreter, const PluginSources& sources) {
+  std::set<std::string> disabled;
+  std::vector<std::string> requested;
+  for (const std::string& p : sources.plugin_options)
+    if (p.starts_with("no:")) disabled.insert(p.substr(3));
+    else requested.push_back(p);
+  std::vector<EntryPoint> entry_points = pytest11_entry_points(interpreter);
+
+  std::vector<fs::path> dirs = interpreter.site_packages;
+  dirs.insert(dirs.end(), sources.import_dirs.begin(), sources.import_dirs.end());
+  auto reason_for = [&](const EntryPoint& ep, const std::string& how) -> std::optional<std::string> {
+    if (id_preserving(ep, sources)) return std::nullopt;
+    std::string who = "the pytest plugin `" + ep.module + "` (" + how +
+                      (ep.distribution.empty() ? "" : ", " + ep.distribution + " " + ep.version) + ")";
+    auto file = module_file(ep.module, dirs);
+    if (!file) return who + " cannot be read: a real collection settles these tests";
+    const bool in_package = ep.module.find('.') != std::string::npos || file->filename() == "__init__.py";
+    if (auto hook = hook_in_plugin(*file, in_package)) return who + " defines " + *hook + ": a real collection settles these tests";
+    return std::nullopt;
+  };
+
+  std::set<std::string> seen_modules;
+  for (const EntryPoint& ep : entry_points) {
+    bool asked = std::find(requested.begin(), requested.end(), ep.name) != requested.end();
+    // pytest blocks an entry point by its name only (`-p no:MODULE` leaves it loaded).
+    if (disabled.count(ep.name) || (!sources.autoload && !asked)) continue;
+    if (!seen_modules.insert(ep.module).second) continue;
+    if (auto why = reason_for(ep, "entry point " + ep.name)) return why;
+  }
+  auto plain = [&](const std::string& module, const std::string& how) -> std::optional<std::string> {
+    if (disabled.count(module) || !seen_modules.insert(module).second) return std::nullopt;
+    for (const EntryPoint& ep : entry_points) if (ep.name == module) return std::nullopt;  // loaded above
+    // pytest's own plugins (`-p pytester`) are part of the rules already.
+    for (const fs::path& sp : interpreter.site_packages)
+      if (module.find('.') == std::string::npos && fs::exists(sp / "_pytest" / (module + ".py"))) return std::nullopt;
+    return reason_for({module, module, "", ""}, how);
+  };
+  for (const std::string& module : requested)
+    if (auto why = plain(module, "-p " + module)) return why;
+  for (const std::string& module : sources.pytest_plugins)
+    if (auto why = plain(module, "pytest_plugins")) return why;
+  return std::nullopt;
+}
+
+}  // namespace fastest
