@@ -5,9 +5,16 @@
 namespace fastest {
 namespace {
 
-// Options (of pytest and common plugins) that take a separate value.
+// Options (of pytest and common plugins) that take a separate value. pytest 9.2's own are all
+// here (every store/append option of its parser, `nargs="?"` ones too: argparse takes the next
+// word when it is not an option); a missing one made its value a path (semver's addopts
+// `--doctest-report ndiff`: "file or directory not found: ndiff").
 const std::set<std::string>& options_with_value() {
   static const std::set<std::string> names{
+      "--assert", "--debug", "--doctest-report", "--junitprefix", "--last-failed-no-failures", "--lfnf",
+      "--log-auto-indent", "--log-cli-date-format", "--log-cli-format", "--log-disable",
+      "--log-file-date-format", "--log-file-format", "--log-file-mode", "--max-warnings", "--pastebin",
+      "--pdbcls", "--report-chars", "--cov-context", "--cov-precision",
       "-m", "-k", "-p", "-c", "-o", "-W", "-n", "-r", "--ignore", "--ignore-glob", "--deselect",
       "--rootdir", "--config-file", "--doctest-glob", "--maxfail", "--tb", "--timeout", "--cov",
       "--cov-report", "--cov-config", "--cov-fail-under", "--junitxml", "--junit-xml", "--junit-prefix",
