@@ -82,6 +82,7 @@ void parse_command_options(const std::vector<std::string>& args, CommandOptions&
     else if (name == "--doctest-glob") out.doctest_globs.push_back(value);
     else if (name == "--import-mode") out.import_mode = value;
     else if (name == "-r") out.reportchars = value;
+    else if (name == "--color") out.color = value;
     else if (name == "-W" || name == "--pythonwarnings") out.warning_filters.push_back(value);
     else if (name == "-c" || name == "--config-file") out.inifile = value;
     else if (name == "-o" || name == "--override-ini") {

@@ -23,6 +23,7 @@ struct CommandOptions {
   std::optional<std::string> import_mode;  // --import-mode
   std::optional<std::string> reportchars;  // -r (last one wins): the short test summary's sections
   std::vector<std::string> warning_filters;  // -W / --pythonwarnings
+  std::optional<std::string> color;          // --color (last one wins): yes, no or auto
 };
 
 // Parses `args` into `out` (appending). Unknown options are skipped; an unknown option's value

@@ -52,6 +52,7 @@ struct ProjectConfig {
   std::vector<std::string> doctest_globs;        // --doctest-glob; empty means pytest's `test*.txt`
   std::string import_mode = "prepend";           // --import-mode: decides doctest module names
   std::string reportchars = "fE";                 // -r: what the short test summary lists
+  std::string color = "auto";                     // --color: yes, no, auto (terminal_markup.h)
   std::optional<std::string> cache_dir;          // the `cache_dir` ini option as written (pytest_cache.h resolves it)
   // strict_config on: the config file's keys pytest itself does not define. A plugin or conftest
   // may; if none does, pytest ends with a usage error after collecting (settled by pytest).

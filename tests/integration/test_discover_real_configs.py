@@ -2,6 +2,7 @@
 projects (round 5 of docs/discovery-parity.md): each case is a small tree with the general
 pattern, compared byte for byte (timings aside) with pytest's stdout and exit code.
 """
+import os
 import re
 import subprocess
 import textwrap
@@ -95,3 +96,33 @@ def test_conftest_hook_pytest_cannot_register(fastest_bin, python_exe, tmp_path)
                           capture_output=True, text=True)
     assert (proc.returncode, without_timing(proc.stdout)) == expected
     assert "PluginValidationError" in proc.stderr and "{'path'}" in proc.stderr
+
+
+def test_color_yes_in_addopts_colours_the_closing_line(fastest_bin, python_exe, tmp_path):
+    """`--color=yes` in addopts (python-slugify, wcwidth): pytest colours its closing line even
+    into a pipe, green, yellow when every test is deselected."""
+    write_tree(tmp_path, {
+        "pytest.ini": """
+            [pytest]
+            addopts = --color=yes
+        """,
+        "test_a.py": TESTS,
+    })
+    for args in ([], ["-k", "plain"], ["-k", "nothing_matches"]):
+        expected = pytest_collect(python_exe, tmp_path, *args)
+        assert "\x1b[" in expected[1]
+        assert fastest_discover(fastest_bin, python_exe, tmp_path, *args) == expected
+
+
+def test_py_colors_and_color_no(fastest_bin, python_exe, tmp_path):
+    """PY_COLORS=1 colours as `--color=yes` does; `--color=no` in addopts wins over it."""
+    write_tree(tmp_path, {"test_a.py": TESTS, "sub/pytest.ini": "[pytest]\naddopts = --color=no\n",
+                          "sub/test_b.py": TESTS})
+    env = dict(os.environ, PY_COLORS="1")
+    for cwd, coloured in ((tmp_path, True), (tmp_path / "sub", False)):
+        expected = subprocess.run([python_exe, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider"],
+                                  cwd=cwd, capture_output=True, text=True, env=env)
+        actual = subprocess.run([fastest_bin, "discover", "--python", python_exe], cwd=cwd,
+                                capture_output=True, text=True, env=env)
+        assert ("\x1b[" in expected.stdout) == coloured
+        assert (actual.returncode, without_timing(actual.stdout)) == (expected.returncode, without_timing(expected.stdout))
