@@ -13,6 +13,7 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr std::string_view kFailingPrefix = "fastest-failing-conftest: ";  // conftest_check.py's
+constexpr std::string_view kRaisedMarker = "fastest-pytest-raised";           // conftest_check.py's
 
 // Folders pytest collects (and so imports the conftest of): the rootdir, each folder item and
 // each module's folder.
@@ -57,6 +58,12 @@ ConftestCheck finish_conftest_check(PythonModuleProcess& process, const Collecti
     check.exit_code = output.exit_code;
     // pytest's terminal writes an internal error on stdout once it is configured.
     check.message = output.err.empty() ? output.out : output.err;
+    return check;
+  }
+  // pytest.main raised (conftest_check.py's marker): `python -m pytest` dies of it, exit 1.
+  if (output.exit_code == 1 && output.out.find(kRaisedMarker) != std::string::npos) {
+    check.exit_code = 1;
+    check.message = output.err;
     return check;
   }
   if (output.exit_code != 0) {

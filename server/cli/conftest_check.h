@@ -3,7 +3,8 @@
 // an initial conftest that fails stops pytest with exit 4 and its message on stderr; any other
 // failing conftest is its folder's collection error, which the settle step reports. The check
 // also configures pytest as its session would: a conftest's or plugin's pytest_configure failing
-// (a warning under `filterwarnings = error`) stops pytest with exit 3. Without conftests it runs
+// (a warning under `filterwarnings = error`) stops pytest with exit 3; a conftest hook pluggy cannot
+// register makes pytest.main raise (exit 1, the traceback on stderr). Without conftests it runs
 // only when that may happen (ProjectConfig::configure_may_fail).
 #pragma once
 
@@ -17,7 +18,7 @@
 namespace fastest::cli {
 
 struct ConftestCheck {
-  int exit_code = 0;                         // pytest's exit code when it stopped (4), else 0
+  int exit_code = 0;                         // pytest's exit code when it stopped (4, 3, 1), else 0
   std::string message;                       // what pytest printed on stderr then
   std::vector<std::string> failing_folders;  // folder ids whose conftest fails during collection
 };

@@ -15,6 +15,7 @@
 
 #include "server/cli/commands.h"
 #include "server/cli/conftest_check.h"
+#include "server/cli/terminal_markup.h"
 #include "server/cli/discover_json.h"
 #include "server/cli/format.h"
 #include "server/cli/json_output.h"
@@ -387,8 +388,9 @@ int run_discover(const DiscoverArgs& args) {
   }
   if (verbosity <= -2) print_counts_per_file(c.selected);
   else for (const std::string& id : c.selected) std::cout << id << "\n";
+  const bool markup = pytest_colours_stdout(c.config.color);
   if (!internal_error.empty()) {  // as pytest: after the listing, then its closing line; exit 3
-    std::cout << internal_error << "\n\n" << collected_line(c.selected.size(), c.deselected, 0, seconds) << "\n";
+    std::cout << internal_error << "\n\n" << collected_line(c.selected.size(), c.deselected, 0, seconds, markup) << "\n";
     return 3;
   }
   if (args.no_settle)
@@ -426,7 +428,7 @@ int run_discover(const DiscoverArgs& args) {
       std::cout << banner("Interrupted: " + n + (errors.size() == 1 ? " error" : " errors") + " during collection", '!') << "\n";
   }
   if (verbosity > -2)  // -qq: pytest prints no closing line
-    std::cout << collected_line(c.selected.size(), c.deselected, errors.size(), seconds) << "\n";
+    std::cout << collected_line(c.selected.size(), c.deselected, errors.size(), seconds, markup) << "\n";
   if (!late_usage_errors.empty()) {
     std::cout.flush();
     for (const std::string& e : late_usage_errors) {

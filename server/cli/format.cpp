@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "server/cli/terminal_markup.h"
+
 namespace fastest::cli {
 
 std::string format_seconds(double seconds) {
@@ -25,15 +27,27 @@ std::string banner(const std::string& title, char fill, size_t width) {
 }
 
 std::string collected_line(size_t selected, size_t deselected, size_t errors, double seconds) {
-  // pytest's _build_collect_only_summary_stats_line: the error count follows every form.
+  return collected_line(selected, deselected, errors, seconds, false);
+}
+
+std::string collected_line(size_t selected, size_t deselected, size_t errors, double seconds, bool markup) {
+  // pytest's _build_collect_only_summary_stats_line: the error count follows every form; each
+  // part in its colour, then the duration and the whole line in the main colour (summary_stats).
+  auto paint = [markup](const std::string& text, Colour colour) { return markup ? painted(text, colour) : text; };
   std::string line;
+  Colour main = Colour::Green;
   size_t total = selected + deselected;
+  if (total == 0 || selected == 0) main = Colour::Yellow;
   if (total == 0) line = "no tests collected";
   else if (deselected == 0) line = std::to_string(selected) + (selected == 1 ? " test" : " tests") + " collected";
   else if (selected == 0) line = "no tests collected (" + std::to_string(deselected) + " deselected)";
   else line = std::to_string(selected) + "/" + std::to_string(total) + " tests collected (" + std::to_string(deselected) + " deselected)";
-  if (errors) line += ", " + std::to_string(errors) + (errors == 1 ? " error" : " errors");
-  return line + " in " + format_seconds(seconds);
+  line = paint(line, main);
+  if (errors) {
+    main = Colour::Red;
+    line += ", " + paint(std::to_string(errors) + (errors == 1 ? " error" : " errors"), main);
+  }
+  return paint(line + paint(" in " + format_seconds(seconds), main), main);
 }
 
 std::string report_sections(const std::string& reportchars) {

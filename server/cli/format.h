@@ -14,6 +14,8 @@ std::string format_seconds(double seconds);
 std::string banner(const std::string& title, char fill, size_t width = 80);
 // "3 tests collected in 0.01s", "2/5 tests collected (3 deselected) in ...", "no tests collected ...".
 std::string collected_line(size_t selected, size_t deselected, size_t errors, double seconds);
+// The same with pytest's colours (its terminal writer's markup, terminal_markup.h), when `markup`.
+std::string collected_line(size_t selected, size_t deselected, size_t errors, double seconds, bool markup);
 
 // pytest's width for its short test summary when stdout is not a terminal.
 constexpr size_t kTerminalWidth = 80;

@@ -6,9 +6,16 @@
 namespace fastest {
 namespace {
 
-// Options (of pytest and common plugins) that take a separate value.
+// Options (of pytest and common plugins) that take a separate value. pytest 9.2's own are all
+// here (every store/append option of its parser, `nargs="?"` ones too: argparse takes the next
+// word when it is not an option); a missing one made its value a path (semver's addopts
+// `--doctest-report ndiff`: "file or directory not found: ndiff").
 const std::set<std::string>& options_with_value() {
   static const std::set<std::string> names{
+      "--assert", "--debug", "--doctest-report", "--junitprefix", "--last-failed-no-failures", "--lfnf",
+      "--log-auto-indent", "--log-cli-date-format", "--log-cli-format", "--log-disable",
+      "--log-file-date-format", "--log-file-format", "--log-file-mode", "--max-warnings", "--pastebin",
+      "--pdbcls", "--report-chars", "--cov-context", "--cov-precision",
       "-m", "-k", "-p", "-c", "-o", "-W", "-n", "-r", "--ignore", "--ignore-glob", "--deselect",
       "--rootdir", "--config-file", "--doctest-glob", "--maxfail", "--tb", "--timeout", "--cov",
       "--cov-report", "--cov-config", "--cov-fail-under", "--junitxml", "--junit-xml", "--junit-prefix",
@@ -89,6 +96,7 @@ void parse_command_options(const std::vector<std::string>& args, CommandOptions&
     else if (name == "-r") out.reportchars = value;
     else if (name == "-p") out.plugins.push_back(value);
     else if (name == "--verbosity") out.verbosity = std::atoi(value.c_str());
+    else if (name == "--color") out.color = value;
     else if (name == "-W" || name == "--pythonwarnings") out.warning_filters.push_back(value);
     else if (name == "-c" || name == "--config-file") out.inifile = value;
     else if (name == "-o" || name == "--override-ini") {

@@ -27,6 +27,7 @@ struct CommandOptions {
   bool disable_plugin_autoload = false;      // --disable-plugin-autoload
   // pytest's `verbose`: -v adds one, -q takes one, --verbosity=N sets it (in order).
   int verbosity = 0;
+  std::optional<std::string> color;          // --color (last one wins): yes, no or auto
 };
 
 // Parses `args` into `out` (appending). Unknown options are skipped; an unknown option's value

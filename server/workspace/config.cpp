@@ -8,6 +8,7 @@
 #include <ini.h>
 #include <toml++/toml.h>
 
+#include "server/workspace/ini_long_lines.h"
 #include "server/workspace/toml_guard.h"
 
 namespace fs = std::filesystem;
@@ -67,6 +68,7 @@ struct IniParseState {
   bool found = false;
   ConfigFile* out = nullptr;
   std::string last_name;
+  const std::vector<std::string>* long_values = nullptr;  // shorten_long_ini_lines' placeholders
 };
 
 int ini_handler(void* user, const char* section, const char* name, const char* value) {
@@ -77,8 +79,9 @@ int ini_handler(void* user, const char* section, const char* name, const char* v
   std::string key(name);
   auto& entry = state->out->options[key];
   // inih calls the handler again for each continuation line of a multi-line value.
-  if (entry.text && state->last_name == key) *entry.text += "\n" + std::string(value ? value : "");
-  else entry.text = std::string(value ? value : "");
+  std::string text = restore_long_ini_value(value, *state->long_values);
+  if (entry.text && state->last_name == key) *entry.text += "\n" + text;
+  else entry.text = std::move(text);
   state->last_name = key;
   return 1;
 }
@@ -88,10 +91,11 @@ std::optional<ConfigFile> read_ini(const fs::path& path, const std::string& sect
   std::string text = read_small_file(path);
   ConfigFile file;
   file.path = path;
-  IniParseState state{section, false, &file, {}};
+  ShortenedIni shortened = shorten_long_ini_lines(text, section);
+  IniParseState state{section, false, &file, {}, &shortened.long_values};
   // A section header alone (no keys) still counts for pytest.ini: look for it textually.
   if (text.find("[" + section + "]") != std::string::npos) state.found = true;
-  int rc = ini_parse_string(text.c_str(), ini_handler, &state);
+  int rc = ini_parse_string(shortened.text.c_str(), ini_handler, &state);
   if (rc > 0 && error && state.found) *error = path.string() + ":" + std::to_string(rc) + ": could not parse the ini file";
   if (!state.found && !always) return std::nullopt;
   return file;

@@ -54,6 +54,7 @@ struct ProjectConfig {
   // pytest's verbosity from addopts, $PYTEST_ADDOPTS and the command line (-v, -q, --verbosity).
   int verbosity = 0;
   std::string reportchars = "fE";                 // -r: what the short test summary lists
+  std::string color = "auto";                     // --color: yes, no, auto (terminal_markup.h)
   std::optional<std::string> cache_dir;          // the `cache_dir` ini option as written (pytest_cache.h resolves it)
   // strict_config on: the config file's keys pytest itself does not define. A plugin or conftest
   // may; if none does, pytest ends with a usage error after collecting (settled by pytest).

@@ -9,16 +9,19 @@ failure is that folder's collection error: their folders ($FASTEST_CONFTEST_DIRS
 absolute paths) are imported here and each failing conftest is printed on stdout as
 `fastest-failing-conftest: <absolute path>`, for the caller to collect that folder with pytest.
 pytest is configured first, as its session does: a pytest_configure that raises is pytest's
-INTERNALERROR (exit 3).
+INTERNALERROR (exit 3). When pytest.main itself raises, pytest dies of it: exit 1, the traceback on
+stderr, and `fastest-pytest-raised` on stdout for the caller.
 """
 import json
 import os
 import sys
+import traceback
 from pathlib import Path
 
 import pytest
 
 FAILING_PREFIX = "fastest-failing-conftest: "
+RAISED_MARKER = "fastest-pytest-raised"
 
 
 class ConftestProbe:
@@ -54,7 +57,14 @@ class ConftestProbe:
 
 def main() -> int:
     dirs = sorted(json.loads(os.environ.get("FASTEST_CONFTEST_DIRS") or "[]"), key=lambda d: len(Path(d).parts))
-    return int(pytest.main(sys.argv[1:], plugins=[ConftestProbe(dirs)]))
+    try:
+        return int(pytest.main(sys.argv[1:], plugins=[ConftestProbe(dirs)]))
+    except Exception:
+        # pytest.main itself raised (a conftest hook pluggy cannot register: PluginValidationError):
+        # `python -m pytest` dies of it with the traceback on stderr and exit 1, and so does this.
+        traceback.print_exc()
+        print(RAISED_MARKER, flush=True)
+        return 1
 
 
 if __name__ == "__main__":
