@@ -21,6 +21,7 @@
 #include "server/cli/json_output.h"
 #include "server/cli/selection_args.h"
 #include "server/cli/warnings_summary.h"
+#include "server/core/exit_code.h"
 #include "server/core/node_id.h"
 #include "server/execution/run_plan.h"
 #include "server/execution/engine.h"
@@ -370,28 +371,28 @@ int run_discover(const DiscoverArgs& args) {
   }
   sort_by_collection_order(errors, c);
   sort_by_collection_order(skips, c);
-  const int errors_exit = args.continue_on_collection_errors ? 1 : 2;
+  const int errors_exit = exit_status(args.continue_on_collection_errors ? ExitCode::TestsFailed : ExitCode::Interrupted);
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   for (const std::string& w : c.warnings) std::cerr << "fastest: warning: " << w << "\n";
 
   if (args.json) {
     for (std::string& e : late_usage_errors) c.usage_errors.push_back(std::move(e));
     std::cout << json_text(c, errors) << "\n";
-    if (!c.usage_errors.empty()) return 4;
+    if (!c.usage_errors.empty()) return exit_status(ExitCode::UsageError);
     if (!errors.empty()) return errors_exit;
-    return c.selected.empty() ? 5 : 0;
+    return exit_status(c.selected.empty() ? ExitCode::NoTestsCollected : ExitCode::Ok);
   }
   if (!c.usage_errors.empty()) {
     std::cout << "no tests collected in " << format_seconds(seconds) << "\n";
     for (const std::string& e : c.usage_errors) std::cerr << "ERROR: " << e << "\n";
-    return 4;
+    return exit_status(ExitCode::UsageError);
   }
   if (verbosity <= -2) print_counts_per_file(c.selected);
   else for (const std::string& id : c.selected) std::cout << id << "\n";
   const bool markup = pytest_colours_stdout(c.config.color);
   if (!internal_error.empty()) {  // as pytest: after the listing, then its closing line; exit 3
     std::cout << internal_error << "\n\n" << collected_line(c.selected.size(), c.deselected, 0, seconds, markup) << "\n";
-    return 3;
+    return exit_status(ExitCode::InternalError);
   }
   if (args.no_settle)
     for (const TestItem& item : c.items)
@@ -435,10 +436,10 @@ int run_discover(const DiscoverArgs& args) {
       size_t end = e.find_last_not_of('\n');
       std::cerr << "ERROR: " << (end == std::string::npos ? e : e.substr(0, end + 1)) << "\n\n";
     }
-    return 4;
+    return exit_status(ExitCode::UsageError);
   }
   if (!errors.empty()) return errors_exit;
-  return c.selected.empty() ? 5 : 0;
+  return exit_status(c.selected.empty() ? ExitCode::NoTestsCollected : ExitCode::Ok);
 }
 
 }  // namespace

@@ -31,6 +31,7 @@
 #include "server/cli/selection_args.h"
 #include "server/cli/shard_selection.h"
 #include "server/cli/warnings_summary.h"
+#include "server/core/exit_code.h"
 #include "server/core/node_id.h"
 #include "server/discovery/module_discovery.h"
 #include "server/execution/duration_history.h"
@@ -409,11 +410,11 @@ int run_tests(const RunArgs& args) {
   for (const std::string& w : c.warnings) std::cerr << "fastest: warning: " << w << "\n";
   if (!c.usage_errors.empty()) {
     for (const std::string& e : c.usage_errors) std::cerr << "ERROR: " << e << "\n";
-    return 4;
+    return exit_status(ExitCode::UsageError);
   }
   if (!c.config.python) {
     std::cerr << "ERROR: no Python interpreter found: pass --python, activate a virtualenv, or create .venv\n";
-    return 4;
+    return exit_status(ExitCode::UsageError);
   }
   const CacheArgs cache_args = with_addopts(args.cache, c.config.addopts);
   // pytest refuses the cache options next to `-p no:cacheprovider` on its command line, and
@@ -421,7 +422,7 @@ int run_tests(const RunArgs& args) {
   const bool cache_disabled = cacheprovider_disabled(args.plugins, c.config.addopts);
   if (auto option = first_cache_option(cache_args); option && cacheprovider_disabled(args.plugins, {})) {
     std::cerr << "ERROR: unrecognized arguments: " << *option << " (pytest's cacheprovider is disabled: -p no:cacheprovider)\n";
-    return 4;
+    return exit_status(ExitCode::UsageError);
   }
   RunCache run_cache(cache_args, PytestCache::dir_for(c.config.rootdir, c.config.cache_dir), !cache_disabled);
   if (cache_args.cache_show && !cache_disabled) return show_cache(run_cache, c.config, *cache_args.cache_show);
@@ -506,7 +507,7 @@ int run_tests(const RunArgs& args) {
     std::string ignored;
     run_cache.record({}, {}, false, &ignored);
     if (!args.json) std::cout << banner(counts_line(RunSummary{}, static_deselected, 0, 0), '=') << "\n";
-    return empty_shard_ok ? 0 : 5;
+    return exit_status(empty_shard_ok ? ExitCode::Ok : ExitCode::NoTestsCollected);
   }
 
   std::unique_ptr<ExecutionEngine> engine_owner =
@@ -517,7 +518,7 @@ int run_tests(const RunArgs& args) {
   std::string error;
   if (!engine.start(&error)) {
     std::cerr << "ERROR: " << error << "\n";
-    return 4;
+    return exit_status(ExitCode::UsageError);
   }
   g_engine = &engine;
   // The engine's own warnings (an unreadable duration history), once each, on stderr.
@@ -638,11 +639,11 @@ int run_tests(const RunArgs& args) {
   reporter.finish_progress(summary.interrupted.has_value());
   if (!reporter.usage_error_.empty()) {
     std::cerr << reporter.usage_error_ << "\n";
-    return 4;
+    return exit_status(ExitCode::UsageError);
   }
   if (!reporter.internal_error_.empty()) {  // as pytest: its INTERNALERROR lines, exit 3
     std::cerr << reporter.internal_error_ << "\n";
-    return 3;
+    return exit_status(ExitCode::InternalError);
   }
   summary.duration_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
@@ -709,12 +710,14 @@ int run_tests(const RunArgs& args) {
   bool coverage_below = coverage.wanted() && coverage.finish(*c.config.python, failed, &coverage_report, &coverage_error);
   if (!coverage_error.empty()) std::cerr << "fastest: warning: " << coverage_error << "\n";
   failed |= coverage_below;  // pytest-cov's --cov-fail-under counts as a failed test
-  int exit_code = late_usage_error                                                  ? 4
+  // pytest.exit(returncode=N) ends with N; else pytest's ExitCode.
+  int exit_code = late_usage_error ? exit_status(ExitCode::UsageError)
                   : summary.interrupted && summary.interrupted->exit_code && !interrupted ? *summary.interrupted->exit_code
-                  : interrupted || stepwise_stopped || summary.cancelled || summary.interrupted || !summary.fatal_error.empty() ? 2
-                  : failed                                                          ? 1
-                  : results.empty()                                                 ? 5
-                                                                                    : 0;
+                  : interrupted || stepwise_stopped || summary.cancelled || summary.interrupted || !summary.fatal_error.empty()
+                      ? exit_status(ExitCode::Interrupted)
+                  : failed          ? exit_status(ExitCode::TestsFailed)
+                  : results.empty() ? exit_status(ExitCode::NoTestsCollected)
+                                    : exit_status(ExitCode::Ok);
 
   if (args.json) {
     nlohmann::json out;
@@ -895,7 +898,7 @@ int run_tests(const RunArgs& args) {
   // pytest's terminal reports the interruption at sessionfinish when the session's status is
   // INTERRUPTED (2); pytest.exit(returncode=N) with another N leaves it to unconfigure, after
   // the counts line.
-  const bool interruption_after_counts = summary.interrupted && exit_code != 2;
+  const bool interruption_after_counts = summary.interrupted && exit_code != exit_status(ExitCode::Interrupted);
   if (summary.interrupted && !interruption_after_counts) print_interruption(*summary.interrupted);
   if (interrupted) {
     size_t n = reporter.collection_errors_.size();
@@ -956,7 +959,7 @@ void add_run_command(CLI::App& app, int& exit_code) {
       args->shard = parse_shard_spec(*shard_text, &error);
       if (!args->shard) {
         std::cerr << "ERROR: usage: fastest run: " << error << "\n";
-        exit_code = 4;
+        exit_code = exit_status(ExitCode::UsageError);
         return;
       }
     }
@@ -971,7 +974,7 @@ void add_run_command(CLI::App& app, int& exit_code) {
     for (const std::string& extra : extras) {
       if (extra.rfind("-", 0) != 0) {
         std::cerr << "ERROR: unexpected argument: " << extra << " (write pytest options' values with '=')\n";
-        exit_code = 4;
+        exit_code = exit_status(ExitCode::UsageError);
         return;
       }
       args->other_pytest_options.push_back(extra);
