@@ -316,6 +316,9 @@ struct ExecutionEngine::Impl {
     } else if (event == "collected") {
       if (run && run->observer && e.contains("ids") && e["ids"].is_array())
         run->observer->on_collected(e["ids"].get<std::vector<std::string>>());
+    } else if (event == "imported_files") {
+      if (run && run->observer && e.contains("files") && e["files"].is_array())
+        run->observer->on_imported_files(e["files"].get<std::vector<std::string>>());
     } else if (event == "collect_skip") {
       s.collect_skips.emplace_back(e.value("id", ""), e.value("reason", ""));
       if (run && run->observer)

@@ -18,7 +18,10 @@ from pathlib import Path
 
 import pytest
 
+from fastest_worker.imported_files import imported_files
+
 FAILING_PREFIX = "fastest-failing-conftest: "
+IMPORTED_PREFIX = "fastest-imported: "  # what the answer depends on (settled cache)
 
 
 class ConftestProbe:
@@ -49,6 +52,8 @@ class ConftestProbe:
                 failing.add(str(Path(directory) / "conftest.py"))
         for path in sorted(failing):
             print(FAILING_PREFIX + path, flush=True)
+        for path in imported_files(str(config.rootpath)):
+            print(IMPORTED_PREFIX + path, flush=True)
         return 0
 
 

@@ -5,6 +5,8 @@ import time
 
 import pytest
 
+from .imported_files import imported_files
+
 OUTPUT_LIMIT = int(os.environ.get("FASTEST_OUTPUT_LIMIT", 64 * 1024))
 # -rP / -rX: pytest's PASSES and XPASSES sections show passed tests' captured sections too.
 REPORT_PASSES = bool(os.environ.get("FASTEST_REPORT_PASSES"))
@@ -125,6 +127,9 @@ class StreamingPlugin:
     def pytest_collection_finish(self, session):
         self.channel.send({"event": "collected", "batch": self.batch_id,
                            "ids": [item.nodeid for item in session.items]})
+        if session.config.option.collectonly:  # a settle step: what its answer depends on
+            self.channel.send({"event": "imported_files", "batch": self.batch_id,
+                               "files": imported_files(str(session.config.rootpath))})
 
     def pytest_deselected(self, items):
         # Settling counts what pytest's -k/-m/--deselect (or a plugin) removed.
