@@ -171,6 +171,29 @@ std::optional<std::string> SettledCache::cached_hash(const std::string& file) {
   return it->second;
 }
 
+// The imported files of one collection are shared by the entries it answered (one per module in
+// the language server): stored once, in a record named by its content, and checked once per
+// SettledCache object.
+bool SettledCache::imports_unchanged(const std::string& record) {
+  if (auto it = records_.find(record); it != records_.end()) return it->second;
+  bool unchanged = false;
+  if (record.find('/') == std::string::npos)
+    if (auto text = read_whole(dir_ / record)) {
+      json files = json::parse(*text, nullptr, /*allow_exceptions=*/false);
+      unchanged = files.is_object();
+      if (unchanged)
+        for (const auto& [file, hash] : files.items()) {
+          auto now = cached_hash(file);
+          if (!now || !hash.is_string() || *now != hash.get<std::string>()) {
+            unchanged = false;
+            break;
+          }
+        }
+    }
+  records_[record] = unchanged;
+  return unchanged;
+}
+
 std::optional<json> SettledCache::load(const std::string& slot, const SettledKey& key) {
   auto text = read_whole(entry_path(slot));
   if (!text) return std::nullopt;
@@ -178,17 +201,34 @@ std::optional<json> SettledCache::load(const std::string& slot, const SettledKey
   if (!entry.is_object() || entry.value("format", 0) != kFormat) return std::nullopt;  // discarded: corrupt
   auto stored_slot = entry.find("slot");
   auto stored_key = entry.find("key");
-  auto imported = entry.find("imported");
+  auto imports = entry.find("imports");
   auto answer = entry.find("answer");
   if (stored_slot == entry.end() || *stored_slot != slot || stored_key == entry.end() || *stored_key != key.text() ||
-      imported == entry.end() || !imported->is_object() || answer == entry.end())
+      imports == entry.end() || !imports->is_string() || answer == entry.end())
     return std::nullopt;
-  for (const auto& [file, hash] : imported->items()) {
-    auto now = cached_hash(file);
-    if (!now || !hash.is_string() || *now != hash.get<std::string>()) return std::nullopt;
-  }
+  if (!imports_unchanged(imports->get<std::string>())) return std::nullopt;
   return *answer;
 }
+
+namespace {
+// A temp file renamed over the target: readers see the old file or the new one, whole.
+bool write_atomically(const fs::path& target, const std::string& text) {
+  std::error_code ec;
+  const fs::path temp = target.string() + "." + std::to_string(::getpid()) + "." + hex64(std::random_device{}()) + ".tmp";
+  {
+    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
+    out << text;
+    out.flush();
+    if (!out) {
+      fs::remove(temp, ec);
+      return false;
+    }
+  }
+  fs::rename(temp, target, ec);
+  if (ec) fs::remove(temp, ec);
+  return !ec;
+}
+}  // namespace
 
 void SettledCache::store(const std::string& slot, const SettledKey& key, const json& answer,
                          const std::vector<std::string>& imported, fs::file_time_type started) {
@@ -202,26 +242,17 @@ void SettledCache::store(const std::string& slot, const SettledKey& key, const j
     if (!hash) return;
     files[rel.generic_string()] = *hash;
   }
-  json entry = {{"format", kFormat}, {"slot", slot}, {"key", key.text()}, {"imported", files}, {"answer", answer}};
   fs::create_directories(dir_, ec);
   // A .gitignore as pytest puts in its cache: the folder is never committed.
   if (!fs::exists(dir_.parent_path() / ".gitignore", ec)) {
     std::ofstream(dir_.parent_path() / ".gitignore") << "# Created by fastest automatically.\n*\n";
   }
-  const fs::path target = entry_path(slot);
-  const fs::path temp = target.string() + "." + std::to_string(::getpid()) + "." +
-                        hex64(std::random_device{}()) + ".tmp";
-  {
-    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    out << entry.dump();
-    out.flush();
-    if (!out) {
-      fs::remove(temp, ec);
-      return;
-    }
-  }
-  fs::rename(temp, target, ec);
-  if (ec) fs::remove(temp, ec);
+  const std::string files_text = files.dump();
+  const std::string record = "imports-" + hex64(std::hash<std::string>{}(files_text)) + ".json";
+  if (!fs::exists(dir_ / record, ec) && !write_atomically(dir_ / record, files_text)) return;
+  records_[record] = true;
+  json entry = {{"format", kFormat}, {"slot", slot}, {"key", key.text()}, {"imports", record}, {"answer", answer}};
+  write_atomically(entry_path(slot), entry.dump());
 }
 
 void SettledCache::clear() {

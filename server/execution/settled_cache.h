@@ -8,10 +8,10 @@
 // the fastest binary and worker, the interpreter (path, real file, size, mtime, pyvenv.cfg),
 // the distributions installed in its site-packages (names with versions), the environment
 // variables pytest reads, the options, the ini file and the files the caller names (modules,
-// conftests), each by a hash of its text. The entry also lists the files under the rootdir
-// that the collection imported (its helper modules, packages), each with its hash, checked on
-// every read. A key that differs in anything, a file that changed, is missing or unreadable,
-// an entry that is corrupt or truncated: a miss. Writes go to a temp file renamed over the
+// conftests), each by a hash of its text. The entry also names a record of the files under the
+// rootdir that the collection imported (its helper modules, packages), each with its hash,
+// checked on every read (`imports-<hash>.json`, shared by the entries one collection answered).
+// A key that differs in anything, a file that changed, is missing or unreadable, an entry that is corrupt or truncated: a miss. Writes go to a temp file renamed over the
 // entry, so concurrent processes each see a whole entry or none.
 #pragma once
 
@@ -75,10 +75,12 @@ class SettledCache {
  private:
   std::filesystem::path entry_path(const std::string& slot) const;
   std::optional<std::string> cached_hash(const std::string& file);
+  bool imports_unchanged(const std::string& record);
 
   std::filesystem::path rootdir_;
   std::filesystem::path dir_;  // <rootdir>/.fastest_cache/settled
   std::map<std::string, std::optional<std::string>> hashes_;  // file -> hash, for this object's life
+  std::map<std::string, bool> records_;                       // imports record -> still true
 };
 
 }  // namespace fastest

@@ -70,7 +70,8 @@ TEST_CASE("settled cache: a corrupt or truncated entry is a miss, never an error
   write(root / "tests/test_x.py", "def test_x(): pass\n");
   SettledCache(root).store("slot", key_for(root), kAnswer, {}, kStartedLater);
   std::vector<fs::path> entries;
-  for (const auto& e : fs::directory_iterator(root / ".fastest_cache" / "settled")) entries.push_back(e.path());
+  for (const auto& e : fs::directory_iterator(root / ".fastest_cache" / "settled"))
+    if (e.path().filename().string().rfind("imports-", 0) != 0) entries.push_back(e.path());
   REQUIRE(entries.size() == 1);
   std::ifstream in(entries[0]);
   const std::string whole((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -107,8 +108,22 @@ TEST_CASE("settled cache: concurrent writers of one slot leave one whole entry",
   for (auto& t : writers) t.join();
   CHECK(SettledCache(root).load("slot", key_for(root)) == kAnswer);
   size_t files = 0;
-  for ([[maybe_unused]] const auto& e : fs::directory_iterator(root / ".fastest_cache" / "settled")) ++files;
-  CHECK(files == 1);  // no temp file left behind
+  for (const auto& e : fs::directory_iterator(root / ".fastest_cache" / "settled")) {
+    CHECK(e.path().extension() == ".json");  // no temp file left behind
+    ++files;
+  }
+  CHECK(files == 2);  // the entry and its imports record
+}
+
+TEST_CASE("settled cache: a damaged imports record is a miss", "[settled_cache]") {
+  test::ScopedTempDir dir("settled_cache_");
+  const fs::path root = dir.path();
+  write(root / "tests/test_x.py", "def test_x(): pass\n");
+  write(root / "tests/helpers.py", "x = 1\n");
+  SettledCache(root).store("slot", key_for(root), kAnswer, {(root / "tests/helpers.py").string()}, kStartedLater);
+  for (const auto& e : fs::directory_iterator(root / ".fastest_cache" / "settled"))
+    if (e.path().filename().string().rfind("imports-", 0) == 0) std::ofstream(e.path(), std::ios::trunc) << "{\"tests/";
+  CHECK_FALSE(SettledCache(root).load("slot", key_for(root)));
 }
 
 TEST_CASE("settled cache: files outside the rootdir are not part of the entry", "[settled_cache]") {
