@@ -82,7 +82,7 @@ def timed(cmd, cwd):
 
 
 def reopen_ms(fastest, root, python, expected_cases):
-    """Process start to `settled` with every case published, in ms; and whether all were."""
+    """Process start to `settled`, in ms; and whether every case pytest lists was published then."""
     from lsp_client import LspClient
     start = time.perf_counter()
     client = LspClient(fastest, cwd=root)
@@ -97,8 +97,8 @@ def reopen_ms(fastest, root, python, expected_cases):
                 if m.get("method") == "fastest/discoveredTests":
                     for item in m["params"]["items"]:
                         published[item["id"]] = item
-        cases = sum(1 for item in published.values() if item["kind"] == "case" and not item.get("stale"))
-        return elapsed, cases == expected_cases
+        cases = {i for i, item in published.items() if item["kind"] == "case" and not item.get("stale")}
+        return elapsed, expected_cases <= cases
     finally:
         client.close()
 
@@ -136,7 +136,7 @@ def measure_root(fastest, python, work: Path, root: Path, reps: int, record, not
     record("settled_discover_warm_s", o, min=min(ours), max=max(ours), tests=len(ours_ids))
     record("settled_pytest_collect_s", p, min=min(theirs), max=max(theirs))
     record("settled_discover_warm_speedup", p / o)
-    expected_cases = sum(1 for i in ours_ids if "[" in i)
+    expected_cases = {i for i in ours_ids if "[" in i}
     reopen_ms(fastest, root, wrapper, expected_cases)  # the server's own entries are written once
     samples, spawned, complete = [], 0, True
     for _ in range(reps):
@@ -148,7 +148,7 @@ def measure_root(fastest, python, work: Path, root: Path, reps: int, record, not
     if not complete:
         notes.append("settled: a reopened server did not publish every case")
     record("lsp_reopen_settled_ms", statistics.median(samples), min=min(samples), max=max(samples),
-           cases=expected_cases)
+           cases=len(expected_cases))
     record("lsp_reopen_python_starts", spawned)
 
 

@@ -204,6 +204,7 @@ void LspServer::State::settle_job(const RootSnapshot& root, const std::map<std::
   std::optional<SettledCache> cache;
   std::map<std::string, SettledKey> keys;
   if (overlays.empty() && !root.options.python.empty()) {
+    const auto lookup_start = std::chrono::steady_clock::now();
     cache.emplace(root.rootdir);
     const SettledKey environment = environment_key(root.options.python, root.rootdir, root.options.inifile,
                                                    root.options.pytest_args, root.options.env);
@@ -221,8 +222,9 @@ void LspServer::State::settle_job(const RootSnapshot& root, const std::map<std::
       }
       keys.emplace(module, std::move(*key));
     }
-    spdlog::info("settled cache: {} of {} modules answered from {}", targets.size() - misses.size(), targets.size(),
-                 (root.rootdir / ".fastest_cache" / "settled").string());
+    spdlog::info("settled cache: {} of {} modules answered from {} in {} ms", targets.size() - misses.size(),
+                 targets.size(), (root.rootdir / ".fastest_cache" / "settled").string(),
+                 std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - lookup_start).count());
   }
   bool answered = true;
   if (!misses.empty()) {
