@@ -47,15 +47,21 @@ std::string stat_line(const fs::path& file) {
 }
 
 // Installed distributions by folder name (`pytest-9.0.1.dist-info`: a version change renames
-// it) and the site-packages folder's own mtime (any install or removal changes it).
+// it) with their metadata file's mtime (a version edited in place), and the site-packages
+// folder's own mtime (any install or removal changes it).
 std::string distributions(const fs::path& site_packages) {
   std::vector<std::string> names;
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(site_packages, ec)) {
     std::string name = entry.path().filename().string();
-    if (name.ends_with(".dist-info") || name.ends_with(".egg-info") || name.ends_with(".pth") ||
-        name.ends_with(".egg-link"))
-      names.push_back(std::move(name));
+    if (name.ends_with(".dist-info") || name.ends_with(".egg-info")) {
+      std::error_code stat_error;
+      const fs::path metadata = entry.path() / (name.ends_with(".dist-info") ? "METADATA" : "PKG-INFO");
+      auto mtime = fs::last_write_time(metadata, stat_error).time_since_epoch().count();
+      names.push_back(name + "@" + (stat_error ? std::string("-") : std::to_string(mtime)));
+    } else if (name.ends_with(".pth") || name.ends_with(".egg-link")) {
+      names.push_back(std::move(name) + "@" + std::to_string(fs::last_write_time(entry.path(), ec).time_since_epoch().count()));
+    }
   }
   std::sort(names.begin(), names.end());
   std::string out = stat_line(site_packages);

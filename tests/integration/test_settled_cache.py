@@ -7,6 +7,7 @@ import os
 import pathlib
 import re
 import subprocess
+import time
 
 import pytest
 
@@ -141,6 +142,17 @@ def test_a_pytest_upgrade_misses(fastest_bin, root, venv):
     version = dist.name[len("pytest-"):-len(".dist-info")]
     bumped = venv["site"] / f"pytest-{version}.post1.dist-info"
     dist.rename(bumped)
+    assert ids(discover(fastest_bin, root, venv)) == EXPECTED
+    assert starts(venv) > before
+
+
+def test_a_version_edited_in_place_in_the_metadata_misses(fastest_bin, root, venv):
+    dist = venv["site"] / "fastest_fake_plugin-1.0.dist-info"
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: fastest-fake-plugin\nVersion: 1.0\n")
+    discover(fastest_bin, root, venv)
+    before = starts(venv)
+    time.sleep(0.01)
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: fastest-fake-plugin\nVersion: 1.1\n")
     assert ids(discover(fastest_bin, root, venv)) == EXPECTED
     assert starts(venv) > before
 
