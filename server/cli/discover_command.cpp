@@ -235,8 +235,10 @@ SettleAnswer ask_pytest(const Collection& c, const Invocation& inv, const std::v
 // pytest's answer, from the settled cache when nothing it depends on changed (no Python then),
 // else asked and stored.
 SettleAnswer settle_answer(const Collection& c, const Invocation& inv, const std::vector<std::string>& pytest_args) {
-  SettledCache cache(c.config.rootdir);
   const std::vector<std::string> static_targets = settle_targets(c, {});
+  // Nothing to ask pytest (no conftest, nothing dynamic): no key to compute either.
+  if (static_targets.empty() && !c.config.configure_may_fail && folders_with_a_conftest(c).empty()) return {};
+  SettledCache cache(c.config.rootdir);
   auto key = discover_cache_key(c, inv, pytest_args, static_targets);
   if (key)
     if (auto stored = cache.load(key->slot, key->key))
