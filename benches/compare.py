@@ -25,6 +25,7 @@ REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(REPO / "tests" / "integration"))
 
+import settled_cache  # noqa: E402
 import sharding  # noqa: E402
 import suites  # noqa: E402
 
@@ -56,6 +57,11 @@ TARGETS = {
     # --shard K/N on a skewed history: the longest shard against sum/N (benches/sharding.py)
     "shard4_makespan_vs_ideal": ("<=", 1.1),
     "server_rss_10k_mb": ("<=", 60.0),
+    # the settled cache (benches/settled_cache.py): warm discover vs pytest, a reopened server
+    "settled_discover_warm_speedup": (">=", 50.0),
+    "settled_discover_warm_python_starts": ("<=", 0.0),
+    "lsp_reopen_settled_ms": ("<=", 200.0),
+    "lsp_reopen_python_starts": ("<=", 0.0),
 }
 
 # For the cliff check: whether a bigger number is better.
@@ -177,6 +183,9 @@ class Bench:
 
     def sharding(self):
         sharding.measure(self.fastest, self.python, self.work, self.quick, self.record)
+
+    def settled(self):
+        settled_cache.measure(self.fastest, self.python, self.work, self.quick, self.record, self.notes)
 
     def skewed(self):
         root = suites.skewed_suite(self.work / "skewed", slow=4, slow_s=0.4, fast=60 if self.quick else 120)
@@ -435,12 +444,12 @@ def main(argv=None):
                         help="the history to compare with and append to")
     parser.add_argument("--check-cliff", action="store_true", help="fail if a figure is >2x worse than last time")
     parser.add_argument("--no-history", action="store_true", help="do not append to the history file")
-    parser.add_argument("--only", help="comma-separated sections: micro,discovery,runs,skewed,sharding,cursor,keystrokes,memory")
+    parser.add_argument("--only", help="comma-separated sections: micro,discovery,runs,skewed,sharding,settled,cursor,keystrokes,memory")
     args = parser.parse_args(argv)
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    sections = ["micro", "discovery", "runs", "skewed", "sharding", "cursor", "keystrokes", "memory"]
+    sections = ["micro", "discovery", "runs", "skewed", "sharding", "settled", "cursor", "keystrokes", "memory"]
     if args.only:
         sections = args.only.split(",")
     commit = git_commit()  # the code measured: taken before the run, not after it
@@ -448,7 +457,7 @@ def main(argv=None):
         bench = Bench(args.fastest, args.python, Path(tmp), args.quick)
         print(f"fastest benches ({'quick' if args.quick else 'full'}), commit {commit}")
         steps = {"micro": bench.micro, "discovery": bench.discovery, "runs": bench.runs, "skewed": bench.skewed,
-                 "sharding": bench.sharding,
+                 "sharding": bench.sharding, "settled": bench.settled,
                  "cursor": bench.run_at_cursor, "keystrokes": bench.keystrokes, "memory": bench.server_memory}
         calibrations = [calibration_ms()]
         for s in sections:

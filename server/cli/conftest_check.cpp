@@ -14,9 +14,11 @@ namespace {
 
 constexpr std::string_view kFailingPrefix = "fastest-failing-conftest: ";  // conftest_check.py's
 constexpr std::string_view kRaisedMarker = "fastest-pytest-raised";           // conftest_check.py's
+constexpr std::string_view kImportedPrefix = "fastest-imported: ";
 
-// Folders pytest collects (and so imports the conftest of): the rootdir, each folder item and
-// each module's folder.
+}  // namespace
+
+// Folders pytest collects (and so imports the conftest of).
 std::vector<std::string> folders_with_a_conftest(const Collection& c) {
   std::set<fs::path> folders{c.config.rootdir};
   for (const TestItem& item : c.items) {
@@ -29,8 +31,6 @@ std::vector<std::string> folders_with_a_conftest(const Collection& c) {
     if (fs::is_regular_file(folder / "conftest.py", ec)) out.push_back(folder.lexically_normal().string());
   return out;
 }
-
-}  // namespace
 
 std::unique_ptr<PythonModuleProcess> start_conftest_check(const Collection& c, const Invocation& inv) {
   if (!c.config.python || !c.config.pytest_found) return nullptr;
@@ -71,8 +71,10 @@ ConftestCheck finish_conftest_check(PythonModuleProcess& process, const Collecti
               << output.err.substr(0, output.err.find('\n')) << "\n";
     return check;
   }
+  check.answered = true;
   std::istringstream lines(output.out);
   for (std::string line; std::getline(lines, line);) {
+    if (line.rfind(kImportedPrefix, 0) == 0) check.imported.push_back(line.substr(kImportedPrefix.size()));
     if (line.rfind(kFailingPrefix, 0) != 0) continue;
     fs::path folder = fs::path(line.substr(kFailingPrefix.size())).parent_path();
     std::string id = folder.lexically_relative(c.config.rootdir).generic_string();

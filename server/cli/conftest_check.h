@@ -21,11 +21,17 @@ struct ConftestCheck {
   int exit_code = 0;                         // pytest's exit code when it stopped (4, 3, 1), else 0
   std::string message;                       // what pytest printed on stderr then
   std::vector<std::string> failing_folders;  // folder ids whose conftest fails during collection
+  std::vector<std::string> imported;         // files under the rootdir pytest imported (settled cache)
+  bool answered = false;                     // pytest ran the check to its end (exit 0)
 };
 
 // Starts pytest's import of the collected tree's conftests (with the invocation's args, in its
 // directory); nullptr when the tree holds no conftest.py or there is no pytest to ask.
 std::unique_ptr<PythonModuleProcess> start_conftest_check(const Collection& c, const Invocation& inv);
+
+// The folders whose conftest.py the check imports (absolute): the rootdir, each folder item
+// and each module's folder that has one.
+std::vector<std::string> folders_with_a_conftest(const Collection& c);
 
 // Its answer; a check that could not run answers nothing (exit 0, no failing folders).
 ConftestCheck finish_conftest_check(PythonModuleProcess& process, const Collection& c);

@@ -11,21 +11,26 @@
 #include <optional>
 #include <set>
 #include <sstream>
+#include <string_view>
+#include <unordered_map>
 #include <nlohmann/json.hpp>
 
 #include "server/cli/commands.h"
 #include "server/cli/conftest_check.h"
-#include "server/cli/terminal_markup.h"
 #include "server/cli/discover_json.h"
 #include "server/cli/format.h"
 #include "server/cli/json_output.h"
 #include "server/cli/selection_args.h"
+#include "server/cli/terminal_markup.h"
 #include "server/cli/warnings_summary.h"
 #include "server/core/exit_code.h"
+#include "server/cli/settle_answer.h"
 #include "server/core/node_id.h"
-#include "server/execution/run_plan.h"
 #include "server/execution/engine.h"
 #include "server/execution/python_module_process.h"
+#include "server/execution/run_plan.h"
+#include "server/execution/pytest_cache.h"
+#include "server/execution/settled_cache.h"
 #include "server/execution/scheduler.h"
 #include "server/workspace/project.h"
 
@@ -38,26 +43,10 @@ struct DiscoverArgs {
   bool json = false;
   bool quiet = false;
   bool no_settle = false;
+  bool cache_clear = false;  // the settled cache's entries are dropped first (and pytest's cache)
   bool continue_on_collection_errors = false;
   std::string reportchars;  // -r from the command line
   std::vector<std::string> plugins;  // -p from the command line (`no:NAME` disables one)
-};
-
-// A collector pytest could not collect (a module that fails to import, a syntax error).
-struct CollectionError {
-  std::string id;      // pytest's node id of the collector: the module's path
-  std::string report;  // the text under `ERROR collecting <id>`: pytest's own once settled
-  std::string reason;  // what the short test summary prints after ` - `; pytest has none for
-                       // import and syntax errors
-};
-
-// A collector pytest skipped: a module calling pytest.skip(allow_module_level=True) or
-// pytest.importorskip at import time. pytest lists none of its tests.
-struct CollectionSkip {
-  std::string id;      // the skipped collector's node id
-  std::string path;    // where the skip was raised, as pytest reports it (absolute)
-  int line = 0;        // 1-based; 0 when pytest gave none
-  std::string reason;
 };
 
 // What the settle step learnt from pytest's collection.
@@ -136,31 +125,28 @@ std::string json_text(const Collection& c, const std::vector<CollectionError>& c
 
 class CollectedIds : public RunObserver {
  public:
-  void on_collected(const std::vector<std::string>& ids) override { ids_.insert(ids_.end(), ids.begin(), ids.end()); }
+  void on_collected(const std::vector<std::string>& ids) override { a.ids.insert(a.ids.end(), ids.begin(), ids.end()); }
+  void on_imported_files(const std::vector<std::string>& files) override {
+    a.imported.insert(a.imported.end(), files.begin(), files.end());
+  }
   void on_collection_error_reason(const std::string& id, const std::string& reason) override { reasons_[id] = reason; }
   void on_collection_error(const std::string& id, const std::string& longrepr) override {
-    errors_.push_back({id, longrepr, reasons_[id]});
+    a.errors.push_back({id, longrepr, reasons_[id]});
   }
   void on_collection_skip(const std::string& id, const std::string& path, int line, const std::string& reason) override {
-    skips_.push_back({id, path, line, reason});
+    a.skips.push_back({id, path, line, reason});
   }
   void on_deselected(const std::vector<std::string>& ids) override {
-    deselected_.insert(deselected_.end(), ids.begin(), ids.end());
+    a.deselected.insert(a.deselected.end(), ids.begin(), ids.end());
   }
-  void on_usage_error(const std::string& message) override { usage_errors_.push_back(message); }
+  void on_usage_error(const std::string& message) override { a.usage_errors.push_back(message); }
   void on_internal_error(const std::string& lines) override {
-    if (internal_error_.empty()) internal_error_ = lines;
+    if (a.internal_error.empty()) a.internal_error = lines;
   }
   void on_warning(const std::string& location, const std::string& message) override {
-    warnings_.push_back({location, message});
+    a.warnings.push_back({location, message});
   }
-  std::vector<std::pair<std::string, std::string>> warnings_;
-  std::vector<std::string> usage_errors_;
-  std::string internal_error_;
-  std::vector<std::string> ids_;
-  std::vector<CollectionError> errors_;
-  std::vector<CollectionSkip> skips_;
-  std::vector<std::string> deselected_;
+  CollectAnswer a;
 
  private:
   std::map<std::string, std::string> reasons_;
@@ -170,13 +156,9 @@ bool covers(const std::string& target, const std::string& id) { return node_id_c
 
 // What static analysis flagged dynamic is settled by pytest's real collection in a worker
 // (only when there is something to settle): the printed ids then equal pytest's. Modules with
-// a syntax error are settled too, so that their errors are pytest's own. Returns pytest's
-// collection errors and skips, or nothing when the settle step could not run. pytest is handed
-// the selection (-k, -m, --deselect), so a target's ids and deselected count are its own.
-// Folders whose conftest fails to import are collected by pytest too: the failure is their
-// collection error.
-std::optional<Settled> settle_dynamic(Collection& c, const std::vector<std::string>& pytest_args,
-                                                           const std::vector<std::string>& failing_conftest_folders) {
+// a syntax error are settled too, so that their errors are pytest's own. Folders whose conftest
+// fails to import are collected by pytest too: the failure is their collection error.
+std::vector<std::string> settle_targets(const Collection& c, const std::vector<std::string>& failing_conftest_folders) {
   std::vector<std::string> targets;
   std::set<std::string> failing_modules;
   for (const std::string& folder : c.dynamic_folders) targets.push_back(folder);
@@ -200,7 +182,13 @@ std::optional<Settled> settle_dynamic(Collection& c, const std::vector<std::stri
     for (const TestItem& item : c.items)
       if (item.kind == ItemKind::Module) { targets.push_back(item.id); break; }
   }
-  if (targets.empty() || !c.config.python || !c.config.pytest_found) return std::nullopt;
+  return targets;
+}
+
+// pytest's collect-only batch over the targets (pytest is handed the selection: -k, -m,
+// --deselect, so a target's ids and deselected count are its own); nothing when it could not run.
+std::optional<CollectAnswer> collect_with_pytest(const Collection& c, const std::vector<std::string>& targets,
+                                                 const std::vector<std::string>& pytest_args) {
   EngineOptions options;
   options.python = *c.config.python;
   options.rootdir = c.config.rootdir;
@@ -216,7 +204,7 @@ std::optional<Settled> settle_dynamic(Collection& c, const std::vector<std::stri
   }
   // pytest is handed the targets' modules, not the targets: a node id whose module fails to
   // import makes pytest stop with "found no collectors" and leave other modules' errors
-  // unreported. The extra ids a module yields are dropped below (only a target's are placed).
+  // unreported. The extra ids a module yields are dropped by apply_answer (only a target's are placed).
   RunRequest request;
   std::set<std::string> asked;
   for (const std::string& t : targets)
@@ -228,28 +216,112 @@ std::optional<Settled> settle_dynamic(Collection& c, const std::vector<std::stri
     std::cerr << "fastest: could not settle dynamic tests: " << summary.fatal_error << "\n";
     return std::nullopt;
   }
-  // Replace the static leaves of each module pytest collected with pytest's ids, at the
-  // module's place in the tree (a target may have no static leaves: a module whose doctests only
-  // pytest can list). pytest's order is kept inside the module, static leaves included: a
-  // module-scoped parametrized fixture makes pytest reorder them (reorder_items). Of a module's
-  // ids, only its targets' and the statically selected ones are kept (a node id argument may
-  // have asked for part of it). Modules with no static leaf between them keep pytest's order
-  // across them: a session- or package-scoped parametrized fixture groups items by its values
-  // across modules.
+  return std::move(observer.a);
+}
+
+// The conftest check, then the collect-only batch of what is left to settle.
+SettleAnswer ask_pytest(const Collection& c, const Invocation& inv, const std::vector<std::string>& pytest_args) {
+  SettleAnswer answer;
+  if (auto check = start_conftest_check(c, inv)) {
+    answer.conftests = finish_conftest_check(*check, c);
+    answer.asked = true;
+    if (answer.conftests.exit_code != 0 || !answer.conftests.answered) answer.complete = false;
+    if (answer.conftests.exit_code != 0) return answer;  // pytest stopped before collecting
+  }
+  std::vector<std::string> targets = settle_targets(c, answer.conftests.failing_folders);
+  if (targets.empty() || !c.config.python || !c.config.pytest_found) return answer;
+  answer.asked = true;
+  answer.collected = collect_with_pytest(c, targets, pytest_args);
+  if (!answer.collected) answer.complete = false;
+  return answer;
+}
+
+// pytest's answer, from the settled cache when nothing it depends on changed (no Python then),
+// else asked and stored.
+SettleAnswer settle_answer(const Collection& c, const Invocation& inv, const std::vector<std::string>& pytest_args) {
+  const std::vector<std::string> static_targets = settle_targets(c, {});
+  // Nothing to ask pytest (no conftest, nothing dynamic): no key to compute either.
+  if (static_targets.empty() && !c.config.configure_may_fail && folders_with_a_conftest(c).empty()) return {};
+  SettledCache cache(c.config.rootdir);
+  auto key = discover_cache_key(c, inv, pytest_args, static_targets);
+  if (key)
+    if (auto stored = cache.load(key->slot, key->key))
+      if (auto answer = settle_answer_from_json(*stored)) return *answer;
+  const auto started = std::filesystem::file_time_type::clock::now();
+  SettleAnswer answer = ask_pytest(c, inv, pytest_args);
+  if (key && answer.asked && answer.complete) {
+    // Stored only if no file of the key changed while pytest collected.
+    auto after = discover_cache_key(c, inv, pytest_args, static_targets);
+    std::vector<std::string> imported = answer.conftests.imported;
+    if (answer.collected) imported.insert(imported.end(), answer.collected->imported.begin(), answer.collected->imported.end());
+    if (after && after->key == key->key) cache.store(key->slot, key->key, to_json(answer), imported, started);
+  }
+  return answer;
+}
+
+// The key of `keys` that covers `id` (it, or one of its parents: a case's function, a class, a
+// module, its folders), found by the id's prefixes in a hash map: linear in the ids, not
+// ids × keys. "" or "." covers everything.
+class PrefixIndex {
+ public:
+  explicit PrefixIndex(const std::vector<std::string>& keys) : keys_(keys) {
+    for (size_t i = 0; i < keys.size(); ++i) index_.emplace(keys[i], i);
+    if (index_.count("")) root_ = &keys[index_.at("")];
+    else if (index_.count(".")) root_ = &keys[index_.at(".")];
+  }
+  const std::string* find(std::string_view id) const {
+    if (root_) return root_;
+    for (size_t end = id.size();;) {
+      if (auto it = index_.find(id.substr(0, end)); it != index_.end()) return &keys_[it->second];
+      const size_t cut = id.find_last_of("[:/", end - 1);
+      if (cut == std::string_view::npos || cut == 0) return nullptr;
+      end = id[cut] == ':' && id[cut - 1] == ':' ? cut - 1 : cut;
+      if (end == 0) return nullptr;
+    }
+  }
+  bool contains(std::string_view key) const { return index_.count(key) != 0; }
+
+ private:
+  const std::vector<std::string>& keys_;
+  std::unordered_map<std::string_view, size_t> index_;
+  const std::string* root_ = nullptr;
+};
+
+// Places pytest's answer in the collection. The static leaves of each module pytest collected
+// are replaced with pytest's ids, at the module's place in the tree (a target may have no static
+// leaves: a module whose doctests only pytest can list). pytest's order is kept inside the
+// module, static leaves included: a module-scoped parametrized fixture makes pytest reorder them
+// (reorder_items). Of a module's ids, only its targets' and the statically selected ones are
+// kept (a node id argument may have asked for part of it). Modules with no static leaf between
+// them keep pytest's order across them: a session- or package-scoped parametrized fixture
+// groups items by its values across modules.
+Settled apply_answer(Collection& c, const std::vector<std::string>& targets, CollectAnswer answer) {
+  const PrefixIndex target_index(targets);
+  auto under_a_target = [&](const std::string& id) { return target_index.find(id) != nullptr; };
+  // pytest was handed the targets' modules (collect_with_pytest): those are the units placed.
+  std::vector<std::string> modules;
+  {
+    std::set<std::string> seen;
+    for (const std::string& t : targets)
+      if (std::string module = t.empty() ? "." : module_of(t); seen.insert(module).second) modules.push_back(module);
+  }
+  const PrefixIndex module_index(modules);
   std::set<std::string> selected(c.selected.begin(), c.selected.end());
-  std::vector<std::string> settled;
-  std::set<std::string> placed, group;
   auto kept = [&](const std::string& real) { return selected.count(real) != 0 || under_a_target(real); };
+  std::unordered_map<const std::string*, std::vector<size_t>> answer_of;  // module -> its kept ids' indexes
+  for (size_t i = 0; i < answer.ids.size(); ++i)
+    if (const std::string* m = module_index.find(answer.ids[i]); m && kept(answer.ids[i])) answer_of[m].push_back(i);
+  std::vector<std::string> settled;
+  std::set<const std::string*> placed;
+  std::vector<size_t> group;  // the indexes of the ids of the modules met since the last static leaf
   auto flush_group = [&] {
-    for (const std::string& real : observer.ids_)
-      if (kept(real) && std::any_of(group.begin(), group.end(), [&](const std::string& m) { return covers(m, real); }))
-        settled.push_back(real);
+    std::sort(group.begin(), group.end());
+    for (size_t i : group) settled.push_back(answer.ids[i]);
     group.clear();
   };
   for (const TestItem& item : c.items) {
-    const std::string* unit = nullptr;
-    for (const std::string& m : asked) if (covers(m, item.id)) unit = &m;
-    if (!unit) {
+    const std::string* module = module_index.find(item.id);
+    if (!module) {
       if (selected.count(item.id)) {
         flush_group();
         settled.push_back(item.id);
@@ -257,14 +329,15 @@ std::optional<Settled> settle_dynamic(Collection& c, const std::vector<std::stri
       continue;
     }
     if (!under_a_target(item.id) && !selected.count(item.id)) continue;
-    if (placed.insert(*unit).second) group.insert(*unit);
+    if (placed.insert(module).second)
+      if (auto it = answer_of.find(module); it != answer_of.end()) group.insert(group.end(), it->second.begin(), it->second.end());
   }
   flush_group();
   // pytest lists nothing under a collector it could not collect or skipped, including static
   // leaves of a module that was asked for only for its dynamic part.
   auto under_a_failed_collector = [&](const std::string& id) {
-    for (const auto& e : observer.errors_) if (covers(e.id, id)) return true;
-    for (const auto& s : observer.skips_) if (covers(s.id, id)) return true;
+    for (const auto& e : answer.errors) if (covers(e.id, id)) return true;
+    for (const auto& s : answer.skips) if (covers(s.id, id)) return true;
     return false;
   };
   std::erase_if(settled, under_a_failed_collector);
@@ -274,15 +347,14 @@ std::optional<Settled> settle_dynamic(Collection& c, const std::vector<std::stri
   std::vector<std::string> deselected;
   for (const std::string& id : c.deselected_ids)
     if (!under_a_target(id)) deselected.push_back(id);
-  for (const std::string& id : observer.deselected_)
+  for (const std::string& id : answer.deselected)
     if (under_a_target(id)) deselected.push_back(id);
   c.deselected = deselected.size();
   c.deselected_ids = std::move(deselected);
   for (TestItem& item : c.items)
-    for (const std::string& t : targets)
-      if (item.id == t && item.dynamic) item.dynamic_reason += " (settled by pytest's collection)";
-  return Settled{std::move(observer.errors_), std::move(observer.skips_), std::move(observer.usage_errors_),
-                 std::move(observer.internal_error_), std::move(observer.warnings_)};
+    if (item.dynamic && target_index.contains(item.id)) item.dynamic_reason += " (settled by pytest's collection)";
+  return Settled{std::move(answer.errors), std::move(answer.skips), std::move(answer.usage_errors),
+                 std::move(answer.internal_error), std::move(answer.warnings)};
 }
 
 // pytest reports collection errors and skips in collection order.
@@ -337,13 +409,17 @@ int run_discover(const DiscoverArgs& args) {
   if (!args.reportchars.empty()) inv.extra_options.insert(inv.extra_options.end(), {"-r", args.reportchars});
   // Options that change what pytest collects: the settle step's pytest gets them too.
   std::vector<std::string> settle_options = args.selection.collect_options();
+  for (std::string& option : args.selection.select_options()) settle_options.push_back(std::move(option));
   for (const std::string& p : args.plugins) {
     inv.extra_options.insert(inv.extra_options.end(), {"-p", p});
     settle_options.insert(settle_options.end(), {"-p", p});
   }
-  for (std::string& option : args.selection.select_options()) settle_options.push_back(std::move(option));
 
   Collection c = collect(inv);
+  if (args.cache_clear) {  // as pytest's: before anything reads them
+    SettledCache(c.config.rootdir).clear();
+    PytestCache(PytestCache::dir_for(c.config.rootdir, c.config.cache_dir)).clear();
+  }
   const int verbosity = listing_verbosity(c);
   if (!args.json && verbosity >= 0 && c.usage_errors.empty())
     if (auto code = pytest_prints_collection(c, inv, args)) return *code;
@@ -353,20 +429,20 @@ int run_discover(const DiscoverArgs& args) {
   std::string internal_error;
   std::vector<std::pair<std::string, std::string>> warnings;
   if (!args.no_settle && c.usage_errors.empty()) {
-    ConftestCheck conftests;
-    if (auto check = start_conftest_check(c, inv)) conftests = finish_conftest_check(*check, c);
-    if (conftests.exit_code != 0) {  // pytest stopped before collecting: nothing on stdout
+    SettleAnswer answer = settle_answer(c, inv, settle_options);
+    if (answer.conftests.exit_code != 0) {  // pytest stopped before collecting: nothing on stdout
       if (!args.json) {
-        std::cerr << conftests.message;
-        return conftests.exit_code;
+        std::cerr << answer.conftests.message;
+        return answer.conftests.exit_code;
       }
-      c.usage_errors.push_back(conftests.message);
-    } else if (auto settled = settle_dynamic(c, settle_options, conftests.failing_folders)) {
-      errors = std::move(settled->errors);
-      skips = std::move(settled->skips);
-      late_usage_errors = std::move(settled->usage_errors);
-      internal_error = std::move(settled->internal_error);
-      warnings = std::move(settled->warnings);
+      c.usage_errors.push_back(answer.conftests.message);
+    } else if (answer.collected) {
+      Settled settled = apply_answer(c, settle_targets(c, answer.conftests.failing_folders), std::move(*answer.collected));
+      errors = std::move(settled.errors);
+      skips = std::move(settled.skips);
+      late_usage_errors = std::move(settled.usage_errors);
+      internal_error = std::move(settled.internal_error);
+      warnings = std::move(settled.warnings);
     }
   }
   sort_by_collection_order(errors, c);
@@ -455,8 +531,10 @@ void add_discover_command(CLI::App& app, int& exit_code) {
                 "As pytest: no `Interrupted` line, exit code 1 when a module cannot be collected");
   cmd->add_option("-r", args->reportchars, "pytest's -r: which outcomes the short test summary lists (s: skipped modules, E: errors)")
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
-  cmd->add_option("-p", args->plugins, "pytest's -p: load or disable (no:NAME) a plugin (repeatable)");
   cmd->add_flag("--no-settle", args->no_settle, "Static answers only: do not ask pytest about dynamic tests");
+  cmd->add_option("-p", args->plugins, "pytest's -p: load or disable (no:NAME) a plugin (repeatable)");
+  cmd->add_flag("--cache-clear", args->cache_clear,
+                "As pytest's: forget cached answers first (fastest's settled cache and .pytest_cache)");
   cmd->add_flag("-q,--quiet,--collect-only,--co", args->quiet, "Accepted for pytest compatibility");
   cmd->callback([args, &exit_code] { exit_code = run_discover(*args); });
 }

@@ -297,6 +297,9 @@ struct ExecutionEngine::Impl {
   void on(Slot&, const wire::Collected& e, RunState* run) {
     if (run && run->observer) run->observer->on_collected(e.ids);
   }
+  void on(Slot&, const wire::ImportedFiles& e, RunState* run) {
+    if (run && run->observer) run->observer->on_imported_files(e.files);
+  }
   void on(Slot& s, const wire::CollectSkip& e, RunState* run) {
     s.collect_skips.emplace_back(e.id, e.reason);
     if (run && run->observer) run->observer->on_collection_skip(e.id, e.path, e.line, e.reason);

@@ -105,6 +105,9 @@ class RunObserver {
   virtual void on_result(const TestResult& /*result*/) {}
   // Real ids pytest collected for a batch (settles dynamic items).
   virtual void on_collected(const std::vector<std::string>& /*ids*/) {}
+  // A collect-only batch's files under the rootdir that pytest imported (absolute paths): what
+  // its answer depends on besides the key (settled_cache.h).
+  virtual void on_imported_files(const std::vector<std::string>& /*files*/) {}
   virtual void on_collection_error(const std::string& /*id*/, const std::string& /*longrepr*/) {}
   // The one-line reason pytest's short test summary prints for that error (its report's
   // `reprcrash`); pytest prints none for an import error. Sent just before on_collection_error.

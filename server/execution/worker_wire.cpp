@@ -133,6 +133,7 @@ std::optional<Event> batch_event(const std::string& kind, const json& e, int bat
   if (kind == "result") return TestFinished{batch, test_result(e)};
   if (kind == "collected") return Collected{batch, strings(e, "ids")};
   if (kind == "deselected") return Deselected{batch, strings(e, "ids")};
+  if (kind == "imported_files") return ImportedFiles{batch, strings(e, "files")};
   if (kind == "collect_skip") return CollectSkip{batch, text(e, "id"), text(e, "path"), text(e, "reason"), integer(e, "line")};
   if (kind == "collect_error") return CollectError{batch, text(e, "id"), text(e, "longrepr"), text(e, "crash")};
   if (kind == "warning") return WarningRecorded{batch, text(e, "location"), text(e, "message")};

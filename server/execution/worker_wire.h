@@ -65,6 +65,10 @@ struct Collected {
   int batch = -1;
   std::vector<std::string> ids;
 };
+struct ImportedFiles {  // a collect-only batch's project files pytest imported (absolute)
+  int batch = -1;
+  std::vector<std::string> files;
+};
 struct Deselected {
   int batch = -1;
   std::vector<std::string> ids;
@@ -108,7 +112,7 @@ struct BatchDone {
   int exit = 0;    // else its exit status
 };
 
-using Event = std::variant<Ready, Fatal, ChildStarted, TestStarted, TestFinished, Collected, Deselected, CollectSkip,
+using Event = std::variant<Ready, Fatal, ChildStarted, TestStarted, TestFinished, Collected, ImportedFiles, Deselected, CollectSkip,
                            CollectError, WarningRecorded, CoverageData, DebugListening, BatchError, Interrupted,
                            BatchDone>;
 

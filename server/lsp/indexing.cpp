@@ -99,12 +99,16 @@ bool has_dynamic(const std::vector<TestItem>& items) {
   return false;
 }
 
-// What pytest must collect for these modules (add_settle_targets, the rule `fastest discover`
-// settles by).
-std::vector<std::string> settle_targets(const Root& root, const std::set<std::string>& modules) {
-  std::vector<std::string> targets;
+// What pytest must collect for each of these modules (add_settle_targets, the rule `fastest
+// discover` settles by).
+std::map<std::string, std::vector<std::string>> settle_targets(const Root& root, const std::set<std::string>& modules) {
+  std::map<std::string, std::vector<std::string>> targets;
   for (const std::string& module : modules)
-    if (auto it = root.file_items.find(module); it != root.file_items.end()) add_settle_targets(it->second, targets);
+    if (auto it = root.file_items.find(module); it != root.file_items.end()) {
+      std::vector<std::string> own;
+      add_settle_targets(it->second, own);
+      if (!own.empty()) targets[module] = std::move(own);
+    }
   return targets;
 }
 
@@ -137,7 +141,7 @@ void LspServer::State::settle_in_background(Root& root) {
 }
 
 void LspServer::State::settle_modules(Root& root, const std::set<std::string>& modules) {
-  std::vector<std::string> targets = settle_targets(root, modules);
+  std::map<std::string, std::vector<std::string>> targets = settle_targets(root, modules);
   if (stopping) return;
   std::map<std::string, uint64_t> versions;
   for (const std::string& module : modules) versions[module] = root.module_versions[module];
@@ -166,36 +170,118 @@ void LspServer::State::settle_modules(Root& root, const std::set<std::string>& m
   settles.push_back(std::move(job));
 }
 
-// On the settle job's thread: only the snapshot, the Writer and posts to the io thread.
-void LspServer::State::settle_job(const RootSnapshot& root, const std::vector<std::string>& targets,
+namespace {
+// The settled cache's slot and key for one module settled by the language server: the
+// environment (interpreter, distributions, extra args and env from the settings), the module's
+// targets, its text and the conftests on its path. nullopt when a file cannot be read.
+std::optional<SettledKey> module_cache_key(const SettledKey& environment, const fs::path& rootdir,
+                                           const std::string& module, const std::vector<std::string>& targets) {
+  SettledKey key = environment;
+  for (const std::string& target : targets) key.add("target", target);
+  if (!add_module_files(key, rootdir, module)) return std::nullopt;
+  return key;
+}
+
+std::string module_slot(const std::string& module) { return "lsp\n" + module; }
+}  // namespace
+
+// On the settle job's thread: only the snapshot, the Writer and posts to the io thread. Modules
+// whose answer the settled cache holds (none of its files changed) are answered from it; the
+// others are collected by pytest in the root's worker, and their answers stored. Unsaved
+// buffers bypass the cache: its keys are the files on disk.
+void LspServer::State::settle_job(const RootSnapshot& root, const std::map<std::string, std::vector<std::string>>& targets,
                                   std::map<std::string, std::string> overlays, std::map<std::string, uint64_t> versions) {
   std::vector<std::string> real;
   std::map<std::string, std::string> errors;  // module id -> pytest's longrepr
-  bool answered = false;
-  {
+  std::map<std::string, std::vector<std::string>> misses = targets;
+  std::optional<SettledCache> cache;
+  std::map<std::string, SettledKey> keys;
+  if (overlays.empty() && !root.options.python.empty()) {
+    const auto lookup_start = std::chrono::steady_clock::now();
+    cache.emplace(root.rootdir);
+    const SettledKey environment = environment_key(root.options.python, root.rootdir, root.options.inifile,
+                                                   root.options.pytest_args, root.options.env);
+    for (const auto& [module, module_targets] : targets) {
+      auto key = module_cache_key(environment, root.rootdir, module, module_targets);
+      if (!key) continue;
+      if (auto answer = cache->load(module_slot(module), *key); answer && answer->is_object()) {
+        try {
+          for (const std::string& id : answer->at("ids").get<std::vector<std::string>>()) real.push_back(id);
+          for (const auto& [id, longrepr] : answer->at("errors").items()) errors[id] = longrepr.get<std::string>();
+          misses.erase(module);
+          continue;
+        } catch (const json::exception&) {  // a malformed answer: a miss
+        }
+      }
+      keys.emplace(module, std::move(*key));
+    }
+    spdlog::info("settled cache: {} of {} modules answered from {} in {} ms", targets.size() - misses.size(),
+                 targets.size(), (root.rootdir / ".fastest_cache" / "settled").string(),
+                 std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - lookup_start).count());
+  }
+  bool answered = true;
+  if (!misses.empty()) {
+    std::vector<std::string> asked_ids, imported;
+    std::map<std::string, std::string> asked_errors;
+    const auto started = fs::file_time_type::clock::now();
     std::lock_guard<std::mutex> lock(root.engines->job_mutex);
     std::string error;
     std::shared_ptr<ExecutionEngine> engine = engine_for(root, &error);
+    answered = false;
+    bool complete = false;  // pytest answered for every module: cacheable
     if (engine) {
       struct Collector : RunObserver {
         std::vector<std::string>& ids;
         std::map<std::string, std::string>& errors;
-        Collector(std::vector<std::string>& i, std::map<std::string, std::string>& e) : ids(i), errors(e) {}
+        std::vector<std::string>& imported;
+        Collector(std::vector<std::string>& i, std::map<std::string, std::string>& e, std::vector<std::string>& f)
+            : ids(i), errors(e), imported(f) {}
         void on_collected(const std::vector<std::string>& collected) override {
           ids.insert(ids.end(), collected.begin(), collected.end());
         }
+        void on_imported_files(const std::vector<std::string>& files) override {
+          imported.insert(imported.end(), files.begin(), files.end());
+        }
         void on_collection_error(const std::string& id, const std::string& longrepr) override { errors[id] = longrepr; }
-      } collector(real, errors);
+      } collector(asked_ids, asked_errors, imported);
       RunRequest request;
-      request.ids = targets;
+      for (const auto& [module, module_targets] : misses)
+        request.ids.insert(request.ids.end(), module_targets.begin(), module_targets.end());
       request.collect_only = true;
       request.overlays = std::move(overlays);
       RunSummary summary = engine->run(request, collector);
       answered = !summary.cancelled;  // cancelled: root removed or server stopping
+      complete = answered && summary.fatal_error.empty();
     }
+    if (complete && cache) store_settled(*cache, root, misses, keys, asked_ids, asked_errors, imported, started);
+    real.insert(real.end(), asked_ids.begin(), asked_ids.end());
+    errors.merge(asked_errors);
   }
   asio::post(io, [this, key = root.root_key, versions = std::move(versions), real = std::move(real),
                   errors = std::move(errors), answered] { finish_settle(key, versions, real, errors, answered); });
+}
+
+// Each module's part of pytest's answer goes to the settled cache, if the files of its key are
+// still the ones it was computed from.
+void LspServer::State::store_settled(SettledCache& cache, const RootSnapshot& root,
+                                     const std::map<std::string, std::vector<std::string>>& modules,
+                                     const std::map<std::string, SettledKey>& keys, const std::vector<std::string>& ids,
+                                     const std::map<std::string, std::string>& errors,
+                                     const std::vector<std::string>& imported, fs::file_time_type started) {
+  const SettledKey environment = environment_key(root.options.python, root.rootdir, root.options.inifile,
+                                                 root.options.pytest_args, root.options.env);
+  std::map<std::string, json> answers;
+  for (const auto& [module, module_targets] : modules) answers[module] = {{"ids", json::array()}, {"errors", json::object()}};
+  for (const std::string& id : ids)
+    if (auto it = answers.find(module_of(id)); it != answers.end()) it->second["ids"].push_back(id);
+  for (const auto& [id, longrepr] : errors)
+    if (auto it = answers.find(module_of(id)); it != answers.end()) it->second["errors"][id] = longrepr;
+  for (const auto& [module, module_targets] : modules) {
+    auto before = keys.find(module);
+    if (before == keys.end()) continue;
+    auto after = module_cache_key(environment, root.rootdir, module, module_targets);
+    if (after && *after == before->second) cache.store(module_slot(module), before->second, answers[module], imported, started);
+  }
 }
 
 // On the io thread. A module changed since the job started is left to the re-settle that

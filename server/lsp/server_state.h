@@ -31,6 +31,7 @@
 #include "protocol/jsonrpc.h"
 #include "server/discovery/document.h"
 #include "server/execution/engine.h"
+#include "server/execution/settled_cache.h"
 #include "server/lsp/lsp_server.h"
 #include "server/lsp/positions.h"
 #include "server/lsp/settings.h"
@@ -231,8 +232,13 @@ struct LspServer::State {
   // A collect-only batch in the warm worker for these modules' dynamic items, with the open
   // buffers' text; its answer replaces their settled items unless a newer change superseded it.
   void settle_modules(Root& root, const std::set<std::string>& modules);
-  void settle_job(const RootSnapshot& root, const std::vector<std::string>& targets,
+  void settle_job(const RootSnapshot& root, const std::map<std::string, std::vector<std::string>>& targets,
                   std::map<std::string, std::string> overlays, std::map<std::string, uint64_t> versions);  // a job's thread
+  void store_settled(SettledCache& cache, const RootSnapshot& root,
+                     const std::map<std::string, std::vector<std::string>>& modules,
+                     const std::map<std::string, SettledKey>& keys, const std::vector<std::string>& ids,
+                     const std::map<std::string, std::string>& errors, const std::vector<std::string>& imported,
+                     fs::file_time_type started);  // a job's thread
   void finish_settle(uint64_t root_key, const std::map<std::string, uint64_t>& versions, const std::vector<std::string>& real,
                      const std::map<std::string, std::string>& errors, bool answered);
   // After a change that may alter these modules' settled items: mark them stale (true when

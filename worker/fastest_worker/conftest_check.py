@@ -20,8 +20,11 @@ from pathlib import Path
 
 import pytest
 
+from fastest_worker.imported_files import imported_files
+
 FAILING_PREFIX = "fastest-failing-conftest: "
 RAISED_MARKER = "fastest-pytest-raised"
+IMPORTED_PREFIX = "fastest-imported: "  # what the answer depends on (settled cache)
 
 
 class ConftestProbe:
@@ -52,6 +55,8 @@ class ConftestProbe:
                 failing.add(str(Path(directory) / "conftest.py"))
         for path in sorted(failing):
             print(FAILING_PREFIX + path, flush=True)
+        for path in imported_files(str(config.rootpath)):
+            print(IMPORTED_PREFIX + path, flush=True)
         return 0
 
 

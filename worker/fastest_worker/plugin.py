@@ -6,6 +6,7 @@ import time
 import pytest
 
 from . import wire
+from .imported_files import imported_files
 
 OUTPUT_LIMIT = int(os.environ.get("FASTEST_OUTPUT_LIMIT", 64 * 1024))
 # -rP / -rX: pytest's PASSES and XPASSES sections show passed tests' captured sections too.
@@ -127,6 +128,8 @@ class StreamingPlugin:
     @pytest.hookimpl(trylast=True)
     def pytest_collection_finish(self, session):
         self.channel.send(wire.collected(self.batch_id, [item.nodeid for item in session.items]))
+        if session.config.option.collectonly:  # a settle step: what its answer depends on
+            self.channel.send(wire.imported_files(self.batch_id, imported_files(str(session.config.rootpath))))
 
     def pytest_deselected(self, items):
         # Settling counts what pytest's -k/-m/--deselect (or a plugin) removed.

@@ -91,6 +91,12 @@ def collected(batch, ids):
     return {"event": "collected", "batch": batch, "ids": list(ids)}
 
 
+def imported_files(batch, files):
+    """A collect-only batch's project files that pytest imported (absolute paths): what a
+    settled answer depends on (the settled cache re-checks them)."""
+    return {"event": "imported_files", "batch": batch, "files": list(files)}
+
+
 def deselected(batch, ids):
     return {"event": "deselected", "batch": batch, "ids": list(ids)}
 
