@@ -12,7 +12,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 @pytest.mark.skipif(shutil.which("nvim") is None, reason="neovim is installed by scripts/setup.sh")
 def test_neovim_runs_the_test_at_the_cursor(fastest_bin, python_exe, test_project, tmp_path):
     project = tmp_path / "proj"
-    shutil.copytree(test_project, project, ignore=shutil.ignore_patterns(".fastest_cache", "__pycache__"))
+    shutil.copytree(test_project, project, ignore=shutil.ignore_patterns(".fastest_cache", "__pycache__", ".pytest_cache"))
     target = project / "tests" / "unit" / "test_stock.py"
     lines = target.read_text().splitlines()
     line = lines.index("def test_add_counts(stock, apple):") + 2  # 1-based, inside the body
