@@ -117,3 +117,25 @@ def test_the_cache_dir_option_and_a_disabled_cacheprovider_are_respected(fastest
         assert "cache is disabled" in rerun_failed(c)["error"]["message"]
     finally:
         c.close()
+
+
+def test_a_module_that_failed_to_collect_is_recorded_as_pytest_does_and_rerun_whole(client, tree, python_exe, tmp_path):
+    broken = {"tests/test_broken.py": "import not_a_module_anywhere\ndef test_x(): pass\ndef test_y(): pass\n"}
+    for root in (tree, tmp_path / "theirs"):
+        for name, text in {**FILES, **broken}.items():
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
+            (root / name).write_text(text)
+    pytest_run(python_exe, tmp_path / "theirs", "tests/test_broken.py")
+    client.notify("workspace/didChangeWatchedFiles", {"changes": [{"uri": uri(tree / "tests/test_broken.py"), "type": 1}]})
+    client.request("fastest/discoverTests", {})
+    client.run_and_wait("fastest/runTests", {"include": ["tests/test_broken.py"]})
+    assert lastfailed(tree) == lastfailed(tmp_path / "theirs") == {"tests/test_broken.py": True}
+    for root in (tree, tmp_path / "theirs"):
+        (root / "tests/test_broken.py").write_text("def test_x(): pass\ndef test_y(): pass\n")
+    client.notify("workspace/didChangeWatchedFiles", {"changes": [{"uri": uri(tree / "tests/test_broken.py"), "type": 2}]})
+    client.request("fastest/discoverTests", {})
+    _, states, _ = client.run_and_wait("workspace/executeCommand", {"command": "fastest.rerunFailed", "arguments": [{}]})
+    assert ran(states) == {"tests/test_broken.py::test_x": "passed", "tests/test_broken.py::test_y": "passed"}
+    assert lastfailed(tree) == {}
+    pytest_run(python_exe, tmp_path / "theirs")  # pytest forgets the module once it collects, too
+    assert lastfailed(tmp_path / "theirs") == {"tests/test_one.py::test_b": True}
