@@ -13,6 +13,7 @@
 ;;   (require 'fastest)
 ;;   (fastest-setup)            ; then M-x eglot in a Python buffer
 ;;   M-x fastest-run-at-point / fastest-run-file / fastest-run-all / fastest-cancel / fastest-tree
+;;   M-x fastest-rerun-failed     ; what pytest's cache records as failed, as `pytest --lf'
 ;;
 ;; Every run first sends the server what the buffers hold now (eglot delays didChange), so what
 ;; runs is what you see.  Results show at the end of each test's line.  Without a VCS, the
@@ -186,6 +187,13 @@ eglot holds didChange back; a run must see the text as it reads now."
   "Run every test of the workspace."
   (interactive)
   (fastest--execute "fastest.runAll" eglot--{}))
+
+(defun fastest-rerun-failed ()
+  "Rerun the tests that failed last time, as `pytest --lf' would.
+The failures are those pytest's cache records (.pytest_cache), so a
+failure seen by pytest on the command line counts too."
+  (interactive)
+  (fastest--execute "fastest.rerunFailed" eglot--{}))
 
 (defun fastest-cancel ()
   "Cancel the running tests."

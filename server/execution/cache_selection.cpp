@@ -254,6 +254,12 @@ CacheSelection select_with_cache(const CacheSelectionInput& in, const CacheOptio
 void record_last_failed(CacheValue& lastfailed, const std::vector<RanTest>& ran,
                         const std::vector<std::string>& collection_errors) {
   for (const std::string& module : collection_errors) lastfailed[module] = true;
+  // A module that failed to collect before and collects now (its tests ran) leaves the record,
+  // as LFPlugin.pytest_collectreport pops it; its tests' own outcomes then say what failed.
+  // (pytest also marks the module's tests that did not run as failed; none ran here.)
+  const std::set<std::string> failing(collection_errors.begin(), collection_errors.end());
+  for (const RanTest& r : ran)
+    if (std::string module = module_of(r.id); module != r.id && !failing.count(module)) lastfailed.erase(module);
   for (const RanTest& r : ran) {
     if (is_failure(r.outcome)) lastfailed[r.id] = true;
     else lastfailed.erase(r.id);  // a passed call, a skip, an xfail

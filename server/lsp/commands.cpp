@@ -1,4 +1,4 @@
-// workspace/executeCommand ("run test at cursor", run file, run all, debug, cancel) and the
+// workspace/executeCommand ("run test at cursor", run file, run all, rerun failed, debug, cancel) and the
 // code lenses that call those commands.
 #include "server/lsp/server_state.h"
 
@@ -60,6 +60,7 @@ json LspServer::State::execute_command(const json& params) {
     return start_run({file}, {}, RunKind::Run);
   }
   if (command == "fastest.runAll") return start_run({TestRef{}}, {}, RunKind::Run);
+  if (command == "fastest.rerunFailed") return rerun_failed(arg);
   if (command == "fastest.cancelRun") {
     cancel_run(arg.is_object() ? arg.value("runId", "") : "");
     return nullptr;

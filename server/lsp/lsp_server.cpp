@@ -78,7 +78,8 @@ void LspServer::State::register_handlers() {
         {"positionEncoding", encoding == Encoding::Utf8 ? "utf-8" : "utf-16"},
         {"textDocumentSync", {{"openClose", true}, {"change", 2}, {"save", {{"includeText", false}}}}},
         {"executeCommandProvider",
-         {{"commands", {"fastest.runTest", "fastest.debugTest", "fastest.runFile", "fastest.runAll", "fastest.cancelRun"}}}},
+         {{"commands", {"fastest.runTest", "fastest.debugTest", "fastest.runFile", "fastest.runAll", "fastest.rerunFailed",
+                       "fastest.cancelRun"}}}},
         {"workspace", {{"workspaceFolders", {{"supported", true}, {"changeNotifications", true}}}}},
         {"experimental", {{"fastestTestExplorer", true}}}};
     if (!client_has_test_explorer) capabilities["codeLensProvider"] = {{"resolveProvider", false}};

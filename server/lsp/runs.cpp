@@ -323,6 +323,7 @@ class LspServer::State::RunReporter : public RunObserver {
     std::string output = r.stdout_text + r.stderr_text;
     if (!output.empty()) msg["output"] = {{"text", output}};
     s_.writer.notify("fastest/testStateChanged", msg);
+    results_.push_back(r);
     ++done_;
     counts_[to_string(r.outcome)]++;
     if (progress_) {
@@ -339,6 +340,7 @@ class LspServer::State::RunReporter : public RunObserver {
     });
   }
   void on_collection_error(const std::string& id, const std::string& longrepr) override {
+    collection_errors_.push_back(id);
     asio::post(s_.io, [&s = s_, key = root_key_, id, longrepr] {
       if (auto root = s.find_root(key)) s.record_collection_error(*root, id.substr(0, id.find("::")), longrepr);
     });
@@ -358,6 +360,10 @@ class LspServer::State::RunReporter : public RunObserver {
   bool progress_;
   size_t done_ = 0;
   std::map<std::string, size_t> counts_;
+
+ public:
+  std::vector<TestResult> results_;  // for pytest's cache once the run ends
+  std::vector<std::string> collection_errors_;
 };
 
 void LspServer::State::execute_run(RunInfo& info, std::vector<Target> targets, std::map<std::string, std::string> overlays,
@@ -399,6 +405,7 @@ void LspServer::State::execute_run(RunInfo& info, std::vector<Target> targets, s
     request.debug_port = debug_port;
     RunReporter reporter(*this, info.id, t.root.root_key, t.root_uri, total, progress);
     RunSummary summary = engine->run(request, reporter);
+    record_in_pytest_cache(t.root, reporter.results_, reporter.collection_errors_);
     for (auto& [o, n] : summary.counts) counts[to_string(o)] += n;
     duration += summary.duration_s;
     if (!summary.fatal_error.empty()) error_text = summary.fatal_error;

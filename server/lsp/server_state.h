@@ -11,6 +11,7 @@
 //   publishing.cpp   fastest/discoveredTests, fastest/testsMoved, diagnostics (JSON out)
 //   runs.cpp         fastest/runTests: engines, run threads, results, failure diagnostics
 //   commands.cpp     workspace/executeCommand and code lenses
+//   rerun_failed.cpp pytest's lastfailed: runs record it, fastest.rerunFailed runs it
 #pragma once
 
 #include <atomic>
@@ -44,6 +45,10 @@ using protocol::json;
 
 // The file's bytes, or "" when it cannot be read.
 std::string read_file(const fs::path& path);
+
+// Where pytest keeps this root's cache (the `cache_dir` ini option), or nullopt when the ini's
+// addopts or the client's extra args say `-p no:cacheprovider` (rerun_failed.cpp).
+std::optional<fs::path> pytest_cache_dir(const ProjectConfig& config, const std::vector<std::string>& extra_args);
 
 // How an edit moved the lines below it: every position on a line after `after_line` moves by
 // `line_delta` lines (its column stays: that line's text did not change).
@@ -131,6 +136,7 @@ struct RootSnapshot {
   std::shared_ptr<EngineSlot> engines;
   EngineOptions options;  // options.python empty: no interpreter found
   std::string engine_key;
+  std::optional<fs::path> pytest_cache;  // pytest's cache folder; nullopt: -p no:cacheprovider
 };
 
 struct OpenDoc {
@@ -319,6 +325,13 @@ struct LspServer::State {
   void reap_finished_runs();  // joins finished runs and settle jobs
   // Cancels every job, joins its thread, stops every engine (kills and reaps the workers).
   void shutdown_everything();
+
+  // rerun_failed.cpp
+  // A run's results into pytest's `lastfailed` (and `nodeids`), as `fastest run` records them.
+  static void record_in_pytest_cache(const RootSnapshot& root, const std::vector<TestResult>& results,
+                                     const std::vector<std::string>& collection_errors);
+  // fastest.rerunFailed ({} or {rootUri}): the tests `lastfailed` lists, as `pytest --lf` runs them.
+  json rerun_failed(const json& arg);
 
   // commands.cpp
   // The innermost item at a position: a case, else its function, else the class, else the module.

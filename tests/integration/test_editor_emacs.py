@@ -24,7 +24,7 @@ def test_fastest_el_byte_compiles_cleanly(tmp_path):
 @pytest.mark.skipif(shutil.which("emacs") is None, reason="emacs-nox and elpa-eglot are installed by scripts/setup.sh")
 def test_emacs_runs_the_test_at_point(fastest_bin, python_exe, test_project, tmp_path):
     project = tmp_path / "proj"
-    shutil.copytree(test_project, project, ignore=shutil.ignore_patterns(".fastest_cache", "__pycache__"))
+    shutil.copytree(test_project, project, ignore=shutil.ignore_patterns(".fastest_cache", "__pycache__", ".pytest_cache"))
     target = project / "tests" / "unit" / "test_stock.py"
     line = target.read_text().splitlines().index("def test_take_too_many_raises(full_stock, apple):") + 2
     out = tmp_path / "report.json"
@@ -39,7 +39,9 @@ def test_emacs_runs_the_test_at_point(fastest_bin, python_exe, test_project, tmp
     assert os.path.realpath(report["root"]) == os.path.realpath(project)
     assert report["tests"] > 40
     test_id = "tests/unit/test_stock.py::test_take_too_many_raises"
-    assert report["results"] == [{"id": test_id, "state": s} for s in ("passed", "failed", "passed")]
+    # At point, after an edit that fails it, fastest-rerun-failed (pytest's cache), the tree's `r`.
+    assert report["results"] == [{"id": test_id, "state": s} for s in ("passed", "failed", "passed", "passed")]
+    assert report["rerun_failures"] == 1
     assert report["marked"] is True  # the result at the end of the test's line
     # Run at point right after an edit runs the text as it reads now (eglot had not sent it yet).
     assert report["edited_state"] == "failed"

@@ -12,10 +12,13 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 @pytest.mark.skipif(shutil.which("nvim") is None, reason="neovim is installed by scripts/setup.sh")
 def test_neovim_runs_the_test_at_the_cursor(fastest_bin, python_exe, test_project, tmp_path):
     project = tmp_path / "proj"
-    shutil.copytree(test_project, project, ignore=shutil.ignore_patterns(".fastest_cache", "__pycache__"))
+    shutil.copytree(test_project, project, ignore=shutil.ignore_patterns(".fastest_cache", "__pycache__", ".pytest_cache"))
     target = project / "tests" / "unit" / "test_stock.py"
     lines = target.read_text().splitlines()
     line = lines.index("def test_add_counts(stock, apple):") + 2  # 1-based, inside the body
+    cache = project / ".pytest_cache" / "v" / "cache"
+    cache.mkdir(parents=True, exist_ok=True)
+    (cache / "lastfailed").write_text(json.dumps({"tests/unit/test_stock.py::test_take_too_many_raises": True}))
     out = tmp_path / "report.json"
     env = dict(os.environ, FASTEST_NVIM_OUT=str(out), FASTEST_NVIM_FILE=str(target), FASTEST_NVIM_LINE=str(line),
                FASTEST_BIN=str(fastest_bin), FASTEST_PYTHON=python_exe, HOME=str(tmp_path))
@@ -42,6 +45,9 @@ def test_neovim_runs_the_test_at_the_cursor(fastest_bin, python_exe, test_projec
     # Debug without nvim-dap says so and cancels the test that waited for a debugger.
     assert "nvim-dap" in report["debug_notice"]
     assert report["debug_cancelled"] is True
+    # :FastestRerunFailed ran the one failure pytest's cache recorded; it passed, so it is cleared.
+    assert report["rerun"] == ["passed"], report["rerun"]
+    assert json.loads((cache / "lastfailed").read_text()) == {}
     assert any("passed" in t for t in report["virtual_text"])
     # The plugin applied fastest/testsMoved: a blank line at the top moved every test down.
     assert report["moved"] is True

@@ -177,6 +177,15 @@ TEST_CASE("lastfailed: failures in, passes and skips out, collection errors in",
   CHECK(lf.dump() == R"({"tests/test_bad.py":true,"tests/test_three.py::test_z":true})");
 }
 
+TEST_CASE("lastfailed: a module that collects again leaves the record, its tests' outcomes stay", "[pytest_cache]") {
+  CacheValue lf = CacheValue::object();
+  lf["tests/test_bad.py"] = true;
+  lf["tests/test_other.py"] = true;
+  record_last_failed(lf, {{"tests/test_bad.py::test_x", Outcome::Passed}, {"tests/test_bad.py::test_y", Outcome::Failed}},
+                     {"tests/test_other.py"});
+  CHECK(lf.dump() == R"({"tests/test_other.py":true,"tests/test_bad.py::test_y":true})");
+}
+
 TEST_CASE("the cache folder is pytest's: supporting files, JSON as json.dumps(indent=2), pformat for --cache-show", "[pytest_cache]") {
   fastest::test::ScopedTempDir dir("pytest_cache_test_");
   PytestCache cache(dir.path() / ".pytest_cache");

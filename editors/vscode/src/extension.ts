@@ -192,6 +192,21 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       await finished;
     };
 
+  // pytest's last failures (.pytest_cache lastfailed, shared with pytest), as `pytest --lf`. The
+  // language client registers the server's own "fastest.rerunFailed" (executeCommandProvider),
+  // which would run them unseen: this command shows the run in the Testing view.
+  context.subscriptions.push(vscode.commands.registerCommand("fastest.rerunFailedTests", async () => {
+    let reply: RunReply;
+    try {
+      reply = await client!.sendRequest<RunReply>("workspace/executeCommand", { command: "fastest.rerunFailed", arguments: [{}] });
+    } catch (error) {
+      void vscode.window.showInformationMessage(`fastest: ${(error as Error).message}`);
+      return;
+    }
+    const run = controller.createTestRun(new vscode.TestRunRequest(), "Rerun failed tests");
+    await new Promise<void>((resolve) => runs.openRun(reply.runId, { run, done: resolve, kind: "run" }));
+  }));
+
   controller.createRunProfile("Run", vscode.TestRunProfileKind.Run, runHandler("run"), true);
   controller.createRunProfile("Debug", vscode.TestRunProfileKind.Debug, runHandler("debug"), true);
   controller.createRunProfile("Coverage", vscode.TestRunProfileKind.Coverage, runHandler("coverage"), true);

@@ -75,6 +75,15 @@ report.debug_cancelled = vim.wait(15000, function()
   for _, r in pairs(fastest.runs) do if r.finished and r.counts and r.counts.cancelled then return true end end
   return false
 end, 50)
+-- :FastestRerunFailed runs what pytest's cache records as failed (the test wrote one id there).
+vim.cmd("FastestRerunFailed")
+local rerun_id = "tests/unit/test_stock.py::test_take_too_many_raises"
+vim.wait(30000, function()
+  for _, r in ipairs(results) do if r.id == rerun_id then return true end end
+  return false
+end, 50)
+report.rerun = {}
+for _, r in ipairs(results) do if r.id == rerun_id then table.insert(report.rerun, r.state) end end
 results = vim.tbl_filter(function(r) return r.id == "tests/unit/test_stock.py::test_add_counts" end, results)
 -- Give the extmark a moment, then record the virtual text on the test's line.
 local marks = vim.api.nvim_buf_get_extmarks(0, vim.api.nvim_create_namespace("fastest"), 0, -1, { details = true })

@@ -230,6 +230,8 @@ end
 
 function M.run_file() run("fastest.runFile", { uri = vim.uri_from_bufnr(0) }) end
 function M.run_all() run("fastest.runAll", {}) end
+-- The tests pytest's cache records as failed (.pytest_cache lastfailed), as `pytest --lf`.
+function M.rerun_failed() run("fastest.rerunFailed", {}) end
 function M.cancel() run("fastest.cancelRun", {}) end
 
 -- The innermost test (case, function, class) at the cursor, as the tree last said.
@@ -348,6 +350,7 @@ function M.setup(opts)
   vim.cmd([[command! FastestRunNearest lua require("fastest").run_nearest()]])
   vim.cmd([[command! FastestRunFile lua require("fastest").run_file()]])
   vim.cmd([[command! FastestRunAll lua require("fastest").run_all()]])
+  vim.cmd([[command! FastestRerunFailed lua require("fastest").rerun_failed()]])
   vim.cmd([[command! FastestCancel lua require("fastest").cancel()]])
   vim.cmd([[command! FastestTree lua require("fastest").tree()]])
   vim.cmd([[command! FastestOutput lua require("fastest").output()]])
