@@ -377,3 +377,49 @@ def test_failed_first_runs_the_failures_first_so_exitfirst_stops_where_pytest_do
     assert counts(expected.stdout) == "1 failed"
     assert counts(ours.stdout) == counts(expected.stdout), ours.stdout
     assert ours.returncode == expected.returncode == 1
+
+
+# --- the `cache` fixture and config.cache in the workers --------------------------------------
+CACHE_USERS = {
+    "pytest.ini": "[pytest]\n",
+    "test_writes.py": '''def test_cache_roundtrip(cache):
+    cache.set("demo/value", 42)
+    assert cache.get("demo/value", None) == 42
+
+
+def test_config_cache(request):
+    assert request.config.cache.get("demo/missing", "dflt") == "dflt"
+''',
+}
+READS_BACK = '''def test_reads_what_the_last_run_wrote(cache):
+    assert cache.get("demo/value", None) == 42
+'''
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_the_cache_fixture_works_and_is_shared_with_pytest(fastest_bin, python_exe, tmp_path, workers):
+    """Tests and plugins that keep values in pytest's cache (the `cache` fixture, config.cache) run
+    as under pytest, in the project's .pytest_cache, which pytest then reads, and the reverse."""
+    root = make_tree(tmp_path / "p", CACHE_USERS)
+    proc = fastest(fastest_bin, python_exe, root, workers=workers)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert counts(proc.stdout) == "2 passed"
+    (root / "test_reads.py").write_text(READS_BACK)
+    theirs = pytest_run(python_exe, root, "test_reads.py")
+    assert theirs.returncode == 0, theirs.stdout
+    # ...and what pytest wrote, fastest's tests read.
+    other = make_tree(tmp_path / "q", CACHE_USERS)
+    assert pytest_run(python_exe, other, "test_writes.py").returncode == 0
+    (other / "test_reads.py").write_text(READS_BACK)
+    ours = fastest(fastest_bin, python_exe, other, "test_reads.py", workers=workers)
+    assert ours.returncode == 0, ours.stdout + ours.stderr
+
+
+def test_without_the_cacheprovider_there_is_no_cache_fixture_as_in_pytest(fastest_bin, python_exe, trees):
+    theirs_root, ours_root = trees
+    for root in trees:
+        make_tree(root, {**CACHE_USERS, "pytest.ini": "[pytest]\naddopts = -p no:cacheprovider\n"})
+    theirs = pytest_run(python_exe, theirs_root, "test_writes.py")
+    ours = fastest(fastest_bin, python_exe, ours_root, "test_writes.py")
+    assert ours.returncode == theirs.returncode == 1
+    assert counts(ours.stdout) == counts(theirs.stdout) == "1 failed, 1 error"

@@ -124,6 +124,11 @@ class StreamingPlugin:
         if "cache_dir" not in getattr(parser, "_inidict", {}):
             parser.addini("cache_dir", default=".pytest_cache", help="Cache directory path (kept by fastest)")
 
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_configure(self, config):
+        from . import cache_fixture
+        cache_fixture.install(config)
+
     # --- collection ---------------------------------------------------------------------
     @pytest.hookimpl(trylast=True)
     def pytest_collection_finish(self, session):
