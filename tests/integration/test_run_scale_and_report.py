@@ -7,13 +7,7 @@ import time
 
 import pytest
 
-
-def make_project(root, files):
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    return root
+from test_run_parity import make_project
 
 
 def run(cmd, project, env=None, timeout=300):
