@@ -7,6 +7,7 @@ import subprocess
 import pytest
 
 from lsp_client import LspClient, uri
+from test_run_parity import make_project
 
 FILES = {
     "pytest.ini": "[pytest]\n",
@@ -17,11 +18,7 @@ FILES = {
 
 @pytest.fixture
 def tree(tmp_path):
-    root = tmp_path / "proj"
-    for name, text in FILES.items():
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_text(text)
-    return root
+    return make_project(tmp_path / "proj", FILES)
 
 
 @pytest.fixture
