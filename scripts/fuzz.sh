@@ -22,6 +22,7 @@ if ! command -v clang++ >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq clang >/dev/null
 fi
 
+source scripts/compiler_cache.sh
 cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
   -DFASTEST_BUILD_FUZZERS=ON -DFASTEST_BUILD_TESTS=OFF -DFASTEST_BUILD_BENCHES=OFF >/dev/null

@@ -30,6 +30,7 @@ suppressions=$repo/scripts/sanitizer-suppressions
 # The LSP tests are never left out.
 asan_deselect=(-k "not test_discover_parity and not test_run_parity and not test_bench_logic")
 
+source scripts/compiler_cache.sh
 configure_and_build() {  # dir, sanitizer flags, targets...
   local dir=$1 flags=$2
   shift 2

@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(cmake g++ make pkg-config npm python3-venv
   libtree-sitter-dev nlohmann-json3-dev libasio-dev libspdlog-dev catch2 libbenchmark-dev
-  libtomlplusplus-dev libinih-dev libcli11-dev libxml2-dev neovim emacs-nox elpa-eglot)
+  libtomlplusplus-dev libinih-dev libcli11-dev libxml2-dev neovim emacs-nox elpa-eglot ccache)
 # A headless browser: the dashboard's test renders it (benches/browser.py looks for these names).
 # GitHub's Ubuntu runners ship google-chrome, and Ubuntu's chromium package is a snap shim.
 if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1 &&
@@ -42,6 +42,7 @@ if [ ! -f deps/tree-sitter-python/node_modules/tree-sitter-python/src/parser.c ]
   (cd deps/tree-sitter-python && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
 fi
 
+source scripts/compiler_cache.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$(nproc)"
 echo "setup: built build/fastest"
