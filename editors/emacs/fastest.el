@@ -200,6 +200,31 @@ failure seen by pytest on the command line counts too."
   (interactive)
   (fastest--execute "fastest.cancelRun" (if fastest-last-run (list :runId fastest-last-run) eglot--{})))
 
+(defvar fastest-watch-id nil
+  "The armed continuous run (see `fastest-toggle-watch'), or nil.")
+
+(defun fastest-toggle-watch ()
+  "Re-run on each save the tests whose imports reach the saved file, or stop.
+The server arms a continuous run over the whole workspace: each save
+runs only the tests that import what changed (a conftest reaches every
+test below it), last failures first."
+  (interactive)
+  (let ((server (fastest--server)))
+    (if fastest-watch-id
+        (progn
+          (jsonrpc-request server :fastest/cancelRun (list :runId fastest-watch-id))
+          (setq fastest-watch-id nil)
+          (message "fastest: watch off"))
+      (let ((reply (jsonrpc-request server :fastest/runTests
+                                    (list :include (vector "") :continuous t))))
+        (setq fastest-watch-id (plist-get reply :runId))
+        (message "fastest: watching (tests re-run on save)")))))
+
+(cl-defmethod eglot-handle-notification ((_server fastest-server) (_method (eql fastest/runStarted))
+                                         &key runId enqueued &allow-other-keys)
+  (setq fastest-last-run runId)
+  (message "fastest: running %d tests after the change" (length enqueued)))
+
 ;;; The tree: the tests as the server nests them, with their last state.
 
 (defvar fastest-tree-mode-map

@@ -35,6 +35,7 @@
 #include "server/core/node_id.h"
 #include "server/discovery/module_discovery.h"
 #include "server/execution/duration_history.h"
+#include "server/cli/watch_loop.h"
 #include "server/execution/engine.h"
 #include "server/execution/run_plan.h"
 #include "server/execution/scheduler.h"
@@ -67,6 +68,7 @@ struct RunArgs {
   DurationsArgs durations;  // --durations, --durations-min
   std::vector<std::string> coverage_options;  // pytest-cov's, run by the CLI (coverage_run.h)
   CacheArgs cache;  // --lf, --ff, --sw, ...: pytest's cache, applied and written by the run
+  bool watch = false;  // --watch: run again on each change (watch_loop.h)
 
   std::vector<std::string> passthrough() const {
     std::vector<std::string> out;
@@ -916,6 +918,34 @@ int run_tests(const RunArgs& args) {
 
 }  // namespace
 
+// --watch: the first run as asked, then a run per change of the test files it reaches (an id
+// the user named stays that id when its file is reached), last failures first.
+int run_watching(const RunArgs& args) {
+  auto collect_tests = [&] {
+    Collection c = collect(args.selection.invocation());
+    WatchTarget target{c.config.rootdir, {}};
+    for (const TestItem& item : c.items)
+      if (item.kind == ItemKind::Module) target.test_files.push_back(c.config.rootdir / item.path);
+    return target;
+  };
+  return watch_and_rerun(collect_tests, [&](const WatchCycle& cycle) {
+    if (cycle.everything) return run_tests(args);
+    RunArgs again = args;
+    again.selection.paths.clear();
+    for (const std::string& file : cycle.paths) {
+      bool named_inside = false;
+      for (const std::string& asked : args.selection.paths)
+        if (asked.rfind(file + "::", 0) == 0) {
+          again.selection.paths.push_back(asked);
+          named_inside = true;
+        }
+      if (!named_inside) again.selection.paths.push_back(file);
+    }
+    again.cache.options.failed_first = true;
+    return run_tests(again);
+  });
+}
+
 void add_run_command(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<RunArgs>();
   auto* cmd = app.add_subcommand("run", "Run tests through warm pytest workers, like `pytest -n auto`");
@@ -950,6 +980,9 @@ void add_run_command(CLI::App& app, int& exit_code) {
   cmd->add_flag("-l,--showlocals", args->showlocals, "pytest's -l: show locals in tracebacks");
   add_cache_options(*cmd, args->cache);
   add_durations_options(*cmd, args->durations);
+  cmd->add_flag("--watch", args->watch,
+                "After the run, run again on each change the tests whose imports reach the changed files "
+                "(last failures first), until Ctrl-C");
   // Other pytest (or plugin) options go to the workers' pytest as written; a value written
   // apart (`--cov src`) is theirs when pytest's parser says the option takes one.
   cmd->allow_extras();
@@ -980,7 +1013,7 @@ void add_run_command(CLI::App& app, int& exit_code) {
       args->other_pytest_options.push_back(extra);
     }
     args->coverage_options = take_coverage_options(args->other_pytest_options);
-    exit_code = run_tests(*args);
+    exit_code = args->watch ? run_watching(*args) : run_tests(*args);
   });
 }
 

@@ -55,8 +55,15 @@ std::vector<Batch> plan_in_priority_order(const RunRequest& request, const std::
                                          const SchedulerOptions& options) {
   if (request.first.empty()) return plan_batches(request.ids, history, options);
   const std::set<std::string> first(request.first.begin(), request.first.end());
+  // An id goes early when it is one of `first` or holds one: pytest may be handed a module or
+  // a function (a dynamic container) where the recorded failure is one of its tests or cases.
+  auto holds_first = [&](const std::string& id) {
+    for (auto it = first.lower_bound(id); it != first.end() && it->compare(0, id.size(), id) == 0; ++it)
+      if (node_id_covers(id, *it)) return true;
+    return false;
+  };
   std::vector<std::string> early, late;
-  for (const std::string& id : request.ids) (first.count(id) ? early : late).push_back(id);
+  for (const std::string& id : request.ids) (holds_first(id) ? early : late).push_back(id);
   std::vector<Batch> planned = plan_batches(early, history, options);
   std::vector<Batch> rest = plan_batches(late, history, options);
   planned.insert(planned.end(), std::make_move_iterator(rest.begin()), std::make_move_iterator(rest.end()));
@@ -746,6 +753,8 @@ void ExecutionEngine::cancel() {
     [[maybe_unused]] ssize_t n = ::write(impl_->wake_pipe[1], &c, 1);
   }
 }
+
+void ExecutionEngine::clear_cancel() { impl_->cancel_requested = false; }
 
 void ExecutionEngine::shutdown() { impl_->slots.clear(); }
 

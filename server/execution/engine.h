@@ -187,6 +187,9 @@ class ExecutionEngine {
   bool launch(std::string* error);
   RunSummary run(const RunRequest& request, RunObserver& observer);
   void cancel();  // any thread; the current run stops within milliseconds
+  // Forgets a cancel that arrived after the run it was meant for had ended, so that it does not
+  // stop the next one (the caller knows no run is in progress).
+  void clear_cancel();
   void shutdown();
 
   int worker_count() const;

@@ -236,6 +236,7 @@ void LspServer::State::change_document(const json& params) {
   const bool newly_stale = d.doc && d.root && mark_stale(*d.root, d.module_id);
   after_document_change(d, items_changed || newly_stale, diags_changed, shift);
   if (d.doc && d.root) schedule_resettle(*d.root, {d.module_id});
+  if (d.root) buffer_typed(d.path);
   spdlog::debug("didChange: edit+discovery {:.3f} ms, publish {:.3f} ms",
                 std::chrono::duration<double, std::milli>(edited - started).count(),
                 std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - edited).count());
@@ -243,7 +244,9 @@ void LspServer::State::change_document(const json& params) {
 
 void LspServer::State::save_document(const std::string& uri) {
   auto it = docs.find(uri);
-  if (it != docs.end()) it->second.dirty = it->second.text != read_file(it->second.path);
+  if (it == docs.end()) return;
+  it->second.dirty = it->second.text != read_file(it->second.path);
+  continuous_files_changed({it->second.path}, /*saved=*/true);
 }
 
 // The file goes back to what is on disk, with the same collectors it had open.

@@ -413,17 +413,10 @@ void LspServer::State::publish_settle_state(Root& root, const char* state, size_
   writer.notify("fastest/settleState", params);
 }
 
-namespace {
-bool is_config_file(const std::string& name) {
-  return name == "pytest.ini" || name == ".pytest.ini" || name == "pyproject.toml" || name == "tox.ini" ||
-         name == "setup.cfg";
-}
-}  // namespace
-
 bool LspServer::State::can_change_collection(Root& root, const fs::path& path) {
   const std::string name = path.filename().string();
   if (name.rfind(".#", 0) == 0 || name.rfind('#', 0) == 0) return false;  // Emacs lock and auto-save files
-  if (name == "conftest.py" || name == "__init__.py" || is_config_file(name)) return true;
+  if (name == "conftest.py" || name == "__init__.py" || is_pytest_config_file(path)) return true;
   const std::string rel = path.lexically_relative(root.rootdir()).generic_string();
   if (root.file_items.count(rel)) return true;  // collected today (a delete, a change)
   if (path.extension() == ".py") return collectors_for(root, path, "").has_value();
@@ -450,7 +443,7 @@ void LspServer::State::watched_files_changed(const json& params) {
     const std::string name = file.filename().string();
     // A conftest or config file changes every module below its folder.
     std::string scope = rel;
-    if (name == "conftest.py" || name == "__init__.py" || is_config_file(name)) {
+    if (name == "conftest.py" || name == "__init__.py" || is_pytest_config_file(file)) {
       scope = file.parent_path().lexically_relative(r->rootdir()).generic_string();
       if (scope == "." || scope.rfind("..", 0) == 0) scope.clear();
     }
@@ -462,6 +455,17 @@ void LspServer::State::watched_files_changed(const json& params) {
     for (const std::string& module : modules) mark_stale(*r, module);
     start_collection(*r, [this, modules = modules](Root& root) { schedule_resettle(root, modules); });
   }
+  // Changes made outside the editor (a checkout, a generator) start armed runs' cycles; an open
+  // document's save already did, through didSave.
+  std::vector<fs::path> on_disk;
+  for (const json& change : params.at("changes")) {
+    auto path = uri_to_path(change.at("uri"));
+    if (!path) continue;
+    fs::path file = fs::path(*path).lexically_normal();
+    bool open = std::any_of(docs.begin(), docs.end(), [&](const auto& kv) { return kv.second.path == file; });
+    if (!open) on_disk.push_back(file);
+  }
+  continuous_files_changed(on_disk, /*saved=*/true);
 }
 
 // --- workspace folders ---------------------------------------------------------------

@@ -135,9 +135,14 @@ void LspServer::State::register_handlers() {
     std::string kind = p.value("kind", "run");
     RunKind k = kind == "debug" ? RunKind::Debug : kind == "coverage" ? RunKind::Coverage : RunKind::Run;
     if (kind != "run" && kind != "debug" && kind != "coverage") throw RpcError(protocol::kInvalidParams, "kind must be run, debug or coverage");
+    if (p.value("continuous", false)) {
+      if (k != RunKind::Run) throw RpcError(protocol::kInvalidParams, "a continuous run is of kind run");
+      return arm_continuous(include, exclude, p.value("onType", false));
+    }
     return start_run(include, exclude, k);
   });
   dispatcher.on_request("fastest/cancelRun", [this](const json& p) -> json {
+    if (disarm_continuous(p.value("runId", ""))) return nullptr;
     cancel_run(p.value("runId", ""));
     return nullptr;
   });

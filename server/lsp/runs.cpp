@@ -144,7 +144,7 @@ std::vector<LspServer::State::Target> LspServer::State::resolve_targets(const st
   std::vector<Target> targets;
   auto in = [](const TestRef& ref, const Root& root) { return !ref.root_key || *ref.root_key == root.key; };
   for (auto& root : roots) {
-    Target t{snapshot(*root, settings), root_uri(*root), {}, {}, {}};
+    Target t{snapshot(*root, settings), root_uri(*root), {}, {}, {}, {}};
     std::set<std::string> seen;
     for (const TestRef& ref : include) {
       if (!in(ref, *root)) continue;
@@ -168,7 +168,8 @@ std::vector<LspServer::State::Target> LspServer::State::resolve_targets(const st
   return targets;
 }
 
-json LspServer::State::start_run(const std::vector<TestRef>& include, const std::vector<TestRef>& exclude, RunKind kind) {
+json LspServer::State::start_run(const std::vector<TestRef>& include, const std::vector<TestRef>& exclude, RunKind kind,
+                                 const std::string& continuous_id) {
   if (stopping) throw RpcError(protocol::kInvalidRequest, "the server is shutting down");
   for (const TestRef& ref : include)
     if (!ref.id.empty() && !is_safe_id(ref.id)) throw RpcError(protocol::kInvalidParams, "test id outside the workspace: " + ref.id);
@@ -200,6 +201,12 @@ json LspServer::State::start_run(const std::vector<TestRef>& include, const std:
                         {"connect", {{"host", "127.0.0.1"}, {"port", debug_port}}},
                         {"justMyCode", false}};
     }
+  }
+  // A cycle of an armed run is started by the server: the client learns its id here, before
+  // any of its notifications.
+  if (!continuous_id.empty()) {
+    for (Target& t : targets) t.first = last_failed_among(t);
+    writer.notify("fastest/runStarted", {{"runId", run_id}, {"continuousRunId", continuous_id}, {"enqueued", enqueued}});
   }
   for (const Target& t : targets)
     for (const std::string& id : t.ids)
@@ -399,12 +406,19 @@ void LspServer::State::execute_run(RunInfo& info, std::vector<Target> targets, s
     RunRequest request;
     request.ids = t.run_ids;
     request.whole_modules = t.whole_modules;
+    request.first = t.first;
     request.kind = kind;
     request.timeout_s = s.timeout_s;
     request.overlays = overlays;
     request.debug_port = debug_port;
     RunReporter reporter(*this, info.id, t.root.root_key, t.root_uri, total, progress);
     RunSummary summary = engine->run(request, reporter);
+    {
+      // Done with the engine: a cancel of this run from now on must not reach the next run.
+      std::lock_guard<std::mutex> rl(runs_mutex);
+      info.engines = nullptr;
+      engine->clear_cancel();
+    }
     record_in_pytest_cache(t.root, reporter.results_, reporter.collection_errors_);
     for (auto& [o, n] : summary.counts) counts[to_string(o)] += n;
     duration += summary.duration_s;
@@ -467,6 +481,8 @@ void LspServer::State::reap_finished_runs() {
 // every job is joined: no thread outlives the State it was given.
 void LspServer::State::shutdown_everything() {
   stopping = true;
+  continuous_runs.clear();
+  if (typing_timer) typing_timer->cancel();
   for (auto& root : roots) root->engines->close();
   std::vector<std::unique_ptr<RunInfo>> pending;
   {

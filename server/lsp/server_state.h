@@ -12,6 +12,7 @@
 //   runs.cpp         fastest/runTests: engines, run threads, results, failure diagnostics
 //   commands.cpp     workspace/executeCommand and code lenses
 //   rerun_failed.cpp pytest's lastfailed: runs record it, fastest.rerunFailed runs it
+//   continuous.cpp   armed (continuous) runs: a save re-runs the tests its import graph reaches
 #pragma once
 
 #include <atomic>
@@ -36,6 +37,7 @@
 #include "server/lsp/lsp_server.h"
 #include "server/lsp/positions.h"
 #include "server/lsp/settings.h"
+#include "server/workspace/import_graph.h"
 #include "server/workspace/project.h"
 
 namespace fastest::lsp {
@@ -125,6 +127,9 @@ struct Root {
   std::unique_ptr<asio::steady_timer> resettle_timer;    // the debounce (io thread)
   int settles_in_flight = 0;
   bool settling = false;                                 // fastest/settleState said "settling" last
+
+  // Continuous runs (continuous.cpp): the static import graph, built when a run is armed.
+  std::unique_ptr<ImportGraph> imports;
 
   fs::path rootdir() const { return collection.config.rootdir; }
 };
@@ -302,6 +307,7 @@ struct LspServer::State {
     std::vector<std::string> ids;  // leaves to run (what the client is told is enqueued)
     std::vector<std::string> run_ids;  // what pytest is handed for them (plan_target)
     std::set<std::string> whole_modules;
+    std::vector<std::string> first;  // dispatched before the rest (a continuous run's last failures)
   };
   // A test the client names: pytest's node id, in the one root the client said (`rootUri`, or
   // an item's `uri`), else in every root that has it (a bare id: enough with one root).
@@ -315,7 +321,9 @@ struct LspServer::State {
   class RunReporter;  // streams one run's results to the client
   std::vector<std::string> leaves_under(Root& root, const std::string& id);
   std::vector<Target> resolve_targets(const std::vector<TestRef>& include, const std::vector<TestRef>& exclude);
-  json start_run(const std::vector<TestRef>& include, const std::vector<TestRef>& exclude, RunKind kind);
+  // `continuous_id`: the armed run this run is a cycle of (announced by fastest/runStarted).
+  json start_run(const std::vector<TestRef>& include, const std::vector<TestRef>& exclude, RunKind kind,
+                 const std::string& continuous_id = "");
   void execute_run(RunInfo& info, std::vector<Target> targets, std::map<std::string, std::string> overlays,
                    RunKind kind, int debug_port, Settings s, bool progress);
   void record_failure_diagnostic(const TestResult& r, uint64_t root_key);
@@ -332,6 +340,27 @@ struct LspServer::State {
                                      const std::vector<std::string>& collection_errors);
   // fastest.rerunFailed ({} or {rootUri}): the tests `lastfailed` lists, as `pytest --lf` runs them.
   json rerun_failed(const json& arg);
+
+  // continuous.cpp
+  // An armed run: what the client selected; each save (or, with on_type, each pause in typing)
+  // runs the selected tests whose import closure reaches the changed files, failures first.
+  struct ContinuousRun {
+    std::vector<TestRef> include, exclude;
+    bool on_type = false;
+    std::string current_run;  // the cycle in flight, cancelled with the armed run
+  };
+  std::map<std::string, ContinuousRun> continuous_runs;  // "watch-N" -> armed run
+  std::set<fs::path> typed_files;                        // on_type: buffers changed since the last cycle
+  std::unique_ptr<asio::steady_timer> typing_timer;      // the pause-in-typing debounce
+  json arm_continuous(const std::vector<TestRef>& include, const std::vector<TestRef>& exclude, bool on_type);
+  bool disarm_continuous(const std::string& id);  // false: not an armed run's id
+  // Files saved or changed on disk (`saved`), or buffers edited (on_type runs only).
+  void continuous_files_changed(const std::vector<fs::path>& files, bool saved);
+  void buffer_typed(const fs::path& file);
+  ImportGraph& import_graph(Root& root);
+  // The target's tests pytest's `lastfailed` lists: a cycle runs them first.
+  static std::vector<std::string> last_failed_among(const Target& t);
+  std::vector<TestRef> continuous_selection(const ContinuousRun& armed, const std::vector<fs::path>& files);
 
   // commands.cpp
   // The innermost item at a position: a case, else its function, else the class, else the module.

@@ -170,11 +170,36 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     await client!.sendRequest("fastest/discoverTests", {});
   };
 
+  // Continuous runs: the server arms the selection and starts a cycle on each save, announced by
+  // fastest/runStarted; each cycle is a TestRun of the armed request until the user stops it.
+  const armed = new Map<string, vscode.TestRunRequest>();
+  client.onNotification("fastest/runStarted", (p: { runId: string; continuousRunId?: string }) => {
+    const request = p.continuousRunId ? armed.get(p.continuousRunId) : undefined;
+    if (!request) return;
+    const run = controller.createTestRun(request, undefined, true);
+    runs.openRun(p.runId, { run, done: () => undefined, kind: "run" });
+  });
+  const runContinuously = async (request: vscode.TestRunRequest, token: vscode.CancellationToken,
+                                 include: (TestRef | string)[], exclude: (TestRef | string)[]) => {
+    let reply: RunReply;
+    try {
+      reply = await client!.sendRequest<RunReply>("fastest/runTests", { include, exclude, kind: "run", continuous: true });
+    } catch (error) {
+      void vscode.window.showErrorMessage(`fastest: ${(error as Error).message}`);
+      return;
+    }
+    armed.set(reply.runId, request);
+    await new Promise<void>((resolve) => token.onCancellationRequested(() => resolve()));
+    armed.delete(reply.runId);
+    await client!.sendRequest("fastest/cancelRun", { runId: reply.runId });
+  };
+
   const runHandler = (kind: "run" | "debug" | "coverage") =>
     async (request: vscode.TestRunRequest, token: vscode.CancellationToken) => {
       const ref = (i: vscode.TestItem): TestRef | string => refs.get(i) ?? i.id;
       const include = request.include?.map(ref) ?? [""];
       const exclude = request.exclude?.map(ref) ?? [];
+      if (request.continuous && kind === "run") return runContinuously(request, token, include, exclude);
       const run = controller.createTestRun(request);
       let reply: RunReply;
       try {
@@ -207,7 +232,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     await new Promise<void>((resolve) => runs.openRun(reply.runId, { run, done: resolve, kind: "run" }));
   }));
 
-  controller.createRunProfile("Run", vscode.TestRunProfileKind.Run, runHandler("run"), true);
+  controller.createRunProfile("Run", vscode.TestRunProfileKind.Run, runHandler("run"), true, undefined, true);
   controller.createRunProfile("Debug", vscode.TestRunProfileKind.Debug, runHandler("debug"), true);
   controller.createRunProfile("Coverage", vscode.TestRunProfileKind.Coverage, runHandler("coverage"), true);
   await client.start();

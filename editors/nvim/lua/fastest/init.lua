@@ -138,6 +138,10 @@ local handlers = {
     show_result(params)
     if M.config.on_result then M.config.on_result(params) end
   end,
+  ["fastest/runStarted"] = function(_, params)
+    M.runs[params.runId] = { finished = false }
+    vim.notify(string.format("fastest: running %d tests after the change", #(params.enqueued or {})))
+  end,
   ["fastest/runFinished"] = function(_, params)
     M.running[params.runId] = nil
     M.runs[params.runId] = { finished = true, counts = params.counts }
@@ -233,6 +237,42 @@ function M.run_all() run("fastest.runAll", {}) end
 -- The tests pytest's cache records as failed (.pytest_cache lastfailed), as `pytest --lf`.
 function M.rerun_failed() run("fastest.rerunFailed", {}) end
 function M.cancel() run("fastest.cancelRun", {}) end
+
+-- Continuous run: armed, the server re-runs on each save the tests whose imports reach the saved
+-- file (failures first); toggled off, it stops. `scope` "file" arms the current file only.
+function M.toggle_watch(scope)
+  local client = M.client()
+  if not client then
+    vim.notify("fastest: the server is not running", vim.log.levels.ERROR)
+    return
+  end
+  if M.watch_id then
+    client.request("fastest/cancelRun", { runId = M.watch_id }, function() end)
+    M.watch_id = nil
+    vim.notify("fastest: watch off")
+    return
+  end
+  local include = { "" }
+  if scope == "file" then
+    local uri = vim.uri_from_bufnr(0)
+    include = {}
+    for id, item in pairs(M.tests) do
+      if item.kind == "module" and item.uri == uri then include = { { id = id, uri = uri } } end
+    end
+    if #include == 0 then
+      vim.notify("fastest: no tests in this file", vim.log.levels.WARN)
+      return
+    end
+  end
+  client.request("fastest/runTests", { include = include, continuous = true }, function(err, result)
+    if err then
+      vim.notify("fastest: " .. (err.message or vim.inspect(err)), vim.log.levels.ERROR)
+      return
+    end
+    M.watch_id = result.runId
+    vim.notify("fastest: watching (tests re-run on save)")
+  end)
+end
 
 -- The innermost test (case, function, class) at the cursor, as the tree last said.
 local function item_at_cursor()
@@ -352,6 +392,7 @@ function M.setup(opts)
   vim.cmd([[command! FastestRunAll lua require("fastest").run_all()]])
   vim.cmd([[command! FastestRerunFailed lua require("fastest").rerun_failed()]])
   vim.cmd([[command! FastestCancel lua require("fastest").cancel()]])
+  vim.cmd([[command! -nargs=? FastestWatch lua require("fastest").toggle_watch(<q-args>)]])
   vim.cmd([[command! FastestTree lua require("fastest").tree()]])
   vim.cmd([[command! FastestOutput lua require("fastest").output()]])
   vim.cmd([[command! FastestDebugNearest lua require("fastest").debug_nearest()]])
