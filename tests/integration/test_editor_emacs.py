@@ -54,3 +54,6 @@ def test_emacs_runs_the_test_at_point(fastest_bin, python_exe, test_project, tmp
     assert report["moved"] is True
     # ... and a test's renaming: the old id dropped, the new one added.
     assert report["renamed"] is True
+    # fastest-toggle-watch: a save re-ran the file's tests, the renamed one under its new id; off again.
+    assert report["watch_state"] == "passed"
+    assert report["watch_off"] is True

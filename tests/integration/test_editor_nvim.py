@@ -47,9 +47,14 @@ def test_neovim_runs_the_test_at_the_cursor(fastest_bin, python_exe, test_projec
     assert report["debug_cancelled"] is True
     # :FastestRerunFailed ran the one failure pytest's cache recorded; it passed, so it is cleared.
     assert report["rerun"] == ["passed"], report["rerun"]
-    assert json.loads((cache / "lastfailed").read_text()) == {}
+    # (the watch cycle below ran the whole file since, and recorded its failing-on-purpose test)
+    assert "tests/unit/test_stock.py::test_take_too_many_raises" not in json.loads((cache / "lastfailed").read_text())
     assert any("passed" in t for t in report["virtual_text"])
     # The plugin applied fastest/testsMoved: a blank line at the top moved every test down.
     assert report["moved"] is True
     # ... and a test's renaming: the old id dropped, the new one added.
     assert report["renamed"] is True
+    # :FastestWatch: a save re-ran the file's tests, the renamed one under its new id; off again.
+    assert report["watch_ran"].get("tests/unit/test_stock.py::test_add_countsx") == "passed", report["watch_ran"]
+    assert len(report["watch_ran"]) > 5
+    assert report["watch_off"] is True

@@ -103,6 +103,19 @@
   (setq report-renamed
         (and (wait-until (lambda () (and (not (gethash old fastest-tests)) (gethash (concat old "x") fastest-tests))) 10)
              t)))
+;; fastest-toggle-watch arms a continuous run: saving the file re-runs its tests, the renamed one too.
+(defvar report-watch-state nil)
+(defvar report-watch-off nil)
+(let ((kept report-results)
+      (renamed "tests/unit/test_stock.py::test_take_too_many_raisesx"))
+  (fastest-toggle-watch)
+  (save-buffer)
+  (wait-until (lambda () (cl-some (lambda (p) (equal (plist-get p :id) renamed)) report-results)) 30)
+  (setq report-watch-state
+        (plist-get (cl-find-if (lambda (p) (equal (plist-get p :id) renamed)) report-results) :state))
+  (fastest-toggle-watch)
+  (setq report-watch-off (null fastest-watch-id))
+  (setq report-results kept))
 (with-temp-file (getenv "FASTEST_EMACS_OUT")
   (insert (json-encode `((tests . ,(hash-table-count fastest-tests))
                          (root . ,(project-root (project-current)))
@@ -112,6 +125,8 @@
                          (tree . ,report-tree)
                          (moved . ,(if report-moved t :json-false))
                          (renamed . ,(if report-renamed t :json-false))
+                         (watch_state . ,report-watch-state)
+                         (watch_off . ,(if report-watch-off t :json-false))
                          (results . ,(vconcat (mapcar (lambda (p) `((id . ,(plist-get p :id)) (state . ,(plist-get p :state))))
                                                       (reverse report-results))))))))
 (ignore-errors (eglot-shutdown (eglot-current-server)))

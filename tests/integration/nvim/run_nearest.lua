@@ -117,4 +117,20 @@ end
 report.renamed = vim.wait(10000, function()
   return fastest.tests[old_id] == nil and fastest.tests[old_id .. "x"] ~= nil
 end, 20)
+-- :FastestWatch arms a continuous run: saving the file runs its tests (the renamed one too).
+vim.cmd("FastestWatch")
+vim.wait(10000, function() return fastest.watch_id ~= nil end, 20)
+local seen = #results
+local runs_before = {}
+for id in pairs(fastest.runs) do runs_before[id] = true end
+vim.cmd("write")
+vim.wait(30000, function()  -- the cycle's runFinished
+  for id, r in pairs(fastest.runs) do if not runs_before[id] and r.finished then return true end end
+  return false
+end, 50)
+report.watch_ran = {}
+for i = seen + 1, #results do report.watch_ran[results[i].id] = results[i].state end
+for i = #results, seen + 1, -1 do table.remove(results, i) end
+vim.cmd("FastestWatch")
+report.watch_off = fastest.watch_id == nil
 finish()
