@@ -26,6 +26,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(REPO / "tests" / "integration"))
 
 import settled_cache  # noqa: E402
+import continuous  # noqa: E402
 import sharding  # noqa: E402
 import suites  # noqa: E402
 
@@ -62,6 +63,8 @@ TARGETS = {
     "settled_discover_warm_python_starts": ("<=", 0.0),
     "lsp_reopen_settled_ms": ("<=", 200.0),
     "lsp_reopen_python_starts": ("<=", 0.0),
+    # continuous runs (benches/continuous.py): a save to the first result of the armed run's cycle
+    "continuous_lsp_first_result_ms": ("<=", 150.0),
 }
 
 # For the cliff check: whether a bigger number is better.
@@ -186,6 +189,9 @@ class Bench:
 
     def settled(self):
         settled_cache.measure(self.fastest, self.python, self.work, self.quick, self.record, self.notes)
+
+    def continuous(self):
+        continuous.measure(self.fastest, self.python, self.work, self.quick, self.record)
 
     def skewed(self):
         root = suites.skewed_suite(self.work / "skewed", slow=4, slow_s=0.4, fast=60 if self.quick else 120)
@@ -444,12 +450,12 @@ def main(argv=None):
                         help="the history to compare with and append to")
     parser.add_argument("--check-cliff", action="store_true", help="fail if a figure is >2x worse than last time")
     parser.add_argument("--no-history", action="store_true", help="do not append to the history file")
-    parser.add_argument("--only", help="comma-separated sections: micro,discovery,runs,skewed,sharding,settled,cursor,keystrokes,memory")
+    parser.add_argument("--only", help="comma-separated sections: micro,discovery,runs,skewed,sharding,settled,continuous,cursor,keystrokes,memory")
     args = parser.parse_args(argv)
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    sections = ["micro", "discovery", "runs", "skewed", "sharding", "settled", "cursor", "keystrokes", "memory"]
+    sections = ["micro", "discovery", "runs", "skewed", "sharding", "settled", "continuous", "cursor", "keystrokes", "memory"]
     if args.only:
         sections = args.only.split(",")
     commit = git_commit()  # the code measured: taken before the run, not after it
@@ -457,7 +463,7 @@ def main(argv=None):
         bench = Bench(args.fastest, args.python, Path(tmp), args.quick)
         print(f"fastest benches ({'quick' if args.quick else 'full'}), commit {commit}")
         steps = {"micro": bench.micro, "discovery": bench.discovery, "runs": bench.runs, "skewed": bench.skewed,
-                 "sharding": bench.sharding, "settled": bench.settled,
+                 "sharding": bench.sharding, "settled": bench.settled, "continuous": bench.continuous,
                  "cursor": bench.run_at_cursor, "keystrokes": bench.keystrokes, "memory": bench.server_memory}
         calibrations = [calibration_ms()]
         for s in sections:
