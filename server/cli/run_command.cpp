@@ -361,7 +361,9 @@ class CollectionErrorsOf : public RunObserver {
   RunObserver& reporter_;
 };
 
-int run_tests(const RunArgs& args) {
+// `kept`: an engine to run on (its workers already warm) and where the engine is left when the
+// run ends, for the next run (`--watch`'s cycles); null: the engine ends with the run.
+int run_tests(const RunArgs& args, std::unique_ptr<ExecutionEngine>* kept = nullptr) {
   auto started = std::chrono::steady_clock::now();
   int cores = std::max(1, static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN)));
   int wanted = args.workers > 0 ? args.workers : cores;
@@ -401,10 +403,11 @@ int run_tests(const RunArgs& args) {
   // known, while the files are walked and parsed. Their number is not yet known to be capped
   // by the number of tests: an extra pooled worker costs a fork, not an interpreter start-up.
   std::unique_ptr<ExecutionEngine> early;
+  if (kept && *kept) early = std::move(*kept);
   Invocation invocation = args.selection.invocation();
   if (!args.reportchars.empty()) invocation.extra_options.insert(invocation.extra_options.end(), {"-r", args.reportchars});
   Collection c = collect(invocation, [&](const ProjectConfig& config) {
-    if (!config.python || !config.pytest_found) return;
+    if (!config.python || !config.pytest_found || early) return;
     early = std::make_unique<ExecutionEngine>(engine_options(config, wanted));
     std::string ignored;  // reported by start() below
     early->launch(&ignored);
@@ -517,6 +520,14 @@ int run_tests(const RunArgs& args) {
             : std::make_unique<ExecutionEngine>(engine_options(
                   c.config, std::max(1, std::min<int>(wanted, static_cast<int>(run_ids.size())))));
   ExecutionEngine& engine = *engine_owner;
+  // Whichever way the run ends, a caller that keeps the engine gets it back.
+  struct KeepEngine {
+    std::unique_ptr<ExecutionEngine>& owner;
+    std::unique_ptr<ExecutionEngine>* kept;
+    ~KeepEngine() {
+      if (kept && owner) *kept = std::move(owner);
+    }
+  } keep_engine{engine_owner, kept};
   std::string error;
   if (!engine.start(&error)) {
     std::cerr << "ERROR: " << error << "\n";
@@ -928,8 +939,14 @@ int run_watching(const RunArgs& args) {
       if (item.kind == ItemKind::Module) target.test_files.push_back(c.config.rootdir / item.path);
     return target;
   };
+  // The workers stay warm from one cycle to the next (a worker re-executes itself when a conftest
+  // or the ini file it loaded changed); a change of config starts them afresh.
+  std::unique_ptr<ExecutionEngine> warm;
   return watch_and_rerun(collect_tests, [&](const WatchCycle& cycle) {
-    if (cycle.everything) return run_tests(args);
+    if (cycle.everything) {
+      warm.reset();
+      return run_tests(args, &warm);
+    }
     RunArgs again = args;
     again.selection.paths.clear();
     for (const std::string& file : cycle.paths) {
@@ -942,7 +959,7 @@ int run_watching(const RunArgs& args) {
       if (!named_inside) again.selection.paths.push_back(file);
     }
     again.cache.options.failed_first = true;
-    return run_tests(again);
+    return run_tests(again, &warm);
   });
 }
 

@@ -103,3 +103,25 @@ def test_watch_runs_what_the_change_reaches(fastest_bin, python_exe, tree):
     finally:
         code = w.stop()
     assert code == 1  # the last cycle's exit: test_names still fails
+
+
+def test_a_cycle_on_warm_workers_sees_a_changed_conftest(fastest_bin, python_exe, tmp_path):
+    # The workers stay warm between cycles; one that loaded a conftest that changed starts afresh.
+    tree = make_project(tmp_path / "proj", {
+        "pytest.ini": "[pytest]\n",
+        "tests/conftest.py": "import pytest\n\n@pytest.fixture\ndef answer():\n    return 42\n",
+        "tests/test_answer.py": "def test_answer(answer):\n    assert answer == 42\n",
+    })
+    w = Watcher(fastest_bin, python_exe, tree)
+    try:
+        at = w.watching()
+        assert any("1 passed" in l for l in w.lines[:at])
+        (tree / "tests/conftest.py").write_text("import pytest\n\n@pytest.fixture\ndef answer():\n    return 41\n")
+        lines, at = w.cycle(at)
+        assert "1 failed" in lines[-1], lines
+        at = w.watching(at)
+        (tree / "tests/test_answer.py").write_text("def test_answer(answer):\n    assert answer == 41\n")
+        lines, at = w.cycle(at)
+        assert "1 passed" in lines[-1], lines
+    finally:
+        w.stop()
