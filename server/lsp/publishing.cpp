@@ -172,11 +172,17 @@ void LspServer::State::record_collection_error(const Root& root, const std::stri
                {"message", "pytest could not collect this module: " + reason}};
   collection_diagnostics[uri] = std::move(diag);
   publish_diagnostics(uri);
+  // The test explorer shows it on the module's item (VS Code's TestItem.error), typed: not read
+  // back out of a diagnostic's prose.
+  writer.notify("fastest/collectionError", {{"rootUri", root_uri(root)}, {"id", module_id}, {"message", reason},
+                                            {"report", longrepr}});
 }
 
 void LspServer::State::clear_collection_error(const Root& root, const std::string& module_id) {
   const std::string uri = path_to_uri((root.rootdir() / module_id).string());
-  if (collection_diagnostics.erase(uri)) publish_diagnostics(uri);
+  if (!collection_diagnostics.erase(uri)) return;
+  publish_diagnostics(uri);
+  writer.notify("fastest/collectionError", {{"rootUri", root_uri(root)}, {"id", module_id}, {"message", nullptr}});
 }
 
 void LspServer::State::publish_diagnostics(const std::string& uri) {

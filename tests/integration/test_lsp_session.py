@@ -435,6 +435,15 @@ def test_a_module_pytest_cannot_import_is_a_diagnostic_at_its_import(fastest_bin
         [d] = diag["diagnostics"]
         assert d["range"]["start"]["line"] == 1  # `import not_a_module_anywhere`
         assert "No module named 'not_a_module_anywhere'" in d["message"]
+        # The same error, typed, for the test explorer's module item.
+        error = c.wait_for(lambda m: m.get("method") == "fastest/collectionError")["params"]
+        assert error["id"] == "tests/test_broken.py" and error["rootUri"] == uri(root)
+        assert error["message"] == "ModuleNotFoundError: No module named 'not_a_module_anywhere'"
+        assert "import not_a_module_anywhere" in error["report"]
+        # Fixed on disk: the error is cleared on the item too.
+        broken.write_text("import pytest\n\n\n@pytest.mark.parametrize('x', [i for i in range(2)])\ndef test_x(x):\n    pass\n")
+        c.notify("workspace/didChangeWatchedFiles", {"changes": [{"uri": uri(broken), "type": 2}]})
+        c.wait_for(lambda m: m.get("method") == "fastest/collectionError" and m["params"]["message"] is None, timeout=60)
     finally:
         c.close()
 

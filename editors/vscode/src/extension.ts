@@ -154,13 +154,32 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       default: run.errored(item, messages.length ? messages : [new vscode.TestMessage(p.state)], p.durationMs);
     }
   };
+  // Coverage runs: each file's line counts on the run; the lines themselves when the editor asks.
+  const lineDetails = new WeakMap<vscode.FileCoverage, vscode.StatementCoverage[]>();
+  const addCoverage = (run: vscode.TestRun, files: NonNullable<RunFinished["coverage"]>) => {
+    for (const f of files) {
+      const details = [
+        ...f.linesCovered.map((l) => new vscode.StatementCoverage(true, new vscode.Position(l - 1, 0))),
+        ...f.linesMissed.map((l) => new vscode.StatementCoverage(false, new vscode.Position(l - 1, 0))),
+      ];
+      const coverage = vscode.FileCoverage.fromDetails(vscode.Uri.parse(f.uri), details);
+      lineDetails.set(coverage, details);
+      run.addCoverage(coverage);
+    }
+  };
   client.onNotification("fastest/runFinished", (p: RunFinished) =>
     runs.dispatch(p.runId, (entry) => {
       if (p.error) void vscode.window.showErrorMessage(`fastest: ${p.error}`);
+      if (p.coverage) addCoverage(entry.run, p.coverage);
       entry.run.end();
       entry.done();
       runs.close(p.runId);
     }));
+  // A module pytest cannot collect: its error on the item (cleared with message null).
+  client.onNotification("fastest/collectionError", (p: { rootUri: string; id: string; message: string | null }) => {
+    const item = items.get(keyOf(p.rootUri, p.id));
+    if (item) item.error = p.message ? new vscode.MarkdownString().appendCodeblock(p.message, "text") : undefined;
+  });
   // The tree is pytest's once settled: the Testing view shows it busy meanwhile.
   client.onNotification("fastest/settleState", (p: { rootUri: string; state: string }) => {
     for (const [, item] of controller.items)
@@ -234,7 +253,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
 
   controller.createRunProfile("Run", vscode.TestRunProfileKind.Run, runHandler("run"), true, undefined, true);
   controller.createRunProfile("Debug", vscode.TestRunProfileKind.Debug, runHandler("debug"), true);
-  controller.createRunProfile("Coverage", vscode.TestRunProfileKind.Coverage, runHandler("coverage"), true);
+  const coverageProfile = controller.createRunProfile("Coverage", vscode.TestRunProfileKind.Coverage, runHandler("coverage"), true);
+  coverageProfile.loadDetailedCoverage = async (_run, coverage) => lineDetails.get(coverage) ?? [];
   await client.start();
 }
 
