@@ -176,9 +176,11 @@ std::vector<std::string> config_names(const PytestVersion& version) {
   return names;
 }
 
-// locate_config: the first directory (from each arg upwards) holding a pytest config.
+// locate_config: the first directory (from each arg upwards) holding a pytest config. From
+// pytest 8.1 the first pyproject.toml met, pytest table or not, is the answer when none is.
 std::optional<ConfigFile> locate_config(const std::vector<fs::path>& dirs, const PytestVersion& version,
                                         std::vector<std::string>& errors) {
+  std::optional<fs::path> first_pyproject;
   for (const fs::path& start : dirs) {
     for (fs::path dir = start;; dir = dir.parent_path()) {
       for (const std::string& name : config_names(version)) {
@@ -186,11 +188,18 @@ std::optional<ConfigFile> locate_config(const std::vector<fs::path>& dirs, const
         auto file = read_config_file(dir / name, version, &error);
         if (!error.empty()) errors.push_back(error);
         if (file) return file;
+        std::error_code ec;
+        if (name == "pyproject.toml" && !first_pyproject && version.at_least(8, 1) &&
+            fs::is_regular_file(dir / name, ec))
+          first_pyproject = dir / name;
       }
       if (dir == dir.parent_path()) break;
     }
   }
-  return std::nullopt;
+  if (!first_pyproject) return std::nullopt;
+  ConfigFile file;  // no options: only where the rootdir is
+  file.path = *first_pyproject;
+  return file;
 }
 
 fs::path common_ancestor(const std::vector<fs::path>& paths, const fs::path& invocation_dir) {
@@ -235,7 +244,9 @@ RootdirResult determine_rootdir(const std::vector<fs::path>& args, const std::op
     result.config = locate_config(dirs, version, result.errors);
     if (result.config) {
       result.rootdir = result.config->path.parent_path();
-    } else {
+    } else if (!rootdir_option) {
+      // pytest's determine_setup: a setup.py upwards, else a config from each argument's own
+      // folder, else the common ancestor of the invocation dir and the arguments.
       std::optional<fs::path> setup_dir;
       for (fs::path dir = ancestor;; dir = dir.parent_path()) {
         std::error_code ec;
@@ -246,27 +257,18 @@ RootdirResult determine_rootdir(const std::vector<fs::path>& args, const std::op
         result.rootdir = *setup_dir;
       } else {
         std::vector<fs::path> arg_dirs;
-        for (const fs::path& a : args) arg_dirs.push_back(a);
+        for (const fs::path& a : args) {
+          std::error_code ec;
+          if (fs::is_directory(a, ec)) arg_dirs.push_back(a);
+          else if (fs::exists(a, ec)) arg_dirs.push_back(a.parent_path());
+        }
         if (arg_dirs.empty()) arg_dirs.push_back(invocation_dir);
-        result.config = locate_config(arg_dirs, version, result.errors);
+        if (arg_dirs != std::vector<fs::path>{ancestor}) result.config = locate_config(arg_dirs, version, result.errors);
         if (result.config) {
           result.rootdir = result.config->path.parent_path();
         } else {
-          result.rootdir = ancestor;
-          if (version.at_least(8, 1)) {
-            // A pyproject.toml without a pytest table still marks the root (pytest 8.1+).
-            for (fs::path dir = ancestor;; dir = dir.parent_path()) {
-              std::error_code ec;
-              if (fs::is_regular_file(dir / "pyproject.toml", ec)) {
-                ConfigFile file;
-                file.path = dir / "pyproject.toml";
-                result.config = file;
-                result.rootdir = dir;
-                break;
-              }
-              if (dir == dir.parent_path()) break;
-            }
-          }
+          result.rootdir = common_ancestor({invocation_dir, ancestor}, invocation_dir);
+          if (result.rootdir == result.rootdir.root_path()) result.rootdir = ancestor;
         }
       }
     }

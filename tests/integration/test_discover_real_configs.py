@@ -126,3 +126,20 @@ def test_py_colors_and_color_no(fastest_bin, python_exe, tmp_path):
                                 capture_output=True, text=True, env=env)
         assert ("\x1b[" in expected.stdout) == coloured
         assert (actual.returncode, without_timing(actual.stdout)) == (expected.returncode, without_timing(expected.stdout))
+
+
+def test_rootdir_without_a_config_file_is_the_common_ancestor_with_the_invocation_dir(fastest_bin, python_exe, tmp_path):
+    # No config file and no setup.py anywhere above: pytest's rootdir is the common ancestor of
+    # the arguments *and the invocation dir*, so ids keep the `pkg/` the user typed.
+    write_tree(tmp_path, {"pkg/test_a.py": TESTS, "pkg/sub/test_b.py": TESTS, "other/test_c.py": TESTS})
+    for args in (["pkg"], ["pkg/sub"], ["pkg/sub/test_b.py"], ["pkg", "other"]):
+        expected = pytest_collect(python_exe, tmp_path, *args)
+        assert expected[0] == 0 and "pkg/" in expected[1], expected
+        assert fastest_discover(fastest_bin, python_exe, tmp_path, *args) == expected, args
+    # Run from inside the package, naming a sibling folder: the common ancestor is above both.
+    expected = pytest_collect(python_exe, tmp_path / "pkg", "../other")
+    assert fastest_discover(fastest_bin, python_exe, tmp_path / "pkg", "../other") == expected
+    # A pyproject.toml without a pytest table still marks the rootdir (pytest 8.1+), before setup.py.
+    write_tree(tmp_path, {"pkg/pyproject.toml": "[project]\nname = 'pkg'\n", "setup.py": ""})
+    expected = pytest_collect(python_exe, tmp_path, "pkg")
+    assert fastest_discover(fastest_bin, python_exe, tmp_path, "pkg") == expected
