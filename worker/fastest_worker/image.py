@@ -238,6 +238,12 @@ class _Process:
         line, _, self._pending = self._pending.partition(b"\n")
         return json.loads(line)
 
+    def alive(self) -> bool:
+        try:
+            return os.waitpid(self.pid, os.WNOHANG) == (0, 0)
+        except ChildProcessError:
+            return False
+
     def load_holdings(self):
         self.holdings_file.seek(0)
         holdings = json.loads(self.holdings_file.read() or b"{}")
@@ -325,7 +331,7 @@ class ProjectImage:
         self.unsaved = {os.path.realpath(p) for p in command.overlays}
         if self.ready is None or prepared_in_use is None or command.coverage or command.debug_port:
             return False
-        why = self.ready.changed(self.unsaved)
+        why = self.ready.changed(self.unsaved) if self.ready.alive() else "the image process is gone"
         if why is not None:
             self.ready.end()
             self.ready = None
