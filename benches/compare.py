@@ -273,12 +273,15 @@ class Bench:
 
         for _ in range(5):  # the first runs warm the engine (and tell the worker what to pre-import)
             run_once()
+        # The engine reads what its workers say (the image's log line) during a run: run until
+        # the image is ready.
         ready = None
         deadline = time.monotonic() + 60
         while image and ready is None and time.monotonic() < deadline:
+            run_once()
             log = b"".join(list(client.stderr)).decode(errors="replace")
             ready = next((line for line in log.splitlines() if "project image ready" in line), None)
-            time.sleep(0.05)
+            time.sleep(0.1)
         if image and ready is None:
             self.notes.append(f"cursor: {prefix}: the project image was not ready within 60 s")
         samples = [run_once() for _ in range(10 if self.quick else 30)]

@@ -46,26 +46,36 @@ def client(fastest_bin, tree, python_exe):
 
 
 def run(client, *ids):
+    """{id: final state}, each with `message`: its failure text ("" when none)."""
     _, states, _ = client.run_and_wait("fastest/runTests", {"include": list(ids)})
-    return {s["id"]: s for s in states if s["state"] not in ("enqueued", "started")}
+    final = {s["id"]: s for s in states if s["state"] not in ("enqueued", "started")}
+    for state in final.values():
+        state["message"] = "\n".join(m["message"] for m in state.get("messages", []))
+    return final
 
 
 def log(client) -> str:
+    """The server's log so far. The engine reads what a worker says about its image during a
+    run, so a line shows once a run came after it."""
     return b"".join(list(client.stderr)).decode(errors="replace")
 
 
-def wait_log(client, text, count=1, timeout=90):
+def run_until(client, test_id, done, timeout=90):
+    """Runs `test_id` until `done(state)` holds (e.g. the image is ready); returns that state."""
     deadline = time.monotonic() + timeout
-    while log(client).count(text) < count:
-        assert time.monotonic() < deadline, f"no {text!r} (x{count}) in the server's log:\n{log(client)[-3000:]}"
-        time.sleep(0.05)
+    while True:
+        state = run(client, test_id)[test_id]
+        if done(state):
+            return state
+        assert time.monotonic() < deadline, f"{test_id}: {state}; the server's log:\n{log(client)[-3000:]}"
+        time.sleep(0.2)
 
 
-def warm(client, count=1):
-    """A first run tells the worker what the tests import; then the image is built."""
+def warm(client):
+    """A first run tells the worker what the tests import; the image is built, then used."""
     assert run(client, VALUE)[VALUE]["state"] == "passed"
-    wait_log(client, "project image ready", count)
-    assert run(client, HELD)[HELD]["state"] == "passed"  # forked from the image
+    run_until(client, HELD, lambda state: state["state"] == "passed")  # forked from the image
+    assert "project image ready" in log(client)
 
 
 def touch_later(path, text):
@@ -80,12 +90,11 @@ def test_an_edit_on_disk_of_a_module_the_image_holds_is_seen_by_the_next_run(cli
     touch_later(tree / "app/helper.py", "VALUE = 2\n")
     result = run(client, VALUE)[VALUE]
     assert result["state"] == "failed" and "assert 2 == 1" in result["message"], result
-    wait_log(client, "helper.py changed on disk")
-    # Rebuilt in the background, with the new helper: used again, and still the new code.
-    wait_log(client, "project image ready", count=2)
-    states = run(client, VALUE, HELD)
-    assert states[HELD]["state"] == "passed"
-    assert states[VALUE]["state"] == "failed" and "assert 2 == 1" in states[VALUE]["message"]
+    assert "helper.py changed on disk" in log(client)
+    # Rebuilt in the background with the new helper, used again: still the new code.
+    run_until(client, HELD, lambda state: state["state"] == "passed")
+    result = run(client, VALUE)[VALUE]
+    assert result["state"] == "failed" and "assert 2 == 1" in result["message"], result
 
 
 def test_an_unsaved_buffer_of_a_module_the_image_holds_overrides_it(client, tree):
@@ -97,9 +106,11 @@ def test_an_unsaved_buffer_of_a_module_the_image_holds_overrides_it(client, tree
                                              "contentChanges": [{"text": "VALUE = 3\n"}]})
     result = run(client, VALUE)[VALUE]
     assert result["state"] == "failed" and "assert 3 == 1" in result["message"], result
-    wait_log(client, "helper.py has unsaved changes in the editor")
+    marker = "helper.py has unsaved changes in the editor"
+    assert marker in log(client)
     # The image built meanwhile leaves the edited module out: the buffer's text still runs.
-    wait_log(client, "project image ready", count=2)
+    run_until(client, VALUE, lambda state: "project image ready" in log(client).partition(marker)[2]
+              and "assert 3 == 1" in state["message"])
     states = run(client, VALUE, HELD)
     assert states[HELD]["state"] == "failed"
     assert states[VALUE]["state"] == "failed" and "assert 3 == 1" in states[VALUE]["message"]
@@ -107,10 +118,11 @@ def test_an_unsaved_buffer_of_a_module_the_image_holds_overrides_it(client, tree
 
 def test_a_module_that_starts_a_thread_at_import_is_left_out_and_logged(client):
     started = "tests/test_threaded.py::test_started"
+    marker = "app.threaded is not pre-imported: it started the thread(s) 'poller' at import"
+    # Each run passes: before the image, while it is built, and forked from the image built without it.
+    run_until(client, started, lambda state: state["state"] == "passed" and
+              "project image ready" in log(client).partition(marker)[2])
     assert run(client, started)[started]["state"] == "passed"
-    wait_log(client, "app.threaded is not pre-imported: it started the thread(s) 'poller' at import")
-    wait_log(client, "project image ready")
-    assert run(client, started)[started]["state"] == "passed"  # imported by its own child
 
 
 def test_a_crash_in_a_child_of_the_image_is_recorded_and_the_next_run_works(client):
