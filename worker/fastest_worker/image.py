@@ -46,7 +46,19 @@ def enabled() -> bool:
 
 
 # --- in a batch child -------------------------------------------------------------------------
-def report(before: set, prepared) -> None:
+def _newest_modules(count_before: int):
+    """The modules added since sys.modules held `count_before`: a dict keeps insertion order, so
+    they are its last entries. Only those are touched: reading every module would write to each
+    one's reference count, copying most of the image's pages into the child."""
+    names = []
+    for name in reversed(sys.modules):
+        if len(names) >= len(sys.modules) - count_before:
+            break
+        names.append(name)
+    return [(name, sys.modules.get(name)) for name in reversed(names)]
+
+
+def report(count_before: int, prepared) -> None:
     """What this child imported that its parent had not, for the worker to pre-import next
     time: [name, file] in import order, and sys.path as pytest left it."""
     if REPORT_FD is None:
@@ -55,9 +67,9 @@ def report(before: set, prepared) -> None:
         from _pytest.pathlib import fnmatch_ex
         patterns = prepared.config.getini("python_files") if prepared is not None else ["test_*.py", "*_test.py"]
         modules, tests = [], []
-        for name, module in list(sys.modules.items()):
+        for name, module in _newest_modules(count_before):
             path = getattr(module, "__file__", None)
-            if name in before or not isinstance(path, str) or name in ("__main__", "__mp_main__"):
+            if not isinstance(path, str) or name in ("__main__", "__mp_main__"):
                 continue
             if os.path.basename(path) == "conftest.py" or any(fnmatch_ex(p, path) for p in patterns):
                 tests.append(name)

@@ -47,7 +47,7 @@ def _run_child(channel: Channel, command: wire.RunCommand, prepared) -> None:
     os.setpgid(0, 0)  # own process group: the engine kills the whole group on timeout/cancel
     _die_with_parent()
     batch = command.batch
-    modules_before = set(sys.modules)  # what this child imports beyond them, the image may hold
+    modules_before = len(sys.modules)  # what this child imports beyond them, the image may hold
     channel.send(wire.child(batch, os.getpid()))
     os.chdir(command.rootdir)
     from . import overlays
