@@ -156,7 +156,9 @@ struct ExecutionEngine::Impl {
     if (options.inifile) spec.env["FASTEST_INIFILE"] = options.inifile->string();
     spec.env["FASTEST_PYTEST_ARGS"] = json(options.pytest_args).dump(-1, ' ', false, json::error_handler_t::replace);
     spec.env["FASTEST_CACHE_DIR"] = options.cache_dir.string();
-    if (options.project_image && !options.env.contains("FASTEST_IMAGE")) spec.env["FASTEST_IMAGE"] = "1";
+    // FASTEST_IMAGE (the settings' env, or the server's own) overrides: 0 turns the image off.
+    if (options.project_image && !options.env.contains("FASTEST_IMAGE") && !std::getenv("FASTEST_IMAGE"))
+      spec.env["FASTEST_IMAGE"] = "1";
     return spec;
   }
 
