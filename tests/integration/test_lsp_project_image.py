@@ -25,6 +25,9 @@ FILES = {
                              "def test_held():\n    assert HELD\n"),
     "tests/test_threaded.py": ("import sys\n\nHELD = 'app.threaded' in sys.modules\n\nfrom app import helper, threaded\n\n\n"
                                "def test_started():\n    assert threaded.STARTED and not HELD\n"),
+    "app/connected.py": "import socket\n\nCONNECTION = socket.socketpair()\n",
+    "tests/test_connected.py": ("import sys\n\nHELD = 'app.connected' in sys.modules\n\nfrom app import connected, helper\n\n\n"
+                                "def test_connected():\n    assert connected.CONNECTION and not HELD\n"),
     "tests/test_crash.py": ("import ctypes\nimport os\n\nfrom app import helper\n\n\n"
                             "def test_exit():\n    os._exit(3)\n\n\n"
                             "def test_segfault():\n    ctypes.string_at(0)\n"),
@@ -116,13 +119,16 @@ def test_an_unsaved_buffer_of_a_module_the_image_holds_overrides_it(client, tree
     assert states[VALUE]["state"] == "failed" and "assert 3 == 1" in states[VALUE]["message"]
 
 
-def test_a_module_that_starts_a_thread_at_import_is_left_out_and_logged(client):
-    started = "tests/test_threaded.py::test_started"
-    marker = "app.threaded is not pre-imported: it started the thread(s) 'poller' at import"
+@pytest.mark.parametrize("test_id, marker", [
+    ("tests/test_threaded.py::test_started",
+     "app.threaded is not pre-imported: it started the thread(s) 'poller' at import"),
+    ("tests/test_connected.py::test_connected", "app.connected is not pre-imported: it opened a socket at import"),
+])
+def test_a_module_that_starts_a_thread_or_opens_a_socket_at_import_is_left_out_and_logged(client, test_id, marker):
     # Each run passes: before the image, while it is built, and forked from the image built without it.
-    run_until(client, started, lambda state: state["state"] == "passed" and
+    run_until(client, test_id, lambda state: state["state"] == "passed" and
               "project image ready" in log(client).partition(marker)[2])
-    assert run(client, started)[started]["state"] == "passed"
+    assert run(client, test_id)[test_id]["state"] == "passed"
 
 
 def test_a_crash_in_a_child_of_the_image_is_recorded_and_the_next_run_works(client):

@@ -8,7 +8,8 @@ What goes in: the modules a batch child imported (it reports them when it ends: 
 minus the test modules and conftests (pytest imports those itself, so its collection stays
 pytest's), minus modules whose file has unsaved changes in the editor, minus modules that
 start a Python thread at import (a thread does not survive a fork: the child would hold a
-module whose worker is gone). Each such module is named in the log (the `image` event).
+module whose worker is gone) or open a socket (every child would share one connection). Each
+such module is named in the log (the `image` event).
 
 When it is used: only while every project file it imported is unchanged on disk (path ->
 mtime, size, inode) and none has an unsaved buffer, and no installed package changed (the
@@ -106,6 +107,33 @@ def _native_threads() -> int:
         return threading.active_count()
 
 
+def _sockets() -> set:
+    """The process's socket fds (a socket opened at import would be shared by every child)."""
+    try:
+        fds = os.listdir("/proc/self/fd")
+    except OSError:
+        return set()
+    sockets = set()
+    for fd in fds:
+        try:
+            if os.readlink(f"/proc/self/fd/{fd}").startswith("socket:"):
+                sockets.add(fd)
+        except OSError:
+            pass
+    return sockets
+
+
+def _unsafe_because(threads_before: set, sockets_before: set):
+    """Why what the last import left behind cannot be held across a fork, or None."""
+    started = [t for t in threading.enumerate() if t.ident not in threads_before]
+    if started:
+        return ("it started the thread(s) " + _clip([repr(t.name) for t in started]) +
+                " at import: a thread does not survive a fork")
+    if _sockets() - sockets_before:
+        return "it opened a socket at import: the image and every batch would share one connection"
+    return None
+
+
 def _installed_dirs():
     paths = sysconfig.get_paths()
     dirs = {paths.get(k) for k in ("purelib", "platlib", "stdlib", "platstdlib")}
@@ -167,6 +195,7 @@ def _build(names, sys_path, unsaved, holdings_file, message_fd):
     if skip:
         sys.meta_path.insert(0, skip)
     threads = {t.ident for t in threading.enumerate()}
+    sockets = _sockets()
     native = _native_threads()
     failed, native_notes = [], []
     try:
@@ -178,10 +207,9 @@ def _build(names, sys_path, unsaved, holdings_file, message_fd):
             except BaseException as error:  # its child imports it again and sees the same
                 failed.append(f"{name} ({type(error).__name__})")
                 continue
-            started_threads = [t for t in threading.enumerate() if t.ident not in threads]
-            if started_threads:
-                _send(message_fd, {"unsafe": name, "reason": "it started the thread(s) " + _clip(
-                    [repr(t.name) for t in started_threads]) + " at import: a thread does not survive a fork"})
+            why = _unsafe_because(threads, sockets)
+            if why:
+                _send(message_fd, {"unsafe": name, "reason": why})
                 return False
             if _native_threads() > native:
                 # A native pool (OpenBLAS, MKL) stops its threads around a fork (pthread_atfork):
