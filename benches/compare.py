@@ -13,6 +13,7 @@ import json
 import os
 import platform
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -46,6 +47,10 @@ TARGETS = {
     "lsp_keystroke_rename_p99_ms": ("<=", 10.0),
     "run_at_cursor_median_ms": ("<=", 50.0),
     "run_at_cursor_speedup": (">=", 8.0),
+    # issue 14: the repo's test_project, and test modules importing numpy and pandas (the image)
+    "run_at_cursor_test_project_median_ms": ("<=", 10.0),
+    "run_at_cursor_numpy_median_ms": ("<=", 30.0),
+    "run_at_cursor_numpy_speedup": (">=", 25.0),
     "run_1000_speedup_vs_pytest": (">=", 1.5),
     "run_1000_speedup_vs_xdist2": (">", 1.0),
     # one test per file (issue 12): at least as fast as pytest, faster than pytest -n 2
@@ -97,14 +102,21 @@ def peak_rss_mb(cmd, cwd):
     return usage.ru_maxrss / 1024.0
 
 
+def numpy_interpreter(python):
+    """`python` when it can import numpy and pandas, else None."""
+    probe = subprocess.run([python, "-c", "import numpy, pandas"], capture_output=True)
+    return python if probe.returncode == 0 else None
+
+
 def ids_of(output: str):
     return [line for line in output.splitlines() if "::" in line and not line.startswith(" ")]
 
 
 class Bench:
-    def __init__(self, fastest, python, workdir: Path, quick: bool):
+    def __init__(self, fastest, python, workdir: Path, quick: bool, numpy_python=None):
         self.fastest = str(fastest)
         self.python = str(python)
+        self.numpy_python = numpy_python if numpy_python is not None else numpy_interpreter(self.python)
         self.work = workdir
         self.quick = quick
         self.reps = 3 if quick else 7
@@ -223,32 +235,74 @@ class Bench:
 
     # --- editor paths -------------------------------------------------------------------
     def run_at_cursor(self):
-        from lsp_client import LspClient, uri
         root = suites.mixed_suite(self.work / "cursor", 100)
         target = sorted((root / "tests").rglob("test_mod_0.py"))[0]
         node = f"{target.relative_to(root).as_posix()}::test_plain_1"
-        client = LspClient(self.fastest, cwd=root)
-        client.initialize(root, options={"pythonPath": self.python, "workers": 1})
+        self._cursor("run_at_cursor", "pytest_file_test_ms", root, node, self.python)
+        # The repo's sample project: a conftest with fixtures, a src/ package.
+        project = self.work / "cursor_test_project"
+        shutil.copytree(REPO / "test_project", project, ignore=shutil.ignore_patterns(".fastest_cache", "__pycache__"))
+        self._cursor("run_at_cursor_test_project", "pytest_file_test_test_project_ms", project,
+                     "tests/unit/test_stock.py::test_add_counts", self.python)
+        # Test modules that import numpy and pandas (issue 14): the warm project image's case.
+        python = self.numpy_python
+        if not python:
+            self.notes.append("cursor: no interpreter with numpy and pandas (--numpy-python): numpy figures skipped")
+            return
+        root = suites.numpy_pandas_suite(self.work / "cursor_numpy")
+        node = "tests/test_mod2.py::test_sum"
+        image = self._cursor("run_at_cursor_numpy", "pytest_file_test_numpy_ms", root, node, python)
+        rss = re.search(r"RSS (\d+) MB", image or "")
+        if rss:
+            self.record("project_image_numpy_rss_mb", float(rss.group(1)))
+        if not self.quick:  # the same without the image: what each batch paid before it
+            self._cursor("run_at_cursor_numpy_no_image", None, root, node, python, image=False)
+
+    def _cursor(self, prefix, pytest_figure, root, node, python, image=True):
+        """Run-at-cursor through a warm `fastest lsp` (request -> result), then pytest file::test;
+        records `<prefix>_median_ms`, `pytest_figure` and `<prefix>_speedup`. Returns the
+        server's "project image ready" log line (None without one)."""
+        from lsp_client import LspClient
+        env = dict(os.environ, FASTEST_LOG="info", FASTEST_IMAGE="1" if image else "0")
+        client = LspClient(self.fastest, cwd=root, env=env)
+        client.initialize(root, options={"pythonPath": python, "workers": 1})
         client.wait_for(lambda m: m.get("method") == "fastest/discoveredTests", timeout=60)
-        samples = []
-        for i in range(5 + (10 if self.quick else 30)):
+
+        def run_once():
             start = time.perf_counter()
             reply = client.request("workspace/executeCommand",
                                    {"command": "fastest.runTest", "arguments": [{"id": node}]}, timeout=60)
             run_id = reply["result"]["runId"]
             client.wait_for(lambda m: m.get("method") == "fastest/testStateChanged" and m["params"]["runId"] == run_id
                             and m["params"]["state"] == "passed", timeout=60)
-            if i >= 5:  # the first runs warm the engine
-                samples.append((time.perf_counter() - start) * 1000)
+            return (time.perf_counter() - start) * 1000
+
+        for _ in range(5):  # the first runs warm the engine (and tell the worker what to pre-import)
+            run_once()
+        # The engine reads what its workers say (the image's log line) during a run: run until
+        # the image is ready.
+        ready = None
+        deadline = time.monotonic() + 60
+        while image and ready is None and time.monotonic() < deadline:
+            run_once()
+            log = b"".join(list(client.stderr)).decode(errors="replace")
+            ready = next((line for line in log.splitlines() if "project image ready" in line), None)
+            time.sleep(0.1)
+        if image and ready is None:
+            self.notes.append(f"cursor: {prefix}: the project image was not ready within 60 s")
+        samples = [run_once() for _ in range(10 if self.quick else 30)]
         client.close()
-        pytest_samples = []
-        for _ in range(self.reps):
-            t, rc, out, _ = timed([self.python, "-m", "pytest", "-q", "-p", "no:cacheprovider", node], root)
-            pytest_samples.append(t * 1000)
-        o, p = summary(samples), summary(pytest_samples)
-        self.record("run_at_cursor_median_ms", o["median"], **o)
-        self.record("pytest_file_test_ms", p["median"], **p)
-        self.record("run_at_cursor_speedup", p["median"] / o["median"])
+        o = summary(samples)
+        self.record(f"{prefix}_median_ms", o["median"], **o)
+        if pytest_figure:
+            pytest_samples = []
+            for _ in range(self.reps):
+                t, rc, out, _ = timed([python, "-m", "pytest", "-q", "-p", "no:cacheprovider", node], root)
+                pytest_samples.append(t * 1000)
+            p = summary(pytest_samples)
+            self.record(pytest_figure, p["median"], **p)
+            self.record(f"{prefix}_speedup", p["median"] / o["median"])
+        return ready
 
     def keystrokes(self):
         # A realistic 5,000-line file (~330 tests) is the figure, with a client that applies
@@ -445,6 +499,9 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="small suites, few repetitions (for CI)")
     parser.add_argument("--fastest", default=str(REPO / "build" / "fastest"))
     parser.add_argument("--python", default=str(REPO / ".venv" / "bin" / "python"))
+    parser.add_argument("--numpy-python", default=os.environ.get("FASTEST_BENCH_NUMPY_PYTHON"),
+                        help="an interpreter with pytest, numpy and pandas for the numpy run-at-cursor figures "
+                             "(default: --python when it has them)")
     parser.add_argument("--out", default=str(HERE / "results"), help="where latest.json goes")
     parser.add_argument("--history", default=str(HERE / "results" / "history.jsonl"),
                         help="the history to compare with and append to")
@@ -460,7 +517,7 @@ def main(argv=None):
         sections = args.only.split(",")
     commit = git_commit()  # the code measured: taken before the run, not after it
     with tempfile.TemporaryDirectory(prefix="fastest-bench-") as tmp:
-        bench = Bench(args.fastest, args.python, Path(tmp), args.quick)
+        bench = Bench(args.fastest, args.python, Path(tmp), args.quick, args.numpy_python)
         print(f"fastest benches ({'quick' if args.quick else 'full'}), commit {commit}")
         steps = {"micro": bench.micro, "discovery": bench.discovery, "runs": bench.runs, "skewed": bench.skewed,
                  "sharding": bench.sharding, "settled": bench.settled, "continuous": bench.continuous,

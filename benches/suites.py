@@ -11,6 +11,16 @@ def write(root: Path, files: dict) -> Path:
     return root
 
 
+def numpy_pandas_suite(root: Path, modules: int = 3) -> Path:
+    """Test modules that each start with `import numpy as np; import pandas as pd`, and an
+    empty conftest: what a new user's project looks like (issue 14)."""
+    body = ("import numpy as np\nimport pandas as pd\n\n\n"
+            "def test_sum():\n    assert np.arange(4).sum() == 6\n\n\n"
+            "def test_frame():\n    assert pd.DataFrame({'a': [1, 2]})['a'].sum() == 3\n")
+    return write(root, {"pytest.ini": "[pytest]\n", "tests/conftest.py": "",
+                        **{f"tests/test_mod{i}.py": body for i in range(modules)}})
+
+
 def mixed_suite(root: Path, tests: int, per_file: int = 20) -> Path:
     """Plain functions, classes and parametrize, `per_file` tests per module."""
     files = {"pytest.ini": "[pytest]\n"}

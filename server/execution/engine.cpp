@@ -25,6 +25,7 @@
 #include <asio/post.hpp>
 #include <future>
 #include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
 
 #include "server/execution/duration_history.h"
 #include "server/execution/scheduler.h"
@@ -162,6 +163,9 @@ struct ExecutionEngine::Impl {
     if (options.inifile) spec.env["FASTEST_INIFILE"] = options.inifile->string();
     spec.env["FASTEST_PYTEST_ARGS"] = json(options.pytest_args).dump(-1, ' ', false, json::error_handler_t::replace);
     spec.env["FASTEST_CACHE_DIR"] = options.cache_dir.string();
+    // FASTEST_IMAGE (the settings' env, or the server's own) overrides: 0 turns the image off.
+    if (options.project_image && !options.env.contains("FASTEST_IMAGE") && !std::getenv("FASTEST_IMAGE"))
+      spec.env["FASTEST_IMAGE"] = "1";
     return spec;
   }
 
@@ -263,6 +267,7 @@ struct ExecutionEngine::Impl {
     std::optional<wire::Event> event = wire::decode_event(line);
     if (!event) return;
     if (auto* ready = std::get_if<wire::Ready>(&*event)) return on_ready(s, *ready);
+    if (auto* image = std::get_if<wire::ImageStatus>(&*event)) return on_image(s, *image);
     if (auto* fatal = std::get_if<wire::Fatal>(&*event)) {
       s.fatal = fatal->message;
       return;
@@ -286,7 +291,16 @@ struct ExecutionEngine::Impl {
     if (s.state == Slot::State::Starting) s.state = Slot::State::Idle;
   }
 
+  void on_image(Slot& s, const wire::ImageStatus& image) {
+    int pid = s.process ? s.process->pid() : -1;
+    if (image.state == "unsafe" || image.state == "failed")
+      spdlog::warn("worker {}: project image {}: {}", pid, image.state, image.message);
+    else
+      spdlog::info("worker {}: project image {}: {}", pid, image.state, image.message);
+  }
+
   void on(Slot&, const wire::Ready&, RunState*) {}  // handled by on_ready
+  void on(Slot&, const wire::ImageStatus&, RunState*) {}  // handled by on_image
   void on(Slot&, const wire::Fatal&, RunState*) {}
   void on(Slot& s, const wire::ChildStarted& e, RunState*) {
     s.process->set_child_group(e.pid);

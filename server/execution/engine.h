@@ -170,6 +170,11 @@ struct EngineOptions {
   // The duration history the schedule reads and the run updates (`fastest run --durations-path`,
   // e.g. a CI cache); default <cache_dir>/durations.json.
   std::filesystem::path durations_path;
+  // Each worker keeps a warm project image: a process that pre-imports what the test modules
+  // import, which batches fork from (docs/execution.md, "The project image"). For a long-lived
+  // engine (the LSP); a one-shot run would pay the image's imports on top of its own.
+  // FASTEST_IMAGE=0 in `env` turns it off.
+  bool project_image = false;
 };
 
 class ExecutionEngine {

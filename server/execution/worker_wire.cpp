@@ -180,6 +180,7 @@ std::optional<Event> decode_event(std::string_view line, std::string* error) {
     return Ready{integer(e, "pid", -1), integer(e, "protocol"), text(e, "pytest"), text(e, "python"),
                  number(e, "warmup"), flag(e, "prepared"), text(e, "not_prepared_because")};
   if (kind == "fatal") return Fatal{text(e, "message", "the worker failed to start")};
+  if (kind == "image") return ImageStatus{text(e, "state"), text(e, "message")};
   auto batch = optional_integer(e, "batch");
   if (!batch) return fail("event '" + kind + "' without a batch");
   if (auto event = batch_event(kind, e, *batch)) return event;

@@ -48,6 +48,12 @@ struct Ready {
 struct Fatal {
   std::string message;
 };
+// The worker's warm project image (docs/execution.md, "The project image"): built, dropped, a
+// module left out. Not a batch's: the worker sends it between batches, for the log.
+struct ImageStatus {
+  std::string state;  // "ready", "dropped", "unsafe", "failed"
+  std::string message;
+};
 // Every event below belongs to one batch; a late one from an abandoned batch is dropped.
 struct ChildStarted {
   int batch = -1;
@@ -112,7 +118,7 @@ struct BatchDone {
   int exit = 0;    // else its exit status
 };
 
-using Event = std::variant<Ready, Fatal, ChildStarted, TestStarted, TestFinished, Collected, ImportedFiles, Deselected, CollectSkip,
+using Event = std::variant<Ready, Fatal, ImageStatus, ChildStarted, TestStarted, TestFinished, Collected, ImportedFiles, Deselected, CollectSkip,
                            CollectError, WarningRecorded, CoverageData, DebugListening, BatchError, Interrupted,
                            BatchDone>;
 
@@ -120,7 +126,7 @@ using Event = std::variant<Ready, Fatal, ChildStarted, TestStarted, TestFinished
 // event: not JSON, an unknown kind, a missing batch. A field of the wrong type reads as absent.
 std::optional<Event> decode_event(std::string_view line, std::string* error = nullptr);
 
-// The batch an event belongs to; nullopt for Ready and Fatal.
+// The batch an event belongs to; nullopt for Ready, Fatal and ImageStatus.
 std::optional<int> batch_of(const Event& event);
 
 }  // namespace fastest::wire

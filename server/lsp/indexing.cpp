@@ -536,6 +536,7 @@ RootSnapshot LspServer::State::snapshot(const Root& root, const Settings& s) con
   snap.options.workers = s.workers;
   snap.options.pytest_args = s.extra_args;
   snap.options.env = s.env;
+  snap.options.project_image = true;  // runs at the cursor fork from the warm project image
   snap.pytest_cache = pytest_cache_dir(root.collection.config, s.extra_args);
   snap.engine_key = s.python_path.value_or("") + "|" + std::to_string(s.workers) + "|" + snap.rootdir.string();
   for (auto& a : s.extra_args) snap.engine_key += "|" + a;

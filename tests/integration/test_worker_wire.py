@@ -99,7 +99,7 @@ if _count < int(_os.environ["FLAKY_TIMES"]):
     class _DeafChannel(_server.Channel):
         def send(self, event):
             if event.get("event") == "ready":
-                self._commands.close()
+                _os.close(self.fileno())
             super().send(event)
 
         def read_command(self):

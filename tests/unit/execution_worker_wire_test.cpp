@@ -65,6 +65,11 @@ TEST_CASE("ready carries the protocol version; batch-less events have no batch",
   CHECK(std::get<Ready>(*old).protocol == 0);
   auto fatal = decode_event(R"({"event":"fatal","message":"no pytest"})");
   CHECK(std::get<Fatal>(*fatal).message == "no pytest");
+  auto image = decode_event(R"({"event":"image","state":"unsafe","message":"app.poller is not pre-imported"})");
+  REQUIRE(image);
+  CHECK(std::get<ImageStatus>(*image).state == "unsafe");
+  CHECK(std::get<ImageStatus>(*image).message == "app.poller is not pre-imported");
+  CHECK_FALSE(batch_of(*image));
 }
 
 TEST_CASE("the other batch events decode", "[wire]") {

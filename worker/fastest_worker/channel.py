@@ -12,13 +12,30 @@ _lock = threading.Lock()
 
 class Channel:
     def __init__(self, command_fd: int, event_fd: int):
-        self._commands = os.fdopen(command_fd, "r", encoding="utf-8", buffering=1)
+        self._command_fd = command_fd
+        self._pending = bytearray()  # read from the pipe, not yet a whole line
         self._event_fd = event_fd
 
+    def fileno(self) -> int:
+        return self._command_fd
+
+    def has_command(self) -> bool:
+        """A whole command is already read: waiting on the fd would miss it."""
+        return b"\n" in self._pending
+
     def read_command(self):
-        line = self._commands.readline()
-        if not line:
-            return None
+        start = 0
+        while (end := self._pending.find(b"\n", start)) < 0:
+            start = len(self._pending)
+            data = os.read(self._command_fd, 1 << 16)
+            if not data:
+                if not self._pending:
+                    return None
+                end = len(self._pending)  # the last line without its newline, as readline gives it
+                break
+            self._pending += data
+        line = bytes(self._pending[:end])
+        del self._pending[:end + 1]
         return json.loads(line)
 
     def send(self, event: dict) -> None:

@@ -8,6 +8,7 @@ import ctypes
 import gc
 import json
 import os
+import select
 import signal
 import sys
 import time
@@ -46,6 +47,7 @@ def _run_child(channel: Channel, command: wire.RunCommand, prepared) -> None:
     os.setpgid(0, 0)  # own process group: the engine kills the whole group on timeout/cancel
     _die_with_parent()
     batch = command.batch
+    modules_before = len(sys.modules)  # what this child imports beyond them, the image may hold
     channel.send(wire.child(batch, os.getpid()))
     os.chdir(command.rootdir)
     from . import overlays
@@ -102,6 +104,8 @@ def _run_child(channel: Channel, command: wire.RunCommand, prepared) -> None:
         channel.send(wire.coverage(batch, _coverage_report(cov, command.rootdir)))
     from . import pytest_cov_run
     pytest_cov_run.save_in_batch()
+    from . import image
+    image.report(modules_before, prepared)
 
 
 def _internal_error_lines(stderr_file, limit: int = 64 * 1024) -> str:
@@ -139,13 +143,26 @@ def _coverage_report(cov, rootdir: str) -> dict:
     return files
 
 
-def _run_batch(channel: Channel, command: wire.RunCommand, prepared) -> None:
-    batch = command.batch
+def _run_batch(channel: Channel, command: wire.RunCommand, prepared, image=None) -> None:
     if prepared is not None and prepared.is_stale(command.overlays):
+        if image is not None:
+            image.close()
         _reexec(command)  # a conftest or the ini file changed on disk: start afresh
     use = prepared
     if prepared is not None and prepared.imports_any(command.overlays):
         use = None  # an unsaved conftest: this batch builds its own config
+    if image is not None and image.usable(command, use):
+        status = image.run(command)  # forked from the warm project image (image.py)
+    else:
+        status = _fork_batch(channel, command, use)
+    channel.send(wire.batch_done(command.batch, status))
+    if image is not None:
+        image.after_batch()
+
+
+def _fork_batch(channel: Channel, command: wire.RunCommand, use) -> int:
+    """Runs the batch in a forked child; its status as os.waitpid gives it."""
+    batch = command.batch
     pid = os.fork()
     if pid == 0:
         try:
@@ -164,7 +181,7 @@ def _run_batch(channel: Channel, command: wire.RunCommand, prepared) -> None:
         os.killpg(pid, signal.SIGKILL)
     except OSError:
         pass
-    channel.send(wire.batch_done(batch, status))
+    return status
 
 
 def _reexec(pending: wire.RunCommand) -> None:
@@ -217,16 +234,30 @@ def _ready_event(started, pytest, prepared, why) -> dict:
 
 def _serve_commands(channel: Channel, prepared) -> int:
     """Runs each command until the engine closes the pipe."""
+    from . import image as project_image
+    image = project_image.ProjectImage(channel, prepared, _fork_batch) if project_image.enabled() else None
     while True:
+        _wait_for_command(channel, image)
         command = channel.read_command()
         if command is None:
+            if image is not None:
+                image.close()
             return 0
         try:
             run = wire.RunCommand.decode(command)
         except ValueError as error:
             _refuse(channel, command, error)
             continue
-        _run_batch(channel, run, prepared)
+        _run_batch(channel, run, prepared, image)
+
+
+def _wait_for_command(channel: Channel, image) -> None:
+    """Between batches, takes in what the image being built says (it may need building again)."""
+    while image is not None and image.wait_fd() is not None and not channel.has_command():
+        readable, _, _ = select.select([channel.fileno(), image.wait_fd()], [], [])
+        if channel.fileno() in readable:
+            return
+        image.poll()
 
 
 def _refuse(channel: Channel, command, error: ValueError) -> None:

@@ -63,6 +63,12 @@ def fatal(message):
     return {"event": "fatal", "message": message}
 
 
+def image(state, message):
+    """The worker's project image (worker/fastest_worker/image.py): "ready", "dropped",
+    "unsafe" (a module left out), "failed"; for the engine's log."""
+    return {"event": "image", "state": state, "message": message}
+
+
 def child(batch, pid):
     return {"event": "child", "batch": batch, "pid": pid}
 

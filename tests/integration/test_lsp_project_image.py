@@ -1,0 +1,140 @@
+"""The warm project image (worker/fastest_worker/image.py; docs/execution.md, "The project
+image"): the server's workers pre-import what the test modules import, and batches fork from
+that image; through the real server, against real pytest.
+
+Each test module notes whether its project module was already imported when pytest imported
+the test module: `test_held` passes only in a child forked from an image that holds it."""
+import os
+import time
+
+import pytest
+
+from lsp_client import LspClient, uri
+from test_run_parity import make_project
+
+HELPER = "VALUE = 1\n"
+FILES = {
+    "pytest.ini": "[pytest]\npythonpath = .\n",
+    "app/__init__.py": "",
+    "app/helper.py": HELPER,
+    "app/threaded.py": ("import threading\nimport time\n\n"
+                        "threading.Thread(target=time.sleep, args=(3600,), daemon=True, name='poller').start()\n"
+                        "STARTED = True\n"),
+    "tests/test_helper.py": ("import sys\n\nHELD = 'app.helper' in sys.modules\n\nfrom app import helper\n\n\n"
+                             "def test_value():\n    assert helper.VALUE == 1\n\n\n"
+                             "def test_held():\n    assert HELD\n"),
+    "tests/test_threaded.py": ("import sys\n\nHELD = 'app.threaded' in sys.modules\n\nfrom app import helper, threaded\n\n\n"
+                               "def test_started():\n    assert threaded.STARTED and not HELD\n"),
+    "app/connected.py": "import socket\n\nCONNECTION = socket.socketpair()\n",
+    "tests/test_connected.py": ("import sys\n\nHELD = 'app.connected' in sys.modules\n\nfrom app import connected, helper\n\n\n"
+                                "def test_connected():\n    assert connected.CONNECTION and not HELD\n"),
+    "tests/test_crash.py": ("import ctypes\nimport os\n\nfrom app import helper\n\n\n"
+                            "def test_exit():\n    os._exit(3)\n\n\n"
+                            "def test_segfault():\n    ctypes.string_at(0)\n"),
+}
+VALUE, HELD = "tests/test_helper.py::test_value", "tests/test_helper.py::test_held"
+
+
+@pytest.fixture
+def tree(tmp_path):
+    return make_project(tmp_path / "proj", FILES)
+
+
+@pytest.fixture
+def client(fastest_bin, tree, python_exe):
+    c = LspClient(fastest_bin, cwd=tree, env=dict(os.environ, FASTEST_LOG="info"))
+    c.initialize(tree, options={"pythonPath": python_exe, "workers": 1})
+    yield c
+    c.close()
+
+
+def run(client, *ids):
+    """{id: final state}, each with `message`: its failure text ("" when none)."""
+    _, states, _ = client.run_and_wait("fastest/runTests", {"include": list(ids)})
+    final = {s["id"]: s for s in states if s["state"] not in ("enqueued", "started")}
+    for state in final.values():
+        state["message"] = "\n".join(m["message"] for m in state.get("messages", []))
+    return final
+
+
+def log(client) -> str:
+    """The server's log so far. The engine reads what a worker says about its image during a
+    run, so a line shows once a run came after it."""
+    return b"".join(list(client.stderr)).decode(errors="replace")
+
+
+def run_until(client, test_id, done, timeout=90):
+    """Runs `test_id` until `done(state)` holds (e.g. the image is ready); returns that state."""
+    deadline = time.monotonic() + timeout
+    while True:
+        state = run(client, test_id)[test_id]
+        if done(state):
+            return state
+        assert time.monotonic() < deadline, f"{test_id}: {state}; the server's log:\n{log(client)[-3000:]}"
+        time.sleep(0.2)
+
+
+def warm(client):
+    """A first run tells the worker what the tests import; the image is built, then used."""
+    assert run(client, VALUE)[VALUE]["state"] == "passed"
+    run_until(client, HELD, lambda state: state["state"] == "passed")  # forked from the image
+    assert "project image ready" in log(client)
+
+
+def touch_later(path, text):
+    """Writes `text` with an mtime clearly after the old one (as a save a moment later would)."""
+    before = path.stat().st_mtime_ns
+    path.write_text(text)
+    os.utime(path, ns=(before + 2_000_000_000, before + 2_000_000_000))
+
+
+def test_an_edit_on_disk_of_a_module_the_image_holds_is_seen_by_the_next_run(client, tree):
+    warm(client)
+    touch_later(tree / "app/helper.py", "VALUE = 2\n")
+    result = run(client, VALUE)[VALUE]
+    assert result["state"] == "failed" and "assert 2 == 1" in result["message"], result
+    assert "helper.py changed on disk" in log(client)
+    # Rebuilt in the background with the new helper, used again: still the new code.
+    run_until(client, HELD, lambda state: state["state"] == "passed")
+    result = run(client, VALUE)[VALUE]
+    assert result["state"] == "failed" and "assert 2 == 1" in result["message"], result
+
+
+def test_an_unsaved_buffer_of_a_module_the_image_holds_overrides_it(client, tree):
+    warm(client)
+    path = tree / "app/helper.py"
+    client.notify("textDocument/didOpen", {"textDocument": {"uri": uri(path), "languageId": "python", "version": 1,
+                                                            "text": HELPER}})
+    client.notify("textDocument/didChange", {"textDocument": {"uri": uri(path), "version": 2},
+                                             "contentChanges": [{"text": "VALUE = 3\n"}]})
+    result = run(client, VALUE)[VALUE]
+    assert result["state"] == "failed" and "assert 3 == 1" in result["message"], result
+    marker = "helper.py has unsaved changes in the editor"
+    assert marker in log(client)
+    # The image built meanwhile leaves the edited module out: the buffer's text still runs.
+    run_until(client, VALUE, lambda state: "project image ready" in log(client).partition(marker)[2]
+              and "assert 3 == 1" in state["message"])
+    states = run(client, VALUE, HELD)
+    assert states[HELD]["state"] == "failed"
+    assert states[VALUE]["state"] == "failed" and "assert 3 == 1" in states[VALUE]["message"]
+
+
+@pytest.mark.parametrize("test_id, marker", [
+    ("tests/test_threaded.py::test_started",
+     "app.threaded is not pre-imported: it started the thread(s) 'poller' at import"),
+    ("tests/test_connected.py::test_connected", "app.connected is not pre-imported: it opened a socket at import"),
+])
+def test_a_module_that_starts_a_thread_or_opens_a_socket_at_import_is_left_out_and_logged(client, test_id, marker):
+    # Each run passes: before the image, while it is built, and forked from the image built without it.
+    run_until(client, test_id, lambda state: state["state"] == "passed" and
+              "project image ready" in log(client).partition(marker)[2])
+    assert run(client, test_id)[test_id]["state"] == "passed"
+
+
+def test_a_crash_in_a_child_of_the_image_is_recorded_and_the_next_run_works(client):
+    warm(client)
+    for name in ("test_exit", "test_segfault"):
+        test_id = f"tests/test_crash.py::{name}"
+        assert run(client, test_id)[test_id]["state"] == "crashed"
+        assert run(client, HELD)[HELD]["state"] == "passed"  # the image is still there, and used
+    assert "project image failed" not in log(client)
