@@ -389,6 +389,8 @@ int run_tests(const RunArgs& args, std::unique_ptr<ExecutionEngine>* kept = null
     for (std::string& option : args.selection.select_options()) options.pytest_args.push_back(std::move(option));
     for (std::string& option : args.passthrough()) options.pytest_args.push_back(std::move(option));
     options.workers = workers;
+    // --watch's cycles fork from the warm project image (engine.h), as the editor's runs do.
+    options.project_image = args.watch;
     options.durations_path = durations_file(config);
     std::optional<std::string> kept_addopts;  // without the cache options, which the run applies
     with_addopts(args.cache, addopts, &kept_addopts);
