@@ -71,8 +71,9 @@
     (fastest--replace-scope scopeUri items)))
 
 (cl-defmethod eglot-client-capabilities :around ((_server fastest-server))
-  "Opt in to fastest/testsMoved (edits that only move tests arrive as a line shift) and to
-the tree in chunks (fastestTreeChunks)."
+  "Opt in to fastest/testsMoved and to the tree in chunks.
+testsMoved: edits that only move tests arrive as a line shift.
+fastestTreeChunks: a big tree arrives in several messages."
   (let ((caps (cl-call-next-method)))
     (plist-put caps :experimental (list :fastestTestsMoved t :fastestTreeChunks t))))
 
