@@ -78,6 +78,7 @@ def _rules():
         (r"discover_pytest_s", "discovery", lambda: "pytest --collect-only -q (wall time)"),
         (r"discover_(\w+)_s", "discovery", lambda peer: f"{peer} collecting the same suite (wall time)"),
         (r"scale_(\d+)_(\w+?)_rss_mb", "memory", lambda n, tool: f"{SCALE_TOOLS.get(tool, tool)}, {int(n):,} tests: peak memory"),
+        (r"scale_(\d+)_(\w+?)_cpu_s", "discovery", lambda n, tool: f"{SCALE_TOOLS.get(tool, tool)}, {int(n):,} tests (CPU time)"),
         (r"scale_(\d+)_(\w+?)_s", "discovery", lambda n, tool: f"{SCALE_TOOLS.get(tool, tool)}, {int(n):,} tests (wall time)"),
         (r"scale_fastest_ms_per_1k_tests", "discovery", lambda: "fastest discover: cost of 1,000 more tests (ms)"),
         (r"scale_fastest_kb_per_test", "memory", lambda: "fastest discover: peak memory per test at 100,000 tests (KB)"),
