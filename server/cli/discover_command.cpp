@@ -22,6 +22,7 @@
 #include "server/cli/discover_timings.h"
 #include "server/cli/format.h"
 #include "server/cli/json_output.h"
+#include "server/cli/malloc_arenas.h"
 #include "server/cli/selection_args.h"
 #include "server/cli/terminal_markup.h"
 #include "server/cli/warnings_summary.h"
@@ -436,6 +437,7 @@ int run_discover_timed(const DiscoverArgs& args, DiscoverTimings& timings);
 
 int run_discover(const DiscoverArgs& args) {
   const auto start = std::chrono::steady_clock::now();
+  use_one_malloc_arena();  // before collect()'s threads start
   DiscoverTimings timings;
   const int code = run_discover_timed(args, timings);
   if (args.timings) {
