@@ -26,6 +26,7 @@ REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(REPO / "tests" / "integration"))
 
+import scaling  # noqa: E402
 import settled_cache  # noqa: E402
 import continuous  # noqa: E402
 import sharding  # noqa: E402
@@ -63,6 +64,11 @@ TARGETS = {
     # --shard K/N on a skewed history: the longest shard against sum/N (benches/sharding.py)
     "shard4_makespan_vs_ideal": ("<=", 1.1),
     "server_rss_10k_mb": ("<=", 60.0),
+    # discovery at scale (issue 15, benches/scaling.py, full mode only)
+    "scale_100000_fastest_s": ("<=", 0.8),
+    "scale_fastest_ms_per_1k_tests": ("<=", 10.0),
+    "scale_fastest_kb_per_test": ("<=", 0.3),
+    "server_rss_100k_mb": ("<=", 50.0),
     # the settled cache (benches/settled_cache.py): warm discover vs pytest, a reopened server
     "settled_discover_warm_speedup": (">=", 50.0),
     "settled_discover_warm_python_starts": ("<=", 0.0),
@@ -198,6 +204,9 @@ class Bench:
 
     def sharding(self):
         sharding.measure(self.fastest, self.python, self.work, self.quick, self.record)
+
+    def scaling(self):
+        scaling.measure(self.fastest, self.python, self.work, self.quick, self.record, self.notes)
 
     def settled(self):
         settled_cache.measure(self.fastest, self.python, self.work, self.quick, self.record, self.notes)
@@ -507,19 +516,21 @@ def main(argv=None):
                         help="the history to compare with and append to")
     parser.add_argument("--check-cliff", action="store_true", help="fail if a figure is >2x worse than last time")
     parser.add_argument("--no-history", action="store_true", help="do not append to the history file")
-    parser.add_argument("--only", help="comma-separated sections: micro,discovery,runs,skewed,sharding,settled,continuous,cursor,keystrokes,memory")
+    parser.add_argument("--only", help="comma-separated sections: micro,discovery,scaling,runs,skewed,sharding,settled,continuous,cursor,keystrokes,memory")
     args = parser.parse_args(argv)
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    sections = ["micro", "discovery", "runs", "skewed", "sharding", "settled", "continuous", "cursor", "keystrokes", "memory"]
+    sections = ["micro", "discovery", "scaling", "runs", "skewed", "sharding", "settled", "continuous", "cursor", "keystrokes", "memory"]
+    if args.quick:  # minutes of pytest at 100,000 tests: the full mode only
+        sections.remove("scaling")
     if args.only:
         sections = args.only.split(",")
     commit = git_commit()  # the code measured: taken before the run, not after it
     with tempfile.TemporaryDirectory(prefix="fastest-bench-") as tmp:
         bench = Bench(args.fastest, args.python, Path(tmp), args.quick, args.numpy_python)
         print(f"fastest benches ({'quick' if args.quick else 'full'}), commit {commit}")
-        steps = {"micro": bench.micro, "discovery": bench.discovery, "runs": bench.runs, "skewed": bench.skewed,
+        steps = {"micro": bench.micro, "discovery": bench.discovery, "scaling": bench.scaling, "runs": bench.runs, "skewed": bench.skewed,
                  "sharding": bench.sharding, "settled": bench.settled, "continuous": bench.continuous,
                  "cursor": bench.run_at_cursor, "keystrokes": bench.keystrokes, "memory": bench.server_memory}
         calibrations = [calibration_ms()]

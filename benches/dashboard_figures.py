@@ -17,6 +17,8 @@ GROUPS = [
 ]
 
 TOOLS = {"fastest": "fastest run -n 2", "pytest": "pytest", "xdist2": "pytest -n 2 (xdist)"}
+SCALE_TOOLS = {"fastest": "fastest discover", "pytest": "pytest --collect-only -q", "rtest": "rtest --collect-only",
+               "cito": "cito collect"}
 
 KEYSTROKE_KINDS = {"body": "a character typed in a test's body", "newline": "Enter typed in a test's body",
                    "rename": "a character typed in a test's name"}
@@ -75,10 +77,16 @@ def _rules():
         (r"discover_fastest_s", "discovery", lambda: "fastest discover, cold (wall time)"),
         (r"discover_pytest_s", "discovery", lambda: "pytest --collect-only -q (wall time)"),
         (r"discover_(\w+)_s", "discovery", lambda peer: f"{peer} collecting the same suite (wall time)"),
+        (r"scale_(\d+)_(\w+?)_rss_mb", "memory", lambda n, tool: f"{SCALE_TOOLS.get(tool, tool)}, {int(n):,} tests: peak memory"),
+        (r"scale_(\d+)_(\w+?)_cpu_s", "discovery", lambda n, tool: f"{SCALE_TOOLS.get(tool, tool)}, {int(n):,} tests (CPU time)"),
+        (r"scale_(\d+)_(\w+?)_s", "discovery", lambda n, tool: f"{SCALE_TOOLS.get(tool, tool)}, {int(n):,} tests (wall time)"),
+        (r"scale_fastest_ms_per_1k_tests", "discovery", lambda: "fastest discover: cost of 1,000 more tests (ms)"),
+        (r"scale_fastest_kb_per_test", "memory", lambda: "fastest discover: peak memory per test at 100,000 tests (KB)"),
         (r"cold_index_10k_ms", "discovery",
          lambda: "Index 10,000 tests in 500 files in process: config, walk, parse (micro-benchmark)"),
         (r"discover_peak_rss_mb", "memory", lambda: "fastest discover, peak memory"),
         (r"pytest_collect_peak_rss_mb", "memory", lambda: "pytest --collect-only -q on the same suite, peak memory"),
+        (r"server_rss_(\d+k)_now_mb", "memory", lambda k: f"fastest lsp with {count_words(k)} tests indexed, memory once indexed"),
         (r"server_rss_(\d+k)_mb", "memory", lambda k: f"fastest lsp with {count_words(k)} tests indexed, peak memory"),
         (r"lsp_small_workspace_rss_mb", "memory", lambda: "fastest lsp with one 5,000-line test file open, memory"),
         (r"mmap_memory_saving_pct", "memory",

@@ -62,14 +62,20 @@
     (puthash (plist-get item :id) item fastest-tests)))
 
 (cl-defmethod eglot-handle-notification ((server fastest-server) (_method (eql fastest/discoveredTests))
-                                         &key scopeUri items &allow-other-keys)
+                                         &key scopeUri items append &allow-other-keys)
   (setq fastest--tree-server server)
-  (fastest--replace-scope scopeUri items))
+  ;; A chunk that continues the scope's tree (fastestTreeChunks) only adds to it.
+  (if (and append (not (eq append :json-false)))
+      (seq-doseq (item items)
+        (puthash (plist-get item :id) item fastest-tests))
+    (fastest--replace-scope scopeUri items)))
 
 (cl-defmethod eglot-client-capabilities :around ((_server fastest-server))
-  "Opt in to fastest/testsMoved: edits that only move tests arrive as a line shift."
+  "Opt in to fastest/testsMoved and to the tree in chunks.
+testsMoved: edits that only move tests arrive as a line shift.
+fastestTreeChunks: a big tree arrives in several messages."
   (let ((caps (cl-call-next-method)))
-    (plist-put caps :experimental (list :fastestTestsMoved t))))
+    (plist-put caps :experimental (list :fastestTestsMoved t :fastestTreeChunks t))))
 
 (defun fastest--shift-point (point after delta)
   "POINT moved by DELTA lines when it lies on a line after AFTER."

@@ -12,14 +12,17 @@
 #include <set>
 #include <sstream>
 #include <string_view>
+#include <thread>
 #include <unordered_map>
 #include <nlohmann/json.hpp>
 
 #include "server/cli/commands.h"
 #include "server/cli/conftest_check.h"
 #include "server/cli/discover_json.h"
+#include "server/cli/discover_timings.h"
 #include "server/cli/format.h"
 #include "server/cli/json_output.h"
+#include "server/cli/malloc_arenas.h"
 #include "server/cli/selection_args.h"
 #include "server/cli/terminal_markup.h"
 #include "server/cli/warnings_summary.h"
@@ -45,6 +48,7 @@ struct DiscoverArgs {
   bool no_settle = false;
   bool cache_clear = false;  // the settled cache's entries are dropped first (and pytest's cache)
   bool continue_on_collection_errors = false;
+  bool timings = false;  // --timings: where the time went, on stderr
   std::string reportchars;  // -r from the command line
   std::vector<std::string> plugins;  // -p from the command line (`no:NAME` disables one)
 };
@@ -403,9 +407,51 @@ void print_counts_per_file(const std::vector<std::string>& ids) {
   for (const auto& [file, n] : counts) std::cout << file << ": " << n << "\n";
 }
 
+// The collection of this one command, never freed: the process exits right after, and freeing
+// 100,000 items one by one is time the user waits for (reachable from here, so no leak either).
+Collection& collection_kept_until_exit(Collection c) {
+  static Collection* kept = nullptr;
+  delete kept;
+  kept = new Collection(std::move(c));
+  return *kept;
+}
+
+double ms_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+}
+
+// The ids, one a line, written at once (not 100,000 small writes through the stream).
+void print_ids(const std::vector<std::string>& ids) {
+  size_t size = 0;
+  for (const std::string& id : ids) size += id.size() + 1;
+  std::string text;
+  text.reserve(size);
+  for (const std::string& id : ids) {
+    text += id;
+    text += '\n';
+  }
+  std::cout << text;
+}
+
+int run_discover_timed(const DiscoverArgs& args, DiscoverTimings& timings);
+
 int run_discover(const DiscoverArgs& args) {
+  const auto start = std::chrono::steady_clock::now();
+  use_one_malloc_arena();  // before collect()'s threads start
+  DiscoverTimings timings;
+  const int code = run_discover_timed(args, timings);
+  if (args.timings) {
+    std::cout.flush();
+    timings.total_ms = ms_since(start);
+    print_timings(timings, std::max(1u, std::thread::hardware_concurrency()), std::cerr);
+  }
+  return code;
+}
+
+int run_discover_timed(const DiscoverArgs& args, DiscoverTimings& timings) {
   auto start = std::chrono::steady_clock::now();
   Invocation inv = args.selection.invocation();
+  if (args.timings) inv.timings = &timings.collect;
   if (!args.reportchars.empty()) inv.extra_options.insert(inv.extra_options.end(), {"-r", args.reportchars});
   // Options that change what pytest collects: the settle step's pytest gets them too.
   std::vector<std::string> settle_options = args.selection.collect_options();
@@ -415,7 +461,7 @@ int run_discover(const DiscoverArgs& args) {
     settle_options.insert(settle_options.end(), {"-p", p});
   }
 
-  Collection c = collect(inv);
+  Collection& c = collection_kept_until_exit(collect(inv));
   if (args.cache_clear) {  // as pytest's: before anything reads them
     SettledCache(c.config.rootdir).clear();
     PytestCache(PytestCache::dir_for(c.config.rootdir, c.config.cache_dir)).clear();
@@ -428,6 +474,7 @@ int run_discover(const DiscoverArgs& args) {
   std::vector<std::string> late_usage_errors;
   std::string internal_error;
   std::vector<std::pair<std::string, std::string>> warnings;
+  const auto settle_start = std::chrono::steady_clock::now();
   if (!args.no_settle && c.usage_errors.empty()) {
     SettleAnswer answer = settle_answer(c, inv, settle_options);
     if (answer.conftests.exit_code != 0) {  // pytest stopped before collecting: nothing on stdout
@@ -447,6 +494,16 @@ int run_discover(const DiscoverArgs& args) {
   }
   sort_by_collection_order(errors, c);
   sort_by_collection_order(skips, c);
+  timings.settle_ms = ms_since(settle_start);
+  const auto output_start = std::chrono::steady_clock::now();
+  struct OutputClock {  // the output phase ends at whichever return
+    DiscoverTimings& t;
+    std::chrono::steady_clock::time_point start;
+    ~OutputClock() {
+      std::cout.flush();
+      t.output_ms = ms_since(start);
+    }
+  } output_clock{timings, output_start};
   const int errors_exit = exit_status(args.continue_on_collection_errors ? ExitCode::TestsFailed : ExitCode::Interrupted);
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   for (const std::string& w : c.warnings) std::cerr << "fastest: warning: " << w << "\n";
@@ -464,7 +521,7 @@ int run_discover(const DiscoverArgs& args) {
     return exit_status(ExitCode::UsageError);
   }
   if (verbosity <= -2) print_counts_per_file(c.selected);
-  else for (const std::string& id : c.selected) std::cout << id << "\n";
+  else print_ids(c.selected);
   const bool markup = pytest_colours_stdout(c.config.color);
   if (!internal_error.empty()) {  // as pytest: after the listing, then its closing line; exit 3
     std::cout << internal_error << "\n\n" << collected_line(c.selected.size(), c.deselected, 0, seconds, markup) << "\n";
@@ -531,6 +588,7 @@ void add_discover_command(CLI::App& app, int& exit_code) {
                 "As pytest: no `Interrupted` line, exit code 1 when a module cannot be collected");
   cmd->add_option("-r", args->reportchars, "pytest's -r: which outcomes the short test summary lists (s: skipped modules, E: errors)")
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  cmd->add_flag("--timings", args->timings, "Print where the time went (walk, read, parse, rules, assembly, output) on stderr");
   cmd->add_flag("--no-settle", args->no_settle, "Static answers only: do not ask pytest about dynamic tests");
   cmd->add_option("-p", args->plugins, "pytest's -p: load or disable (no:NAME) a plugin (repeatable)");
   cmd->add_flag("--cache-clear", args->cache_clear,

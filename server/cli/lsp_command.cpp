@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include "server/cli/malloc_arenas.h"
 #include "server/cli/commands.h"
 #include "server/lsp/lsp_server.h"
 
@@ -34,6 +35,7 @@ void add_lsp_command(CLI::App& app, int& exit_code) {
   auto stdio = std::make_shared<bool>(false);
   cmd->add_flag("--stdio", *stdio, "Accepted for editors that pass it");
   cmd->callback([&exit_code, log_file, log_level, stdio] {
+    use_one_malloc_arena();  // before the server's threads start
     configure_logging(*log_file, *log_level);
     std::signal(SIGPIPE, SIG_IGN);  // a vanished client is seen as EOF/EPIPE, not a crash
     lsp::LspServer server(STDIN_FILENO, STDOUT_FILENO);

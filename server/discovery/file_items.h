@@ -17,5 +17,9 @@ namespace fastest {
 // collection of the whole file then replaces its items).
 std::vector<TestItem> merge_file_items(std::string_view module_id, std::string_view file_name,
                                        const ModuleResult* python, const DoctestResult* doctests);
+// The same, moving the items out of `python` and `doctests` (left empty): for a caller that
+// keeps the file's items only once (collect()).
+std::vector<TestItem> take_file_items(std::string_view module_id, std::string_view file_name,
+                                      ModuleResult* python, DoctestResult* doctests);
 
 }  // namespace fastest

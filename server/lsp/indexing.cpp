@@ -2,7 +2,9 @@
 // settle step that replaces dynamic items with what a real pytest collection says.
 #include "server/lsp/server_state.h"
 
+#include <algorithm>
 #include <chrono>
+#include <iterator>
 #include <map>
 #include <set>
 #include <string_view>
@@ -31,13 +33,22 @@ void LspServer::State::apply_collection(Root& root, Collection collection) {
   root.file_items.clear();
   root.folders.clear();
   root.test_count = root.collection.selected.size();
-  for (TestItem& item : root.collection.items) {
-    if (item.kind == ItemKind::Folder) root.folders.push_back(std::move(item));
-    else root.file_items[item.path].push_back(std::move(item));
+  // A file's items come one after another: each list is sized once (no doubling's slack).
+  std::vector<TestItem>& items = root.collection.items;
+  for (size_t i = 0; i < items.size();) {
+    if (items[i].kind == ItemKind::Folder) {
+      root.folders.push_back(std::move(items[i++]));
+      continue;
+    }
+    size_t end = i;
+    while (end < items.size() && items[end].kind != ItemKind::Folder && items[end].path == items[i].path) ++end;
+    std::vector<TestItem>& list = root.file_items[items[i].path];
+    list.reserve(list.size() + (end - i));
+    std::move(items.begin() + static_cast<std::ptrdiff_t>(i), items.begin() + static_cast<std::ptrdiff_t>(end), std::back_inserter(list));
+    i = end;
   }
   // The tree lives in file_items from here on; keep one copy only.
-  root.collection.items.clear();
-  root.collection.items.shrink_to_fit();
+  std::vector<TestItem>().swap(root.collection.items);
   root.collection.selected.clear();
   root.collection.selected.shrink_to_fit();
   // Open test documents keep their incremental view.

@@ -57,6 +57,8 @@ void LspServer::State::register_handlers() {
     client_progress = caps.contains("window") && caps["window"].value("workDoneProgress", false);
     client_applies_moves = caps.contains("experimental") && caps["experimental"].is_object() &&
                            caps["experimental"].value("fastestTestsMoved", false);
+    client_takes_tree_chunks = caps.contains("experimental") && caps["experimental"].is_object() &&
+                               caps["experimental"].value("fastestTreeChunks", false);
     // A client with its own test explorer (VS Code's Testing view) shows run controls there: lenses
     // would be a second set on every test.
     client_has_test_explorer = caps.contains("experimental") && caps["experimental"].is_object() &&

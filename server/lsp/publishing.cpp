@@ -101,15 +101,34 @@ void LspServer::State::publish_file(Root& root, const std::string& module_id) {
                 std::chrono::duration<double, std::milli>(t2 - t1).count());
 }
 
-// The whole tree, serialised item by item: a 10,000-test workspace never exists as one
-// JSON document in memory.
+// The whole tree, serialised item by item: a 100,000-test workspace never exists as one JSON
+// document in memory. A client that opted in (experimental.fastestTreeChunks) gets it in
+// several messages of at most kTreeChunkItems items: the first replaces the root's tree, the
+// next ones carry `append: true`, every one but the last `more: true`; so no message, and no
+// buffer of the server's, holds the whole tree.
 void LspServer::State::publish_root(Root& root) {
-  std::string body = R"({"jsonrpc":"2.0","method":"fastest/discoveredTests","params":{"scopeUri":)" +
-                     json(root_uri(root)).dump() + R"(,"rootUri":)" + json(root_uri(root)).dump() + R"(,"items":[)";
-  bool first = true;
+  const std::string head = R"({"jsonrpc":"2.0","method":"fastest/discoveredTests","params":{"scopeUri":)" +
+                           json(root_uri(root)).dump() + R"(,"rootUri":)" + json(root_uri(root)).dump();
+  const size_t chunk_items = client_takes_tree_chunks ? kTreeChunkItems : SIZE_MAX;
+  std::string body;
+  size_t in_body = 0;
+  bool sent_any = false;
+  auto open_body = [&] {
+    body = head + (sent_any ? R"(,"append":true,"items":[)" : R"(,"items":[)");
+    in_body = 0;
+  };
+  auto send_body = [&](bool more) {
+    body += more ? R"(],"more":true}})" : "]}}";
+    writer.send_serialized(body);
+    sent_any = true;
+  };
+  open_body();
   auto append = [&](const json& item) {
-    if (!first) body += ',';
-    first = false;
+    if (in_body == chunk_items) {
+      send_body(true);
+      open_body();
+    }
+    if (in_body++ > 0) body += ',';
     body += item.dump(-1, ' ', false, json::error_handler_t::replace);
   };
   for (const TestItem& f : root.folders) append(item_json(f, root, nullptr));
@@ -120,8 +139,7 @@ void LspServer::State::publish_root(Root& root) {
     LineIndex index(text);
     for (const TestItem& item : list) append(item_json(item, file_uri, &index));
   }
-  body += "]}}";
-  writer.send_serialized(body);
+  send_body(false);
 }
 
 void LspServer::State::publish_syntax_diagnostics_for_root(Root& root) {

@@ -182,6 +182,7 @@ struct LspServer::State {
   bool client_progress = false;
   bool watch_registration = false;
   bool client_applies_moves = false;  // the client handles fastest/testsMoved (opted in)
+  bool client_takes_tree_chunks = false;  // a root's tree may come in several messages (opted in)
   bool client_has_test_explorer = false;  // experimental.fastestTestExplorer: no code lenses
   Settings settings;
 
@@ -290,8 +291,9 @@ struct LspServer::State {
   // fastest/testsMoved: a few bytes instead of the file's whole item list on every keystroke
   // that only moves tests (typing Enter in a test body moves every test below it).
   void publish_moves(const OpenDoc& d, LineShift shift, const ItemUpdate& update);
-  // The whole tree, serialised item by item: a 10,000-test workspace never exists as one
-  // JSON document in memory.
+  // The whole tree, serialised item by item (in chunks of kTreeChunkItems for a client that
+  // opted in): the whole tree never exists as one JSON document in memory.
+  static constexpr size_t kTreeChunkItems = 2000;
   void publish_root(Root& root);
   void publish_syntax_diagnostics_for_root(Root& root);
   void publish_diagnostics(const std::string& uri);

@@ -2,15 +2,22 @@
 // order -> per-module discovery (in parallel) -> the selected ids.
 #include "server/workspace/project.h"
 
+#include <fcntl.h>
 #include <glob.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <chrono>
 #include <cstdlib>
 #include <map>
 #include <mutex>
 #include <set>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 
 #include <asio/post.hpp>
 #include <asio/thread_pool.hpp>
@@ -83,38 +90,123 @@ struct ModuleJob {
 
 thread_local ParserPtr tls_parser;
 
-void discover_text(ModuleJob& job, const CollectRules& rules, std::string_view text) {
+// Microseconds since `start`, added to `total` when timings are asked for.
+class PhaseClock {
+ public:
+  explicit PhaseClock(std::atomic<int64_t>* total) : total_(total) {}
+  ~PhaseClock() {
+    if (total_)
+      total_->fetch_add(std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start_).count(),
+                        std::memory_order_relaxed);
+  }
+
+ private:
+  std::atomic<int64_t>* total_;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+};
+
+void discover_text(ModuleJob& job, const CollectRules& rules, std::string_view text, CollectTimings* timings) {
   std::string lf_text;  // Python's universal newlines: a lone CR is a line break (line_breaks.h)
   if (has_lone_cr(text)) text = lf_text = lone_cr_as_lf(text);
   if (job.doctest_text) {
+    PhaseClock clock(timings ? &timings->rules_us : nullptr);
     job.doctests = discover_doctest_text(text, job.module_id);
     return;
   }
-  TreePtr tree = parse_python(tls_parser.get(), text);
+  TreePtr tree;
+  {
+    PhaseClock clock(timings ? &timings->parse_us : nullptr);
+    tree = parse_python(tls_parser.get(), text);
+  }
+  PhaseClock clock(timings ? &timings->rules_us : nullptr);
   if (job.python_module) job.result = discover_module_recovering(tls_parser.get(), tree.get(), text, job.module_id, rules);
   if (job.doctest_module) job.doctests = discover_doctests(tree.get(), text, job.module_id, job.import_name);
   job.syntax_error = !tree || ts_node_has_error(ts_tree_root_node(tree.get()));
   job.syntax_diagnostics.clear();
   if (tree && job.syntax_error) job.syntax_diagnostics = syntax_errors(ts_tree_root_node(tree.get()), job.module_id);
   else if (!tree) job.syntax_diagnostics.push_back({job.module_id, Range{}, "could not parse the file"});
+  tree.reset();  // the tree goes as soon as the items exist
+}
+
+// Files up to this size are read into one buffer per thread, reused file after file: no
+// mmap/munmap pair per file (each munmap of a multi-threaded process interrupts the other cores
+// to flush their TLBs) and no page faults on fresh pages. Bigger ones are mapped.
+constexpr off_t kReadWholeUpTo = 1 << 20;
+thread_local std::string tls_text;
+
+// The file's text into tls_text when it is small; false with `*big` set when it should be mapped.
+bool read_small(const fs::path& path, bool* big, std::string* error) {
+  *big = false;
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    *error = std::strerror(errno);
+    return false;
+  }
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {  // as MappedFile::open says it
+    *error = S_ISREG(st.st_mode) ? std::strerror(errno) : "not a regular file";
+    ::close(fd);
+    return false;
+  }
+  if (st.st_size > kReadWholeUpTo) {
+    *big = true;
+    ::close(fd);
+    return false;
+  }
+  // One byte more than the size: a file that grew since fstat is read whole.
+  size_t capacity = static_cast<size_t>(st.st_size) + 1, size = 0;
+  tls_text.resize(capacity);
+  for (;;) {
+    const ssize_t n = ::read(fd, tls_text.data() + size, capacity - size);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      *error = std::strerror(errno);
+      ::close(fd);
+      return false;
+    }
+    size += static_cast<size_t>(n);
+    if (n == 0) break;
+    if (size == capacity) tls_text.resize(capacity *= 2);
+  }
+  ::close(fd);
+  tls_text.resize(size);
+  return true;
 }
 
 void discover_file(ModuleJob& job, const CollectRules& rules,
-                   const std::unordered_map<std::string, std::string>& overlays) {
+                   const std::unordered_map<std::string, std::string>& overlays, CollectTimings* timings) {
   if (!tls_parser) tls_parser = make_python_parser();
   if (auto overlay = overlays.find(job.path.string()); overlay != overlays.end()) {
-    discover_text(job, rules, overlay->second);
+    discover_text(job, rules, overlay->second, timings);
     return;
+  }
+  {
+    bool big = false, read = false;
+    {
+      PhaseClock clock(timings ? &timings->read_us : nullptr);
+      read = read_small(job.path, &big, &job.read_error);
+    }
+    if (read) {
+      discover_text(job, rules, tls_text, timings);
+      return;
+    }
+    if (!big) return;  // job.read_error says why
+    job.read_error.clear();
   }
   // Read straight from the mapping; a file that shrank meanwhile (mapped_file.h) is read again.
   for (int attempt = 0; attempt < 3; ++attempt) {
     MappedFile mapped;
     std::string error;
-    if (!mapped.open(job.path, &error)) {
+    bool opened;
+    {
+      PhaseClock clock(timings ? &timings->read_us : nullptr);
+      opened = mapped.open(job.path, &error);
+    }
+    if (!opened) {
       job.read_error = error;
       return;
     }
-    discover_text(job, rules, mapped.text());
+    discover_text(job, rules, mapped.text(), timings);
     if (!mapped.changed_while_read()) return;
   }
   job.result = {};
@@ -127,9 +219,18 @@ std::vector<TestItem> file_items(const ModuleJob& job, const WalkedFile& walked)
                           walked.doctest_module || walked.doctest_text ? &job.doctests : nullptr);
 }
 
+// The same, moving the items out of the job: its last visit.
+std::vector<TestItem> take_file_items(ModuleJob& job, const WalkedFile& walked) {
+  return fastest::take_file_items(job.module_id, job.path.filename().string(), walked.python_module ? &job.result : nullptr,
+                                  walked.doctest_module || walked.doctest_text ? &job.doctests : nullptr);
+}
+
 }  // namespace
 
-std::vector<std::string> Collection::keywords_of(const TestItem& item) const {
+namespace {
+
+// Keywords pytest's -k matches for a leaf; `find` gives an item by its id.
+std::vector<std::string> keywords_of(const TestItem& item, const std::function<const TestItem*(std::string_view)>& find) {
   std::vector<std::string> keywords;
   const TestItem* node = &item;
   while (node) {
@@ -147,6 +248,12 @@ std::vector<std::string> Collection::keywords_of(const TestItem& item) const {
   return keywords;
 }
 
+}  // namespace
+
+std::vector<std::string> Collection::keywords_of(const TestItem& item) const {
+  return fastest::keywords_of(item, [this](std::string_view id) { return find(std::string(id)); });
+}
+
 const TestItem* Collection::find(const std::string& id) const {
   for (const TestItem& item : items)
     if (item.id == id) return &item;
@@ -156,6 +263,13 @@ const TestItem* Collection::find(const std::string& id) const {
 Collection collect(const Invocation& invocation, const std::function<void(const ProjectConfig&)>& on_config) {
   Collection collection;
   ProjectConfig& config = collection.config;
+  // Each phase's wall time, when timings are asked for.
+  auto lap_start = std::chrono::steady_clock::now();
+  auto lap = [&](double CollectTimings::*phase) {
+    auto now = std::chrono::steady_clock::now();
+    if (invocation.timings) invocation.timings->*phase += std::chrono::duration<double, std::milli>(now - lap_start).count();
+    lap_start = now;
+  };
   fs::path invocation_dir = fs::absolute(invocation.invocation_dir).lexically_normal();
 
   CommandOptions options;
@@ -331,6 +445,7 @@ Collection collect(const Invocation& invocation, const std::function<void(const 
   }
   if (!collection.usage_errors.empty() || invocation.config_only) return collection;
   if (on_config) on_config(config);
+  lap(&CollectTimings::config_ms);
 
   // Walk: the module files pytest would import, in its order, per argument.
   WalkOptions walk;
@@ -349,6 +464,7 @@ Collection collect(const Invocation& invocation, const std::function<void(const 
   for (const ArgSpec& a : args) files_per_arg.push_back(walker.collect_files(a.path));
   for (const std::string& w : walker.warnings()) collection.warnings.push_back(w);
   for (const Diagnostic& d : walker.diagnostics()) collection.diagnostics.push_back(d);
+  lap(&CollectTimings::walk_ms);
 
   // The names the interpreter can import with the sys.path pytest gives these modules: the
   // rootdir, the invocation dir, `pythonpath` (relative to the config file) and the basedirs.
@@ -377,6 +493,7 @@ Collection collect(const Invocation& invocation, const std::function<void(const 
     if (auto why = plugin_collection_reason(*chosen, plugins)) walker.set_plugin_reason(*why);
   }
 
+  lap(&CollectTimings::imports_ms);
   // Discover each distinct module once, in parallel.
   std::vector<ModuleJob> jobs;
   std::unordered_map<std::string, size_t> job_index;
@@ -402,50 +519,90 @@ Collection collect(const Invocation& invocation, const std::function<void(const 
     asio::thread_pool pool(threads);
     for (ModuleJob& job : jobs) {
       const FileWalker& w = walker;
-      asio::post(pool, [&job, &config, &w, cancel = invocation.cancel] {
+      asio::post(pool, [&job, &config, &w, cancel = invocation.cancel, timings = invocation.timings] {
         if (cancel && cancel->load(std::memory_order_relaxed)) return;
         CollectRules rules = config.rules;
         rules.conftest_fixtures = w.conftest_fixtures_for(job.path.parent_path());
-        discover_file(job, rules, w.overlays());
+        discover_file(job, rules, w.overlays(), timings);
       });
     }
     pool.join();
   }
+  lap(&CollectTimings::discover_wall_ms);
 
-  // Assemble the tree in order: folders as first reached, then each module's items.
-  std::set<std::string> emitted;
+  // Assemble the tree in order: folders as first reached, then each module's items. Items are
+  // moved, not copied, and a module's results are released once its last visit took them. Ids of
+  // different modules never collide, so duplicates are looked for only inside a module.
+  std::vector<uint32_t> visits_left(jobs.size(), 0);
+  std::vector<size_t> job_of_file;  // per walked file, in walk order: its job
+  for (const auto& files : files_per_arg)
+    for (const WalkedFile& f : files) {
+      job_of_file.push_back(job_index.at(f.path.string()));
+      ++visits_left[job_of_file.back()];
+    }
+  std::unordered_map<std::string, size_t>().swap(job_index);
+  {
+    // The tree's size is known: one allocation, not a doubling vector's copies at its peak.
+    size_t total = collection.items.size();
+    for (const ModuleJob& job : jobs) total += 1 + job.result.items.size() + job.doctests.items.size();
+    collection.items.reserve(total + total / 16);  // and the folders
+  }
+  std::vector<bool> module_reported(jobs.size(), false);
+  // A module reached by several arguments: the ids already emitted and the leaves already listed.
+  std::unordered_map<size_t, std::pair<std::unordered_set<std::string>, std::unordered_set<std::string>>> seen_of_job;
+  std::unordered_set<std::string> folders_emitted;
   std::vector<std::string> leaves;
-  std::set<std::string> leaf_seen;
+  leaves.reserve(collection.items.capacity());
+  // Facts of a file's folder, computed once per folder (a folder's files come one after another).
+  fs::path last_dir;
+  bool last_dir_known = false;
+  std::string dir_parent, dir_dynamic_reason;
+  std::optional<fs::path> dir_dynamic_collection;
+  size_t file_index = 0;
   for (size_t a = 0; a < args.size(); ++a) {
     const ArgSpec& arg = args[a];
     for (const WalkedFile& walked : files_per_arg[a]) {
       const fs::path& file = walked.path;
-      ModuleJob& job = jobs[job_index.at(file.string())];
+      const size_t job_id = job_of_file[file_index++];
+      ModuleJob& job = jobs[job_id];
+      const bool last_visit = --visits_left[job_id] == 0;
       if (!job.read_error.empty()) {
         collection.warnings.push_back(file.string() + ": cannot read: " + job.read_error);
         collection.diagnostics.push_back({job.module_id, Range{}, "cannot read file: " + job.read_error});
         continue;
       }
-      // Folder items from rootdir down to the module.
-      fs::path rel = fs::path(job.module_id).parent_path();
-      std::vector<fs::path> chain;
-      for (fs::path d = rel; !d.empty() && d != d.parent_path(); d = d.parent_path()) chain.push_back(d);
-      std::string parent;
-      for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
-        std::string id = it->generic_string();
-        if (emitted.insert(id).second) {
-          TestItem folder;
-          folder.id = id;
-          folder.label = it->filename().string();
-          folder.kind = ItemKind::Folder;
-          folder.parent_id = parent;
-          folder.path = id;
-          collection.items.push_back(folder);
+      const fs::path dir = file.parent_path();
+      if (!last_dir_known || dir != last_dir) {
+        // Folder items from rootdir down to the module.
+        fs::path rel = fs::path(job.module_id).parent_path();
+        std::vector<fs::path> chain;
+        for (fs::path d = rel; !d.empty() && d != d.parent_path(); d = d.parent_path()) chain.push_back(d);
+        std::string parent;
+        for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
+          std::string id = it->generic_string();
+          if (folders_emitted.insert(id).second) {
+            TestItem folder;
+            folder.id = id;
+            folder.label = it->filename().string();
+            folder.kind = ItemKind::Folder;
+            folder.parent_id = parent;
+            folder.path = id;
+            collection.items.push_back(std::move(folder));
+          }
+          parent = std::move(id);
         }
-        parent = id;
+        dir_parent = std::move(parent);
+        dir_dynamic_reason = walker.dynamic_reason_for(dir);
+        dir_dynamic_collection = walker.dynamic_collection_dir(dir);
+        last_dir = dir;
+        last_dir_known = true;
+      } else {
+        // The same folder as the file before: its folder items were emitted then (by this
+        // argument or an earlier one), nothing to add.
       }
-      std::string dynamic_reason = walker.dynamic_reason_for(file.parent_path());
-      if (auto dir = walker.dynamic_collection_dir(file.parent_path()); dir && arg.node_suffix.empty()) {
+      const std::string& parent = dir_parent;
+      const std::string& dynamic_reason = dir_dynamic_reason;
+      if (const auto& dir = dir_dynamic_collection; dir && arg.node_suffix.empty()) {
         const fs::path inside_arg = dir->lexically_relative(arg.path);
         const bool arg_holds_dir = !inside_arg.empty() && *inside_arg.begin() != "..";
         // A folder arg inside that folder (the rootdir, or testpaths under it) is what pytest
@@ -459,20 +616,28 @@ Collection collect(const Invocation& invocation, const std::function<void(const 
       }
       // A file pytest cannot import: one collection error per collector (Module, DoctestModule).
       bool import_fails = (walked.python_module || walked.doctest_module) && job.syntax_error;
-      if (emitted.count(job.module_id) == 0) {
+      if (!module_reported[job_id]) {
+        module_reported[job_id] = true;
         for (const Diagnostic& d : job.syntax_diagnostics) collection.diagnostics.push_back(d);
         if (import_fails && !job.syntax_diagnostics.empty()) {
           if (walked.doctest_module) collection.collection_errors.push_back(job.syntax_diagnostics.front());
           if (walked.python_module) collection.collection_errors.push_back(job.syntax_diagnostics.front());
         }
       }
-      std::vector<TestItem> items = file_items(job, walked);
+      std::vector<TestItem> items = last_visit ? take_file_items(job, walked) : file_items(job, walked);
+      const bool module_dynamic = job.result.dynamic || items.front().dynamic;
+      if (last_visit) job.result = {}, job.doctests = {};
       std::string prefix = job.module_id + arg.node_suffix;
-      std::set<std::string> with_children;
+      std::unordered_set<std::string_view> with_children;
       for (const TestItem& item : items)
         if (item.kind == ItemKind::Case) with_children.insert(item.parent_id);
-      for (const TestItem& original : items) {
-        TestItem item = original;
+      // Duplicate ids inside this visit, and across visits of a module reached several times.
+      std::unordered_set<std::string_view> emitted_here, listed_here;
+      auto* seen_before = visits_left[job_id] > 0 || seen_of_job.count(job_id) ? &seen_of_job[job_id] : nullptr;
+      bool any_selected_by_arg = false;
+      std::vector<char> emitted(items.size(), 0);  // moved out once the views into `items` are done with
+      for (size_t i = 0; i < items.size(); ++i) {
+        TestItem& item = items[i];
         if (item.kind == ItemKind::Module) item.parent_id = parent;
         if (!dynamic_reason.empty() && !item.dynamic) {
           item.dynamic = true;
@@ -481,27 +646,28 @@ Collection collect(const Invocation& invocation, const std::function<void(const 
         bool in_scope = arg.node_suffix.empty() || item.id == prefix ||
                         item.id.rfind(prefix + "::", 0) == 0 || item.id.rfind(prefix + "[", 0) == 0 ||
                         prefix.rfind(item.id + "::", 0) == 0 || item.kind == ItemKind::Module;
-        if (!in_scope) continue;
-        if (emitted.insert(item.id).second) collection.items.push_back(item);
-        bool is_leaf = item.kind == ItemKind::Case ||
-                       (item.kind == ItemKind::Function && !with_children.count(item.id));
         bool selected_by_arg = arg.node_suffix.empty() || item.id == prefix ||
                                item.id.rfind(prefix + "::", 0) == 0 || item.id.rfind(prefix + "[", 0) == 0;
-        if (is_leaf && selected_by_arg && !import_fails && leaf_seen.insert(item.id).second)
-          leaves.push_back(item.id);
+        any_selected_by_arg |= selected_by_arg;
+        if (!in_scope) continue;
+        bool is_leaf = item.kind == ItemKind::Case ||
+                       (item.kind == ItemKind::Function && !with_children.count(item.id));
+        const bool first_here = emitted_here.insert(item.id).second;
+        const bool emit = first_here && (!seen_before || seen_before->first.insert(item.id).second);
+        const bool list = is_leaf && selected_by_arg && !import_fails && listed_here.insert(item.id).second &&
+                          (!seen_before || seen_before->second.insert(item.id).second);
+        if (list) leaves.push_back(item.id);
         if (item.dynamic && selected_by_arg && !import_fails &&
             (item.kind == ItemKind::Module || item.kind == ItemKind::Class) &&
             std::find(collection.dynamic_containers.begin(), collection.dynamic_containers.end(), item.id) ==
                 collection.dynamic_containers.end())
           collection.dynamic_containers.push_back(item.id);
+        emitted[i] = emit;
       }
-      if (!arg.node_suffix.empty()) {
-        bool any = false;
-        for (const TestItem& item : items)
-          any |= item.id == prefix || item.id.rfind(prefix + "::", 0) == 0 || item.id.rfind(prefix + "[", 0) == 0;
-        if (!any && !import_fails && !job.result.dynamic && !items.front().dynamic)
-          collection.usage_errors.push_back("not found: " + arg.original);
-      }
+      for (size_t i = 0; i < items.size(); ++i)
+        if (emitted[i]) collection.items.push_back(std::move(items[i]));
+      if (!arg.node_suffix.empty() && !any_selected_by_arg && !import_fails && !module_dynamic)
+        collection.usage_errors.push_back("not found: " + arg.original);
     }
   }
 
@@ -515,6 +681,7 @@ Collection collect(const Invocation& invocation, const std::function<void(const 
       item.dynamic_reason = walker.dynamic_reason_for(config.rootdir / item.id);
     }
 
+  lap(&CollectTimings::assembly_ms);
   // -k / -m / --deselect.
   std::optional<SelectionExpression> keyword, mark;
   std::string error;
@@ -527,14 +694,25 @@ Collection collect(const Invocation& invocation, const std::function<void(const 
     mark = SelectionExpression::parse(config.markexpr, &error);
     if (!mark) collection.usage_errors.push_back("Wrong expression passed to '-m': " + config.markexpr + ": " + error);
   }
-  std::unordered_map<std::string, const TestItem*> by_id;
+  if (!keyword && !mark && config.deselect.empty()) {
+    // Nothing to select by: every leaf is kept (no index of the items is needed).
+    collection.selected = std::move(leaves);
+    lap(&CollectTimings::selection_ms);
+    return collection;
+  }
+  std::unordered_map<std::string_view, const TestItem*> by_id;
+  by_id.reserve(collection.items.size());
   for (const TestItem& item : collection.items) by_id.emplace(item.id, &item);
+  auto find_item = [&](std::string_view id) -> const TestItem* {
+    auto it = by_id.find(id);
+    return it == by_id.end() ? nullptr : it->second;
+  };
   for (const std::string& id : leaves) {
-    const TestItem* item = by_id.count(id) ? by_id.at(id) : nullptr;
+    const TestItem* item = find_item(id);
     bool keep = item != nullptr;
     for (const std::string& prefix : config.deselect)
       if (id.rfind(prefix, 0) == 0) keep = false;
-    if (keep && keyword) keep = keyword_matches(*keyword, collection.keywords_of(*item));
+    if (keep && keyword) keep = keyword_matches(*keyword, keywords_of(*item, find_item));
     if (keep && mark) {
       std::vector<std::string> names;
       for (const Mark& m : item->marks) names.push_back(m.name);
@@ -546,6 +724,7 @@ Collection collect(const Invocation& invocation, const std::function<void(const 
       collection.deselected_ids.push_back(id);
     }
   }
+  lap(&CollectTimings::selection_ms);
   return collection;
 }
 

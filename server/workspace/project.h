@@ -5,6 +5,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <optional>
@@ -15,6 +16,21 @@
 #include "server/discovery/collect_rules.h"
 
 namespace fastest {
+
+// Where collect()'s time goes (`fastest discover --timings`). Wall milliseconds per phase; read,
+// parse and rules run on every core at once, so theirs are summed over the threads (thread-ms),
+// and `discover_wall_ms` is the wall time of that parallel phase.
+struct CollectTimings {
+  double config_ms = 0;
+  double walk_ms = 0;
+  double imports_ms = 0;  // the importable names and the plugins' hooks (interpreter facts)
+  double discover_wall_ms = 0;
+  std::atomic<int64_t> read_us{0};
+  std::atomic<int64_t> parse_us{0};
+  std::atomic<int64_t> rules_us{0};
+  double assembly_ms = 0;
+  double selection_ms = 0;
+};
 
 // What pytest would be given on its command line.
 struct Invocation {
@@ -31,6 +47,8 @@ struct Invocation {
   // Set by another thread: the walk and the files' discovery stop early; the (partial)
   // collection is for the caller to drop. The language server's background collections.
   const std::atomic<bool>* cancel = nullptr;
+  // When set, collect() records where its time went.
+  CollectTimings* timings = nullptr;
 };
 
 // pytest's resolved configuration for an invocation.

@@ -58,3 +58,21 @@ def test_neovim_runs_the_test_at_the_cursor(fastest_bin, python_exe, test_projec
     assert report["watch_ran"].get("tests/unit/test_stock.py::test_add_countsx") == "passed", report["watch_ran"]
     assert len(report["watch_ran"]) > 5
     assert report["watch_off"] is True
+
+
+@pytest.mark.skipif(shutil.which("nvim") is None, reason="neovim is installed by scripts/setup.sh")
+def test_neovim_keeps_every_chunk_of_a_big_tree(fastest_bin, python_exe, tmp_path):
+    """2,756 items come in two messages (fastestTreeChunks): the plugin holds them all."""
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    for f in range(250):
+        d = tmp_path / "tests" / f"pkg_{f % 5}"
+        d.mkdir(parents=True, exist_ok=True)
+        (d / f"test_m{f}.py").write_text("".join(f"def test_{t}():\n    pass\n\n" for t in range(10)))
+    out = tmp_path / "count.txt"
+    env = dict(os.environ, FASTEST_NVIM_OUT=str(out), FASTEST_NVIM_FILE=str(tmp_path / "tests" / "pkg_0" / "test_m0.py"),
+               FASTEST_NVIM_EXPECT="2756", FASTEST_BIN=str(fastest_bin), FASTEST_PYTHON=python_exe, HOME=str(tmp_path))
+    proc = subprocess.run(["nvim", "--headless", "--clean", "--cmd", f"set rtp^={REPO}/editors/nvim",
+                           "-c", f"luafile {REPO}/tests/integration/nvim/count_tree.lua"],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=90)
+    assert out.exists(), proc.stdout + proc.stderr
+    assert out.read_text() == "2756"

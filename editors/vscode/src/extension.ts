@@ -9,7 +9,8 @@ interface ServerTestItem {
   id: string; label: string; kind: "folder" | "module" | "class" | "function" | "case";
   parentId?: string; uri: string; range?: Range; tags: string[]; dynamic: boolean; dynamicReason?: string;
 }
-interface DiscoveredTests { scopeUri?: string; rootUri?: string; items: ServerTestItem[] }
+// `append`: one more chunk of the scope's tree (fastestTreeChunks), added to what is there.
+interface DiscoveredTests { scopeUri?: string; rootUri?: string; items: ServerTestItem[]; append?: boolean; more?: boolean }
 interface TestsMoved {
   uri: string; rootUri?: string; afterLine: number; lineDelta: number; removed?: string[]; items: ServerTestItem[];
 }
@@ -56,7 +57,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     fillClientCapabilities: (capabilities) => {
       // fastestTestExplorer: the Testing view has the run controls, so the server offers no lenses.
       capabilities.experimental = {
-        ...(capabilities.experimental as object | undefined), fastestTestsMoved: true, fastestTestExplorer: true,
+        ...(capabilities.experimental as object | undefined), fastestTestsMoved: true, fastestTestExplorer: true, fastestTreeChunks: true,
       };
     },
     initialize: () => undefined,
@@ -71,8 +72,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const tags = new Map<string, vscode.TestTag>();
 
   const replaceScope = (message: DiscoveredTests) => {
-    // Remove what lived under the scope, then rebuild it from the message (parents first).
-    for (const [id, item] of items) {
+    // Remove what lived under the scope, then rebuild it from the message (parents first); a
+    // chunk that continues the scope's tree (`append`) only adds.
+    if (!message.append) for (const [id, item] of items) {
       const uri = item.uri?.toString();
       if (!message.scopeUri || (uri && (uri === message.scopeUri || uri.startsWith(message.scopeUri + "/")))) {
         (item.parent?.children ?? controller.items).delete(id);

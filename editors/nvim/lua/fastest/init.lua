@@ -108,7 +108,12 @@ end
 
 local handlers = {
   ["fastest/discoveredTests"] = function(_, params)
-    replace_scope(params.scopeUri, params.items or {})
+    -- A chunk that continues the scope's tree (fastestTreeChunks) only adds to it.
+    if params.append then
+      for _, item in ipairs(params.items or {}) do M.tests[item.id] = item end
+    else
+      replace_scope(params.scopeUri, params.items or {})
+    end
     refresh_lenses()
   end,
   -- An edit in one place: shift the file's items below the edit, drop the removed ids (a
@@ -179,7 +184,7 @@ function M.start(bufnr)
       workspace_folders = { { uri = vim.uri_from_fname(root), name = vim.fn.fnamemodify(root, ":t") } },
       init_options = { pythonPath = M.config.python, workers = M.config.workers, timeout = M.config.timeout },
       capabilities = vim.tbl_deep_extend("force", vim.lsp.protocol.make_client_capabilities(),
-        { experimental = { fastestTestsMoved = true } }),
+        { experimental = { fastestTestsMoved = true, fastestTreeChunks = true } }),
       handlers = handlers,
     })
   end

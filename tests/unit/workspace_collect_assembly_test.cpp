@@ -1,0 +1,132 @@
+// collect()'s assembly (issue 15): items moved once into the tree, duplicates looked for only
+// inside a module reached several times, the selection's index, and --timings' phases.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "server/cli/discover_timings.h"
+#include "server/discovery/file_items.h"
+#include "server/workspace/project.h"
+#include "tests/support/scoped_temp_dir.h"
+
+namespace fs = std::filesystem;
+using namespace fastest;
+
+namespace {
+
+void write(const fs::path& p, const std::string& text) {
+  fs::create_directories(p.parent_path());
+  std::ofstream(p) << text;
+}
+
+const char* kModule =
+    "import pytest\n\n"
+    "def test_a():\n    pass\n\n"
+    "class TestGroup:\n    def test_m(self):\n        pass\n\n"
+    "@pytest.mark.parametrize('v', [1, 2])\ndef test_p(v):\n    pass\n";
+
+std::vector<std::string> ids(const Collection& c) {
+  std::vector<std::string> out;
+  for (const TestItem& item : c.items) out.push_back(item.id);
+  return out;
+}
+
+Invocation invocation(const fs::path& dir, std::vector<std::string> args, std::vector<std::string> options = {}) {
+  Invocation inv;
+  inv.invocation_dir = dir;
+  inv.args = std::move(args);
+  inv.extra_options = std::move(options);
+  inv.python = "/nonexistent/python";  // the rules of the default pytest version; no interpreter
+  return inv;
+}
+
+}  // namespace
+
+TEST_CASE("a module reached by two arguments is listed once, its leaves once, in the first one's order") {
+  fastest::test::ScopedTempDir tmp("fastest_unit_assembly");
+  write(tmp.path() / "pytest.ini", "[pytest]\n");
+  write(tmp.path() / "tests/test_x.py", kModule);
+  write(tmp.path() / "tests/test_y.py", "def test_b():\n    pass\n");
+  Collection c = collect(invocation(tmp.path(), {"tests/test_x.py::TestGroup", "tests"}));
+  REQUIRE(c.usage_errors.empty());
+  CHECK(c.selected == std::vector<std::string>{"tests/test_x.py::TestGroup::test_m", "tests/test_x.py::test_a",
+                                               "tests/test_x.py::test_p[1]", "tests/test_x.py::test_p[2]",
+                                               "tests/test_y.py::test_b"});
+  std::vector<std::string> all = ids(c);
+  std::vector<std::string> unique = all;
+  std::sort(unique.begin(), unique.end());
+  CHECK(std::unique(unique.begin(), unique.end()) == unique.end());
+  CHECK(std::count(all.begin(), all.end(), "tests/test_x.py::test_p[2]") == 1);
+  CHECK(all.front() == "tests");
+}
+
+TEST_CASE("-k matches a leaf by its class's name through the item index, --deselect by prefix") {
+  fastest::test::ScopedTempDir tmp("fastest_unit_assembly");
+  write(tmp.path() / "pytest.ini", "[pytest]\n");
+  write(tmp.path() / "tests/test_x.py", kModule);
+  Collection by_class = collect(invocation(tmp.path(), {}, {"-k", "TestGroup"}));
+  CHECK(by_class.selected == std::vector<std::string>{"tests/test_x.py::TestGroup::test_m"});
+  CHECK(by_class.deselected == 3);
+  Collection deselected = collect(invocation(tmp.path(), {}, {"--deselect", "tests/test_x.py::test_p"}));
+  CHECK(deselected.selected == std::vector<std::string>{"tests/test_x.py::test_a", "tests/test_x.py::TestGroup::test_m"});
+  CHECK(deselected.deselected_ids == std::vector<std::string>{"tests/test_x.py::test_p[1]", "tests/test_x.py::test_p[2]"});
+}
+
+TEST_CASE("a node id that names nothing in a static module is a usage error, as before") {
+  fastest::test::ScopedTempDir tmp("fastest_unit_assembly");
+  write(tmp.path() / "pytest.ini", "[pytest]\n");
+  write(tmp.path() / "tests/test_x.py", kModule);
+  Collection c = collect(invocation(tmp.path(), {"tests/test_x.py::test_nope"}));
+  CHECK(c.usage_errors == std::vector<std::string>{"not found: tests/test_x.py::test_nope"});
+}
+
+TEST_CASE("timings: the parallel phase's parse and rules are measured when asked for") {
+  fastest::test::ScopedTempDir tmp("fastest_unit_assembly");
+  write(tmp.path() / "pytest.ini", "[pytest]\n");
+  for (int i = 0; i < 8; ++i) write(tmp.path() / ("tests/test_" + std::to_string(i) + ".py"), kModule);
+  CollectTimings timings;
+  Invocation inv = invocation(tmp.path(), {});
+  inv.timings = &timings;
+  Collection c = collect(inv);
+  CHECK(c.selected.size() == 32);
+  CHECK(timings.discover_wall_ms > 0);
+  CHECK(timings.parse_us.load() > 0);
+  CHECK(timings.rules_us.load() > 0);
+
+  cli::DiscoverTimings all;
+  all.collect.walk_ms = 2;
+  all.collect.discover_wall_ms = 6;
+  all.collect.parse_us = 8000;
+  all.output_ms = 2;
+  all.total_ms = 10;
+  std::ostringstream out;
+  cli::print_timings(all, 2, out);
+  const std::string text = out.str();
+  for (const char* phase : {"walk", "read", "parse", "rules", "assembly", "output"}) CHECK(text.find(phase) != std::string::npos);
+  CHECK(text.find("  walk             2.0 ms  20.0%") != std::string::npos);
+  CHECK(text.find("   parse           8.0 ms  66.7%") != std::string::npos);  // of 6 ms x 2 threads
+}
+
+TEST_CASE("take_file_items gives merge_file_items' list and leaves the results empty") {
+  ModuleResult python;
+  TestItem module;
+  module.id = module.path = "test_m.py";
+  module.kind = ItemKind::Module;
+  TestItem function;
+  function.id = "test_m.py::test_a";
+  function.kind = ItemKind::Function;
+  python.items = {module, function};
+  DoctestResult doctests;
+  TestItem doctest;
+  doctest.id = "test_m.py::test_m";
+  doctests.items = {doctest};
+  const std::vector<TestItem> merged = merge_file_items("test_m.py", "test_m.py", &python, &doctests);
+  CHECK(take_file_items("test_m.py", "test_m.py", &python, &doctests) == merged);
+  CHECK(python.items.empty());
+  CHECK(doctests.items.empty());
+  CHECK(merged.size() == 3);
+  CHECK(merged[1].id == "test_m.py::test_m");  // the doctests before the python items
+}
