@@ -15,6 +15,9 @@ namespace fastest {
 struct ConftestInfo {
   // Collection hooks it defines (pytest_collect_file, pytest_collection_modifyitems, ...).
   std::vector<std::string> collection_hooks;
+  // A pytest_collection_modifyitems read as harmless unless one of these options is given
+  // (then it counts as a collection hook).
+  std::vector<std::string> modifyitems_unless_given;
   // Literal `collect_ignore` / `collect_ignore_glob` entries (relative to the conftest's folder).
   std::vector<std::string> collect_ignore;
   std::vector<std::string> collect_ignore_glob;
@@ -26,6 +29,7 @@ struct ConftestInfo {
   std::vector<std::string> pytest_plugins;
 };
 
-ConftestInfo analyze_conftest(const TSTree* tree, std::string_view source);
+// `rules`: what pytest's ids depend on (version, escaping), for the fixtures' params.
+ConftestInfo analyze_conftest(const TSTree* tree, std::string_view source, const CollectRules& rules = {});
 
 }  // namespace fastest

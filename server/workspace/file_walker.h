@@ -26,6 +26,8 @@ struct WalkOptions {
   std::vector<std::string> ignore;       // absolute paths
   std::vector<std::string> ignore_glob;  // absolute-path globs
   PytestVersion pytest_version;
+  std::vector<std::string> given_options;  // ini addopts, $PYTEST_ADDOPTS, the command line
+  CollectRules id_rules;  // what parametrize ids depend on (version, escaping), for conftest fixtures' params
   std::unordered_map<std::string, std::string> overlays;  // absolute path -> editor text
   bool doctest_modules = false;                            // --doctest-modules
   std::vector<std::string> doctest_globs{"test*.txt"};     // --doctest-glob patterns
@@ -78,6 +80,8 @@ class FileWalker {
   bool is_virtualenv(const std::filesystem::path& dir) const;
   bool matches_python_files(const std::filesystem::path& file) const;
   void load_conftests_down_to(const std::filesystem::path& dir);
+  // The collection hook of a conftest that may change ids, or "".
+  std::string collection_hook(const ConftestInfo& info) const;
   const ConftestInfo* load_conftest(const std::filesystem::path& dir);
   void warn(const std::filesystem::path& path, const std::string& message);
   bool follow_symlink(const std::filesystem::path& link);

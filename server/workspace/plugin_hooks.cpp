@@ -1,5 +1,8 @@
 #include "server/workspace/plugin_hooks.h"
 
+#include "server/discovery/conftest_analysis.h"
+#include "server/discovery/syntax_tree.h"
+
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -13,12 +16,33 @@ namespace fs = std::filesystem;
 namespace {
 
 // pytest's hooks that decide which items exist or what they are called.
-constexpr std::array<std::string_view, 12> kCollectionHooks = {
+// (pytest_itemcollected sees each item but cannot add, remove or rename one.)
+constexpr std::array<std::string_view, 11> kCollectionHooks = {
     "pytest_collect_file",         "pytest_collect_directory",   "pytest_collection_modifyitems",
     "pytest_ignore_collect",       "pytest_generate_tests",      "pytest_pycollect_makeitem",
     "pytest_pycollect_makemodule", "pytest_make_collect_report", "pytest_collection",
-    "pytest_deselected",           "pytest_make_parametrize_id", "pytest_itemcollected",
+    "pytest_deselected",           "pytest_make_parametrize_id",
 };
+
+// A module-level pytest_collection_modifyitems, defined once, whose body only adds marks
+// (conftest_analysis' reading; an option guard does not count here: the plugin's options are
+// not matched against the command line).
+bool harmless_modifyitems(const std::string& text) {
+  size_t defs = 0;
+  for (size_t at = text.find("def pytest_collection_modifyitems"); at != std::string::npos;
+       at = text.find("def pytest_collection_modifyitems", at + 1)) {
+    if (at != 0 && text[at - 1] != '\n') return false;  // a method, or nested: not read
+    ++defs;
+  }
+  if (defs != 1) return false;
+  ParserPtr parser = make_python_parser();
+  TreePtr tree = parse_python(parser.get(), text);
+  if (!tree || ts_node_has_error(ts_tree_root_node(tree.get()))) return false;
+  ConftestInfo info = analyze_conftest(tree.get(), text);
+  return std::find(info.collection_hooks.begin(), info.collection_hooks.end(), "pytest_collection_modifyitems") ==
+             info.collection_hooks.end() &&
+         info.modifyitems_unless_given.empty();
+}
 
 // Plugins whose collection hooks are known not to change pytest's ids, by distribution name and
 // the major version that was read (docs/discovery-parity.md says what each hook does).
@@ -106,7 +130,10 @@ std::optional<std::string> defines_collection_hook(const std::string& text) {
       size_t def = text.rfind("def ", at);
       bool is_def = def != std::string::npos && text.find_first_not_of(" \t", def + 4) == at;
       char after = at + hook.size() < text.size() ? text[at + hook.size()] : '\0';
-      if (is_def && (after == '(' || after == ' ')) return std::string(hook);
+      if (is_def && (after == '(' || after == ' ')) {
+        if (hook == "pytest_collection_modifyitems" && harmless_modifyitems(text)) break;
+        return std::string(hook);
+      }
     }
   for (size_t params = text.find("params="); params != std::string::npos; params = text.find("params=", params + 1))
     if (text.find("fixture", params > 300 ? params - 300 : 0) < params) return std::string("a parametrized fixture");

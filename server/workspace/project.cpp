@@ -340,6 +340,12 @@ Collection collect(const Invocation& invocation, const std::function<void(const 
   walk.ignore = config.ignore;
   walk.ignore_glob = config.ignore_glob;
   walk.pytest_version = version;
+  walk.given_options = config.addopts;
+  if (const char* env = std::getenv("PYTEST_ADDOPTS"))
+    for (std::string& token : shlex_split(env)) walk.given_options.push_back(std::move(token));
+  walk.given_options.insert(walk.given_options.end(), invocation.extra_options.begin(), invocation.extra_options.end());
+  walk.id_rules = config.rules;  // a conftest fixture's params= ids depend on them
+  walk.id_rules.pytest_version = version;
   walk.doctest_modules = config.doctest_modules;
   if (!config.doctest_globs.empty()) walk.doctest_globs = config.doctest_globs;
   walk.cancel = invocation.cancel;
