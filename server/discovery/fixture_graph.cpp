@@ -1,6 +1,7 @@
 #include "server/discovery/fixture_graph.h"
 
 #include <algorithm>
+#include <functional>
 #include <map>
 
 #include "server/discovery/ts_util.h"
@@ -124,18 +125,6 @@ std::vector<const FixtureDecl*> FixtureLayers::definitions(const std::string& na
     if (found) chain.push_back(found);
   }
   return chain;
-}
-
-bool FixtureLayers::parametrizes(const std::string& name) const {
-  FixtureParametrization p = parametrize({name}, {}, {}, {});
-  return !p.dynamic_reason.empty() || !p.cases.empty();
-}
-
-const FixtureDecl* FixtureLayers::parametrizing_autouse() const {
-  for (const auto* layer : layers_)
-    for (const FixtureDecl& d : *layer)
-      if (d.autouse && parametrizes(d.name)) return &d;
-  return nullptr;
 }
 
 // traverse_fixture_closure: depth first, each name once, a fixture requesting its own name

@@ -49,10 +49,6 @@ class FixtureLayers {
  public:
   void push_outer(const std::vector<FixtureDecl>* layer) { layers_.push_back(layer); }
   void push_inner(const std::vector<FixtureDecl>* layer) { layers_.insert(layers_.begin(), layer); }
-  // True if requesting `name` may multiply the test (the fixture or one it requests has params).
-  bool parametrizes(const std::string& name) const;
-  // An autouse fixture visible here that may parametrize every test, if any.
-  const FixtureDecl* parametrizing_autouse() const;
   // The visible definitions of `name`, innermost first (an import of the name, or a star
   // import, stands for a definition pytest may find there).
   std::vector<const FixtureDecl*> definitions(const std::string& name) const;
