@@ -124,7 +124,7 @@ std::string read_text(const fs::path& file) {
 
 // A hook defined anywhere in the text (module functions and methods of classes the plugin
 // registers), or a parametrized fixture.
-std::optional<std::string> defines_collection_hook(const std::string& text) {
+std::optional<std::string> defines_collection_hook(const std::string& text, bool params_are_hooks = true) {
   for (std::string_view hook : kCollectionHooks)
     for (size_t at = text.find(hook); at != std::string::npos; at = text.find(hook, at + 1)) {
       size_t def = text.rfind("def ", at);
@@ -135,6 +135,7 @@ std::optional<std::string> defines_collection_hook(const std::string& text) {
         return std::string(hook);
       }
     }
+  if (!params_are_hooks) return std::nullopt;
   for (size_t params = text.find("params="); params != std::string::npos; params = text.find("params=", params + 1))
     if (text.find("fixture", params > 300 ? params - 300 : 0) < params) return std::string("a parametrized fixture");
   return std::nullopt;
@@ -142,9 +143,22 @@ std::optional<std::string> defines_collection_hook(const std::string& text) {
 
 // The plugin's module, and the other modules of its package when it is part of one (a package's
 // `__init__` may import its hooks from them, or register plugin objects defined there).
-std::optional<std::string> hook_in_plugin(const fs::path& file, bool in_package) {
+// `fixtures` set: the plugin module's own parametrized fixtures are not a reason but read into
+// it (pytest registers them for every test: the outermost fixture layer), unless one is
+// autouse (the order of plugins' autouse fixtures is pytest's registration order, not read).
+std::optional<std::string> hook_in_plugin(const fs::path& file, bool in_package,
+                                          std::vector<FixtureDecl>* fixtures = nullptr) {
   std::string text = read_text(file);
-  if (auto hook = defines_collection_hook(text)) return hook;
+  if (auto hook = defines_collection_hook(text, fixtures == nullptr)) return hook;
+  if (fixtures && text.find("params=") != std::string::npos) {
+    ParserPtr parser = make_python_parser();
+    TreePtr tree = parse_python(parser.get(), text);
+    if (!tree || ts_node_has_error(ts_tree_root_node(tree.get()))) return std::string("a parametrized fixture");
+    for (const FixtureDecl& d : analyze_conftest(tree.get(), text).fixtures) {
+      if (d.autouse && d.has_params) return std::string("a parametrized autouse fixture");
+      fixtures->push_back(d);  // an imported name may be a fixture defined elsewhere: requesting it is settled
+    }
+  }
   if (!in_package) return std::nullopt;
   std::error_code ec;
   for (auto& sibling : fs::directory_iterator(file.parent_path(), ec))
@@ -165,7 +179,8 @@ bool id_preserving(const EntryPoint& ep, const PluginSources& sources) {
 
 }  // namespace
 
-std::optional<std::string> plugin_collection_reason(const Interpreter& interpreter, const PluginSources& sources) {
+std::optional<std::string> plugin_collection_reason(const Interpreter& interpreter, const PluginSources& sources,
+                                                    std::vector<std::vector<FixtureDecl>>* global_fixtures) {
   std::set<std::string> disabled;
   std::vector<std::string> requested;
   for (const std::string& p : sources.plugin_options)
@@ -182,7 +197,10 @@ std::optional<std::string> plugin_collection_reason(const Interpreter& interpret
     auto file = module_file(ep.module, dirs);
     if (!file) return who + " cannot be read: a real collection settles these tests";
     const bool in_package = ep.module.find('.') != std::string::npos || file->filename() == "__init__.py";
-    if (auto hook = hook_in_plugin(*file, in_package)) return who + " defines " + *hook + ": a real collection settles these tests";
+    std::vector<FixtureDecl> fixtures;
+    if (auto hook = hook_in_plugin(*file, in_package, global_fixtures ? &fixtures : nullptr))
+      return who + " defines " + *hook + ": a real collection settles these tests";
+    if (global_fixtures && !fixtures.empty()) global_fixtures->push_back(std::move(fixtures));
     return std::nullopt;
   };
 

@@ -356,6 +356,7 @@ Collection collect(const Invocation& invocation, const std::function<void(const 
   for (const std::string& w : walker.warnings()) collection.warnings.push_back(w);
   for (const Diagnostic& d : walker.diagnostics()) collection.diagnostics.push_back(d);
 
+  std::vector<std::vector<FixtureDecl>> plugin_fixtures;  // the loaded plugins' parametrized fixtures
   // The names the interpreter can import with the sys.path pytest gives these modules: the
   // rootdir, the invocation dir, `pythonpath` (relative to the config file) and the basedirs.
   if (chosen) {
@@ -380,7 +381,7 @@ Collection collect(const Invocation& invocation, const std::function<void(const 
     plugins.import_dirs = dirs;
     plugins.markexpr = config.markexpr;
     plugins.keywordexpr = config.keywordexpr;
-    if (auto why = plugin_collection_reason(*chosen, plugins)) walker.set_plugin_reason(*why);
+    if (auto why = plugin_collection_reason(*chosen, plugins, &plugin_fixtures)) walker.set_plugin_reason(*why);
   }
 
   // Discover each distinct module once, in parallel.
@@ -408,10 +409,12 @@ Collection collect(const Invocation& invocation, const std::function<void(const 
     asio::thread_pool pool(threads);
     for (ModuleJob& job : jobs) {
       const FileWalker& w = walker;
-      asio::post(pool, [&job, &config, &w, cancel = invocation.cancel] {
+      asio::post(pool, [&job, &config, &w, &plugin_fixtures, cancel = invocation.cancel] {
         if (cancel && cancel->load(std::memory_order_relaxed)) return;
         CollectRules rules = config.rules;
         rules.conftest_fixtures = w.conftest_fixtures_for(job.path.parent_path());
+        // Plugins' fixtures are visible everywhere, outside every conftest.
+        rules.conftest_fixtures.insert(rules.conftest_fixtures.end(), plugin_fixtures.begin(), plugin_fixtures.end());
         discover_file(job, rules, w.overlays());
       });
     }
