@@ -70,9 +70,11 @@ ConftestInfo analyze_conftest(const TSTree* tree, std::string_view source, const
       HookReading reading = read_modifyitems(b.definition, scope, source, registered_options(root, source));
       if (reading.harmless) {
         info.modifyitems_unless_given = reading.unless_given;
+        info.hooks_add_marks |= reading.adds_marks;
         continue;
       }
     }
+    if (name == "pytest_itemcollected") info.hooks_add_marks = true;
     for (std::string_view hook : kCollectionHooks)
       if (name == hook) info.collection_hooks.push_back(name);
   }

@@ -18,6 +18,9 @@ struct ConftestInfo {
   // A pytest_collection_modifyitems read as harmless unless one of these options is given
   // (then it counts as a collection hook).
   std::vector<std::string> modifyitems_unless_given;
+  // A hook read as harmless adds marks (pytest_itemcollected is taken to): under `-m`/`-k`
+  // they select, so it counts as a collection hook then.
+  bool hooks_add_marks = false;
   // Literal `collect_ignore` / `collect_ignore_glob` entries (relative to the conftest's folder).
   std::vector<std::string> collect_ignore;
   std::vector<std::string> collect_ignore_glob;

@@ -107,6 +107,7 @@ class BodyReader {
   }
 
   std::vector<std::string> guards;  // flags of the options relied on
+  bool adds_marks = false;
 
  private:
   Flow block(TSNode body, int depth) {
@@ -256,8 +257,10 @@ class BodyReader {
     // item.add_marker(...): marks change no id.
     if (ts::is(function, "attribute") && ts::text(ts::field(function, "attribute"), source_) == "add_marker" &&
         role(ts::field(function, "object")) == std::nullopt && reads_only(ts::field(function, "object")) &&
-        reads_only(arguments))
+        reads_only(arguments)) {
+      adds_marks = true;
       return Flow::Continue;
+    }
     // A module-level helper, read with the roles its arguments carry.
     if (ts::is(function, "identifier")) {
       const Binding* helper = module_.find(ts::text(function, source_));
@@ -334,6 +337,7 @@ HookReading read_modifyitems(TSNode hook, const Scope& module, std::string_view 
   BodyReader reader(module, source, options);
   out.harmless = reader.read_function(hook, roles, 0) != BodyReader::Flow::Unknown;
   if (out.harmless) out.unless_given = reader.guards;
+  out.adds_marks = reader.adds_marks;
   return out;
 }
 

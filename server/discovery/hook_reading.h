@@ -29,6 +29,8 @@ struct HookReading {
   bool harmless = false;
   // The flags of the options whose defaults make it harmless: given, the hook may act.
   std::vector<std::string> unless_given;
+  // It adds marks: ids stay, but `-m`/`-k` select by them.
+  bool adds_marks = false;
 };
 
 // `hook`: the function_definition of pytest_collection_modifyitems; `module`: the conftest's

@@ -258,6 +258,8 @@ std::string FileWalker::collection_hook(const ConftestInfo& info) const {
   if (!info.collection_hooks.empty()) return info.collection_hooks.front();
   if (option_given(info.modifyitems_unless_given, options_.given_options))
     return "pytest_collection_modifyitems (acting under an option that is given)";
+  if (info.hooks_add_marks && option_given({"-m", "-k"}, options_.given_options))
+    return "a hook adding marks, which -m / -k select by";
   return "";
 }
 

@@ -16,18 +16,19 @@ namespace fs = std::filesystem;
 namespace {
 
 // pytest's hooks that decide which items exist or what they are called.
-// (pytest_itemcollected sees each item but cannot add, remove or rename one.)
-constexpr std::array<std::string_view, 11> kCollectionHooks = {
+// (pytest_itemcollected, last, sees each item but cannot add, remove or rename one: it counts
+// only when -m / -k may select by a mark it adds.)
+constexpr std::array<std::string_view, 12> kCollectionHooks = {
     "pytest_collect_file",         "pytest_collect_directory",   "pytest_collection_modifyitems",
     "pytest_ignore_collect",       "pytest_generate_tests",      "pytest_pycollect_makeitem",
     "pytest_pycollect_makemodule", "pytest_make_collect_report", "pytest_collection",
-    "pytest_deselected",           "pytest_make_parametrize_id",
+    "pytest_deselected",           "pytest_make_parametrize_id", "pytest_itemcollected",
 };
 
 // A module-level pytest_collection_modifyitems, defined once, whose body only adds marks
 // (conftest_analysis' reading; an option guard does not count here: the plugin's options are
 // not matched against the command line).
-bool harmless_modifyitems(const std::string& text) {
+bool harmless_modifyitems(const std::string& text, bool selecting) {
   size_t defs = 0;
   for (size_t at = text.find("def pytest_collection_modifyitems"); at != std::string::npos;
        at = text.find("def pytest_collection_modifyitems", at + 1)) {
@@ -41,7 +42,7 @@ bool harmless_modifyitems(const std::string& text) {
   ConftestInfo info = analyze_conftest(tree.get(), text);
   return std::find(info.collection_hooks.begin(), info.collection_hooks.end(), "pytest_collection_modifyitems") ==
              info.collection_hooks.end() &&
-         info.modifyitems_unless_given.empty();
+         info.modifyitems_unless_given.empty() && !(selecting && info.hooks_add_marks);
 }
 
 // Plugins whose collection hooks are known not to change pytest's ids, by distribution name and
@@ -124,17 +125,20 @@ std::string read_text(const fs::path& file) {
 
 // A hook defined anywhere in the text (module functions and methods of classes the plugin
 // registers), or a parametrized fixture.
-std::optional<std::string> defines_collection_hook(const std::string& text, bool params_are_hooks = true) {
-  for (std::string_view hook : kCollectionHooks)
+// `selecting`: -m or -k is given (a hook adding marks changes what they select).
+std::optional<std::string> defines_collection_hook(const std::string& text, bool selecting, bool params_are_hooks = true) {
+  for (std::string_view hook : kCollectionHooks) {
+    if (hook == "pytest_itemcollected" && !selecting) continue;
     for (size_t at = text.find(hook); at != std::string::npos; at = text.find(hook, at + 1)) {
       size_t def = text.rfind("def ", at);
       bool is_def = def != std::string::npos && text.find_first_not_of(" \t", def + 4) == at;
       char after = at + hook.size() < text.size() ? text[at + hook.size()] : '\0';
       if (is_def && (after == '(' || after == ' ')) {
-        if (hook == "pytest_collection_modifyitems" && harmless_modifyitems(text)) break;
+        if (hook == "pytest_collection_modifyitems" && harmless_modifyitems(text, selecting)) break;
         return std::string(hook);
       }
     }
+  }
   if (!params_are_hooks) return std::nullopt;
   for (size_t params = text.find("params="); params != std::string::npos; params = text.find("params=", params + 1))
     if (text.find("fixture", params > 300 ? params - 300 : 0) < params) return std::string("a parametrized fixture");
@@ -146,10 +150,10 @@ std::optional<std::string> defines_collection_hook(const std::string& text, bool
 // `fixtures` set: the plugin module's own parametrized fixtures are not a reason but read into
 // it (pytest registers them for every test: the outermost fixture layer), unless one is
 // autouse (the order of plugins' autouse fixtures is pytest's registration order, not read).
-std::optional<std::string> hook_in_plugin(const fs::path& file, bool in_package,
+std::optional<std::string> hook_in_plugin(const fs::path& file, bool in_package, bool selecting,
                                           std::vector<FixtureDecl>* fixtures = nullptr) {
   std::string text = read_text(file);
-  if (auto hook = defines_collection_hook(text, fixtures == nullptr)) return hook;
+  if (auto hook = defines_collection_hook(text, selecting, fixtures == nullptr)) return hook;
   if (fixtures && text.find("params=") != std::string::npos) {
     ParserPtr parser = make_python_parser();
     TreePtr tree = parse_python(parser.get(), text);
@@ -163,7 +167,7 @@ std::optional<std::string> hook_in_plugin(const fs::path& file, bool in_package,
   std::error_code ec;
   for (auto& sibling : fs::directory_iterator(file.parent_path(), ec))
     if (sibling.path().extension() == ".py" && sibling.path() != file)
-      if (auto hook = defines_collection_hook(read_text(sibling.path())))
+      if (auto hook = defines_collection_hook(read_text(sibling.path()), selecting))
         return *hook + " (in " + sibling.path().filename().string() + ")";
   return std::nullopt;
 }
@@ -198,7 +202,8 @@ std::optional<std::string> plugin_collection_reason(const Interpreter& interpret
     if (!file) return who + " cannot be read: a real collection settles these tests";
     const bool in_package = ep.module.find('.') != std::string::npos || file->filename() == "__init__.py";
     std::vector<FixtureDecl> fixtures;
-    if (auto hook = hook_in_plugin(*file, in_package, global_fixtures ? &fixtures : nullptr))
+    const bool selecting = !sources.markexpr.empty() || !sources.keywordexpr.empty();
+    if (auto hook = hook_in_plugin(*file, in_package, selecting, global_fixtures ? &fixtures : nullptr))
       return who + " defines " + *hook + ": a real collection settles these tests";
     if (global_fixtures && !fixtures.empty()) global_fixtures->push_back(std::move(fixtures));
     return std::nullopt;

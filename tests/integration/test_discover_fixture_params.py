@@ -280,3 +280,10 @@ def test_module_scoped_params_are_exact_or_dynamic(fastest_bin, python_exe, tmp_
         "test_other.py": "def test_other(): pass\n",
     })
     assert_static_and_exact(fastest_bin, python_exe, tmp_path, all_static=False)
+
+
+def test_a_hook_adding_marks_is_settled_when_m_selects(fastest_bin, python_exe, tmp_path):
+    """The marks a hook adds are what -m selects by: pytest settles then."""
+    tree(tmp_path, {"conftest.py": MARKING_CONFTEST, "test_a.py": MODULE_A, "test_b.py": "def test_b(): pass\n"})
+    static, flagged = assert_static_and_exact(fastest_bin, python_exe, tmp_path, "-m", "not seen", all_static=False)
+    assert static == []  # pytest selects none (`seen` is on every item); fastest leaves them to pytest

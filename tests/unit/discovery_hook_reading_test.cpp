@@ -44,6 +44,7 @@ TEST_CASE("a modifyitems that only adds marks is harmless", "[hooks]") {
       "            continue\n");
   CHECK(info.collection_hooks.empty());
   CHECK(info.modifyitems_unless_given.empty());
+  CHECK(info.hooks_add_marks);  // under -m / -k it counts as a collection hook
 }
 
 TEST_CASE("a modifyitems acting only under its own option (sympy's --split) is harmless unless given", "[hooks]") {

@@ -57,7 +57,8 @@ TEST_CASE("plugins without collection hooks, and allow-listed ones, stay static"
   FakeSite site;
   site.distribution("pytest_quiet", "2.0", "quiet", "pytest_quiet", "def pytest_runtest_setup(item):\n    pass\n");
   site.distribution("hypothesis", "6.1.0", "hypothesispytest", "_hypothesis_pytestplugin",
-                    "def pytest_collection_modifyitems(items):\n    pass\n");
+                    "def pytest_collection_modifyitems(items):\n    for item in items:\n"
+                    "        item.add_marker('hypothesis')\n");
   CHECK_FALSE(plugin_collection_reason(site.interpreter(), {}));
   PluginSources by_mark;
   by_mark.markexpr = "not hypothesis";
@@ -115,4 +116,7 @@ TEST_CASE("a plugin's modifyitems that only adds marks is not a collection hook"
                     "def pytest_collection_modifyitems(config, items):\n"
                     "    for item in items:\n        item.add_marker(pytest.mark.marked)\n");
   CHECK_FALSE(plugin_collection_reason(site.interpreter(), {}));
+  PluginSources selecting;  // the marks it adds may be what -m selects
+  selecting.markexpr = "marked";
+  CHECK(plugin_collection_reason(site.interpreter(), selecting));
 }
