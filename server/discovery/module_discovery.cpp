@@ -103,9 +103,10 @@ class ModuleCollector {
     TSNode root = ts_tree_root_node(tree);
     result.diagnostics = syntax_errors(root, module_path_);
     module_ = read_scope(root, source_);
-    resolver_ = [this](std::string_view name) -> std::optional<TSNode> {
+    resolver_ = [this, root](std::string_view name) -> std::optional<TSNode> {
       const Binding* b = module_.find(name);
       if (!b || b->count != 1 || b->conditional) return std::nullopt;
+      if (b->kind == Binding::Kind::Assignment && mutated_at_module_level(root, source_, name)) return std::nullopt;
       if (b->kind == Binding::Kind::Assignment && !ts_node_is_null(b->value)) return b->value;
       if (b->kind == Binding::Kind::Function || b->kind == Binding::Kind::Class) return b->definition;
       return std::nullopt;
@@ -340,6 +341,22 @@ class ModuleCollector {
         return "parametrize names `" + name + "`, which is not an argument of the function: pytest's fixture "
                "closure decides (or it reports a collection error)";
     return "";
+  }
+
+  // A method's decorator naming a bare name the module does not bind (nor the builtins): in a
+  // class body that is a class attribute, e.g. `possible_keys = pytest.mark.parametrize(...)`.
+  std::optional<std::string> decorator_from_class_body(const Binding& b, bool in_class) const {
+    if (!in_class) return std::nullopt;
+    for (TSNode d : b.decorators) {
+      TSNode head = ts::is(d, "call") ? ts::field(d, "function") : d;
+      if (!ts::is(head, "identifier")) continue;
+      std::string_view name = ts::text(head, source_);
+      if (module_.find(name) || module_.find("*") || name == "staticmethod" || name == "classmethod" ||
+          name == "property")
+        continue;
+      return std::string(name);
+    }
+    return std::nullopt;
   }
 
   std::vector<MarkRef> own_marks(const Binding& b) const {
@@ -657,6 +674,10 @@ class ModuleCollector {
     if (b.conditional) {
       item.dynamic = true;
       item.dynamic_reason = "defined conditionally";
+    }
+    if (auto name = decorator_from_class_body(b, in_class)) {
+      item.dynamic = true;
+      item.dynamic_reason = "decorated by `" + *name + "`, a class attribute (it may be a mark): settled by pytest";
     }
     bool is_static = false;
     for (TSNode d : b.decorators)

@@ -121,3 +121,20 @@ TEST_CASE("conftest layers: nearest definition wins, an overriding one requestin
   rules.conftest_fixtures = {{hiding}, {outer}};
   CHECK(ids_of("def test_v(value): pass\n", rules) == Ids{"test_m.py::test_v"});
 }
+
+// Found on requests once a plugin's parametrized fixture no longer hid its modules (issue 13):
+// ids pytest prints differently must not be static.
+TEST_CASE("a list built by appends, a class attribute used as a mark, IOError's name", "[fixtures]") {
+  // pytest: test_c[a-1], test_c[b-1], test_c[c-2] — the list is built at run time.
+  auto built = discover_snippet("import pytest\ncombos = []\nfor p in ['a', 'b']:\n    combos.append((p, 1))\n"
+                                "combos += [('c', 2)]\n@pytest.mark.parametrize('var,n', combos)\ndef test_c(var, n): pass\n");
+  REQUIRE(find_item(built, "test_m.py::test_c"));
+  CHECK(find_item(built, "test_m.py::test_c")->dynamic);
+  // pytest: TestK::test_get[a], TestK::test_get[B] — the mark is a class attribute.
+  auto aliased = discover_snippet("import pytest\nclass TestK:\n    keys = pytest.mark.parametrize('key', ('a', 'B'))\n"
+                                  "    @keys\n    def test_get(self, key): pass\n");
+  REQUIRE(find_item(aliased, "test_m.py::TestK::test_get"));
+  CHECK(find_item(aliased, "test_m.py::TestK::test_get")->dynamic);
+  CHECK(ids_of("import pytest\n@pytest.mark.parametrize('error', [IOError, OSError])\ndef test_e(error): pass\n") ==
+        Ids{"test_m.py::test_e[OSError0]", "test_m.py::test_e[OSError1]"});
+}
