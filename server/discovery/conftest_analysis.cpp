@@ -2,6 +2,7 @@
 #include "server/discovery/fixture_graph.h"
 
 #include "server/discovery/hook_reading.h"
+#include "server/discovery/module_imports.h"
 #include "server/discovery/module_scope.h"
 #include "server/discovery/python_literal.h"
 #include "server/discovery/ts_util.h"
@@ -68,6 +69,8 @@ ConftestInfo analyze_conftest(const TSTree* tree, std::string_view source, const
   };
   UnboundCheck unbound = [&scope](std::string_view name) { return scope.find(name) == nullptr; };
   info.fixtures = fixture_decls(scope, source, /*in_class=*/false, rules, resolve, unbound);
+  for (const TopLevelImport& imp : unconditional_imports(root, source))
+    if (!imp.name.empty()) info.imports.push_back(imp.name);
   for (const char* list_name : {"collect_ignore", "collect_ignore_glob"}) {
     const Binding* b = scope.find(list_name);
     if (!b) continue;

@@ -28,6 +28,8 @@ struct ConftestInfo {
   bool collect_ignore_dynamic = false;
   // The fixtures it defines (those reaching `params=` multiply their requesters at run time).
   std::vector<FixtureDecl> fixtures;
+  // Top-level names it imports unconditionally (one it cannot import fails pytest's collection).
+  std::vector<std::string> imports;
   // `pytest_plugins = [...]` entries.
   std::vector<std::string> pytest_plugins;
 };

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <optional>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -69,9 +70,13 @@ class FileWalker {
   std::vector<std::string> conftest_plugins() const;
   // A loaded plugin may change every collected id: the rootdir is settled whole, for this reason.
   void set_plugin_reason(std::string reason) { plugin_reason_ = std::move(reason); }
+  // The names the interpreter can import: a conftest importing another may fail pytest's
+  // collection of its folder (exit 4 for an initial conftest), which pytest settles.
+  void set_importable(std::shared_ptr<const ImportableNames> names) { importable_ = std::move(names); }
 
  private:
   std::string plugin_reason_;
+  std::shared_ptr<const ImportableNames> importable_;
   void walk_dir(const std::filesystem::path& dir, std::vector<WalkedFile>& out,
                 std::set<std::filesystem::path>& stack);
   WalkedFile classify(const std::filesystem::path& file, bool named_on_command_line) const;

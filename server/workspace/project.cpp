@@ -372,6 +372,7 @@ Collection collect(const Invocation& invocation, const std::function<void(const 
       dirs.push_back(entry.is_absolute() ? entry : ini_dir / entry);
     }
     config.rules.importable = importable_names(*chosen, dirs);
+    walker.set_importable(config.rules.importable);
     // A loaded plugin with collection hooks may change any id: pytest settles everything.
     PluginSources plugins;
     const char* no_autoload = std::getenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD");
