@@ -8,6 +8,8 @@
 #include <unordered_set>
 #include <vector>
 
+#include "server/core/model.h"
+
 namespace fastest {
 
 struct PytestVersion {
@@ -16,6 +18,12 @@ struct PytestVersion {
   int minor = 2;
   int patch = 0;
   bool at_least(int maj, int min = 0) const { return major > maj || (major == maj && minor >= min); }
+};
+
+// One value of a fixture's `params=`: the id pytest gives it and the marks of pytest.param.
+struct FixtureParam {
+  std::string id;
+  std::vector<Mark> marks;
 };
 
 // A fixture as declared in source: what decides whether it multiplies its requesters.
@@ -27,6 +35,13 @@ struct FixtureDecl {
   // Set for a name imported into the scope (name "*" for a star import): it may be a fixture
   // defined elsewhere, parametrized or not, so requesting it is settled by pytest.
   std::string imported_from;
+  std::string attribute;               // the function's name (pytest orders autouse fixtures by it)
+  // `scope=` when a string literal ("function" by default); empty when computed at run time.
+  std::string scope = "function";
+  // With has_params: the values' ids in order, when params= and ids= are known statically;
+  // otherwise params_unknown says why not.
+  std::vector<FixtureParam> params;
+  std::string params_unknown;
 };
 
 // The top-level module names the interpreter pytest runs under can import (stdlib, builtins,

@@ -1,6 +1,8 @@
 #include "server/discovery/conftest_analysis.h"
 #include "server/discovery/fixture_graph.h"
 
+#include "server/discovery/hook_reading.h"
+#include "server/discovery/module_imports.h"
 #include "server/discovery/module_scope.h"
 #include "server/discovery/python_literal.h"
 #include "server/discovery/ts_util.h"
@@ -12,8 +14,10 @@ constexpr std::string_view kCollectionHooks[] = {
     "pytest_collect_file",          "pytest_collect_directory", "pytest_collection_modifyitems",
     "pytest_ignore_collect",        "pytest_generate_tests",    "pytest_pycollect_makeitem",
     "pytest_pycollect_makemodule",  "pytest_make_collect_report", "pytest_collection",
-    "pytest_deselected",            "pytest_make_parametrize_id", "pytest_itemcollected",
+    "pytest_deselected",            "pytest_make_parametrize_id",
 };
+// pytest_itemcollected, pytest_collectreport, pytest_configure, pytest_addoption, reporting and
+// pytest_runtest_* hooks see items or reports but cannot add, remove, rename or reorder them.
 
 // A literal list/tuple of strings; false if anything in it is not a string literal.
 bool read_string_list(TSNode value, std::string_view source, std::vector<std::string>& out) {
@@ -33,40 +37,40 @@ bool read_string_list(TSNode value, std::string_view source, std::vector<std::st
   return true;
 }
 
-// `collect_ignore.append(...)` / `+=` / `.extend(...)` anywhere at module level.
-bool mutated_at_module_level(TSNode root, std::string_view source, std::string_view name) {
-  for (TSNode stmt : ts::named_children(root)) {
-    std::string_view text = ts::text(stmt, source);
-    if (ts::is(stmt, "expression_statement") || ts::is(stmt, "if_statement") ||
-        ts::is(stmt, "for_statement") || ts::is(stmt, "try_statement")) {
-      size_t pos = text.find(name);
-      while (pos != std::string_view::npos) {
-        std::string_view rest = text.substr(pos + name.size());
-        if (rest.rfind(".append", 0) == 0 || rest.rfind(".extend", 0) == 0 ||
-            rest.rfind(" +=", 0) == 0 || rest.rfind("+=", 0) == 0 || rest.rfind(".insert", 0) == 0)
-          return true;
-        pos = text.find(name, pos + 1);
-      }
-    }
-  }
-  return false;
-}
-
 }  // namespace
 
-ConftestInfo analyze_conftest(const TSTree* tree, std::string_view source) {
+ConftestInfo analyze_conftest(const TSTree* tree, std::string_view source, const CollectRules& rules) {
   ConftestInfo info;
   if (!tree) return info;
   TSNode root = ts_tree_root_node(tree);
   Scope scope = read_scope(root, source);
   for (const std::string& name : scope.order) {
     const Binding& b = scope.bindings.at(name);
-    if (b.kind == Binding::Kind::Function) {
-      for (std::string_view hook : kCollectionHooks)
-        if (name == hook) info.collection_hooks.push_back(name);
+    if (b.kind != Binding::Kind::Function) continue;
+    if (name == "pytest_collection_modifyitems" && b.count == 1 && !b.conditional) {
+      // Only adding marks, or acting only under an option not given, leaves the ids as they are.
+      HookReading reading = read_modifyitems(b.definition, scope, source, registered_options(root, source));
+      if (reading.harmless) {
+        info.modifyitems_unless_given = reading.unless_given;
+        info.hooks_add_marks |= reading.adds_marks;
+        continue;
+      }
     }
+    if (name == "pytest_itemcollected") info.hooks_add_marks = true;
+    for (std::string_view hook : kCollectionHooks)
+      if (name == hook) info.collection_hooks.push_back(name);
   }
-  info.fixtures = fixture_decls(scope, source, /*in_class=*/false);
+  // The conftest's module-level names bound once to a value, as for a test module.
+  NameResolver resolve = [&scope](std::string_view name) -> std::optional<TSNode> {
+    const Binding* b = scope.find(name);
+    if (!b || b->count != 1 || b->conditional) return std::nullopt;
+    if (b->kind == Binding::Kind::Assignment && !ts_node_is_null(b->value)) return b->value;
+    return std::nullopt;
+  };
+  UnboundCheck unbound = [&scope](std::string_view name) { return scope.find(name) == nullptr; };
+  info.fixtures = fixture_decls(scope, source, /*in_class=*/false, rules, resolve, unbound);
+  for (const TopLevelImport& imp : unconditional_imports(root, source))
+    if (!imp.name.empty()) info.imports.push_back(imp.name);
   for (const char* list_name : {"collect_ignore", "collect_ignore_glob"}) {
     const Binding* b = scope.find(list_name);
     if (!b) continue;

@@ -15,6 +15,12 @@ namespace fastest {
 struct ConftestInfo {
   // Collection hooks it defines (pytest_collect_file, pytest_collection_modifyitems, ...).
   std::vector<std::string> collection_hooks;
+  // A pytest_collection_modifyitems read as harmless unless one of these options is given
+  // (then it counts as a collection hook).
+  std::vector<std::string> modifyitems_unless_given;
+  // A hook read as harmless adds marks (pytest_itemcollected is taken to): under `-m`/`-k`
+  // they select, so it counts as a collection hook then.
+  bool hooks_add_marks = false;
   // Literal `collect_ignore` / `collect_ignore_glob` entries (relative to the conftest's folder).
   std::vector<std::string> collect_ignore;
   std::vector<std::string> collect_ignore_glob;
@@ -22,10 +28,13 @@ struct ConftestInfo {
   bool collect_ignore_dynamic = false;
   // The fixtures it defines (those reaching `params=` multiply their requesters at run time).
   std::vector<FixtureDecl> fixtures;
+  // Top-level names it imports unconditionally (one it cannot import fails pytest's collection).
+  std::vector<std::string> imports;
   // `pytest_plugins = [...]` entries.
   std::vector<std::string> pytest_plugins;
 };
 
-ConftestInfo analyze_conftest(const TSTree* tree, std::string_view source);
+// `rules`: what pytest's ids depend on (version, escaping), for the fixtures' params.
+ConftestInfo analyze_conftest(const TSTree* tree, std::string_view source, const CollectRules& rules = {});
 
 }  // namespace fastest

@@ -31,6 +31,8 @@ constexpr std::string_view kMayFailImport = "pytest may fail to import the modul
 constexpr std::string_view kMayFailCollection = "pytest may fail the module's collection";
 
 constexpr size_t kMaxSyntaxDiagnostics = 20;
+// More parametrized cases than this (fixtures times marks) are left to pytest.
+constexpr size_t kMaxStaticCases = 100000;
 
 bool matches_name_option(const std::vector<std::string>& patterns, std::string_view name) {
   std::string n(name);
@@ -101,9 +103,10 @@ class ModuleCollector {
     TSNode root = ts_tree_root_node(tree);
     result.diagnostics = syntax_errors(root, module_path_);
     module_ = read_scope(root, source_);
-    resolver_ = [this](std::string_view name) -> std::optional<TSNode> {
+    resolver_ = [this, root](std::string_view name) -> std::optional<TSNode> {
       const Binding* b = module_.find(name);
       if (!b || b->count != 1 || b->conditional) return std::nullopt;
+      if (b->kind == Binding::Kind::Assignment && mutated_at_module_level(root, source_, name)) return std::nullopt;
       if (b->kind == Binding::Kind::Assignment && !ts_node_is_null(b->value)) return b->value;
       if (b->kind == Binding::Kind::Function || b->kind == Binding::Kind::Class) return b->definition;
       return std::nullopt;
@@ -126,7 +129,8 @@ class ModuleCollector {
       module_marks_ = marks_from_value(pm->value, source_, resolver_);
     for (const MarkRef& m : module_marks_) module_item.marks.push_back(m.mark);
 
-    module_fixtures_ = fixture_decls(module_, source_, /*in_class=*/false);
+    unbound_ = [this](std::string_view name) { return module_.find(name) == nullptr; };
+    module_fixtures_ = fixture_decls(module_, source_, /*in_class=*/false, rules_, resolver_, unbound_);
     if (module_.find("pytest_generate_tests")) {
       generate_tests_hook_ = true;
       result.dynamic = true;
@@ -234,31 +238,96 @@ class ModuleCollector {
     return matches_name_option(rules_.python_functions, name) || matches_name_option(rules_.python_classes, name);
   }
 
-  // Why requesting fixtures multiplies this test at run time, or "" if it does not.
-  std::string fixture_parametrization(const Binding& b, const std::vector<MarkRef>& marks,
-                                      const ClassContext& context, bool skip_first) const {
+  // pytest's parametrization of this test by the fixtures of its closure (arguments,
+  // usefixtures, autouse, transitively), given its parametrize marks.
+  FixtureParametrization fixture_parametrization(const Binding& b, const std::vector<MarkRef>& marks,
+                                                 const ClassContext& context, bool skip_first,
+                                                 const std::vector<TSNode>& parametrize_calls,
+                                                 const Parametrization& param) const {
+    FixtureParametrization out;
     FixtureLayers layers;
     for (const auto& layer : context.fixtures) layers.push_outer(&layer);
     layers.push_outer(&module_fixtures_);
     for (const auto& layer : rules_.conftest_fixtures) layers.push_outer(&layer);
-    std::vector<std::string> requested = requested_fixtures(b.definition, source_, skip_first);
+    std::vector<std::string> usefixtures;
     for (const MarkRef& m : marks) {
       if (m.mark.name != "usefixtures" || ts_node_is_null(m.call)) continue;
       for (TSNode arg : ts::named_children(ts::field(m.call, "arguments"))) {
         PyValue v = evaluate(arg, source_, resolver_);
-        if (v.kind != PyValue::Kind::Str) return "usefixtures names a fixture that is computed at run time";
-        requested.push_back(to_utf8(v.chars));
+        if (v.kind != PyValue::Kind::Str) {
+          out.dynamic_reason = "usefixtures names a fixture that is computed at run time";
+          return out;
+        }
+        usefixtures.push_back(to_utf8(v.chars));
       }
     }
-    for (const std::string& name : requested)
-      if (const FixtureDecl* m = layers.multiplier(name)) {
-        if (m->imported_from.empty()) return "requests the parametrized fixture `" + name + "`";
-        return "requests the fixture `" + name + "`, which reaches `" + m->imported_from +
-               "` imported from another module: pytest settles whether it is parametrized";
+    std::set<std::string> direct_args, mark_args;
+    for (size_t i = 0; i < parametrize_calls.size() && i < param.call_argnames.size(); ++i) {
+      const std::vector<std::string>& names = param.call_argnames[i];
+      mark_args.insert(names.begin(), names.end());
+      auto indirect = indirect_argnames(parametrize_calls[i], names);
+      if (!indirect) {
+        out.dynamic_reason = "parametrize's indirect= or scope= is not a literal pytest can be followed on statically";
+        return out;
       }
-    if (const FixtureDecl* autouse = layers.parametrizing_autouse())
-      return "the autouse fixture `" + autouse->name + "` is parametrized";
-    return "";
+      for (const std::string& n : names)
+        if (!indirect->count(n)) direct_args.insert(n);
+      if (indirect->size() == names.size()) {
+        // All values go to fixtures: the parametrization takes their scope (pytest's
+        // _find_parametrized_scope); a higher one makes reorder_items regroup tests.
+        for (const std::string& n : names) {
+          std::vector<const FixtureDecl*> defs = layers.definitions(n);
+          if (defs.empty() || !defs[0]->imported_from.empty() || defs[0]->scope != "function") {
+            out.dynamic_reason = "indirect parametrize of `" + n + "`, a fixture not known to be function-scoped";
+            return out;
+          }
+        }
+      }
+    }
+    return layers.parametrize(requested_fixtures(b.definition, source_, skip_first), usefixtures, direct_args,
+                              mark_args);
+  }
+
+  // The argnames of one parametrize call whose values go to fixtures (`indirect=True` or a
+  // list of names); nothing when indirect= or scope= cannot be read (scope= other than
+  // "function" also regroups tests).
+  std::optional<std::set<std::string>> indirect_argnames(TSNode call, const std::vector<std::string>& names) const {
+    std::set<std::string> out;
+    size_t position = 0;
+    for (TSNode arg : ts::named_children(ts::field(call, "arguments"))) {
+      std::string keyword;
+      TSNode value = arg;
+      if (ts::is(arg, "keyword_argument")) {
+        keyword = std::string(ts::text(ts::field(arg, "name"), source_));
+        value = ts::field(arg, "value");
+      } else if (ts::is(arg, "list_splat") || ts::is(arg, "dictionary_splat")) {
+        return std::nullopt;
+      } else {
+        keyword = position == 2 ? "indirect" : position == 4 ? "scope" : "";
+        ++position;
+      }
+      value = ts::unparen(value);
+      if (keyword == "scope") {
+        PyValue v = evaluate(value, source_, resolver_);
+        if (!ts::is(value, "none") && !(v.kind == PyValue::Kind::Str && to_utf8(v.chars) == "function"))
+          return std::nullopt;
+      } else if (keyword == "indirect") {
+        if (ts::is(value, "true")) out.insert(names.begin(), names.end());
+        else if (ts::is(value, "false")) continue;
+        else if (ts::is(value, "list") || ts::is(value, "tuple")) {
+          for (TSNode e : ts::named_children(value)) {
+            PyValue v = evaluate(e, source_, resolver_);
+            if (v.kind != PyValue::Kind::Str) return std::nullopt;
+            std::string n = to_utf8(v.chars);
+            if (std::find(names.begin(), names.end(), n) == names.end()) return std::nullopt;  // pytest's error
+            out.insert(n);
+          }
+        } else {
+          return std::nullopt;
+        }
+      }
+    }
+    return out;
   }
 
   // pytest accepts a parametrize argname only if the test's fixture closure holds it (an
@@ -272,6 +341,22 @@ class ModuleCollector {
         return "parametrize names `" + name + "`, which is not an argument of the function: pytest's fixture "
                "closure decides (or it reports a collection error)";
     return "";
+  }
+
+  // A method's decorator naming a bare name the module does not bind (nor the builtins): in a
+  // class body that is a class attribute, e.g. `possible_keys = pytest.mark.parametrize(...)`.
+  std::optional<std::string> decorator_from_class_body(const Binding& b, bool in_class) const {
+    if (!in_class) return std::nullopt;
+    for (TSNode d : b.decorators) {
+      TSNode head = ts::is(d, "call") ? ts::field(d, "function") : d;
+      if (!ts::is(head, "identifier")) continue;
+      std::string_view name = ts::text(head, source_);
+      if (module_.find(name) || module_.find("*") || name == "staticmethod" || name == "classmethod" ||
+          name == "property")
+        continue;
+      return std::string(name);
+    }
+    return std::nullopt;
   }
 
   std::vector<MarkRef> own_marks(const Binding& b) const {
@@ -470,7 +555,10 @@ class ModuleCollector {
     }
     context.marks = class_marks;
     context.marks.insert(context.marks.end(), outer.marks.begin(), outer.marks.end());
-    for (const Scope& s : scopes) context.fixtures.push_back(fixture_decls(s, source_, /*in_class=*/true));
+    std::vector<std::vector<FixtureDecl>> mro_fixtures;
+    for (const Scope& s : scopes)
+      mro_fixtures.push_back(fixture_decls(s, source_, /*in_class=*/true, rules_, resolver_, unbound_));
+    context.fixtures.push_back(merge_class_fixtures(mro_fixtures));
     context.fixtures.insert(context.fixtures.end(), outer.fixtures.begin(), outer.fixtures.end());
     for (const MarkRef& m : context.marks) item.marks.push_back(m.mark);
     for (const MarkRef& m : module_marks_) item.marks.push_back(m.mark);
@@ -587,6 +675,10 @@ class ModuleCollector {
       item.dynamic = true;
       item.dynamic_reason = "defined conditionally";
     }
+    if (auto name = decorator_from_class_body(b, in_class)) {
+      item.dynamic = true;
+      item.dynamic_reason = "decorated by `" + *name + "`, a class attribute (it may be a mark): settled by pytest";
+    }
     bool is_static = false;
     for (TSNode d : b.decorators)
       if (decorator_is(d, source_, {"staticmethod"})) is_static = true;
@@ -594,13 +686,6 @@ class ModuleCollector {
       if (generate_tests_hook_) {
         item.dynamic = true;
         item.dynamic_reason = "the module's pytest_generate_tests may parametrize it";
-      }
-      std::vector<MarkRef> all_marks = own;
-      all_marks.insert(all_marks.end(), context.marks.begin(), context.marks.end());
-      all_marks.insert(all_marks.end(), module_marks_.begin(), module_marks_.end());
-      if (std::string why = fixture_parametrization(b, all_marks, context, in_class && !is_static); !why.empty()) {
-        item.dynamic = true;
-        item.dynamic_reason = why;
       }
     }
 
@@ -616,11 +701,41 @@ class ModuleCollector {
         item.dynamic_reason = why;
       }
     }
+    FixtureParametrization by_fixtures;
+    if (!unittest && !param.dynamic) {
+      std::vector<MarkRef> all_marks = own;
+      all_marks.insert(all_marks.end(), context.marks.begin(), context.marks.end());
+      all_marks.insert(all_marks.end(), module_marks_.begin(), module_marks_.end());
+      by_fixtures = fixture_parametrization(b, all_marks, context, in_class && !is_static, parametrize_calls, param);
+      if (!by_fixtures.dynamic_reason.empty()) {
+        item.dynamic = true;
+        item.dynamic_reason = by_fixtures.dynamic_reason;
+      }
+    }
+    if (!item.dynamic && !by_fixtures.cases.empty()) {
+      // FixtureManager.pytest_generate_tests runs before the marks': fixture values are the
+      // outer loops and the first parts of each id.
+      if (parametrize_calls.empty()) param.cases = {ParamCase{"", item.range, {}}};
+      if (by_fixtures.cases.size() * param.cases.size() > kMaxStaticCases) {
+        item.dynamic = true;
+        item.dynamic_reason = "more parametrized cases than are listed statically";
+      } else {
+        std::vector<ParamCase> combined;
+        combined.reserve(by_fixtures.cases.size() * param.cases.size());
+        for (const FixtureParam& outer : by_fixtures.cases)
+          for (const ParamCase& inner : param.cases) {
+            ParamCase c{inner.id.empty() ? outer.id : outer.id + "-" + inner.id, inner.range, outer.marks};
+            c.marks.insert(c.marks.end(), inner.marks.begin(), inner.marks.end());
+            combined.push_back(std::move(c));
+          }
+        param.cases = std::move(combined);
+      }
+    }
     std::string function_id = item.id;
     bool dynamic = item.dynamic;
     std::vector<Mark> function_marks = item.marks;
     items_->push_back(std::move(item));
-    if (param.dynamic || parametrize_calls.empty() || dynamic) return;
+    if (param.dynamic || dynamic || (parametrize_calls.empty() && by_fixtures.cases.empty())) return;
     for (ParamCase& c : param.cases) {
       TestItem case_item;
       case_item.id = function_id + "[" + c.id + "]";
@@ -650,6 +765,7 @@ class ModuleCollector {
   const CollectRules& rules_;
   Scope module_;
   NameResolver resolver_;
+  UnboundCheck unbound_;
   std::vector<MarkRef> module_marks_;
   std::vector<FixtureDecl> module_fixtures_;
   bool generate_tests_hook_ = false;

@@ -207,4 +207,24 @@ bool fixture_is_autouse(TSNode expr, std::string_view source) {
   return false;
 }
 
+// `collect_ignore.append(...)` / `+=` / `.extend(...)` anywhere at module level.
+bool mutated_at_module_level(TSNode root, std::string_view source, std::string_view name) {
+  for (TSNode stmt : ts::named_children(root)) {
+    std::string_view text = ts::text(stmt, source);
+    if (ts::is(stmt, "expression_statement") || ts::is(stmt, "if_statement") ||
+        ts::is(stmt, "for_statement") || ts::is(stmt, "try_statement")) {
+      size_t pos = text.find(name);
+      while (pos != std::string_view::npos) {
+        std::string_view rest = text.substr(pos + name.size());
+        if (rest.rfind(".append", 0) == 0 || rest.rfind(".extend", 0) == 0 ||
+            rest.rfind(" +=", 0) == 0 || rest.rfind("+=", 0) == 0 || rest.rfind(".insert", 0) == 0)
+          return true;
+        pos = text.find(name, pos + 1);
+      }
+    }
+  }
+  return false;
+}
+
+
 }  // namespace fastest

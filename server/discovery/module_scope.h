@@ -47,4 +47,8 @@ bool fixture_is_autouse(TSNode expr, std::string_view source);
 // The fixture's name: `name=` of the decorator, else the function's name.
 std::string fixture_name(const Binding& b, std::string_view name, std::string_view source);
 
+// `name.append(...)` / `+=` / `.extend(...)` / `.insert(...)` in a module-level statement: a
+// list built at run time, whatever its first binding says.
+bool mutated_at_module_level(TSNode root, std::string_view source, std::string_view name);
+
 }  // namespace fastest

@@ -167,10 +167,22 @@ OneCall expand_one(TSNode call, std::string_view source, const CollectRules& rul
   }
 
   out.argnames = argnames;
-  TSNode values_node = resolve_container(arg_at(args, 1, "argvalues"), source, resolve);
+  ArgvaluesExpansion values = expand_argvalues(argnames, force_tuple, arg_at(args, 1, "argvalues"),
+                                               arg_at(args, 3, "ids"), source, rules, resolve, unbound);
+  out.cases = std::move(values.cases);
+  out.dynamic_reason = std::move(values.dynamic_reason);
+  return out;
+}
+
+}  // namespace
+
+ArgvaluesExpansion expand_argvalues(const std::vector<std::string>& argnames, bool force_tuple, TSNode argvalues,
+                                    TSNode ids_node, std::string_view source, const CollectRules& rules,
+                                    const NameResolver& resolve, const UnboundCheck& unbound) {
+  ArgvaluesExpansion out;
+  TSNode values_node = resolve_container(argvalues, source, resolve);
   if (auto numbers = literal_range(values_node, source, resolve, unbound); numbers && !numbers->empty()) {
     // pytest's id of an int is str() of it; one argname takes each int whole.
-    TSNode ids_node = arg_at(args, 3, "ids");
     if (!force_tuple || (!ts_node_is_null(ids_node) && !ts::is(ts::unparen(ids_node), "none"))) {
       out.dynamic_reason = "parametrize values are computed at run time (range() with several argnames or ids=)";
       return out;
@@ -193,7 +205,6 @@ OneCall expand_one(TSNode call, std::string_view source, const CollectRules& rul
 
   // ids=: None, or a list/tuple whose entries are literals or None; a callable is dynamic.
   std::vector<std::optional<std::string>> explicit_ids;
-  TSNode ids_node = arg_at(args, 3, "ids");
   if (!ts_node_is_null(ids_node) && !ts::is(ts::unparen(ids_node), "none")) {
     TSNode list = resolve_container(ids_node, source, resolve);
     if (!ts::is(list, "list") && !ts::is(list, "tuple")) {
@@ -290,8 +301,6 @@ OneCall expand_one(TSNode call, std::string_view source, const CollectRules& rul
   return out;
 }
 
-}  // namespace
-
 Parametrization expand_parametrize(const std::vector<TSNode>& calls, std::string_view source,
                                    const CollectRules& rules, const NameResolver& resolve,
                                    const UnboundCheck& unbound) {
@@ -309,6 +318,7 @@ Parametrization expand_parametrize(const std::vector<TSNode>& calls, std::string
       return result;
     }
     result.argnames.insert(result.argnames.end(), one.argnames.begin(), one.argnames.end());
+    result.call_argnames.push_back(one.argnames);
     std::vector<ParamCase> next;
     next.reserve(combined.size() * one.cases.size());
     for (const ParamCase& outer : combined) {

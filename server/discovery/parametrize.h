@@ -24,6 +24,7 @@ struct ParamCase {
 struct Parametrization {
   std::vector<ParamCase> cases;
   std::vector<std::string> argnames;  // of every parametrize call, in order
+  std::vector<std::vector<std::string>> call_argnames;  // the same, per call
   bool dynamic = false;
   std::string dynamic_reason;
 };
@@ -36,5 +37,16 @@ using UnboundCheck = std::function<bool(std::string_view name)>;
 Parametrization expand_parametrize(const std::vector<TSNode>& calls, std::string_view source,
                                    const CollectRules& rules, const NameResolver& resolve,
                                    const UnboundCheck& unbound = {});
+
+// One argvalues list (and its ids=) for `argnames`, as Metafunc.parametrize expands it: the
+// mark's values, and a fixture's `params=` (pytest parametrizes those with the fixture's name
+// and `ids=`). `force_tuple`: one argname given as a string, each value taken whole.
+struct ArgvaluesExpansion {
+  std::vector<ParamCase> cases;
+  std::string dynamic_reason;  // non-empty: not statically knowable
+};
+ArgvaluesExpansion expand_argvalues(const std::vector<std::string>& argnames, bool force_tuple, TSNode argvalues,
+                                    TSNode ids, std::string_view source, const CollectRules& rules,
+                                    const NameResolver& resolve, const UnboundCheck& unbound = {});
 
 }  // namespace fastest

@@ -351,7 +351,8 @@ PyValue evaluate(TSNode node, std::string_view source, const NameResolver& resol
         return evaluate(*bound, source, resolve, depth + 1);
       }
     }
-    if (is_python_builtin_name(name)) return named(std::string(name));
+    // IOError is an alias of OSError: its __name__ (pytest's id) is "OSError".
+    if (is_python_builtin_name(name)) return named(name == "IOError" ? "OSError" : std::string(name));
     return unknown("the value of `" + std::string(name) + "` is not a literal");
   }
   return unknown(std::string("a ") + type + " is not a literal");

@@ -4,6 +4,7 @@
 
 #include "server/discovery/doctest_discovery.h"
 #include "server/discovery/fixture_graph.h"
+#include "server/discovery/hook_reading.h"
 #include "server/discovery/line_breaks.h"
 #include "server/discovery/syntax_tree.h"
 #include "server/workspace/config.h"
@@ -40,7 +41,7 @@ const ConftestInfo* FileWalker::load_conftest(const fs::path& dir) {
   if (has_lone_cr(text)) text = lone_cr_as_lf(text);  // as Python reads it (line_breaks.h)
   ParserPtr parser = make_python_parser();
   TreePtr tree = parse_python(parser.get(), text);
-  auto [it, inserted] = conftests_.emplace(dir, analyze_conftest(tree.get(), text));
+  auto [it, inserted] = conftests_.emplace(dir, analyze_conftest(tree.get(), text, options_.id_rules));
   return &it->second;
 }
 
@@ -253,20 +254,27 @@ std::vector<std::vector<FixtureDecl>> FileWalker::conftest_fixtures_for(const fs
   return layers;
 }
 
+std::string FileWalker::collection_hook(const ConftestInfo& info) const {
+  if (!info.collection_hooks.empty()) return info.collection_hooks.front();
+  if (importable_)
+    for (const std::string& name : info.imports)
+      if (!importable_->contains(name))
+        return "an import of `" + name + "`, not found on the interpreter's import path (pytest may fail to import it)";
+  if (option_given(info.modifyitems_unless_given, options_.given_options))
+    return "pytest_collection_modifyitems (acting under an option that is given)";
+  if (info.hooks_add_marks && option_given({"-m", "-k"}, options_.given_options))
+    return "a hook adding marks, which -m / -k select by";
+  return "";
+}
+
 std::string FileWalker::dynamic_reason_for(const fs::path& dir) const {
-  std::vector<std::vector<FixtureDecl>> fixtures = conftest_fixtures_for(dir);
-  FixtureLayers visible;
-  for (const auto& layer : fixtures) visible.push_outer(&layer);
   for (fs::path d = dir;; d = d.parent_path()) {
     auto it = conftests_.find(d);
     if (it != conftests_.end()) {
       const ConftestInfo& info = it->second;
       std::string where = (d / "conftest.py").lexically_relative(options_.rootdir).generic_string();
-      if (!info.collection_hooks.empty())
-        return where + " defines " + info.collection_hooks.front() + ": a real collection settles these tests";
-      for (const FixtureDecl& f : info.fixtures)
-        if (f.autouse && visible.parametrizes(f.name))
-          return where + " has the autouse fixture `" + f.name + "`, which is parametrized";
+      if (std::string hook = collection_hook(info); !hook.empty())
+        return where + " defines " + hook + ": a real collection settles these tests";
       if (info.collect_ignore_dynamic) return where + " builds collect_ignore at run time";
     }
     if (d == options_.rootdir || d == d.parent_path()) break;
@@ -284,7 +292,7 @@ std::optional<fs::path> FileWalker::dynamic_collection_dir(const fs::path& dir) 
   std::optional<fs::path> outermost;
   for (fs::path d = dir;; d = d.parent_path()) {
     auto it = conftests_.find(d);
-    if (it != conftests_.end() && (it->second.collect_ignore_dynamic || !it->second.collection_hooks.empty()))
+    if (it != conftests_.end() && (it->second.collect_ignore_dynamic || !collection_hook(it->second).empty()))
       outermost = d;
     if (d == options_.rootdir || d == d.parent_path()) break;
   }

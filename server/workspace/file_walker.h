@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <optional>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -26,6 +27,8 @@ struct WalkOptions {
   std::vector<std::string> ignore;       // absolute paths
   std::vector<std::string> ignore_glob;  // absolute-path globs
   PytestVersion pytest_version;
+  std::vector<std::string> given_options;  // ini addopts, $PYTEST_ADDOPTS, the command line
+  CollectRules id_rules;  // what parametrize ids depend on (version, escaping), for conftest fixtures' params
   std::unordered_map<std::string, std::string> overlays;  // absolute path -> editor text
   bool doctest_modules = false;                            // --doctest-modules
   std::vector<std::string> doctest_globs{"test*.txt"};     // --doctest-glob patterns
@@ -67,9 +70,13 @@ class FileWalker {
   std::vector<std::string> conftest_plugins() const;
   // A loaded plugin may change every collected id: the rootdir is settled whole, for this reason.
   void set_plugin_reason(std::string reason) { plugin_reason_ = std::move(reason); }
+  // The names the interpreter can import: a conftest importing another may fail pytest's
+  // collection of its folder (exit 4 for an initial conftest), which pytest settles.
+  void set_importable(std::shared_ptr<const ImportableNames> names) { importable_ = std::move(names); }
 
  private:
   std::string plugin_reason_;
+  std::shared_ptr<const ImportableNames> importable_;
   void walk_dir(const std::filesystem::path& dir, std::vector<WalkedFile>& out,
                 std::set<std::filesystem::path>& stack);
   WalkedFile classify(const std::filesystem::path& file, bool named_on_command_line) const;
@@ -78,6 +85,8 @@ class FileWalker {
   bool is_virtualenv(const std::filesystem::path& dir) const;
   bool matches_python_files(const std::filesystem::path& file) const;
   void load_conftests_down_to(const std::filesystem::path& dir);
+  // The collection hook of a conftest that may change ids, or "".
+  std::string collection_hook(const ConftestInfo& info) const;
   const ConftestInfo* load_conftest(const std::filesystem::path& dir);
   void warn(const std::filesystem::path& path, const std::string& message);
   bool follow_symlink(const std::filesystem::path& link);

@@ -1,5 +1,8 @@
 #include "server/workspace/plugin_hooks.h"
 
+#include "server/discovery/conftest_analysis.h"
+#include "server/discovery/syntax_tree.h"
+
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -13,12 +16,34 @@ namespace fs = std::filesystem;
 namespace {
 
 // pytest's hooks that decide which items exist or what they are called.
+// (pytest_itemcollected, last, sees each item but cannot add, remove or rename one: it counts
+// only when -m / -k may select by a mark it adds.)
 constexpr std::array<std::string_view, 12> kCollectionHooks = {
     "pytest_collect_file",         "pytest_collect_directory",   "pytest_collection_modifyitems",
     "pytest_ignore_collect",       "pytest_generate_tests",      "pytest_pycollect_makeitem",
     "pytest_pycollect_makemodule", "pytest_make_collect_report", "pytest_collection",
     "pytest_deselected",           "pytest_make_parametrize_id", "pytest_itemcollected",
 };
+
+// A module-level pytest_collection_modifyitems, defined once, whose body only adds marks
+// (conftest_analysis' reading; an option guard does not count here: the plugin's options are
+// not matched against the command line).
+bool harmless_modifyitems(const std::string& text, bool selecting) {
+  size_t defs = 0;
+  for (size_t at = text.find("def pytest_collection_modifyitems"); at != std::string::npos;
+       at = text.find("def pytest_collection_modifyitems", at + 1)) {
+    if (at != 0 && text[at - 1] != '\n') return false;  // a method, or nested: not read
+    ++defs;
+  }
+  if (defs != 1) return false;
+  ParserPtr parser = make_python_parser();
+  TreePtr tree = parse_python(parser.get(), text);
+  if (!tree || ts_node_has_error(ts_tree_root_node(tree.get()))) return false;
+  ConftestInfo info = analyze_conftest(tree.get(), text);
+  return std::find(info.collection_hooks.begin(), info.collection_hooks.end(), "pytest_collection_modifyitems") ==
+             info.collection_hooks.end() &&
+         info.modifyitems_unless_given.empty() && !(selecting && info.hooks_add_marks);
+}
 
 // Plugins whose collection hooks are known not to change pytest's ids, by distribution name and
 // the major version that was read (docs/discovery-parity.md says what each hook does).
@@ -100,14 +125,21 @@ std::string read_text(const fs::path& file) {
 
 // A hook defined anywhere in the text (module functions and methods of classes the plugin
 // registers), or a parametrized fixture.
-std::optional<std::string> defines_collection_hook(const std::string& text) {
-  for (std::string_view hook : kCollectionHooks)
+// `selecting`: -m or -k is given (a hook adding marks changes what they select).
+std::optional<std::string> defines_collection_hook(const std::string& text, bool selecting, bool params_are_hooks = true) {
+  for (std::string_view hook : kCollectionHooks) {
+    if (hook == "pytest_itemcollected" && !selecting) continue;
     for (size_t at = text.find(hook); at != std::string::npos; at = text.find(hook, at + 1)) {
       size_t def = text.rfind("def ", at);
       bool is_def = def != std::string::npos && text.find_first_not_of(" \t", def + 4) == at;
       char after = at + hook.size() < text.size() ? text[at + hook.size()] : '\0';
-      if (is_def && (after == '(' || after == ' ')) return std::string(hook);
+      if (is_def && (after == '(' || after == ' ')) {
+        if (hook == "pytest_collection_modifyitems" && harmless_modifyitems(text, selecting)) break;
+        return std::string(hook);
+      }
     }
+  }
+  if (!params_are_hooks) return std::nullopt;
   for (size_t params = text.find("params="); params != std::string::npos; params = text.find("params=", params + 1))
     if (text.find("fixture", params > 300 ? params - 300 : 0) < params) return std::string("a parametrized fixture");
   return std::nullopt;
@@ -115,14 +147,27 @@ std::optional<std::string> defines_collection_hook(const std::string& text) {
 
 // The plugin's module, and the other modules of its package when it is part of one (a package's
 // `__init__` may import its hooks from them, or register plugin objects defined there).
-std::optional<std::string> hook_in_plugin(const fs::path& file, bool in_package) {
+// `fixtures` set: the plugin module's own parametrized fixtures are not a reason but read into
+// it (pytest registers them for every test: the outermost fixture layer), unless one is
+// autouse (the order of plugins' autouse fixtures is pytest's registration order, not read).
+std::optional<std::string> hook_in_plugin(const fs::path& file, bool in_package, bool selecting,
+                                          std::vector<FixtureDecl>* fixtures = nullptr) {
   std::string text = read_text(file);
-  if (auto hook = defines_collection_hook(text)) return hook;
+  if (auto hook = defines_collection_hook(text, selecting, fixtures == nullptr)) return hook;
+  if (fixtures && text.find("params=") != std::string::npos) {
+    ParserPtr parser = make_python_parser();
+    TreePtr tree = parse_python(parser.get(), text);
+    if (!tree || ts_node_has_error(ts_tree_root_node(tree.get()))) return std::string("a parametrized fixture");
+    for (const FixtureDecl& d : analyze_conftest(tree.get(), text).fixtures) {
+      if (d.autouse && d.has_params) return std::string("a parametrized autouse fixture");
+      fixtures->push_back(d);  // an imported name may be a fixture defined elsewhere: requesting it is settled
+    }
+  }
   if (!in_package) return std::nullopt;
   std::error_code ec;
   for (auto& sibling : fs::directory_iterator(file.parent_path(), ec))
     if (sibling.path().extension() == ".py" && sibling.path() != file)
-      if (auto hook = defines_collection_hook(read_text(sibling.path())))
+      if (auto hook = defines_collection_hook(read_text(sibling.path()), selecting))
         return *hook + " (in " + sibling.path().filename().string() + ")";
   return std::nullopt;
 }
@@ -138,7 +183,8 @@ bool id_preserving(const EntryPoint& ep, const PluginSources& sources) {
 
 }  // namespace
 
-std::optional<std::string> plugin_collection_reason(const Interpreter& interpreter, const PluginSources& sources) {
+std::optional<std::string> plugin_collection_reason(const Interpreter& interpreter, const PluginSources& sources,
+                                                    std::vector<std::vector<FixtureDecl>>* global_fixtures) {
   std::set<std::string> disabled;
   std::vector<std::string> requested;
   for (const std::string& p : sources.plugin_options)
@@ -155,7 +201,11 @@ std::optional<std::string> plugin_collection_reason(const Interpreter& interpret
     auto file = module_file(ep.module, dirs);
     if (!file) return who + " cannot be read: a real collection settles these tests";
     const bool in_package = ep.module.find('.') != std::string::npos || file->filename() == "__init__.py";
-    if (auto hook = hook_in_plugin(*file, in_package)) return who + " defines " + *hook + ": a real collection settles these tests";
+    std::vector<FixtureDecl> fixtures;
+    const bool selecting = !sources.markexpr.empty() || !sources.keywordexpr.empty();
+    if (auto hook = hook_in_plugin(*file, in_package, selecting, global_fixtures ? &fixtures : nullptr))
+      return who + " defines " + *hook + ": a real collection settles these tests";
+    if (global_fixtures && !fixtures.empty()) global_fixtures->push_back(std::move(fixtures));
     return std::nullopt;
   };
 

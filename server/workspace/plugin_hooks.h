@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "server/discovery/collect_rules.h"
 #include "server/workspace/interpreter.h"
 
 namespace fastest {
@@ -25,6 +26,9 @@ struct PluginSources {
 
 // Why a loaded plugin may change collected ids (naming the plugin, its distribution and version
 // and the hook), or nothing when no loaded plugin can.
-std::optional<std::string> plugin_collection_reason(const Interpreter& interpreter, const PluginSources& sources);
+// `global_fixtures` set: a plugin's parametrized fixtures (module level, not autouse) are no
+// reason; each such plugin's fixtures are appended as one layer, for the fixture closures.
+std::optional<std::string> plugin_collection_reason(const Interpreter& interpreter, const PluginSources& sources,
+                                                    std::vector<std::vector<FixtureDecl>>* global_fixtures = nullptr);
 
 }  // namespace fastest

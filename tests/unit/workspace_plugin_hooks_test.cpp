@@ -57,7 +57,8 @@ TEST_CASE("plugins without collection hooks, and allow-listed ones, stay static"
   FakeSite site;
   site.distribution("pytest_quiet", "2.0", "quiet", "pytest_quiet", "def pytest_runtest_setup(item):\n    pass\n");
   site.distribution("hypothesis", "6.1.0", "hypothesispytest", "_hypothesis_pytestplugin",
-                    "def pytest_collection_modifyitems(items):\n    pass\n");
+                    "def pytest_collection_modifyitems(items):\n    for item in items:\n"
+                    "        item.add_marker('hypothesis')\n");
   CHECK_FALSE(plugin_collection_reason(site.interpreter(), {}));
   PluginSources by_mark;
   by_mark.markexpr = "not hypothesis";
@@ -85,4 +86,37 @@ TEST_CASE("a plugin package's hooks in its other modules are found", "[plugins]"
   auto why = plugin_collection_reason(site.interpreter(), {});
   REQUIRE(why);
   CHECK(why->find("hooks.py") != std::string::npos);
+}
+
+TEST_CASE("a plugin's parametrized fixtures become the outermost fixture layer, not a reason", "[plugins]") {
+  FakeSite site;
+  site.write("proj/fixtures_plugin.py",
+             "import pytest\n\n@pytest.fixture(scope='session', params=['http', 'https'])\ndef both(request): pass\n"
+             "@pytest.fixture\ndef plain(): pass\n");
+  PluginSources sources;
+  sources.pytest_plugins = {"fixtures_plugin"};
+  sources.import_dirs = {site.dir / "proj"};
+  std::vector<std::vector<FixtureDecl>> layers;
+  CHECK_FALSE(plugin_collection_reason(site.interpreter(), sources, &layers));
+  REQUIRE(layers.size() == 1);
+  REQUIRE(layers[0].size() == 3);  // `pytest` (imported: may be a fixture), both, plain
+  CHECK(layers[0][1].name == "both");
+  CHECK(layers[0][1].scope == "session");
+  CHECK(layers[0][1].params.size() == 2);
+  // An autouse one would parametrize every test in pytest's plugin registration order: a reason.
+  site.write("proj/fixtures_plugin.py", "import pytest\n\n@pytest.fixture(autouse=True, params=[1])\ndef a(request): pass\n");
+  layers.clear();
+  CHECK(plugin_collection_reason(site.interpreter(), sources, &layers));
+}
+
+TEST_CASE("a plugin's modifyitems that only adds marks is not a collection hook", "[plugins]") {
+  FakeSite site;
+  site.distribution("pytest_marker", "1.0", "marker", "pytest_marker_plugin",
+                    "import pytest\n\ndef pytest_itemcollected(item):\n    pass\n\n"
+                    "def pytest_collection_modifyitems(config, items):\n"
+                    "    for item in items:\n        item.add_marker(pytest.mark.marked)\n");
+  CHECK_FALSE(plugin_collection_reason(site.interpreter(), {}));
+  PluginSources selecting;  // the marks it adds may be what -m selects
+  selecting.markexpr = "marked";
+  CHECK(plugin_collection_reason(site.interpreter(), selecting));
 }
