@@ -1,6 +1,7 @@
 #include "server/discovery/conftest_analysis.h"
 #include "server/discovery/fixture_graph.h"
 
+#include "server/discovery/collect_ignore.h"
 #include "server/discovery/module_scope.h"
 #include "server/discovery/python_literal.h"
 #include "server/discovery/ts_util.h"
@@ -33,32 +34,13 @@ bool read_string_list(TSNode value, std::string_view source, std::vector<std::st
   return true;
 }
 
-// `collect_ignore.append(...)` / `+=` / `.extend(...)` anywhere at module level.
-bool mutated_at_module_level(TSNode root, std::string_view source, std::string_view name) {
-  for (TSNode stmt : ts::named_children(root)) {
-    std::string_view text = ts::text(stmt, source);
-    if (ts::is(stmt, "expression_statement") || ts::is(stmt, "if_statement") ||
-        ts::is(stmt, "for_statement") || ts::is(stmt, "try_statement")) {
-      size_t pos = text.find(name);
-      while (pos != std::string_view::npos) {
-        std::string_view rest = text.substr(pos + name.size());
-        if (rest.rfind(".append", 0) == 0 || rest.rfind(".extend", 0) == 0 ||
-            rest.rfind(" +=", 0) == 0 || rest.rfind("+=", 0) == 0 || rest.rfind(".insert", 0) == 0)
-          return true;
-        pos = text.find(name, pos + 1);
-      }
-    }
-  }
-  return false;
-}
-
 }  // namespace
 
-ConftestInfo analyze_conftest(const TSTree* tree, std::string_view source) {
+ConftestInfo analyze_conftest(const TSTree* tree, std::string_view source, const PythonFacts* python) {
   ConftestInfo info;
   if (!tree) return info;
   TSNode root = ts_tree_root_node(tree);
-  Scope scope = read_scope(root, source);
+  Scope scope = read_scope(root, source, python);
   for (const std::string& name : scope.order) {
     const Binding& b = scope.bindings.at(name);
     if (b.kind == Binding::Kind::Function) {
@@ -68,12 +50,9 @@ ConftestInfo analyze_conftest(const TSTree* tree, std::string_view source) {
   }
   info.fixtures = fixture_decls(scope, source, /*in_class=*/false);
   for (const char* list_name : {"collect_ignore", "collect_ignore_glob"}) {
-    const Binding* b = scope.find(list_name);
-    if (!b) continue;
     auto& out = std::string_view(list_name) == "collect_ignore" ? info.collect_ignore : info.collect_ignore_glob;
-    if (b->kind != Binding::Kind::Assignment || b->count != 1 || b->conditional ||
-        !read_string_list(b->value, source, out) || mutated_at_module_level(root, source, list_name))
-      info.collect_ignore_dynamic = true;
+    if (auto entries = replay_collect_ignore(root, source, scope, list_name, python)) out = std::move(*entries);
+    else info.collect_ignore_dynamic = true;
   }
   if (const Binding* b = scope.find("pytest_plugins"); b && b->kind == Binding::Kind::Assignment)
     read_string_list(b->value, source, info.pytest_plugins);

@@ -26,6 +26,7 @@ struct ConftestInfo {
   std::vector<std::string> pytest_plugins;
 };
 
-ConftestInfo analyze_conftest(const TSTree* tree, std::string_view source);
+// `python`: the interpreter's facts, deciding `if sys.version_info ...` around collect_ignore.
+ConftestInfo analyze_conftest(const TSTree* tree, std::string_view source, const PythonFacts* python = nullptr);
 
 }  // namespace fastest

@@ -40,7 +40,7 @@ const ConftestInfo* FileWalker::load_conftest(const fs::path& dir) {
   if (has_lone_cr(text)) text = lone_cr_as_lf(text);  // as Python reads it (line_breaks.h)
   ParserPtr parser = make_python_parser();
   TreePtr tree = parse_python(parser.get(), text);
-  auto [it, inserted] = conftests_.emplace(dir, analyze_conftest(tree.get(), text));
+  auto [it, inserted] = conftests_.emplace(dir, analyze_conftest(tree.get(), text, options_.python.get()));
   return &it->second;
 }
 

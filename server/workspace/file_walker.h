@@ -4,6 +4,7 @@
 // Also reads each visited conftest.py (statically) for what it means to collection.
 #pragma once
 
+#include <memory>
 #include <atomic>
 #include <filesystem>
 #include <optional>
@@ -30,6 +31,7 @@ struct WalkOptions {
   bool doctest_modules = false;                            // --doctest-modules
   std::vector<std::string> doctest_globs{"test*.txt"};     // --doctest-glob patterns
   const std::atomic<bool>* cancel = nullptr;               // set: the walk stops (its result is dropped)
+  std::shared_ptr<const PythonFacts> python;               // decides conftests' `if sys.version_info ...`
 };
 
 // One collected file and the collectors pytest_collect_file returns for it. The doctest

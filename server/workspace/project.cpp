@@ -28,6 +28,7 @@
 #include "server/workspace/import_name.h"
 #include "server/workspace/import_resolver.h"
 #include "server/workspace/interpreter.h"
+#include "server/workspace/python_facts.h"
 #include "server/workspace/mapped_file.h"
 #include "server/workspace/plugin_hooks.h"
 #include "server/workspace/selection.h"
@@ -249,6 +250,8 @@ Collection collect(const Invocation& invocation, const std::function<void(const 
   }
 
   config.rules.pytest_version = version;
+  if (chosen)
+    if (auto facts = read_python_facts(*chosen)) config.rules.python = std::make_shared<const PythonFacts>(*facts);
   if (auto v = ini_args(file, "python_classes"); file.options.count("python_classes")) config.rules.python_classes = v;
   if (auto v = ini_args(file, "python_functions"); file.options.count("python_functions")) config.rules.python_functions = v;
   if (auto v = ini_args(file, "python_files"); file.options.count("python_files")) config.python_files = v;
@@ -309,6 +312,16 @@ Collection collect(const Invocation& invocation, const std::function<void(const 
     };
     std::vector<std::string> filters = ini_linelist(file, "filterwarnings");
     filters.insert(filters.end(), merged.warning_filters.begin(), merged.warning_filters.end());
+    const char* python_warnings = std::getenv("PYTHONWARNINGS");
+    std::vector<std::string> env_filters;
+    if (python_warnings)
+      for (std::string_view rest = python_warnings; !rest.empty();) {
+        size_t comma = rest.find(',');
+        env_filters.emplace_back(rest.substr(0, comma));
+        rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+      }
+    config.rules.warnings_may_error = std::any_of(filters.begin(), filters.end(), is_error_filter) ||
+                                      std::any_of(env_filters.begin(), env_filters.end(), is_error_filter);
     const char* no_autoload = std::getenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD");
     if (chosen && !(no_autoload && *no_autoload) && std::any_of(filters.begin(), filters.end(), is_error_filter))
       config.configure_may_fail = has_pytest_plugins(*chosen);
@@ -340,6 +353,7 @@ Collection collect(const Invocation& invocation, const std::function<void(const 
   walk.ignore = config.ignore;
   walk.ignore_glob = config.ignore_glob;
   walk.pytest_version = version;
+  walk.python = config.rules.python;
   walk.doctest_modules = config.doctest_modules;
   if (!config.doctest_globs.empty()) walk.doctest_globs = config.doctest_globs;
   walk.cancel = invocation.cancel;
