@@ -420,7 +420,7 @@ class ModuleCollector {
         });
     std::vector<Scope> scopes;
     scopes.reserve(mro.size());
-    for (const ResolvedClass& c : mro) scopes.push_back(read_scope(ts::field(c.binding->definition, "body"), source_, rules_.python.get()));
+    for (const ResolvedClass& c : mro) scopes.push_back(read_scope(ts::field(c.binding->definition, "body"), source_, rules_.python.get(), &module_));
 
     auto lookup = [&](std::string_view attr) -> const Binding* {
       for (const Scope& s : scopes) if (const Binding* found = s.find(attr)) return found;

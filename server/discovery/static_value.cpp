@@ -317,7 +317,10 @@ struct MutationScan {
             !is_read_only_method(ts::text(ts::field(function, "attribute"), source)) &&
             !callee.starts_with("pytest.") && !callee.starts_with("itertools."))
           mark_root(ts::field(function, "object"));
-        if (!is_pure_callee(callee))
+        // A read-only method (`"{}".format(x)`, `", ".join(x)`) does not change its arguments either.
+        const bool read_only_method =
+            ts::is(function, "attribute") && is_read_only_method(ts::text(ts::field(function, "attribute"), source));
+        if (!is_pure_callee(callee) && !read_only_method)
           for (TSNode arg : ts::named_children(ts::field(n, "arguments"))) {
             TSNode value = ts::is(arg, "keyword_argument") ? ts::field(arg, "value") : arg;
             if (ts::is(value, "list_splat") || ts::is(value, "dictionary_splat")) value = ts_node_named_child(value, 0);
@@ -432,7 +435,7 @@ const Scope* StaticEvaluator::class_scope_of(TSNode expr) {
         uint32_t key = ts_node_start_byte(n);
         auto it = class_scopes_.find(key);
         if (it == class_scopes_.end())
-          it = class_scopes_.emplace(key, std::make_unique<Scope>(read_scope(n, source_, python_))).first;
+          it = class_scopes_.emplace(key, std::make_unique<Scope>(read_scope(n, source_, python_, &module_))).first;
         return it->second.get();
       }
     }
@@ -450,6 +453,15 @@ StaticValue StaticEvaluator::eval(TSNode expr, bool in_scope_only) {
 }
 
 std::optional<bool> StaticEvaluator::truth(TSNode expr, bool in_scope_only) { return truth_of(eval(expr, in_scope_only)); }
+
+std::optional<bool> StaticEvaluator::truth_in(TSNode expr, const Scope* class_scope) {
+  std::vector<Frame> frames;
+  Context ctx;
+  ctx.class_scope = class_scope;
+  ctx.frames = &frames;
+  ctx.at = ts_node_start_byte(expr);
+  return truth_of(eval_in(expr, ctx));
+}
 
 StaticValue StaticEvaluator::binding_value(const Binding& b, std::string_view name, const Scope* class_scope, Context& ctx) {
   if (b.count != 1 || b.conditional) return unknown_value("`" + std::string(name) + "` is bound more than once or conditionally");

@@ -67,6 +67,8 @@ class StaticEvaluator {
   StaticValue eval(TSNode expr, bool in_scope_only = false);
   // A condition's truth, or nullopt when unknown.
   std::optional<bool> truth(TSNode expr, bool in_scope_only = false);
+  // A condition's truth with `class_scope` (may be null) as the class body it stands in.
+  std::optional<bool> truth_in(TSNode expr, const Scope* class_scope);
   // The elements iterating `value` yields (nullopt: unknown, e.g. a set's hash order).
   static std::optional<std::vector<StaticValue>> iterate(const StaticValue& value);
   // Whether a name's value was read, for which the whole file (function bodies too) was
