@@ -157,7 +157,7 @@ class ModuleCollector {
       result.dynamic = true;
       result.dynamic_reason = (result.dynamic_reason.empty() ? "" : result.dynamic_reason + "; ") + *written;
     }
-    if (auto outcome = module_level_outcome(root, source_, module_, evaluator(), rules_.importable.get())) {
+    if (auto outcome = module_level_outcome(root, source_, module_, evaluator())) {
       result.dynamic = true;
       result.dynamic_reason = (result.dynamic_reason.empty() ? "" : result.dynamic_reason + "; ") + *outcome;
     }

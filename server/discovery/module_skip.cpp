@@ -2,7 +2,6 @@
 
 #include <vector>
 
-#include "server/discovery/python_literal.h"
 #include "server/discovery/static_value.h"
 #include "server/discovery/ts_util.h"
 
@@ -66,24 +65,10 @@ std::optional<std::vector<TSNode>> taken_parts(TSNode stmt, StaticEvaluator& eva
   return parts;
 }
 
-// `pytest.importorskip("name")` of a literal top-level module the interpreter's path holds, and
-// nothing else (no minversion, reason): the import succeeds as an unconditional import would
-// (the same trust module_imports.* gives `import name`).
-bool importorskip_succeeds(TSNode call, std::string_view source, const ImportableNames* importable) {
-  if (!importable) return false;
-  std::vector<TSNode> args = ts::named_children(ts::field(call, "arguments"));
-  if (args.size() != 1 || !ts::is(args[0], "string")) return false;
-  PyValue v = evaluate(args[0], source, nullptr);
-  if (v.kind != PyValue::Kind::Str) return false;
-  std::string name = to_utf8(v.chars);
-  if (name.empty() || name.find('.') != std::string::npos) return false;
-  return importable->contains(name);
-}
-
 }  // namespace
 
 std::optional<std::string> module_level_outcome(TSNode root, std::string_view source, const Scope& module,
-                                                StaticEvaluator* evaluator, const ImportableNames* importable) {
+                                                StaticEvaluator* evaluator) {
   bool mentioned = false;
   for (std::string_view o : kOutcomes) mentioned |= source.find(o) != std::string_view::npos;
   if (!mentioned) return std::nullopt;  // the common case, without a walk
@@ -104,7 +89,7 @@ std::optional<std::string> module_level_outcome(TSNode root, std::string_view so
     }
     if (ts::is(node, "call")) {
       if (auto outcome = called_outcome(ts::field(node, "function"), source, module);
-          outcome && !(*outcome == "importorskip" && importorskip_succeeds(node, source, importable)))
+          outcome)
         return "calls pytest." + std::string(*outcome) + " at module level (line " +
                std::to_string(ts_node_start_point(node).row + 1) + "): " + consequence(*outcome);
     }

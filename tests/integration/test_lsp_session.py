@@ -424,7 +424,7 @@ def test_a_module_pytest_cannot_import_is_a_diagnostic_at_its_import(fastest_bin
     (root / "tests" / "test_fine.py").write_text("def test_ok():\n    pass\n")
     broken = root / "tests" / "test_broken.py"
     broken.write_text("import pytest\nimport not_a_module_anywhere\n\n\n"
-                      "@pytest.mark.parametrize('x', [i for i in range(2)])\ndef test_x(x):\n    pass\n")
+                      "@pytest.mark.parametrize('x', [int(i) for i in range(2)])\ndef test_x(x):\n    pass\n")
     c = LspClient(fastest_bin, cwd=root)
     try:
         c.initialize(root, options={"pythonPath": python_exe})

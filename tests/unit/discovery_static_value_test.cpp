@@ -332,16 +332,6 @@ def test_a(): pass
   CHECK(skipped.items.front().dynamic);
 }
 
-TEST_CASE("importorskip of a module the interpreter can import") {
-  auto rules = rules_for_311();
-  auto importable = std::make_shared<fastest::ImportableNames>();
-  importable->names = {"pytest", "json"};
-  rules.importable = importable;
-  CHECK(static_ids("import pytest\njson = pytest.importorskip('json')\ndef test_a(): pass\n", rules) == Ids{"test_m.py::test_a"});
-  auto missing = discover_snippet("import pytest\nnp = pytest.importorskip('numpy')\ndef test_a(): pass\n", rules);
-  CHECK(missing.items.front().dynamic);
-}
-
 TEST_CASE("an iterator given to parametrize stays dynamic under an error warnings filter") {
   // pytest 9.2 warns PARAMETRIZE_NON_COLLECTION_ITERABLE: `filterwarnings = error` fails the module.
   auto rules = rules_for_311();
