@@ -51,6 +51,21 @@ struct ImportableNames {
   bool contains(const std::string& name) const { return names.count(name) != 0; }
 };
 
+// What the interpreter pytest runs under answers for the conditions tests are written under
+// (`sys.version_info`, `sys.platform`, `os.name`, the implementation), read without starting
+// it (server/workspace/interpreter.*). A part left empty/unset is unknown: conditions that
+// need it stay unknown.
+struct PythonFacts {
+  int major = 0;
+  int minor = 0;
+  std::optional<int> micro;
+  std::optional<std::string> releaselevel;  // "final", "candidate", ...
+  std::optional<int> serial;
+  std::string platform;        // sys.platform: "linux", "darwin"
+  std::string os_name;         // os.name: "posix"
+  std::string implementation;  // sys.implementation.name: "cpython"
+};
+
 struct CollectRules {
   // Each entry is a pytest name pattern: a glob if it contains * ? [ , otherwise a prefix.
   std::vector<std::string> python_classes{"Test"};
@@ -72,6 +87,12 @@ struct CollectRules {
   // at module level) a top-level name not in it is dynamic, since pytest may fail its import.
   // Null: every name counts as importable.
   std::shared_ptr<const ImportableNames> importable;
+  // Set when the interpreter's version could be read: `if sys.version_info ...` and the like
+  // are decided statically. Null: such conditions stay unknown.
+  std::shared_ptr<const PythonFacts> python;
+  // An `error` warnings filter is set (filterwarnings, -W, PYTHONWARNINGS): a warning pytest
+  // emits while collecting (a non-Collection iterable given to parametrize) may fail the module.
+  bool warnings_may_error = false;
 };
 
 }  // namespace fastest

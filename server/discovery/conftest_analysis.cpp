@@ -3,6 +3,7 @@
 
 #include "server/discovery/hook_reading.h"
 #include "server/discovery/module_imports.h"
+#include "server/discovery/collect_ignore.h"
 #include "server/discovery/module_scope.h"
 #include "server/discovery/python_literal.h"
 #include "server/discovery/ts_util.h"
@@ -40,10 +41,11 @@ bool read_string_list(TSNode value, std::string_view source, std::vector<std::st
 }  // namespace
 
 ConftestInfo analyze_conftest(const TSTree* tree, std::string_view source, const CollectRules& rules) {
+  const PythonFacts* python = rules.python.get();
   ConftestInfo info;
   if (!tree) return info;
   TSNode root = ts_tree_root_node(tree);
-  Scope scope = read_scope(root, source);
+  Scope scope = read_scope(root, source, python);
   for (const std::string& name : scope.order) {
     const Binding& b = scope.bindings.at(name);
     if (b.kind != Binding::Kind::Function) continue;
@@ -72,12 +74,9 @@ ConftestInfo analyze_conftest(const TSTree* tree, std::string_view source, const
   for (const TopLevelImport& imp : unconditional_imports(root, source))
     if (!imp.name.empty()) info.imports.push_back(imp.name);
   for (const char* list_name : {"collect_ignore", "collect_ignore_glob"}) {
-    const Binding* b = scope.find(list_name);
-    if (!b) continue;
     auto& out = std::string_view(list_name) == "collect_ignore" ? info.collect_ignore : info.collect_ignore_glob;
-    if (b->kind != Binding::Kind::Assignment || b->count != 1 || b->conditional ||
-        !read_string_list(b->value, source, out) || mutated_at_module_level(root, source, list_name))
-      info.collect_ignore_dynamic = true;
+    if (auto entries = replay_collect_ignore(root, source, scope, list_name, python)) out = std::move(*entries);
+    else info.collect_ignore_dynamic = true;
   }
   if (const Binding* b = scope.find("pytest_plugins"); b && b->kind == Binding::Kind::Assignment)
     read_string_list(b->value, source, info.pytest_plugins);

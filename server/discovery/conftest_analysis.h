@@ -34,7 +34,8 @@ struct ConftestInfo {
   std::vector<std::string> pytest_plugins;
 };
 
-// `rules`: what pytest's ids depend on (version, escaping), for the fixtures' params.
+// `rules`: what pytest's ids depend on (version, escaping), for the fixtures' params, and the
+// interpreter's facts (`rules.python`), deciding `if sys.version_info ...` around collect_ignore.
 ConftestInfo analyze_conftest(const TSTree* tree, std::string_view source, const CollectRules& rules = {});
 
 }  // namespace fastest

@@ -98,7 +98,8 @@ ItemDelta Document::apply_edit(uint32_t start_byte, uint32_t old_end_byte, std::
   // when something needs it: tree-sitter 0.20's incremental reparse of a whole file after
   // some edits (deleting a line break, say) re-lexes everything after the edit.
   // Docstrings live in bodies: with doctests collected, no edit is body-only.
-  const bool bodies_hold_items = collectors_.doctest_module;
+  // So do parametrize values read from names that a body could mutate (module_discovery.h).
+  const bool bodies_hold_items = collectors_.doctest_module || result_.reads_function_bodies;
   if (!result_.has_syntax_error && !bodies_hold_items) {
     if (auto function_end = body_only_edit(edit, updated)) {
       ts_tree_edit(tree_.get(), &edit);

@@ -20,6 +20,7 @@
 #include "server/discovery/module_skip.h"
 #include "server/discovery/parametrize.h"
 #include "server/discovery/python_literal.h"
+#include "server/discovery/static_value.h"
 #include "server/discovery/ts_util.h"
 
 namespace fastest {
@@ -102,7 +103,8 @@ class ModuleCollector {
     ModuleResult result;
     TSNode root = ts_tree_root_node(tree);
     result.diagnostics = syntax_errors(root, module_path_);
-    module_ = read_scope(root, source_);
+    root_ = root;
+    module_ = read_scope(root, source_, rules_.python.get());
     resolver_ = [this, root](std::string_view name) -> std::optional<TSNode> {
       const Binding* b = module_.find(name);
       if (!b || b->count != 1 || b->conditional) return std::nullopt;
@@ -159,7 +161,7 @@ class ModuleCollector {
       result.dynamic = true;
       result.dynamic_reason = (result.dynamic_reason.empty() ? "" : result.dynamic_reason + "; ") + *written;
     }
-    if (auto outcome = module_level_outcome(root, source_, module_)) {
+    if (auto outcome = module_level_outcome(root, source_, module_, evaluator())) {
       result.dynamic = true;
       result.dynamic_reason = (result.dynamic_reason.empty() ? "" : result.dynamic_reason + "; ") + *outcome;
     }
@@ -184,6 +186,7 @@ class ModuleCollector {
       result.items.front().dynamic_reason = result.dynamic_reason;
     }
     result.has_syntax_error = ts_node_has_error(root);
+    result.reads_function_bodies = evaluator_ && evaluator_->scanned_bodies();
     return result;
   }
 
@@ -502,7 +505,7 @@ class ModuleCollector {
         });
     std::vector<Scope> scopes;
     scopes.reserve(mro.size());
-    for (const ResolvedClass& c : mro) scopes.push_back(read_scope(ts::field(c.binding->definition, "body"), source_));
+    for (const ResolvedClass& c : mro) scopes.push_back(read_scope(ts::field(c.binding->definition, "body"), source_, rules_.python.get(), &module_));
 
     auto lookup = [&](std::string_view attr) -> const Binding* {
       for (const Scope& s : scopes) if (const Binding* found = s.find(attr)) return found;
@@ -692,7 +695,8 @@ class ModuleCollector {
     Parametrization param;
     if (!parametrize_calls.empty()) {
       param = expand_parametrize(parametrize_calls, source_, rules_, resolver_,
-                                 [this](std::string_view name) { return module_.find(name) == nullptr; });
+                                 [this](std::string_view name) { return module_.find(name) == nullptr; },
+                                 evaluator());
       if (param.dynamic) {
         item.dynamic = true;
         item.dynamic_reason = param.dynamic_reason;
@@ -764,6 +768,14 @@ class ModuleCollector {
   std::string module_path_;
   const CollectRules& rules_;
   Scope module_;
+  TSNode root_{};
+  // Parametrize values, conditions: built on the first parametrized function (it scans the file
+  // for mutated names once).
+  std::optional<StaticEvaluator> evaluator_;
+  StaticEvaluator* evaluator() {
+    if (!evaluator_) evaluator_.emplace(source_, root_, module_, rules_.python.get());
+    return &*evaluator_;
+  }
   NameResolver resolver_;
   UnboundCheck unbound_;
   std::vector<MarkRef> module_marks_;

@@ -25,6 +25,10 @@ struct ModuleResult {
   // imported test classes or functions): a real collection settles it.
   bool dynamic = false;
   std::string dynamic_reason;
+  // The items depend on what function bodies say: a parametrize value or condition read a
+  // module name, and the evaluator checked every body for code mutating it. An edit inside a
+  // body is then not harmless (Document re-runs the rules).
+  bool reads_function_bodies = false;
 };
 
 // module_path: the file's path relative to rootdir, '/'-separated ("tests/test_a.py").

@@ -3,6 +3,7 @@
 #include <map>
 
 #include "server/discovery/python_literal.h"
+#include "server/discovery/static_value.h"
 #include "server/discovery/ts_util.h"
 
 namespace fastest {
@@ -52,8 +53,43 @@ void bind_targets(Scope& scope, TSNode left, TSNode right, bool conditional,
   }
 }
 
+void read_block(Scope& scope, TSNode block, std::string_view source, bool conditional, const PythonFacts* python, const Scope* module);
+
+// An `if` statement: with a condition known from the interpreter, only the taken branch binds
+// (as the rest of the block does); an unknown condition makes it and every later branch
+// conditional.
+void read_if(Scope& scope, TSNode stmt, std::string_view source, bool conditional, const PythonFacts* python, const Scope* module) {
+  bool decided = false;  // an earlier branch was known true: the rest never run
+  bool unknown = false;  // an earlier condition was unknown: the rest may or may not run
+  auto branch = [&](TSNode condition, TSNode body) {
+    if (decided) return;
+    std::optional<bool> taken;
+    if (ts_node_is_null(condition)) taken = true;  // else
+    else if (python && !unknown) {
+      // The scope read so far is what the condition sees (sys imported above it, PY3 = ...).
+      // In a class body, the class's names so far, then the module's.
+      StaticEvaluator evaluator(source, condition, module ? *module : scope, python, /*check_mutation=*/false);
+      taken = evaluator.truth_in(condition, module ? &scope : nullptr);
+    }
+    if (unknown || !taken) {
+      unknown = true;
+      read_block(scope, body, source, true, python, module);
+      return;
+    }
+    if (*taken) {
+      read_block(scope, body, source, conditional, python, module);
+      decided = true;
+    }
+  };
+  branch(ts::field(stmt, "condition"), ts::field(stmt, "consequence"));
+  for (TSNode child : ts::named_children(stmt)) {
+    if (ts::is(child, "elif_clause")) branch(ts::field(child, "condition"), ts::field(child, "consequence"));
+    else if (ts::is(child, "else_clause")) branch(TSNode{}, ts::field(child, "body"));
+  }
+}
+
 // Reads the statements of a module or class body into a Scope.
-void read_block(Scope& scope, TSNode block, std::string_view source, bool conditional) {
+void read_block(Scope& scope, TSNode block, std::string_view source, bool conditional, const PythonFacts* python, const Scope* module) {
   for (TSNode stmt : ts::named_children(block)) {
     const std::string_view type = ts_node_type(stmt);  // once: most statements test several kinds
     if (type == "function_definition" || type == "class_definition" ||
@@ -115,19 +151,21 @@ void read_block(Scope& scope, TSNode block, std::string_view source, bool condit
     } else if (type == "try_statement" || type == "with_statement") {
       // The try body and with body run; handlers and else/finally may not.
       for (TSNode child : ts::named_children(stmt)) {
-        if (ts::is(child, "block")) read_block(scope, child, source, conditional);
+        if (ts::is(child, "block")) read_block(scope, child, source, conditional, python, module);
         else if (ts::is(child, "except_clause") || ts::is(child, "else_clause") ||
                  ts::is(child, "finally_clause") || ts::is(child, "except_group_clause"))
           for (TSNode inner : ts::named_children(child))
-            if (ts::is(inner, "block")) read_block(scope, inner, source, true);
+            if (ts::is(inner, "block")) read_block(scope, inner, source, true, python, module);
       }
-    } else if (type == "if_statement" || type == "for_statement" ||
+    } else if (type == "if_statement") {
+      read_if(scope, stmt, source, conditional, python, module);
+    } else if (type == "for_statement" ||
                type == "while_statement") {
       for (TSNode child : ts::named_children(stmt)) {
-        if (ts::is(child, "block")) read_block(scope, child, source, true);
+        if (ts::is(child, "block")) read_block(scope, child, source, true, python, module);
         else if (ts::is(child, "elif_clause") || ts::is(child, "else_clause"))
           for (TSNode inner : ts::named_children(child))
-            if (ts::is(inner, "block")) read_block(scope, inner, source, true);
+            if (ts::is(inner, "block")) read_block(scope, inner, source, true, python, module);
       }
     }
   }
@@ -150,12 +188,12 @@ const Binding* Scope::find(std::string_view name) const {
 }
 
 
-Scope read_scope(TSNode block, std::string_view source) {
+Scope read_scope(TSNode block, std::string_view source, const PythonFacts* python, const Scope* module) {
   Scope scope;
   if (ts_node_is_null(block)) return scope;
   scope.bindings.reserve(ts_node_named_child_count(block));
   scope.order.reserve(ts_node_named_child_count(block));
-  read_block(scope, block, source, false);
+  read_block(scope, block, source, false, python, module);
   return scope;
 }
 

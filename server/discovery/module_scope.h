@@ -33,8 +33,13 @@ struct Scope {
   const Binding* find(std::string_view name) const;
 };
 
-// Reads the statements of a module (root node) or class body (block) into a Scope.
-Scope read_scope(TSNode block, std::string_view source);
+struct PythonFacts;
+// Reads the statements of a module (root node) or class body (block) into a Scope. With the
+// interpreter's facts, an `if`/`elif` whose condition they decide (sys.version_info, ...) binds
+// only its taken branch, unconditionally; otherwise every branch binds conditionally.
+// `module`: for a class body, the module's scope its conditions may read (`sys`).
+Scope read_scope(TSNode block, std::string_view source, const PythonFacts* python = nullptr,
+                 const Scope* module = nullptr);
 
 bool is_false_literal(TSNode node);
 // True if the decorator (called or not) names one of `names`, e.g. "pytest.fixture".

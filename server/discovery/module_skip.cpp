@@ -2,6 +2,7 @@
 
 #include <vector>
 
+#include "server/discovery/static_value.h"
 #include "server/discovery/ts_util.h"
 
 namespace fastest {
@@ -45,9 +46,29 @@ std::string consequence(std::string_view outcome) {
   return "pytest may fail the module's collection";
 }
 
+// An `if` whose taken branch the interpreter decides: the nodes that run (its conditions up to
+// the taken one, and that branch's body). nullopt when a condition is unknown.
+std::optional<std::vector<TSNode>> taken_parts(TSNode stmt, StaticEvaluator& evaluator) {
+  std::vector<TSNode> parts;
+  std::vector<std::pair<TSNode, TSNode>> branches{{ts::field(stmt, "condition"), ts::field(stmt, "consequence")}};
+  for (TSNode child : ts::named_children(stmt)) {
+    if (ts::is(child, "elif_clause")) branches.emplace_back(ts::field(child, "condition"), ts::field(child, "consequence"));
+    else if (ts::is(child, "else_clause")) branches.emplace_back(TSNode{}, ts::field(child, "body"));
+  }
+  for (auto& [condition, body] : branches) {
+    if (ts_node_is_null(condition)) { parts.push_back(body); return parts; }
+    parts.push_back(condition);
+    auto taken = evaluator.truth(condition);
+    if (!taken) return std::nullopt;
+    if (*taken) { parts.push_back(body); return parts; }
+  }
+  return parts;
+}
+
 }  // namespace
 
-std::optional<std::string> module_level_outcome(TSNode root, std::string_view source, const Scope& module) {
+std::optional<std::string> module_level_outcome(TSNode root, std::string_view source, const Scope& module,
+                                                StaticEvaluator* evaluator) {
   bool mentioned = false;
   for (std::string_view o : kOutcomes) mentioned |= source.find(o) != std::string_view::npos;
   if (!mentioned) return std::nullopt;  // the common case, without a walk
@@ -60,8 +81,15 @@ std::optional<std::string> module_level_outcome(TSNode root, std::string_view so
     if (ts::is(node, "lambda")) continue;
     TSNode skipped_body{};
     if (ts::is(node, "function_definition")) skipped_body = ts::field(node, "body");
+    if (ts::is(node, "if_statement") && evaluator && evaluator->python()) {
+      if (auto parts = taken_parts(node, *evaluator)) {
+        for (auto it = parts->rbegin(); it != parts->rend(); ++it) pending.push_back(*it);
+        continue;
+      }
+    }
     if (ts::is(node, "call")) {
-      if (auto outcome = called_outcome(ts::field(node, "function"), source, module))
+      if (auto outcome = called_outcome(ts::field(node, "function"), source, module);
+          outcome)
         return "calls pytest." + std::string(*outcome) + " at module level (line " +
                std::to_string(ts_node_start_point(node).row + 1) + "): " + consequence(*outcome);
     }

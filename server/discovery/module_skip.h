@@ -9,6 +9,7 @@
 
 #include <tree_sitter/api.h>
 
+#include "server/discovery/collect_rules.h"
 #include "server/discovery/module_scope.h"
 
 namespace fastest {
@@ -17,6 +18,11 @@ namespace fastest {
 // module level (line 3): pytest skips the module when the import fails"), or nothing when no
 // statement run at import calls one of pytest's outcome functions. Calls inside function
 // bodies and lambdas run later (in tests and fixtures) and do not count.
-std::optional<std::string> module_level_outcome(TSNode root, std::string_view source, const Scope& module);
+// With the interpreter's facts (the evaluator's), an `if` they decide only counts its taken
+// branch. `importorskip("x")` stays the interpreter's to decide even when x is on its path: a
+// module found there may still skip or fail when imported (a project module calling pytest.skip).
+class StaticEvaluator;
+std::optional<std::string> module_level_outcome(TSNode root, std::string_view source, const Scope& module,
+                                                StaticEvaluator* evaluator = nullptr);
 
 }  // namespace fastest

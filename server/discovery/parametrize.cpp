@@ -301,16 +301,179 @@ ArgvaluesExpansion expand_argvalues(const std::vector<std::string>& argnames, bo
   return out;
 }
 
+namespace {
+
+// A node written inside a comprehension: its text is evaluated once per loop value.
+bool inside_comprehension(TSNode node) {
+  for (TSNode n = ts_node_parent(node); !ts_node_is_null(n); n = ts_node_parent(n)) {
+    if (ts::is(n, "list_comprehension") || ts::is(n, "set_comprehension") ||
+        ts::is(n, "dictionary_comprehension") || ts::is(n, "generator_expression"))
+      return true;
+    if (ts::is(n, "decorator") || ts::is(n, "module")) return false;
+  }
+  return false;
+}
+
+// The `marks=` argument of a pytest.param call node, if any.
+TSNode param_marks_node(TSNode call, std::string_view source) {
+  for (TSNode arg : ts::named_children(ts::field(call, "arguments")))
+    if (ts::is(arg, "keyword_argument") && ts::text(ts::field(arg, "name"), source) == "marks") return ts::field(arg, "value");
+  return TSNode{};
+}
+
+// expand_one through the static evaluator: the values pytest would iterate, known statically.
+OneCall expand_one_evaluated(TSNode call, std::string_view source, const CollectRules& rules,
+                             const NameResolver& resolve, StaticEvaluator& evaluator) {
+  OneCall out;
+  CallArgs args = read_args(call, source);
+  if (args.has_splat) { out.dynamic_reason = "parametrize arguments use * or ** unpacking"; return out; }
+
+  StaticValue names = evaluator.eval(arg_at(args, 0, "argnames"));
+  std::vector<std::string> argnames;
+  bool force_tuple = false;
+  if (names.kind == StaticValue::Kind::Str) {
+    std::string all = to_utf8(names.chars), part;
+    auto flush = [&] {
+      size_t b = part.find_first_not_of(" \t\n"), e = part.find_last_not_of(" \t\n");
+      if (b != std::string::npos) argnames.push_back(part.substr(b, e - b + 1));
+      part.clear();
+    };
+    for (char c : all) { if (c == ',') flush(); else part += c; }
+    flush();
+    force_tuple = argnames.size() == 1;
+  } else if ((names.kind == StaticValue::Kind::List || names.kind == StaticValue::Kind::Tuple) && !names.one_shot) {
+    for (const StaticValue& v : names.items) {
+      if (v.kind != StaticValue::Kind::Str) { out.dynamic_reason = "parametrize argnames are not literals"; return out; }
+      argnames.push_back(to_utf8(v.chars));
+    }
+  } else {
+    out.dynamic_reason = "parametrize argnames are not a literal";
+    return out;
+  }
+  out.argnames = argnames;
+
+  TSNode values_arg = arg_at(args, 1, "argvalues");
+  StaticValue values = evaluator.eval(values_arg);
+  if (!values.known()) {
+    out.dynamic_reason = "parametrize values are computed at run time (" + values.why + ")";
+    return out;
+  }
+  if (values.one_shot && rules.warnings_may_error) {
+    out.dynamic_reason = "parametrize values are an iterator: pytest warns (PARAMETRIZE_NON_COLLECTION_ITERABLE) "
+                         "and a filterwarnings error filter may fail the module";
+    return out;
+  }
+  auto elements = StaticEvaluator::iterate(values);
+  if (!elements) { out.dynamic_reason = "parametrize values are computed at run time (their order is not known statically)"; return out; }
+
+  std::vector<std::optional<std::string>> explicit_ids;
+  TSNode ids_node = arg_at(args, 3, "ids");
+  if (!ts_node_is_null(ids_node) && !ts::is(ts::unparen(ids_node), "none")) {
+    StaticValue ids = evaluator.eval(ids_node);
+    if ((ids.kind != StaticValue::Kind::List && ids.kind != StaticValue::Kind::Tuple) || ids.one_shot) {
+      out.dynamic_reason = "ids= is computed at run time";
+      return out;
+    }
+    for (const StaticValue& entry : ids.items) {
+      if (entry.kind == StaticValue::Kind::None) { explicit_ids.push_back(std::nullopt); continue; }
+      auto id = id_from_value(to_id_value(entry), rules.disable_id_escaping);
+      if (!id) { out.dynamic_reason = "an ids= entry is not a literal"; return out; }
+      explicit_ids.push_back(*id);
+    }
+    if (!elements->empty() && explicit_ids.size() != elements->size()) {
+      out.dynamic_reason = "ids= has a different length than the values (pytest reports an error)";
+      return out;
+    }
+  }
+
+  if (elements->empty()) {
+    ParamCase empty;
+    if (rules.pytest_version.at_least(8, 4)) {
+      empty.id = "NOTSET";
+    } else {
+      for (size_t k = 0; k < argnames.size(); ++k) empty.id += (k ? "-" : "") + argnames[k] + "0";
+    }
+    empty.range = ts::range_of(values_arg);
+    empty.marks.push_back(Mark{"skip", ""});
+    out.cases.push_back(empty);
+    return out;
+  }
+
+  std::vector<std::string> ids;
+  for (size_t index = 0; index < elements->size(); ++index) {
+    const StaticValue& element = (*elements)[index];
+    ParamCase param_case;
+    param_case.range = ts::range_of(ts_node_is_null(element.node) ? values_arg : element.node);
+    std::vector<StaticValue> case_values;
+    std::optional<std::string> given_id;
+    if (element.kind == StaticValue::Kind::Param) {
+      case_values = element.items;
+      if (element.param_id) given_id = id_from_value(to_id_value([&] {
+        StaticValue id; id.kind = StaticValue::Kind::Str; id.chars = *element.param_id; return id; }()), rules.disable_id_escaping);
+      if (element.param_has_marks) {
+        if (ts_node_is_null(element.node) || inside_comprehension(element.node)) {
+          out.dynamic_reason = "pytest.param marks= are computed at run time";
+          return out;
+        }
+        for (const MarkRef& m : marks_from_value(param_marks_node(element.node, source), source, resolve))
+          param_case.marks.push_back(m.mark);
+      }
+    } else if (force_tuple) {
+      case_values.push_back(element);
+    } else if ((element.kind == StaticValue::Kind::Tuple || element.kind == StaticValue::Kind::List) && !element.one_shot) {
+      case_values = element.items;
+    } else {
+      out.dynamic_reason = "a parameter set is not a literal tuple";
+      return out;
+    }
+    if (case_values.size() != argnames.size()) {
+      out.dynamic_reason = "a parameter set has a different number of values than argnames (pytest reports an error)";
+      return out;
+    }
+    std::string id;
+    if (given_id) {
+      id = *given_id;
+    } else if (index < explicit_ids.size() && explicit_ids[index]) {
+      id = *explicit_ids[index];
+    } else {
+      for (size_t k = 0; k < case_values.size(); ++k) {
+        PyValue v = to_id_value(case_values[k]);
+        if (v.kind == PyValue::Kind::Unknown) {
+          out.dynamic_reason = "parametrize value for `" + argnames[k] + "` is not a literal";
+          return out;
+        }
+        if (long_str_falls_back(v, rules)) v.kind = PyValue::Kind::Opaque;
+        else if (long_str_is_unknowable(v, rules)) {
+          out.dynamic_reason = "parametrize value for `" + argnames[k] + "` is a long string whose id depends on "
+                               "parametrize_long_str_id_strategy = " + rules.long_str_id_strategy;
+          return out;
+        }
+        auto part = id_from_value(v, rules.disable_id_escaping);
+        if (k) id += "-";
+        id += part ? *part : argnames[k] + std::to_string(index);
+      }
+    }
+    ids.push_back(id);
+    out.cases.push_back(std::move(param_case));
+  }
+  make_unique(ids, rules.pytest_version);
+  for (size_t i = 0; i < ids.size(); ++i) out.cases[i].id = ids[i];
+  return out;
+}
+
+}  // namespace
+
 Parametrization expand_parametrize(const std::vector<TSNode>& calls, std::string_view source,
                                    const CollectRules& rules, const NameResolver& resolve,
-                                   const UnboundCheck& unbound) {
+                                   const UnboundCheck& unbound, StaticEvaluator* evaluator) {
   Parametrization result;
   if (calls.empty()) return result;
   // The first call (nearest the def) is the outermost loop and the first part of each id.
   std::vector<ParamCase> combined{ParamCase{}};
   bool first = true;
   for (TSNode call : calls) {
-    OneCall one = expand_one(call, source, rules, resolve, unbound);
+    OneCall one = evaluator ? expand_one_evaluated(call, source, rules, resolve, *evaluator)
+                            : expand_one(call, source, rules, resolve, unbound);
     if (!one.dynamic_reason.empty()) {
       result.dynamic = true;
       result.dynamic_reason = one.dynamic_reason;

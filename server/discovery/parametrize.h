@@ -12,6 +12,7 @@
 #include "server/core/model.h"
 #include "server/discovery/collect_rules.h"
 #include "server/discovery/python_literal.h"
+#include "server/discovery/static_value.h"
 
 namespace fastest {
 
@@ -34,13 +35,16 @@ struct Parametrization {
 // marks (innermost class first), then module `pytestmark`.
 // `unbound`: whether a name is bound nowhere in the module (so `range` is the builtin).
 using UnboundCheck = std::function<bool(std::string_view name)>;
+// `evaluator`: argnames, argvalues and ids= go through the static evaluator (names, comprehensions,
+// range/zip/product, f-strings, ...); without it only literals (and range() of int literals) are read.
 Parametrization expand_parametrize(const std::vector<TSNode>& calls, std::string_view source,
                                    const CollectRules& rules, const NameResolver& resolve,
-                                   const UnboundCheck& unbound = {});
+                                   const UnboundCheck& unbound = {}, StaticEvaluator* evaluator = nullptr);
 
 // One argvalues list (and its ids=) for `argnames`, as Metafunc.parametrize expands it: the
 // mark's values, and a fixture's `params=` (pytest parametrizes those with the fixture's name
-// and `ids=`). `force_tuple`: one argname given as a string, each value taken whole.
+// and `ids=`). `force_tuple`: one argname given as a string, each value taken whole. Literals
+// only (and range() of int literals): not yet through the static evaluator.
 struct ArgvaluesExpansion {
   std::vector<ParamCase> cases;
   std::string dynamic_reason;  // non-empty: not statically knowable

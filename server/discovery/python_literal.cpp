@@ -110,8 +110,7 @@ int hex_value(char c) {
 
 // One string literal node (`string`): prefix, quotes, escapes. Bytes go to `bytes_out` (as
 // code points < 256), str to `chars`.
-PyValue evaluate_string(TSNode node, std::string_view source) {
-  std::string_view raw = ts::text(node, source);
+PyValue evaluate_string_text(std::string_view raw) {
   size_t p = 0;
   bool is_raw = false, is_bytes = false, is_f = false;
   while (p < raw.size() && raw[p] != '\'' && raw[p] != '"') {
@@ -209,6 +208,10 @@ PyValue evaluate_string(TSNode node, std::string_view source) {
   return v;
 }
 
+PyValue evaluate_string(TSNode node, std::string_view source) {
+  return evaluate_string_text(ts::text(node, source));
+}
+
 PyValue evaluate_integer(std::string_view text) {
   std::string digits;
   for (char c : text) if (c != '_') digits += c;
@@ -264,6 +267,8 @@ PyValue evaluate_float(std::string_view text) {
 }
 
 }  // namespace
+
+PyValue decode_string_literal(std::string_view literal) { return evaluate_string_text(literal); }
 
 std::string python_float_repr(double value) {
   if (std::isnan(value)) return "nan";

@@ -32,6 +32,9 @@ struct PyValue {
 
 PyValue evaluate(TSNode node, std::string_view source, const NameResolver& resolve, int depth = 0);
 
+// One string literal's text (prefix, quotes, escapes; an f-string without fields).
+PyValue decode_string_literal(std::string_view literal);
+
 // pytest's `ascii_escaped` for str (unicode_escape + non-printable translation).
 std::string ascii_escaped(const std::u32string& chars);
 // pytest's `ascii_escaped` for bytes (ascii/backslashreplace + non-printable translation).

@@ -125,7 +125,7 @@ void LspServer::State::attach_document(OpenDoc& d) {
   d.module_id = d.path.lexically_relative(d.root->rootdir()).generic_string();
   auto collectors = collectors_for(*d.root, d.path, d.text);
   if (collectors && d.module_id.rfind("..", 0) != 0) {
-    CollectRules rules = d.root->collection.config.rules;
+    CollectRules rules = rules_for_module(d.root->collection, d.path);
     d.doc = std::make_unique<Document>(d.module_id, python_text(d.text), rules, *collectors);
   }
 }
@@ -265,7 +265,7 @@ void LspServer::State::close_document(const std::string& uri) {
   const std::string text = read_file(path);
   auto collectors = collectors_for(*root, path, text);
   if (!collectors) return;
-  Document disk(module_id, python_text(text), root->collection.config.rules, *collectors);
+  Document disk(module_id, python_text(text), rules_for_module(root->collection, path), *collectors);
   std::vector<TestItem> items = disk.items();
   if (!items.empty()) items.front().parent_id = fs::path(module_id).parent_path().generic_string();
   if (dirty) mark_stale(*root, module_id);  // back to the file's text: settled for the buffer's

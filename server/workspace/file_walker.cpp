@@ -254,6 +254,13 @@ std::vector<std::vector<FixtureDecl>> FileWalker::conftest_fixtures_for(const fs
   return layers;
 }
 
+std::map<fs::path, std::vector<FixtureDecl>> FileWalker::conftest_fixtures() const {
+  std::map<fs::path, std::vector<FixtureDecl>> out;
+  for (const auto& [dir, info] : conftests_)
+    if (!info.fixtures.empty()) out.emplace(dir, info.fixtures);
+  return out;
+}
+
 std::string FileWalker::collection_hook(const ConftestInfo& info) const {
   if (!info.collection_hooks.empty()) return info.collection_hooks.front();
   if (importable_)

@@ -4,6 +4,7 @@
 // Also reads each visited conftest.py (statically) for what it means to collection.
 #pragma once
 
+#include <memory>
 #include <atomic>
 #include <filesystem>
 #include <optional>
@@ -54,6 +55,8 @@ class FileWalker {
   // Read-only after the walk (safe to call from several threads then).
   // The fixtures of the conftest.py files from `dir` up to the rootdir, nearest first.
   std::vector<std::vector<FixtureDecl>> conftest_fixtures_for(const std::filesystem::path& dir) const;
+  // Every visited conftest's fixtures, by folder: what the language server's open documents need.
+  std::map<std::filesystem::path, std::vector<FixtureDecl>> conftest_fixtures() const;
   // Non-empty when a conftest above `dir` makes collection there unknowable statically.
   std::string dynamic_reason_for(const std::filesystem::path& dir) const;
   // The outermost folder (dir or a parent, up to rootdir) whose conftest decides at run time

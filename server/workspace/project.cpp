@@ -35,6 +35,7 @@
 #include "server/workspace/import_name.h"
 #include "server/workspace/import_resolver.h"
 #include "server/workspace/interpreter.h"
+#include "server/workspace/python_facts.h"
 #include "server/workspace/mapped_file.h"
 #include "server/workspace/plugin_hooks.h"
 #include "server/workspace/selection.h"
@@ -260,6 +261,19 @@ const TestItem* Collection::find(const std::string& id) const {
   return nullptr;
 }
 
+CollectRules rules_for_module(const Collection& collection, const fs::path& file) {
+  CollectRules rules = collection.config.rules;
+  const fs::path& rootdir = collection.config.rootdir;
+  for (fs::path dir = file.parent_path();; dir = dir.parent_path()) {
+    if (auto it = collection.conftest_fixtures.find(dir); it != collection.conftest_fixtures.end())
+      rules.conftest_fixtures.push_back(it->second);
+    if (dir == rootdir || dir == dir.parent_path() || dir.empty()) break;
+  }
+  rules.conftest_fixtures.insert(rules.conftest_fixtures.end(), collection.plugin_fixtures.begin(),
+                                 collection.plugin_fixtures.end());
+  return rules;
+}
+
 Collection collect(const Invocation& invocation, const std::function<void(const ProjectConfig&)>& on_config) {
   Collection collection;
   ProjectConfig& config = collection.config;
@@ -363,6 +377,8 @@ Collection collect(const Invocation& invocation, const std::function<void(const 
   }
 
   config.rules.pytest_version = version;
+  if (chosen)
+    if (auto facts = read_python_facts(*chosen)) config.rules.python = std::make_shared<const PythonFacts>(*facts);
   if (auto v = ini_args(file, "python_classes"); file.options.count("python_classes")) config.rules.python_classes = v;
   if (auto v = ini_args(file, "python_functions"); file.options.count("python_functions")) config.rules.python_functions = v;
   if (auto v = ini_args(file, "python_files"); file.options.count("python_files")) config.python_files = v;
@@ -423,6 +439,16 @@ Collection collect(const Invocation& invocation, const std::function<void(const 
     };
     std::vector<std::string> filters = ini_linelist(file, "filterwarnings");
     filters.insert(filters.end(), merged.warning_filters.begin(), merged.warning_filters.end());
+    const char* python_warnings = std::getenv("PYTHONWARNINGS");
+    std::vector<std::string> env_filters;
+    if (python_warnings)
+      for (std::string_view rest = python_warnings; !rest.empty();) {
+        size_t comma = rest.find(',');
+        env_filters.emplace_back(rest.substr(0, comma));
+        rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+      }
+    config.rules.warnings_may_error = std::any_of(filters.begin(), filters.end(), is_error_filter) ||
+                                      std::any_of(env_filters.begin(), env_filters.end(), is_error_filter);
     const char* no_autoload = std::getenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD");
     if (chosen && !(no_autoload && *no_autoload) && std::any_of(filters.begin(), filters.end(), is_error_filter))
       config.configure_may_fail = has_pytest_plugins(*chosen);
@@ -459,7 +485,7 @@ Collection collect(const Invocation& invocation, const std::function<void(const 
   if (const char* env = std::getenv("PYTEST_ADDOPTS"))
     for (std::string& token : shlex_split(env)) walk.given_options.push_back(std::move(token));
   walk.given_options.insert(walk.given_options.end(), invocation.extra_options.begin(), invocation.extra_options.end());
-  walk.id_rules = config.rules;  // a conftest fixture's params= ids depend on them
+  walk.id_rules = config.rules;  // a conftest fixture's params= ids, its `if sys.version_info` depend on them
   walk.id_rules.pytest_version = version;
   walk.doctest_modules = config.doctest_modules;
   if (!config.doctest_globs.empty()) walk.doctest_globs = config.doctest_globs;
@@ -522,6 +548,8 @@ Collection collect(const Invocation& invocation, const std::function<void(const 
       if (f.doctest_module && job.import_name.empty())
         job.import_name = module_import_name(f.path, config.rootdir, import_mode);
     }
+  collection.conftest_fixtures = walker.conftest_fixtures();
+  collection.plugin_fixtures = plugin_fixtures;
   {
     unsigned threads = std::max(1u, std::min<unsigned>(std::thread::hardware_concurrency(), static_cast<unsigned>(jobs.size())));
     asio::thread_pool pool(threads);

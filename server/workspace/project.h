@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -110,10 +111,19 @@ struct Collection {
   size_t deselected = 0;
   std::vector<std::string> deselected_ids;  // the leaves -k/-m/--deselect removed, in order
   const std::vector<std::string>& selected_ids() const { return selected; }
+  // The fixtures a module's tests may request beyond its own: each conftest's (by folder) and
+  // the loaded plugins' (outermost). Kept so that an editor's open document is read by the
+  // same rules as the collection (rules_for_module).
+  std::map<std::filesystem::path, std::vector<FixtureDecl>> conftest_fixtures;
+  std::vector<std::vector<FixtureDecl>> plugin_fixtures;
   // Keywords pytest's -k matches for a leaf: its name, its parents' names, its marks.
   std::vector<std::string> keywords_of(const TestItem& item) const;
   const TestItem* find(const std::string& id) const;
 };
+
+// The rules a module at `file` is discovered by: the config's, with the fixtures of the
+// conftests from its folder up to the rootdir (nearest first), then the plugins'.
+CollectRules rules_for_module(const Collection& collection, const std::filesystem::path& file);
 
 // Resolves config and collects every test the invocation names. Never throws for bad
 // input files; those become diagnostics. `on_config`, when given, is called once the config

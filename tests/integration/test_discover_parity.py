@@ -278,7 +278,7 @@ CASES = {
             import pytest
             from helpers import TestSharedChecks
 
-            @pytest.mark.parametrize("n", [i for i in range(3)])
+            @pytest.mark.parametrize("n", [int(i) for i in range(3)])
             def test_range(n): pass
 
             def test_uses_db(db): pass
@@ -570,7 +570,7 @@ FAILING_IMPORT = """
     import pytest
     import a_module_that_is_not_installed
 
-    @pytest.mark.parametrize("n", [i for i in range(2)])
+    @pytest.mark.parametrize("n", [int(i) for i in range(2)])
     def test_dynamic(n): pass
 """
 RAISING_AT_IMPORT = """
@@ -578,7 +578,7 @@ RAISING_AT_IMPORT = """
 
     raise RuntimeError("the database is not configured: set DATABASE_URL before running this suite, please")
 
-    @pytest.mark.parametrize("n", [i for i in range(2)])
+    @pytest.mark.parametrize("n", [int(i) for i in range(2)])
     def test_dynamic(n): pass
 """
 SYNTAX_ERROR = """
@@ -902,11 +902,11 @@ SELECTION_TREE = {
     "test_selection.py": """
         import pytest
 
-        @pytest.mark.parametrize("n", [i for i in range(40)])
+        @pytest.mark.parametrize("n", [int(i) for i in range(40)])
         def test_computed(n): pass
 
         @pytest.mark.slow
-        @pytest.mark.parametrize("n", [i for i in range(25)])
+        @pytest.mark.parametrize("n", [int(i) for i in range(25)])
         def test_slow_computed(n): pass
 
         @pytest.mark.slow
@@ -1035,7 +1035,7 @@ def test_a_partly_dynamic_module_that_fails_to_import_lists_none_of_its_static_i
 
         def test_static(): pass
 
-        @pytest.mark.parametrize("n", [i for i in range(3)])
+        @pytest.mark.parametrize("n", [int(i) for i in range(3)])
         def test_dynamic(n): pass
     """, "test_fine.py": "def test_fine(): pass\n"})
     expected = pytest_collect(python_exe, tmp_path)
@@ -1052,7 +1052,7 @@ def test_closing_line_when_errors_leave_no_tests(fastest_bin, python_exe, tmp_pa
 
         def test_static(): pass
 
-        @pytest.mark.parametrize("n", [i for i in range(3)])
+        @pytest.mark.parametrize("n", [int(i) for i in range(3)])
         def test_dynamic(n): pass
     """, "test_fine.py": "def test_fine(): pass\n" if args else "def helper(): pass\n"})
     expected = pytest_collect(python_exe, tmp_path, *args)
@@ -1066,7 +1066,7 @@ BROKEN_DYNAMIC_MODULE = """
 import pytest
 import not_installed_anywhere
 
-@pytest.mark.parametrize("n", [i for i in range(2)])
+@pytest.mark.parametrize("n", [int(i) for i in range(2)])
 def test_dynamic(n): pass
 """
 STRICT_CONFIG_TREE = {
@@ -1215,7 +1215,7 @@ def test_a_class_that_fails_to_collect_is_headed_by_its_file(fastest_bin, python
         "pytest.ini": "[pytest]\nfilterwarnings =\n    error\n",
         "test_cls.py": "import pytest\n\nclass TestWithInit:\n    def __init__(self):\n        pass\n\n"
                        "    def test_never(self):\n        pass\n\n"
-                       "@pytest.mark.parametrize('n', [i for i in range(2)])\ndef test_dynamic(n):\n    pass\n",
+                       "@pytest.mark.parametrize('n', [int(i) for i in range(2)])\ndef test_dynamic(n):\n    pass\n",
     })
     proc = assert_error_parity(fastest_bin, python_exe, tmp_path)
     assert "ERROR collecting test_cls.py _" in proc.stdout and "ERROR test_cls.py::TestWithInit" in proc.stdout

@@ -424,7 +424,7 @@ def test_a_module_pytest_cannot_import_is_a_diagnostic_at_its_import(fastest_bin
     (root / "tests" / "test_fine.py").write_text("def test_ok():\n    pass\n")
     broken = root / "tests" / "test_broken.py"
     broken.write_text("import pytest\nimport not_a_module_anywhere\n\n\n"
-                      "@pytest.mark.parametrize('x', [i for i in range(2)])\ndef test_x(x):\n    pass\n")
+                      "@pytest.mark.parametrize('x', [int(i) for i in range(2)])\ndef test_x(x):\n    pass\n")
     c = LspClient(fastest_bin, cwd=root)
     try:
         c.initialize(root, options={"pythonPath": python_exe})
@@ -532,3 +532,31 @@ def test_typing_an_unclosed_bracket_hides_no_test(fastest_bin, project, python_e
         assert expected <= set(now) and not any(item.get("stale") for item in now.values())
     finally:
         client.close()
+
+
+def test_an_open_document_reads_its_conftests_parametrized_fixtures(fastest_bin, tmp_path, python_exe):
+    """A test requesting a conftest's parametrized fixture has pytest's cases, statically, in the
+    collection and once its file is open in the editor (the document reads the same fixtures)."""
+    root = tmp_path / "fx"
+    (root / "tests").mkdir(parents=True)
+    (root / "pytest.ini").write_text("[pytest]\n")
+    (root / "tests" / "conftest.py").write_text(
+        "import pytest\n\n@pytest.fixture(params=['a', 'b'])\ndef letter(request):\n    return request.param\n")
+    path = root / "tests" / "test_letters.py"
+    path.write_text("def test_letter(letter):\n    pass\n")
+    expected = {"tests/test_letters.py::test_letter[a]", "tests/test_letters.py::test_letter[b]"}
+    c = LspClient(fastest_bin, cwd=root)
+    try:
+        c.initialize(root, options={"pythonPath": python_exe})
+        tree = c.wait_for(lambda m: m.get("method") == "fastest/discoveredTests")["params"]["items"]
+        cases = {i["id"]: i for i in tree if i["kind"] == "case"}
+        assert set(cases) == expected and not any(i["dynamic"] for i in cases.values())
+        mark = c.mark()
+        c.notify("textDocument/didOpen", {"textDocument": {"uri": uri(path), "languageId": "python", "version": 1,
+                                                           "text": path.read_text() + "\n"}})
+        published = c.wait_for(lambda m: m.get("method") == "fastest/discoveredTests"
+                               and m["params"].get("scopeUri") == uri(path), start=mark)["params"]["items"]
+        cases = {i["id"]: i for i in published if i["kind"] == "case"}
+        assert set(cases) == expected and not any(i["dynamic"] for i in cases.values())
+    finally:
+        c.close()

@@ -110,7 +110,7 @@ TEST_CASE("module-level names bound to literals are resolved") {
 
 TEST_CASE("values that are not literals make the function dynamic, not guessed") {
   auto r = fastest::test::discover_snippet(
-      "import pytest\n@pytest.mark.parametrize('x', [i for i in range(3)])\ndef test_v(x): pass\n"
+      "import pytest\n@pytest.mark.parametrize('x', [make(i) for i in range(3)])\ndef test_v(x): pass\n"
       "@pytest.mark.parametrize('x', [CONST])\ndef test_w(x): pass\n"
       "@pytest.mark.parametrize('x', [1], ids=str)\ndef test_i(x): pass\n");
   for (const char* id : {"test_m.py::test_v", "test_m.py::test_w", "test_m.py::test_i"}) {

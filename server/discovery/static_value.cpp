@@ -1,0 +1,1436 @@
+#include "server/discovery/static_value.h"
+
+#include <algorithm>
+#include <charconv>
+
+#include "server/discovery/ts_util.h"
+
+namespace fastest {
+namespace {
+
+using Kind = StaticValue::Kind;
+
+constexpr int kMaxDepth = 24;             // nested expressions and name chains (also cycles)
+constexpr size_t kMaxElements = 200000;   // values produced per evaluator: beyond, Unknown
+
+StaticValue make(Kind kind) {
+  StaticValue v;
+  v.kind = kind;
+  return v;
+}
+
+StaticValue make_int(long long n) {
+  StaticValue v = make(Kind::Int);
+  v.integer = n;
+  v.exact = true;
+  v.text = std::to_string(n);
+  return v;
+}
+
+StaticValue make_bool(bool b) {
+  StaticValue v = make(Kind::Bool);
+  v.integer = b ? 1 : 0;
+  v.exact = true;
+  v.text = b ? "True" : "False";
+  return v;
+}
+
+StaticValue make_str(std::u32string chars) {
+  StaticValue v = make(Kind::Str);
+  v.chars = std::move(chars);
+  return v;
+}
+
+StaticValue make_seq(Kind kind, std::vector<StaticValue> items) {
+  StaticValue v = make(kind);
+  v.items = std::move(items);
+  return v;
+}
+
+std::u32string ascii32(std::string_view s) { return std::u32string(s.begin(), s.end()); }
+
+bool is_int_like(const StaticValue& v) { return (v.kind == Kind::Int || v.kind == Kind::Bool) && v.exact; }
+
+// A literal leaf through python_literal's evaluate().
+StaticValue from_literal(TSNode node, std::string_view source) {
+  PyValue p = evaluate(node, source, nullptr);
+  switch (p.kind) {
+    case PyValue::Kind::Str: return make_str(std::move(p.chars));
+    case PyValue::Kind::Bytes: { StaticValue v = make(Kind::Bytes); v.text = p.text; return v; }
+    case PyValue::Kind::Number: {
+      if (p.text == "True" || p.text == "False") return make_bool(p.text == "True");
+      if (p.text == "None") { StaticValue v = make(Kind::None); v.text = "None"; return v; }
+      if (!p.text.empty() && p.text.back() == 'j') { StaticValue v = make(Kind::Complex); v.text = p.text; return v; }
+      if (p.text.find_first_not_of("-0123456789") == std::string::npos) {
+        StaticValue v = make(Kind::Int);
+        v.text = p.text;
+        auto [ptr, ec] = std::from_chars(p.text.data(), p.text.data() + p.text.size(), v.integer);
+        v.exact = ec == std::errc() && ptr == p.text.data() + p.text.size();
+        return v;
+      }
+      StaticValue v = make(Kind::Float);
+      v.text = p.text;
+      return v;
+    }
+    default: return unknown_value(p.why.empty() ? "not a literal" : p.why);
+  }
+}
+
+// Python's repr() of a str, for the ASCII-printable strings whose repr is simple.
+std::optional<std::u32string> str_repr(const std::u32string& s) {
+  bool has_single = s.find(U'\'') != std::u32string::npos, has_double = s.find(U'"') != std::u32string::npos;
+  char32_t q = has_single && !has_double ? U'"' : U'\'';
+  std::u32string out(1, q);
+  for (char32_t c : s) {
+    if (c == '\\') out += U"\\\\";
+    else if (c == '\n') out += U"\\n";
+    else if (c == '\r') out += U"\\r";
+    else if (c == '\t') out += U"\\t";
+    else if (c == q) { out += U'\\'; out += c; }
+    else if (c < 0x20 || c >= 0x7F) return std::nullopt;  // \x.. / isprintable(): not mirrored here
+    else out += c;
+  }
+  out += q;
+  return out;
+}
+
+// str() (or repr() when `as_repr`) of a value, for f-strings and str.format.
+std::optional<std::u32string> to_text(const StaticValue& v, bool as_repr) {
+  switch (v.kind) {
+    case Kind::Str: return as_repr ? str_repr(v.chars) : std::optional(v.chars);
+    case Kind::Int: case Kind::Bool: case Kind::None: case Kind::Float: case Kind::Complex:
+      return ascii32(v.text);
+    case Kind::Tuple: case Kind::List: {
+      std::u32string out = v.kind == Kind::Tuple ? U"(" : U"[";
+      for (size_t i = 0; i < v.items.size(); ++i) {
+        auto part = to_text(v.items[i], true);
+        if (!part) return std::nullopt;
+        out += (i ? U", " : U"") + *part;
+      }
+      if (v.kind == Kind::Tuple && v.items.size() == 1) out += U",";
+      out += v.kind == Kind::Tuple ? U")" : U"]";
+      return out;
+    }
+    default: return std::nullopt;
+  }
+}
+
+// The format specs applied here: "" and, for ints, `[0][width][d]`; for str, `[width][s]`.
+std::optional<std::u32string> apply_spec(const StaticValue& v, std::u32string_view spec, std::optional<char32_t> conversion) {
+  if (conversion && *conversion != 's' && *conversion != 'r') return std::nullopt;
+  StaticValue target = v;
+  if (conversion) {
+    auto t = to_text(v, *conversion == 'r');
+    if (!t) return std::nullopt;
+    target = make_str(*t);
+  }
+  if (spec.empty()) return to_text(target, false);
+  bool zero = spec[0] == '0';
+  std::u32string_view digits = zero ? spec.substr(1) : spec;
+  char type = 0;
+  if (!digits.empty() && (digits.back() == 'd' || digits.back() == 's')) {
+    type = static_cast<char>(digits.back());
+    digits.remove_suffix(1);
+  }
+  size_t width = 0;
+  for (char32_t c : digits) {
+    if (c < '0' || c > '9' || width > 1000) return std::nullopt;
+    width = width * 10 + (c - '0');
+  }
+  if (target.kind == Kind::Int && type != 's') {
+    std::u32string t = ascii32(target.text);
+    if (t.size() >= width) return t;
+    if (!zero) return std::u32string(width - t.size(), U' ') + t;
+    bool negative = t[0] == '-';
+    std::u32string digits_only = negative ? t.substr(1) : t;
+    return (negative ? U"-" : U"") + std::u32string(width - t.size(), U'0') + digits_only;
+  }
+  if (target.kind == Kind::Str && type != 'd' && !zero) {
+    std::u32string t = target.chars;
+    if (t.size() < width) t += std::u32string(width - t.size(), U' ');
+    return t;
+  }
+  return std::nullopt;
+}
+
+// Python's ordering for the values sorted() and comparisons read: ints/bools, strs, tuples
+// and lists of them. nullopt: not comparable here (or a TypeError in Python).
+std::optional<int> order(const StaticValue& a, const StaticValue& b) {
+  if (is_int_like(a) && is_int_like(b)) return a.integer < b.integer ? -1 : a.integer > b.integer ? 1 : 0;
+  if (a.kind == Kind::Str && b.kind == Kind::Str) return a.chars < b.chars ? -1 : a.chars > b.chars ? 1 : 0;
+  if (a.kind == Kind::Bytes && b.kind == Kind::Bytes) return a.text < b.text ? -1 : a.text > b.text ? 1 : 0;
+  if ((a.kind == Kind::Tuple && b.kind == Kind::Tuple) || (a.kind == Kind::List && b.kind == Kind::List)) {
+    for (size_t i = 0; i < a.items.size() && i < b.items.size(); ++i) {
+      auto c = order(a.items[i], b.items[i]);
+      if (!c) return std::nullopt;
+      if (*c != 0) return c;
+    }
+    return a.items.size() < b.items.size() ? -1 : a.items.size() > b.items.size() ? 1 : 0;
+  }
+  return std::nullopt;
+}
+
+// Python's ==, where it is known.
+std::optional<bool> equal(const StaticValue& a, const StaticValue& b) {
+  if (!a.known() || !b.known()) return std::nullopt;
+  if (is_int_like(a) && is_int_like(b)) return a.integer == b.integer;
+  if (a.kind == Kind::None || b.kind == Kind::None) return a.kind == b.kind;
+  if (a.kind == Kind::Str || b.kind == Kind::Str) {
+    if (a.kind != b.kind) return false;
+    return a.chars == b.chars;
+  }
+  if (a.kind == Kind::Bytes && b.kind == Kind::Bytes) return a.text == b.text;
+  if ((a.kind == Kind::Tuple || a.kind == Kind::List) && (b.kind == Kind::Tuple || b.kind == Kind::List)) {
+    if (a.kind != b.kind) return false;
+    if (a.items.size() != b.items.size()) return false;
+    for (size_t i = 0; i < a.items.size(); ++i) {
+      auto e = equal(a.items[i], b.items[i]);
+      if (!e) return std::nullopt;
+      if (!*e) return false;
+    }
+    return true;
+  }
+  return std::nullopt;
+}
+
+std::optional<bool> truth_of(const StaticValue& v) {
+  switch (v.kind) {
+    case Kind::None: return false;
+    case Kind::Bool: case Kind::Int: return v.exact ? std::optional(v.integer != 0) : std::optional(true);
+    case Kind::Str: return !v.chars.empty();
+    case Kind::Bytes: return !v.text.empty();
+    case Kind::Tuple: case Kind::List: case Kind::Dict: case Kind::Set:
+      return v.one_shot ? std::optional(true) : std::optional(!v.items.empty());
+    case Kind::Named: case Kind::Module: case Kind::Function: return true;
+    default: return std::nullopt;
+  }
+}
+
+// Read-only methods: calling them on a name does not change its value.
+bool is_read_only_method(std::string_view m) {
+  static const std::unordered_set<std::string_view> names{
+      "copy", "count", "index", "keys", "values", "items", "get", "format", "join", "split", "rsplit",
+      "strip", "lstrip", "rstrip", "startswith", "endswith", "upper", "lower", "replace", "encode",
+      "decode", "splitlines", "title", "capitalize", "find", "rfind", "isdigit", "isalpha", "isalnum",
+      "isidentifier", "casefold", "zfill", "ljust", "rjust", "center", "partition", "rpartition",
+      "issubset", "issuperset", "union", "intersection", "difference", "symmetric_difference",
+      "isdisjoint", "hex", "bit_length", "fromkeys"};
+  return names.count(m) > 0;
+}
+
+// Callees that do not mutate what they are given (and do not keep it to mutate later).
+bool is_pure_callee(std::string_view callee) {
+  static const std::unordered_set<std::string_view> names{
+      "len", "list", "tuple", "sorted", "reversed", "enumerate", "zip", "range", "set", "frozenset",
+      "dict", "str", "repr", "print", "isinstance", "min", "max", "sum", "any", "all", "iter",
+      "itertools.product", "product", "itertools.combinations", "combinations",
+      "itertools.permutations", "permutations", "itertools.chain", "chain", "pytest.param",
+      "pytest.fixture", "fixture", "pytest.raises", "id", "hash", "bool", "int", "float"};
+  return names.count(callee) > 0 || callee.starts_with("pytest.mark.");
+}
+
+// The identifier an assignment target or method receiver is rooted at: `a[0].b` -> a.
+TSNode root_identifier(TSNode node) {
+  node = ts::unparen(node);
+  while (ts::is(node, "subscript") || ts::is(node, "attribute")) node = ts::unparen(ts::field(node, ts::is(node, "subscript") ? "value" : "object"));
+  return ts::is(node, "identifier") ? node : TSNode{};
+}
+
+void identifiers_in(TSNode node, std::string_view source, std::vector<std::string>& out) {
+  if (ts_node_is_null(node)) return;
+  // A cursor walk: indexing children is O(index), and a value may be a list of thousands.
+  TSTreeCursor cursor = ts_tree_cursor_new(node);
+  for (bool more = true; more;) {
+    TSNode n = ts_tree_cursor_current_node(&cursor);
+    if (ts::is(n, "identifier")) out.emplace_back(ts::text(n, source));
+    if (ts_tree_cursor_goto_first_child(&cursor)) continue;
+    while (!ts_tree_cursor_goto_next_sibling(&cursor)) {
+      if (!ts_tree_cursor_goto_parent(&cursor)) { more = false; break; }
+    }
+  }
+  ts_tree_cursor_delete(&cursor);
+}
+
+struct MutationScan {
+  std::string_view source;
+  std::unordered_set<std::string> unstable;
+  std::vector<std::pair<std::vector<std::string>, std::vector<std::string>>> flows;  // targets <- sources
+
+  void mark_root(TSNode target) {
+    TSNode id = root_identifier(target);
+    if (!ts_node_is_null(id)) unstable.emplace(ts::text(id, source));
+  }
+  void mark_all(TSNode target) {
+    std::vector<std::string> names;
+    identifiers_in(target, source, names);
+    unstable.insert(names.begin(), names.end());
+  }
+  void flow(TSNode target, TSNode value) {
+    std::vector<std::string> to, from;
+    identifiers_in(target, source, to);
+    identifiers_in(value, source, from);
+    if (!to.empty() && !from.empty()) flows.emplace_back(std::move(to), std::move(from));
+  }
+
+  void walk(TSNode node) {
+    // Every node once, with a cursor (indexing children is O(index) in tree-sitter).
+    TSTreeCursor cursor = ts_tree_cursor_new(node);
+    for (bool more = true; more;) {
+      TSNode n = ts_tree_cursor_current_node(&cursor);
+      if (ts_node_is_named(n)) visit(n);
+      if (ts_tree_cursor_goto_first_child(&cursor)) continue;
+      while (!ts_tree_cursor_goto_next_sibling(&cursor)) {
+        if (!ts_tree_cursor_goto_parent(&cursor)) { more = false; break; }
+      }
+    }
+    ts_tree_cursor_delete(&cursor);
+    close_over_flows();
+  }
+
+  void visit(TSNode n) {
+    {
+      const std::string_view type = ts_node_type(n);
+      if (type == "global_statement" || type == "nonlocal_statement" || type == "delete_statement") {
+        mark_all(n);
+      } else if (type == "augmented_assignment") {
+        mark_root(ts::field(n, "left"));
+      } else if (type == "assignment") {
+        TSNode left = ts::unparen(ts::field(n, "left"));
+        if (ts::is(left, "subscript") || ts::is(left, "attribute")) mark_root(left);
+        else flow(left, ts::field(n, "right"));
+      } else if (type == "for_statement" || type == "for_in_clause") {
+        if (type == "for_statement") mark_all(ts::field(n, "left"));  // rebinds (module level: a name)
+        flow(ts::field(n, "left"), ts::field(n, "right"));
+      } else if (type == "named_expression") {
+        mark_all(ts::field(n, "name"));
+      } else if (type == "as_pattern" || type == "with_item") {
+        if (TSNode alias = ts::field(n, "alias"); !ts_node_is_null(alias)) mark_all(alias);
+      } else if (type == "except_clause") {
+        // `except E as name` rebinds (and then deletes) the name.
+        for (TSNode c : ts::named_children(n)) if (ts::is(c, "as_pattern")) mark_all(ts::field(c, "alias"));
+      } else if (type == "default_parameter" || type == "typed_default_parameter") {
+        flow(ts::field(n, "name"), ts::field(n, "value"));
+      } else if (type == "call") {
+        TSNode function = ts::unparen(ts::field(n, "function"));
+        std::string_view callee = ts::text(function, source);
+        if (ts::is(function, "attribute") &&
+            !is_read_only_method(ts::text(ts::field(function, "attribute"), source)) &&
+            !callee.starts_with("pytest.") && !callee.starts_with("itertools."))
+          mark_root(ts::field(function, "object"));
+        // A read-only method (`"{}".format(x)`, `", ".join(x)`) does not change its arguments either.
+        const bool read_only_method =
+            ts::is(function, "attribute") && is_read_only_method(ts::text(ts::field(function, "attribute"), source));
+        if (!is_pure_callee(callee) && !read_only_method)
+          for (TSNode arg : ts::named_children(ts::field(n, "arguments"))) {
+            TSNode value = ts::is(arg, "keyword_argument") ? ts::field(arg, "value") : arg;
+            if (ts::is(value, "list_splat") || ts::is(value, "dictionary_splat")) value = ts_node_named_child(value, 0);
+            mark_root(value);
+          }
+      }
+    }
+  }
+
+  void close_over_flows() {
+    // A name bound to a mutated name's value (an alias, an element) changes with it.
+    for (bool changed = true; changed;) {
+      changed = false;
+      for (auto& [to, from] : flows) {
+        bool hit = std::any_of(to.begin(), to.end(), [&](const std::string& t) { return unstable.count(t) > 0; });
+        if (!hit) continue;
+        for (const std::string& f : from) changed |= unstable.insert(f).second;
+      }
+    }
+  }
+};
+
+using Args = StaticEvaluator::Args;
+
+Args read_args(TSNode call, std::string_view source) {
+  Args a;
+  for (TSNode arg : ts::named_children(ts::field(call, "arguments"))) {
+    if (ts::is(arg, "keyword_argument")) a.keyword.emplace_back(std::string(ts::text(ts::field(arg, "name"), source)), ts::field(arg, "value"));
+    else if (ts::is(arg, "list_splat") || ts::is(arg, "dictionary_splat")) a.splat = true;
+    else if (ts::is(arg, "generator_expression") || !ts_node_is_null(arg)) a.positional.push_back(arg);
+  }
+  // `f(x for x in y)`: the arguments node is itself the generator expression.
+  TSNode args_node = ts::field(call, "arguments");
+  if (ts::is(args_node, "generator_expression")) { a.positional.clear(); a.positional.push_back(args_node); }
+  return a;
+}
+
+}  // namespace
+
+StaticValue unknown_value(std::string why) {
+  StaticValue v;
+  v.why = std::move(why);
+  return v;
+}
+
+PyValue to_id_value(const StaticValue& v) {
+  PyValue p;
+  switch (v.kind) {
+    case Kind::Str: p.kind = PyValue::Kind::Str; p.chars = v.chars; break;
+    case Kind::Bytes: p.kind = PyValue::Kind::Bytes; p.text = v.text; break;
+    case Kind::None: case Kind::Bool: case Kind::Int: case Kind::Float: case Kind::Complex:
+      p.kind = PyValue::Kind::Number; p.text = v.text; break;
+    case Kind::Named: p.kind = PyValue::Kind::Named; p.text = v.text; break;
+    case Kind::Function: {
+      p.kind = PyValue::Kind::Named;
+      size_t dot = v.text.rfind('.');
+      p.text = dot == std::string::npos ? v.text : v.text.substr(dot + 1);
+      break;
+    }
+    case Kind::Module: p.kind = PyValue::Kind::Named; p.text = v.text; break;
+    case Kind::Tuple: case Kind::List: case Kind::Set: case Kind::Dict:
+      p.kind = PyValue::Kind::Opaque; break;
+    case Kind::Param: case Kind::Unknown:
+      p.kind = PyValue::Kind::Unknown; p.why = v.why; break;
+  }
+  return p;
+}
+
+StaticEvaluator::StaticEvaluator(std::string_view source, TSNode root, const Scope& module, const PythonFacts* python,
+                                 bool check_mutation)
+    : source_(source), root_(root), module_(module), python_(python), check_mutation_(check_mutation) {}
+
+std::optional<std::vector<StaticValue>> StaticEvaluator::iterate(const StaticValue& v) {
+  switch (v.kind) {
+    case Kind::Tuple: case Kind::List: return v.items;
+    case Kind::Dict: {
+      std::vector<StaticValue> keys;
+      for (size_t i = 0; i < v.items.size(); i += 2) keys.push_back(v.items[i]);
+      return keys;
+    }
+    case Kind::Str: {
+      std::vector<StaticValue> chars;
+      for (char32_t c : v.chars) chars.push_back(make_str(std::u32string(1, c)));
+      return chars;
+    }
+    case Kind::Bytes: {
+      std::vector<StaticValue> bytes;
+      for (unsigned char c : v.text) bytes.push_back(make_int(c));
+      return bytes;
+    }
+    default: return std::nullopt;  // a set iterates in hash order; unknowns are unknown
+  }
+}
+
+bool StaticEvaluator::name_is_stable(std::string_view name) {
+  if (!check_mutation_) return true;
+  if (!unstable_) {
+    MutationScan scan{source_, {}, {}};
+    scan.walk(root_);
+    unstable_ = std::move(scan.unstable);
+  }
+  return unstable_->count(std::string(name)) == 0;
+}
+
+const Scope* StaticEvaluator::class_scope_of(TSNode expr) {
+  // The class body the expression is written in (a class's decorators are outside its body).
+  for (TSNode n = ts_node_parent(expr); !ts_node_is_null(n); n = ts_node_parent(n)) {
+    if (ts::is(n, "function_definition") || ts::is(n, "lambda")) return nullptr;
+    if (ts::is(n, "block")) {
+      TSNode parent = ts_node_parent(n);
+      if (ts::is(parent, "class_definition")) {
+        uint32_t key = ts_node_start_byte(n);
+        auto it = class_scopes_.find(key);
+        if (it == class_scopes_.end())
+          it = class_scopes_.emplace(key, std::make_unique<Scope>(read_scope(n, source_, python_, &module_))).first;
+        return it->second.get();
+      }
+    }
+  }
+  return nullptr;
+}
+
+StaticValue StaticEvaluator::eval(TSNode expr, bool in_scope_only) {
+  std::vector<Frame> frames;
+  Context ctx;
+  ctx.class_scope = in_scope_only ? nullptr : class_scope_of(expr);
+  ctx.at = ts_node_start_byte(expr);
+  ctx.frames = &frames;
+  return eval_in(expr, ctx);
+}
+
+std::optional<bool> StaticEvaluator::truth(TSNode expr, bool in_scope_only) { return truth_of(eval(expr, in_scope_only)); }
+
+std::optional<bool> StaticEvaluator::truth_in(TSNode expr, const Scope* class_scope) {
+  std::vector<Frame> frames;
+  Context ctx;
+  ctx.class_scope = class_scope;
+  ctx.frames = &frames;
+  ctx.at = ts_node_start_byte(expr);
+  return truth_of(eval_in(expr, ctx));
+}
+
+StaticValue StaticEvaluator::binding_value(const Binding& b, std::string_view name, const Scope* class_scope, Context& ctx) {
+  if (b.count != 1 || b.conditional) return unknown_value("`" + std::string(name) + "` is bound more than once or conditionally");
+  if (!name_is_stable(name)) return unknown_value("`" + std::string(name) + "` is rebound or mutated");
+  if (b.kind == Binding::Kind::Assignment && !ts_node_is_null(b.value)) {
+    const bool memo = class_scope == nullptr;
+    if (memo)
+      if (auto it = module_memo_.find(std::string(name)); it != module_memo_.end()) return it->second;
+    std::vector<Frame> frames;
+    Context inner{class_scope, &frames, ctx.depth + 1, ts_node_start_byte(b.value)};
+    StaticValue v = eval_in(b.value, inner);
+    if (v.one_shot) v = unknown_value("`" + std::string(name) + "` is an iterator (consumed by its first use)");
+    if (memo) module_memo_.emplace(std::string(name), v);
+    return v;
+  }
+  if (b.kind == Binding::Kind::Function || b.kind == Binding::Kind::Class) {
+    // A decorator may return anything (with any __name__).
+    for (TSNode d : b.decorators)
+      if (!decorator_is(d, source_, {"dataclass", "dataclasses.dataclass", "total_ordering", "functools.total_ordering",
+                                     "unique", "enum.unique"}))
+        return unknown_value("`" + std::string(name) + "` is decorated");
+    StaticValue v = make(Kind::Named);
+    v.text = std::string(ts::text(ts::field(b.definition, "name"), source_));
+    return v;
+  }
+  if (b.kind == Binding::Kind::Import) {
+    static const std::unordered_set<std::string_view> modules{"sys", "os", "platform", "itertools"};
+    static const std::unordered_set<std::string_view> functions{
+        "itertools.product", "itertools.combinations", "itertools.permutations", "itertools.chain", "pytest.param"};
+    if (modules.count(b.import_from) && name == b.import_from) { StaticValue v = make(Kind::Module); v.text = b.import_from; return v; }
+    if (functions.count(b.import_from)) { StaticValue v = make(Kind::Function); v.text = b.import_from; return v; }
+    if (b.import_from == "pytest" && name == "pytest") { StaticValue v = make(Kind::Module); v.text = "pytest"; return v; }
+    return unknown_value("`" + std::string(name) + "` is imported (not followed)");
+  }
+  return unknown_value("the value of `" + std::string(name) + "` is not known");
+}
+
+StaticValue StaticEvaluator::lookup(std::string_view name, Context& ctx) {
+  for (auto it = ctx.frames->rbegin(); it != ctx.frames->rend(); ++it)
+    if (auto found = it->names.find(std::string(name)); found != it->names.end()) return found->second;
+  // A class body not yet bound the name reads the module's (Python's class-body lookup); a
+  // module name bound further down is a NameError at import.
+  auto bound_after = [&](const Binding& b) {
+    TSNode where = !ts_node_is_null(b.value) ? b.value : b.outer;
+    return !ts_node_is_null(where) && ts_node_start_byte(where) > ctx.at;
+  };
+  if (ctx.class_scope)
+    if (const Binding* b = ctx.class_scope->find(name); b && (b->count != 1 || b->conditional || !bound_after(*b)))
+      return binding_value(*b, name, ctx.class_scope, ctx);
+  if (const Binding* b = module_.find(name)) {
+    if (bound_after(*b)) return unknown_value("`" + std::string(name) + "` is used before it is bound");
+    return binding_value(*b, name, nullptr, ctx);
+  }
+  if (module_.find("*") || (ctx.class_scope && ctx.class_scope->find("*")))
+    return unknown_value("`" + std::string(name) + "` may come from a star import");
+  static const std::unordered_set<std::string_view> callables{
+      "range", "zip", "enumerate", "list", "tuple", "sorted", "reversed", "len", "dict", "str", "set", "frozenset"};
+  if (callables.count(name) && name_is_stable(name)) { StaticValue v = make(Kind::Function); v.text = std::string(name); return v; }
+  return unknown_value("the value of `" + std::string(name) + "` is not a literal");
+}
+
+StaticValue StaticEvaluator::eval_in(TSNode node, Context& ctx) {
+  if (ctx.depth > kMaxDepth) return unknown_value("expression too deep");
+  if (budget_ > kMaxElements) return unknown_value("too many values to list statically");
+  node = ts::unparen(node);
+  const std::string_view type = ts_node_type(node);
+  Context deeper = ctx;
+  ++deeper.depth;
+  if (type == "string") {
+    for (TSNode c : ts::named_children(node))
+      if (ts::is(c, "interpolation")) return fstring(node, ctx);
+    StaticValue v = from_literal(node, source_);
+    v.node = node;
+    return v;
+  }
+  if (type == "concatenated_string") {
+    StaticValue acc;
+    bool first = true;
+    for (TSNode part : ts::named_children(node)) {
+      StaticValue v = eval_in(part, deeper);
+      if (!v.known()) return v;
+      if (first) { acc = v; first = false; continue; }
+      if (v.kind != acc.kind || (v.kind != Kind::Str && v.kind != Kind::Bytes)) return unknown_value("mixed bytes and str literals");
+      acc.chars += v.chars;
+      acc.text += v.text;
+    }
+    acc.node = node;
+    return acc;
+  }
+  if (type == "integer" || type == "float" || type == "true" || type == "false" || type == "none") {
+    StaticValue v = from_literal(node, source_);
+    v.node = node;
+    return v;
+  }
+  if (type == "unary_operator") {
+    std::string_view op = ts::text(ts::field(node, "operator"), source_);
+    StaticValue inner = eval_in(ts::field(node, "argument"), deeper);
+    if (is_int_like(inner) && (op == "-" || op == "+")) {
+      if (op == "+") return make_int(inner.integer);
+      if (inner.integer == LLONG_MIN) return unknown_value("integer overflow");
+      return make_int(-inner.integer);
+    }
+    if (inner.kind == Kind::Float && (op == "-" || op == "+")) {
+      // python_literal's rules for a signed float literal.
+      StaticValue v = from_literal(node, source_);
+      v.node = node;
+      return v;
+    }
+    if (op == "~" && is_int_like(inner)) return make_int(~inner.integer);
+    return unknown_value("unary operator on an unknown value");
+  }
+  if (type == "not_operator") {
+    auto t = truth_of(eval_in(ts::field(node, "argument"), deeper));
+    return t ? make_bool(!*t) : unknown_value("`not` of an unknown value");
+  }
+  if (type == "boolean_operator") {
+    std::string_view op = ts::text(ts::field(node, "operator"), source_);
+    StaticValue left = eval_in(ts::field(node, "left"), deeper);
+    auto t = truth_of(left);
+    if (!t) return unknown_value("`" + std::string(op) + "` of an unknown value");
+    if ((op == "and" && !*t) || (op == "or" && *t)) return left;
+    return eval_in(ts::field(node, "right"), deeper);
+  }
+  if (type == "conditional_expression") {
+    std::vector<TSNode> parts = ts::named_children(node);
+    if (parts.size() != 3) return unknown_value("conditional expression");
+    auto t = truth_of(eval_in(parts[1], deeper));
+    if (!t) return unknown_value("a condition that is not known statically");
+    return eval_in(*t ? parts[0] : parts[2], deeper);
+  }
+  if (type == "tuple" || type == "list" || type == "set" || type == "expression_list") {
+    std::vector<StaticValue> items;
+    for (TSNode e : ts::named_children(node)) {
+      if (ts::is(e, "list_splat")) {
+        StaticValue inner = eval_in(ts_node_named_child(e, 0), deeper);
+        auto elements = iterate(inner);
+        if (!elements) return unknown_value("* unpacking of an unknown value");
+        items.insert(items.end(), elements->begin(), elements->end());
+        continue;
+      }
+      // An unknown element keeps its place: the container's length is still known, and an id
+      // that needs the element's value finds it unknown.
+      StaticValue v = eval_in(e, deeper);
+      v.node = ts::unparen(e);  // the case's range: where it is written in this list
+      items.push_back(std::move(v));
+    }
+    budget_ += items.size();
+    StaticValue v = make_seq(type == "list" ? Kind::List : type == "set" ? Kind::Set : Kind::Tuple, std::move(items));
+    v.node = node;
+    return v;
+  }
+  if (type == "dictionary") {
+    std::vector<StaticValue> items;
+    for (TSNode pair : ts::named_children(node)) {
+      if (!ts::is(pair, "pair")) return unknown_value("** unpacking in a dict");
+      StaticValue k = eval_in(ts::field(pair, "key"), deeper), v = eval_in(ts::field(pair, "value"), deeper);
+      if (!k.known()) return k;
+      // A repeated key keeps its first position and its last value.
+      bool replaced = false;
+      for (size_t i = 0; i < items.size(); i += 2)
+        if (auto e = equal(items[i], k); e && *e) { items[i + 1] = v; replaced = true; }
+        else if (!e) return unknown_value("dict keys that cannot be compared statically");
+      if (!replaced) { items.push_back(std::move(k)); items.push_back(std::move(v)); }
+    }
+    budget_ += items.size();
+    StaticValue v = make_seq(Kind::Dict, std::move(items));
+    v.node = node;
+    return v;
+  }
+  if (type == "list_comprehension" || type == "set_comprehension" || type == "dictionary_comprehension" ||
+      type == "generator_expression")
+    return comprehension(node, ctx);
+  if (type == "lambda") { StaticValue v = make(Kind::Named); v.text = "<lambda>"; return v; }
+  if (type == "identifier") {
+    std::string_view name = ts::text(node, source_);
+    StaticValue v = lookup(name, ctx);
+    if (v.kind == Kind::Unknown && !module_.find(name) && !module_.find("*") &&
+        !(ctx.class_scope && ctx.class_scope->find(name)) && name_is_stable(name)) {
+      // An unbound builtin class/function: its __name__ (python_literal's rule).
+      PyValue p = evaluate(node, source_, nullptr);
+      if (p.kind == PyValue::Kind::Named) { StaticValue n = make(Kind::Named); n.text = p.text; return n; }
+    }
+    return v;
+  }
+  if (type == "binary_operator") return binary(node, deeper);
+  if (type == "comparison_operator") return compare(node, deeper);
+  if (type == "call") return call(node, deeper);
+  if (type == "attribute") return attribute(node, deeper);
+  if (type == "subscript") return subscript(node, deeper);
+  return unknown_value("a " + std::string(type) + " is not evaluated statically");
+}
+
+StaticValue StaticEvaluator::comprehension(TSNode node, Context& ctx) {
+  const std::string_view type = ts_node_type(node);
+  TSNode body = ts::field(node, "body");
+  std::vector<TSNode> clauses;
+  for (TSNode c : ts::named_children(node))
+    if (ts::is(c, "for_in_clause") || ts::is(c, "if_clause")) clauses.push_back(c);
+  std::vector<StaticValue> out;
+  std::string failure;
+  // A class body's names are visible to the first iterable only (comprehensions are functions).
+  const Scope* outer_class = ctx.class_scope;
+  ctx.frames->push_back(Frame{});
+  std::function<bool(size_t)> run = [&](size_t index) -> bool {
+    if (budget_ > kMaxElements) { failure = "too many values to list statically"; return false; }
+    Context inner = ctx;
+    ++inner.depth;
+    inner.class_scope = index == 0 ? outer_class : nullptr;
+    if (index == clauses.size()) {
+      inner.class_scope = nullptr;
+      if (type == "dictionary_comprehension") {
+        StaticValue k = eval_in(ts::field(body, "key"), inner), v = eval_in(ts::field(body, "value"), inner);
+        if (!k.known() || !v.known()) { failure = k.known() ? v.why : k.why; return false; }
+        out.push_back(std::move(k));
+        out.push_back(std::move(v));
+      } else {
+        StaticValue v = eval_in(body, inner);
+        if (!v.known()) { failure = v.why; return false; }
+        out.push_back(std::move(v));
+      }
+      ++budget_;
+      return true;
+    }
+    TSNode clause = clauses[index];
+    if (ts::is(clause, "if_clause")) {
+      auto t = truth_of(eval_in(ts_node_named_child(clause, 0), inner));
+      if (!t) { failure = "a comprehension's condition is not known statically"; return false; }
+      return !*t || run(index + 1);
+    }
+    StaticValue iterable = eval_in(ts::field(clause, "right"), inner);
+    auto elements = iterate(iterable);
+    if (!elements) { failure = iterable.known() ? "iterating a value whose order is not known" : iterable.why; return false; }
+    TSNode target = ts::unparen(ts::field(clause, "left"));
+    for (StaticValue& element : *elements) {
+      // Bind the target (a name or a flat tuple of names).
+      Frame& frame = ctx.frames->back();
+      if (ts::is(target, "identifier")) {
+        frame.names[std::string(ts::text(target, source_))] = element;
+      } else if (ts::is(target, "pattern_list") || ts::is(target, "tuple_pattern") || ts::is(target, "list_pattern")) {
+        std::vector<TSNode> names = ts::named_children(target);
+        auto parts = iterate(element);
+        if (!parts || parts->size() != names.size()) { failure = "unpacking a value of another length"; return false; }
+        for (size_t k = 0; k < names.size(); ++k) {
+          if (!ts::is(names[k], "identifier")) { failure = "nested unpacking in a comprehension"; return false; }
+          frame.names[std::string(ts::text(names[k], source_))] = (*parts)[k];
+        }
+      } else {
+        failure = "a comprehension target that is not a name";
+        return false;
+      }
+      if (!run(index + 1)) return false;
+    }
+    return true;
+  };
+  bool ok = run(0);
+  ctx.frames->pop_back();
+  if (!ok) return unknown_value(failure.empty() ? "comprehension" : failure);
+  if (type == "set_comprehension") return make_seq(Kind::Set, std::move(out));
+  if (type == "dictionary_comprehension") {
+    // Repeated keys: the first position, the last value.
+    std::vector<StaticValue> items;
+    for (size_t i = 0; i < out.size(); i += 2) {
+      bool replaced = false;
+      for (size_t j = 0; j < items.size(); j += 2) {
+        auto e = equal(items[j], out[i]);
+        if (!e) return unknown_value("dict keys that cannot be compared statically");
+        if (*e) { items[j + 1] = out[i + 1]; replaced = true; break; }
+      }
+      if (!replaced) { items.push_back(out[i]); items.push_back(out[i + 1]); }
+    }
+    return make_seq(Kind::Dict, std::move(items));
+  }
+  StaticValue v = make_seq(Kind::List, std::move(out));
+  v.one_shot = type == "generator_expression";
+  return v;
+}
+
+StaticValue StaticEvaluator::fstring(TSNode node, Context& ctx) {
+  std::string_view raw = ts::text(node, source_);
+  size_t p = 0;
+  while (p < raw.size() && raw[p] != '\'' && raw[p] != '"') ++p;
+  std::string prefix(raw.substr(0, p));
+  for (char c : prefix) if (c == 'b' || c == 'B' || c == 't' || c == 'T') return unknown_value("a template or bytes f-string");
+  if (p >= raw.size()) return unknown_value("unreadable f-string");
+  std::string quote = raw.substr(p, 3) == std::string(3, raw[p]) ? std::string(3, raw[p]) : std::string(1, raw[p]);
+  std::u32string out;
+  for (TSNode child : ts::named_children(node)) {
+    if (ts::is(child, "string_content")) {
+      std::string literal = prefix + quote + std::string(ts::text(child, source_)) + quote;
+      // Decode the piece as a literal of its own (escapes, {{ }}), through a throwaway parse-free path.
+      PyValue piece = decode_string_literal(literal);
+      if (piece.kind != PyValue::Kind::Str) return unknown_value("an f-string piece is not readable");
+      out += piece.chars;
+    } else if (ts::is(child, "interpolation")) {
+      for (uint32_t i = 0; i < ts_node_child_count(child); ++i)
+        if (!ts_node_is_named(ts_node_child(child, i)) && ts::text(ts_node_child(child, i), source_) == "=")
+          return unknown_value("a self-documenting f-string field");
+      Context inner = ctx;
+      ++inner.depth;
+      StaticValue v = eval_in(ts::field(child, "expression"), inner);
+      if (!v.known()) return v;
+      std::optional<char32_t> conversion;
+      if (TSNode conv = ts::field(child, "type_conversion"); !ts_node_is_null(conv)) {
+        std::string_view t = ts::text(conv, source_);
+        if (t.size() != 2) return unknown_value("an f-string conversion");
+        conversion = static_cast<char32_t>(t[1]);
+      }
+      std::u32string spec;
+      if (TSNode fs = ts::field(child, "format_specifier"); !ts_node_is_null(fs)) {
+        if (ts_node_named_child_count(fs) > 0) return unknown_value("a nested f-string format spec");
+        std::string_view t = ts::text(fs, source_);
+        if (!t.empty() && t[0] == ':') t.remove_prefix(1);
+        spec = ascii32(t);
+      }
+      auto text = apply_spec(v, spec, conversion);
+      if (!text) return unknown_value("an f-string field formatted in a way not mirrored statically");
+      out += *text;
+    } else if (!ts::is(child, "string_start") && !ts::is(child, "string_end")) {
+      return unknown_value("an f-string part not read statically");
+    }
+  }
+  StaticValue v = make_str(std::move(out));
+  v.node = node;
+  return v;
+}
+
+namespace {
+
+// str.format's replacement fields: "{}", "{0}", "{name}", with !r/!s and the specs apply_spec knows.
+std::optional<std::u32string> str_format(const std::u32string& fmt, const std::vector<StaticValue>& positional,
+                                         const std::vector<std::pair<std::string, StaticValue>>& keyword) {
+  std::u32string out;
+  size_t auto_index = 0;
+  bool automatic = false, manual = false;  // mixing them raises ValueError
+  for (size_t i = 0; i < fmt.size(); ++i) {
+    char32_t c = fmt[i];
+    if (c == '}') {
+      if (i + 1 < fmt.size() && fmt[i + 1] == '}') { out += U'}'; ++i; continue; }
+      return std::nullopt;
+    }
+    if (c != '{') { out += c; continue; }
+    if (i + 1 < fmt.size() && fmt[i + 1] == '{') { out += U'{'; ++i; continue; }
+    size_t close = fmt.find(U'}', i);
+    if (close == std::u32string::npos) return std::nullopt;
+    std::u32string field = fmt.substr(i + 1, close - i - 1);
+    if (field.find(U'{') != std::u32string::npos) return std::nullopt;
+    i = close;
+    std::u32string spec;
+    std::optional<char32_t> conversion;
+    if (size_t colon = field.find(U':'); colon != std::u32string::npos) { spec = field.substr(colon + 1); field.resize(colon); }
+    if (size_t bang = field.find(U'!'); bang != std::u32string::npos) {
+      if (bang + 2 != field.size()) return std::nullopt;
+      conversion = field[bang + 1];
+      field.resize(bang);
+    }
+    const StaticValue* value = nullptr;
+    if (field.empty()) {
+      automatic = true;
+      if (manual || auto_index >= positional.size()) return std::nullopt;
+      value = &positional[auto_index++];
+    } else if (std::all_of(field.begin(), field.end(), [](char32_t d) { return d >= '0' && d <= '9'; })) {
+      manual = true;
+      if (automatic || field.size() > 6) return std::nullopt;
+      size_t index = std::stoul(std::string(field.begin(), field.end()));
+      if (index >= positional.size()) return std::nullopt;
+      value = &positional[index];
+    } else {
+      std::string name(field.begin(), field.end());
+      for (auto& [k, v] : keyword) if (k == name) value = &v;
+      if (!value) return std::nullopt;  // attribute/index access, or a missing name
+    }
+    auto text = apply_spec(*value, spec, conversion);
+    if (!text) return std::nullopt;
+    out += *text;
+  }
+  return out;
+}
+
+// itertools.product/combinations/permutations over known pools.
+void product_rec(const std::vector<std::vector<StaticValue>>& pools, size_t index, std::vector<StaticValue>& current,
+                 std::vector<StaticValue>& out, size_t limit) {
+  if (out.size() > limit) return;
+  if (index == pools.size()) { out.push_back(make_seq(Kind::Tuple, current)); return; }
+  for (const StaticValue& v : pools[index]) {
+    current.push_back(v);
+    product_rec(pools, index + 1, current, out, limit);
+    current.pop_back();
+  }
+}
+
+}  // namespace
+
+StaticValue StaticEvaluator::call(TSNode node, Context& ctx) {
+  TSNode function = ts::unparen(ts::field(node, "function"));
+  Args args = read_args(node, source_);
+  if (args.splat) return unknown_value("a call with * or ** unpacking");
+  // Methods of known values: dict views, str.format / str.join.
+  if (ts::is(function, "attribute")) {
+    std::string_view method = ts::text(ts::field(function, "attribute"), source_);
+    StaticValue object = eval_in(ts::field(function, "object"), ctx);
+    if (object.kind == Kind::Module) {
+      std::string qualified = object.text + "." + std::string(method);
+      if (qualified == "platform.python_implementation" && args.positional.empty() && python_ && !python_->implementation.empty()) {
+        const std::string& impl = python_->implementation;
+        std::string name = impl == "cpython" ? "CPython" : impl == "pypy" ? "PyPy" : "";
+        if (name.empty()) return unknown_value("the interpreter's implementation");
+        return make_str(ascii32(name));
+      }
+      if (qualified == "pytest.param") return param(node, args, ctx);
+      if (object.text == "itertools") return call_function("itertools." + std::string(method), args, ctx);
+      return unknown_value("`" + qualified + "()` is not evaluated statically");
+    }
+    if (!object.known()) return object;
+    return method_call(object, method, args, ctx);
+  }
+  StaticValue callee = eval_in(function, ctx);
+  if (callee.kind == Kind::Function && callee.text == "pytest.param") return param(node, args, ctx);
+  if (callee.kind == Kind::Named && ts::is(function, "identifier") && callee.text != "<lambda>" &&
+      !module_.find(ts::text(function, source_)))
+    callee.kind = Kind::Unknown;  // a builtin class we do not call
+  if (callee.kind != Kind::Function) return unknown_value("a call to " + std::string(ts::text(function, source_)) + " is not evaluated statically");
+  return call_function(callee.text, args, ctx);
+}
+
+StaticValue StaticEvaluator::param(TSNode node, const Args& args, Context& ctx) {
+  // Values stay in place even when unknown: with an id= they do not matter, without one the
+  // caller finds them unknown.
+  StaticValue p = make(Kind::Param);
+  for (TSNode a : args.positional) p.items.push_back(eval_in(a, ctx));
+  for (auto& [k, value] : args.keyword) {
+    if (k == "id") {
+      StaticValue id = eval_in(value, ctx);
+      if (id.kind == Kind::None) continue;
+      if (id.kind != Kind::Str) return unknown_value("pytest.param id is not a known string");
+      p.param_id = id.chars;
+    } else if (k == "marks") {
+      p.param_has_marks = true;
+    } else {
+      return unknown_value("pytest.param with an unknown keyword");
+    }
+  }
+  p.node = node;
+  return p;
+}
+
+StaticValue StaticEvaluator::method_call(const StaticValue& object, std::string_view method, const Args& args, Context& ctx) {
+  std::vector<StaticValue> values;
+  for (TSNode a : args.positional) {
+    StaticValue v = eval_in(a, ctx);
+    if (!v.known()) return v;
+    values.push_back(std::move(v));
+  }
+  if (object.kind == Kind::Dict && args.keyword.empty() && values.empty() &&
+      (method == "items" || method == "keys" || method == "values")) {
+    std::vector<StaticValue> out;
+    for (size_t i = 0; i < object.items.size(); i += 2) {
+      if (method == "keys") out.push_back(object.items[i]);
+      else if (method == "values") out.push_back(object.items[i + 1]);
+      else out.push_back(make_seq(Kind::Tuple, {object.items[i], object.items[i + 1]}));
+    }
+    return make_seq(Kind::List, std::move(out));  // a view: iterable again, like a list
+  }
+  if (object.kind == Kind::Str && method == "format") {
+    std::vector<std::pair<std::string, StaticValue>> keyword;
+    for (auto& [k, value] : args.keyword) {
+      StaticValue v = eval_in(value, ctx);
+      if (!v.known()) return v;
+      keyword.emplace_back(k, std::move(v));
+    }
+    auto text = str_format(object.chars, values, keyword);
+    if (!text) return unknown_value("a str.format not mirrored statically");
+    return make_str(std::move(*text));
+  }
+  if (object.kind == Kind::Str && method == "join" && values.size() == 1 && args.keyword.empty()) {
+    auto parts = iterate(values[0]);
+    if (!parts) return unknown_value("str.join of an unknown value");
+    std::u32string out;
+    for (size_t i = 0; i < parts->size(); ++i) {
+      if ((*parts)[i].kind != Kind::Str) return unknown_value("str.join of a non-str");
+      out += (i ? object.chars : U"") + (*parts)[i].chars;
+    }
+    return make_str(std::move(out));
+  }
+  if (object.kind == Kind::Str && (method == "startswith" || method == "endswith") && values.size() == 1 &&
+      args.keyword.empty()) {
+    // One prefix or a tuple of them.
+    std::vector<StaticValue> affixes = values[0].kind == Kind::Tuple ? values[0].items : std::vector<StaticValue>{values[0]};
+    bool found = false;
+    for (const StaticValue& a : affixes) {
+      if (a.kind != Kind::Str) return unknown_value("startswith/endswith of a non-str");
+      const std::u32string& t = object.chars;
+      if (a.chars.size() > t.size()) continue;
+      found |= method == "startswith" ? t.compare(0, a.chars.size(), a.chars) == 0
+                                      : t.compare(t.size() - a.chars.size(), a.chars.size(), a.chars) == 0;
+    }
+    return make_bool(found);
+  }
+  if (object.kind == Kind::Str && (method == "upper" || method == "lower") && values.empty()) {
+    std::u32string out = object.chars;
+    for (char32_t& c : out) {
+      if (c >= 0x80) return unknown_value("case mapping of non-ASCII text");
+      if (method == "upper" && c >= 'a' && c <= 'z') c -= 32;
+      if (method == "lower" && c >= 'A' && c <= 'Z') c += 32;
+    }
+    return make_str(std::move(out));
+  }
+  return unknown_value("a method call is not evaluated statically");
+}
+
+StaticValue StaticEvaluator::call_function(const std::string& f, const Args& args, Context& ctx) {
+  std::vector<StaticValue> values;
+  for (TSNode a : args.positional) {
+    StaticValue v = eval_in(a, ctx);
+    if (!v.known()) return v;
+    values.push_back(std::move(v));
+  }
+  std::vector<std::pair<std::string, StaticValue>> keyword;
+  for (auto& [k, value] : args.keyword) {
+    StaticValue v = eval_in(value, ctx);
+    if (!v.known()) return v;
+    keyword.emplace_back(k, std::move(v));
+  }
+  auto only_positional = [&](size_t lo, size_t hi) { return keyword.empty() && values.size() >= lo && values.size() <= hi; };
+  auto pools = [&](size_t from) -> std::optional<std::vector<std::vector<StaticValue>>> {
+    std::vector<std::vector<StaticValue>> out;
+    for (size_t i = from; i < values.size(); ++i) {
+      auto e = iterate(values[i]);
+      if (!e) return std::nullopt;
+      out.push_back(std::move(*e));
+    }
+    return out;
+  };
+  auto iterator = [](std::vector<StaticValue> items) {
+    StaticValue v = make_seq(Kind::List, std::move(items));
+    v.one_shot = true;
+    return v;
+  };
+  if (f == "range" && only_positional(1, 3)) {
+    for (auto& v : values) if (!is_int_like(v)) return unknown_value("range() of a non-int");
+    long long start = values.size() == 1 ? 0 : values[0].integer, stop = values.size() == 1 ? values[0].integer : values[1].integer;
+    long long step = values.size() == 3 ? values[2].integer : 1;
+    if (step == 0) return unknown_value("range() with step 0 raises");
+    std::vector<StaticValue> out;
+    for (long long n = start; step > 0 ? n < stop : n > stop; n += step) {
+      if (out.size() + budget_ > kMaxElements) return unknown_value("too many values to list statically");
+      out.push_back(make_int(n));
+    }
+    budget_ += out.size();
+    return make_seq(Kind::List, std::move(out));  // a range is re-iterable
+  }
+  if (f == "len" && only_positional(1, 1)) {
+    if (values[0].one_shot) return unknown_value("len() of an iterator raises");
+    if (values[0].kind == Kind::Str) return make_int(static_cast<long long>(values[0].chars.size()));
+    if (values[0].kind == Kind::Bytes) return make_int(static_cast<long long>(values[0].text.size()));
+    if (values[0].kind == Kind::Dict) return make_int(static_cast<long long>(values[0].items.size() / 2));
+    if (values[0].kind == Kind::Tuple || values[0].kind == Kind::List || values[0].kind == Kind::Set)
+      return make_int(static_cast<long long>(values[0].items.size()));
+    return unknown_value("len() of an unknown value");
+  }
+  if ((f == "list" || f == "tuple") && only_positional(0, 1)) {
+    if (values.empty()) return make_seq(f == "list" ? Kind::List : Kind::Tuple, {});
+    auto e = iterate(values[0]);
+    if (!e) return unknown_value(f + "() of a value whose order is not known");
+    return make_seq(f == "list" ? Kind::List : Kind::Tuple, std::move(*e));
+  }
+  if ((f == "set" || f == "frozenset") && only_positional(0, 1)) {
+    if (values.empty()) return make_seq(Kind::Set, {});
+    if (values[0].kind == Kind::Set) return values[0];
+    auto e = iterate(values[0]);
+    if (!e) return unknown_value("set() of an unknown value");
+    return make_seq(Kind::Set, std::move(*e));
+  }
+  if (f == "sorted" && values.size() == 1) {
+    bool reverse = false;
+    for (auto& [k, v] : keyword) {
+      if (k != "reverse" || v.kind != Kind::Bool) return unknown_value("sorted() with a key");
+      reverse = v.integer != 0;
+    }
+    std::vector<StaticValue> e;
+    if (values[0].kind == Kind::Set) e = values[0].items;  // sorting removes the hash order
+    else if (auto it = iterate(values[0])) e = std::move(*it);
+    else return unknown_value("sorted() of an unknown value");
+    if (values[0].kind == Kind::Set) {
+      // A set holds each value once.
+      std::vector<StaticValue> unique;
+      for (auto& v : e) {
+        bool seen = false;
+        for (auto& u : unique) {
+          auto eq = equal(u, v);
+          if (!eq) return unknown_value("sorted() of values not compared statically");
+          seen |= *eq;
+        }
+        if (!seen) unique.push_back(v);
+      }
+      e = std::move(unique);
+    }
+    for (size_t i = 1; i < e.size(); ++i)
+      if (!order(e[0], e[i])) return unknown_value("sorted() of values not compared statically");
+    bool ok = true;
+    std::stable_sort(e.begin(), e.end(), [&](const StaticValue& a, const StaticValue& b) {
+      auto c = reverse ? order(b, a) : order(a, b);
+      if (!c) ok = false;
+      return c && *c < 0;
+    });
+    if (!ok) return unknown_value("sorted() of values not compared statically");
+    return make_seq(Kind::List, std::move(e));
+  }
+  if (f == "reversed" && only_positional(1, 1)) {
+    if (values[0].kind != Kind::List && values[0].kind != Kind::Tuple) return unknown_value("reversed() of a non-sequence");
+    if (values[0].one_shot) return unknown_value("reversed() of an iterator raises");
+    std::vector<StaticValue> e(values[0].items.rbegin(), values[0].items.rend());
+    return iterator(std::move(e));
+  }
+  if (f == "zip" && keyword.empty()) {
+    auto p = pools(0);
+    if (!p) return unknown_value("zip() of an unknown value");
+    std::vector<StaticValue> out;
+    size_t n = p->empty() ? 0 : SIZE_MAX;
+    for (auto& pool : *p) n = std::min(n, pool.size());
+    for (size_t i = 0; i < n; ++i) {
+      std::vector<StaticValue> row;
+      for (auto& pool : *p) row.push_back(pool[i]);
+      out.push_back(make_seq(Kind::Tuple, std::move(row)));
+    }
+    budget_ += out.size();
+    return iterator(std::move(out));
+  }
+  if (f == "enumerate" && values.size() == 1) {
+    long long start = 0;
+    for (auto& [k, v] : keyword) {
+      if (k != "start" || !is_int_like(v)) return unknown_value("enumerate() with an unknown start");
+      start = v.integer;
+    }
+    auto e = iterate(values[0]);
+    if (!e) return unknown_value("enumerate() of an unknown value");
+    std::vector<StaticValue> out;
+    for (auto& v : *e) out.push_back(make_seq(Kind::Tuple, {make_int(start++), v}));
+    return iterator(std::move(out));
+  }
+  if (f == "dict") {
+    std::vector<StaticValue> items;
+    if (values.size() > 1) return unknown_value("dict() with several arguments");
+    if (values.size() == 1) {
+      if (values[0].kind == Kind::Dict) items = values[0].items;
+      else {
+        auto e = iterate(values[0]);
+        if (!e) return unknown_value("dict() of an unknown value");
+        for (auto& pair : *e) {
+          auto kv = iterate(pair);
+          if (!kv || kv->size() != 2) return unknown_value("dict() of non-pairs");
+          items.push_back((*kv)[0]);
+          items.push_back((*kv)[1]);
+        }
+      }
+    }
+    for (auto& [k, v] : keyword) { items.push_back(make_str(ascii32(k))); items.push_back(v); }
+    std::vector<StaticValue> merged;
+    for (size_t i = 0; i < items.size(); i += 2) {
+      bool replaced = false;
+      for (size_t j = 0; j < merged.size(); j += 2) {
+        auto e = equal(merged[j], items[i]);
+        if (!e) return unknown_value("dict keys that cannot be compared statically");
+        if (*e) { merged[j + 1] = items[i + 1]; replaced = true; break; }
+      }
+      if (!replaced) { merged.push_back(items[i]); merged.push_back(items[i + 1]); }
+    }
+    return make_seq(Kind::Dict, std::move(merged));
+  }
+  if (f == "str" && only_positional(1, 1)) {
+    auto t = to_text(values[0], false);
+    if (!t) return unknown_value("str() of a value not mirrored statically");
+    return make_str(std::move(*t));
+  }
+  if (f == "itertools.product") {
+    long long repeat = 1;
+    for (auto& [k, v] : keyword) {
+      if (k != "repeat" || !is_int_like(v) || v.integer < 0 || v.integer > 16) return unknown_value("product() with an unknown keyword");
+      repeat = v.integer;
+    }
+    auto p = pools(0);
+    if (!p) return unknown_value("product() of an unknown value");
+    std::vector<std::vector<StaticValue>> all;
+    for (long long r = 0; r < repeat; ++r) all.insert(all.end(), p->begin(), p->end());
+    std::vector<StaticValue> out, current;
+    product_rec(all, 0, current, out, kMaxElements);
+    if (out.size() > kMaxElements) return unknown_value("too many values to list statically");
+    budget_ += out.size();
+    return iterator(std::move(out));
+  }
+  if ((f == "itertools.combinations" || f == "itertools.permutations") && values.size() >= 1 && values.size() <= 2) {
+    auto e = iterate(values[0]);
+    if (!e) return unknown_value(f + "() of an unknown value");
+    long long r = static_cast<long long>(e->size());
+    if (values.size() == 2) {
+      if (!is_int_like(values[1])) return unknown_value(f + "() with an unknown r");
+      r = values[1].integer;
+    }
+    for (auto& [k, v] : keyword) {
+      if (k != "r" || !is_int_like(v)) return unknown_value(f + "() with an unknown keyword");
+      r = v.integer;
+    }
+    if (r < 0) return unknown_value(f + "() with a negative r raises");
+    const size_t n = e->size();
+    std::vector<StaticValue> out;
+    if (static_cast<size_t>(r) <= n) {
+      std::vector<size_t> idx;
+      const bool combos = f == "itertools.combinations";
+      // Lexicographic index tuples, as itertools emits them.
+      std::function<bool()> rec = [&]() -> bool {
+        if (out.size() > kMaxElements) return false;
+        if (idx.size() == static_cast<size_t>(r)) {
+          std::vector<StaticValue> row;
+          for (size_t i : idx) row.push_back((*e)[i]);
+          out.push_back(make_seq(Kind::Tuple, std::move(row)));
+          return true;
+        }
+        for (size_t i = combos ? (idx.empty() ? 0 : idx.back() + 1) : 0; i < n; ++i) {
+          if (!combos && std::find(idx.begin(), idx.end(), i) != idx.end()) continue;
+          idx.push_back(i);
+          bool ok = rec();
+          idx.pop_back();
+          if (!ok) return false;
+        }
+        return true;
+      };
+      if (!rec()) return unknown_value("too many values to list statically");
+    }
+    budget_ += out.size();
+    return iterator(std::move(out));
+  }
+  if (f == "itertools.chain" && keyword.empty()) {
+    auto p = pools(0);
+    if (!p) return unknown_value("chain() of an unknown value");
+    std::vector<StaticValue> out;
+    for (auto& pool : *p) out.insert(out.end(), pool.begin(), pool.end());
+    return iterator(std::move(out));
+  }
+  return unknown_value("a call to " + f + "() is not evaluated statically");
+}
+
+StaticValue StaticEvaluator::attribute(TSNode node, Context& ctx) {
+  std::string_view attr = ts::text(ts::field(node, "attribute"), source_);
+  TSNode object_node = ts::field(node, "object");
+  // sys.implementation.name
+  if (ts::is(ts::unparen(object_node), "attribute") && attr == "name") {
+    TSNode inner = ts::unparen(object_node);
+    StaticValue base = eval_in(ts::field(inner, "object"), ctx);
+    if (base.kind == Kind::Module && base.text == "sys" && ts::text(ts::field(inner, "attribute"), source_) == "implementation") {
+      if (!python_ || python_->implementation.empty()) return unknown_value("the interpreter's implementation is not known");
+      return make_str(ascii32(python_->implementation));
+    }
+  }
+  StaticValue object = eval_in(object_node, ctx);
+  if (object.kind == Kind::Module) {
+    std::string qualified = object.text + "." + std::string(attr);
+    if (qualified == "sys.version_info") {
+      if (!python_ || python_->major == 0) return unknown_value("the interpreter's version is not known");
+      StaticValue v = make_seq(Kind::Tuple, {make_int(python_->major), make_int(python_->minor)});
+      v.items.push_back(python_->micro ? make_int(*python_->micro) : unknown_value("the interpreter's micro version"));
+      v.items.push_back(python_->releaselevel ? make_str(ascii32(*python_->releaselevel)) : unknown_value("the release level"));
+      v.items.push_back(python_->serial ? make_int(*python_->serial) : unknown_value("the serial"));
+      v.text = "version_info";
+      return v;
+    }
+    if (qualified == "sys.platform") {
+      if (!python_ || python_->platform.empty()) return unknown_value("the platform is not known");
+      return make_str(ascii32(python_->platform));
+    }
+    if (qualified == "os.name") {
+      if (!python_ || python_->os_name.empty()) return unknown_value("os.name is not known");
+      return make_str(ascii32(python_->os_name));
+    }
+    if (object.text == "itertools" || object.text == "platform" || object.text == "pytest") {
+      StaticValue f = make(Kind::Function);
+      f.text = qualified;
+      if (object.text != "itertools") return unknown_value("`" + qualified + "` is not evaluated statically");
+      return f;
+    }
+    return unknown_value("`" + qualified + "` is not evaluated statically");
+  }
+  if (object.kind == Kind::Tuple && object.text == "version_info") {
+    static const char* fields[] = {"major", "minor", "micro", "releaselevel", "serial"};
+    for (size_t i = 0; i < 5; ++i)
+      if (attr == fields[i]) return object.items[i];
+  }
+  if (!object.known()) return object;
+  return unknown_value("an attribute is not evaluated statically");
+}
+
+StaticValue StaticEvaluator::subscript(TSNode node, Context& ctx) {
+  StaticValue value = eval_in(ts::field(node, "value"), ctx);
+  if (!value.known()) return value;
+  std::vector<TSNode> subs;
+  for (TSNode c : ts::named_children(node))
+    if (!ts_node_eq(c, ts::field(node, "value"))) subs.push_back(c);
+  if (subs.size() != 1) return unknown_value("a subscript with several indices");
+  TSNode sub = subs[0];
+  const bool sequence = value.kind == Kind::Tuple || value.kind == Kind::List || value.kind == Kind::Str;
+  auto length = static_cast<long long>(value.kind == Kind::Str ? value.chars.size() : value.items.size());
+  if (ts::is(sub, "slice")) {
+    if (!sequence || value.one_shot) return unknown_value("a slice of a non-sequence");
+    // [start]:[stop][:step] — tree-sitter gives the expressions in order, with ':' tokens between.
+    std::optional<long long> parts[3];
+    int part = 0;
+    for (uint32_t i = 0; i < ts_node_child_count(sub); ++i) {
+      TSNode c = ts_node_child(sub, i);
+      if (!ts_node_is_named(c)) { if (ts::text(c, source_) == ":") ++part; continue; }
+      if (part > 2) return unknown_value("slice");
+      StaticValue v = eval_in(c, ctx);
+      if (v.kind == Kind::None) continue;
+      if (!is_int_like(v)) return unknown_value("a slice bound that is not known");
+      parts[part] = v.integer;
+    }
+    long long step = parts[2].value_or(1);
+    if (step != 1) return unknown_value("a slice with a step");
+    auto clamp = [&](std::optional<long long> x, long long dflt) {
+      if (!x) return dflt;
+      long long v = *x < 0 ? *x + length : *x;
+      return std::clamp(v, 0LL, length);
+    };
+    long long a = clamp(parts[0], 0), b = clamp(parts[1], length);
+    if (b < a) b = a;
+    if (value.kind == Kind::Str) return make_str(value.chars.substr(a, b - a));
+    StaticValue out = make_seq(value.kind, std::vector<StaticValue>(value.items.begin() + a, value.items.begin() + b));
+    return out;  // a slice of version_info is a plain tuple
+  }
+  StaticValue index = eval_in(sub, ctx);
+  if (!index.known()) return index;
+  if (value.kind == Kind::Dict) {
+    for (size_t i = 0; i < value.items.size(); i += 2) {
+      auto e = equal(value.items[i], index);
+      if (!e) return unknown_value("a dict key not compared statically");
+      if (*e) return value.items[i + 1];
+    }
+    return unknown_value("a missing dict key raises");
+  }
+  if (!sequence || value.one_shot || !is_int_like(index)) return unknown_value("a subscript not evaluated statically");
+  long long i = index.integer < 0 ? index.integer + length : index.integer;
+  if (i < 0 || i >= length) return unknown_value("an index out of range raises");
+  if (value.kind == Kind::Str) return make_str(std::u32string(1, value.chars[i]));
+  return value.items[i];
+}
+
+StaticValue StaticEvaluator::binary(TSNode node, Context& ctx) {
+  std::string_view op = ts::text(ts::field(node, "operator"), source_);
+  StaticValue a = eval_in(ts::field(node, "left"), ctx);
+  if (!a.known()) return a;
+  StaticValue b = eval_in(ts::field(node, "right"), ctx);
+  if (!b.known()) return b;
+  if (is_int_like(a) && is_int_like(b)) {
+    long long r = 0;
+    bool overflow = false;
+    if (op == "+") overflow = __builtin_add_overflow(a.integer, b.integer, &r);
+    else if (op == "-") overflow = __builtin_sub_overflow(a.integer, b.integer, &r);
+    else if (op == "*") overflow = __builtin_mul_overflow(a.integer, b.integer, &r);
+    else if (op == "//" || op == "%") {
+      if (b.integer == 0 || (a.integer == LLONG_MIN && b.integer == -1)) return unknown_value("integer division");
+      long long q = a.integer / b.integer, m = a.integer % b.integer;
+      if (m != 0 && ((m < 0) != (b.integer < 0))) { --q; m += b.integer; }  // Python floors
+      r = op == "//" ? q : m;
+    } else if (op == "**") {
+      if (b.integer < 0 || b.integer > 64) return unknown_value("a power not evaluated statically");
+      r = 1;
+      for (long long k = 0; k < b.integer && !overflow; ++k) overflow = __builtin_mul_overflow(r, a.integer, &r);
+    } else {
+      return unknown_value("an int operator not evaluated statically");
+    }
+    if (overflow) return unknown_value("integer overflow");
+    return make_int(r);
+  }
+  auto repeat = [&](const StaticValue& seq, const StaticValue& n) -> StaticValue {
+    long long times = std::max(0LL, n.integer);
+    size_t size = seq.kind == Kind::Str ? seq.chars.size() : seq.kind == Kind::Bytes ? seq.text.size() : seq.items.size();
+    if (size * static_cast<size_t>(times) + budget_ > kMaxElements) return unknown_value("too many values to list statically");
+    StaticValue out = make(seq.kind);
+    for (long long k = 0; k < times; ++k) {
+      out.chars += seq.chars;
+      out.text += seq.text;
+      out.items.insert(out.items.end(), seq.items.begin(), seq.items.end());
+    }
+    budget_ += out.items.size();
+    return out;
+  };
+  auto is_seq = [](const StaticValue& v) {
+    return !v.one_shot && (v.kind == Kind::Str || v.kind == Kind::Bytes || v.kind == Kind::List || v.kind == Kind::Tuple);
+  };
+  if (op == "+" && a.kind == b.kind && is_seq(a) && is_seq(b)) {
+    StaticValue out = make(a.kind);
+    out.chars = a.chars + b.chars;
+    out.text = a.kind == Kind::Bytes ? a.text + b.text : "";
+    out.items = a.items;
+    out.items.insert(out.items.end(), b.items.begin(), b.items.end());
+    budget_ += out.items.size();
+    return out;
+  }
+  if (op == "*" && is_seq(a) && is_int_like(b)) return repeat(a, b);
+  if (op == "*" && is_int_like(a) && is_seq(b)) return repeat(b, a);
+  return unknown_value("an operator not evaluated statically");
+}
+
+StaticValue StaticEvaluator::compare(TSNode node, Context& ctx) {
+  std::vector<TSNode> operands = ts::named_children(node);
+  std::vector<std::string> ops;
+  for (uint32_t i = 0; i < ts_node_child_count(node); ++i) {
+    TSNode c = ts_node_child(node, i);
+    if (!ts_node_is_named(c)) ops.emplace_back(ts::text(c, source_));
+  }
+  // `not in` / `is not` are one operator token each in this grammar; normalise spacing.
+  for (auto& o : ops) {
+    std::string n;
+    for (char ch : o) if (ch != ' ' && ch != '\t' && ch != '\n') n += ch;
+    o = n == "notin" ? "not in" : n == "isnot" ? "is not" : n;
+  }
+  if (ops.size() + 1 != operands.size()) return unknown_value("a comparison not read statically");
+  StaticValue left = eval_in(operands[0], ctx);
+  if (!left.known()) return left;
+  for (size_t i = 0; i < ops.size(); ++i) {
+    StaticValue right = eval_in(operands[i + 1], ctx);
+    if (!right.known()) return right;
+    const std::string& op = ops[i];
+    std::optional<bool> result;
+    if (op == "==" || op == "!=") {
+      auto e = equal(left, right);
+      if (e) result = op == "==" ? *e : !*e;
+    } else if (op == "<" || op == "<=" || op == ">" || op == ">=") {
+      // Tuples compare up to the first difference: an unknown later element may not matter.
+      std::optional<int> c;
+      if (left.kind == Kind::Tuple && right.kind == Kind::Tuple) {
+        c = 0;
+        size_t k = 0;
+        for (; k < left.items.size() && k < right.items.size(); ++k) {
+          auto e = order(left.items[k], right.items[k]);
+          if (!e) { c.reset(); break; }
+          if (*e != 0) { c = e; break; }
+        }
+        if (c && *c == 0 && k == std::min(left.items.size(), right.items.size()))
+          c = left.items.size() < right.items.size() ? -1 : left.items.size() > right.items.size() ? 1 : 0;
+      } else {
+        c = order(left, right);
+      }
+      if (c) result = op == "<" ? *c < 0 : op == "<=" ? *c <= 0 : op == ">" ? *c > 0 : *c >= 0;
+    } else if (op == "in" || op == "not in") {
+      std::optional<bool> found;
+      if (right.kind == Kind::Str && left.kind == Kind::Str) {
+        found = right.chars.find(left.chars) != std::u32string::npos;
+      } else if (auto elements = iterate(right); elements && !right.one_shot) {
+        found = false;
+        for (auto& e : *elements) {
+          auto eq = equal(left, e);
+          if (!eq) { found.reset(); break; }
+          if (*eq) { found = true; break; }
+        }
+      } else if (right.kind == Kind::Set) {
+        found = false;
+        for (auto& e : right.items) {
+          auto eq = equal(left, e);
+          if (!eq) { found.reset(); break; }
+          if (*eq) { found = true; break; }
+        }
+      }
+      if (found) result = op == "in" ? *found : !*found;
+    } else if (op == "is" || op == "is not") {
+      if (left.kind == Kind::None || right.kind == Kind::None) result = (left.kind == right.kind) == (op == "is");
+    }
+    if (!result) return unknown_value("a comparison not evaluated statically");
+    if (!*result) return make_bool(false);
+    left = std::move(right);
+  }
+  return make_bool(true);
+}
+
+}  // namespace fastest

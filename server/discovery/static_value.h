@@ -1,0 +1,121 @@
+// A small, safe evaluator of the Python expressions pytest reads ids and conditions from:
+// literals, names bound once to such values, containers, comprehensions, a few pure builtins
+// (range, zip, enumerate, list, tuple, sorted, reversed, len, dict), itertools' product /
+// combinations / permutations / chain, f-strings and str.format, pytest.param, and what the
+// interpreter answers (sys.version_info, sys.platform, os.name, platform.python_implementation()).
+// Anything else is Unknown, with the reason: the caller keeps the test dynamic. It never guesses.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include <tree_sitter/api.h>
+
+#include "server/discovery/collect_rules.h"
+#include "server/discovery/module_scope.h"
+#include "server/discovery/python_literal.h"
+
+namespace fastest {
+
+struct StaticValue {
+  enum class Kind {
+    Unknown, None, Bool, Int, Float, Complex, Str, Bytes,
+    Tuple, List, Set, Dict,
+    Named,     // a class or function (text: its __name__)
+    Module,    // an imported module we know (text: "sys", "os", "platform", "itertools")
+    Function,  // a callable we can evaluate (text: "range", "itertools.product", ...)
+    Param,     // pytest.param(...): items are its values
+  };
+  Kind kind = Kind::Unknown;
+  std::string text;              // Int/Float/Complex/Bool/None: Python's str(); Bytes: raw; names
+  std::u32string chars;          // Str
+  long long integer = 0;         // Int/Bool, when `exact`
+  bool exact = false;            // Int fits in 64 bits (arithmetic is allowed)
+  std::vector<StaticValue> items;  // Tuple/List/Set/Param values; Dict: key, value, key, value...
+  bool one_shot = false;         // an iterator (zip, generator, ...): consumed by one iteration
+  // Param: its id= (nullopt: none given) and whether marks= was given.
+  std::optional<std::u32string> param_id;
+  bool param_has_marks = false;
+  TSNode node{};                 // the source node, for values written literally in place
+  std::string why;               // Unknown: what could not be known
+
+  bool known() const { return kind != Kind::Unknown; }
+};
+
+StaticValue unknown_value(std::string why);
+
+// The value as python_literal's PyValue: pytest's `_idval_from_value` input.
+PyValue to_id_value(const StaticValue& value);
+
+// Evaluates expressions of one module. Names resolve to the module's (and a class body's)
+// bindings when bound once, unconditionally, and never rebound or mutated anywhere in the file.
+class StaticEvaluator {
+ public:
+  // `check_mutation`: scan the file for rebinding/mutation of names (off while the scope is
+  // still being read statement by statement, where only earlier statements count).
+  StaticEvaluator(std::string_view source, TSNode root, const Scope& module, const PythonFacts* python,
+                  bool check_mutation = true);
+
+  // The value of `expr`, evaluated where it stands (the class body enclosing it, if any;
+  // `in_scope_only`: in the evaluator's scope alone, as while that scope is being read).
+  StaticValue eval(TSNode expr, bool in_scope_only = false);
+  // A condition's truth, or nullopt when unknown.
+  std::optional<bool> truth(TSNode expr, bool in_scope_only = false);
+  // A condition's truth with `class_scope` (may be null) as the class body it stands in.
+  std::optional<bool> truth_in(TSNode expr, const Scope* class_scope);
+  // The elements iterating `value` yields (nullopt: unknown, e.g. a set's hash order).
+  static std::optional<std::vector<StaticValue>> iterate(const StaticValue& value);
+  // Whether a name's value was read, for which the whole file (function bodies too) was
+  // checked for code rebinding or mutating it.
+  bool scanned_bodies() const { return unstable_.has_value(); }
+  const PythonFacts* python() const { return python_; }
+
+ public:
+  struct Args {
+    std::vector<TSNode> positional;
+    std::vector<std::pair<std::string, TSNode>> keyword;
+    bool splat = false;
+  };
+
+ private:
+  struct Frame { std::unordered_map<std::string, StaticValue> names; };
+  struct Context {
+    const Scope* class_scope = nullptr;  // visible class body, or null
+    std::vector<Frame>* frames = nullptr;
+    int depth = 0;
+    uint32_t at = UINT32_MAX;  // where the expression stands: names bound after it are not bound yet
+  };
+  StaticValue eval_in(TSNode expr, Context& ctx);
+  StaticValue lookup(std::string_view name, Context& ctx);
+  StaticValue call(TSNode node, Context& ctx);
+  StaticValue call_function(const std::string& f, const Args& args, Context& ctx);
+  StaticValue param(TSNode node, const Args& args, Context& ctx);
+  StaticValue method_call(const StaticValue& object, std::string_view method, const Args& args, Context& ctx);
+  StaticValue comprehension(TSNode node, Context& ctx);
+  StaticValue fstring(TSNode node, Context& ctx);
+  StaticValue attribute(TSNode node, Context& ctx);
+  StaticValue subscript(TSNode node, Context& ctx);
+  StaticValue binary(TSNode node, Context& ctx);
+  StaticValue compare(TSNode node, Context& ctx);
+  StaticValue binding_value(const Binding& b, std::string_view name, const Scope* class_scope, Context& ctx);
+  const Scope* class_scope_of(TSNode expr);
+  bool name_is_stable(std::string_view name);
+
+  std::string_view source_;
+  TSNode root_;
+  const Scope& module_;
+  const PythonFacts* python_;
+  bool check_mutation_;
+  std::optional<std::unordered_set<std::string>> unstable_;  // rebound or mutated names (lazy)
+  std::unordered_map<uint32_t, std::unique_ptr<Scope>> class_scopes_;  // by class body start byte
+  std::unordered_map<std::string, StaticValue> module_memo_;
+  size_t budget_ = 0;  // elements produced: bounded so a huge product stays Unknown
+};
+
+}  // namespace fastest

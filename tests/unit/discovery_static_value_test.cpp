@@ -1,0 +1,390 @@
+// The static evaluator's rules (server/discovery/static_value.*): parametrize values, ids and
+// conditions known without Python. Every expected id was printed by real pytest 9.2 on
+// Python 3.11.7 (`pytest --collect-only -q` on the same snippet); names bound to rebound or
+// mutated values stay dynamic.
+#include <catch2/catch.hpp>
+
+#include "server/discovery/conftest_analysis.h"
+#include "server/discovery/document.h"
+#include "server/discovery/syntax_tree.h"
+#include "server/workspace/python_facts.h"
+#include "tests/unit/discovery_test_util.h"
+
+using fastest::test::discover_snippet;
+using fastest::test::find_item;
+using fastest::test::leaf_ids;
+using Ids = std::vector<std::string>;
+
+namespace {
+
+fastest::CollectRules rules_for_311() {
+  fastest::CollectRules rules;
+  fastest::PythonFacts facts = fastest::parse_python_version("3.11.7");
+  facts.platform = "linux";
+  facts.os_name = "posix";
+  facts.implementation = "cpython";
+  rules.python = std::make_shared<const fastest::PythonFacts>(facts);
+  return rules;
+}
+
+// The ids, and that none of the module's items is dynamic.
+Ids static_ids(const std::string& source, const fastest::CollectRules& rules = rules_for_311()) {
+  auto result = discover_snippet(source, rules);
+  for (const auto& item : result.items) {
+    INFO(item.id << ": " << item.dynamic_reason);
+    CHECK_FALSE(item.dynamic);
+  }
+  return leaf_ids(result);
+}
+
+Ids expected(const std::string& prefix, std::initializer_list<const char*> ids) {
+  Ids out;
+  for (const char* id : ids) out.push_back(prefix + id);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("names bound once to literals, concatenation, repetition, dict views, sorted") {
+  const std::string source = R"PY(import pytest
+BASE = [1, 2]
+MORE = BASE + [3] * 2
+PAIRS = ((1, "a"), (2, "b"))
+NAMES = {"x": 1, "y": 2}
+@pytest.mark.parametrize("v", MORE)
+def test_concat(v): pass
+@pytest.mark.parametrize("n,s", PAIRS)
+def test_pairs(n, s): pass
+@pytest.mark.parametrize("k,v", NAMES.items())
+def test_items(k, v): pass
+@pytest.mark.parametrize("k", NAMES)
+def test_keys(k): pass
+@pytest.mark.parametrize("v", sorted(NAMES.values(), reverse=True))
+def test_values(v): pass
+)PY";
+  CHECK(static_ids(source) == expected("test_m.py::", {
+      "test_concat[1]",
+      "test_concat[2]",
+      "test_concat[3_0]",
+      "test_concat[3_1]",
+      "test_pairs[1-a]",
+      "test_pairs[2-b]",
+      "test_items[x-1]",
+      "test_items[y-2]",
+      "test_keys[x]",
+      "test_keys[y]",
+      "test_values[2]",
+      "test_values[1]"}));
+}
+
+TEST_CASE("comprehensions, range, zip, enumerate, reversed and itertools") {
+  const std::string source = R"PY(import itertools
+from itertools import product
+import pytest
+SIZES = [1, 2, 3]
+@pytest.mark.parametrize("x", [s * 2 for s in SIZES if s != 2])
+def test_list_comp(x): pass
+@pytest.mark.parametrize("a,b", list(itertools.product([1, 2], "ab")))
+def test_product(a, b): pass
+@pytest.mark.parametrize("a,b", product(range(2), repeat=2))
+def test_product_repeat(a, b): pass
+@pytest.mark.parametrize("a,b", itertools.combinations("abc", 2))
+def test_combinations(a, b): pass
+@pytest.mark.parametrize("a,b", itertools.permutations([1, 2, 3], 2))
+def test_permutations(a, b): pass
+@pytest.mark.parametrize("i,s", enumerate(["p", "q"], start=1))
+def test_enumerate(i, s): pass
+@pytest.mark.parametrize("a,b", zip(SIZES, "xyz"))
+def test_zip(a, b): pass
+@pytest.mark.parametrize("x", range(10, 0, -4))
+def test_range(x): pass
+@pytest.mark.parametrize("x", (n for n in range(3)))
+def test_genexp(x): pass
+@pytest.mark.parametrize("x", {k: k * 2 for k in "ab"})
+def test_dictcomp(x): pass
+@pytest.mark.parametrize("x", reversed(SIZES))
+def test_reversed(x): pass
+@pytest.mark.parametrize("x", [(1, 2)] + [(i, i) for i in range(2)])
+def test_tuples_single_arg(x): pass
+)PY";
+  CHECK(static_ids(source) == expected("test_m.py::", {
+      "test_list_comp[2]",
+      "test_list_comp[6]",
+      "test_product[1-a]",
+      "test_product[1-b]",
+      "test_product[2-a]",
+      "test_product[2-b]",
+      "test_product_repeat[0-0]",
+      "test_product_repeat[0-1]",
+      "test_product_repeat[1-0]",
+      "test_product_repeat[1-1]",
+      "test_combinations[a-b]",
+      "test_combinations[a-c]",
+      "test_combinations[b-c]",
+      "test_permutations[1-2]",
+      "test_permutations[1-3]",
+      "test_permutations[2-1]",
+      "test_permutations[2-3]",
+      "test_permutations[3-1]",
+      "test_permutations[3-2]",
+      "test_enumerate[1-p]",
+      "test_enumerate[2-q]",
+      "test_zip[1-x]",
+      "test_zip[2-y]",
+      "test_zip[3-z]",
+      "test_range[10]",
+      "test_range[6]",
+      "test_range[2]",
+      "test_genexp[0]",
+      "test_genexp[1]",
+      "test_genexp[2]",
+      "test_dictcomp[a]",
+      "test_dictcomp[b]",
+      "test_reversed[3]",
+      "test_reversed[2]",
+      "test_reversed[1]",
+      "test_tuples_single_arg[x0]",
+      "test_tuples_single_arg[x1]",
+      "test_tuples_single_arg[x2]"}));
+}
+
+TEST_CASE("f-strings, str.format, ids= and pytest.param of known values; class-level names") {
+  const std::string source = R"PY(import pytest
+NAMES = ["a", "b"]
+@pytest.mark.parametrize("x", [f"n-{n}" for n in NAMES])
+def test_fstring(x): pass
+@pytest.mark.parametrize("x", [f"{i:03d}|{s!r}|{s:3}|" for i, s in enumerate(NAMES)])
+def test_fstring_spec(x): pass
+@pytest.mark.parametrize("x", ["{}-{}".format(n, n.upper()) for n in NAMES] + ["{0}{k}{0}".format(n, k=n.upper()) for n in NAMES])
+def test_format(x): pass
+@pytest.mark.parametrize("x", [1, 2], ids=[f"id{i}" for i in range(2)])
+def test_ids(x): pass
+@pytest.mark.parametrize("x", [pytest.param(n, id=f"p_{n}") for n in NAMES])
+def test_param_id(x): pass
+@pytest.mark.parametrize("x", [pytest.param(n, marks=pytest.mark.slow) for n in NAMES])
+def test_param_marks_comp(x): pass
+class TestScope:
+    VALS = ["c1", "c2"]
+    @pytest.mark.parametrize("x", VALS)
+    def test_class_name(self, x): pass
+    @pytest.mark.parametrize("x", [v + "!" for v in VALS])
+    def test_class_comp(self, x): pass
+)PY";
+  auto result = discover_snippet(source, rules_for_311());
+  Ids ids = leaf_ids(result);
+  // pytest.param(marks=...) inside a comprehension: marks computed per value stay with pytest.
+  const fastest::TestItem* marked = find_item(result, "test_m.py::test_param_marks_comp");
+  REQUIRE(marked);
+  CHECK(marked->dynamic);
+  Ids others;
+  for (auto& id : ids) if (id != "test_m.py::test_param_marks_comp") others.push_back(id);
+  CHECK(others == expected("test_m.py::", {
+      "test_fstring[n-a]",
+      "test_fstring[n-b]",
+      "test_fstring_spec[000|'a'|a  |]",
+      "test_fstring_spec[001|'b'|b  |]",
+      "test_format[a-A]",
+      "test_format[b-B]",
+      "test_format[aAa]",
+      "test_format[bBb]",
+      "test_ids[id0]",
+      "test_ids[id1]",
+      "test_param_id[p_a]",
+      "test_param_id[p_b]",
+      "TestScope::test_class_name[c1]",
+      "TestScope::test_class_name[c2]",
+      "TestScope::test_class_comp[c1!]",
+      "TestScope::test_class_comp[c2!]"}));
+}
+
+TEST_CASE("conditions known from the interpreter: version_info, platform, os.name, implementation, PY3") {
+  const std::string source = R"PY(import os
+import sys
+import platform
+import pytest
+PY3 = sys.version_info[0] == 3
+if sys.version_info >= (3, 8):
+    def test_new(): pass
+else:
+    def test_old(): pass
+if sys.version_info[:2] < (3, 0):
+    def test_py2(): pass
+elif PY3 and sys.platform.startswith("linux") and os.name == "posix":
+    def test_linux(): pass
+if platform.python_implementation() == "CPython" and sys.implementation.name == "cpython":
+    VALUES = [1, 2]
+else:
+    VALUES = [3]
+@pytest.mark.parametrize("x", VALUES)
+def test_values(x): pass
+if sys.version_info.major == 3 and sys.version_info.minor >= 99:
+    pytest.skip("too new", allow_module_level=True)
+class TestC:
+    if sys.version_info > (3,):
+        def test_in_class(self): pass
+)PY";
+  CHECK(static_ids(source) == expected("test_m.py::", {
+      "test_new",
+      "test_linux",
+      "test_values[1]",
+      "test_values[2]",
+      "TestC::test_in_class"}));
+  // Without the interpreter's facts the same module keeps its conditional tests dynamic.
+  auto unknown = discover_snippet(source, fastest::CollectRules{});
+  const fastest::TestItem* item = find_item(unknown, "test_m.py::test_new");
+  REQUIRE(item);
+  CHECK(item->dynamic);
+}
+
+TEST_CASE("rebound, mutated, aliased, passed-on names, sets and consumed iterators stay dynamic") {
+  const std::string source = R"PY(import pytest
+APPENDED = [1, 2]
+APPENDED.append(3)
+AUG = [1]
+AUG += [2]
+SUB = [1, 2]
+SUB[0] = 9
+ALIASED = [1]
+ALIAS = ALIASED
+ALIAS.extend([5])
+def helper(values):
+    values.append(7)
+PASSED = [1]
+helper(PASSED)
+REBOUND = [1]
+REBOUND = [2, 3]
+for LOOPED in [[4]]:
+    pass
+LOOPED = [1]
+@pytest.mark.parametrize("x", APPENDED)
+def test_appended(x): pass
+@pytest.mark.parametrize("x", AUG)
+def test_aug(x): pass
+@pytest.mark.parametrize("x", SUB)
+def test_sub(x): pass
+@pytest.mark.parametrize("x", ALIASED)
+def test_aliased(x): pass
+@pytest.mark.parametrize("x", PASSED)
+def test_passed(x): pass
+@pytest.mark.parametrize("x", REBOUND)
+def test_rebound(x): pass
+@pytest.mark.parametrize("x", {3, 1, 2})
+def test_set(x): pass
+GEN = (i for i in range(2))
+@pytest.mark.parametrize("x", GEN)
+def test_gen_once(x): pass
+@pytest.mark.parametrize("x", GEN)
+def test_gen_twice(x): pass
+)PY";
+  auto result = discover_snippet(source, rules_for_311());
+  for (const char* name : {"test_appended", "test_aug", "test_sub", "test_aliased", "test_passed", "test_rebound",
+                           "test_set", "test_gen_once", "test_gen_twice"}) {
+    const fastest::TestItem* item = find_item(result, std::string("test_m.py::") + name);
+    REQUIRE(item);
+    INFO(name);
+    CHECK(item->dynamic);
+  }
+}
+
+namespace {
+fastest::ConftestInfo conftest(const std::string& source, const fastest::PythonFacts* python) {
+  auto parser = fastest::make_python_parser();
+  auto tree = fastest::parse_python(parser.get(), source);
+  fastest::CollectRules rules;
+  if (python) rules.python = std::make_shared<const fastest::PythonFacts>(*python);
+  return fastest::analyze_conftest(tree.get(), source, rules);
+}
+}  // namespace
+
+TEST_CASE("collect_ignore built under conditions the interpreter decides") {
+  const std::string source = R"PY(import sys
+collect_ignore = ["setup.py"]
+collect_ignore_glob = []
+if sys.version_info < (3, 8):
+    collect_ignore.append("test_py37_only.py")
+elif sys.version_info[:2] >= (3, 10):
+    collect_ignore += ["test_old_syntax.py"]
+    collect_ignore_glob.extend(["*_py2.py"])
+else:
+    collect_ignore.append("test_other.py")
+)PY";
+  auto facts = rules_for_311().python;
+  auto known = conftest(source, facts.get());
+  CHECK_FALSE(known.collect_ignore_dynamic);
+  CHECK(known.collect_ignore == Ids{"setup.py", "test_old_syntax.py"});
+  CHECK(known.collect_ignore_glob == Ids{"*_py2.py"});
+  // Unknown interpreter: the branch that runs is unknown, so is the list.
+  CHECK(conftest(source, nullptr).collect_ignore_dynamic);
+  // Built in a loop, or appended to in a function: still pytest's to tell.
+  CHECK(conftest("collect_ignore = []\nfor n in ['a']:\n    collect_ignore.append(n)\n", facts.get()).collect_ignore_dynamic);
+  CHECK(conftest("collect_ignore = []\ndef f():\n    collect_ignore.append('x')\n", facts.get()).collect_ignore_dynamic);
+  CHECK(conftest("collect_ignore = ['a']\ncollect_ignore = ['b']\n", facts.get()).collect_ignore == Ids{"b"});
+}
+
+TEST_CASE("module-level skips under a known-false condition do not make the module dynamic") {
+  const std::string source = R"PY(import sys
+import pytest
+if sys.version_info < (3, 8):
+    pytest.skip("old", allow_module_level=True)
+def test_a(): pass
+)PY";
+  CHECK(static_ids(source) == Ids{"test_m.py::test_a"});
+  // Known true: pytest skips the module; that stays for pytest to report.
+  auto skipped = discover_snippet("import sys\nimport pytest\nif sys.version_info >= (3, 8):\n    pytest.skip('x', allow_module_level=True)\ndef test_a(): pass\n", rules_for_311());
+  CHECK(skipped.items.front().dynamic);
+}
+
+TEST_CASE("an iterator given to parametrize stays dynamic under an error warnings filter") {
+  // pytest 9.2 warns PARAMETRIZE_NON_COLLECTION_ITERABLE: `filterwarnings = error` fails the module.
+  auto rules = rules_for_311();
+  rules.warnings_may_error = true;
+  auto result = discover_snippet("import pytest\n@pytest.mark.parametrize('a,b', zip([1], [2]))\ndef test_z(a, b): pass\n", rules);
+  CHECK(find_item(result, "test_m.py::test_z")->dynamic);
+  CHECK(static_ids("import pytest\n@pytest.mark.parametrize('a,b', list(zip([1], [2])))\ndef test_z(a, b): pass\n", rules) ==
+        Ids{"test_m.py::test_z[1-2]"});
+}
+
+TEST_CASE("the interpreter's version from pyvenv.cfg's version or version_info") {
+  auto plain = fastest::parse_python_version("3.11.7");
+  CHECK(plain.major == 3);
+  CHECK(plain.minor == 11);
+  CHECK(plain.micro == 7);
+  CHECK(plain.releaselevel == "final");
+  auto virtualenv = fastest::parse_python_version("3.12.3.final.0");
+  CHECK(virtualenv.micro == 3);
+  CHECK(virtualenv.releaselevel == "final");
+  auto rc = fastest::parse_python_version("3.13.0rc1");
+  CHECK(rc.releaselevel == "candidate");
+  CHECK(rc.serial == 1);
+  CHECK(fastest::parse_python_version("garbage").major == 0);
+}
+
+TEST_CASE("an edit in a body that mutates a name parametrize reads makes its cases dynamic in the editor") {
+  // The body-only fast path moves items without re-running the rules; a body can mutate a
+  // name (setup() runs at import), so a module whose ids read names re-runs them.
+  std::string text = "import pytest\nVALUES = [1, 2]\ndef setup():\n    pass\nsetup()\n\n"
+                     "@pytest.mark.parametrize('x', VALUES)\ndef test_x(x): pass\n";
+  fastest::Document doc("test_m.py", text, rules_for_311());
+  auto item = [&](const std::string& id) -> const fastest::TestItem* {
+    for (const auto& i : doc.items())
+      if (i.id == id) return &i;
+    return nullptr;
+  };
+  REQUIRE(item("test_m.py::test_x[1]"));
+  auto body = static_cast<uint32_t>(text.find("pass"));
+  doc.apply_edit(body, body + 4, "VALUES.append(3)");
+  REQUIRE(item("test_m.py::test_x"));
+  CHECK(item("test_m.py::test_x")->dynamic);
+  CHECK_FALSE(item("test_m.py::test_x[1]"));
+}
+
+TEST_CASE("a name bound after its use: the class body reads the module's, the module's is a NameError") {
+  // pytest 9.2 printed test_m.py::TestC::test_c[1] for the class (its VALUES is bound later).
+  const std::string source = "import pytest\nVALUES = [1]\nclass TestC:\n"
+                             "    @pytest.mark.parametrize('x', VALUES)\n    def test_c(self, x): pass\n"
+                             "    VALUES = [2]\n";
+  CHECK(static_ids(source) == Ids{"test_m.py::TestC::test_c[1]"});
+  auto late = discover_snippet("import pytest\n@pytest.mark.parametrize('x', LATE)\ndef test_l(x): pass\nLATE = [1]\n",
+                               rules_for_311());
+  CHECK(find_item(late, "test_m.py::test_l")->dynamic);
+}
