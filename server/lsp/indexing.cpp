@@ -463,7 +463,11 @@ void LspServer::State::watched_files_changed(const json& params) {
     if (!r->file_items.count(rel)) modules.insert(rel);  // a new file
   }
   for (auto& [r, modules] : affected) {
-    for (const std::string& module : modules) mark_stale(*r, module);
+    for (const std::string& module : modules) {
+      mark_stale(*r, module);
+      // The error was the old text's: a module still failing is re-settled and says so again.
+      clear_collection_error(*r, module);
+    }
     start_collection(*r, [this, modules = modules](Root& root) { schedule_resettle(root, modules); });
   }
   // Changes made outside the editor (a checkout, a generator) start armed runs' cycles; an open

@@ -18,7 +18,11 @@ def test_x(x):
     pass
 
 
-@pytest.fixture(params=["a", "b"])
+def letters():  # a call: the fixture's params are known only to pytest (literal ones are static)
+    return ["a", "b"]
+
+
+@pytest.fixture(params=letters())
 def letter(request):
     return request.param
 
