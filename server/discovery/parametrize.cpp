@@ -72,6 +72,35 @@ bool long_str_is_unknowable(const PyValue& v, const CollectRules& rules) {
   return is_long_str(v, rules) && rules.long_str_id_strategy != "legacy";
 }
 
+// pytest's id of one parameter set: pytest.param's id, else ids='s entry, else its values' ids
+// joined by "-" (argname+index for a value pytest has no id for). nullopt, with `why`, when a
+// value's id is not known statically.
+std::optional<std::string> case_id(const std::optional<std::string>& given, size_t index,
+                                   const std::vector<std::optional<std::string>>& explicit_ids,
+                                   std::vector<PyValue>& values, const std::vector<std::string>& argnames,
+                                   const CollectRules& rules, std::string* why) {
+  if (given) return *given;
+  if (index < explicit_ids.size() && explicit_ids[index]) return *explicit_ids[index];
+  std::string id;
+  for (size_t k = 0; k < values.size(); ++k) {
+    PyValue& v = values[k];
+    if (v.kind == PyValue::Kind::Unknown) {
+      *why = "parametrize value for `" + argnames[k] + "` is not a literal" + (v.why.empty() ? "" : " (" + v.why + ")");
+      return std::nullopt;
+    }
+    if (long_str_falls_back(v, rules)) v.kind = PyValue::Kind::Opaque;
+    else if (long_str_is_unknowable(v, rules)) {
+      *why = "parametrize value for `" + argnames[k] + "` is a long string whose id depends on "
+             "parametrize_long_str_id_strategy = " + rules.long_str_id_strategy;
+      return std::nullopt;
+    }
+    auto part = id_from_value(v, rules.disable_id_escaping);
+    if (k) id += "-";
+    id += part ? *part : argnames[k] + std::to_string(index);
+  }
+  return id;
+}
+
 // pytest's make_unique_parameterset_ids.
 void make_unique(std::vector<std::string>& ids, const PytestVersion& version) {
   std::map<std::string, int> counts;
@@ -270,30 +299,12 @@ ArgvaluesExpansion expand_argvalues(const std::vector<std::string>& argnames, bo
       out.dynamic_reason = "a parameter set has a different number of values than argnames (pytest reports an error)";
       return out;
     }
-    std::string id;
-    if (given_id) {
-      id = *given_id;
-    } else if (index < explicit_ids.size() && explicit_ids[index]) {
-      id = *explicit_ids[index];
-    } else {
-      for (size_t k = 0; k < values.size(); ++k) {
-        PyValue v = evaluate(values[k], source, resolve);
-        if (v.kind == PyValue::Kind::Unknown) {
-          out.dynamic_reason = "parametrize value for `" + argnames[k] + "` is not a literal (" + v.why + ")";
-          return out;
-        }
-        if (long_str_falls_back(v, rules)) v.kind = PyValue::Kind::Opaque;
-        else if (long_str_is_unknowable(v, rules)) {
-          out.dynamic_reason = "parametrize value for `" + argnames[k] + "` is a long string whose id depends on "
-                               "parametrize_long_str_id_strategy = " + rules.long_str_id_strategy;
-          return out;
-        }
-        auto part = id_from_value(v, rules.disable_id_escaping);
-        if (k) id += "-";
-        id += part ? *part : argnames[k] + std::to_string(index);
-      }
-    }
-    ids.push_back(id);
+    std::vector<PyValue> id_values;
+    if (!given_id && !(index < explicit_ids.size() && explicit_ids[index]))
+      for (TSNode value : values) id_values.push_back(evaluate(value, source, resolve));
+    std::optional<std::string> id = case_id(given_id, index, explicit_ids, id_values, argnames, rules, &out.dynamic_reason);
+    if (!id) return out;
+    ids.push_back(std::move(*id));
     out.cases.push_back(std::move(param_case));
   }
   make_unique(ids, rules.pytest_version);
@@ -430,30 +441,12 @@ OneCall expand_one_evaluated(TSNode call, std::string_view source, const Collect
       out.dynamic_reason = "a parameter set has a different number of values than argnames (pytest reports an error)";
       return out;
     }
-    std::string id;
-    if (given_id) {
-      id = *given_id;
-    } else if (index < explicit_ids.size() && explicit_ids[index]) {
-      id = *explicit_ids[index];
-    } else {
-      for (size_t k = 0; k < case_values.size(); ++k) {
-        PyValue v = to_id_value(case_values[k]);
-        if (v.kind == PyValue::Kind::Unknown) {
-          out.dynamic_reason = "parametrize value for `" + argnames[k] + "` is not a literal";
-          return out;
-        }
-        if (long_str_falls_back(v, rules)) v.kind = PyValue::Kind::Opaque;
-        else if (long_str_is_unknowable(v, rules)) {
-          out.dynamic_reason = "parametrize value for `" + argnames[k] + "` is a long string whose id depends on "
-                               "parametrize_long_str_id_strategy = " + rules.long_str_id_strategy;
-          return out;
-        }
-        auto part = id_from_value(v, rules.disable_id_escaping);
-        if (k) id += "-";
-        id += part ? *part : argnames[k] + std::to_string(index);
-      }
-    }
-    ids.push_back(id);
+    std::vector<PyValue> id_values;
+    if (!given_id && !(index < explicit_ids.size() && explicit_ids[index]))
+      for (const StaticValue& value : case_values) id_values.push_back(to_id_value(value));
+    std::optional<std::string> id = case_id(given_id, index, explicit_ids, id_values, argnames, rules, &out.dynamic_reason);
+    if (!id) return out;
+    ids.push_back(std::move(*id));
     out.cases.push_back(std::move(param_case));
   }
   make_unique(ids, rules.pytest_version);
