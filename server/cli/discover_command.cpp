@@ -192,7 +192,7 @@ std::vector<std::string> settle_targets(const Collection& c, const std::vector<s
 // pytest's collect-only batch over the targets (pytest is handed the selection: -k, -m,
 // --deselect, so a target's ids and deselected count are its own); nothing when it could not run.
 std::optional<CollectAnswer> collect_with_pytest(const Collection& c, const std::vector<std::string>& targets,
-                                                 const std::vector<std::string>& pytest_args) {
+                                                 const std::vector<std::string>& pytest_args, std::string* failure) {
   EngineOptions options;
   options.python = *c.config.python;
   options.rootdir = c.config.rootdir;
@@ -203,7 +203,7 @@ std::optional<CollectAnswer> collect_with_pytest(const Collection& c, const std:
   ExecutionEngine engine(options);
   std::string error;
   if (!engine.start(&error)) {
-    std::cerr << "fastest: could not settle dynamic tests: " << error << "\n";
+    *failure = error;
     return std::nullopt;
   }
   // pytest is handed the targets' modules, not the targets: a node id whose module fails to
@@ -217,7 +217,7 @@ std::optional<CollectAnswer> collect_with_pytest(const Collection& c, const std:
   CollectedIds observer;
   RunSummary summary = engine.run(request, observer);
   if (!summary.fatal_error.empty()) {
-    std::cerr << "fastest: could not settle dynamic tests: " << summary.fatal_error << "\n";
+    *failure = summary.fatal_error;
     return std::nullopt;
   }
   return std::move(observer.a);
@@ -233,10 +233,22 @@ SettleAnswer ask_pytest(const Collection& c, const Invocation& inv, const std::v
     if (answer.conftests.exit_code != 0) return answer;  // pytest stopped before collecting
   }
   std::vector<std::string> targets = settle_targets(c, answer.conftests.failing_folders);
-  if (targets.empty() || !c.config.python || !c.config.pytest_found) return answer;
+  if (targets.empty()) return answer;
+  const bool checked = answer.complete;  // the conftest check's part
+  answer.complete = false;  // until pytest answers
+  if (!c.config.python) {
+    answer.failure = "no Python interpreter found (pass --python, activate a virtualenv, or create .venv)";
+    return answer;
+  }
+  if (!c.config.pytest_found) {
+    answer.failure = "pytest is not installed for " + c.config.python->string() + " (run `" +
+                     c.config.python->string() + " -m pip install pytest`)";
+    answer.pytest_missing = true;
+    return answer;
+  }
   answer.asked = true;
-  answer.collected = collect_with_pytest(c, targets, pytest_args);
-  if (!answer.collected) answer.complete = false;
+  answer.collected = collect_with_pytest(c, targets, pytest_args, &answer.failure);
+  answer.complete = checked && answer.collected.has_value();
   return answer;
 }
 
@@ -475,8 +487,12 @@ int run_discover_timed(const DiscoverArgs& args, DiscoverTimings& timings) {
   std::string internal_error;
   std::vector<std::pair<std::string, std::string>> warnings;
   const auto settle_start = std::chrono::steady_clock::now();
+  std::string settle_failure;  // there were dynamic tests and pytest could not settle them
+  bool pytest_missing = false;
   if (!args.no_settle && c.usage_errors.empty()) {
     SettleAnswer answer = settle_answer(c, inv, settle_options);
+    settle_failure = answer.failure;
+    pytest_missing = answer.pytest_missing;
     if (answer.conftests.exit_code != 0) {  // pytest stopped before collecting: nothing on stdout
       if (!args.json) {
         std::cerr << answer.conftests.message;
@@ -505,6 +521,17 @@ int run_discover_timed(const DiscoverArgs& args, DiscoverTimings& timings) {
     }
   } output_clock{timings, output_start};
   const int errors_exit = exit_status(args.continue_on_collection_errors ? ExitCode::TestsFailed : ExitCode::Interrupted);
+  // Dynamic tests pytest could not settle: the listing holds their static guesses, so say so on
+  // stderr and fail (4: pytest missing, as a missing interpreter; 3: the settle itself failed).
+  auto unsettled_exit = [&]() -> std::optional<int> {
+    if (settle_failure.empty()) return std::nullopt;
+    size_t dynamic = std::count_if(c.items.begin(), c.items.end(), [](const TestItem& i) { return i.dynamic; });
+    std::cout.flush();
+    std::cerr << "ERROR: fastest could not settle " << dynamic << " dynamic item" << (dynamic == 1 ? "" : "s")
+              << " with pytest: " << settle_failure
+              << "\nThe listing shows their static form, which pytest may not print (--no-settle says which).\n";
+    return exit_status(pytest_missing ? ExitCode::UsageError : ExitCode::InternalError);
+  };
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   for (const std::string& w : c.warnings) std::cerr << "fastest: warning: " << w << "\n";
 
@@ -512,6 +539,7 @@ int run_discover_timed(const DiscoverArgs& args, DiscoverTimings& timings) {
     for (std::string& e : late_usage_errors) c.usage_errors.push_back(std::move(e));
     std::cout << json_text(c, errors) << "\n";
     if (!c.usage_errors.empty()) return exit_status(ExitCode::UsageError);
+    if (auto code = unsettled_exit()) return *code;
     if (!errors.empty()) return errors_exit;
     return exit_status(c.selected.empty() ? ExitCode::NoTestsCollected : ExitCode::Ok);
   }
@@ -563,6 +591,7 @@ int run_discover_timed(const DiscoverArgs& args, DiscoverTimings& timings) {
   }
   if (verbosity > -2)  // -qq: pytest prints no closing line
     std::cout << collected_line(c.selected.size(), c.deselected, errors.size(), seconds, markup) << "\n";
+  if (auto code = unsettled_exit()) return *code;
   if (!late_usage_errors.empty()) {
     std::cout.flush();
     for (const std::string& e : late_usage_errors) {

@@ -50,6 +50,11 @@ struct SettleAnswer {
   bool asked = false;     // Python was started (the check or the batch)
   // Every part pytest was asked answered: the answer may be cached.
   bool complete = true;
+  // Non-empty when there was something to settle and pytest could not be asked or did not
+  // answer (no interpreter, pytest not installed, the worker failed): `discover` says so and
+  // exits non-zero rather than print a partial answer quietly. Never cached.
+  std::string failure;
+  bool pytest_missing = false;  // the failure is that pytest cannot be imported
 };
 
 nlohmann::json to_json(const SettleAnswer& answer);

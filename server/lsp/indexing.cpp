@@ -263,13 +263,29 @@ void LspServer::State::settle_job(const RootSnapshot& root, const std::map<std::
       RunSummary summary = engine->run(request, collector);
       answered = !summary.cancelled;  // cancelled: root removed or server stopping
       complete = answered && summary.fatal_error.empty();
+      error = summary.fatal_error;
     }
+    if (!error.empty()) report_settle_failure(error, misses.size());
     if (complete && cache) store_settled(*cache, root, misses, keys, asked_ids, asked_errors, imported, started);
     real.insert(real.end(), asked_ids.begin(), asked_ids.end());
     errors.merge(asked_errors);
   }
   asio::post(io, [this, key = root.root_key, versions = std::move(versions), real = std::move(real),
                   errors = std::move(errors), answered] { finish_settle(key, versions, real, errors, answered); });
+}
+
+// A settle that cannot run leaves the tree's dynamic items as static guesses: the user is told
+// (once per distinct reason, not at every re-settle), never left with a quiet partial tree.
+void LspServer::State::report_settle_failure(const std::string& error, size_t modules) {
+  {
+    std::lock_guard<std::mutex> lock(settle_failure_mutex);
+    if (error == last_settle_failure) return;
+    last_settle_failure = error;
+  }
+  spdlog::error("could not settle the dynamic tests of {} modules: {}", modules, error);
+  writer.notify("window/showMessage",
+                {{"type", 1}, {"message", "fastest: could not settle the dynamic tests of " + std::to_string(modules) +
+                                              (modules == 1 ? " module" : " modules") + " with pytest: " + error}});
 }
 
 // Each module's part of pytest's answer goes to the settled cache, if the files of its key are

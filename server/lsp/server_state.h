@@ -352,6 +352,10 @@ struct LspServer::State {
     std::string current_run;  // the cycle in flight, cancelled with the armed run
   };
   std::map<std::string, ContinuousRun> continuous_runs;  // "watch-N" -> armed run
+  // indexing.cpp: settle jobs' failures, shown once per distinct reason (any thread).
+  std::mutex settle_failure_mutex;
+  std::string last_settle_failure;
+  void report_settle_failure(const std::string& error, size_t modules);
   std::set<fs::path> typed_files;                        // on_type: buffers changed since the last cycle
   std::unique_ptr<asio::steady_timer> typing_timer;      // the pause-in-typing debounce
   json arm_continuous(const std::vector<TestRef>& include, const std::vector<TestRef>& exclude, bool on_type);

@@ -1,6 +1,7 @@
 """Bad input never crashes discovery: a clear message, and everything else still found."""
 import os
 import subprocess
+import sys
 
 import pytest
 
@@ -214,3 +215,47 @@ def test_symlinks_that_multiply_the_walk_are_bounded(fastest_bin, project):
     assert proc.returncode == 0
     assert b"d16/test_deep.py::test_deep" in proc.stdout
     assert b"the same folders over and over" in proc.stderr
+
+
+@pytest.fixture(scope="module")
+def venv_without_pytest(tmp_path_factory):
+    where = tmp_path_factory.mktemp("nopytest") / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(where)], check=True)
+    return where
+
+
+DYNAMIC = "import pytest\n\ndef make():\n    return [1]\n\n@pytest.mark.parametrize('x', make())\ndef test_x(x):\n    pass\n"
+
+
+def test_a_settle_without_pytest_is_an_error_not_a_quiet_partial_answer(fastest_bin, tmp_path, venv_without_pytest):
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    (tmp_path / "test_dyn.py").write_text(DYNAMIC)
+    python = str(venv_without_pytest / "bin" / "python")
+    proc = subprocess.run([str(fastest_bin), "discover", "--python", python], cwd=tmp_path, capture_output=True, text=True)
+    assert proc.returncode == 4
+    assert "could not settle" in proc.stderr and "pytest is not installed for" in proc.stderr
+    assert f"{python} -m pip install pytest" in proc.stderr
+    # Nothing dynamic: nothing to settle, the static answer is whole.
+    (tmp_path / "test_dyn.py").write_text("def test_plain():\n    pass\n")
+    proc = subprocess.run([str(fastest_bin), "discover", "--python", python], cwd=tmp_path, capture_output=True, text=True)
+    assert proc.returncode == 0 and proc.stderr == "" and "test_dyn.py::test_plain" in proc.stdout
+
+
+def test_a_settle_whose_pytest_cannot_import_is_an_error(fastest_bin, tmp_path, venv_without_pytest):
+    # pytest's metadata is there but the package cannot be imported (a broken install, or a
+    # project folder shadowing a module pytest needs): the worker cannot start.
+    site = next((venv_without_pytest / "lib").glob("python3*")) / "site-packages"
+    dist = site / "pytest-9.2.0.dist-info"
+    dist.mkdir(parents=True, exist_ok=True)
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: pytest\nVersion: 9.2.0\n")
+    try:
+        (tmp_path / "pytest.ini").write_text("[pytest]\n")
+        (tmp_path / "test_dyn.py").write_text(DYNAMIC)
+        proc = subprocess.run([str(fastest_bin), "discover", "--python", str(venv_without_pytest / "bin" / "python")],
+                              cwd=tmp_path, capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 3, proc.stderr
+        assert "could not settle 2 dynamic items with pytest" in proc.stderr
+        assert "test_dyn.py::test_x" in proc.stdout  # the static form, said to be so
+    finally:
+        import shutil
+        shutil.rmtree(dist)

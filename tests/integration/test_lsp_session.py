@@ -560,3 +560,24 @@ def test_an_open_document_reads_its_conftests_parametrized_fixtures(fastest_bin,
         assert set(cases) == expected and not any(i["dynamic"] for i in cases.values())
     finally:
         c.close()
+
+
+def test_a_settle_that_cannot_run_is_shown_to_the_user(fastest_bin, tmp_path):
+    """Without pytest the dynamic items cannot be settled: the editor is told, once."""
+    import subprocess, sys
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    root = tmp_path / "proj"
+    root.mkdir()
+    (root / "pytest.ini").write_text("[pytest]\n")
+    (root / "test_dyn.py").write_text("import pytest\n\ndef make():\n    return [1]\n\n"
+                                      "@pytest.mark.parametrize('x', make())\ndef test_x(x):\n    pass\n")
+    c = LspClient(fastest_bin, cwd=root)
+    try:
+        c.initialize(root, options={"pythonPath": str(venv / "bin" / "python")})
+        shown = c.wait_for(lambda m: m.get("method") == "window/showMessage"
+                           and "could not settle" in m["params"]["message"], timeout=60)["params"]
+        assert shown["type"] == 1
+        assert shown["message"].startswith("fastest: could not settle the dynamic tests of 1 module with pytest: ")
+    finally:
+        c.close()
