@@ -6,6 +6,7 @@
 // too, with the buffers' unsaved text. `fastest/cancelRun` with the armed id disarms it.
 #include <algorithm>
 
+#include <asio/post.hpp>
 #include <spdlog/spdlog.h>
 
 #include "server/core/node_id.h"
@@ -30,7 +31,7 @@ json LspServer::State::arm_continuous(const std::vector<TestRef>& include, const
     throw RpcError(protocol::kInvalidParams, "no known test matches the given ids");
   std::string id = "watch-" + std::to_string(next_run++);
   continuous_runs[id] = ContinuousRun{include, exclude, on_type, {}};
-  for (auto& root : roots) import_graph(*root);  // built now, not at the first save
+  for (auto& root : roots) build_import_graph(*root);  // now, not at the first save
   spdlog::info("continuous run {} armed ({} entries{})", id, include.size(), on_type ? ", on typing" : "");
   return {{"runId", id}, {"continuous", true}, {"enqueued", json::array()}};
 }
@@ -46,21 +47,43 @@ bool LspServer::State::disarm_continuous(const std::string& id) {
   return true;
 }
 
-ImportGraph& LspServer::State::import_graph(Root& root) {
-  if (!root.imports) {
+void LspServer::State::build_import_graph(Root& root) {
+  if (root.imports || root.imports_building || stopping) return;
+  root.imports_building = true;
+  auto job = std::make_unique<GraphJob>();
+  job->root_key = root.key;
+  GraphJob* raw = job.get();
+  fs::path rootdir = root.rootdir();
+  std::vector<fs::path> tests;
+  for (const auto& [module, items] : root.file_items) tests.push_back(rootdir / module);
+  job->thread = std::thread([this, raw, rootdir, tests = std::move(tests)] {
     auto started = std::chrono::steady_clock::now();
-    root.imports = std::make_unique<ImportGraph>();
-    std::vector<fs::path> files = project_python_files(root.rootdir());
-    std::vector<fs::path> source_roots{root.rootdir()};
-    if (fs::path src = root.rootdir() / "src"; fs::is_directory(src)) source_roots.push_back(src);
-    std::vector<fs::path> tests;
-    for (const auto& [module, items] : root.file_items) tests.push_back(root.rootdir() / module);
-    for (const fs::path& dir : pytest_basedirs(tests, root.rootdir())) source_roots.push_back(dir);
-    root.imports->reset(source_roots, files);
-    spdlog::info("import graph of {}: {} files in {:.1f} ms", root.rootdir().string(), files.size(),
-                 std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count());
-  }
-  return *root.imports;
+    auto graph = std::make_shared<ImportGraph>();
+    try {
+      std::vector<fs::path> files = project_python_files(rootdir, &raw->cancel);
+      std::vector<fs::path> source_roots{rootdir};
+      if (std::error_code ec; fs::is_directory(rootdir / "src", ec)) source_roots.push_back(rootdir / "src");
+      for (const fs::path& dir : pytest_basedirs(tests, rootdir)) source_roots.push_back(dir);
+      graph->reset(source_roots, files, &raw->cancel);
+      spdlog::info("import graph of {}: {} files in {:.1f} ms", rootdir.string(), files.size(),
+                   std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count());
+    } catch (const std::exception& e) {
+      spdlog::error("import graph of {}: {}", rootdir.string(), e.what());
+    }
+    if (!raw->cancel) {
+      asio::post(io, [this, key = raw->root_key, graph] {
+        std::shared_ptr<Root> root = find_root(key);
+        if (!root) return;
+        root->imports = std::make_unique<ImportGraph>(std::move(*graph));
+        root->imports_building = false;
+        std::vector<fs::path> waiting = std::move(root->changes_awaiting_imports);
+        root->changes_awaiting_imports.clear();
+        if (!waiting.empty()) continuous_files_changed(waiting, /*saved=*/true);
+      });
+    }
+    raw->finished = true;
+  });
+  graph_jobs.push_back(std::move(job));
 }
 
 // The armed selection, narrowed to the test modules the changed files reach.
@@ -76,7 +99,12 @@ std::vector<LspServer::State::TestRef> LspServer::State::continuous_selection(co
       changed.push_back(f);
     }
     if (changed.empty()) continue;
-    ImportGraph& graph = import_graph(*root);
+    if (!root->imports) {  // being read: the change is taken when it is
+      root->changes_awaiting_imports.insert(root->changes_awaiting_imports.end(), changed.begin(), changed.end());
+      build_import_graph(*root);
+      continue;
+    }
+    ImportGraph& graph = *root->imports;
     for (const fs::path& f : changed) {
       if (f.extension() != ".py") continue;
       auto doc = std::find_if(docs.begin(), docs.end(), [&](const auto& kv) { return kv.second.path == f; });

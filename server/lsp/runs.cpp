@@ -467,6 +467,14 @@ void LspServer::State::reap_finished_runs() {
       ++it;
     }
   }
+  for (auto it = graph_jobs.begin(); it != graph_jobs.end();) {
+    if ((*it)->finished) {
+      if ((*it)->thread.joinable()) (*it)->thread.join();
+      it = graph_jobs.erase(it);
+    } else {
+      ++it;
+    }
+  }
   for (auto it = collects.begin(); it != collects.end();) {
     if ((*it)->finished) {
       if ((*it)->thread.joinable()) (*it)->thread.join();
@@ -499,6 +507,10 @@ void LspServer::State::shutdown_everything() {
   for (auto& job : settles)
     if (job->thread.joinable()) job->thread.join();
   settles.clear();
+  for (auto& job : graph_jobs) job->cancel = true;
+  for (auto& job : graph_jobs)
+    if (job->thread.joinable()) job->thread.join();
+  graph_jobs.clear();
   for (auto& job : collects) job->cancel = true;
   for (auto& job : collects)
     if (job->thread.joinable()) job->thread.join();

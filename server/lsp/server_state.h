@@ -128,8 +128,11 @@ struct Root {
   int settles_in_flight = 0;
   bool settling = false;                                 // fastest/settleState said "settling" last
 
-  // Continuous runs (continuous.cpp): the static import graph, built when a run is armed.
+  // Continuous runs (continuous.cpp): the static import graph, built on a GraphJob when a run is
+  // armed; the changes that came meanwhile wait for it.
   std::unique_ptr<ImportGraph> imports;
+  bool imports_building = false;
+  std::vector<fs::path> changes_awaiting_imports;
 
   fs::path rootdir() const { return collection.config.rootdir; }
 };
@@ -163,6 +166,15 @@ struct RunInfo {
 };
 
 // A settle job: owned so that shutdown can join it.
+// Continuous runs' import graph of a root, read on its own thread (a big project's files take
+// seconds to parse) and handed to the io thread whole.
+struct GraphJob {
+  uint64_t root_key = 0;
+  std::thread thread;
+  std::atomic<bool> cancel{false};
+  std::atomic<bool> finished{false};
+};
+
 struct SettleJob {
   std::thread thread;
   std::atomic<bool> finished{false};
@@ -363,7 +375,8 @@ struct LspServer::State {
   // Files saved or changed on disk (`saved`), or buffers edited (on_type runs only).
   void continuous_files_changed(const std::vector<fs::path>& files, bool saved);
   void buffer_typed(const fs::path& file);
-  ImportGraph& import_graph(Root& root);
+  std::vector<std::unique_ptr<GraphJob>> graph_jobs;
+  void build_import_graph(Root& root);  // on a GraphJob; a no-op when built or building
   // The target's tests pytest's `lastfailed` lists: a cycle runs them first.
   static std::vector<std::string> last_failed_among(const Target& t);
   std::vector<TestRef> continuous_selection(const ContinuousRun& armed, const std::vector<fs::path>& files);

@@ -66,11 +66,12 @@ bool is_editor_noise(const fs::path& file) {
          file.string().find("/__pycache__/") != std::string::npos;
 }
 
-std::vector<fs::path> project_python_files(const fs::path& root) {
+std::vector<fs::path> project_python_files(const fs::path& root, const std::atomic<bool>* cancel) {
   std::vector<fs::path> out;
   std::error_code ec;
   fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, ec), end;
   for (; !ec && it != end; it.increment(ec)) {
+    if (cancel && cancel->load(std::memory_order_relaxed)) break;
     const fs::directory_entry& entry = *it;
     if (entry.is_directory(ec)) {
       if (skipped_folder(entry.path())) it.disable_recursion_pending();
@@ -82,7 +83,8 @@ std::vector<fs::path> project_python_files(const fs::path& root) {
   return out;
 }
 
-void ImportGraph::reset(std::vector<fs::path> source_roots, const std::vector<fs::path>& files) {
+void ImportGraph::reset(std::vector<fs::path> source_roots, const std::vector<fs::path>& files,
+                        const std::atomic<bool>* cancel) {
   roots_ = std::move(source_roots);
   modules_.clear();
   files_.clear();
@@ -93,11 +95,12 @@ void ImportGraph::reset(std::vector<fs::path> source_roots, const std::vector<fs
     }
     files_[file];
   }
-  refresh();
+  refresh(cancel);
 }
 
-void ImportGraph::refresh() {
+void ImportGraph::refresh(const std::atomic<bool>* cancel) {
   for (auto& [file, entry] : files_) {
+    if (cancel && cancel->load(std::memory_order_relaxed)) return;
     std::error_code ec;
     auto mtime = fs::last_write_time(file, ec);
     uintmax_t size = ec ? 0 : fs::file_size(file, ec);

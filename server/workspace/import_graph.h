@@ -5,6 +5,7 @@
 // imports it; at worst a few more tests run.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -18,12 +19,14 @@ class ImportGraph {
  public:
   // `source_roots`: the folders import names are resolved against (rootdir, src/, the folders
   // pytest's import mode puts on sys.path); `files`: the root's Python files.
-  void reset(std::vector<std::filesystem::path> source_roots, const std::vector<std::filesystem::path>& files);
+  // `cancel`, when set by another thread, stops the reading early (the graph is then partial).
+  void reset(std::vector<std::filesystem::path> source_roots, const std::vector<std::filesystem::path>& files,
+             const std::atomic<bool>* cancel = nullptr);
 
   // Re-reads one file (or forgets it when it no longer exists); `text` overrides the disk (an
   // unsaved buffer). Only a file whose size or mtime changed is parsed again by refresh().
   void update(const std::filesystem::path& file, const std::string* text = nullptr);
-  void refresh();
+  void refresh(const std::atomic<bool>* cancel = nullptr);
 
   // The files `file` imports, directly (absolute paths, sorted).
   std::vector<std::filesystem::path> imports_of(const std::filesystem::path& file) const;
@@ -60,6 +63,7 @@ bool is_editor_noise(const std::filesystem::path& file);
 
 // The Python files of a project under `root` that imports may reach: not in hidden folders,
 // __pycache__, node_modules, virtual environments (a pyvenv.cfg) or site-packages.
-std::vector<std::filesystem::path> project_python_files(const std::filesystem::path& root);
+std::vector<std::filesystem::path> project_python_files(const std::filesystem::path& root,
+                                                        const std::atomic<bool>* cancel = nullptr);
 
 }  // namespace fastest
