@@ -27,13 +27,6 @@ constexpr int kQuietMs = 100;
 std::atomic<bool> g_stop{false};
 void on_sigint(int) { g_stop = true; }
 
-bool skipped_folder(const fs::path& dir) {
-  const std::string name = dir.filename().string();
-  std::error_code ec;
-  return name.empty() || name[0] == '.' || name == "__pycache__" || name == "node_modules" ||
-         name == "site-packages" || fs::exists(dir / "pyvenv.cfg", ec);
-}
-
 // inotify watches on every project folder; folders created later are added as they appear.
 class FolderWatch {
  public:
@@ -80,7 +73,13 @@ class FolderWatch {
   void add(const fs::path& dir) {
     int wd = inotify_add_watch(fd_, dir.c_str(),
                                IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE | IN_DELETE | IN_ONLYDIR);
-    if (wd >= 0) folders_[wd] = dir;
+    if (wd >= 0) {
+      folders_[wd] = dir;
+    } else if (!warned_) {  // out of watches (fs.inotify.max_user_watches): never a silent miss
+      warned_ = true;
+      std::cerr << "fastest: warning: --watch cannot watch " << dir.string() << " (" << std::strerror(errno)
+                << "): changes in it and in folders not yet watched are not seen\n";
+    }
   }
   void read_events(std::set<fs::path>& changed) {
     alignas(inotify_event) char buffer[16384];
@@ -105,6 +104,7 @@ class FolderWatch {
   }
 
   int fd_;
+  bool warned_ = false;
   std::map<int, fs::path> folders_;
 };
 

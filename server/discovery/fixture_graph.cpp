@@ -72,11 +72,11 @@ std::vector<FixtureDecl> fixture_decls(const Scope& scope, std::string_view sour
     if (b.kind != Binding::Kind::Function || b.decorators.empty()) continue;
     bool fixture = false, is_static = false;
     FixtureDecl decl;
-    decl.name = fixture_name(b, name, source);
     decl.attribute = name;
     for (TSNode d : b.decorators) {
       if (decorator_is(d, source, {"staticmethod"})) is_static = true;
       if (!is_fixture_decorator(d, source)) continue;
+      if (!fixture) decl.name = fixture_name(b, name, source);  // only for fixtures: every test is decorated too
       fixture = true;
       decl.has_params |= fixture_has_params(d, source);
       decl.autouse |= fixture_is_autouse(d, source);

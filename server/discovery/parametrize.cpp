@@ -72,6 +72,20 @@ bool long_str_is_unknowable(const PyValue& v, const CollectRules& rules) {
   return is_long_str(v, rules) && rules.long_str_id_strategy != "legacy";
 }
 
+// pytest's split of a comma-separated argnames string ("a, b"): names stripped, empty parts dropped.
+std::vector<std::string> split_argnames(const std::string& all) {
+  std::vector<std::string> argnames;
+  std::string part;
+  auto flush = [&] {
+    size_t b = part.find_first_not_of(" \t\n"), e = part.find_last_not_of(" \t\n");
+    if (b != std::string::npos) argnames.push_back(part.substr(b, e - b + 1));
+    part.clear();
+  };
+  for (char c : all) { if (c == ',') flush(); else part += c; }
+  flush();
+  return argnames;
+}
+
 // pytest's id of one parameter set: pytest.param's id, else ids='s entry, else its values' ids
 // joined by "-" (argname+index for a value pytest has no id for). nullopt, with `why`, when a
 // value's id is not known statically.
@@ -175,14 +189,7 @@ OneCall expand_one(TSNode call, std::string_view source, const CollectRules& rul
   if (ts::is(names_node, "string") || ts::is(names_node, "concatenated_string")) {
     PyValue v = evaluate(names_node, source, resolve);
     if (v.kind != PyValue::Kind::Str) { out.dynamic_reason = "parametrize argnames are not a literal"; return out; }
-    std::string all = to_utf8(v.chars), part;
-    auto flush = [&] {
-      size_t b = part.find_first_not_of(" \t\n"), e = part.find_last_not_of(" \t\n");
-      if (b != std::string::npos) argnames.push_back(part.substr(b, e - b + 1));
-      part.clear();
-    };
-    for (char c : all) { if (c == ',') flush(); else part += c; }
-    flush();
+    argnames = split_argnames(to_utf8(v.chars));
     force_tuple = argnames.size() == 1;
   } else if (ts::is(names_node, "list") || ts::is(names_node, "tuple")) {
     for (TSNode element : ts::named_children(names_node)) {
@@ -343,14 +350,7 @@ OneCall expand_one_evaluated(TSNode call, std::string_view source, const Collect
   std::vector<std::string> argnames;
   bool force_tuple = false;
   if (names.kind == StaticValue::Kind::Str) {
-    std::string all = to_utf8(names.chars), part;
-    auto flush = [&] {
-      size_t b = part.find_first_not_of(" \t\n"), e = part.find_last_not_of(" \t\n");
-      if (b != std::string::npos) argnames.push_back(part.substr(b, e - b + 1));
-      part.clear();
-    };
-    for (char c : all) { if (c == ',') flush(); else part += c; }
-    flush();
+    argnames = split_argnames(to_utf8(names.chars));
     force_tuple = argnames.size() == 1;
   } else if ((names.kind == StaticValue::Kind::List || names.kind == StaticValue::Kind::Tuple) && !names.one_shot) {
     for (const StaticValue& v : names.items) {

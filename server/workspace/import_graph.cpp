@@ -41,6 +41,8 @@ std::string dotted_name(const fs::path& file, const fs::path& root) {
   return out;
 }
 
+}  // namespace
+
 bool skipped_folder(const fs::path& dir) {
   std::string name = dir.filename().string();
   if (name.empty() || name[0] == '.' || name == "__pycache__" || name == "node_modules" || name == "site-packages")
@@ -49,7 +51,6 @@ bool skipped_folder(const fs::path& dir) {
   return fs::exists(dir / "pyvenv.cfg", ec);
 }
 
-}  // namespace
 
 bool is_pytest_config_file(const fs::path& file) {
   const std::string name = file.filename().string();

@@ -61,6 +61,10 @@ bool is_pytest_config_file(const std::filesystem::path& file);
 // Editors' lock, backup and swap files and Python's caches: never a reason to re-run a test.
 bool is_editor_noise(const std::filesystem::path& file);
 
+// Folders no project file lives in: hidden ones, __pycache__, node_modules, site-packages and
+// virtual environments (a pyvenv.cfg). Shared by the import graph and `run --watch`.
+bool skipped_folder(const std::filesystem::path& dir);
+
 // The Python files of a project under `root` that imports may reach: not in hidden folders,
 // __pycache__, node_modules, virtual environments (a pyvenv.cfg) or site-packages.
 std::vector<std::filesystem::path> project_python_files(const std::filesystem::path& root,
