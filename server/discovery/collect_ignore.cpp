@@ -45,7 +45,9 @@ struct Replay {
     TSNode expr = ts_node_named_child(stmt, 0);
     if (ts::is(expr, "assignment")) {
       TSNode left = ts::field(expr, "left"), right = ts::field(expr, "right");
-      if (!ts::is(left, "identifier") || ts::text(left, source) != name || ts::is(right, "assignment")) return false;
+      if (!ts::is(left, "identifier") || ts::text(left, source) != name || ts_node_is_null(right) ||
+          ts::is(right, "assignment"))
+        return false;  // `collect_ignore: list` alone binds nothing
       if (mentions(ts::text(right, source), name)) return false;
       return add_strings(evaluator.eval(right, true), true);
     }

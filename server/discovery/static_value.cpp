@@ -444,6 +444,7 @@ const Scope* StaticEvaluator::class_scope_of(TSNode expr) {
 }
 
 StaticValue StaticEvaluator::eval(TSNode expr, bool in_scope_only) {
+  if (ts_node_is_null(expr)) return unknown_value("no value to evaluate");
   std::vector<Frame> frames;
   Context ctx;
   ctx.class_scope = in_scope_only ? nullptr : class_scope_of(expr);
@@ -455,6 +456,7 @@ StaticValue StaticEvaluator::eval(TSNode expr, bool in_scope_only) {
 std::optional<bool> StaticEvaluator::truth(TSNode expr, bool in_scope_only) { return truth_of(eval(expr, in_scope_only)); }
 
 std::optional<bool> StaticEvaluator::truth_in(TSNode expr, const Scope* class_scope) {
+  if (ts_node_is_null(expr)) return std::nullopt;
   std::vector<Frame> frames;
   Context ctx;
   ctx.class_scope = class_scope;
@@ -524,6 +526,8 @@ StaticValue StaticEvaluator::lookup(std::string_view name, Context& ctx) {
 }
 
 StaticValue StaticEvaluator::eval_in(TSNode node, Context& ctx) {
+  // An annotation without a value (`x: list`) or a broken buffer leaves a field absent.
+  if (ts_node_is_null(node)) return unknown_value("no value to evaluate");
   if (ctx.depth > kMaxDepth) return unknown_value("expression too deep");
   if (budget_ > kMaxElements) return unknown_value("too many values to list statically");
   node = ts::unparen(node);

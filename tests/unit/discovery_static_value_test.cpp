@@ -319,6 +319,9 @@ else:
   CHECK(conftest("collect_ignore = []\nfor n in ['a']:\n    collect_ignore.append(n)\n", facts.get()).collect_ignore_dynamic);
   CHECK(conftest("collect_ignore = []\ndef f():\n    collect_ignore.append('x')\n", facts.get()).collect_ignore_dynamic);
   CHECK(conftest("collect_ignore = ['a']\ncollect_ignore = ['b']\n", facts.get()).collect_ignore == Ids{"b"});
+  // An annotation alone binds nothing (a fuzzer found it crashed the evaluator): pytest's to tell.
+  CHECK(conftest("collect_ignore: list\n", facts.get()).collect_ignore_dynamic);
+  CHECK(conftest("collect_ignore: list\ncollect_ignore += ['a']\n", facts.get()).collect_ignore_dynamic);
 }
 
 TEST_CASE("module-level skips under a known-false condition do not make the module dynamic") {
