@@ -26,6 +26,7 @@
 #include "server/cli/junit_xml.h"
 #include "server/cli/option_values.h"
 #include "server/cli/collected_count.h"
+#include "server/cli/collection_gate.h"
 #include "server/cli/long_running.h"
 #include "server/cli/progress_lines.h"
 #include "server/cli/selection_args.h"
@@ -158,8 +159,13 @@ class TerminalReporter : public RunObserver {
     header_ = nullptr;
     header();
   }
+  // Under pytest's stop-at-collection-errors rule, the header and progress wait until every
+  // module was collected (collection_gate.h).
+  void hold_until_collected(CollectionGate gate) { gate_ = std::move(gate); }
+  const CollectionGate& gate() const { return gate_; }
+  void on_batch_collected(const std::vector<std::string>& ids) override { gate_.batch_collected(ids); }
   void on_collected(const std::vector<std::string>& ids) override {
-    ensure_header();
+    gate_.show([this] { ensure_header(); });
     for (const std::string& id : ids) progress_.expect(shown_path_(module_of(id)), id);
   }
 
@@ -177,6 +183,9 @@ class TerminalReporter : public RunObserver {
     }
     // pytest runs nothing of a session that stops with a usage or internal error.
     if (quiet_ || !internal_error_.empty() || !usage_error_.empty() || !late_usage_error_.empty()) return;
+    gate_.show([this, i = results_.size() - 1] { show_result(results_[i]); });
+  }
+  void show_result(const TestResult& r) {
     ensure_header();
     ++done_;
     if (verbose_ > 0) {
@@ -218,6 +227,7 @@ class TerminalReporter : public RunObserver {
   }
   // Several batches may hold tests of one module: pytest reports its error (or skip) once.
   void on_collection_error(const std::string& id, const std::string& longrepr) override {
+    gate_.collection_failed();
     for (const auto& [seen, text] : collection_errors_)
       if (seen == id) return;
     collection_errors_.emplace_back(id, longrepr);
@@ -258,6 +268,7 @@ class TerminalReporter : public RunObserver {
   // `interrupted`: pytest's session ended mid-file, whose line then has no percentage.
   void finish_progress(bool interrupted = false) {
     long_running_.stop();
+    if (!gate_.failed()) gate_.release();
     ensure_header();
     progress_.finish(interrupted);
     if (done_ > 0 && !quiet_) std::cout << "\n";
@@ -285,6 +296,7 @@ class TerminalReporter : public RunObserver {
   std::function<std::string(const std::string&)> shown_path_;
   std::function<void()> header_;
   ProgressLines progress_;
+  CollectionGate gate_{OnCollectionError::ContinueSession, {}};
 };
 
 bool covers(const std::string& container, const std::string& id) { return node_id_covers(container, id); }
@@ -477,8 +489,8 @@ int run_tests(const RunArgs& args, std::unique_ptr<ExecutionEngine>* kept = null
     std::cout << "\n";
     std::cout.flush();
   };
-  bool continue_on_errors = args.continue_on_collection_errors ||
-      std::count(c.config.addopts.begin(), c.config.addopts.end(), "--continue-on-collection-errors");
+  const OnCollectionError on_errors = on_collection_error(args.continue_on_collection_errors, c.config.addopts);
+  const bool continue_on_errors = on_errors == OnCollectionError::ContinueSession;
   // Modules pytest may fail to import (a syntax error, an import not found, a mark it rejects):
   // unless told to continue, one failing stops pytest before any test, so pytest is asked to
   // collect them first — with the modules whose import may skip them, which pytest reports
@@ -564,6 +576,7 @@ int run_tests(const RunArgs& args, std::unique_ptr<ExecutionEngine>* kept = null
   const size_t static_total = std::count_if(ids.begin(), ids.end(), [&](const std::string& id) { return !contained(id); });
   TerminalReporter reporter(static_total, args.json, args.verbose, shown_path);
   reporter.still_running_after(args.still_running_after);
+  reporter.hold_until_collected(CollectionGate(on_errors, run_ids));
   // pytest prints its header once its session started: not when its command line or an initial
   // conftest fails (a usage error on stderr only). So the header waits for pytest's first word.
   reporter.set_header([&] { print_header({}, 0, std::nullopt); });
@@ -648,6 +661,15 @@ int run_tests(const RunArgs& args, std::unique_ptr<ExecutionEngine>* kept = null
     collect.ids = run_ids;
     collect.collect_only = true;
     run_engine(collect, rest);
+    if (reporter.gate().failed()) {  // nothing was shown: pytest's header counts what it collected
+      const size_t selected = rest.collected, deselected = static_deselected + rest.deselected;
+      reporter.deselected_ = rest.deselected;  // the closing line's, of the whole collection
+      reporter.set_header([=, &print_header, &reporter] {
+        std::vector<std::string> failing;
+        for (const auto& [id, text] : reporter.collection_errors_) failing.push_back(id);
+        print_header(failing, reporter.skipped_collectors_.size(), std::make_pair(selected, deselected));
+      });
+    }
   }
   g_engine = nullptr;
   std::signal(SIGINT, SIG_DFL);

@@ -315,8 +315,10 @@ struct ExecutionEngine::Impl {
     s.running.reset();
     deliver(s, e.result, run);
   }
-  void on(Slot&, const wire::Collected& e, RunState* run) {
-    if (run && run->observer) run->observer->on_collected(e.ids);
+  void on(Slot& s, const wire::Collected& e, RunState* run) {
+    if (!run || !run->observer) return;
+    run->observer->on_collected(e.ids);
+    run->observer->on_batch_collected(s.ids);
   }
   void on(Slot&, const wire::ImportedFiles& e, RunState* run) {
     if (run && run->observer) run->observer->on_imported_files(e.files);

@@ -105,6 +105,9 @@ class RunObserver {
   virtual void on_result(const TestResult& /*result*/) {}
   // Real ids pytest collected for a batch (settles dynamic items).
   virtual void on_collected(const std::vector<std::string>& /*ids*/) {}
+  // A batch's collection ended, after its collection errors and before any of its tests ran:
+  // `ids` are those the batch was handed, as the request named them (its modules are collected).
+  virtual void on_batch_collected(const std::vector<std::string>& /*ids*/) {}
   // A collect-only batch's files under the rootdir that pytest imported (absolute paths): what
   // its answer depends on besides the key (settled_cache.h).
   virtual void on_imported_files(const std::vector<std::string>& /*files*/) {}

@@ -1,6 +1,7 @@
 """`fastest run` judges every test as pytest does: compare both JUnit XML reports."""
 import json
 import os
+import re
 import subprocess
 import xml.etree.ElementTree as ET
 
@@ -640,6 +641,33 @@ def test_a_module_that_fails_to_import_stops_the_session_before_tests_run(fastes
     assert proc.returncode == ref.returncode == 2
     assert report(proc.stdout) == report(ref.stdout)
     assert len(ran.read_text().splitlines()) < 20 if ran.exists() else True
+
+
+def test_an_import_error_no_rule_foresees_prints_what_pytest_prints(fastest_bin, python_exe, tmp_path):
+    # A module that fails only at import (its local helper raises) among many others: pytest
+    # collects everything first, so it prints `collected N items / 1 error`, no progress at
+    # all, the ERRORS section and exit 2. fastest may run tests before that module's batch is
+    # collected, but must show none of them, on the first run and once history mixes modules
+    # per batch, with one worker or two.
+    files = {f"test_b_{i:02}.py": "import time\n\ndef test_ok():\n    time.sleep(0.02)\n" for i in range(60)}
+    files.update({
+        "pytest.ini": "[pytest]\n",
+        "test_a_ok.py": "def test_a():\n    pass\n\ndef test_fails():\n    assert 0\n",
+        "helper.py": "raise RuntimeError('boom')\n",
+        "test_c_bad.py": "from helper import x\n\ndef test_c():\n    pass\n",
+    })
+    progress = re.compile(r"\[\s*\d+%\]$")
+    header = lambda out: [line for line in out.splitlines() if line.startswith("collected")]
+    for workers in ("1", "2"):
+        project = make_project(tmp_path / f"n{workers}", files)
+        for attempt in ("first run", "with history"):
+            ref, proc = run_both(fastest_bin, python_exe, project, fastest_args=["-n", workers])
+            where = f"-n {workers}, {attempt}:\n{proc.stdout}{proc.stderr}"
+            assert proc.returncode == ref.returncode == 2, where
+            assert header(proc.stdout) == header(ref.stdout) == ["collected 62 items / 1 error"], where
+            assert [line for line in proc.stdout.splitlines() if progress.search(line)] == [], where
+            assert closing_line(proc.stdout) == closing_line(ref.stdout) == "1 error", where
+            assert "Interrupted: 1 error during collection" in proc.stdout, where
 
 
 @pytest.mark.parametrize("with_failing_module", [False, True], ids=["clean", "collection-error"])
