@@ -642,6 +642,7 @@ int run_tests(const RunArgs& args, std::unique_ptr<ExecutionEngine>* kept = null
   RunRequest request;
   request.ids = run_ids;
   request.stop_on_collection_error = !continue_on_errors;
+  request.collect_everything_early = reporter.gate().state() == CollectionGate::State::Holding && !args.json;
   request.stop_on_interrupt = true;  // a test raising KeyboardInterrupt ends the run, as in pytest
   request.first = run_cache.run_first();
   // Modules none of whose tests were filtered out can be handed to pytest whole.

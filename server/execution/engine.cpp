@@ -28,6 +28,7 @@
 #include <spdlog/spdlog.h>
 
 #include "server/execution/duration_history.h"
+#include "server/execution/early_collection.h"
 #include "server/execution/scheduler.h"
 #include "server/execution/worker_process.h"
 #include "server/execution/worker_wire.h"
@@ -104,6 +105,9 @@ struct Slot {
   Clock::time_point running_since;
   bool timed_out = false;
   bool cancelled = false;
+  // A collect-only batch of a run (early_collection.h): only its collection and its errors
+  // count; the batches that run its modules report the rest (skips, warnings, deselected).
+  bool early_collection = false;
   std::string batch_error, batch_error_summary;
   std::vector<std::pair<std::string, std::string>> collect_errors;
   std::vector<std::pair<std::string, std::string>> collect_skips;  // collector id, reason
@@ -320,17 +324,19 @@ struct ExecutionEngine::Impl {
     run->observer->on_collected(e.ids);
     run->observer->on_batch_collected(s.ids);
   }
-  void on(Slot&, const wire::ImportedFiles& e, RunState* run) {
-    if (run && run->observer) run->observer->on_imported_files(e.files);
+  void on(Slot& s, const wire::ImportedFiles& e, RunState* run) {
+    if (run && run->observer && !s.early_collection) run->observer->on_imported_files(e.files);
   }
   void on(Slot& s, const wire::CollectSkip& e, RunState* run) {
+    if (s.early_collection) return;
     s.collect_skips.emplace_back(e.id, e.reason);
     if (run && run->observer) run->observer->on_collection_skip(e.id, e.path, e.line, e.reason);
   }
-  void on(Slot&, const wire::WarningRecorded& e, RunState* run) {
-    if (run && run->observer) run->observer->on_warning(e.location, e.message);
+  void on(Slot& s, const wire::WarningRecorded& e, RunState* run) {
+    if (run && run->observer && !s.early_collection) run->observer->on_warning(e.location, e.message);
   }
   void on(Slot& s, const wire::Deselected& e, RunState* run) {
+    if (s.early_collection) return;
     // A deselected test was accounted for: a container whose tests pytest's -k/-m all
     // deselected is not "not found at run time".
     s.reported.insert(s.reported.end(), e.ids.begin(), e.ids.end());
@@ -349,8 +355,8 @@ struct ExecutionEngine::Impl {
       cancel_requested = true;
     }
   }
-  void on(Slot&, const wire::CoverageData& e, RunState* run) {
-    if (run) run->summary->coverage.insert(run->summary->coverage.end(), e.files.begin(), e.files.end());
+  void on(Slot& s, const wire::CoverageData& e, RunState* run) {
+    if (run && !s.early_collection) run->summary->coverage.insert(run->summary->coverage.end(), e.files.begin(), e.files.end());
   }
   void on(Slot&, const wire::DebugListening& e, RunState* run) {
     if (run && run->observer) run->observer->on_debug_listening(e.port);
@@ -429,7 +435,7 @@ struct ExecutionEngine::Impl {
     const std::unordered_set<std::string> reported(s.reported.begin(), s.reported.end());  // most answer themselves
     for (const std::string& id : s.ids)
       if (!reported.count(id) && !was_reported(s, id)) remaining.push_back(id);
-    if (run && !remaining.empty() && !cancel_requested) {
+    if (run && !remaining.empty() && !cancel_requested && !s.early_collection) {
       if (s.interrupted && !s.interrupted->test_id.empty()) {
         // The interrupted test has its verdict: the rest of the batch runs in a new session.
         run->queue->push_front(Batch{remaining, 0});
@@ -491,6 +497,7 @@ struct ExecutionEngine::Impl {
     s.interrupted.reset();
     s.timed_out = false;
     s.cancelled = false;
+    s.early_collection = false;
     s.process->set_child_group(-1);
   }
 
@@ -561,6 +568,7 @@ struct ExecutionEngine::Impl {
   bool dispatch(Slot& s, Batch batch, const RunRequest& request) {
     s.batch = next_batch++;
     s.ids = batch.ids;  // accounting is per test, even when pytest is handed whole modules
+    s.early_collection = batch.collect_only && !request.collect_only;
     batch.ids = compress(batch.ids, request);
     s.reported.clear();
     s.running.reset();
@@ -571,7 +579,7 @@ struct ExecutionEngine::Impl {
     command.ids = std::move(batch.ids);
     command.pytest_args = options.pytest_args;
     command.overlays = request.overlays;
-    command.collect_only = request.collect_only;
+    command.collect_only = request.collect_only || batch.collect_only;
     command.coverage = request.kind == RunKind::Coverage;
     command.debug_port = request.kind == RunKind::Debug ? request.debug_port : 0;
     s.state = Slot::State::Busy;
@@ -591,6 +599,7 @@ struct ExecutionEngine::Impl {
       run.queue->push_front(std::move(batch));
       return;
     }
+    if (batch.collect_only) return;  // the batches that run its modules collect them too
     for (const std::string& id : batch.ids) {
       TestResult r;
       r.id = id;
@@ -632,6 +641,8 @@ struct ExecutionEngine::Impl {
       Batch all;
       for (auto& b : planned) all.ids.insert(all.ids.end(), b.ids.begin(), b.ids.end());
       planned = {all};
+    } else if (request.collect_everything_early) {
+      planned = with_early_collection(std::move(planned), sched.workers, sched.max_modules_per_batch);
     }
     ids_per_module.clear();
     for (const std::string& id : request.ids) ids_per_module[module_of(id)]++;

@@ -13,6 +13,7 @@ struct Batch {
   std::vector<std::string> ids;
   double estimate_s = 0;
   int send_failures = 0;  // times no worker could be handed it (the engine gives up after a few)
+  bool collect_only = false;  // collects and reports its collection, runs nothing (early_collection.h)
 };
 
 struct SchedulerOptions {

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "server/execution/duration_history.h"
+#include "server/execution/early_collection.h"
 #include "server/execution/scheduler.h"
 #include "tests/support/scoped_temp_dir.h"
 
@@ -313,4 +314,26 @@ TEST_CASE("cutting batches by modules keeps a module's tests together and the or
   CHECK(pieces[0].ids == std::vector<std::string>{"a.py::t1", "a.py::t2", "b.py::t"});
   CHECK(pieces[1].ids == std::vector<std::string>{"c.py::t1", "c.py::t2"});
   CHECK(pieces[0].estimate_s == Approx(3.0));
+}
+
+TEST_CASE("early collection: the batches that do not start at once are collected first, in pieces") {
+  using fastest::Batch;
+  std::vector<Batch> planned = {{{"a.py::t1", "a.py::t2"}, 2}, {{"b.py::t"}, 1}, {{"c.py::t", "d.py::t"}, 1},
+                                {{"e.py::t"}, 0.5}};
+  std::vector<Batch> out = fastest::with_early_collection(planned, 2, 1, 0.5);
+  REQUIRE(out.size() == 7);
+  // c.py, d.py and e.py: one module per piece here; each collects, none runs
+  CHECK(out[0].ids == std::vector<std::string>{"c.py::t"});
+  CHECK(out[1].ids == std::vector<std::string>{"d.py::t"});
+  CHECK(out[2].ids == std::vector<std::string>{"e.py::t"});
+  for (size_t i = 0; i < 3; ++i) CHECK(out[i].collect_only);
+  for (size_t i = 3; i < 7; ++i) {
+    CHECK_FALSE(out[i].collect_only);
+    CHECK(out[i].ids == planned[i - 3].ids);
+  }
+  // Every batch starts at once: nothing to collect early.
+  CHECK(fastest::with_early_collection(planned, 4, 200, 0.5).size() == 4);
+  CHECK(fastest::with_early_collection(planned, 8, 200, 0.5).size() == 4);
+  // A short run (2.25 s per worker): holding the output to its end costs less.
+  CHECK(fastest::with_early_collection(planned, 2, 200, 3.0).size() == 4);
 }
