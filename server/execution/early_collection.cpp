@@ -5,6 +5,19 @@
 
 namespace fastest {
 
+std::vector<Batch> early_collection(const std::deque<Batch>& waiting, size_t max_modules) {
+  Batch later;
+  for (const Batch& batch : waiting)
+    if (!batch.collect_only) later.ids.insert(later.ids.end(), batch.ids.begin(), batch.ids.end());
+  if (later.ids.empty()) return {};
+  std::vector<Batch> collecting = cap_modules_per_batch({std::move(later)}, max_modules);
+  for (Batch& batch : collecting) {
+    batch.collect_only = true;
+    batch.estimate_s = 0;
+  }
+  return collecting;
+}
+
 std::vector<Batch> with_early_collection(std::vector<Batch> planned, int workers, size_t max_modules,
                                          double worth_s) {
   const size_t starting_at_once = static_cast<size_t>(std::max(1, workers));
@@ -12,16 +25,10 @@ std::vector<Batch> with_early_collection(std::vector<Batch> planned, int workers
   double total_s = 0;
   for (const Batch& batch : planned) total_s += batch.estimate_s;
   if (total_s / static_cast<double>(starting_at_once) < worth_s) return planned;
-  Batch later;
-  for (size_t i = starting_at_once; i < planned.size(); ++i)
-    later.ids.insert(later.ids.end(), planned[i].ids.begin(), planned[i].ids.end());
-  std::vector<Batch> collecting = cap_modules_per_batch({std::move(later)}, max_modules);
-  for (Batch& batch : collecting) {
-    batch.collect_only = true;
-    batch.estimate_s = 0;
-  }
-  collecting.insert(collecting.end(), std::make_move_iterator(planned.begin()), std::make_move_iterator(planned.end()));
-  return collecting;
+  std::deque<Batch> waiting(planned.begin() + static_cast<long>(starting_at_once), planned.end());
+  std::vector<Batch> out = early_collection(waiting, max_modules);
+  out.insert(out.end(), std::make_move_iterator(planned.begin()), std::make_move_iterator(planned.end()));
+  return out;
 }
 
 }  // namespace fastest

@@ -641,11 +641,17 @@ struct ExecutionEngine::Impl {
       Batch all;
       for (auto& b : planned) all.ids.insert(all.ids.end(), b.ids.begin(), b.ids.end());
       planned = {all};
-    } else if (request.collect_everything_early) {
-      planned = with_early_collection(std::move(planned), sched.workers, sched.max_modules_per_batch);
     }
     ids_per_module.clear();
     for (const std::string& id : request.ids) ids_per_module[module_of(id)]++;
+    // Output held until every module is collected: the waiting batches' modules first (early_collection.h).
+    const bool collect_early = request.collect_everything_early && !request.collect_only && request.kind == RunKind::Run;
+    bool collecting_early = false;
+    if (collect_early) {
+      const size_t planned_batches = planned.size();
+      planned = with_early_collection(std::move(planned), sched.workers, sched.max_modules_per_batch);
+      collecting_early = planned.size() != planned_batches;
+    }
     std::deque<Batch> queue(planned.begin(), planned.end());
     RunState state;
     state.observer = &observer;
@@ -657,6 +663,11 @@ struct ExecutionEngine::Impl {
     bool cancel_handled = false;
     auto last_read = Clock::now();
     while (true) {
+      if (collect_early && !collecting_early && Clock::now() - t0 >= kHoldBeforeCollectingEarly) {
+        collecting_early = true;  // the caller has held its output long enough
+        std::vector<Batch> early = early_collection(queue, sched.max_modules_per_batch);
+        queue.insert(queue.begin(), early.begin(), early.end());
+      }
       if (cancel_requested && !cancel_handled) {
         cancel_handled = true;
         summary.cancelled = !state.stopping;

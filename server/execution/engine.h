@@ -147,8 +147,8 @@ struct RunRequest {
   // stop the run at the first collection error rather than run tests whose results are dropped.
   bool stop_on_collection_error = false;
   // The caller shows nothing until every module was collected (server/cli/collection_gate.h):
-  // the modules of the batches that do not start at once are collected first, by collect-only
-  // batches (early_collection.h), so that answer comes early and a failing one stops the run.
+  // after a while, the modules of the batches still waiting are collected first, by collect-only
+  // batches (early_collection.h), so that answer comes then and a failing one stops the run.
   bool collect_everything_early = false;
   // A test raising KeyboardInterrupt (or calling pytest.exit()) ends pytest's session: stop the
   // run there as pytest does (`RunSummary::interrupted`), rather than record that test as

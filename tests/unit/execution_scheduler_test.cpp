@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <fstream>
 #include <algorithm>
+#include <deque>
 #include <map>
 #include <set>
 #include <unistd.h>
@@ -316,14 +317,28 @@ TEST_CASE("cutting batches by modules keeps a module's tests together and the or
   CHECK(pieces[0].estimate_s == Approx(3.0));
 }
 
-TEST_CASE("early collection: the batches that do not start at once are collected first, in pieces") {
+TEST_CASE("early collection: the waiting batches' modules are collected first, in pieces, running nothing") {
+  using fastest::Batch;
+  std::deque<Batch> waiting = {{{"c.py::t1", "c.py::t2", "d.py::t"}, 1}, {{"e.py::t"}, 0.5}};
+  std::vector<Batch> out = fastest::early_collection(waiting, 2);
+  REQUIRE(out.size() == 2);
+  CHECK(out[0].ids == std::vector<std::string>{"c.py::t1", "c.py::t2", "d.py::t"});
+  CHECK(out[1].ids == std::vector<std::string>{"e.py::t"});
+  for (const Batch& b : out) CHECK(b.collect_only);
+  // Once they wait in front, asking again adds none of them twice.
+  std::deque<Batch> again(out.begin(), out.end());
+  again.insert(again.end(), waiting.begin(), waiting.end());
+  CHECK(fastest::early_collection(again, 2).size() == 2);
+  CHECK(fastest::early_collection({}, 2).empty());
+}
+
+TEST_CASE("early collection in the plan: a long run's later batches are collected first") {
   using fastest::Batch;
   std::vector<Batch> planned = {{{"a.py::t1", "a.py::t2"}, 2}, {{"b.py::t"}, 1}, {{"c.py::t", "d.py::t"}, 1},
                                 {{"e.py::t"}, 0.5}};
   std::vector<Batch> out = fastest::with_early_collection(planned, 2, 1, 0.5);
   REQUIRE(out.size() == 7);
-  // c.py, d.py and e.py: one module per piece here; each collects, none runs
-  CHECK(out[0].ids == std::vector<std::string>{"c.py::t"});
+  CHECK(out[0].ids == std::vector<std::string>{"c.py::t"});  // one module per piece here
   CHECK(out[1].ids == std::vector<std::string>{"d.py::t"});
   CHECK(out[2].ids == std::vector<std::string>{"e.py::t"});
   for (size_t i = 0; i < 3; ++i) CHECK(out[i].collect_only);
@@ -331,9 +346,6 @@ TEST_CASE("early collection: the batches that do not start at once are collected
     CHECK_FALSE(out[i].collect_only);
     CHECK(out[i].ids == planned[i - 3].ids);
   }
-  // Every batch starts at once: nothing to collect early.
-  CHECK(fastest::with_early_collection(planned, 4, 200, 0.5).size() == 4);
-  CHECK(fastest::with_early_collection(planned, 8, 200, 0.5).size() == 4);
-  // A short run (2.25 s per worker): holding the output to its end costs less.
-  CHECK(fastest::with_early_collection(planned, 2, 200, 3.0).size() == 4);
+  CHECK(fastest::with_early_collection(planned, 4, 200, 0.5).size() == 4);  // all start at once
+  CHECK(fastest::with_early_collection(planned, 2, 200, 3.0).size() == 4);  // 2.25 s per worker: short
 }
