@@ -66,7 +66,7 @@ def _run_child(channel: Channel, command: wire.RunCommand, prepared) -> None:
 
     ids = list(command.ids)
     from . import batch_scope
-    batch_scope.install(ids)
+    ids = batch_scope.install(ids)
     if prepared is not None:
         prepared.plugin.batch_id = batch
         code = prepared.run_in_child(ids, command.collect_only)
