@@ -15,6 +15,7 @@
 ;;   M-x fastest-run-at-point / fastest-run-file / fastest-run-all / fastest-cancel / fastest-tree
 ;;   M-x fastest-rerun-failed     ; what pytest's cache records as failed, as `pytest --lf'
 ;;   M-x fastest-coverage         ; this file's tests under coverage.py (C-u: all), lines marked
+;;   M-x fastest-debug-at-point   ; the test waits in debugpy; dape (Emacs 29.1+) attaches
 ;;
 ;; Every run first sends the server what the buffers hold now (eglot delays didChange), so what
 ;; runs is what you see.  Results show at the end of each test's line.  Without a VCS, the
@@ -258,6 +259,31 @@ eglot holds didChange back; a run must see the text as it reads now."
       (fastest-tree-run)
     (fastest--execute "fastest.runTest"
                       (list :uri (eglot--path-to-uri (buffer-file-name)) :position (eglot--pos-to-lsp-position)))))
+
+(declare-function dape "ext:dape" (config &optional skip-compile))
+
+(defun fastest-debug-at-point ()
+  "Debug the test at point: it waits in debugpy, and dape attaches to it.
+Without dape (Emacs 29.1 and later), say so and cancel the run: the
+test never waits for a debugger that does not come."
+  (interactive)
+  (let* ((reply (fastest--execute "fastest.debugTest"
+                                  (list :uri (eglot--path-to-uri (buffer-file-name))
+                                        :position (eglot--pos-to-lsp-position))))
+         (debug (plist-get reply :debug))
+         (connect (plist-get debug :connect))
+         (where (format "%s:%s" (plist-get connect :host) (plist-get connect :port))))
+    (cond ((null debug) (user-error "fastest: no test to debug here"))
+          ((require 'dape nil t)
+           ;; debugpy.listen serves the debug adapter protocol itself: dape connects to it.
+           (dape (list 'modes '(python-mode python-ts-mode) 'host (plist-get connect :host)
+                       'port (plist-get connect :port) :type "python" :request "attach"
+                       :name (plist-get debug :name) :justMyCode :json-false)))
+          (t
+           (jsonrpc-request (fastest--server) :fastest/cancelRun (list :runId (plist-get reply :runId)))
+           (message "fastest: debugging needs dape (Emacs 29.1+); the test waited for a debugger on %s and was cancelled"
+                    where)))
+    reply))
 
 (defun fastest-run-file ()
   "Run every test of this file."

@@ -57,6 +57,11 @@ def test_emacs_runs_the_test_at_point(fastest_bin, python_exe, test_project, tmp
     # fastest-toggle-watch: a save re-ran the file's tests, the renamed one under its new id; off again.
     assert report["watch_state"] == "passed"
     assert report["watch_off"] is True
+    # fastest-debug-at-point without dape: a message names what is missing and where the test
+    # waited, and the run is cancelled (it finishes) instead of waiting for a debugger.
+    debug = report["debug"]
+    assert "dape" in debug["said"] and str(debug["port"]) in debug["said"] and debug["port"] > 0
+    assert debug["finished"] is True
     # fastest-coverage: each line the server measured is marked in the source buffer, executed or
     # missed, again when the file is visited afresh, and fastest-coverage-clear removes them.
     coverage = report["coverage"]

@@ -116,6 +116,30 @@
   (fastest-toggle-watch)
   (setq report-watch-off (null fastest-watch-id))
   (setq report-results kept))
+;; fastest-debug-at-point without dape (Debian's Emacs 28 has none): it says what is missing and
+;; where the test waited, and cancels the run rather than leave the test waiting.
+(defvar report-debug nil)
+(let ((messages nil)
+      (kept report-results))
+  (cl-letf* ((real-message (symbol-function 'message))
+             ((symbol-function 'message)
+              (lambda (format &rest args)
+                (when format (push (apply #'format-message format args) messages))
+                (apply real-message format args))))
+    (goto-char (point-min))
+    (search-forward "def test_take_too_many_raises")
+    (let* ((reply (fastest-debug-at-point))
+           (run (plist-get reply :runId))
+           (port (plist-get (plist-get (plist-get reply :debug) :connect) :port)))
+      (setq report-debug
+            `((said . ,(or (cl-find-if (lambda (m) (string-match-p "dape" m)) messages) ""))
+              (port . ,port)
+              (finished . ,(if (wait-until (lambda () (cl-some (lambda (m) (string-match-p "fastest: .* in [0-9.]+s" m))
+                                                                (cl-subseq messages 0 (min 3 (length messages)))))
+                                           30)
+                               t :json-false))
+              (run . ,run)))))
+  (setq report-results kept))
 ;; fastest-coverage: the file's tests under coverage.py; the code they ran is marked line by line
 ;; in a buffer of the measured source file, and a file visited afterwards is marked as it opens.
 (defvar report-coverage nil)
@@ -154,6 +178,7 @@
                          (watch_state . ,report-watch-state)
                          (watch_off . ,(if report-watch-off t :json-false))
                          (coverage . ,report-coverage)
+                         (debug . ,report-debug)
                          (results . ,(vconcat (mapcar (lambda (p) `((id . ,(plist-get p :id)) (state . ,(plist-get p :state))))
                                                       (reverse report-results))))))))
 (ignore-errors (eglot-shutdown (eglot-current-server)))
