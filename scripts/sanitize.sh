@@ -26,9 +26,15 @@ suppressions=$repo/scripts/sanitizer-suppressions
 #   by the unit tests and the remaining end-to-end tests. test_discover_parity also runs fastest
 #   under strace, where LeakSanitizer cannot work (it ptrace-attaches to the process: a fatal
 #   "LeakSanitizer does not work under ptrace").
-# - test_bench_logic: the bench scripts' Python logic, no C++.
+# - test_bench_logic, test_bench_sharding, test_dashboard: the bench scripts' Python logic.
+# - test_run_cache, test_run_sharding, test_run_scale_and_report: pytest's cache options, CI
+#   shards, the thousand-file and plugin-output runs (~3 minutes, mostly pytest's); the engine
+#   and scheduler they drive run in test_run_faults, test_cli_basics and the LSP tests.
 # The LSP tests are never left out.
-asan_deselect=(-k "not test_discover_parity and not test_run_parity and not test_bench_logic")
+asan_deselect=(--deselect tests/integration/test_discover_parity.py --deselect tests/integration/test_run_parity.py
+  --deselect tests/integration/test_bench_logic.py --deselect tests/integration/test_bench_sharding.py
+  --deselect tests/integration/test_dashboard.py --deselect tests/integration/test_run_cache.py
+  --deselect tests/integration/test_run_sharding.py --deselect tests/integration/test_run_scale_and_report.py)
 
 source scripts/compiler_cache.sh
 configure_and_build() {  # dir, sanitizer flags, targets...

@@ -14,6 +14,8 @@
 ;;   (fastest-setup)            ; then M-x eglot in a Python buffer
 ;;   M-x fastest-run-at-point / fastest-run-file / fastest-run-all / fastest-cancel / fastest-tree
 ;;   M-x fastest-rerun-failed     ; what pytest's cache records as failed, as `pytest --lf'
+;;   M-x fastest-coverage         ; this file's tests under coverage.py (C-u: all), lines marked
+;;   M-x fastest-debug-at-point   ; the test waits in debugpy; dape (Emacs 29.1+) attaches
 ;;
 ;; Every run first sends the server what the buffers hold now (eglot delays didChange), so what
 ;; runs is what you see.  Results show at the end of each test's line.  Without a VCS, the
@@ -148,11 +150,85 @@ then take ITEMS whole (new tests, changed ones, or ones moved otherwise)."
             (puthash id overlay fastest--overlays)))))))
 
 (cl-defmethod eglot-handle-notification ((_server fastest-server) (_method (eql fastest/runFinished))
-                                         &key counts durationMs &allow-other-keys)
+                                         &key counts durationMs coverage &allow-other-keys)
   (let (parts)
     (cl-loop for (k v) on counts by #'cddr
              do (push (format "%s %s" v (substring (symbol-name k) 1)) parts))
+    (when coverage (fastest--take-coverage coverage))
     (message "fastest: %s in %.2fs" (string-join (nreverse parts) ", ") (/ (or durationMs 0) 1000.0))))
+
+;;; Coverage: a mark in the left fringe (the left margin in a terminal) of each line a coverage
+;;; run executed or missed, in every buffer visiting a measured file, kept until the next one.
+
+(defface fastest-covered '((t :inherit success)) "A line a coverage run executed.")
+(defface fastest-missed '((t :inherit error)) "A line a coverage run did not execute.")
+
+(defvar fastest--coverage (make-hash-table :test 'equal)
+  "File path -> (COVERED . MISSED) from the last coverage run.
+COVERED and MISSED are vectors of 1-based line numbers.")
+
+(defun fastest--coverage-mark (face)
+  "What shows beside a line in FACE: a fringe bar, or a margin bar without fringes."
+  (if (fboundp 'fringe-bitmap-p)
+      (propertize " " 'display `(left-fringe vertical-bar ,face))
+    (propertize " " 'display `((margin left-margin) ,(propertize "\u258e" 'face face)))))
+
+(defun fastest--show-coverage ()
+  "Mark this buffer's lines with the last coverage run's result for its file."
+  (remove-overlays (point-min) (point-max) 'fastest-coverage t)
+  (let ((lines (and buffer-file-name (gethash (file-truename buffer-file-name) fastest--coverage))))
+    (when lines
+      (unless (fboundp 'fringe-bitmap-p)
+        (setq left-margin-width 1)
+        (dolist (window (get-buffer-window-list nil nil t))
+          (set-window-buffer window (current-buffer))))
+      (save-excursion
+        (dolist (entry `((fastest-covered . ,(car lines)) (fastest-missed . ,(cdr lines))))
+          (seq-doseq (line (cdr entry))
+            (goto-char (point-min))
+            (when (zerop (forward-line (1- line)))
+              (let ((overlay (make-overlay (line-beginning-position) (line-end-position))))
+                (overlay-put overlay 'fastest-coverage t)
+                (overlay-put overlay 'fastest-coverage-state (if (eq (car entry) 'fastest-covered) 'covered 'missed))
+                (overlay-put overlay 'before-string (fastest--coverage-mark (car entry)))))))))))
+
+(defun fastest--take-coverage (files)
+  "Keep FILES (runFinished's coverage) and mark the buffers that visit them."
+  (clrhash fastest--coverage)
+  (seq-doseq (file files)
+    (puthash (file-truename (eglot--uri-to-path (plist-get file :uri)))
+             (cons (plist-get file :linesCovered) (plist-get file :linesMissed))
+             fastest--coverage))
+  (dolist (buffer (buffer-list))
+    (with-current-buffer buffer
+      (when buffer-file-name (fastest--show-coverage))))
+  (message "fastest: coverage of %d files" (hash-table-count fastest--coverage)))
+
+(defun fastest-coverage (&optional all)
+  "Run this file's tests under coverage.py; mark the lines they ran or missed.
+With a prefix argument ALL, run every test of the workspace.  The marks
+stay in every buffer of a measured file until the next coverage run or
+`fastest-coverage-clear'."
+  (interactive "P")
+  (let* ((uri (and buffer-file-name (eglot--path-to-uri buffer-file-name)))
+         (module (and (not all) uri
+                      (cl-loop for item being the hash-values of fastest-tests
+                               when (and (equal (plist-get item :uri) uri) (equal (plist-get item :kind) "module"))
+                               return (plist-get item :id))))
+         (server (fastest--server)))
+    (fastest--flush-changes server)
+    (let ((reply (jsonrpc-request server :fastest/runTests
+                                  (list :include (vector (or module "")) :kind "coverage"))))
+      (setq fastest-last-run (plist-get reply :runId))
+      reply)))
+
+(defun fastest-coverage-clear ()
+  "Remove the coverage marks from every buffer."
+  (interactive)
+  (clrhash fastest--coverage)
+  (dolist (buffer (buffer-list))
+    (with-current-buffer buffer
+      (remove-overlays (point-min) (point-max) 'fastest-coverage t))))
 
 (defun fastest--server ()
   (or (eglot-current-server)
@@ -183,6 +259,31 @@ eglot holds didChange back; a run must see the text as it reads now."
       (fastest-tree-run)
     (fastest--execute "fastest.runTest"
                       (list :uri (eglot--path-to-uri (buffer-file-name)) :position (eglot--pos-to-lsp-position)))))
+
+(declare-function dape "ext:dape" (config &optional skip-compile))
+
+(defun fastest-debug-at-point ()
+  "Debug the test at point: it waits in debugpy, and dape attaches to it.
+Without dape (Emacs 29.1 and later), say so and cancel the run: the
+test never waits for a debugger that does not come."
+  (interactive)
+  (let* ((reply (fastest--execute "fastest.debugTest"
+                                  (list :uri (eglot--path-to-uri (buffer-file-name))
+                                        :position (eglot--pos-to-lsp-position))))
+         (debug (plist-get reply :debug))
+         (connect (plist-get debug :connect))
+         (where (format "%s:%s" (plist-get connect :host) (plist-get connect :port))))
+    (cond ((null debug) (user-error "fastest: no test to debug here"))
+          ((require 'dape nil t)
+           ;; debugpy.listen serves the debug adapter protocol itself: dape connects to it.
+           (dape (list 'modes '(python-mode python-ts-mode) 'host (plist-get connect :host)
+                       'port (plist-get connect :port) :type "python" :request "attach"
+                       :name (plist-get debug :name) :justMyCode :json-false)))
+          (t
+           (jsonrpc-request (fastest--server) :fastest/cancelRun (list :runId (plist-get reply :runId)))
+           (message "fastest: debugging needs dape (Emacs 29.1+); the test waited for a debugger on %s and was cancelled"
+                    where)))
+    reply))
 
 (defun fastest-run-file ()
   "Run every test of this file."
@@ -327,7 +428,8 @@ For `project-find-functions', after the VCS backends."
   "Use fastest as the language server for Python buffers."
   (add-to-list 'eglot-server-programs
                `((python-mode python-ts-mode) . (fastest-server . ,fastest-command)))
-  (add-hook 'project-find-functions #'fastest-project-find 'append))
+  (add-hook 'project-find-functions #'fastest-project-find 'append)
+  (add-hook 'find-file-hook #'fastest--show-coverage))
 
 (provide 'fastest)
 ;;; fastest.el ends here

@@ -10,6 +10,7 @@
 #include <random>
 #include <sstream>
 
+#include "server/core/file_text.h"
 #include "server/execution/engine.h"
 #include "server/workspace/interpreter.h"
 
@@ -25,15 +26,6 @@ std::string hex64(uint64_t value) {
   char buffer[17];
   std::snprintf(buffer, sizeof buffer, "%016llx", static_cast<unsigned long long>(value));
   return buffer;
-}
-
-std::optional<std::string> read_whole(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) return std::nullopt;
-  return std::move(text).str();
 }
 
 // What identifies a file we cannot hash cheaply (an executable): its real path, size, mtime.
@@ -93,7 +85,7 @@ std::string text_hash(std::string_view text) {
 std::optional<std::string> file_hash(const fs::path& file) {
   std::error_code ec;
   if (!fs::exists(file, ec)) return ec ? std::nullopt : std::optional<std::string>("absent");
-  auto text = read_whole(file);
+  auto text = read_file_if_readable(file);
   if (!text) return std::nullopt;
   return text_hash(*text);
 }
@@ -184,7 +176,7 @@ bool SettledCache::imports_unchanged(const std::string& record) {
   if (auto it = records_.find(record); it != records_.end()) return it->second;
   bool unchanged = false;
   if (record.find('/') == std::string::npos)
-    if (auto text = read_whole(dir_ / record)) {
+    if (auto text = read_file_if_readable(dir_ / record)) {
       json files = json::parse(*text, nullptr, /*allow_exceptions=*/false);
       unchanged = files.is_object();
       if (unchanged)
@@ -201,7 +193,7 @@ bool SettledCache::imports_unchanged(const std::string& record) {
 }
 
 std::optional<json> SettledCache::load(const std::string& slot, const SettledKey& key) {
-  auto text = read_whole(entry_path(slot));
+  auto text = read_file_if_readable(entry_path(slot));
   if (!text) return std::nullopt;
   json entry = json::parse(*text, nullptr, /*allow_exceptions=*/false);
   if (!entry.is_object() || entry.value("format", 0) != kFormat) return std::nullopt;  // discarded: corrupt

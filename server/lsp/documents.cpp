@@ -11,6 +11,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "server/core/file_text.h"
 #include "server/discovery/doctest_discovery.h"
 #include "server/discovery/line_breaks.h"
 #include "server/lsp/text_changes.h"
@@ -20,12 +21,7 @@
 
 namespace fastest::lsp {
 
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+std::string read_file(const fs::path& path) { return read_file_text(path); }
 
 // --- paths and ranges ----------------------------------------------------------------
 std::shared_ptr<Root> LspServer::State::root_for(const fs::path& path) {

@@ -8,6 +8,7 @@
 #include <ini.h>
 #include <toml++/toml.h>
 
+#include "server/core/file_text.h"
 #include "server/workspace/ini_long_lines.h"
 #include "server/workspace/toml_guard.h"
 
@@ -18,10 +19,7 @@ namespace {
 
 // toml++'s parse of a file, after the guard its Debian version needs (toml_guard.h).
 toml::table parse_toml_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  const std::string text = buffer.str();
+  const std::string text = read_file_text(path);
   if (auto line = non_ascii_outside_strings(text))
     throw toml::parse_error("a non-ASCII character outside a string or comment",
                             toml::source_position{static_cast<toml::source_index>(*line), 1},
@@ -29,13 +27,6 @@ toml::table parse_toml_file(const fs::path& path) {
   return toml::parse(text, path.string());
 }
 
-
-std::string read_small_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 std::string toml_scalar_to_string(const toml::node& node) {
   if (auto s = node.value<std::string>()) return *s;
@@ -88,7 +79,7 @@ int ini_handler(void* user, const char* section, const char* name, const char* v
 
 std::optional<ConfigFile> read_ini(const fs::path& path, const std::string& section, bool always,
                                    std::string* error) {
-  std::string text = read_small_file(path);
+  std::string text = read_file_text(path);
   ConfigFile file;
   file.path = path;
   ShortenedIni shortened = shorten_long_ini_lines(text, section);

@@ -6,6 +6,7 @@
 #include <sstream>
 #include <system_error>
 
+#include "server/core/file_text.h"
 #include "server/discovery/import_statements.h"
 #include "server/discovery/syntax_tree.h"
 
@@ -13,13 +14,6 @@ namespace fs = std::filesystem;
 
 namespace fastest {
 namespace {
-
-std::string read_file(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 // `a/b/c.py` under root → "a.b.c"; `a/b/__init__.py` → "a.b"; "" when not a module name.
 std::string dotted_name(const fs::path& file, const fs::path& root) {
@@ -108,7 +102,7 @@ void ImportGraph::refresh(const std::atomic<bool>* cancel) {
     if (ec || (mtime == entry.mtime && size == entry.size && entry.mtime != fs::file_time_type{})) continue;
     entry.mtime = mtime;
     entry.size = size;
-    entry.imports = resolve(file, read_file(file));
+    entry.imports = resolve(file, read_file_text(file));
   }
 }
 
@@ -131,7 +125,7 @@ void ImportGraph::update(const fs::path& file, const std::string* text) {
   }
   entry.mtime = fs::last_write_time(file, ec);
   entry.size = ec ? 0 : fs::file_size(file, ec);
-  entry.imports = resolve(file, read_file(file));
+  entry.imports = resolve(file, read_file_text(file));
 }
 
 // `a.b.c` imports a/__init__.py, a/b/__init__.py and a/b/c(.py|/__init__.py) when they exist.

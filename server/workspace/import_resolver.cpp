@@ -7,6 +7,8 @@
 #include <set>
 #include <sstream>
 
+#include "server/core/file_text.h"
+
 namespace fs = std::filesystem;
 
 namespace fastest {
@@ -57,13 +59,6 @@ void add_folder_names(const fs::path& dir, std::unordered_set<std::string>& out)
   }
 }
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // The quoted keys of the dict literal assigned to `variable` in a setuptools editable finder
 // (`MAPPING: dict[str, str] = {'pkg': '/src/pkg'}`); read as text, never run. A dotted key
 // (NAMESPACES' `ns.sub`) offers its first component.
@@ -94,7 +89,7 @@ void add_site_packages(const fs::path& site, std::unordered_set<std::string>& ou
   for (fs::directory_iterator it(site, ec), end; !ec && it != end; it.increment(ec)) {
     std::string name = it->path().filename().string();
     if (name.rfind("__editable___", 0) == 0 && ends_with(name, "_finder.py")) {
-      std::string text = slurp(it->path());
+      std::string text = read_file_text(it->path());
       add_dict_keys(text, "MAPPING", out);
       add_dict_keys(text, "NAMESPACES", out);
       continue;

@@ -1,5 +1,6 @@
 #include "server/workspace/plugin_hooks.h"
 
+#include "server/core/file_text.h"
 #include "server/discovery/conftest_analysis.h"
 #include "server/discovery/syntax_tree.h"
 
@@ -116,13 +117,6 @@ std::optional<fs::path> module_file(const std::string& module, const std::vector
   return std::nullopt;
 }
 
-std::string read_text(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
 // A hook defined anywhere in the text (module functions and methods of classes the plugin
 // registers), or a parametrized fixture.
 // `selecting`: -m or -k is given (a hook adding marks changes what they select).
@@ -152,7 +146,7 @@ std::optional<std::string> defines_collection_hook(const std::string& text, bool
 // autouse (the order of plugins' autouse fixtures is pytest's registration order, not read).
 std::optional<std::string> hook_in_plugin(const fs::path& file, bool in_package, bool selecting,
                                           std::vector<FixtureDecl>* fixtures = nullptr) {
-  std::string text = read_text(file);
+  std::string text = read_file_text(file);
   if (auto hook = defines_collection_hook(text, selecting, fixtures == nullptr)) return hook;
   if (fixtures && text.find("params=") != std::string::npos) {
     ParserPtr parser = make_python_parser();
@@ -167,7 +161,7 @@ std::optional<std::string> hook_in_plugin(const fs::path& file, bool in_package,
   std::error_code ec;
   for (auto& sibling : fs::directory_iterator(file.parent_path(), ec))
     if (sibling.path().extension() == ".py" && sibling.path() != file)
-      if (auto hook = defines_collection_hook(read_text(sibling.path()), selecting))
+      if (auto hook = defines_collection_hook(read_file_text(sibling.path()), selecting))
         return *hook + " (in " + sibling.path().filename().string() + ")";
   return std::nullopt;
 }

@@ -57,3 +57,17 @@ def test_emacs_runs_the_test_at_point(fastest_bin, python_exe, test_project, tmp
     # fastest-toggle-watch: a save re-ran the file's tests, the renamed one under its new id; off again.
     assert report["watch_state"] == "passed"
     assert report["watch_off"] is True
+    # fastest-debug-at-point without dape: a message names what is missing and where the test
+    # waited, and the run is cancelled (it finishes) instead of waiting for a debugger.
+    debug = report["debug"]
+    assert "dape" in debug["said"] and str(debug["port"]) in debug["said"] and debug["port"] > 0
+    assert debug["finished"] is True
+    # fastest-coverage: each line the server measured is marked in the source buffer, executed or
+    # missed, again when the file is visited afresh, and fastest-coverage-clear removes them.
+    coverage = report["coverage"]
+    assert coverage["covered"] == coverage["server_covered"] and len(coverage["covered"]) > 5
+    assert coverage["missed"] == coverage["server_missed"]
+    source = (project / "src" / "inventory" / "stock.py").read_text().splitlines()
+    assert any(source[line - 1].lstrip().startswith("def ") for line in coverage["covered"])
+    assert coverage["reopened"] == len(coverage["covered"])
+    assert coverage["cleared"] == 0

@@ -345,6 +345,11 @@ def test_coverage_profile_reports_lines(client, project):
     files = {c["uri"]: c for c in finished["coverage"]}
     stock = files[uri(project / "src/inventory/stock.py")]
     assert stock["linesCovered"] and stock["linesMissed"]
+    # Import-time lines count as run, as under pytest-cov, though the worker's prepared session
+    # had imported the module (through a conftest) before the batch started coverage.py.
+    source = (project / "src/inventory/stock.py").read_text().splitlines()
+    defs = {n for n, line in enumerate(source, 1) if line.startswith(("class ", "def ", "import ", "from "))}
+    assert defs and defs <= set(stock["linesCovered"])
 
 
 def test_debug_profile_replies_with_an_attach_configuration(client, project):

@@ -48,6 +48,35 @@ def test_a_thousand_one_test_files_run_about_as_fast_as_pytest(fastest_bin, pyth
         assert ours < 3 * theirs + 3, (ours, theirs)
 
 
+def test_files_given_one_by_one_keep_what_pytest_does_with_arguments(fastest_bin, python_exe, tmp_path):
+    # A batch gives pytest a folder for a run of whole modules in it (no k * k matching); the
+    # files must still count as given: one that python_files does not match, or that
+    # collect_ignore lists, is collected when named; the folder's other files are not.
+    files = {
+        "pytest.ini": "[pytest]\n",
+        "tests/unit/conftest.py": "collect_ignore = ['test_ignored.py']\n",
+        "tests/unit/check_named.py": "def test_in_check():\n    pass\n",
+        "tests/unit/test_ignored.py": "def test_in_ignored():\n    pass\n",
+        "tests/unit/test_other.py": "def test_not_named():\n    assert 0\n",
+        "tests/sub/__init__.py": "",
+        "tests/sub/test_deep.py": "def test_deep():\n    pass\n",
+    }
+    files.update({f"tests/unit/test_f{i}.py": f"def test_{i}():\n    pass\n" for i in range(6)})
+    project = make_project(tmp_path, files)
+    named = ["tests/unit/check_named.py", "tests/unit/test_ignored.py", *[f"tests/unit/test_f{i}.py" for i in range(6)],
+             "tests/sub/test_deep.py"]
+    ref = subprocess.run([python_exe, "-m", "pytest", "-p", "no:cacheprovider", "-v", *named], cwd=project,
+                         capture_output=True, text=True, timeout=120)
+    expected = sorted(re.findall(r"^(tests/\S+::\S+) PASSED", ref.stdout, re.M))
+    assert len(expected) == 9, ref.stdout
+    for workers in ("1", "2"):
+        proc = subprocess.run([fastest_bin, "run", "--python", python_exe, "-n", workers, "-v", *named],
+                              cwd=project, capture_output=True, text=True, timeout=120)
+        assert proc.returncode == ref.returncode == 0, proc.stdout + proc.stderr
+        assert sorted(re.findall(r"^(tests/\S+::\S+) PASSED", proc.stdout, re.M)) == expected, proc.stdout
+        assert closing_line(proc.stdout) == closing_line(ref.stdout) == "9 passed"
+
+
 # --- item 10: the header's count is pytest's -------------------------------------------------
 DYNAMIC_CASES = """import pytest
 

@@ -321,7 +321,7 @@ class ProjectImage:
     def __init__(self, channel, prepared, fork_batch):
         global REPORT_FD
         self.channel, self.prepared, self.fork_batch = channel, prepared, fork_batch
-        self.candidates = {}  # module name -> file, in import order
+        self.candidates = {}  # module name -> its file's real path, in import order
         self.sys_path = []
         self.unsafe = {}  # module name -> why it stays out
         self.unsaved = set()  # real paths of the unsaved buffers the last batch carried
@@ -413,7 +413,8 @@ class ProjectImage:
             report = None
         if report:
             for name, path in report.get("modules", []):
-                self.candidates.setdefault(name, path)
+                if name not in self.candidates:  # resolved once: this runs after every batch
+                    self.candidates[name] = os.path.realpath(path)
             if report.get("path"):
                 self.sys_path = report["path"]
         self._build_if_wanted()
@@ -426,8 +427,7 @@ class ProjectImage:
 
     # -- building ---------------------------------------------------------------------------
     def _wanted(self):
-        return [n for n, path in self.candidates.items()
-                if n not in self.unsafe and os.path.realpath(path) not in self.unsaved]
+        return [n for n, path in self.candidates.items() if n not in self.unsafe and path not in self.unsaved]
 
     def _build_if_wanted(self):
         if self.building is not None or self.failures >= MAX_BUILD_FAILURES:

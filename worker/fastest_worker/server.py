@@ -56,6 +56,7 @@ def _run_child(channel: Channel, command: wire.RunCommand, prepared) -> None:
     cov = None
     if command.coverage:
         import coverage
+        _forget_project_modules(command.rootdir)
         cov = coverage.Coverage(data_file=None, config_file=False)
         cov.start()
     if command.debug_port:
@@ -66,7 +67,7 @@ def _run_child(channel: Channel, command: wire.RunCommand, prepared) -> None:
 
     ids = list(command.ids)
     from . import batch_scope
-    batch_scope.install(ids)
+    ids = batch_scope.install(ids)
     if prepared is not None:
         prepared.plugin.batch_id = batch
         code = prepared.run_in_child(ids, command.collect_only)
@@ -106,6 +107,25 @@ def _run_child(channel: Channel, command: wire.RunCommand, prepared) -> None:
     pytest_cov_run.save_in_batch()
     from . import image
     image.report(modules_before, prepared)
+
+
+_modules_before_session = frozenset()  # sys.modules before the prepared session imported the project
+
+
+def _forget_project_modules(rootdir: str) -> None:
+    """Drops from sys.modules what the worker imported from the project (the conftests its
+    prepared session loaded and what they import): a coverage batch imports them again, under
+    coverage.py, so their import-time lines (def, class, module code) count as run, as under
+    pytest-cov. pytest, the worker and installed packages stay (a venv inside the project too)."""
+    root = os.path.realpath(rootdir) + os.sep
+    installed = tuple(os.path.realpath(p) + os.sep for p in sys.path if p.endswith(("site-packages", "dist-packages")))
+    for name, module in list(sys.modules.items()):
+        path = getattr(module, "__file__", None)
+        if not path or name in _modules_before_session or name.split(".")[0] == "fastest_worker":
+            continue
+        real = os.path.realpath(path)
+        if real.startswith(root) and not real.startswith(installed):
+            del sys.modules[name]
 
 
 def _internal_error_lines(stderr_file, limit: int = 64 * 1024) -> str:
@@ -151,7 +171,12 @@ def _run_batch(channel: Channel, command: wire.RunCommand, prepared, image=None)
     use = prepared
     if prepared is not None and prepared.imports_any(command.overlays):
         use = None  # an unsaved conftest: this batch builds its own config
-    if image is not None and image.usable(command, use):
+    if command.coverage:
+        # coverage.py counts only what runs after it starts: the conftests the prepared session
+        # imported, and the project modules they or the image imported, would show their
+        # import-time lines (def, class, module code) as missed. The batch imports them itself.
+        use = None
+    if image is not None and not command.coverage and image.usable(command, use):
         status = image.run(command)  # forked from the warm project image (image.py)
     else:
         status = _fork_batch(channel, command, use)
@@ -202,6 +227,8 @@ def _prepare(channel: Channel):
         os.chdir(rootdir)
         plugin = StreamingPlugin(channel, None)
         args = json.loads(os.environ.get("FASTEST_PYTEST_ARGS") or "[]")
+        global _modules_before_session
+        _modules_before_session = frozenset(sys.modules)
         return PreparedSession(rootdir, os.environ.get("FASTEST_INIFILE") or None, args, plugin), ""
     except BaseException:
         return None, traceback.format_exc(limit=5)
