@@ -675,8 +675,14 @@ struct ExecutionEngine::Impl {
     while (true) {
       if (collect_early && !collecting_early && Clock::now() - t0 >= kHoldBeforeCollectingEarly) {
         collecting_early = true;  // the caller has held its output long enough
-        std::vector<Batch> early = early_collection(queue, sched.max_modules_per_batch);
-        queue.insert(queue.begin(), early.begin(), early.end());
+        // Worker time per test so far: trivial tests end soon after; collecting twice would cost more.
+        const double elapsed_s = std::chrono::duration<double>(Clock::now() - t0).count();
+        const double per_test_s = elapsed_s * static_cast<double>(slots.size()) /
+                                  static_cast<double>(std::max<size_t>(summary.total(), 1));
+        if (tests_worth_collecting_early(per_test_s)) {
+          std::vector<Batch> early = early_collection(queue, sched.max_modules_per_batch);
+          queue.insert(queue.begin(), early.begin(), early.end());
+        }
       }
       if (cancel_requested && !cancel_handled) {
         cancel_handled = true;

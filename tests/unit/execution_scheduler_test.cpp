@@ -348,4 +348,15 @@ TEST_CASE("early collection in the plan: a long run's later batches are collecte
   }
   CHECK(fastest::with_early_collection(planned, 4, 200, 0.5).size() == 4);  // all start at once
   CHECK(fastest::with_early_collection(planned, 2, 200, 3.0).size() == 4);  // 2.25 s per worker: short
+  // Many trivial tests: collecting each module twice costs more than the output's wait.
+  std::vector<Batch> trivial;
+  for (int b = 0; b < 4; ++b) {
+    Batch batch;
+    for (int t = 0; t < 1000; ++t) batch.ids.push_back("m" + std::to_string(b * 1000 + t) + ".py::t");
+    batch.estimate_s = 1000 * 0.004;  // 4 ms a test: 8 s per worker
+    trivial.push_back(batch);
+  }
+  CHECK(fastest::with_early_collection(trivial, 2, 200, 3.0).size() == 4);
+  for (Batch& batch : trivial) batch.estimate_s = 1000 * 0.05;  // 50 ms a test: worth it
+  CHECK(fastest::with_early_collection(trivial, 2, 200, 3.0).size() > 4);
 }
