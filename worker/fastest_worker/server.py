@@ -121,7 +121,9 @@ def _forget_project_modules(rootdir: str) -> None:
     installed = tuple(os.path.realpath(p) + os.sep for p in sys.path if p.endswith(("site-packages", "dist-packages")))
     for name, module in list(sys.modules.items()):
         path = getattr(module, "__file__", None)
-        if not path or name in _modules_before_session or name.split(".")[0] == "fastest_worker":
+        # Only Python source: an extension module may not survive being initialised twice.
+        if not path or not path.endswith(".py") or name in _modules_before_session \
+                or name.split(".")[0] == "fastest_worker":
             continue
         real = os.path.realpath(path)
         if real.startswith(root) and not real.startswith(installed):
