@@ -118,7 +118,8 @@ def _forget_project_modules(rootdir: str) -> None:
     coverage.py, so their import-time lines (def, class, module code) count as run, as under
     pytest-cov. pytest, the worker and installed packages stay (a venv inside the project too)."""
     root = os.path.realpath(rootdir) + os.sep
-    installed = tuple(os.path.realpath(p) + os.sep for p in sys.path if p.endswith(("site-packages", "dist-packages")))
+    installed = tuple(os.path.realpath(p) + os.sep for p in sys.path
+                      if isinstance(p, str) and p.endswith(("site-packages", "dist-packages")))
     for name, module in list(sys.modules.items()):
         path = getattr(module, "__file__", None)
         # Only Python source: an extension module may not survive being initialised twice.
