@@ -29,9 +29,11 @@ interface OpenRun { run: vscode.TestRun; done: () => void; kind: string }
 const runs = new RunRouter<OpenRun>();
 
 // Node ids are unique within one workspace folder only (a monorepo's packages may each have
-// tests/test_api.py): items are keyed by the folder and the id, and runs name both.
+// tests/test_api.py): items are keyed by the folder and the id, and runs name both. The two are
+// joined by a space, which an encoded URI never holds; not by NUL: the workbench joins the ids of an
+// item's path with NUL, and an id holding one left the Testing view empty.
 interface TestRef { id: string; rootUri?: string }
-const keyOf = (rootUri: string | undefined, id: string) => `${rootUri ?? ""}\u0000${id}`;
+const keyOf = (rootUri: string | undefined, id: string) => `${rootUri ?? ""} ${id}`;
 
 function toRange(r?: Range): vscode.Range | undefined {
   return r ? new vscode.Range(r.start.line, r.start.character, r.end.line, r.end.character) : undefined;

