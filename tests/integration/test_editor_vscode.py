@@ -42,3 +42,18 @@ def test_run_notifications_before_the_reply_are_kept(extension):
                           str(extension / "out" / "runRouter.js")], capture_output=True, text=True, timeout=60)
     assert run.returncode == 0, run.stdout + run.stderr
     assert "run router: ok" in run.stdout
+
+
+def test_failure_message_starts_with_its_summary(extension):
+    """The workbench draws a message's first line after the failing line: pytest's "E" line, not
+    the report's `def test_...():`."""
+    build = subprocess.run(["npx", "--no-install", "tsc", "-p", "."], cwd=extension, capture_output=True, text=True,
+                           timeout=300)
+    assert build.returncode == 0, build.stdout + build.stderr
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed")
+    run = subprocess.run([node, os.path.join(REPO, "tests", "integration", "vscode", "failure_summary_test.js"),
+                          str(extension / "out" / "failureSummary.js")], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "failure summary: ok" in run.stdout

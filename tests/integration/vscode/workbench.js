@@ -98,6 +98,87 @@ async function drive(page) {
     await waitFor("the tests in the Testing view", () => rowOf(page, "test_slow"));
     report.tree = await testRows(page);
   });
+  await step("run a failing test at the cursor", async () => {
+    await runAtCursor(page, 11);
+    report.failed = await waitFor("test_adds_wrong to fail", () => stateIs(page, "test_adds_wrong", "Failed"));
+    report.inlineMessages = await waitFor("the failure's message in the editor", () => inlineMessages(page));
+    // The raw report is not drawn after the line instead (output given a location is).
+    report.reportInline = await page.$$eval(".view-line [class*='test-message-inline-content']", (els) => els.map((e) => e.textContent));
+  });
+  await step("output", async () => {
+    await command(page, "Test: Show Output");
+    report.output = await waitFor("the failing run's report in the Test Results pane", async () => {
+      const text = await page.$$eval(".xterm-rows > div, .xterm-accessibility-tree > div", (els) => els.map((e) => e.textContent).join("\n"));
+      return text.includes("AssertionError") && text;
+    }, 20000);
+    report.resultRows = await waitFor("the failure in the Test Results tree", async () => {
+      const rows = await page.$$eval(".part.panel .monaco-list-row", (rs) => rs.map((r) => r.textContent.replace(/\u00a0/g, " ")));
+      const short = rows.filter((r) => r.length < 300);
+      return short.some((r) => r.includes("test_adds_wrong")) && short;
+    }, 10000);
+  });
+  await step("run a passing test at the cursor", async () => {
+    await runAtCursor(page, 7);
+    report.passed = await waitFor("test_adds to pass", () => stateIs(page, "test_adds", "Passed"));
+  });
+  await step("edit without saving, run again", async () => {
+    await quickOpen(page, ":15", false);
+    await page.keyboard.press("End");
+    await page.keyboard.type(" + 1");
+    report.dirty = await waitFor("the editor to be dirty", () => page.locator(".tabs-container .tab.active.dirty").count(), 5000);
+    report.editedLine = await page.$$eval(".view-line", (ls) => ls.map((l) => l.textContent.replace(/\u00a0/g, " ")).filter((t) => t.includes("add(2, 2)")));
+    await command(page, "Test: Run Test at Cursor");
+    report.edited = await waitFor("test_edited to fail on the unsaved text", () => stateIs(page, "test_edited", "Failed"));
+    report.dirtyAfterRun = await page.locator(".tabs-container .tab.active.dirty").count() === 1;
+  });
+  await step("cancel a long run", async () => {
+    await runAtCursor(page, 19);
+    report.running = await waitFor("test_slow to be running (a spinning icon on its row)", () => isRunning(page, "test_slow"));
+    const start = Date.now();
+    await command(page, "Test: Cancel Test Run");
+    report.cancelled = await waitFor("the run to stop", async () => {
+      const row = await rowOf(page, "test_slow");
+      return row && !row.includes("Running") && !row.includes("Queued") && row;
+    }, 20000);
+    report.cancelMs = Date.now() - start;
+  });
+  await step("coverage", async () => {
+    await quickOpen(page, ":7", false);
+    await command(page, "Test: Run Test at Cursor with Coverage");
+    report.coverage = await waitFor("calc.py's coverage in the Test Coverage view", async () => {
+      const rows = await page.$$eval(".monaco-list-row", (rs) => rs.map((r) => r.textContent));
+      const found = rows.filter((r) => r && r.includes("calc.py") && r.includes("%"));
+      return found.length && found;
+    }, 30000);
+  });
 }
+
+async function isRunning(page, label) {
+  return page.$$eval(".part.sidebar .monaco-list-row", (rows, label) => rows.some((r) =>
+    (r.getAttribute("aria-label") || "").startsWith(label + " (") && r.querySelector("[class*='spin'], [class*='loading']")), label);
+}
+
+// A test row's state as the tree reads it ("test_adds (Passed)"), once it is `state`.
+async function stateIs(page, label, state) {
+  const row = await rowOf(page, label);
+  return row && row.includes(state) ? row : undefined;
+}
+
+async function runAtCursor(page, line) {
+  await quickOpen(page, `:${line}`, false);
+  await command(page, "Test: Run Test at Cursor");
+}
+
+// The failure widgets the workbench draws after an editor line, with the text of that line.
+const inlineMessages = (page) => page.$$eval(".monaco-editor .test-error-content-widget", (widgets) =>
+  widgets.map((w) => {
+    const box = w.getBoundingClientRect();
+    const mid = box.top + box.height / 2;
+    const line = [...document.querySelectorAll(".monaco-editor .view-lines .view-line")].find((l) => {
+      const r = l.getBoundingClientRect();
+      return r.top <= mid && mid < r.bottom;
+    });
+    return { line: line ? line.textContent.replace(/\u00a0/g, " ") : "", message: (w.querySelector(".content") || w).textContent };
+  })).then((found) => found.length && found);
 
 main();
