@@ -26,6 +26,7 @@ async function main() {
   } catch (error) {
     report.error = String(error && error.stack || error);
     report.testRows = await testRows(page).catch(() => []);
+    // FASTEST_WB_SHOT=<png>: what the page showed when a step failed, for a person to look at.
     if (process.env.FASTEST_WB_SHOT) await page.screenshot({ path: process.env.FASTEST_WB_SHOT }).catch(() => undefined);
   } finally {
     await browser.close();
