@@ -26,6 +26,7 @@
 #include "server/cli/collected_count.h"
 #include "server/cli/collection_gate.h"
 #include "server/cli/selection_args.h"
+#include "server/cli/session_header.h"
 #include "server/cli/session_report.h"
 #include "server/cli/shard_selection.h"
 #include "server/cli/terminal_reporter.h"
@@ -123,45 +124,55 @@ class CollectionErrorsOf : public RunObserver {
   RunObserver& reporter_;
 };
 
+// Where the run's duration history lives: --durations-path, else the project's .fastest_cache.
+std::filesystem::path durations_path(const RunArgs& args, const ProjectConfig& config) {
+  return args.durations_path.empty() ? config.rootdir / ".fastest_cache" / "durations.json"
+                                     : std::filesystem::absolute(args.durations_path);
+}
+
+// The workers' set-up for a run: the interpreter, pytest's options (selection inside dynamic
+// containers, what the user passes through, addopts without the cache options the run applies
+// itself), coverage's environment, and what the report needs the workers to send.
+EngineOptions run_engine_options(const RunArgs& args, const ProjectConfig& config, int workers, CoverageRun& coverage) {
+  EngineOptions options;
+  // pytest-cov in the ini's addopts: the run's coverage, as --cov on the command line.
+  std::vector<std::string> addopts = config.addopts;
+  if (take_addopts_coverage_options(addopts)) coverage.wanted_by_addopts();
+  std::string error;
+  if (coverage.wanted() && !coverage.prepare(*config.python, options.env, &error))
+    std::cerr << "fastest: warning: " << error << "\n";
+  options.python = *config.python;
+  options.rootdir = config.rootdir;
+  options.inifile = config.inifile;
+  options.pytest_args = args.selection.collect_options();  // doctest items need pytest's options
+  // -k/-m/--deselect: pytest applies them inside the dynamic containers it is handed (the
+  // static ids it is given are already selected by the same rules).
+  for (std::string& option : args.selection.select_options()) options.pytest_args.push_back(std::move(option));
+  for (std::string& option : args.passthrough()) options.pytest_args.push_back(std::move(option));
+  options.workers = workers;
+  // --watch's cycles fork from the warm project image (engine.h), as the editor's runs do.
+  options.project_image = args.watch;
+  options.durations_path = durations_path(args, config);
+  std::optional<std::string> kept_addopts;  // without the cache options, which the run applies
+  with_addopts(args.cache, addopts, &kept_addopts);
+  if (!kept_addopts && addopts.size() != config.addopts.size()) kept_addopts = joined_addopts(addopts);
+  if (kept_addopts) options.pytest_args.insert(options.pytest_args.end(), {"-o", "addopts=" + *kept_addopts});
+  const std::string sections = report_sections(config.reportchars);
+  if (sections.find_first_of("PX") != std::string::npos) options.env["FASTEST_REPORT_PASSES"] = "1";
+  if (args.durations.durations) options.env["FASTEST_REPORT_PHASES"] = "1";
+  return options;
+}
+
 // `kept`: an engine to run on (its workers already warm) and where the engine is left when the
 // run ends, for the next run (`--watch`'s cycles); null: the engine ends with the run.
 int run_tests(const RunArgs& args, std::unique_ptr<ExecutionEngine>* kept = nullptr) {
   auto started = std::chrono::steady_clock::now();
   int cores = std::max(1, static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN)));
   int wanted = args.workers > 0 ? args.workers : cores;
-  auto durations_file = [&](const ProjectConfig& config) {
-    return args.durations_path.empty() ? config.rootdir / ".fastest_cache" / "durations.json"
-                                       : std::filesystem::absolute(args.durations_path);
-  };
+  auto durations_file = [&](const ProjectConfig& config) { return durations_path(args, config); };
   CoverageRun coverage(args.coverage_options);
   auto engine_options = [&](const ProjectConfig& config, int workers) {
-    EngineOptions options;
-    // pytest-cov in the ini's addopts: the run's coverage, as --cov on the command line.
-    std::vector<std::string> addopts = config.addopts;
-    if (take_addopts_coverage_options(addopts)) coverage.wanted_by_addopts();
-    std::string error;
-    if (coverage.wanted() && !coverage.prepare(*config.python, options.env, &error))
-      std::cerr << "fastest: warning: " << error << "\n";
-    options.python = *config.python;
-    options.rootdir = config.rootdir;
-    options.inifile = config.inifile;
-    options.pytest_args = args.selection.collect_options();  // doctest items need pytest's options
-    // -k/-m/--deselect: pytest applies them inside the dynamic containers it is handed (the
-    // static ids it is given are already selected by the same rules).
-    for (std::string& option : args.selection.select_options()) options.pytest_args.push_back(std::move(option));
-    for (std::string& option : args.passthrough()) options.pytest_args.push_back(std::move(option));
-    options.workers = workers;
-    // --watch's cycles fork from the warm project image (engine.h), as the editor's runs do.
-    options.project_image = args.watch;
-    options.durations_path = durations_file(config);
-    std::optional<std::string> kept_addopts;  // without the cache options, which the run applies
-    with_addopts(args.cache, addopts, &kept_addopts);
-    if (!kept_addopts && addopts.size() != config.addopts.size()) kept_addopts = joined_addopts(addopts);
-    if (kept_addopts) options.pytest_args.insert(options.pytest_args.end(), {"-o", "addopts=" + *kept_addopts});
-    const std::string sections = report_sections(config.reportchars);
-    if (sections.find_first_of("PX") != std::string::npos) options.env["FASTEST_REPORT_PASSES"] = "1";
-    if (args.durations.durations) options.env["FASTEST_REPORT_PHASES"] = "1";
-    return options;
+    return run_engine_options(args, config, workers, coverage);
   };
   // The workers (importing pytest, preparing the session) start as soon as the config is
   // known, while the files are walked and parsed. Their number is not yet known to be capped
@@ -224,48 +235,22 @@ int run_tests(const RunArgs& args, std::unique_ptr<ExecutionEngine>* kept = null
   auto print_header = [&](const std::vector<std::string>& failing, const std::vector<std::string>& skipped,
                           std::optional<std::pair<size_t, size_t>> counted) {
     if (args.json) return;
-    const size_t skipped_modules = skipped.size();
-    size_t selected = counted ? counted->first : ids.size() - count_under(ids, failing, skipped);
-    size_t deselected = counted ? counted->second : c.deselected;
-    size_t collected = selected + deselected;
-    std::cout << banner("test session starts", '=') << "\n";
-    std::cout << "rootdir: " << c.config.rootdir.string() << "\n";
-    if (c.config.inifile) std::cout << "configfile: " << c.config.inifile->lexically_relative(c.config.rootdir).string() << "\n";
-    if (c.from_testpaths) {  // pytest names them when they, not arguments, said what to collect
-      std::string joined;
-      for (const std::string& p : c.config.testpaths) joined += (joined.empty() ? "" : ", ") + p;
-      std::cout << "testpaths: " << joined << "\n";
-    }
-    std::cout << "python: " << c.config.python->string() << "\n";
-    std::cout << (args.verbose > 0 ? "collecting ... collected " : "collected ") << collected << (collected == 1 ? " item" : " items");
-    if (!failing.empty()) std::cout << " / " << failing.size() << (failing.size() == 1 ? " error" : " errors");
-    if (deselected) std::cout << " / " << deselected << " deselected";
-    if (skipped_modules) std::cout << " / " << skipped_modules << " skipped";
-    if (collected > selected) std::cout << " / " << selected << " selected";
-    std::cout << "\n";
-    for (const std::string& line : run_cache.report_lines()) std::cout << line << "\n";
-    std::cout << "\n";
-    std::cout.flush();
+    CollectedCounts counts;
+    counts.selected = counted ? counted->first : ids.size() - count_under(ids, failing, skipped);
+    counts.deselected = counted ? counted->second : c.deselected;
+    counts.errors = failing.size();
+    counts.skipped_modules = skipped.size();
+    print_session_header(c, counts, args.verbose, run_cache.report_lines());
   };
   const OnCollectionError on_errors = on_collection_error(args.continue_on_collection_errors, c.config.continue_on_collection_errors);
   const bool continue_on_errors = on_errors == OnCollectionError::ContinueSession;
-  // Modules pytest may fail to import (a syntax error, an import not found, a mark it rejects):
-  // unless told to continue, one failing stops pytest before any test, so pytest is asked to
-  // collect them first — with the modules whose import may skip them, which pytest reports
-  // even when it then stops.
-  std::vector<std::string> suspects;  // in pytest's collection order
+  // Unless told to continue, a module failing to import stops pytest before any test: the
+  // modules that may are collected first (run_plan.h).
+  std::vector<std::string> suspects;
   if (!continue_on_errors) {
-    std::set<std::string> failing;
-    for (const Diagnostic& d : c.collection_errors) failing.insert(d.path);
-    for (const TestItem& item : c.items)
-      if (item.kind == ItemKind::Module && item.dynamic && import_may_fail(item.dynamic_reason)) failing.insert(item.id);
-    if (!failing.empty()) {
-      for (const TestItem& item : c.items)
-        if (item.kind == ItemKind::Module &&
-            (failing.erase(item.id) || (item.dynamic && import_may_skip(item.dynamic_reason))))
-          suspects.push_back(item.id);
-      suspects.insert(suspects.end(), failing.begin(), failing.end());  // not in the tree: last
-    }
+    std::vector<std::string> unparsable;
+    for (const Diagnostic& d : c.collection_errors) unparsable.push_back(d.path);
+    suspects = import_suspects(c.items, unparsable);
   }
   const std::vector<std::string> containers = dynamic_containers(c);
   auto contained = [&](const std::string& id) {
@@ -446,22 +431,8 @@ int run_tests(const RunArgs& args, std::unique_ptr<ExecutionEngine>* kept = null
   summary.duration_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
   // Results in collection order, for the report and JUnit.
-  std::map<std::string, size_t> order;
-  for (size_t i = 0; i < run_ids.size(); ++i) order.emplace(run_ids[i], i);
-  auto rank = [&](const std::string& id) {
-    // The id itself, else the nearest container handed to pytest (function, class, module, folder).
-    std::string prefix = id;
-    while (!prefix.empty()) {
-      if (auto it = order.find(prefix); it != order.end()) return it->second;
-      size_t cut = 0;
-      for (size_t at : {prefix.rfind('['), prefix.rfind("::"), prefix.rfind('/')})
-        if (at != std::string::npos) cut = std::max(cut, at);
-      if (cut == 0) break;
-      prefix.resize(cut);
-    }
-    auto root = order.find(".");
-    return root != order.end() ? root->second : order.size();
-  };
+  const RunOrder order(run_ids);
+  auto rank = [&order](const std::string& id) { return order.rank(id); };
   std::vector<TestResult> results = reporter.results_;
   std::stable_sort(results.begin(), results.end(),
                    [&](const TestResult& a, const TestResult& b) { return rank(a.id) < rank(b.id); });
