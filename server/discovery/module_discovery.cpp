@@ -20,6 +20,7 @@
 #include "server/discovery/module_skip.h"
 #include "server/discovery/parametrize.h"
 #include "server/discovery/python_literal.h"
+#include "server/discovery/source_search.h"
 #include "server/discovery/static_value.h"
 #include "server/discovery/ts_util.h"
 
@@ -216,8 +217,8 @@ class ModuleCollector {
   // fails; any other unregistered name only under strict markers. Only the text search runs
   // when neither can apply.
   std::optional<std::string> unregistered_mark(TSNode root) const {
-    bool misspelling_possible = source_.find("parameteri") != std::string_view::npos ||
-                                source_.find("parametris") != std::string_view::npos;
+    bool misspelling_possible = find_in_source(source_, "parameteri") != std::string_view::npos ||
+                                find_in_source(source_, "parametris") != std::string_view::npos;
     if (!rules_.registered_marks && !misspelling_possible) return std::nullopt;
     for (const std::string& name : mark_names_used(root, source_)) {
       if (name == "parameterize" || name == "parametrise" || name == "parameterise")

@@ -2,6 +2,7 @@
 
 #include <vector>
 
+#include "server/discovery/source_search.h"
 #include "server/discovery/static_value.h"
 #include "server/discovery/ts_util.h"
 
@@ -70,7 +71,7 @@ std::optional<std::vector<TSNode>> taken_parts(TSNode stmt, StaticEvaluator& eva
 std::optional<ModuleOutcome> module_level_outcome(TSNode root, std::string_view source, const Scope& module,
                                                   StaticEvaluator* evaluator) {
   bool mentioned = false;
-  for (std::string_view o : kOutcomes) mentioned |= source.find(o) != std::string_view::npos;
+  for (std::string_view o : kOutcomes) mentioned |= find_in_source(source, o) != std::string_view::npos;
   if (!mentioned) return std::nullopt;  // the common case, without a walk
   // Depth-first over what runs at import: everything but function bodies and lambdas
   // (decorators, default values and class bodies do run).
