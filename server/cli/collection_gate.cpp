@@ -7,14 +7,12 @@
 
 namespace fastest::cli {
 
-OnCollectionError on_collection_error(bool option_given, const std::vector<std::string>& addopts) {
-  bool in_addopts = std::find(addopts.begin(), addopts.end(), "--continue-on-collection-errors") != addopts.end();
-  return option_given || in_addopts ? OnCollectionError::ContinueSession : OnCollectionError::StopSession;
+OnCollectionError on_collection_error(bool option_given, bool in_pytest_options) {
+  return option_given || in_pytest_options ? OnCollectionError::ContinueSession : OnCollectionError::StopSession;
 }
 
 CollectionGate::CollectionGate(OnCollectionError rule, const std::vector<std::string>& run_ids)
-    : state_(rule == OnCollectionError::StopSession ? State::Holding : State::Open) {
-  if (state_ != State::Holding) return;
+    : rule_(rule), state_(State::Holding) {
   for (const std::string& id : run_ids) pending_.insert(module_of(id));
   if (pending_.empty()) state_ = State::Open;
 }
@@ -34,7 +32,7 @@ void CollectionGate::batch_collected(const std::vector<std::string>& batch_ids) 
 }
 
 void CollectionGate::collection_failed() {
-  if (state_ == State::Open) return;  // a session that continues (or one already shown)
+  if (state_ == State::Open || rule_ == OnCollectionError::ContinueSession) return;
   state_ = State::Failed;
   held_.clear();
 }

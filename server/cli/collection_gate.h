@@ -4,9 +4,12 @@
 // free up, each collecting its own modules before running them, so a module whose import fails
 // only at run time (no static rule foresaw it) is met after other batches ran tests.
 //
-// The gate holds what pytest prints only once its collection succeeded (the header, progress)
-// until every module of the run has been collected by some batch; a collection error drops what
-// it holds and closes it for good, and the caller prints pytest's report of the error instead.
+// The gate holds what pytest prints only once its collection ended (the header, progress) until
+// every module of the run has been collected by some batch. Under the stop rule a collection
+// error drops what it holds and closes it for good, and the caller prints pytest's report of the
+// error instead. A session that continues past collection errors holds too: pytest's header
+// (`collected N items / K errors`) counts what the whole collection found, and the progress's
+// denominator leaves out the tests of modules that failed or skipped at import.
 #pragma once
 
 #include <cstddef>
@@ -20,17 +23,16 @@ namespace fastest::cli {
 // Whether pytest stops a session at its collection errors: the one place that rule is read.
 enum class OnCollectionError { StopSession, ContinueSession };
 
-// pytest's rule for a session: --continue-on-collection-errors on the command line or in the
-// ini's addopts continues.
-OnCollectionError on_collection_error(bool option_given, const std::vector<std::string>& addopts);
+// pytest's rule for a session: --continue-on-collection-errors given to `fastest run`, or among
+// the options pytest reads (ini addopts, $PYTEST_ADDOPTS: `in_pytest_options`) continues.
+OnCollectionError on_collection_error(bool option_given, bool in_pytest_options);
 
 class CollectionGate {
  public:
   enum class State { Holding, Open, Failed };
 
   // `run_ids`: what the run hands pytest (node ids, modules, folders); each one's module (or
-  // folder) must be collected before the gate opens. A session that continues past collection
-  // errors needs no gate: it is open from the start.
+  // folder) must be collected before the gate opens.
   CollectionGate(OnCollectionError rule, const std::vector<std::string>& run_ids);
 
   // Output pytest prints only after a successful collection: written now when open, held
@@ -39,7 +41,8 @@ class CollectionGate {
   // A batch's collection ended without an error for `batch_ids` (its ids, as handed out).
   // Opens the gate, writing what it held, once every module has been collected.
   void batch_collected(const std::vector<std::string>& batch_ids);
-  // A module failed to collect: pytest runs and shows nothing (when the session stops).
+  // A module failed to collect: pytest runs and shows nothing when the session stops; one that
+  // continues goes on holding until its collection ended.
   void collection_failed();
   // The run ended before every module was collected (a cancel, -x, a crash) and no collection
   // error came: what was held is written, as the streaming would have.
@@ -52,6 +55,7 @@ class CollectionGate {
  private:
   void open();
 
+  OnCollectionError rule_;
   State state_;
   std::set<std::string> pending_;  // modules (or folders) not yet collected by any batch
   std::vector<std::function<void()>> held_;

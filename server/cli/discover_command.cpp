@@ -16,6 +16,7 @@
 #include <unordered_map>
 #include <nlohmann/json.hpp>
 
+#include "server/cli/collection_gate.h"
 #include "server/cli/commands.h"
 #include "server/cli/conftest_check.h"
 #include "server/cli/discover_json.h"
@@ -520,7 +521,9 @@ int run_discover_timed(const DiscoverArgs& args, DiscoverTimings& timings) {
       t.output_ms = ms_since(start);
     }
   } output_clock{timings, output_start};
-  const int errors_exit = exit_status(args.continue_on_collection_errors ? ExitCode::TestsFailed : ExitCode::Interrupted);
+  const bool continue_on_errors = on_collection_error(args.continue_on_collection_errors, c.config.continue_on_collection_errors) ==
+                                  OnCollectionError::ContinueSession;
+  const int errors_exit = exit_status(continue_on_errors ? ExitCode::TestsFailed : ExitCode::Interrupted);
   // Dynamic tests pytest could not settle: the listing holds their static guesses, so say so on
   // stderr and fail (4: pytest missing, as a missing interpreter; 3: the settle itself failed).
   auto unsettled_exit = [&]() -> std::optional<int> {
@@ -586,7 +589,7 @@ int run_discover_timed(const DiscoverArgs& args, DiscoverTimings& timings) {
   if (!errors.empty()) {
     std::string n = std::to_string(errors.size());
     // A usage error raised after collecting ends the session before pytest's Interrupted line.
-    if (!args.continue_on_collection_errors && late_usage_errors.empty())
+    if (!continue_on_errors && late_usage_errors.empty())
       std::cout << banner("Interrupted: " + n + (errors.size() == 1 ? " error" : " errors") + " during collection", '!') << "\n";
   }
   if (verbosity > -2)  // -qq: pytest prints no closing line

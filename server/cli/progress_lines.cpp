@@ -31,6 +31,20 @@ void ProgressLines::expect(const std::string& file, const std::string& test_id) 
   }
 }
 
+void ProgressLines::forget(const std::string& file, const std::string& test_id) {
+  auto it = files_.find(file);
+  if (it == files_.end() || !it->second.expected.erase(test_id)) return;
+  File& f = it->second;
+  --expected_total_;
+  if (f.reported.erase(test_id) == 0) --f.unreported;
+  if (!f.finished && done(f)) {
+    f.finished = true;
+    finished_order_.push_back(file);
+    note_marks(file, f);
+    pump();
+  }
+}
+
 bool ProgressLines::fills_line(const std::string& name, const File& f) const {
   return columns(name) + 1 + f.marks.size() + kProgressWidth + 1 >= width_;
 }

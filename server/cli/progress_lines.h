@@ -29,6 +29,9 @@ class ProgressLines {
   void expect(const std::string& file, const std::string& test_id);
   // A test that will not report a mark (its module failed to collect).
   void less_total(size_t n) { total_ -= std::min(total_, n); }
+  // An expected test that will not report after all (its module failed or skipped at import):
+  // it leaves the denominator, and its file is done without it.
+  void forget(const std::string& file, const std::string& test_id);
   void set_total(size_t total) { total_ = total; }
 
   // Test `test_id` of `file` finished with progress mark `mark` ('.', 'F', 's', ...).

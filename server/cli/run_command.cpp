@@ -14,7 +14,6 @@
 #include <mutex>
 #include <set>
 #include <sstream>
-#include <nlohmann/json.hpp>
 #include <unistd.h>
 
 #include "server/cli/cache_options.h"
@@ -22,16 +21,15 @@
 #include "server/cli/coverage_run.h"
 #include "server/cli/durations_report.h"
 #include "server/cli/format.h"
-#include "server/cli/json_output.h"
 #include "server/cli/junit_xml.h"
 #include "server/cli/option_values.h"
 #include "server/cli/collected_count.h"
 #include "server/cli/collection_gate.h"
-#include "server/cli/long_running.h"
-#include "server/cli/progress_lines.h"
 #include "server/cli/selection_args.h"
+#include "server/cli/session_header.h"
+#include "server/cli/session_report.h"
 #include "server/cli/shard_selection.h"
-#include "server/cli/warnings_summary.h"
+#include "server/cli/terminal_reporter.h"
 #include "server/core/exit_code.h"
 #include "server/core/node_id.h"
 #include "server/discovery/module_discovery.h"
@@ -91,214 +89,6 @@ void on_sigint(int) {
   if (ExecutionEngine* e = g_engine.load()) e->cancel();
 }
 
-char progress_char(Outcome o) {
-  switch (o) {
-    case Outcome::Passed: return '.';
-    case Outcome::Failed: return 'F';
-    case Outcome::Skipped: return 's';
-    case Outcome::XFailed: return 'x';
-    case Outcome::XPassed: return 'X';
-    case Outcome::Errored: return 'E';
-    case Outcome::Crashed: return 'C';
-    case Outcome::Timeout: return 'T';
-  }
-  return '?';
-}
-
-// Python's repr() of a str: single quotes unless the text holds one and no double quote.
-std::string python_repr(const std::string& text) {
-  char quote = text.find('\'') != std::string::npos && text.find('"') == std::string::npos ? '"' : '\'';
-  std::string out(1, quote);
-  for (char c : text) {
-    if (c == '\\' || c == quote) out += '\\';
-    if (c == '\n') out += "\\n";
-    else if (c == '\t') out += "\\t";
-    else out += c;
-  }
-  return out + quote;
-}
-
-
-// pytest's head line for a failure: "TestClass.test_name[param]".
-std::string head_line(const std::string& id) {
-  size_t sep = id.find("::");
-  std::string rest = sep == std::string::npos ? id : id.substr(sep + 2);
-  std::string out;
-  size_t bracket = rest.find('[');
-  for (size_t i = 0; i < rest.size(); ++i) {
-    if (i + 1 < rest.size() && rest[i] == ':' && rest[i + 1] == ':' && (bracket == std::string::npos || i < bracket)) {
-      out += '.';
-      ++i;
-    } else {
-      out += rest[i];
-    }
-  }
-  return out;
-}
-
-class TerminalReporter : public RunObserver {
- public:
-  // `shown_path`: a test file as pytest shows it (relative to the invocation dir).
-  TerminalReporter(size_t total, bool quiet, int verbose, std::function<std::string(const std::string&)> shown_path)
-      : total_(total), quiet_(quiet), verbose_(verbose), shown_path_(std::move(shown_path)),
-        progress_(std::cout, total) {}
-
-  // Tests known before the run (static, exact ids): a file whose tests several batches run is
-  // done only when all have reported.
-  void expect(const std::string& id) { progress_.expect(shown_path_(module_of(id)), id); }
-  // pytest's own count of what the run will report (the progress's denominator).
-  void set_total(size_t total) {
-    total_ = total;
-    progress_.set_total(total);
-  }
-  void set_header(std::function<void()> header) { header_ = std::move(header); }
-  // The header, once, before anything else is written (unless pytest refused to start).
-  void ensure_header() {
-    if (!header_ || !usage_error_.empty() || !internal_error_.empty()) return;
-    auto header = std::move(header_);
-    header_ = nullptr;
-    header();
-  }
-  // Under pytest's stop-at-collection-errors rule, the header and progress wait until every
-  // module was collected (collection_gate.h).
-  void hold_until_collected(CollectionGate gate) { gate_ = std::move(gate); }
-  const CollectionGate& gate() const { return gate_; }
-  void on_batch_collected(const std::vector<std::string>& ids) override { gate_.batch_collected(ids); }
-  void on_collected(const std::vector<std::string>& ids) override {
-    gate_.show([this] { ensure_header(); });
-    for (const std::string& id : ids) progress_.expect(shown_path_(module_of(id)), id);
-  }
-
-  void still_running_after(double threshold_s) { long_running_.watch(threshold_s); }
-  void on_started(const std::string& id) override { long_running_.started(id, std::chrono::steady_clock::now()); }
-  void on_result(const TestResult& r) override {
-    long_running_.finished(r.id);
-    results_.push_back(r);
-    // A test of a module that failed to collect is no test to pytest: its module's error is
-    // reported once, in the ERRORS section, not as an `E` per test.
-    if (r.uncollected) {
-      total_ -= std::min<size_t>(total_, 1);
-      progress_.less_total(1);
-      return;
-    }
-    // pytest runs nothing of a session that stops with a usage or internal error.
-    if (quiet_ || !internal_error_.empty() || !usage_error_.empty() || !late_usage_error_.empty()) return;
-    gate_.show([this, i = results_.size() - 1] { show_result(results_[i]); });
-  }
-  void show_result(const TestResult& r) {
-    ensure_header();
-    ++done_;
-    if (verbose_ > 0) {
-      verbose_line(r);
-      std::cout.flush();
-    } else {
-      progress_.add(shown_path_(module_of(r.id)), r.id, progress_char(r.outcome));
-    }
-  }
-
-  // pytest -v: "id WORD (reason)" and the progress at the right edge, one test per line (in
-  // the order tests finish, as pytest-xdist prints them).
-  void verbose_line(const TestResult& r) {
-    std::string word, reason;
-    switch (r.counted_as.value_or(r.outcome)) {
-      case Outcome::Passed: word = "PASSED"; break;
-      case Outcome::Failed: word = "FAILED"; break;
-      case Outcome::Skipped:
-        word = "SKIPPED";
-        reason = r.message.rfind("Skipped: ", 0) == 0 ? r.message.substr(9) : r.message;
-        break;
-      case Outcome::XFailed: word = "XFAIL"; reason = r.xfail_reason; break;
-      case Outcome::XPassed: word = "XPASS"; reason = r.xfail_reason; break;
-      case Outcome::Errored: word = "ERROR"; break;
-      case Outcome::Crashed: word = "CRASHED"; break;
-      case Outcome::Timeout: word = "TIMEOUT"; break;
-    }
-    if (reason.rfind("reason: ", 0) == 0) reason = reason.substr(8);
-    std::string line = r.id + " " + word + (reason.empty() ? "" : " (" + reason + ")");
-    size_t total = std::max(total_, done_);
-    char progress[16];
-    std::snprintf(progress, sizeof progress, " [%3d%%]", total ? static_cast<int>(100.0 * done_ / total) : 100);
-    size_t width = 0;
-    for (unsigned char ch : line) width += (ch & 0xC0) != 0x80;
-    size_t fill = 80 > width + 1 ? 80 - width - 1 : 0;
-    std::string right = progress;
-    if (right.size() < fill) right.insert(0, fill - right.size(), ' ');
-    std::cout << line << right << "\n";
-  }
-  // Several batches may hold tests of one module: pytest reports its error (or skip) once.
-  void on_collection_error(const std::string& id, const std::string& longrepr) override {
-    gate_.collection_failed();
-    for (const auto& [seen, text] : collection_errors_)
-      if (seen == id) return;
-    collection_errors_.emplace_back(id, longrepr);
-    collection_reports_.push_back({id, false, longrepr});
-  }
-  // pytest refused its command line (an unknown option): it runs nothing and exits 4.
-  void on_usage_error(const std::string& message) override {
-    if (usage_error_.empty()) usage_error_ = message;
-  }
-  void on_late_usage_error(const std::string& message) override {
-    if (late_usage_error_.empty()) late_usage_error_ = message;
-  }
-  // pytest's crash line of a collection error ("Failed: ..."), when its report has one.
-  void on_collection_error_reason(const std::string& id, const std::string& reason) override {
-    collection_error_reasons_.emplace(id, reason);
-  }
-  // pytest's -k/-m inside a dynamic container (the only ids it can deselect: the others were
-  // selected by the same rules).
-  void on_deselected(const std::vector<std::string>& ids) override { deselected_ += ids.size(); }
-  void on_internal_error(const std::string& lines) override {
-    if (internal_error_.empty()) internal_error_ = lines;
-  }
-  void on_warning(const std::string& location, const std::string& message) override {
-    // One recorded outside any test (configuring, importing a module) happens once in pytest's
-    // one session, but may be met by every worker or batch that configures or imports the same.
-    if (location.find("::") == std::string::npos && !outside_tests_.insert({location, message}).second) return;
-    warnings_.push_back({location, message});
-  }
-  void on_collection_skip(const std::string& id, const std::string& path, int line, const std::string& reason) override {
-    if (!skipped_collectors_.insert(id).second) return;
-    collection_skips_.push_back({path, line ? std::optional<int>(line) : std::nullopt, reason});
-    // pytest's JUnit text for it is str() of the report's (path, line, reason) tuple.
-    collection_reports_.push_back({id, true, "(" + python_repr(path) + ", " + (line ? std::to_string(line) : "None") +
-                                                 ", " + python_repr(reason) + ")"});
-  }
-
-  // pytest leaves a blank line between the progress and what follows.
-  // `interrupted`: pytest's session ended mid-file, whose line then has no percentage.
-  void finish_progress(bool interrupted = false) {
-    long_running_.stop();
-    if (!gate_.failed()) gate_.release();
-    ensure_header();
-    progress_.finish(interrupted);
-    if (done_ > 0 && !quiet_) std::cout << "\n";
-  }
-
-  std::vector<TestResult> results_;
-  LongRunningTests long_running_{std::cerr};
-  std::vector<std::pair<std::string, std::string>> collection_errors_;
-  std::set<std::string> skipped_collectors_;
-  std::vector<SkipPlace> collection_skips_;  // in the order pytest reported them
-  std::vector<CollectionReport> collection_reports_;  // errors and skips, for JUnit
-  std::vector<std::pair<std::string, std::string>> warnings_;  // location, message
-  std::set<std::pair<std::string, std::string>> outside_tests_;  // warnings not of a test, seen
-  std::string usage_error_;
-  std::string internal_error_;
-  std::string late_usage_error_;  // printed after the report, as pytest's "ERROR: ..." (exit 4)
-  std::map<std::string, std::string> collection_error_reasons_;
-  size_t deselected_ = 0;
-
- private:
-  size_t total_;
-  bool quiet_;
-  int verbose_ = 0;
-  size_t done_ = 0;
-  std::function<std::string(const std::string&)> shown_path_;
-  std::function<void()> header_;
-  ProgressLines progress_;
-  CollectionGate gate_{OnCollectionError::ContinueSession, {}};
-};
-
 bool covers(const std::string& container, const std::string& id) { return node_id_covers(container, id); }
 
 // The dynamic folders, modules and classes pytest is handed whole, outermost only.
@@ -306,45 +96,6 @@ std::vector<std::string> dynamic_containers(const Collection& c) {
   std::vector<std::string> candidates(c.dynamic_folders.begin(), c.dynamic_folders.end());
   candidates.insert(candidates.end(), c.dynamic_containers.begin(), c.dynamic_containers.end());
   return outermost_containers(std::move(candidates));
-}
-
-// pytest's report of a session a test ended (KeyboardInterrupt, pytest.exit()): a banner with
-// the exception, then for a KeyboardInterrupt where it was raised (its crash line, or the whole
-// traceback under --full-trace).
-void print_interruption(const Interruption& what) {
-  std::cout << banner(what.message, '!') << "\n";
-  if (what.message.find("KeyboardInterrupt") == std::string::npos) return;
-  if (what.full_trace) {
-    std::cout << what.longrepr << "\n";
-  } else {
-    if (!what.crash_line.empty()) std::cout << what.crash_line << "\n";
-    std::cout << "(to show a full traceback on KeyboardInterrupt use --full-trace)\n";
-  }
-}
-
-// `verbose`: pytest's closing line counts passed subtests only away from its default verbosity.
-std::string counts_line(const RunSummary& s, size_t deselected, size_t collection_errors, size_t warnings,
-                        bool verbose = false) {
-  // pytest's order: failed, passed, skipped, deselected, xfailed, xpassed, warnings, errors; then ours.
-  std::vector<std::string> parts;
-  auto add = [&](size_t n, const char* what) { if (n) parts.push_back(std::to_string(n) + " " + what); };
-  auto count = [&](Outcome o) { auto it = s.counts.find(o); return it == s.counts.end() ? size_t{0} : it->second; };
-  add(count(Outcome::Failed), "failed");
-  add(count(Outcome::Passed), "passed");
-  add(count(Outcome::Skipped), "skipped");
-  add(deselected, "deselected");
-  add(count(Outcome::XFailed), "xfailed");
-  add(count(Outcome::XPassed), "xpassed");
-  if (warnings) parts.push_back(std::to_string(warnings) + (warnings == 1 ? " warning" : " warnings"));
-  size_t errors = count(Outcome::Errored) + collection_errors;
-  if (errors) parts.push_back(std::to_string(errors) + (errors == 1 ? " error" : " errors"));
-  add(count(Outcome::Crashed), "crashed");
-  add(count(Outcome::Timeout), "timeout");
-  if (verbose) add(s.subtests_passed, "subtests passed");
-  std::string line;
-  for (auto& p : parts) line += (line.empty() ? "" : ", ") + p;
-  if (line.empty()) line = "no tests ran";
-  return line + " in " + format_seconds(s.duration_s);
 }
 
 // The collection errors of a collect-only probe, handed on to the run's reporter.
@@ -373,45 +124,55 @@ class CollectionErrorsOf : public RunObserver {
   RunObserver& reporter_;
 };
 
+// Where the run's duration history lives: --durations-path, else the project's .fastest_cache.
+std::filesystem::path durations_path(const RunArgs& args, const ProjectConfig& config) {
+  return args.durations_path.empty() ? config.rootdir / ".fastest_cache" / "durations.json"
+                                     : std::filesystem::absolute(args.durations_path);
+}
+
+// The workers' set-up for a run: the interpreter, pytest's options (selection inside dynamic
+// containers, what the user passes through, addopts without the cache options the run applies
+// itself), coverage's environment, and what the report needs the workers to send.
+EngineOptions run_engine_options(const RunArgs& args, const ProjectConfig& config, int workers, CoverageRun& coverage) {
+  EngineOptions options;
+  // pytest-cov in the ini's addopts: the run's coverage, as --cov on the command line.
+  std::vector<std::string> addopts = config.addopts;
+  if (take_addopts_coverage_options(addopts)) coverage.wanted_by_addopts();
+  std::string error;
+  if (coverage.wanted() && !coverage.prepare(*config.python, options.env, &error))
+    std::cerr << "fastest: warning: " << error << "\n";
+  options.python = *config.python;
+  options.rootdir = config.rootdir;
+  options.inifile = config.inifile;
+  options.pytest_args = args.selection.collect_options();  // doctest items need pytest's options
+  // -k/-m/--deselect: pytest applies them inside the dynamic containers it is handed (the
+  // static ids it is given are already selected by the same rules).
+  for (std::string& option : args.selection.select_options()) options.pytest_args.push_back(std::move(option));
+  for (std::string& option : args.passthrough()) options.pytest_args.push_back(std::move(option));
+  options.workers = workers;
+  // --watch's cycles fork from the warm project image (engine.h), as the editor's runs do.
+  options.project_image = args.watch;
+  options.durations_path = durations_path(args, config);
+  std::optional<std::string> kept_addopts;  // without the cache options, which the run applies
+  with_addopts(args.cache, addopts, &kept_addopts);
+  if (!kept_addopts && addopts.size() != config.addopts.size()) kept_addopts = joined_addopts(addopts);
+  if (kept_addopts) options.pytest_args.insert(options.pytest_args.end(), {"-o", "addopts=" + *kept_addopts});
+  const std::string sections = report_sections(config.reportchars);
+  if (sections.find_first_of("PX") != std::string::npos) options.env["FASTEST_REPORT_PASSES"] = "1";
+  if (args.durations.durations) options.env["FASTEST_REPORT_PHASES"] = "1";
+  return options;
+}
+
 // `kept`: an engine to run on (its workers already warm) and where the engine is left when the
 // run ends, for the next run (`--watch`'s cycles); null: the engine ends with the run.
 int run_tests(const RunArgs& args, std::unique_ptr<ExecutionEngine>* kept = nullptr) {
   auto started = std::chrono::steady_clock::now();
   int cores = std::max(1, static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN)));
   int wanted = args.workers > 0 ? args.workers : cores;
-  auto durations_file = [&](const ProjectConfig& config) {
-    return args.durations_path.empty() ? config.rootdir / ".fastest_cache" / "durations.json"
-                                       : std::filesystem::absolute(args.durations_path);
-  };
+  auto durations_file = [&](const ProjectConfig& config) { return durations_path(args, config); };
   CoverageRun coverage(args.coverage_options);
   auto engine_options = [&](const ProjectConfig& config, int workers) {
-    EngineOptions options;
-    // pytest-cov in the ini's addopts: the run's coverage, as --cov on the command line.
-    std::vector<std::string> addopts = config.addopts;
-    if (take_addopts_coverage_options(addopts)) coverage.wanted_by_addopts();
-    std::string error;
-    if (coverage.wanted() && !coverage.prepare(*config.python, options.env, &error))
-      std::cerr << "fastest: warning: " << error << "\n";
-    options.python = *config.python;
-    options.rootdir = config.rootdir;
-    options.inifile = config.inifile;
-    options.pytest_args = args.selection.collect_options();  // doctest items need pytest's options
-    // -k/-m/--deselect: pytest applies them inside the dynamic containers it is handed (the
-    // static ids it is given are already selected by the same rules).
-    for (std::string& option : args.selection.select_options()) options.pytest_args.push_back(std::move(option));
-    for (std::string& option : args.passthrough()) options.pytest_args.push_back(std::move(option));
-    options.workers = workers;
-    // --watch's cycles fork from the warm project image (engine.h), as the editor's runs do.
-    options.project_image = args.watch;
-    options.durations_path = durations_file(config);
-    std::optional<std::string> kept_addopts;  // without the cache options, which the run applies
-    with_addopts(args.cache, addopts, &kept_addopts);
-    if (!kept_addopts && addopts.size() != config.addopts.size()) kept_addopts = joined_addopts(addopts);
-    if (kept_addopts) options.pytest_args.insert(options.pytest_args.end(), {"-o", "addopts=" + *kept_addopts});
-    const std::string sections = report_sections(config.reportchars);
-    if (sections.find_first_of("PX") != std::string::npos) options.env["FASTEST_REPORT_PASSES"] = "1";
-    if (args.durations.durations) options.env["FASTEST_REPORT_PHASES"] = "1";
-    return options;
+    return run_engine_options(args, config, workers, coverage);
   };
   // The workers (importing pytest, preparing the session) start as soon as the config is
   // known, while the files are walked and parsed. Their number is not yet known to be capped
@@ -459,55 +220,37 @@ int run_tests(const RunArgs& args, std::unique_ptr<ExecutionEngine>* kept = null
     empty_shard_ok = shard.total_tests > 0;
   }
   const std::vector<std::string>& ids = c.selected;
-  // pytest's header; `failing` are modules known to fail to collect (their tests are no items).
-  // `counted`: pytest's own selected and deselected counts, when it collected everything.
-  auto print_header = [&](const std::vector<std::string>& failing, size_t skipped_modules,
+  // Of `of`, the ids under a module (or folder) pytest could not collect: no items to pytest.
+  auto count_under = [](const std::vector<std::string>& of, const std::vector<std::string>& failing,
+                        const std::vector<std::string>& skipped) -> size_t {
+    auto under = [&](const std::vector<std::string>& collectors, const std::string& id) {
+      return std::any_of(collectors.begin(), collectors.end(), [&](const std::string& m) { return covers(m, id); });
+    };
+    return std::count_if(of.begin(), of.end(),
+                         [&](const std::string& id) { return under(failing, id) || under(skipped, id); });
+  };
+  // pytest's header; `failing` and `skipped` are the modules that failed to collect or skipped
+  // at import (their tests are no items). `counted`: pytest's own selected and deselected
+  // counts, when it collected everything.
+  auto print_header = [&](const std::vector<std::string>& failing, const std::vector<std::string>& skipped,
                           std::optional<std::pair<size_t, size_t>> counted) {
     if (args.json) return;
-    size_t lost = std::count_if(ids.begin(), ids.end(), [&](const std::string& id) {
-      return std::any_of(failing.begin(), failing.end(), [&](const std::string& m) { return covers(m, id); });
-    });
-    size_t selected = counted ? counted->first : ids.size() - lost;
-    size_t deselected = counted ? counted->second : c.deselected;
-    size_t collected = selected + deselected;
-    std::cout << banner("test session starts", '=') << "\n";
-    std::cout << "rootdir: " << c.config.rootdir.string() << "\n";
-    if (c.config.inifile) std::cout << "configfile: " << c.config.inifile->lexically_relative(c.config.rootdir).string() << "\n";
-    if (c.from_testpaths) {  // pytest names them when they, not arguments, said what to collect
-      std::string joined;
-      for (const std::string& p : c.config.testpaths) joined += (joined.empty() ? "" : ", ") + p;
-      std::cout << "testpaths: " << joined << "\n";
-    }
-    std::cout << "python: " << c.config.python->string() << "\n";
-    std::cout << (args.verbose > 0 ? "collecting ... collected " : "collected ") << collected << (collected == 1 ? " item" : " items");
-    if (!failing.empty()) std::cout << " / " << failing.size() << (failing.size() == 1 ? " error" : " errors");
-    if (deselected) std::cout << " / " << deselected << " deselected";
-    if (skipped_modules) std::cout << " / " << skipped_modules << " skipped";
-    if (collected > selected) std::cout << " / " << selected << " selected";
-    std::cout << "\n";
-    for (const std::string& line : run_cache.report_lines()) std::cout << line << "\n";
-    std::cout << "\n";
-    std::cout.flush();
+    CollectedCounts counts;
+    counts.selected = counted ? counted->first : ids.size() - count_under(ids, failing, skipped);
+    counts.deselected = counted ? counted->second : c.deselected;
+    counts.errors = failing.size();
+    counts.skipped_modules = skipped.size();
+    print_session_header(c, counts, args.verbose, run_cache.report_lines());
   };
-  const OnCollectionError on_errors = on_collection_error(args.continue_on_collection_errors, c.config.addopts);
+  const OnCollectionError on_errors = on_collection_error(args.continue_on_collection_errors, c.config.continue_on_collection_errors);
   const bool continue_on_errors = on_errors == OnCollectionError::ContinueSession;
-  // Modules pytest may fail to import (a syntax error, an import not found, a mark it rejects):
-  // unless told to continue, one failing stops pytest before any test, so pytest is asked to
-  // collect them first — with the modules whose import may skip them, which pytest reports
-  // even when it then stops.
-  std::vector<std::string> suspects;  // in pytest's collection order
+  // Unless told to continue, a module failing to import stops pytest before any test: the
+  // modules that may are collected first (run_plan.h).
+  std::vector<std::string> suspects;
   if (!continue_on_errors) {
-    std::set<std::string> failing;
-    for (const Diagnostic& d : c.collection_errors) failing.insert(d.path);
-    for (const TestItem& item : c.items)
-      if (item.kind == ItemKind::Module && item.dynamic && import_may_fail(item.dynamic_reason)) failing.insert(item.id);
-    if (!failing.empty()) {
-      for (const TestItem& item : c.items)
-        if (item.kind == ItemKind::Module &&
-            (failing.erase(item.id) || (item.dynamic && import_may_skip(item.dynamic_reason))))
-          suspects.push_back(item.id);
-      suspects.insert(suspects.end(), failing.begin(), failing.end());  // not in the tree: last
-    }
+    std::vector<std::string> unparsable;
+    for (const Diagnostic& d : c.collection_errors) unparsable.push_back(d.path);
+    suspects = import_suspects(c.items, unparsable);
   }
   const std::vector<std::string> containers = dynamic_containers(c);
   auto contained = [&](const std::string& id) {
@@ -522,7 +265,7 @@ int run_tests(const RunArgs& args, std::unique_ptr<ExecutionEngine>* kept = null
   // Modules pytest cannot import still run (their tests report the collection error).
   for (const Diagnostic& d : c.collection_errors) run_ids.push_back(d.path);
   if (run_ids.empty()) {
-    print_header({}, 0, std::nullopt);
+    print_header({}, {}, std::nullopt);
     std::string ignored;
     run_cache.record({}, {}, false, &ignored);
     if (!args.json) std::cout << banner(counts_line(RunSummary{}, static_deselected, 0, 0), '=') << "\n";
@@ -578,8 +321,10 @@ int run_tests(const RunArgs& args, std::unique_ptr<ExecutionEngine>* kept = null
   reporter.still_running_after(args.still_running_after);
   reporter.hold_until_collected(CollectionGate(on_errors, run_ids));
   // pytest prints its header once its session started: not when its command line or an initial
-  // conftest fails (a usage error on stderr only). So the header waits for pytest's first word.
-  reporter.set_header([&] { print_header({}, 0, std::nullopt); });
+  // conftest fails (a usage error on stderr only). So the header waits for pytest's first word,
+  // and counts what the run's collection found by then (the gate holds it until every module
+  // was collected).
+  reporter.set_header([&] { print_header(reporter.failing_collectors(), reporter.skipped_collectors(), std::nullopt); });
   for (const std::string& id : run_ids)
     if (const TestItem* item = c.find(id); item && !item->dynamic &&
         (item->kind == ItemKind::Function || item->kind == ItemKind::Case))
@@ -599,26 +344,25 @@ int run_tests(const RunArgs& args, std::unique_ptr<ExecutionEngine>* kept = null
         if (std::find(suspects.begin(), suspects.end(), id) == suspects.end()) probe.ids.push_back(id);
       if (!probe.ids.empty()) run_engine(probe, probe_observer);
     }
-    std::optional<std::pair<size_t, size_t>> counted;
     if (collection_failed) {
-      counted = std::make_pair(probe_observer.collected, static_deselected + probe_observer.deselected);
+      const auto counted = std::make_pair(probe_observer.collected, static_deselected + probe_observer.deselected);
       reporter.deselected_ += probe_observer.deselected;  // the closing line's count
+      reporter.set_header([=, &print_header, &reporter, failing = probe_observer.failing] {
+        print_header(failing, reporter.skipped_collectors(), counted);
+      });
     }
-    reporter.set_header([=, &print_header, &reporter, failing = probe_observer.failing] {
-      print_header(failing, reporter.skipped_collectors_.size(), counted);
-    });
   }
 
   // pytest's header counts what it collected: what only pytest can list (dynamic containers and
   // items) is collected first, the rest is counted from the exact static ids.
   std::vector<std::string> to_count = containers;
   std::set<std::string> counting(containers.begin(), containers.end());
-  size_t exact_static = 0;
+  std::vector<std::string> exact_static;
   for (const std::string& id : ids) {
     if (contained(id)) continue;
     const TestItem* item = c.find(id);
     if (!item || !item->dynamic) {
-      ++exact_static;
+      exact_static.push_back(id);
       continue;
     }
     const std::string& run_id = item->kind == ItemKind::Case && !item->parent_id.empty() ? item->parent_id : id;
@@ -630,11 +374,14 @@ int run_tests(const RunArgs& args, std::unique_ptr<ExecutionEngine>* kept = null
     probe.ids = to_count;
     probe.collect_only = true;
     run_engine(probe, count);
-    if (!count.failed) {
-      const size_t selected = exact_static + count.collected, deselected = static_deselected + count.deselected;
+    // A dynamic module failing to collect spoils the count only for a session that stops there.
+    if (!count.failed && (continue_on_errors || !count.collection_error)) {
+      const size_t selected = exact_static.size() + count.collected, deselected = static_deselected + count.deselected;
       reporter.set_total(selected);
-      reporter.set_header([=, &print_header, &reporter] {
-        print_header({}, reporter.skipped_collectors_.size(), std::make_pair(selected, deselected));
+      reporter.set_header([=, &print_header, &reporter, &count_under, &exact_static] {
+        const std::vector<std::string> failing = reporter.failing_collectors(), skipped = reporter.skipped_collectors();
+        const size_t lost = count_under(exact_static, failing, skipped);
+        print_header(failing, skipped, std::make_pair(selected - std::min(selected, lost), deselected));
       });
     }
   }
@@ -666,9 +413,7 @@ int run_tests(const RunArgs& args, std::unique_ptr<ExecutionEngine>* kept = null
       const size_t selected = rest.collected, deselected = static_deselected + rest.deselected;
       reporter.deselected_ = rest.deselected;  // the closing line's, of the whole collection
       reporter.set_header([=, &print_header, &reporter] {
-        std::vector<std::string> failing;
-        for (const auto& [id, text] : reporter.collection_errors_) failing.push_back(id);
-        print_header(failing, reporter.skipped_collectors_.size(), std::make_pair(selected, deselected));
+        print_header(reporter.failing_collectors(), reporter.skipped_collectors(), std::make_pair(selected, deselected));
       });
     }
   }
@@ -686,22 +431,8 @@ int run_tests(const RunArgs& args, std::unique_ptr<ExecutionEngine>* kept = null
   summary.duration_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
   // Results in collection order, for the report and JUnit.
-  std::map<std::string, size_t> order;
-  for (size_t i = 0; i < run_ids.size(); ++i) order.emplace(run_ids[i], i);
-  auto rank = [&](const std::string& id) {
-    // The id itself, else the nearest container handed to pytest (function, class, module, folder).
-    std::string prefix = id;
-    while (!prefix.empty()) {
-      if (auto it = order.find(prefix); it != order.end()) return it->second;
-      size_t cut = 0;
-      for (size_t at : {prefix.rfind('['), prefix.rfind("::"), prefix.rfind('/')})
-        if (at != std::string::npos) cut = std::max(cut, at);
-      if (cut == 0) break;
-      prefix.resize(cut);
-    }
-    auto root = order.find(".");
-    return root != order.end() ? root->second : order.size();
-  };
+  const RunOrder order(run_ids);
+  auto rank = [&order](const std::string& id) { return order.rank(id); };
   std::vector<TestResult> results = reporter.results_;
   std::stable_sort(results.begin(), results.end(),
                    [&](const TestResult& a, const TestResult& b) { return rank(a.id) < rank(b.id); });
@@ -758,196 +489,24 @@ int run_tests(const RunArgs& args, std::unique_ptr<ExecutionEngine>* kept = null
                                     : exit_status(ExitCode::Ok);
 
   if (args.json) {
-    nlohmann::json out;
-    out["exitCode"] = exit_code;
-    out["durationS"] = summary.duration_s;
-    out["cancelled"] = summary.cancelled;
-    nlohmann::json counts = nlohmann::json::object();
-    for (auto& [o, n] : summary.counts) counts[to_string(o)] = n;
-    out["counts"] = counts;
-    out["results"] = nlohmann::json::array();
-    for (const TestResult& r : results) {
-      nlohmann::json j = {{"id", r.id}, {"outcome", to_string(r.outcome)}, {"durationS", r.duration_s}, {"message", r.message}};
-      if (r.location) j["location"] = {{"path", r.location->path}, {"line", r.location->line}};
-      out["results"].push_back(j);
-    }
-    if (summary.interrupted)
-      out["interrupted"] = {{"id", summary.interrupted->test_id}, {"message", summary.interrupted->message},
-                            {"crashLine", summary.interrupted->crash_line}};
-    if (!summary.fatal_error.empty()) out["error"] = summary.fatal_error;
-    std::cout << json_text(out, 2) << "\n";
+    print_json_report(exit_code, summary, results);
     return exit_code;
   }
-
-  // `with_teardown`: a failed test's teardown output, which pytest adds except with --tb=line.
-  auto print_captured = [](const TestResult& r, bool with_teardown = true) {
-    if (r.sections.empty()) {  // a crash or timeout: what the engine kept
-      if (!r.stdout_text.empty()) std::cout << banner("Captured stdout", '-') << "\n" << r.stdout_text << "\n";
-      if (!r.stderr_text.empty()) std::cout << banner("Captured stderr", '-') << "\n" << r.stderr_text << "\n";
-      return;
-    }
-    for (const auto& [name, text] : r.sections) {
-      if (!with_teardown && r.outcome == Outcome::Failed && name.find("teardown") != std::string::npos) continue;
-      std::cout << banner(name, '-') << "\n";
-      std::cout << (!text.empty() && text.back() == '\n' ? text.substr(0, text.size() - 1) : text) << "\n";
-    }
-  };
-  // --tb=no: pytest prints neither section.
-  if (args.tbstyle != "no") {
-    // pytest's ERRORS section: modules that failed to collect, then tests whose setup or
-    // teardown failed; its FAILURES section after it.
-    bool any_error_section = false;
-    auto error_section = [&] {
-      if (!any_error_section) std::cout << banner("ERRORS", '=') << "\n";
-      any_error_section = true;
-    };
-    for (auto& [id, text] : reporter.collection_errors_) {
-      error_section();
-      // pytest's headline is the report's fspath: a class that fails to collect names its file.
-      std::cout << banner("ERROR collecting " + id.substr(0, id.find("::")), '_') << "\n" << text << "\n";
-    }
-    for (const TestResult& r : results) {
-      if (r.counted_as.value_or(r.outcome) != Outcome::Errored || !r.subtests.empty()) continue;
-      error_section();
-      std::string phase = r.error_when == "teardown" ? "teardown" : "setup";
-      std::cout << banner("ERROR at " + phase + " of " + head_line(r.id), '_') << "\n";
-      std::cout << (r.longrepr.empty() ? r.message : r.longrepr_lead + r.longrepr) << "\n";
-      print_captured(r);
-    }
-    bool any_failure_section = false;
-    for (const TestResult& r : results) {
-      if (!is_failure(r.outcome)) continue;
-      if (r.counted_as.value_or(r.outcome) == Outcome::Errored && r.subtests.empty()) continue;  // in ERRORS
-      if (!any_failure_section) {
-        std::cout << banner("FAILURES", '=') << "\n";
-        any_failure_section = true;
-      }
-      for (const SubtestReport& sub : r.subtests) {
-        if (sub.outcome != Outcome::Failed) continue;
-        std::cout << banner(head_line(r.id) + " " + sub.description, '_') << "\n" << sub.longrepr << "\n";
-      }
-      bool own_failure = is_failure(r.counted_as.value_or(r.outcome));
-      if (args.tbstyle == "line") {  // pytest: no headline; the report, its output, its crash line
-        if (own_failure) std::cout << (r.longrepr.empty() ? r.message : r.longrepr_lead + r.longrepr) << "\n";
-        print_captured(r, false);
-        if (own_failure) std::cout << (r.crash_line.empty() ? r.message : r.crash_line) << "\n";
-        continue;
-      }
-      if (own_failure) {
-        std::cout << banner(head_line(r.id), '_') << "\n";
-        std::cout << (r.longrepr.empty() ? r.message : r.longrepr_lead + r.longrepr) << "\n";
-      }
-      print_captured(r);
-    }
-  }
-  // -rP / -rX: pytest's PASSES and XPASSES sections, after the warnings summary: each passed
-  // test's captured sections under its headline (when it has any), then its teardown's.
-  auto print_passes = [&](Outcome kind, const char* title) {
-    bool any = false;
-    for (const TestResult& r : results) {
-      if (r.counted_as.value_or(r.outcome) != kind || !r.subtests.empty()) continue;
-      if (!any) std::cout << banner(title, '=') << "\n";
-      any = true;
-      bool own = std::any_of(r.sections.begin(), r.sections.end(),
-                             [](const auto& s) { return s.first.find("teardown") == std::string::npos; });
-      if (own) std::cout << banner(head_line(r.id), '_') << "\n";
-      for (bool teardown : {false, true})
-        for (const auto& [name, text] : r.sections) {
-          if ((name.find("teardown") != std::string::npos) != teardown) continue;
-          std::cout << banner(name, '-') << "\n";
-          std::cout << (!text.empty() && text.back() == '\n' ? text.substr(0, text.size() - 1) : text) << "\n";
-        }
-    }
-  };
-  // pytest records collection's warnings first, then each test's as it runs: in test order.
-  std::vector<std::pair<std::string, std::string>> warnings = reporter.warnings_;
-  auto warning_rank = [&](const std::pair<std::string, std::string>& w) {
-    bool of_a_test = w.first.find("::") != std::string::npos;
-    return std::make_pair(of_a_test ? 1 : 0, of_a_test ? rank(w.first) : size_t{0});
-  };
-  std::stable_sort(warnings.begin(), warnings.end(),
-                   [&](const auto& a, const auto& b) { return warning_rank(a) < warning_rank(b); });
-  print_warnings_summary(warnings);
-  if (args.tbstyle != "no") {
-    const std::string sections = report_sections(c.config.reportchars);
-    if (sections.find('P') != std::string::npos) print_passes(Outcome::Passed, "PASSES");
-    if (sections.find('X') != std::string::npos) print_passes(Outcome::XPassed, "XPASSES");
-  }
-  std::cout << coverage_report << durations_section(results, args.durations, args.verbose);
-
-  // pytest's short test summary: one section per -r character, in the order given.
-  std::vector<std::string> summary_lines;
-  const bool whole_reasons = (running_on_ci() || args.verbose >= 2) && !args.force_short_summary;
-  auto add_section = [&](char section) {
-    switch (section) {
-      case 'f':
-        for (const TestResult& r : results) {
-          for (const SubtestReport& sub : r.subtests)
-            if (sub.outcome == Outcome::Failed)
-              summary_lines.push_back(summary_line("SUBFAILED" + sub.description + " " + r.id, sub.message, whole_reasons));
-          Outcome counted = r.counted_as.value_or(r.outcome);
-          // fastest's own outcomes for a killed or hung test are failures too.
-          const char* word = counted == Outcome::Failed    ? "FAILED"
-                             : counted == Outcome::Crashed ? "CRASHED"
-                             : counted == Outcome::Timeout ? "TIMEOUT"
-                                                           : nullptr;
-          if (word) summary_lines.push_back(summary_line(std::string(word) + " " + r.id, r.message, whole_reasons));
-        }
-        break;
-      case 'E':  // collection errors are reported before any test ran
-        for (auto& [id, text] : reporter.collection_errors_) {
-          auto reason = reporter.collection_error_reasons_.find(id);
-          summary_lines.push_back(summary_line(
-              "ERROR " + id, reason == reporter.collection_error_reasons_.end() ? "" : reason->second, whole_reasons));
-        }
-        for (const TestResult& r : results)
-          if (r.counted_as.value_or(r.outcome) == Outcome::Errored)
-            summary_lines.push_back(summary_line("ERROR " + r.id, r.message, whole_reasons));
-        break;
-      case 's': {
-        std::vector<SkipPlace> places = reporter.collection_skips_;
-        for (const TestResult& r : results)
-          if (r.outcome == Outcome::Skipped && r.skipped_at)
-            places.push_back({r.skipped_at->path, r.skipped_at->per_file ? std::nullopt : r.skipped_at->line, r.message});
-        for (std::string& line : skipped_lines(places)) summary_lines.push_back(std::move(line));
-        break;
-      }
-      case 'x':
-      case 'X':
-        for (const TestResult& r : results)
-          if (r.outcome == (section == 'x' ? Outcome::XFailed : Outcome::XPassed))
-            summary_lines.push_back(std::string(section == 'x' ? "XFAIL " : "XPASS ") + r.id +
-                                    (r.xfail_reason.empty() ? "" : " - " + r.xfail_reason));
-        break;
-      case 'p':
-        for (const TestResult& r : results)
-          if (r.counted_as.value_or(r.outcome) == Outcome::Passed) summary_lines.push_back("PASSED " + r.id);
-        break;
-      default:  // `w` (warnings) and `P` (passes with output) have sections of their own
-        break;
-    }
-  };
-  for (char section : report_sections(c.config.reportchars)) add_section(section);
-  if (!summary_lines.empty()) {
-    std::cout << banner("short test summary info", '=') << "\n";
-    for (auto& l : summary_lines) std::cout << l << "\n";
-  }
-  if (summary.cancelled) std::cout << banner("KeyboardInterrupt: run cancelled", '!') << "\n";
-  // pytest's terminal reports the interruption at sessionfinish when the session's status is
-  // INTERRUPTED (2); pytest.exit(returncode=N) with another N leaves it to unconfigure, after
-  // the counts line.
-  const bool interruption_after_counts = summary.interrupted && exit_code != exit_status(ExitCode::Interrupted);
-  if (summary.interrupted && !interruption_after_counts) print_interruption(*summary.interrupted);
-  if (interrupted) {
-    size_t n = reporter.collection_errors_.size();
-    std::cout << banner("Interrupted: " + std::to_string(n) + (n == 1 ? " error" : " errors") + " during collection", '!')
-              << "\n";
-  }
-  if (stepwise_stopped) std::cout << banner("Interrupted: Test failed, continuing from this test next run.", '!') << "\n";
-  if (!summary.fatal_error.empty()) std::cerr << "ERROR: " << summary.fatal_error << "\n";
-  std::cout << banner(counts_line(summary, static_deselected + reporter.deselected_, reporter.collection_errors_.size(), reporter.warnings_.size(),
-                                args.verbose != 0 || args.quiet), '=') << "\n";
-  if (interruption_after_counts) print_interruption(*summary.interrupted);
+  print_session_report(SessionReport{.reporter = reporter,
+                                     .results = results,
+                                     .summary = summary,
+                                     .rank = rank,
+                                     .tbstyle = args.tbstyle,
+                                     .reportchars = c.config.reportchars,
+                                     .verbose = args.verbose,
+                                     .quiet = args.quiet,
+                                     .force_short_summary = args.force_short_summary,
+                                     .durations = args.durations,
+                                     .coverage_report = coverage_report,
+                                     .deselected = static_deselected + reporter.deselected_,
+                                     .exit_code = exit_code,
+                                     .collection_interrupted = interrupted,
+                                     .stepwise_stopped = stepwise_stopped});
   if (late_usage_error) std::cerr << "ERROR: " << reporter.late_usage_error_ << "\n\n";
   return exit_code;
 }

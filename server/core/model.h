@@ -44,6 +44,12 @@ struct TestItem {
   std::vector<Mark> marks;  // own marks plus those inherited from class/module pytestmark
   bool dynamic = false;   // statically unknowable: a worker's real collection settles it
   std::string dynamic_reason;  // why, for the tree's tooltip and for logs
+  // A dynamic module whose import may end its collection, as static analysis saw it (the typed
+  // facts behind the prose of dynamic_reason; run_plan's import_suspects acts on them): an
+  // error (an import not found, a mark pytest rejects, pytest.fail at import) stops a session
+  // before any test; a skip (importorskip, pytest.skip at module level) is reported even then.
+  bool import_may_fail = false;
+  bool import_may_skip = false;
   // Kept from an earlier state of its file: an open buffer that no longer parses (the item as
   // last read while it parsed), or pytest's settled answer from before an edit that may change
   // it (kept until the module is re-settled).

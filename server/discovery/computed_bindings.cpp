@@ -4,6 +4,7 @@
 #include <cctype>
 #include <vector>
 
+#include "server/discovery/source_search.h"
 #include "server/discovery/ts_util.h"
 
 namespace fastest {
@@ -94,7 +95,7 @@ std::optional<std::string> computed_test_binding(const Scope& scope, std::string
 
 std::optional<std::string> namespace_written_by_code(std::string_view source) {
   for (std::string_view writer : kNamespaceWriters) {
-    for (size_t at = source.find(writer); at != std::string_view::npos; at = source.find(writer, at + 1)) {
+    for (size_t at = find_in_source(source, writer); at != std::string_view::npos; at = find_in_source(source, writer, at + 1)) {
       // `xsetattr(` or `obj.exec(` is another function.
       if (at > 0) {
         char before = source[at - 1];

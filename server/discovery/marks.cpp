@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "server/discovery/source_search.h"
 #include "server/discovery/ts_util.h"
 
 namespace fastest {
@@ -87,7 +88,7 @@ std::vector<std::string> mark_names_used(TSNode root, std::string_view source) {
   // A text search for "mark." then a look at the syntax node there: cheaper than walking every
   // node, and hits in strings or comments fall out because no `mark` identifier is there.
   std::vector<std::string> out;
-  for (size_t at = source.find("mark."); at != std::string_view::npos; at = source.find("mark.", at + 5)) {
+  for (size_t at = find_in_source(source, "mark."); at != std::string_view::npos; at = find_in_source(source, "mark.", at + 5)) {
     if (at > 0) {
       char before = source[at - 1];
       if (before == '_' || std::isalnum(static_cast<unsigned char>(before))) continue;  // e.g. `bookmark.x`

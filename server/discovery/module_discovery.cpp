@@ -20,16 +20,15 @@
 #include "server/discovery/module_skip.h"
 #include "server/discovery/parametrize.h"
 #include "server/discovery/python_literal.h"
+#include "server/discovery/source_search.h"
 #include "server/discovery/static_value.h"
 #include "server/discovery/ts_util.h"
 
 namespace fastest {
 namespace {
 
-// Ends every reason import_may_fail() recognises (module_skip.cpp words pytest.fail's and the
-// skips import_may_skip() recognises).
+// Ends the reason of a module whose import may fail (TestItem::import_may_fail).
 constexpr std::string_view kMayFailImport = "pytest may fail to import the module";
-constexpr std::string_view kMayFailCollection = "pytest may fail the module's collection";
 
 constexpr size_t kMaxSyntaxDiagnostics = 20;
 // More parametrized cases than this (fixtures times marks) are left to pytest.
@@ -161,17 +160,21 @@ class ModuleCollector {
       result.dynamic = true;
       result.dynamic_reason = (result.dynamic_reason.empty() ? "" : result.dynamic_reason + "; ") + *written;
     }
+    bool import_may_fail = false, import_may_skip = false;
     if (auto outcome = module_level_outcome(root, source_, module_, evaluator())) {
       result.dynamic = true;
-      result.dynamic_reason = (result.dynamic_reason.empty() ? "" : result.dynamic_reason + "; ") + *outcome;
+      result.dynamic_reason = (result.dynamic_reason.empty() ? "" : result.dynamic_reason + "; ") + outcome->reason;
+      (outcome->may_skip ? import_may_skip : import_may_fail) = true;
     }
     if (auto why = unregistered_mark(root)) {
       result.dynamic = true;
       result.dynamic_reason = (result.dynamic_reason.empty() ? "" : result.dynamic_reason + "; ") + *why;
+      import_may_fail = true;
     }
     if (auto why = unresolved_import(root)) {
       result.dynamic = true;
       result.dynamic_reason = (result.dynamic_reason.empty() ? "" : result.dynamic_reason + "; ") + *why;
+      import_may_fail = true;
     }
     if (!imported_tests.empty()) {
       result.dynamic = true;
@@ -184,6 +187,8 @@ class ModuleCollector {
     if (result.dynamic) {
       result.items.front().dynamic = true;
       result.items.front().dynamic_reason = result.dynamic_reason;
+      result.items.front().import_may_fail = import_may_fail;
+      result.items.front().import_may_skip = import_may_skip;
     }
     result.has_syntax_error = ts_node_has_error(root);
     result.reads_function_bodies = evaluator_ && evaluator_->scanned_bodies();
@@ -212,8 +217,8 @@ class ModuleCollector {
   // fails; any other unregistered name only under strict markers. Only the text search runs
   // when neither can apply.
   std::optional<std::string> unregistered_mark(TSNode root) const {
-    bool misspelling_possible = source_.find("parameteri") != std::string_view::npos ||
-                                source_.find("parametris") != std::string_view::npos;
+    bool misspelling_possible = find_in_source(source_, "parameteri") != std::string_view::npos ||
+                                find_in_source(source_, "parametris") != std::string_view::npos;
     if (!rules_.registered_marks && !misspelling_possible) return std::nullopt;
     for (const std::string& name : mark_names_used(root, source_)) {
       if (name == "parameterize" || name == "parametrise" || name == "parameterise")
@@ -801,16 +806,6 @@ ModuleResult discover_module(const TSTree* tree, std::string_view source,
   }
   ModuleCollector collector(source, module_path, rules);
   return collector.run(tree, only_entry);
-}
-
-bool import_may_skip(std::string_view dynamic_reason) {
-  return dynamic_reason.find("pytest skips the module") != std::string_view::npos ||
-         dynamic_reason.find("pytest may skip the whole module") != std::string_view::npos;
-}
-
-bool import_may_fail(std::string_view dynamic_reason) {
-  return dynamic_reason.find(kMayFailImport) != std::string_view::npos ||
-         dynamic_reason.find(kMayFailCollection) != std::string_view::npos;
 }
 
 }  // namespace fastest

@@ -40,13 +40,6 @@ ModuleResult discover_module(const TSTree* tree, std::string_view source,
                              std::string_view module_path, const CollectRules& rules,
                              std::string_view only_entry = {});
 
-// Whether a module flagged dynamic for `dynamic_reason` may fail pytest's import: an import the
-// interpreter cannot resolve, a mark pytest rejects, pytest.fail at module level. pytest then
-// reports a collection error, which stops a session before any test runs.
-bool import_may_fail(std::string_view dynamic_reason);
-// Whether its import may skip the module (pytest.importorskip, pytest.skip at module level).
-bool import_may_skip(std::string_view dynamic_reason);
-
 // Syntax errors (ERROR and MISSING nodes) of a tree, at most 20, in source order.
 std::vector<Diagnostic> syntax_errors(TSNode root, std::string_view module_path);
 

@@ -2,6 +2,7 @@
 
 #include <vector>
 
+#include "server/discovery/source_search.h"
 #include "server/discovery/static_value.h"
 #include "server/discovery/ts_util.h"
 
@@ -67,10 +68,10 @@ std::optional<std::vector<TSNode>> taken_parts(TSNode stmt, StaticEvaluator& eva
 
 }  // namespace
 
-std::optional<std::string> module_level_outcome(TSNode root, std::string_view source, const Scope& module,
-                                                StaticEvaluator* evaluator) {
+std::optional<ModuleOutcome> module_level_outcome(TSNode root, std::string_view source, const Scope& module,
+                                                  StaticEvaluator* evaluator) {
   bool mentioned = false;
-  for (std::string_view o : kOutcomes) mentioned |= source.find(o) != std::string_view::npos;
+  for (std::string_view o : kOutcomes) mentioned |= find_in_source(source, o) != std::string_view::npos;
   if (!mentioned) return std::nullopt;  // the common case, without a walk
   // Depth-first over what runs at import: everything but function bodies and lambdas
   // (decorators, default values and class bodies do run).
@@ -90,8 +91,9 @@ std::optional<std::string> module_level_outcome(TSNode root, std::string_view so
     if (ts::is(node, "call")) {
       if (auto outcome = called_outcome(ts::field(node, "function"), source, module);
           outcome)
-        return "calls pytest." + std::string(*outcome) + " at module level (line " +
-               std::to_string(ts_node_start_point(node).row + 1) + "): " + consequence(*outcome);
+        return ModuleOutcome{"calls pytest." + std::string(*outcome) + " at module level (line " +
+                                 std::to_string(ts_node_start_point(node).row + 1) + "): " + consequence(*outcome),
+                             *outcome == "importorskip" || *outcome == "skip"};
     }
     std::vector<TSNode> children = ts::named_children(node);
     for (auto it = children.rbegin(); it != children.rend(); ++it)

@@ -22,7 +22,11 @@ namespace fastest {
 // branch. `importorskip("x")` stays the interpreter's to decide even when x is on its path: a
 // module found there may still skip or fail when imported (a project module calling pytest.skip).
 class StaticEvaluator;
-std::optional<std::string> module_level_outcome(TSNode root, std::string_view source, const Scope& module,
-                                                StaticEvaluator* evaluator = nullptr);
+struct ModuleOutcome {
+  std::string reason;
+  bool may_skip = false;  // importorskip or skip; else pytest.fail/exit: the collection may fail
+};
+std::optional<ModuleOutcome> module_level_outcome(TSNode root, std::string_view source, const Scope& module,
+                                                  StaticEvaluator* evaluator = nullptr);
 
 }  // namespace fastest

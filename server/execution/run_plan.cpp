@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <unordered_set>
 
 #include "server/core/node_id.h"
@@ -88,6 +89,37 @@ void add_settle_targets(const std::vector<TestItem>& items, std::vector<std::str
     targets.push_back(item.id);
     covered.insert(item.id);
   }
+}
+
+RunOrder::RunOrder(const std::vector<std::string>& run_ids) {
+  for (size_t i = 0; i < run_ids.size(); ++i) place_.emplace(run_ids[i], i);
+}
+
+size_t RunOrder::rank(const std::string& id) const {
+  std::string prefix = id;
+  while (!prefix.empty()) {
+    if (auto it = place_.find(prefix); it != place_.end()) return it->second;
+    size_t cut = 0;
+    for (size_t at : {prefix.rfind('['), prefix.rfind("::"), prefix.rfind('/')})
+      if (at != std::string::npos) cut = std::max(cut, at);
+    if (cut == 0) break;
+    prefix.resize(cut);
+  }
+  auto root = place_.find(".");
+  return root != place_.end() ? root->second : place_.size();
+}
+
+std::vector<std::string> import_suspects(const std::vector<TestItem>& items, const std::vector<std::string>& failing_paths) {
+  std::set<std::string> failing(failing_paths.begin(), failing_paths.end());
+  for (const TestItem& item : items)
+    if (item.kind == ItemKind::Module && item.dynamic && item.import_may_fail) failing.insert(item.id);
+  std::vector<std::string> suspects;
+  if (failing.empty()) return suspects;
+  for (const TestItem& item : items)
+    if (item.kind == ItemKind::Module && (failing.erase(item.id) || (item.dynamic && item.import_may_skip)))
+      suspects.push_back(item.id);
+  suspects.insert(suspects.end(), failing.begin(), failing.end());  // not in the tree: last
+  return suspects;
 }
 
 }  // namespace fastest

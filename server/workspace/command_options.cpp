@@ -74,6 +74,7 @@ void parse_command_options(const std::vector<std::string>& args, CommandOptions&
         if (name == "--doctest-modules") out.doctest_modules = true;
         else if (name == "-v" || name == "--verbose") ++out.verbosity;
         else if (name == "--disable-plugin-autoload") out.disable_plugin_autoload = true;
+        else if (name == "--continue-on-collection-errors") out.continue_on_collection_errors = true;
         else if (name == "-q" || name == "--quiet") --out.verbosity;
         // pytest turns these into ini overrides (`-o strict_markers=true`); pytest < 9's
         // `--strict` meant strict markers, pytest 9's `strict` ini enables them too.

@@ -28,6 +28,7 @@ struct CommandOptions {
   // pytest's `verbose`: -v adds one, -q takes one, --verbosity=N sets it (in order).
   int verbosity = 0;
   std::optional<std::string> color;          // --color (last one wins): yes, no or auto
+  bool continue_on_collection_errors = false;  // --continue-on-collection-errors
 };
 
 // Parses `args` into `out` (appending). Unknown options are skipped; an unknown option's value

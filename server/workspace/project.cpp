@@ -427,6 +427,7 @@ Collection collect(const Invocation& invocation, const std::function<void(const 
   if (merged.import_mode) config.import_mode = *merged.import_mode;
   if (merged.reportchars) config.reportchars = *merged.reportchars;
   config.verbosity = merged.verbosity;
+  config.continue_on_collection_errors = merged.continue_on_collection_errors;
   if (merged.color) config.color = *merged.color;
   {
     // Python's filter syntax: action[:message[:category[:module[:lineno]]]]; "error" or any

@@ -74,6 +74,8 @@ struct ProjectConfig {
   int verbosity = 0;
   std::string reportchars = "fE";                 // -r: what the short test summary lists
   std::string color = "auto";                     // --color: yes, no, auto (terminal_markup.h)
+  // --continue-on-collection-errors in addopts, $PYTEST_ADDOPTS or the command line.
+  bool continue_on_collection_errors = false;
   std::optional<std::string> cache_dir;          // the `cache_dir` ini option as written (pytest_cache.h resolves it)
   // strict_config on: the config file's keys pytest itself does not define. A plugin or conftest
   // may; if none does, pytest ends with a usage error after collecting (settled by pytest).

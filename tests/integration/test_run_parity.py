@@ -701,6 +701,62 @@ def test_a_long_run_collects_every_module_early_and_stops_at_a_late_import_error
     assert ran_count < 10, f"{ran_count} of 14 tests ran before the collection error stopped the run"
 
 
+@pytest.mark.parametrize("given_in", ["command line", "addopts", "PYTEST_ADDOPTS"])
+def test_a_session_that_continues_past_an_unforeseen_import_error_counts_as_pytest(
+        fastest_bin, python_exe, tmp_path, monkeypatch, given_in):
+    # --continue-on-collection-errors, wherever pytest reads it: pytest prints `collected N items
+    # / K errors` (the failing modules' tests are no items), runs the rest with percentages of N,
+    # and exits 1. fastest meets the import error only when that module's batch imports it.
+    files = {f"test_b_{i:02}.py": "def test_ok():\n    pass\n" for i in range(12)}
+    files.update({
+        "pytest.ini": "[pytest]\n" + ("addopts = --continue-on-collection-errors\n" if given_in == "addopts" else ""),
+        "test_a_ok.py": "def test_a():\n    pass\n\ndef test_fails():\n    assert 0\n",
+        "helper.py": "raise ImportError('no backend')\n",
+        "test_c_bad.py": "from helper import x\n\ndef test_c():\n    pass\n\ndef test_c2():\n    pass\n",
+        "test_d_syntax.py": "def test_d(:\n    pass\n",
+    })
+    project = make_project(tmp_path / "continue", files)
+    args = ["--continue-on-collection-errors"] if given_in == "command line" else []
+    if given_in == "PYTEST_ADDOPTS":
+        monkeypatch.setenv("PYTEST_ADDOPTS", "--continue-on-collection-errors")
+    progress = lambda out: [line for line in out.splitlines() if re.search(r"\[\s*\d+%\]$", line)]
+    header = lambda out: [line for line in out.splitlines() if line.startswith("collected")]
+    for workers in ("1", "2"):
+        ref, proc = run_both(fastest_bin, python_exe, project, *args, fastest_args=["-n", workers])
+        where = f"-n {workers}:\n{proc.stdout}{proc.stderr}"
+        assert proc.returncode == ref.returncode == 1, where
+        assert header(proc.stdout) == header(ref.stdout) == ["collected 14 items / 2 errors"], where
+        # Files finish in any order (their lines follow), each line's marks are pytest's, and the
+        # percentages climb to 100% of pytest's count.
+        marks = lambda out: sorted(re.sub(r"\s*\[\s*\d+%\]$", "", line) for line in progress(out))
+        assert marks(proc.stdout) == marks(ref.stdout), where
+        percents = [int(re.search(r"(\d+)%\]$", line).group(1)) for line in progress(proc.stdout)]
+        assert percents == sorted(percents) and percents[-1] == 100, where
+        assert closing_line(proc.stdout) == closing_line(ref.stdout) == "1 failed, 13 passed, 2 errors", where
+        assert "Interrupted" not in proc.stdout, where
+
+
+@pytest.mark.parametrize("continue_on_errors", [False, True], ids=["stops", "continues"])
+def test_a_module_an_imported_helper_skips_is_no_items_in_the_header(fastest_bin, python_exe, tmp_path, continue_on_errors):
+    # A helper that calls pytest.skip(allow_module_level=True) skips every module importing it:
+    # nothing static foresees it. pytest counts `collected 1 item / 1 skipped`, and its progress
+    # reaches 100% with the one test.
+    project = make_project(tmp_path / "skips", {
+        "pytest.ini": "[pytest]\n",
+        "test_a.py": "def test_1():\n    pass\n",
+        "helper.py": "import pytest\npytest.skip('no backend here', allow_module_level=True)\nx = 1\n",
+        "test_s.py": "from helper import x\n\ndef test_s1():\n    pass\n\ndef test_s2():\n    pass\n",
+    })
+    args = ["--continue-on-collection-errors"] if continue_on_errors else []
+    ref, proc = run_both(fastest_bin, python_exe, project, *args)
+    assert proc.returncode == ref.returncode == 0, proc.stdout + proc.stderr
+    header = lambda out: [line for line in out.splitlines() if line.startswith("collected")]
+    assert header(proc.stdout) == header(ref.stdout) == ["collected 1 item / 1 skipped"]
+    progress = lambda out: [line for line in out.splitlines() if re.search(r"\[\s*\d+%\]$", line)]
+    assert progress(proc.stdout) == progress(ref.stdout)
+    assert closing_line(proc.stdout) == closing_line(ref.stdout) == "1 passed, 1 skipped"
+
+
 @pytest.mark.parametrize("with_failing_module", [False, True], ids=["clean", "collection-error"])
 def test_strict_configs_unknown_key_ends_the_session_as_pytest(fastest_bin, python_exe, tmp_path, with_failing_module):
     # pytest checks the ini's keys once it has collected: it prints its report (collection errors,

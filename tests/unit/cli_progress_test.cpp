@@ -104,3 +104,19 @@ TEST_CASE("a session interrupted mid-file leaves that line without its percentag
   CHECK(lines[0].find("[ 20%]") != std::string::npos);
   CHECK(lines[1] == "b.py ..");  // as pytest: `test_ki.py ..`, then the KeyboardInterrupt banner
 }
+
+TEST_CASE("tests of a module that failed to collect leave the denominator", "[progress]") {
+  // pytest never counted them: `collected 2 items / 1 error`, then `a.py ..  [100%]`.
+  std::ostringstream out;
+  ProgressLines progress(out, 2);
+  for (const char* id : {"a.py::t1", "a.py::t2"}) progress.expect("a.py", id);
+  progress.expect("b.py", "b.py::t");
+  progress.forget("b.py", "b.py::t");
+  progress.forget("b.py", "b.py::t");  // its result's report, after the module's: once
+  progress.add("a.py", "a.py::t1", '.');
+  progress.add("a.py", "a.py::t2", '.');
+  progress.finish();
+  auto lines = lines_of(out.str());
+  REQUIRE(lines.size() == 1);
+  CHECK(lines[0] == "a.py .." + std::string(65, ' ') + " [100%]");
+}

@@ -74,3 +74,22 @@ TEST_CASE("settle targets: the outermost dynamic module, class or function not u
   add_settle_targets(items, under_folder);
   CHECK(under_folder == std::vector<std::string>{"tests"});
 }
+
+TEST_CASE("import suspects: modules that may fail to import, with those that may skip, in tree order", "[run_plan]") {
+  std::vector<TestItem> items = tree();
+  CHECK(import_suspects(items, {}).empty());  // nothing may fail: nothing to collect first
+  items.push_back(item("tests/test_c.py", ItemKind::Module, "tests", true));
+  items.back().import_may_fail = true;  // e.g. an import not found on the interpreter's path
+  items[5].import_may_skip = true;      // tests/test_b.py: e.g. pytest.importorskip at import
+  CHECK(import_suspects(items, {"tests/test_syntax.py"}) ==
+        std::vector<std::string>{"tests/test_b.py", "tests/test_c.py", "tests/test_syntax.py"});
+}
+
+TEST_CASE("a result ranks at its own id, else at the nearest container handed to pytest", "[run_plan]") {
+  const RunOrder order({"tests/test_b.py", "tests/test_a.py::test_p", "tests/unit"});
+  CHECK(order.rank("tests/test_b.py::TestB::test_1") == 0);
+  CHECK(order.rank("tests/test_a.py::test_p[2]") == 1);
+  CHECK(order.rank("tests/unit/test_c.py::test_x") == 2);
+  CHECK(order.rank("tests/test_z.py::test_unknown") == 3);  // nothing handed holds it: last
+  CHECK(RunOrder({"tests/test_b.py", "."}).rank("other/test_o.py::t") == 1);  // under the rootdir
+}

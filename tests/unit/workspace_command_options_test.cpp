@@ -1,4 +1,4 @@
-// pytest's verbosity and -p plugins read from a command line (addopts, PYTEST_ADDOPTS, flags).
+// pytest's verbosity, -p plugins and flags read from a command line (addopts, PYTEST_ADDOPTS, flags).
 #include <catch2/catch.hpp>
 
 #include "server/workspace/command_options.h"
@@ -36,4 +36,12 @@ TEST_CASE("--disable-plugin-autoload is read", "[command_options]") {
   CommandOptions merged;
   parse_command_options({"--disable-plugin-autoload"}, merged);
   CHECK(merged.disable_plugin_autoload);
+}
+
+TEST_CASE("--continue-on-collection-errors is read from any of pytest's command lines", "[command_options]") {
+  CommandOptions merged;
+  parse_command_options({"-ra", "--strict-markers"}, merged);
+  CHECK_FALSE(merged.continue_on_collection_errors);
+  parse_command_options({"--continue-on-collection-errors"}, merged);  // e.g. $PYTEST_ADDOPTS
+  CHECK(merged.continue_on_collection_errors);
 }
