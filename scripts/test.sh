@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: set-up (idempotent), build, C++ unit tests, quick benchmarks, the
-# end-to-end tests (pytest drives the real binary, real pytest, real Neovim and Emacs), then
+# end-to-end tests (pytest drives the real binary, real pytest, real Neovim, Emacs and the VS Code
+# workbench as code-server in headless Chromium), then
 # the sanitizer builds (ASan+UBSan, TSan) and the libFuzzer harnesses for a minute each.
 # FASTEST_SKIP_HARDENING=1 stops after the end-to-end tests (a quick local loop).
 set -euo pipefail
