@@ -43,7 +43,7 @@ TerminalReporter::TerminalReporter(size_t total, bool quiet, int verbose,
     : total_(total), quiet_(quiet), verbose_(verbose), shown_path_(std::move(shown_path)), progress_(std::cout, total) {}
 
 void TerminalReporter::expect(const std::string& id) {
-  announced_.push_back(id);
+  announced_[module_of(id)].push_back(id);
   progress_.expect(shown_path_(module_of(id)), id);
 }
 
@@ -125,9 +125,9 @@ void TerminalReporter::verbose_line(const TestResult& r) {
 
 void TerminalReporter::on_collection_error(const std::string& id, const std::string& longrepr) {
   gate_.collection_failed();
-  drop_announced_under(id);
   for (const auto& [seen, text] : collection_errors_)
     if (seen == id) return;
+  drop_announced_under(id);
   collection_errors_.emplace_back(id, longrepr);
   collection_reports_.push_back({id, false, longrepr});
 }
@@ -158,11 +158,23 @@ void TerminalReporter::finish_progress(bool interrupted) {
 }
 
 void TerminalReporter::drop_announced_under(const std::string& collector) {
-  for (const std::string& id : announced_)
-    if (module_of(id) == collector || node_id_covers(collector, id)) {
-      leave_total(id);
-      progress_.forget(shown_path_(module_of(id)), id);
-    }
+  auto drop = [&](const std::vector<std::string>& ids) {
+    for (const std::string& id : ids)
+      if (module_of(id) == collector || node_id_covers(collector, id)) {
+        leave_total(id);
+        progress_.forget(shown_path_(module_of(id)), id);
+      }
+  };
+  if (collector.empty() || collector == ".") {  // the rootdir: everything
+    for (const auto& [module, ids] : announced_) drop(ids);
+    return;
+  }
+  // A module (or a class in it): its own tests. A folder (its conftest or __init__ failed): the
+  // modules under it, which sort right after "folder/".
+  if (auto it = announced_.find(module_of(collector)); it != announced_.end()) drop(it->second);
+  const std::string folder = collector + "/";
+  for (auto it = announced_.lower_bound(folder); it != announced_.end() && it->first.rfind(folder, 0) == 0; ++it)
+    drop(it->second);
 }
 
 void TerminalReporter::leave_total(const std::string& id) {

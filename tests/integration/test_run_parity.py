@@ -736,6 +736,26 @@ def test_a_session_that_continues_past_an_unforeseen_import_error_counts_as_pyte
         assert "Interrupted" not in proc.stdout, where
 
 
+def test_a_package_whose_init_fails_takes_its_modules_tests_out_of_the_count(fastest_bin, python_exe, tmp_path):
+    # pytest reports the package's import error once per module under it: none is an item.
+    project = make_project(tmp_path / "pkg_init", {
+        "pytest.ini": "[pytest]\n",
+        "test_top.py": "def test_a():\n    pass\n",
+        "helper_raises.py": "raise ImportError('no backend')\n",
+        "pkg/__init__.py": "import helper_raises\n",
+        "pkg/test_p.py": "def test_p1():\n    pass\n\ndef test_p2():\n    pass\n",
+        "pkg/sub/__init__.py": "",
+        "pkg/sub/test_q.py": "def test_q():\n    pass\n",
+    })
+    ref, proc = run_both(fastest_bin, python_exe, project, "--continue-on-collection-errors")
+    assert proc.returncode == ref.returncode == 1, proc.stdout + proc.stderr
+    header = lambda out: [line for line in out.splitlines() if line.startswith("collected")]
+    assert header(proc.stdout) == header(ref.stdout) == ["collected 1 item / 2 errors"]
+    progress = lambda out: [line for line in out.splitlines() if re.search(r"\[\s*\d+%\]$", line)]
+    assert progress(proc.stdout) == progress(ref.stdout)
+    assert closing_line(proc.stdout) == closing_line(ref.stdout) == "1 passed, 2 errors"
+
+
 @pytest.mark.parametrize("continue_on_errors", [False, True], ids=["stops", "continues"])
 def test_a_module_an_imported_helper_skips_is_no_items_in_the_header(fastest_bin, python_exe, tmp_path, continue_on_errors):
     # A helper that calls pytest.skip(allow_module_level=True) skips every module importing it:
