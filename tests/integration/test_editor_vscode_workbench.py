@@ -5,6 +5,7 @@ import json
 import os
 import pathlib
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -135,7 +136,11 @@ def test_vscode_workbench_user_path(workbench_cache, extension_dir, fastest_bin,
                                 str(workbench_cache / "node_modules" / "playwright-core"), f"{url}?folder={project}",
                                 CHROMIUM], capture_output=True, text=True, timeout=240)
     finally:
-        server.terminate()
+        # The whole group: code-server's extension host and the fastest server it started.
+        try:
+            os.killpg(server.pid, signal.SIGTERM)
+        except ProcessLookupError:  # code-server and all it started are gone already
+            pass
         server.wait(timeout=10)
         log.close()
     assert drive.stdout.strip(), drive.stderr
