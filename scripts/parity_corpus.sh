@@ -12,6 +12,9 @@ PYTHON=${PYTHON:-python3}
 ROUND5=(colorama==0.4.6 docopt-ng==0.9.0 jmespath==1.1.0 mistune==3.4.0 parse==1.22.4 pathspec==1.1.1
           pycodestyle==2.15.0 pyflakes==4.1.0 python-slugify==9.2.0 semver==3.2.0 soupsieve==4.1.4
           tabulate==0.10.0 wcwidth==0.9.5 xmltodict==1.0.4)
+ROUND8=(jinja2==3.1.6 sqlparse==0.6.1 tenacity==9.2.1 python-dotenv==1.2.4 h11==0.16.0 prettytable==3.19.0
+        validators==0.36.0 natsort==8.4.0 markdown-it-py==4.3.0 mako==1.4.3 arrow==1.4.0 asttokens==3.0.2
+        cssselect==1.6.0 pyasn1==0.6.5 ecdsa==0.19.2 tomli==2.5.0 chardet==7.7.0 humanfriendly==10.0)
 ROUND1=(attrs==26.1.0 boltons==26.2.0 cachetools==8.0.2 cattrs==26.2.1 click==8.5.1 decorator==5.3.1
         freezegun==1.5.5 humanize==4.17.0 idna==3.20 iniconfig==2.3.1 isort==9.0.2 itsdangerous==2.2.0
         markdown==3.11.3 markupsafe==3.0.4 marshmallow==4.4.0 more_itertools==11.2.1 packaging==26.3
@@ -22,6 +25,10 @@ if [ "${PARITY_ROUND:-5}" = 1 ]; then
   PROJECTS=("${ROUND1[@]}"); CORPUS_SRC=${1:-/tmp/realprojects}; VENV=${VENV:-/tmp/rp-venv}
   TEST_DEPS=(hypothesis pytest-mock pyyaml typing-extensions exceptiongroup urllib3 charset-normalizer
              certifi trustme pytest-httpbin msgpack ujson orjson tomli-w pymongo cbor2 immutables)
+elif [ "${PARITY_ROUND:-5}" = 8 ]; then
+  PROJECTS=("${ROUND8[@]}"); CORPUS_SRC=${1:-/tmp/corpus8}/src; VENV=${VENV:-${1:-/tmp/corpus8}/venv}
+  TEST_DEPS=(hypothesis pytest-mock markupsafe wcwidth python-dateutil pytz tzdata simplejson
+             pytest-regressions pytest-datadir pytest-lazy-fixtures freezegun six typing-extensions)
 else
   PROJECTS=("${ROUND5[@]}"); CORPUS_SRC=${1:-/tmp/corpus}/src; VENV=${VENV:-${1:-/tmp/corpus}/venv}
   TEST_DEPS=(pytest-cov beautifulsoup4 typing-extensions text-unidecode)

@@ -51,6 +51,17 @@ struct ImportableNames {
   bool contains(const std::string& name) const { return names.count(name) != 0; }
 };
 
+// Why importing a module of the project fails: a module its import runs unconditionally (itself,
+// or one of the project's modules it imports in turn) imports a name the interpreter's path does
+// not hold. Read from the project's files on demand (server/workspace/local_imports.h), memoised
+// and thread-safe. nullopt: nothing says it fails (or the module is not the project's).
+class LocalImportFailures {
+ public:
+  virtual ~LocalImportFailures() = default;
+  // `dotted`: an absolute module name (`pkg.sub.mod`).
+  virtual std::optional<std::string> failure(const std::string& dotted) const = 0;
+};
+
 // What the interpreter pytest runs under answers for the conditions tests are written under
 // (`sys.version_info`, `sys.platform`, `os.name`, the implementation), read without starting
 // it (server/workspace/interpreter.*). A part left empty/unset is unknown: conditions that
@@ -87,6 +98,8 @@ struct CollectRules {
   // at module level) a top-level name not in it is dynamic, since pytest may fail its import.
   // Null: every name counts as importable.
   std::shared_ptr<const ImportableNames> importable;
+  // The project's own modules whose import fails transitively (set with `importable`).
+  std::shared_ptr<const LocalImportFailures> local_import_failures;
   // Set when the interpreter's version could be read: `if sys.version_info ...` and the like
   // are decided statically. Null: such conditions stay unknown.
   std::shared_ptr<const PythonFacts> python;

@@ -54,6 +54,11 @@ void read_from_import(TSNode node, std::string_view source, std::vector<ImportSt
 
 }  // namespace
 
+void read_import_statement(TSNode statement, std::string_view source, std::vector<ImportStatement>& out) {
+  if (ts::is(statement, "import_statement")) read_import(statement, source, out);
+  else if (ts::is(statement, "import_from_statement")) read_from_import(statement, source, out);
+}
+
 std::vector<ImportStatement> import_statements(TSNode root, std::string_view source) {
   std::vector<ImportStatement> out;
   if (ts_node_is_null(root)) return out;

@@ -20,4 +20,7 @@ struct ImportStatement {
 
 std::vector<ImportStatement> import_statements(TSNode root, std::string_view source);
 
+// The import(s) one `import` / `from ... import` statement makes (`import a, b` makes two).
+void read_import_statement(TSNode statement, std::string_view source, std::vector<ImportStatement>& out);
+
 }  // namespace fastest

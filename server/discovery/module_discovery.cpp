@@ -210,6 +210,18 @@ class ModuleCollector {
       if (!imp.name.empty() && !rules_.importable->contains(imp.name))
         return "imports `" + imp.name + "` at line " + std::to_string(imp.line) +
                ", which is not found on the interpreter's import path: " + std::string(kMayFailImport);
+    if (!rules_.local_import_failures) return std::nullopt;
+    // The project's own modules it imports, and what their import runs in turn.
+    for (const UnconditionalImport& u : unconditional_import_statements(root, source_)) {
+      if (u.statement.level != 0) continue;
+      std::vector<std::string> modules{u.statement.module};
+      for (const std::string& name : u.statement.names)
+        if (name != "*") modules.push_back(u.statement.module + "." + name);  // maybe a submodule
+      for (const std::string& module : modules)
+        if (auto why = rules_.local_import_failures->failure(module))
+          return "imports `" + u.statement.module + "` at line " + std::to_string(u.line) + ", whose import fails (" +
+                 *why + "): " + std::string(kMayFailImport);
+    }
     return std::nullopt;
   }
 

@@ -84,17 +84,13 @@ bool falls_back(TSNode clause) {
   return true;
 }
 
-void scan_block(TSNode block, std::string_view source, std::vector<TopLevelImport>& out) {
+void scan_block(TSNode block, std::string_view source, std::vector<UnconditionalImport>& out) {
   for (TSNode stmt : ts::named_children(block)) {
     uint32_t line = ts_node_start_point(stmt).row + 1;
-    if (ts::is(stmt, "import_statement")) {
-      for (TSNode name : ts::named_children(stmt)) {
-        if (ts::is(name, "aliased_import")) name = ts::field(name, "name");
-        if (ts::is(name, "dotted_name")) out.push_back({first_component(ts::text(name, source)), line});
-      }
-    } else if (ts::is(stmt, "import_from_statement")) {
-      TSNode module = ts::field(stmt, "module_name");
-      if (ts::is(module, "dotted_name")) out.push_back({first_component(ts::text(module, source)), line});
+    if (ts::is(stmt, "import_statement") || ts::is(stmt, "import_from_statement")) {
+      std::vector<ImportStatement> read;
+      read_import_statement(stmt, source, read);
+      for (ImportStatement& s : read) out.push_back({std::move(s), line});
     } else if (ts::is(stmt, "try_statement")) {
       bool guarded = false;
       for (TSNode child : ts::named_children(stmt))
@@ -108,9 +104,16 @@ void scan_block(TSNode block, std::string_view source, std::vector<TopLevelImpor
 
 }  // namespace
 
+std::vector<UnconditionalImport> unconditional_import_statements(TSNode root, std::string_view source) {
+  std::vector<UnconditionalImport> out;
+  scan_block(root, source, out);
+  return out;
+}
+
 std::vector<TopLevelImport> unconditional_imports(TSNode root, std::string_view source) {
   std::vector<TopLevelImport> out;
-  scan_block(root, source, out);
+  for (const UnconditionalImport& u : unconditional_import_statements(root, source))
+    if (u.statement.level == 0) out.push_back({first_component(u.statement.module), u.line});
   return out;
 }
 

@@ -9,6 +9,8 @@
 
 #include <tree_sitter/api.h>
 
+#include "server/discovery/import_statements.h"
+
 namespace fastest {
 
 struct TopLevelImport {
@@ -24,5 +26,13 @@ struct TopLevelImport {
 // (TYPE_CHECKING, version checks), `with`, in functions or classes are not listed: they may not
 // run. Relative imports are part of the module's package and never listed. In source order.
 std::vector<TopLevelImport> unconditional_imports(TSNode root, std::string_view source);
+
+// The same statements whole: absolute and relative, with the names a `from` import takes (each
+// may be a submodule, which the import then runs too). What a project module's import runs.
+struct UnconditionalImport {
+  ImportStatement statement;
+  uint32_t line = 0;  // 1-based
+};
+std::vector<UnconditionalImport> unconditional_import_statements(TSNode root, std::string_view source);
 
 }  // namespace fastest

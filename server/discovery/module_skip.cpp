@@ -47,9 +47,23 @@ std::string consequence(std::string_view outcome) {
   return "pytest may fail the module's collection";
 }
 
+// `__name__ == "__main__"`: pytest imports a test module under its own name, never `__main__`
+// (the block runs only when the file is run as a script).
+bool is_main_guard(TSNode condition, std::string_view source, const Scope& module) {
+  condition = ts::unparen(condition);
+  if (!ts::is(condition, "comparison_operator") || ts_node_named_child_count(condition) != 2) return false;
+  std::string_view op = ts::text(ts::field(condition, "operators"), source);
+  if (op != "==") return false;
+  std::string_view a = ts::text(ts_node_named_child(condition, 0), source);
+  std::string_view b = ts::text(ts_node_named_child(condition, 1), source);
+  auto is_main = [](std::string_view t) { return t == "\"__main__\"" || t == "'__main__'"; };
+  return !module.find("__name__") && ((a == "__name__" && is_main(b)) || (b == "__name__" && is_main(a)));
+}
+
 // An `if` whose taken branch the interpreter decides: the nodes that run (its conditions up to
 // the taken one, and that branch's body). nullopt when a condition is unknown.
-std::optional<std::vector<TSNode>> taken_parts(TSNode stmt, StaticEvaluator& evaluator) {
+std::optional<std::vector<TSNode>> taken_parts(TSNode stmt, StaticEvaluator& evaluator, std::string_view source,
+                                               const Scope& module) {
   std::vector<TSNode> parts;
   std::vector<std::pair<TSNode, TSNode>> branches{{ts::field(stmt, "condition"), ts::field(stmt, "consequence")}};
   for (TSNode child : ts::named_children(stmt)) {
@@ -59,7 +73,7 @@ std::optional<std::vector<TSNode>> taken_parts(TSNode stmt, StaticEvaluator& eva
   for (auto& [condition, body] : branches) {
     if (ts_node_is_null(condition)) { parts.push_back(body); return parts; }
     parts.push_back(condition);
-    auto taken = evaluator.truth(condition);
+    auto taken = is_main_guard(condition, source, module) ? std::optional<bool>(false) : evaluator.truth(condition);
     if (!taken) return std::nullopt;
     if (*taken) { parts.push_back(body); return parts; }
   }
@@ -70,9 +84,11 @@ std::optional<std::vector<TSNode>> taken_parts(TSNode stmt, StaticEvaluator& eva
 
 std::optional<ModuleOutcome> module_level_outcome(TSNode root, std::string_view source, const Scope& module,
                                                   StaticEvaluator* evaluator) {
-  // The common case, without a walk: neither name is in the text ("importorskip" holds "skip").
+  // The common case, without a walk: no name is in the text ("importorskip" holds "skip").
   const bool mentioned = find_in_source(source, "skip") != std::string_view::npos ||
-                         find_in_source(source, "fail") != std::string_view::npos;
+                         find_in_source(source, "fail") != std::string_view::npos ||
+                         find_in_source(source, "raise") != std::string_view::npos ||
+                         find_in_source(source, "assert") != std::string_view::npos;
   if (!mentioned) return std::nullopt;
   // Depth-first over what runs at import: everything but function bodies and lambdas
   // (decorators, default values and class bodies do run).
@@ -83,11 +99,23 @@ std::optional<ModuleOutcome> module_level_outcome(TSNode root, std::string_view 
     if (ts::is(node, "lambda")) continue;
     TSNode skipped_body{};
     if (ts::is(node, "function_definition")) skipped_body = ts::field(node, "body");
-    if (ts::is(node, "if_statement") && evaluator && evaluator->python()) {
-      if (auto parts = taken_parts(node, *evaluator)) {
+    if (ts::is(node, "if_statement") && evaluator) {
+      if (auto parts = taken_parts(node, *evaluator, source, module)) {
         for (auto it = parts->rbegin(); it != parts->rend(); ++it) pending.push_back(*it);
         continue;
       }
+    }
+    if (ts::is(node, "raise_statement") || ts::is(node, "assert_statement")) {
+      // Run at import (not in a function): pytest reports the module's collection error, or
+      // skips the module for a raised unittest.SkipTest / pytest's Skipped. Settled by pytest.
+      const bool is_assert = ts::is(node, "assert_statement");
+      TSNode condition = is_assert ? ts_node_named_child(node, 0) : TSNode{};
+      const bool holds = is_assert && evaluator && evaluator->python() && evaluator->truth(condition) == true;
+      if (!holds)
+        return ModuleOutcome{std::string(is_assert ? "asserts" : "raises") + " at module level (line " +
+                                 std::to_string(ts_node_start_point(node).row + 1) +
+                                 "): pytest may fail or skip the module's collection",
+                             /*may_skip=*/false};
     }
     if (ts::is(node, "call")) {
       if (auto outcome = called_outcome(ts::field(node, "function"), source, module);

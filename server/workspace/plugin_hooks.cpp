@@ -54,9 +54,12 @@ struct KnownPlugin {
   // A mark its hook adds to items: the ids stay, but -m / -k naming it select differently.
   std::string_view adds_mark = {};
 };
-constexpr std::array<KnownPlugin, 2> kIdPreserving = {{
+constexpr std::array<KnownPlugin, 3> kIdPreserving = {{
     {"pytest_xdist", 3},  // pytest_collection: only in -n's controller / workers and --looponfail
     {"hypothesis", 6, "hypothesis"},  // modifyitems marks @given tests; ignore_collect: .hypothesis/
+    // generate_tests / make_parametrize_id act only on lf()/lfc() values (calls: dynamic here);
+    // modifyitems only under pytest-deadfixtures' --dead-fixtures, and it adds no item.
+    {"pytest_lazy_fixtures", 1},
 }};
 
 struct EntryPoint {

@@ -34,6 +34,7 @@
 #include "server/workspace/file_walker.h"
 #include "server/workspace/import_name.h"
 #include "server/workspace/import_resolver.h"
+#include "server/workspace/local_imports.h"
 #include "server/workspace/interpreter.h"
 #include "server/workspace/python_facts.h"
 #include "server/workspace/mapped_file.h"
@@ -515,6 +516,8 @@ Collection collect(const Invocation& invocation, const std::function<void(const 
       dirs.push_back(entry.is_absolute() ? entry : ini_dir / entry);
     }
     config.rules.importable = importable_names(*chosen, dirs);
+    if (config.rules.importable)
+      config.rules.local_import_failures = std::make_shared<LocalImportCheck>(dirs, config.rootdir, config.rules.importable);
     walker.set_importable(config.rules.importable);
     // A loaded plugin with collection hooks may change any id: pytest settles everything.
     PluginSources plugins;

@@ -173,6 +173,36 @@ TEST_CASE("module-level importorskip, skip and fail make the module dynamic: its
   }
 }
 
+TEST_CASE("a raise or assert run at import makes the module dynamic: pytest reports its error or skip") {
+  for (const char* src : {
+           "raise RuntimeError('boom')\ndef test_a(): pass\n",
+           "import unittest\nraise unittest.SkipTest('x')\ndef test_a(): pass\n",
+           "class TestA:\n    raise ValueError\n    def test_a(self): pass\n",
+           "try:\n    import missing\nexcept ImportError:\n    raise\ndef test_a(): pass\n",
+           "assert False\ndef test_a(): pass\n",
+       }) {
+    auto result = discover_snippet(src);
+    INFO(src);
+    CHECK(result.dynamic);
+    CHECK(result.items.front().import_may_fail);
+    CHECK(result.dynamic_reason.find("at module level") != std::string::npos);
+  }
+}
+
+TEST_CASE("a raise that does not run at import leaves the module static") {
+  for (const char* src : {
+           "def test_a(): pass\nif __name__ == '__main__':\n    raise SystemExit(1)\n",
+           "def test_a(): pass\nif \"__main__\" == __name__:\n    raise SystemExit(1)\n",
+           "def helper():\n    raise ValueError\ndef test_a(): pass\n",
+           "class TestA:\n    def test_a(self):\n        assert False\n",
+           "fail = lambda: (_ for _ in ()).throw(ValueError)\ndef test_a(): pass\n",
+       }) {
+    auto result = discover_snippet(src);
+    INFO(src);
+    CHECK_FALSE(result.dynamic);
+  }
+}
+
 TEST_CASE("skips inside tests and fixtures, and skip marks, leave a module static") {
   for (const char* src : {
            "import pytest\npytestmark = pytest.mark.skip(reason='x')\ndef test_a(): pass\n",

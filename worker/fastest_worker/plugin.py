@@ -31,6 +31,28 @@ def _bounded(text: str) -> str:
     return f"{head}\n[... fastest: {len(text) - len(head) - len(tail)} characters of output truncated ...]\n{tail}"
 
 
+def _shown_sections(config, sections):
+    """The captured sections pytest's terminal shows for a report (`--show-capture`)."""
+    showcapture = getattr(config.option, "showcapture", "all")
+    if showcapture == "no":
+        return []
+    return [(name, text) for name, text in sections if showcapture == "all" or showcapture in name]
+
+
+def _collect_error_text(config, report) -> str:
+    """pytest's ERRORS entry for a module that failed to collect: the longrepr, then the captured
+    output of its import (a `print` or a warning written to stderr before the error), each under
+    a `---- Captured stderr ----` line of the width fastest's terminal output has (80)."""
+    lines = [str(report.longrepr)]
+    for name, text in _shown_sections(config, report.sections):
+        fill = max((80 - len(name) - 2) // 2, 1)
+        rule = "-" * fill + " " + name + " " + "-" * fill
+        if len(rule) + 1 <= 80:
+            rule += "-"
+        lines += [rule, text[:-1] if text.endswith("\n") else text]
+    return "\n".join(lines)
+
+
 def _failing_line(report, test_path):
     """The line in the test's own file where it failed (the deepest frame in that file)."""
     longrepr = report.longrepr
@@ -114,6 +136,7 @@ class StreamingPlugin:
         self.current = {}
         self.comparison = None
         self.session = None
+        self.config = None
         self.uncollectable = []  # rootdir-relative paths of collectors that failed or skipped
         self.config_warnings = []  # recorded before any batch (see pytest_warning_recorded)
 
@@ -126,6 +149,7 @@ class StreamingPlugin:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_configure(self, config):
+        self.config = config
         from . import cache_fixture
         cache_fixture.install(config)
 
@@ -157,7 +181,8 @@ class StreamingPlugin:
             path, line, reason = report.longrepr
             self.channel.send(wire.collect_skip(self.batch_id, report.nodeid, str(path), line, _bounded(str(reason))))
         if report.failed:
-            self.channel.send(wire.collect_error(self.batch_id, report.nodeid, _bounded(str(report.longrepr)),
+            self.channel.send(wire.collect_error(self.batch_id, report.nodeid,
+                                                 _bounded(_collect_error_text(self.config, report)),
                                                  _crash_message(report)))
 
     def _forgive_node_ids_in_uncollectable_modules(self):
@@ -303,12 +328,14 @@ class StreamingPlugin:
             sections = list(decisive.sections)
             if outcome == "failed" and teardown is not None and teardown is not decisive:
                 sections += [(name, text) for name, text in teardown.sections if "teardown" in name]
+            sections = _shown_sections(self.config, sections)
             if sections:
                 event["sections"] = [[name, _bounded(text)] for name, text in sections]
         elif REPORT_PASSES and call is not None and counted_as in ("passed", "xpassed"):
             sections = list(call.sections)
             if teardown is not None:
                 sections += [(name, text) for name, text in teardown.sections if "teardown" in name]
+            sections = _shown_sections(self.config, sections)
             if sections:
                 event["sections"] = [[name, _bounded(text)] for name, text in sections]
         if "comparison" in state and outcome == "failed":

@@ -1,0 +1,67 @@
+"""A module whose import raises (a `raise` or a failing `assert` at module level, in a class
+body, or in an `if` the interpreter takes) is pytest's collection error, or its skip for a raised
+unittest.SkipTest: `fastest discover` and `fastest run` print what pytest prints, the module's
+captured stdout/stderr under its error included (`--show-capture` honoured). A `raise` that does
+not run at import (`if __name__ == "__main__":`, an `if` the interpreter decides against, a
+function body) leaves the module static.
+"""
+import json
+import re
+import subprocess
+
+import pytest
+
+from test_discover_parity import fastest_discover, pytest_collect, write_tree
+
+RAISING = {
+    "raise": 'import sys\nprint("loading")\nsys.stderr.write("WARNING: no data\\n")\nraise RuntimeError("boom")\n'
+             "def test_a(): pass\n",
+    "class-body": "class TestA:\n    raise ValueError('bad class')\n    def test_a(self): pass\n",
+    "assert": "import sys\nassert sys.maxsize < 0, 'not on this machine'\ndef test_a(): pass\n",
+    "taken-branch": "import sys\nif sys.version_info >= (3,):\n    raise ImportError('needs py2')\ndef test_a(): pass\n",
+    "skiptest": "import unittest\nraise unittest.SkipTest('no backend here')\ndef test_a(): pass\n",
+}
+
+NOT_RUN = {
+    "main-guard": "def test_a(): pass\nif __name__ == '__main__':\n    raise SystemExit(1)\n",
+    "untaken-branch": "import sys\nif sys.version_info < (3,):\n    raise ImportError('py3 only')\ndef test_a(): pass\n",
+    "function-body": "def helper():\n    raise ValueError\ndef test_a(): pass\n",
+    "holding-assert": "import sys\nassert sys.version_info >= (3,)\ndef test_a(): pass\n",
+}
+
+
+def tree(tmp_path, source, addopts=""):
+    write_tree(tmp_path, {"pytest.ini": f"[pytest]\naddopts = {addopts}\n", "tests/test_ok.py": "def test_ok(): pass\n",
+                          "tests/test_mod.py": source})
+    return tmp_path
+
+
+@pytest.mark.parametrize("addopts", ["", "--show-capture=stderr", "--show-capture=no"])
+@pytest.mark.parametrize("case", sorted(RAISING))
+def test_a_module_raising_at_import_is_listed_as_pytest(fastest_bin, python_exe, tmp_path, case, addopts):
+    root = tree(tmp_path, RAISING[case], addopts)
+    assert fastest_discover(fastest_bin, python_exe, root) == pytest_collect(python_exe, root)
+
+
+@pytest.mark.parametrize("case", ["raise", "skiptest"])
+def test_a_module_raising_at_import_runs_as_pytest(fastest_bin, python_exe, tmp_path, case):
+    root = tree(tmp_path, RAISING[case])
+    ref = subprocess.run([python_exe, "-m", "pytest", "-p", "no:cacheprovider", "-rA"], cwd=root,
+                         capture_output=True, text=True, timeout=120)
+    ours = subprocess.run([fastest_bin, "run", "--python", python_exe, "-rA"], cwd=root,
+                          capture_output=True, text=True, timeout=120)
+    def from_collected(out):  # the header's platform/plugins lines are fastest's own
+        lines = re.sub(r" in \d+\.\d+s", "", out).splitlines()
+        return lines[next(i for i, line in enumerate(lines) if line.startswith("collected")):]
+    assert from_collected(ours.stdout) == from_collected(ref.stdout)
+    assert ours.returncode == ref.returncode
+
+
+@pytest.mark.parametrize("case", sorted(NOT_RUN))
+def test_a_raise_that_does_not_run_at_import_leaves_the_module_static(fastest_bin, python_exe, tmp_path, case):
+    root = tree(tmp_path, NOT_RUN[case])
+    listing = subprocess.run([fastest_bin, "discover", "--python", python_exe, "--no-settle", "--json"], cwd=root,
+                             capture_output=True, text=True, timeout=60)
+    module = next(i for i in json.loads(listing.stdout)["items"] if i["id"] == "tests/test_mod.py")
+    assert not module["dynamic"], module.get("dynamicReason")
+    assert fastest_discover(fastest_bin, python_exe, root) == pytest_collect(python_exe, root)

@@ -1,0 +1,58 @@
+// The project's own modules whose import fails through what they import, read from a fake project.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+#include "server/workspace/local_imports.h"
+#include "tests/support/scoped_temp_dir.h"
+
+namespace fs = std::filesystem;
+using namespace fastest;
+
+namespace {
+
+void write(const fs::path& p, const std::string& text = "") {
+  fs::create_directories(p.parent_path());
+  std::ofstream(p) << text;
+}
+
+std::shared_ptr<ImportableNames> names(std::initializer_list<const char*> list) {
+  auto out = std::make_shared<ImportableNames>();
+  for (const char* n : list) out->names.insert(n);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("a project package whose import reaches a missing module fails, naming the file and line", "[imports]") {
+  test::ScopedTempDir temp("fastest_local_imports_");
+  const fs::path root = temp.path() / "proj";
+  write(root / "pkg/__init__.py", "from .core import run\nfrom pkg import extras\n");
+  write(root / "pkg/core.py", "import os\nfrom . import util\n");
+  write(root / "pkg/util/__init__.py", "\"\"\"Doc.\"\"\"\nimport json\nimport missing_dep.sub\n");
+  write(root / "pkg/extras.py", "try:\n    import optional_dep\nexcept ImportError:\n    optional_dep = None\n");
+  write(root / "fine/__init__.py", "import os\nfrom .a import x\n");
+  write(root / "fine/a.py", "from .b import y\ndef f():\n    import missing_dep\n");
+  write(root / "fine/b.py", "from .a import x\nif False:\n    import missing_dep\n");  // a cycle; an `if`
+  LocalImportCheck check({root}, root, names({"os", "json", "pkg", "fine"}));
+
+  auto why = check.failure("pkg");
+  REQUIRE(why);
+  CHECK(*why == "pkg/util/__init__.py imports `missing_dep` at line 3, which is not found on the interpreter's import path");
+  CHECK(check.failure("pkg.util"));
+  CHECK(check.failure("pkg.extras"));  // importing pkg.extras runs pkg/__init__.py first
+  CHECK_FALSE(check.failure("fine"));
+  CHECK_FALSE(check.failure("fine.b"));
+  CHECK_FALSE(check.failure("os"));  // not the project's: trusted
+}
+
+TEST_CASE("a module outside the project or in site-packages is not read", "[imports]") {
+  test::ScopedTempDir temp("fastest_local_imports_");
+  const fs::path root = temp.path() / "proj", elsewhere = temp.path() / "lib";
+  write(elsewhere / "outside/__init__.py", "import missing_dep\n");
+  write(root / ".venv/lib/python3.11/site-packages/inst/__init__.py", "import missing_dep\n");
+  LocalImportCheck check({root / ".venv/lib/python3.11/site-packages", elsewhere}, root, names({"outside", "inst"}));
+  CHECK_FALSE(check.failure("outside"));
+  CHECK_FALSE(check.failure("inst"));
+}
