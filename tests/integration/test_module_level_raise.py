@@ -1,4 +1,4 @@
-"""A module whose import raises (a `raise` or a failing `assert` at module level, in a class
+"""A module whose import fails at collection: one that raises (a `raise` or a failing `assert` at module level, in a class
 body, or in an `if` the interpreter takes) is pytest's collection error, or its skip for a raised
 unittest.SkipTest: `fastest discover` and `fastest run` print what pytest prints, the module's
 captured stdout/stderr under its error included (`--show-capture` honoured). A `raise` that does
@@ -65,3 +65,40 @@ def test_a_raise_that_does_not_run_at_import_leaves_the_module_static(fastest_bi
     module = next(i for i in json.loads(listing.stdout)["items"] if i["id"] == "tests/test_mod.py")
     assert not module["dynamic"], module.get("dynamicReason")
     assert fastest_discover(fastest_bin, python_exe, root) == pytest_collect(python_exe, root)
+
+
+PROJECT_PACKAGE = {
+    "mypkg/__init__.py": "from .core import answer\n",
+    "mypkg/core.py": "from . import backends\n\nanswer = 42\n",
+    "mypkg/backends.py": "import os\nimport not_installed_dependency\n",
+    "mypkg/optional.py": "try:\n    import not_installed_dependency\nexcept ImportError:\n    pass\n",
+}
+
+
+@pytest.mark.parametrize("test_import", ["from mypkg import answer", "import mypkg.core", "from mypkg.core import answer"])
+def test_a_project_package_failing_to_import_is_a_collection_error_as_pytest(fastest_bin, python_exe, tmp_path,
+                                                                               test_import):
+    """The test module imports the project's package; the package imports, two modules down, a
+    dependency that is not installed: pytest reports the test module's ImportError."""
+    write_tree(tmp_path, {"pytest.ini": "[pytest]\n", **PROJECT_PACKAGE,
+                          "tests/test_uses_pkg.py": f"{test_import}\n\ndef test_answer():\n    pass\n",
+                          "tests/test_alone.py": "def test_alone():\n    pass\n"})
+    assert fastest_discover(fastest_bin, python_exe, tmp_path) == pytest_collect(python_exe, tmp_path)
+    ref = subprocess.run([python_exe, "-m", "pytest", "-p", "no:cacheprovider"], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=120)
+    ours = subprocess.run([fastest_bin, "run", "--python", python_exe], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120)
+    assert ours.returncode == ref.returncode == 2
+    assert ours.stdout.strip().splitlines()[-1].split(" in ")[0] == ref.stdout.strip().splitlines()[-1].split(" in ")[0]
+
+
+def test_a_project_package_with_guarded_optional_imports_stays_static(fastest_bin, python_exe, tmp_path):
+    files = dict(PROJECT_PACKAGE)
+    files["mypkg/core.py"] = "from . import optional\n\nanswer = 42\n"
+    write_tree(tmp_path, {"pytest.ini": "[pytest]\n", **files,
+                          "tests/test_uses_pkg.py": "from mypkg import answer\n\ndef test_answer():\n    pass\n"})
+    listing = subprocess.run([fastest_bin, "discover", "--python", python_exe, "--no-settle", "--json"], cwd=tmp_path,
+                             capture_output=True, text=True, timeout=60)
+    module = next(i for i in json.loads(listing.stdout)["items"] if i["id"] == "tests/test_uses_pkg.py")
+    assert not module["dynamic"], module.get("dynamicReason")
+    assert fastest_discover(fastest_bin, python_exe, tmp_path) == pytest_collect(python_exe, tmp_path)
