@@ -71,8 +71,12 @@ ConftestInfo analyze_conftest(const TSTree* tree, std::string_view source, const
   };
   UnboundCheck unbound = [&scope](std::string_view name) { return scope.find(name) == nullptr; };
   info.fixtures = fixture_decls(scope, source, /*in_class=*/false, rules, resolve, unbound);
-  for (const TopLevelImport& imp : unconditional_imports(root, source))
-    if (!imp.name.empty()) info.imports.push_back(imp.name);
+  for (const UnconditionalImport& u : unconditional_import_statements(root, source)) {
+    if (u.statement.level != 0 || u.statement.module.empty()) continue;
+    info.imports.push_back(u.statement.module);
+    for (const std::string& name : u.statement.names)
+      if (name != "*") info.imports.push_back(u.statement.module + "." + name);
+  }
   for (const char* list_name : {"collect_ignore", "collect_ignore_glob"}) {
     auto& out = std::string_view(list_name) == "collect_ignore" ? info.collect_ignore : info.collect_ignore_glob;
     if (auto entries = replay_collect_ignore(root, source, scope, list_name, python)) out = std::move(*entries);

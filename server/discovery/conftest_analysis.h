@@ -28,7 +28,9 @@ struct ConftestInfo {
   bool collect_ignore_dynamic = false;
   // The fixtures it defines (those reaching `params=` multiply their requesters at run time).
   std::vector<FixtureDecl> fixtures;
-  // Top-level names it imports unconditionally (one it cannot import fails pytest's collection).
+  // Modules it imports unconditionally, absolute and dotted (`a.b`; `a.b.c` too for
+  // `from a.b import c`, which may be a submodule): one that cannot be imported fails pytest's
+  // collection.
   std::vector<std::string> imports;
   // `pytest_plugins = [...]` entries.
   std::vector<std::string> pytest_plugins;

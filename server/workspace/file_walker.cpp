@@ -264,9 +264,14 @@ std::map<fs::path, std::vector<FixtureDecl>> FileWalker::conftest_fixtures() con
 std::string FileWalker::collection_hook(const ConftestInfo& info) const {
   if (!info.collection_hooks.empty()) return info.collection_hooks.front();
   if (importable_)
-    for (const std::string& name : info.imports)
+    for (const std::string& module : info.imports) {
+      const std::string name = module.substr(0, module.find('.'));
       if (!importable_->contains(name))
         return "an import of `" + name + "`, not found on the interpreter's import path (pytest may fail to import it)";
+      if (local_failures_)
+        if (auto why = local_failures_->failure(module))
+          return "an import of `" + module + "`, whose import fails (" + *why + "; pytest may fail to import it)";
+    }
   if (option_given(info.modifyitems_unless_given, options_.given_options))
     return "pytest_collection_modifyitems (acting under an option that is given)";
   if (info.hooks_add_marks && option_given({"-m", "-k"}, options_.given_options))

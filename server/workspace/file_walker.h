@@ -75,11 +75,16 @@ class FileWalker {
   void set_plugin_reason(std::string reason) { plugin_reason_ = std::move(reason); }
   // The names the interpreter can import: a conftest importing another may fail pytest's
   // collection of its folder (exit 4 for an initial conftest), which pytest settles.
-  void set_importable(std::shared_ptr<const ImportableNames> names) { importable_ = std::move(names); }
+  void set_importable(std::shared_ptr<const ImportableNames> names,
+                      std::shared_ptr<const LocalImportFailures> local_failures = nullptr) {
+    importable_ = std::move(names);
+    local_failures_ = std::move(local_failures);
+  }
 
  private:
   std::string plugin_reason_;
   std::shared_ptr<const ImportableNames> importable_;
+  std::shared_ptr<const LocalImportFailures> local_failures_;
   void walk_dir(const std::filesystem::path& dir, std::vector<WalkedFile>& out,
                 std::set<std::filesystem::path>& stack);
   WalkedFile classify(const std::filesystem::path& file, bool named_on_command_line) const;

@@ -518,7 +518,7 @@ Collection collect(const Invocation& invocation, const std::function<void(const 
     config.rules.importable = importable_names(*chosen, dirs);
     if (config.rules.importable)
       config.rules.local_import_failures = std::make_shared<LocalImportCheck>(dirs, config.rootdir, config.rules.importable);
-    walker.set_importable(config.rules.importable);
+    walker.set_importable(config.rules.importable, config.rules.local_import_failures);
     // A loaded plugin with collection hooks may change any id: pytest settles everything.
     PluginSources plugins;
     const char* no_autoload = std::getenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD");

@@ -102,3 +102,10 @@ def test_a_project_package_with_guarded_optional_imports_stays_static(fastest_bi
     module = next(i for i in json.loads(listing.stdout)["items"] if i["id"] == "tests/test_uses_pkg.py")
     assert not module["dynamic"], module.get("dynamicReason")
     assert fastest_discover(fastest_bin, python_exe, tmp_path) == pytest_collect(python_exe, tmp_path)
+
+
+def test_a_conftest_importing_a_failing_project_package_is_pytests_error(fastest_bin, python_exe, tmp_path):
+    write_tree(tmp_path, {"pytest.ini": "[pytest]\n", **PROJECT_PACKAGE,
+                          "tests/conftest.py": "from mypkg import answer\n",
+                          "tests/test_plain.py": "def test_plain():\n    pass\n"})
+    assert fastest_discover(fastest_bin, python_exe, tmp_path) == pytest_collect(python_exe, tmp_path)

@@ -98,5 +98,5 @@ TEST_CASE("a modifyitems that may remove, reorder or rename items stays a collec
 TEST_CASE("a conftest's unconditional imports are recorded (one not importable fails its folder)", "[hooks]") {
   auto info = conftest("import os\nimport ephemeral_port_reserve\nfrom a.b import c\ntry:\n    import opt\n"
                        "except ImportError:\n    opt = None\nif True:\n    import cond\n");
-  CHECK(info.imports == Strings{"os", "ephemeral_port_reserve", "a"});
+  CHECK(info.imports == Strings{"os", "ephemeral_port_reserve", "a.b", "a.b.c"});
 }
