@@ -28,7 +28,7 @@ def normalise(output: str) -> list[str]:
                 skipping = False
             else:
                 continue
-        line = re.sub(r" in \d+\.\d+s(?=(\x1b\[\d+m)*$)", "", line)  # a coloured line ends in escapes
+        line = re.sub(r" in \d+\.\d+s(?=( =+)?(\x1b\[\d+m)*$)", "", line)  # a coloured line ends in escapes; -v: a banner
         if line.strip():
             lines.append(line)
     return lines
