@@ -60,6 +60,10 @@ class LocalImportFailures {
   virtual ~LocalImportFailures() = default;
   // `dotted`: an absolute module name (`pkg.sub.mod`).
   virtual std::optional<std::string> failure(const std::string& dotted) const = 0;
+  // The package a file of the project belongs to ("tests.unit" for tests/unit/test_a.py when
+  // tests/ and tests/unit/ hold an `__init__.py`), where its relative imports start. `path`:
+  // relative to the rootdir, '/'-separated.
+  virtual std::string package_of(const std::string& path) const = 0;
 };
 
 // What the interpreter pytest runs under answers for the conditions tests are written under

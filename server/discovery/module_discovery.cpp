@@ -202,6 +202,22 @@ class ModuleCollector {
   };
 
   // --- helpers ---------------------------------------------------------------------------
+  // `from ..m import x` in package `a.b.c` (level 2): "a.b.m"; "" when the dots go beyond `a`.
+  static std::string relative_module(const std::string& package, int level, const std::string& module) {
+    std::vector<std::string> parts;
+    for (size_t start = 0; !package.empty() && start <= package.size();) {
+      size_t dot = package.find('.', start);
+      parts.push_back(package.substr(start, dot == std::string::npos ? std::string::npos : dot - start));
+      if (dot == std::string::npos) break;
+      start = dot + 1;
+    }
+    if (level < 1 || static_cast<size_t>(level) > parts.size()) return "";
+    parts.resize(parts.size() - static_cast<size_t>(level) + 1);
+    std::string out;
+    for (const std::string& p : parts) out += (out.empty() ? "" : ".") + p;
+    return module.empty() ? out : out + "." + module;
+  }
+
   // The first unconditional import of a name the interpreter's path does not hold: whether
   // pytest can import the module is for pytest to say (it reports a collection error if not).
   std::optional<std::string> unresolved_import(TSNode root) const {
@@ -212,15 +228,21 @@ class ModuleCollector {
                ", which is not found on the interpreter's import path: " + std::string(kMayFailImport);
     if (!rules_.local_import_failures) return std::nullopt;
     // The project's own modules it imports, and what their import runs in turn.
+    std::optional<std::string> package;  // read once, for the first relative import
     for (const UnconditionalImport& u : unconditional_import_statements(root, source_)) {
-      if (u.statement.level != 0) continue;
-      std::vector<std::string> modules{u.statement.module};
+      std::string base = u.statement.module;
+      if (u.statement.level > 0) {
+        if (!package) package = rules_.local_import_failures->package_of(std::string(module_path_));
+        base = relative_module(*package, u.statement.level, u.statement.module);
+        if (base.empty()) continue;  // beyond the top package: Python's own error
+      }
+      std::vector<std::string> modules{base};
       for (const std::string& name : u.statement.names)
-        if (name != "*") modules.push_back(u.statement.module + "." + name);  // maybe a submodule
+        if (name != "*") modules.push_back(base + "." + name);  // maybe a submodule
       for (const std::string& module : modules)
         if (auto why = rules_.local_import_failures->failure(module))
-          return "imports `" + u.statement.module + "` at line " + std::to_string(u.line) + ", whose import fails (" +
-                 *why + "): " + std::string(kMayFailImport);
+          return "imports `" + std::string(u.statement.level, '.') + u.statement.module + "` at line " +
+                 std::to_string(u.line) + ", whose import fails (" + *why + "): " + std::string(kMayFailImport);
     }
     return std::nullopt;
   }

@@ -82,6 +82,17 @@ std::vector<LocalImportCheck::ModuleFile> LocalImportCheck::files_of(const std::
   return files;
 }
 
+std::string LocalImportCheck::package_of(const std::string& path) const {
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (fs::path dir = (root_ / path).parent_path(); fs::is_regular_file(dir / "__init__.py", ec);
+       dir = dir.parent_path()) {
+    names.insert(names.begin(), dir.filename().string());
+    if (dir == dir.parent_path()) break;
+  }
+  return join(names, names.size());
+}
+
 std::optional<std::string> LocalImportCheck::failure(const std::string& dotted) const {
   std::lock_guard<std::recursive_mutex> lock(mutex_);
   return module_failure(dotted, 0);

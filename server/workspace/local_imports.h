@@ -28,6 +28,7 @@ class LocalImportCheck final : public LocalImportFailures {
                    std::shared_ptr<const ImportableNames> importable);
 
   std::optional<std::string> failure(const std::string& dotted) const override;
+  std::string package_of(const std::string& path) const override;
 
  private:
   struct ModuleFile {

@@ -109,3 +109,15 @@ def test_a_conftest_importing_a_failing_project_package_is_pytests_error(fastest
                           "tests/conftest.py": "from mypkg import answer\n",
                           "tests/test_plain.py": "def test_plain():\n    pass\n"})
     assert fastest_discover(fastest_bin, python_exe, tmp_path) == pytest_collect(python_exe, tmp_path)
+
+
+def test_a_test_helper_imported_relatively_that_fails_to_import_is_pytests_error(fastest_bin, python_exe, tmp_path):
+    """tests/unit/test_x.py does `from ..helpers import check`; tests/helpers.py imports the
+    project's package, whose import fails (as isort's profile tests without mypy_extensions)."""
+    write_tree(tmp_path, {"pytest.ini": "[pytest]\n", **PROJECT_PACKAGE,
+                          "tests/__init__.py": "", "tests/unit/__init__.py": "",
+                          "tests/helpers.py": "import mypkg\n\ndef check():\n    pass\n",
+                          "tests/unit/test_x.py": "from ..helpers import check\n\ndef test_x():\n    check()\n",
+                          "tests/unit/test_y.py": "from .. import helpers\n\ndef test_y():\n    pass\n",
+                          "tests/unit/test_fine.py": "def test_fine():\n    pass\n"})
+    assert fastest_discover(fastest_bin, python_exe, tmp_path) == pytest_collect(python_exe, tmp_path)

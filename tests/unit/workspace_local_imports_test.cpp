@@ -56,3 +56,15 @@ TEST_CASE("a module outside the project or in site-packages is not read", "[impo
   CHECK_FALSE(check.failure("outside"));
   CHECK_FALSE(check.failure("inst"));
 }
+
+TEST_CASE("a test file's package is read from the __init__.py files above it", "[imports]") {
+  test::ScopedTempDir temp("fastest_local_imports_");
+  const fs::path root = temp.path() / "proj";
+  write(root / "tests/__init__.py");
+  write(root / "tests/unit/__init__.py");
+  write(root / "tests/unit/test_a.py");
+  write(root / "loose/test_b.py");
+  LocalImportCheck check({root}, root, names({}));
+  CHECK(check.package_of("tests/unit/test_a.py") == "tests.unit");
+  CHECK(check.package_of("loose/test_b.py") == "");
+}
