@@ -10,6 +10,7 @@ import socket
 import subprocess
 import time
 import urllib.request
+import zipfile
 
 import pytest
 
@@ -78,6 +79,22 @@ def extension_dir(workbench_cache, tmp_path_factory):
         assert done.returncode == 0, done.stdout + done.stderr
     assert (extensions / "fastest.fastest-vscode-0.1.0" / "out" / "extension.js").exists()
     return extensions
+
+
+def test_vsix_holds_what_runs(extension_dir):
+    """The packaged extension (editors/vscode/.vscodeignore): package.json, the compiled modules and
+    the production dependencies, not the TypeScript sources, maps, dev dependencies or dev files."""
+    with zipfile.ZipFile(extension_dir.parent / "fastest.vsix") as vsix:
+        names = [n.removeprefix("extension/") for n in vsix.namelist() if n.startswith("extension/")]
+    own = sorted(n for n in names if not n.startswith("node_modules/"))
+    compiled = sorted(f"out/{ts.stem}.js" for ts in (REPO / "editors" / "vscode" / "src").glob("*.ts"))
+    assert own == sorted(["package.json", *compiled]), own
+    dependencies = {n.split("/")[1] for n in names if n.startswith("node_modules/")}
+    assert "vscode-languageclient" in dependencies and not dependencies & {"typescript", "@types", ".bin"}, dependencies
+    # What the language client runs: its code and the script that ends the server's process tree.
+    assert {"node_modules/vscode-languageclient/lib/node/main.js",
+            "node_modules/vscode-languageclient/lib/node/terminateProcess.sh"} <= set(names)
+    assert not [n for n in names if n.endswith((".ts", ".map"))], [n for n in names if n.endswith((".ts", ".map"))][:5]
 
 
 def node_of(cache: pathlib.Path) -> pathlib.Path:
