@@ -43,6 +43,22 @@ def test_edited():
 def test_slow():
     time.sleep(60)
 """,
+    # Dynamic: pytest settles its cases, slowly (its import sleeps), so the settle can be seen.
+    "test_dyn.py": """import time
+
+import pytest
+
+time.sleep(2)
+
+
+def cases():
+    return [1, 2]
+
+
+@pytest.mark.parametrize("n", cases())
+def test_case(n):
+    assert n > 0
+""",
 }
 
 
@@ -136,6 +152,8 @@ def test_vscode_workbench_user_path(workbench_cache, extension_dir, fastest_bin,
         "testing.automaticallyOpenPeekView": "never", "telemetry.telemetryLevel": "off", 
         # What runs is the buffer: nothing saves it (VS Code saves before a run by default).
         "testing.saveBeforeTest": False, "files.autoSave": "off",
+        # A folder the editor does not watch: what a tool writes there shows after Refresh.
+        "files.watcherExclude": {"**/later/**": True},
     }))
     node = node_of(workbench_cache)
     port = free_port()
@@ -163,11 +181,15 @@ def test_vscode_workbench_user_path(workbench_cache, extension_dir, fastest_bin,
     assert drive.stdout.strip(), drive.stderr
     report = json.loads(drive.stdout.strip().splitlines()[-1])
     print(json.dumps(report, indent=1))
+    print("steps (ms):", {step["name"]: step["ms"] for step in report["steps"]})
     assert "error" not in report, report["error"] + "\n" + (tmp_path / "code-server.log").read_text()[-2000:]
     assert "test_calc.py" in report["activeTab"]
     # The Testing view: the server's tree, the module over its tests.
     assert [r.split(" (")[0] for r in report["tree"]] == ["test_calc.py", "test_adds", "test_adds_wrong", "test_edited",
-                                                          "test_slow"], report["tree"]
+                                                          "test_slow", "test_dyn.py"], report["tree"]
+    # Refresh: a test written where the editor does not watch shows once the user asks.
+    assert report["beforeRefresh"] == [], report["beforeRefresh"]
+    assert report["afterRefresh"].startswith("later")
     # Run at cursor: a failure, its message after the failing line (the assertion's two sides).
     assert report["failed"].startswith("test_adds_wrong (Failed)")
     where = [m for m in report["inlineMessages"] if m["line"].startswith("    assert add(1, 1) == 3")]
@@ -189,3 +211,13 @@ def test_vscode_workbench_user_path(workbench_cache, extension_dir, fastest_bin,
     assert report["cancelMs"] < 5000
     # Coverage: calc.py's statements, 3 of 4 run by test_adds.
     assert "calc.py75.00%" in report["coverage"], report["coverage"]
+    # Continuous run: a saved change runs the armed test by itself; turned off, a save runs nothing.
+    assert report["continuousFailed"].startswith("test_adds (Failed)"), report["continuousFailed"]
+    assert report["afterContinuousOff"].startswith("test_adds (Failed)"), report["afterContinuousOff"]
+    # Debug: the test waits in debugpy, the workbench attaches (without the Python extension, which
+    # Open VSX does not serve here, through the extension's own debug type) and stops at the breakpoint.
+    assert report["pausedAt"].startswith("Stack Frame test_adds, line 7"), report["pausedAt"]
+    assert report["debugged"].startswith("test_adds (Passed)"), report["debugged"]
+    # While pytest settles an edited dynamic module the Testing view shows it busy, then its cases.
+    assert report["busySeen"] and report["busyEnd"]
+    assert report["settledCase"].startswith("test_case[3]")
