@@ -71,10 +71,19 @@ async function quickOpen(page, text, pickFirst = true) {
 const testRows = (page) => page.$$eval(".part.sidebar .monaco-list-row", (rows) => rows.map((r) => r.getAttribute("aria-label")));
 const rowOf = async (page, label) => (await testRows(page)).find((r) => r && (r === label || r.startsWith(label + " (")));
 
+const rowWithText = (page, text) => page.$$eval(".part.sidebar .monaco-list-row", (rows, text) =>
+  rows.map((r) => r.textContent).find((t) => t.includes(text)), text);
+
 async function expandAll(page, label) {
-  const row = page.locator(`.part.sidebar .monaco-list-row[aria-label^="${label}"]`).first();
+  // By its text: a row whose item has a description ("dynamic") is read by that, not its label.
+  const row = page.locator(".part.sidebar .monaco-list-row", { hasText: label }).first();
   await row.waitFor({ state: "visible" });
-  if ((await row.getAttribute("aria-expanded")) === "false") await row.locator(".monaco-tl-twistie").click();
+  await waitFor(`${label} expanded`, async () => {
+    if ((await row.getAttribute("aria-expanded")) === "true") return true;
+    await row.locator(".monaco-tl-twistie").click();
+    await sleep(300);
+    return (await row.getAttribute("aria-expanded")) === "true";
+  }, 10000);
 }
 
 async function step(name, body) {
@@ -208,7 +217,7 @@ async function drive(page) {
     await quickOpen(page, "test_dyn.py");
     await expandAll(page, "test_dyn.py");
     await expandAll(page, "test_case");
-    await waitFor("test_dyn.py's settled cases", () => rowOf(page, "test_case[2]"), 30000);
+    await waitFor("test_dyn.py's settled cases", () => rowWithText(page, "test_case[2]"), 30000);
     await quickOpen(page, ":9", false);
     await page.keyboard.press("End");
     await page.keyboard.press("ArrowLeft");
@@ -217,7 +226,7 @@ async function drive(page) {
     report.busySeen = await waitFor("test_dyn.py busy", () => isRunning(page, "test_dyn.py"), 10000);
     report.busyAfterMs = Date.now() - typed;
     await expandAll(page, "test_case").catch(() => undefined);
-    report.settledCase = await waitFor("the new case, settled", () => rowOf(page, "test_case[3]"), 30000);
+    report.settledCase = await waitFor("the new case, settled", () => rowWithText(page, "test_case[3]"), 30000);
     report.busyEnd = await waitFor("test_dyn.py no longer busy", async () => !(await isRunning(page, "test_dyn.py")), 10000);
     report.settleMs = Date.now() - typed;
   });
