@@ -222,6 +222,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     await new Promise<void>((resolve) => token.onCancellationRequested(() => resolve()));
     armed.delete(reply.runId);
     await client!.sendRequest("fastest/cancelRun", { runId: reply.runId });
+    runs.close(reply.runId);  // the armed id's runFinished (disarmed) opens no TestRun
   };
 
   const runHandler = (kind: "run" | "debug" | "coverage") =>
@@ -239,7 +240,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
         void vscode.window.showErrorMessage(`fastest: ${(error as Error).message}`);
         return;
       }
-      let debugListening = () => undefined as void;
+      let debugListening: () => void = () => undefined;
       const listening = new Promise<boolean>((resolve) => (debugListening = () => resolve(true)));
       const finished = new Promise<void>((resolve) => runs.openRun(reply.runId, { run, done: resolve, kind, debugListening }));
       token.onCancellationRequested(() => void client!.sendRequest("fastest/cancelRun", { runId: reply.runId }));
