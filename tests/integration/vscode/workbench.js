@@ -191,8 +191,13 @@ async function drive(page) {
     report.continuousMs = Date.now() - saved;
     await rowAction(page, "test_adds", "Turn off Continuous Run");
     // Turned off: the next save (which fixes it) runs nothing.
+    await quickOpen(page, ":7", false);
+    await page.keyboard.press("End");
     await page.keyboard.press("Backspace");
     await page.keyboard.press("Control+s");
+    report.savedAfterOff = await waitFor("the fix to be saved", async () =>
+      (await page.locator(".tabs-container .tab.active.dirty").count()) === 0 &&
+      fs.readFileSync(path.join(projectDir, "test_calc.py"), "utf8").includes("assert add(1, 1) == 2\n"), 5000);
     await sleep(3000);
     report.afterContinuousOff = await rowOf(page, "test_adds");
   });
