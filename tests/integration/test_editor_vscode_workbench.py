@@ -218,6 +218,8 @@ def test_vscode_workbench_user_path(workbench_cache, extension_dir, fastest_bin,
     # Open VSX does not serve here, through the extension's own debug type) and stops at the breakpoint.
     assert report["pausedAt"].startswith("Stack Frame test_adds, line 7"), report["pausedAt"]
     assert report["debugged"].startswith("test_adds (Passed)"), report["debugged"]
+    # Disconnecting at the breakpoint lets the test finish: its run ends, nothing left waiting.
+    assert report["runningWhilePaused"] and report["afterDebugStop"].startswith("test_adds (Passed)"), report
     # While pytest settles an edited dynamic module the Testing view shows it busy, then its cases.
     assert report["busySeen"] and report["busyEnd"]
     assert report["settledCase"].startswith("test_case[4]") and report["busyGaps"] == 0, report

@@ -216,6 +216,23 @@ async function drive(page) {
     await command(page, "Debug: Continue");
     await command(page, "Testing: Focus on Test Explorer View");
     report.debugged = await waitFor("test_adds to pass once continued", () => stateIs(page, "test_adds", "Passed"), 20000);
+    // Disconnecting the debugger at the breakpoint ends the test's run too (no test left waiting).
+    await quickOpen(page, "test_calc.py");
+    await quickOpen(page, ":7", false);
+    await command(page, "Test: Debug Test at Cursor");
+    await waitFor("the debugger to stop again", async () => {
+      const rows = await page.$$eval(".monaco-list-row", (rs) => rs.map((r) => r.getAttribute("aria-label") || ""));
+      return rows.some((r) => r.startsWith("Stack Frame test_adds"));
+    }, 30000);
+    await command(page, "Testing: Focus on Test Explorer View");
+    report.runningWhilePaused = await waitFor("test_adds running while paused", () => isRunning(page, "test_adds"), 5000);
+    const stopped = Date.now();
+    await command(page, "Debug: Disconnect");  // an attach session is disconnected, not stopped
+    report.afterDebugStop = await waitFor("the debug run to end", async () => {
+      const row = await rowOf(page, "test_adds");
+      return row && !(await isRunning(page, "test_adds")) && !row.includes("Running") && row;
+    }, 20000);
+    report.debugStopMs = Date.now() - stopped;
   });
   await step("busy while settling", async () => {
     // test_dyn.py's cases are a function's result: pytest settles them (2 s: its import sleeps).
