@@ -346,6 +346,11 @@ class LspServer::State::RunReporter : public RunObserver {
       if (root && r.message != "collection error") s.clear_collection_error(*root, r.id.substr(0, r.id.find("::")));
     });
   }
+  // The reply's attach configuration is connectable from now on: debugpy listens (a client that
+  // connects before gets a refused connection).
+  void on_debug_listening(int port) override {
+    s_.writer.notify("fastest/debugListening", {{"runId", run_id_}, {"rootUri", root_uri_}, {"host", "127.0.0.1"}, {"port", port}});
+  }
   void on_collection_error(const std::string& id, const std::string& longrepr) override {
     collection_errors_.push_back(id);
     asio::post(s_.io, [&s = s_, key = root_key_, id, longrepr] {

@@ -10,6 +10,7 @@ import socket
 import subprocess
 import time
 import urllib.request
+import zipfile
 
 import pytest
 
@@ -41,6 +42,22 @@ def test_edited():
 
 def test_slow():
     time.sleep(60)
+""",
+    # Dynamic: pytest settles its cases, slowly (its import sleeps), so the settle can be seen.
+    "test_dyn.py": """import time
+
+import pytest
+
+time.sleep(2)
+
+
+def cases():
+    return [1, 2]
+
+
+@pytest.mark.parametrize("n", cases())
+def test_case(n):
+    assert n > 0
 """,
 }
 
@@ -78,6 +95,22 @@ def extension_dir(workbench_cache, tmp_path_factory):
         assert done.returncode == 0, done.stdout + done.stderr
     assert (extensions / "fastest.fastest-vscode-0.1.0" / "out" / "extension.js").exists()
     return extensions
+
+
+def test_vsix_holds_what_runs(extension_dir):
+    """The packaged extension (editors/vscode/.vscodeignore): package.json, the compiled modules and
+    the production dependencies, not the TypeScript sources, maps, dev dependencies or dev files."""
+    with zipfile.ZipFile(extension_dir.parent / "fastest.vsix") as vsix:
+        names = [n.removeprefix("extension/") for n in vsix.namelist() if n.startswith("extension/")]
+    own = sorted(n for n in names if not n.startswith("node_modules/"))
+    compiled = sorted(f"out/{ts.stem}.js" for ts in (REPO / "editors" / "vscode" / "src").glob("*.ts"))
+    assert own == sorted(["package.json", *compiled]), own
+    dependencies = {n.split("/")[1] for n in names if n.startswith("node_modules/")}
+    assert "vscode-languageclient" in dependencies and not dependencies & {"typescript", "@types", ".bin"}, dependencies
+    # What the language client runs: its code and the script that ends the server's process tree.
+    assert {"node_modules/vscode-languageclient/lib/node/main.js",
+            "node_modules/vscode-languageclient/lib/node/terminateProcess.sh"} <= set(names)
+    assert not [n for n in names if n.endswith((".ts", ".map"))], [n for n in names if n.endswith((".ts", ".map"))][:5]
 
 
 def node_of(cache: pathlib.Path) -> pathlib.Path:
@@ -119,6 +152,8 @@ def test_vscode_workbench_user_path(workbench_cache, extension_dir, fastest_bin,
         "testing.automaticallyOpenPeekView": "never", "telemetry.telemetryLevel": "off", 
         # What runs is the buffer: nothing saves it (VS Code saves before a run by default).
         "testing.saveBeforeTest": False, "files.autoSave": "off",
+        # A folder the editor does not watch: what a tool writes there shows after Refresh.
+        "files.watcherExclude": {"**/later/**": True},
     }))
     node = node_of(workbench_cache)
     port = free_port()
@@ -146,11 +181,15 @@ def test_vscode_workbench_user_path(workbench_cache, extension_dir, fastest_bin,
     assert drive.stdout.strip(), drive.stderr
     report = json.loads(drive.stdout.strip().splitlines()[-1])
     print(json.dumps(report, indent=1))
+    print("steps (ms):", {step["name"]: step["ms"] for step in report["steps"]})
     assert "error" not in report, report["error"] + "\n" + (tmp_path / "code-server.log").read_text()[-2000:]
     assert "test_calc.py" in report["activeTab"]
     # The Testing view: the server's tree, the module over its tests.
     assert [r.split(" (")[0] for r in report["tree"]] == ["test_calc.py", "test_adds", "test_adds_wrong", "test_edited",
-                                                          "test_slow"], report["tree"]
+                                                          "test_slow", "test_dyn.py"], report["tree"]
+    # Refresh: a test written where the editor does not watch shows once the user asks.
+    assert report["beforeRefresh"] == [], report["beforeRefresh"]
+    assert report["afterRefresh"].startswith("later")
     # Run at cursor: a failure, its message after the failing line (the assertion's two sides).
     assert report["failed"].startswith("test_adds_wrong (Failed)")
     where = [m for m in report["inlineMessages"] if m["line"].startswith("    assert add(1, 1) == 3")]
@@ -165,10 +204,22 @@ def test_vscode_workbench_user_path(workbench_cache, extension_dir, fastest_bin,
     assert report["dirty"] and report["dirtyAfterRun"]
     assert report["editedLine"] == ["    assert add(2, 2) == 4 + 1"]
     assert report["edited"].startswith("test_edited (Failed)")
-    assert "== 4 + 1" not in (project / "test_calc.py").read_text()
+    assert "== 4 + 1" not in report["diskAfterEditedRun"]  # (the continuous run's step saves it later)
     # Cancel stops a 60 s test at once.
     assert report["running"] is True
     assert "Passed" not in report["cancelled"] and "Running" not in report["cancelled"], report["cancelled"]
     assert report["cancelMs"] < 5000
     # Coverage: calc.py's statements, 3 of 4 run by test_adds.
     assert "calc.py75.00%" in report["coverage"], report["coverage"]
+    # Continuous run: a saved change runs the armed test by itself; turned off, a save runs nothing.
+    assert report["continuousFailed"].startswith("test_adds (Failed)"), report["continuousFailed"]
+    assert report["savedAfterOff"] and report["afterContinuousOff"].startswith("test_adds (Failed)"), report["afterContinuousOff"]
+    # Debug: the test waits in debugpy, the workbench attaches (without the Python extension, which
+    # Open VSX does not serve here, through the extension's own debug type) and stops at the breakpoint.
+    assert report["pausedAt"].startswith("Stack Frame test_adds, line 7"), report["pausedAt"]
+    assert report["debugged"].startswith("test_adds (Passed)"), report["debugged"]
+    # Disconnecting at the breakpoint lets the test finish: its run ends, nothing left waiting.
+    assert report["runningWhilePaused"] and report["afterDebugStop"].startswith("test_adds (Passed)"), report
+    # While pytest settles an edited dynamic module the Testing view shows it busy, then its cases.
+    assert report["busySeen"] and report["busyEnd"]
+    assert report["settledCase"].startswith("test_case[4]") and report["busyGaps"] == 0, report

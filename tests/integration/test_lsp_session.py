@@ -2,6 +2,7 @@
 import os
 import shutil
 import signal
+import socket
 import time
 
 import pytest
@@ -359,6 +360,20 @@ def test_debug_profile_replies_with_an_attach_configuration(client, project):
     debug = reply["result"]["debug"]
     assert debug["request"] == "attach" and debug["connect"]["host"] == "127.0.0.1" and debug["connect"]["port"] > 0
     client.request("fastest/cancelRun", {"runId": reply["result"]["runId"]})
+    client.wait_for(lambda m: m.get("method") == "fastest/runFinished", timeout=30)
+
+
+def test_debug_run_says_when_debugpy_listens(client, project):
+    """The reply comes before the test's process listens (an editor attaching at once was refused):
+    fastest/debugListening says when the attach configuration is connectable."""
+    init(client, project)
+    client.wait_for(lambda m: m.get("method") == "fastest/discoveredTests")
+    reply = client.request("fastest/runTests", {"include": ["tests/unit/test_stock.py::test_add_counts"], "kind": "debug"})
+    run_id, connect = reply["result"]["runId"], reply["result"]["debug"]["connect"]
+    note = client.wait_for(lambda m: m.get("method") == "fastest/debugListening" and m["params"]["runId"] == run_id)
+    assert (note["params"]["host"], note["params"]["port"]) == (connect["host"], connect["port"])
+    socket.create_connection((connect["host"], connect["port"]), timeout=5).close()
+    client.request("fastest/cancelRun", {"runId": run_id})
     client.wait_for(lambda m: m.get("method") == "fastest/runFinished", timeout=30)
 
 

@@ -26,7 +26,10 @@ interface RunFinished {
 interface RunReply { runId: string; enqueued: string[]; debug?: vscode.DebugConfiguration }
 
 let client: LanguageClient | undefined;
-interface OpenRun { run: vscode.TestRun; done: () => void; kind: string }
+const OWN_DEBUG_TYPE = "fastest-debugpy";
+const PYTHON_DEBUGGERS = ["ms-python.debugpy", "ms-python.python"];
+// debugListening: a debug run's test waits in debugpy, which now accepts the debugger.
+interface OpenRun { run: vscode.TestRun; done: () => void; kind: string; debugListening?: () => void }
 const runs = new RunRouter<OpenRun>();
 
 // Node ids are unique within one workspace folder only (a monorepo's packages may each have
@@ -173,6 +176,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       run.addCoverage(coverage);
     }
   };
+  client.onNotification("fastest/debugListening", (p: { runId: string }) =>
+    runs.dispatch(p.runId, (entry) => entry.debugListening?.()));
   client.onNotification("fastest/runFinished", (p: RunFinished) =>
     runs.dispatch(p.runId, (entry) => {
       if (p.error) void vscode.window.showErrorMessage(`fastest: ${p.error}`);
@@ -217,6 +222,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     await new Promise<void>((resolve) => token.onCancellationRequested(() => resolve()));
     armed.delete(reply.runId);
     await client!.sendRequest("fastest/cancelRun", { runId: reply.runId });
+    runs.close(reply.runId);  // the armed id's runFinished (disarmed) opens no TestRun
   };
 
   const runHandler = (kind: "run" | "debug" | "coverage") =>
@@ -234,10 +240,18 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
         void vscode.window.showErrorMessage(`fastest: ${(error as Error).message}`);
         return;
       }
-      const finished = new Promise<void>((resolve) => runs.openRun(reply.runId, { run, done: resolve, kind }));
+      let debugListening: () => void = () => undefined;
+      const listening = new Promise<boolean>((resolve) => (debugListening = () => resolve(true)));
+      const finished = new Promise<void>((resolve) => runs.openRun(reply.runId, { run, done: resolve, kind, debugListening }));
       token.onCancellationRequested(() => void client!.sendRequest("fastest/cancelRun", { runId: reply.runId }));
-      if (kind === "debug" && reply.debug) {
-        await vscode.debug.startDebugging(vscode.workspace.workspaceFolders?.[0], reply.debug);
+      // The reply comes before the test's process listens: attach once debugpy does (a debugger
+      // connecting at once was refused), not at all if the run ended first.
+      if (kind === "debug" && reply.debug && await Promise.race([listening, finished.then(() => false)]) &&
+          !(await attachDebugger(reply.debug))) {
+        // Never a silent wait for a debugger that does not come: say where the test waited, end the run.
+        const { host, port } = reply.debug.connect ?? {};
+        void vscode.window.showErrorMessage(`fastest: the debugger did not start; the test waited in debugpy on ${host}:${port} and was cancelled`);
+        await client!.sendRequest("fastest/cancelRun", { runId: reply.runId });
       }
       await finished;
     };
@@ -256,6 +270,19 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     const run = controller.createTestRun(new vscode.TestRunRequest(), "Rerun failed tests");
     await new Promise<void>((resolve) => runs.openRun(reply.runId, { run, done: resolve, kind: "run" }));
   }));
+
+  // The debug profile's test waits in debugpy, which speaks DAP on the port the server names. The
+  // Python debugger extension attaches to it (type `python`); without it (code-server and VSCodium
+  // install from Open VSX, which may not have it), this extension's own type connects to that port.
+  context.subscriptions.push(vscode.debug.registerDebugAdapterDescriptorFactory(OWN_DEBUG_TYPE, {
+    createDebugAdapterDescriptor: (session) =>
+      new vscode.DebugAdapterServer(session.configuration.connect.port, session.configuration.connect.host),
+  }));
+  const attachDebugger = (configuration: vscode.DebugConfiguration) => {
+    const hasPythonDebugger = PYTHON_DEBUGGERS.some((id) => vscode.extensions.getExtension(id) !== undefined);
+    return vscode.debug.startDebugging(vscode.workspace.workspaceFolders?.[0],
+                                       hasPythonDebugger ? configuration : { ...configuration, type: OWN_DEBUG_TYPE });
+  };
 
   controller.createRunProfile("Run", vscode.TestRunProfileKind.Run, runHandler("run"), true, undefined, true);
   controller.createRunProfile("Debug", vscode.TestRunProfileKind.Debug, runHandler("debug"), true);

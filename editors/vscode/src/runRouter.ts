@@ -5,9 +5,13 @@
 export class RunRouter<Run> {
   private readonly open = new Map<string, Run>();
   private readonly waiting = new Map<string, Array<(run: Run) => void>>();
+  // Runs that ended: what still arrives for them (an armed continuous run's runFinished after the
+  // client disarmed it) is dropped, not kept waiting for an open that never comes.
+  private readonly closed = new Set<string>();
 
   // Calls `handle` with the run now if it is open, else once it is.
   dispatch(runId: string, handle: (run: Run) => void): void {
+    if (this.closed.has(runId)) return;
     const run = this.open.get(runId);
     if (run !== undefined) {
       handle(run);
@@ -30,11 +34,17 @@ export class RunRouter<Run> {
   }
 
   close(runId: string): void {
+    this.closed.add(runId);
     this.open.delete(runId);
     this.waiting.delete(runId);
   }
 
   isOpen(runId: string): boolean {
     return this.open.has(runId);
+  }
+
+  // How many runs have notifications waiting for their open.
+  waitingRuns(): number {
+    return this.waiting.size;
   }
 }

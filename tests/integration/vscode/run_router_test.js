@@ -29,4 +29,10 @@ const got = [];
 two.openRun("a", "A");
 two.dispatch("b", (run) => got.push(run));
 assert.deepStrictEqual(got, []);
+// A closed run's later notifications are dropped, not kept waiting (a disarmed continuous run's
+// runFinished, whose id no TestRun ever opened).
+const armed = new RunRouter();
+armed.close("watch-5");
+armed.dispatch("watch-5", () => { throw new Error("handled after close"); });
+assert.strictEqual(armed.waitingRuns(), 0);
 console.log("run router: ok");

@@ -4,6 +4,9 @@
 // argv: playwright-core's folder, the workbench URL, chromium's path.
 const [playwrightDir, url, chromiumPath] = process.argv.slice(2);
 const { chromium } = require(playwrightDir);
+const fs = require("fs");
+const path = require("path");
+const projectDir = new URL(url).searchParams.get("folder");
 
 const report = { steps: [] };
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -68,10 +71,19 @@ async function quickOpen(page, text, pickFirst = true) {
 const testRows = (page) => page.$$eval(".part.sidebar .monaco-list-row", (rows) => rows.map((r) => r.getAttribute("aria-label")));
 const rowOf = async (page, label) => (await testRows(page)).find((r) => r && (r === label || r.startsWith(label + " (")));
 
+const rowWithText = (page, text) => page.$$eval(".part.sidebar .monaco-list-row", (rows, text) =>
+  rows.map((r) => r.textContent).find((t) => t.includes(text)), text);
+
 async function expandAll(page, label) {
-  const row = page.locator(`.part.sidebar .monaco-list-row[aria-label^="${label}"]`).first();
+  // By its text: a row whose item has a description ("dynamic") is read by that, not its label.
+  const row = page.locator(".part.sidebar .monaco-list-row", { hasText: label }).first();
   await row.waitFor({ state: "visible" });
-  if ((await row.getAttribute("aria-expanded")) === "false") await row.locator(".monaco-tl-twistie").click();
+  await waitFor(`${label} expanded`, async () => {
+    if ((await row.getAttribute("aria-expanded")) === "true") return true;
+    await row.locator(".monaco-tl-twistie").click();
+    await sleep(300);
+    return (await row.getAttribute("aria-expanded")) === "true";
+  }, 10000);
 }
 
 async function step(name, body) {
@@ -98,6 +110,18 @@ async function drive(page) {
     await expandAll(page, "test_calc.py");
     await waitFor("the tests in the Testing view", () => rowOf(page, "test_slow"));
     report.tree = await testRows(page);
+  });
+  await step("refresh", async () => {
+    // A tool writes a test where the editor does not watch (files.watcherExclude): the tree shows
+    // it once the user presses the Testing view's Refresh button, not before.
+    fs.mkdirSync(path.join(projectDir, "later"));
+    fs.writeFileSync(path.join(projectDir, "later", "test_later.py"), "def test_later():\n    pass\n");
+    await sleep(3000);
+    report.beforeRefresh = (await testRows(page)).filter((r) => r && r.startsWith("later"));
+    const start = Date.now();
+    await page.locator(`.part.sidebar .action-label[aria-label^="Refresh Tests"]`).first().click();
+    report.afterRefresh = await waitFor("the new folder in the Testing view", () => rowOf(page, "later"), 20000);
+    report.refreshMs = Date.now() - start;
   });
   await step("run a failing test at the cursor", async () => {
     await runAtCursor(page, 11);
@@ -131,6 +155,7 @@ async function drive(page) {
     await command(page, "Test: Run Test at Cursor");
     report.edited = await waitFor("test_edited to fail on the unsaved text", () => stateIs(page, "test_edited", "Failed"));
     report.dirtyAfterRun = await page.locator(".tabs-container .tab.active.dirty").count() === 1;
+    report.diskAfterEditedRun = fs.readFileSync(path.join(projectDir, "test_calc.py"), "utf8");
   });
   await step("cancel a long run", async () => {
     await runAtCursor(page, 19);
@@ -152,11 +177,100 @@ async function drive(page) {
       return found.length && found;
     }, 30000);
   });
+  await step("continuous run", async () => {
+    await command(page, "Testing: Focus on Test Explorer View");
+    await rowAction(page, "test_adds", "Turn on Continuous Run");
+    // A change that makes test_adds fail, saved: the failure arrives without pressing run.
+    await quickOpen(page, ":7", false);
+    await page.keyboard.press("End");
+    await page.keyboard.type("0");
+    await page.keyboard.press("Control+s");
+    const saved = Date.now();
+    await waitFor("the editor to be saved", async () => (await page.locator(".tabs-container .tab.active.dirty").count()) === 0, 5000);
+    report.continuousFailed = await waitFor("test_adds to fail by itself", () => stateIs(page, "test_adds", "Failed"), 20000);
+    report.continuousMs = Date.now() - saved;
+    await rowAction(page, "test_adds", "Turn off Continuous Run");
+    // Turned off: the next save (which fixes it) runs nothing.
+    await quickOpen(page, ":7", false);
+    await page.keyboard.press("End");
+    await page.keyboard.press("Backspace");
+    await page.keyboard.press("Control+s");
+    report.savedAfterOff = await waitFor("the fix to be saved", async () =>
+      (await page.locator(".tabs-container .tab.active.dirty").count()) === 0 &&
+      fs.readFileSync(path.join(projectDir, "test_calc.py"), "utf8").includes("assert add(1, 1) == 2\n"), 5000);
+    await sleep(3000);
+    report.afterContinuousOff = await rowOf(page, "test_adds");
+  });
+  await step("debug", async () => {
+    // A breakpoint in test_adds, "Debug Test at Cursor": the test waits in debugpy, the workbench
+    // attaches, stops on the line; Continue lets it pass.
+    await quickOpen(page, ":7", false);
+    await command(page, "Debug: Toggle Breakpoint");
+    const start = Date.now();
+    await command(page, "Test: Debug Test at Cursor");
+    report.pausedAt = await waitFor("the debugger to stop at the breakpoint", async () => {
+      const rows = await page.$$eval(".monaco-list-row", (rs) => rs.map((r) => r.getAttribute("aria-label") || ""));
+      return rows.find((r) => r.startsWith("Stack Frame test_adds"));
+    }, 30000);
+    report.pausedMs = Date.now() - start;
+    await command(page, "Debug: Continue");
+    await command(page, "Testing: Focus on Test Explorer View");
+    report.debugged = await waitFor("test_adds to pass once continued", () => stateIs(page, "test_adds", "Passed"), 20000);
+    // Disconnecting the debugger at the breakpoint ends the test's run too (no test left waiting).
+    await quickOpen(page, "test_calc.py");
+    await quickOpen(page, ":7", false);
+    await command(page, "Test: Debug Test at Cursor");
+    await waitFor("the debugger to stop again", async () => {
+      const rows = await page.$$eval(".monaco-list-row", (rs) => rs.map((r) => r.getAttribute("aria-label") || ""));
+      return rows.some((r) => r.startsWith("Stack Frame test_adds"));
+    }, 30000);
+    await command(page, "Testing: Focus on Test Explorer View");
+    report.runningWhilePaused = await waitFor("test_adds running while paused", () => isRunning(page, "test_adds"), 5000);
+    const stopped = Date.now();
+    await command(page, "Debug: Disconnect");  // an attach session is disconnected, not stopped
+    report.afterDebugStop = await waitFor("the debug run to end", async () => {
+      const row = await rowOf(page, "test_adds");
+      return row && !(await isRunning(page, "test_adds")) && !row.includes("Running") && row;
+    }, 20000);
+    report.debugStopMs = Date.now() - stopped;
+  });
+  await step("busy while settling", async () => {
+    // test_dyn.py's cases are a function's result: pytest settles them (2 s: its import sleeps).
+    // An unsaved edit of the function: the module is busy until pytest's cases are in.
+    await quickOpen(page, "test_dyn.py");
+    await expandAll(page, "test_dyn.py");
+    await expandAll(page, "test_case");
+    await waitFor("test_dyn.py's settled cases", () => rowWithText(page, "test_case[2]"), 30000);
+    await quickOpen(page, ":9", false);
+    await page.keyboard.press("End");
+    await page.keyboard.press("ArrowLeft");
+    await page.keyboard.type(", 3");
+    const typed = Date.now();
+    report.busySeen = await waitFor("test_dyn.py busy", () => isRunning(page, "test_dyn.py"), 10000);
+    report.busyAfterMs = Date.now() - typed;
+    // Still typing while it settles: busy until the last edit's cases are in.
+    await page.keyboard.type(", 4");
+    report.busyGaps = 0;
+    report.settledCase = await waitFor("the new case, settled", async () => {
+      const found = await rowWithText(page, "test_case[4]");
+      if (!found && !(await isRunning(page, "test_dyn.py"))) report.busyGaps++;
+      return found;
+    }, 30000);
+    report.busyEnd = await waitFor("test_dyn.py no longer busy", async () => !(await isRunning(page, "test_dyn.py")), 10000);
+    report.settleMs = Date.now() - typed;
+  });
+}
+
+// Hovers over a row of the Testing view and clicks one of its inline actions.
+async function rowAction(page, label, action) {
+  const row = page.locator(`.part.sidebar .monaco-list-row[aria-label^="${label} ("], .part.sidebar .monaco-list-row[aria-label="${label}"]`).first();
+  await row.hover();
+  await row.locator(`.action-label[aria-label^="${action}"]`).click();
 }
 
 async function isRunning(page, label) {
   return page.$$eval(".part.sidebar .monaco-list-row", (rows, label) => rows.some((r) =>
-    (r.getAttribute("aria-label") || "").startsWith(label + " (") && r.querySelector("[class*='spin'], [class*='loading']")), label);
+    ((r.getAttribute("aria-label") || "") === label || (r.getAttribute("aria-label") || "").startsWith(label + " (")) && r.querySelector("[class*='spin'], [class*='loading']")), label);
 }
 
 // A test row's state as the tree reads it ("test_adds (Passed)"), once it is `state`.
