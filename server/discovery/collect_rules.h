@@ -64,6 +64,8 @@ class LocalImportFailures {
   // tests/ and tests/unit/ hold an `__init__.py`), where its relative imports start. `path`:
   // relative to the rootdir, '/'-separated.
   virtual std::string package_of(const std::string& path) const = 0;
+  // Whether an answer read `path` (absolute): a change to it may change the answers.
+  virtual bool has_read(const std::string& path) const = 0;
 };
 
 // What the interpreter pytest runs under answers for the conditions tests are written under

@@ -446,6 +446,10 @@ bool LspServer::State::can_change_collection(Root& root, const fs::path& path) {
   if (name == "conftest.py" || name == "__init__.py" || is_pytest_config_file(path)) return true;
   const std::string rel = path.lexically_relative(root.rootdir()).generic_string();
   if (root.file_items.count(rel)) return true;  // collected today (a delete, a change)
+  // A project module whose import a test module's depends on (local_imports.h): its edit may
+  // break or mend that import.
+  if (const auto& local = root.collection.config.rules.local_import_failures; local && local->has_read(path.string()))
+    return true;
   if (path.extension() == ".py") return collectors_for(root, path, "").has_value();
   if (!path.has_extension()) {  // a folder created or deleted
     if (fs::is_directory(path)) return true;

@@ -93,6 +93,11 @@ std::string LocalImportCheck::package_of(const std::string& path) const {
   return join(names, names.size());
 }
 
+bool LocalImportCheck::has_read(const std::string& path) const {
+  std::lock_guard<std::recursive_mutex> lock(mutex_);
+  return files_.count(fs::path(path).lexically_normal()) != 0;
+}
+
 std::optional<std::string> LocalImportCheck::failure(const std::string& dotted) const {
   std::lock_guard<std::recursive_mutex> lock(mutex_);
   return module_failure(dotted, 0);
@@ -109,7 +114,8 @@ std::optional<std::string> LocalImportCheck::module_failure(const std::string& d
 
 std::optional<std::string> LocalImportCheck::file_failure(const fs::path& file, const std::string& package,
                                                           int depth) const {
-  if (auto it = files_.find(file); it != files_.end()) return it->second;
+  const fs::path key = file.lexically_normal();
+  if (auto it = files_.find(key); it != files_.end()) return it->second;
   if (depth > kMaxDepth || in_progress_.count(file)) return std::nullopt;  // a cycle: Python's to sort out
   in_progress_.insert(file);
   std::optional<std::string> why;
@@ -144,7 +150,7 @@ std::optional<std::string> LocalImportCheck::file_failure(const fs::path& file, 
     }
   }
   in_progress_.erase(file);
-  files_[file] = why;
+  files_[key] = why;
   return why;
 }
 

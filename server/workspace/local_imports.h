@@ -29,6 +29,7 @@ class LocalImportCheck final : public LocalImportFailures {
 
   std::optional<std::string> failure(const std::string& dotted) const override;
   std::string package_of(const std::string& path) const override;
+  bool has_read(const std::string& path) const override;
 
  private:
   struct ModuleFile {

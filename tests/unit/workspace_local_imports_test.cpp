@@ -45,6 +45,8 @@ TEST_CASE("a project package whose import reaches a missing module fails, naming
   CHECK_FALSE(check.failure("fine"));
   CHECK_FALSE(check.failure("fine.b"));
   CHECK_FALSE(check.failure("os"));  // not the project's: trusted
+  CHECK(check.has_read((root / "pkg/util/__init__.py").string()));  // an edit there may mend the import
+  CHECK_FALSE(check.has_read((root / "pkg/unrelated.py").string()));
 }
 
 TEST_CASE("a module outside the project or in site-packages is not read", "[imports]") {
