@@ -159,7 +159,7 @@ class ModuleCollector {
     for (const std::string& name : module_->order) {
       const Binding& b = module_->bindings.at(name);
       if (b.kind == Binding::Kind::Import) {
-        if (is_test_like_import(name, b)) imported_tests.push_back(name);
+        if (is_test_like_import(name, b) && !collect_imported_class(name, b, only_entry)) imported_tests.push_back(name);
         continue;
       }
       if (!only_entry.empty() && name != only_entry) continue;
@@ -471,15 +471,24 @@ class ModuleCollector {
     s.root = ts_tree_root_node(module->tree.get());
     s.scope = &module->scope;
     s.foreign = std::move(module);
-    if (ts_node_has_error(s.root)) s.unusable = "it has a syntax error";
-    else if (auto why = namespace_written_by_code(s.text)) s.unusable = *why;
-    else if (rules_.importable)
-      for (const TopLevelImport& imp : unconditional_imports(s.root, s.text))
-        if (!imp.name.empty() && !rules_.importable->contains(imp.name)) {
-          s.unusable = "it imports `" + imp.name + "`, which is not on the interpreter's import path";
-          break;
-        }
+    s.unusable = unusable_reason(s);
     return &s;
+  }
+
+  // Why a base's module is not read statically: what may fail its import or change its classes.
+  std::string unusable_reason(const Source& s) const {
+    if (ts_node_has_error(s.root)) return "it has a syntax error";
+    if (auto why = namespace_written_by_code(s.text)) return *why;
+    if (rules_.registered_marks)
+      for (const std::string& mark : mark_names_used(s.root, s.text))
+        if (std::find(rules_.registered_marks->begin(), rules_.registered_marks->end(), mark) ==
+            rules_.registered_marks->end())
+          return "it uses the mark '" + mark + "', not registered in `markers` (strict markers)";
+    if (rules_.importable)
+      for (const TopLevelImport& imp : unconditional_imports(s.root, s.text))
+        if (!imp.name.empty() && !rules_.importable->contains(imp.name))
+          return "it imports `" + imp.name + "`, which is not on the interpreter's import path";
+    return "";
   }
 
   Named import_module(Source* from, int level, std::string_view dotted) {
@@ -650,6 +659,23 @@ class ModuleCollector {
     return none("it is computed at run time");
   }
 
+  // A class imported under a test-like name: pytest collects it here, as if defined here. True
+  // when it is read statically (its items placed at the module's start).
+  bool collect_imported_class(const std::string& name, const Binding& b, std::string_view only_entry) {
+    if (!rules_.modules || name == "*" || b.count != 1 || b.conditional) return false;
+    Named n = imported(current_, name, b.import_from, 0);
+    if (n.kind != Named::Kind::Class || !n.source->unusable.empty() || n.enclosing) return false;
+    if (!only_entry.empty() && name != only_entry) return true;
+    size_t first = items_->size();
+    collect_class(name, *n.binding, module_path_, {}, n.source);
+    for (size_t i = first; i < items_->size(); ++i) {
+      (*items_)[i].range = items_->front().range;
+      (*items_)[i].range.end = (*items_)[i].range.start;
+      (*items_)[i].name_range = (*items_)[i].range;
+    }
+    return true;
+  }
+
   // --- classes -----------------------------------------------------------------------------
   struct ResolvedClass {
     const Binding* binding = nullptr;
@@ -737,6 +763,21 @@ class ModuleCollector {
     return out;
   }
 
+  // What in a base read from another module may add or change its subclasses' tests at run
+  // time: a metaclass (other than ABCMeta), __init_subclass__, a decorator that is not a mark.
+  std::string changes_subclasses(const ResolvedClass& cls) {
+    for (TSNode s : ts::named_children(ts::field(cls.binding->definition, "superclasses")))
+      if (ts::is(s, "keyword_argument") && ts::text(ts::field(s, "name"), source_) == "metaclass") {
+        std::string_view meta = ts::text(ts::field(s, "value"), source_);
+        if (meta != "ABCMeta" && meta != "abc.ABCMeta") return "its metaclass " + std::string(meta) + " runs at import";
+      }
+    for (TSNode d : cls.binding->decorators)
+      if (!as_mark(d, source_, resolver_)) return "a decorator that is not a mark runs at import";
+    Scope body = read_scope(ts::field(cls.binding->definition, "body"), source_, rules_.python.get(), module_);
+    if (body.find("__init_subclass__")) return "it defines __init_subclass__";
+    return "";
+  }
+
   // C3 linearisation over the classes read from source (this module's, and those its bases
   // are imported from).
   bool linearize(const ResolvedClass& cls, Lineage& lineage, std::vector<ResolvedClass>& out, int depth) {
@@ -744,6 +785,14 @@ class ModuleCollector {
     Within in(*this, cls.source);
     std::vector<std::vector<ResolvedClass>> seqs;
     std::vector<ResolvedClass> direct;
+    if (current_->foreign)
+      if (std::string why = changes_subclasses(cls); !why.empty()) {
+        lineage.unknown_base = true;
+        if (lineage.unknown_base_name.empty()) {
+          lineage.unknown_base_name = cls.name;
+          lineage.unknown_base_why = why;
+        }
+      }
     for (TSNode base : bases_of(*cls.binding)) {
       ResolvedClass r;
       std::string_view text = ts::text(ts::unparen(base), source_);
@@ -827,7 +876,9 @@ class ModuleCollector {
       scopes.push_back(read_scope(ts::field(c.binding->definition, "body"), source_, rules_.python.get(), module_));
     }
     // The module defining the first MRO class that binds `attr`.
+    const bool one_module = std::all_of(mro.begin(), mro.end(), [&](const ResolvedClass& c) { return c.source == current_; });
     auto owner = [&](const Binding* found) -> Source* {
+      if (one_module) return current_;
       for (size_t i = 0; i < scopes.size(); ++i)
         for (auto& [n, bound] : scopes[i].bindings)
           if (&bound == found) return mro[i].source;

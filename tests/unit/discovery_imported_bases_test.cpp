@@ -149,10 +149,10 @@ TEST_CASE("inherited tests: relative imports and a unittest base", "[bases]") {
   write(p.root / "tests/common/test_x.py",
         "import unittest\n"
         "from .. import Mixin\n"
-        "from .base import Case\n"
+        "from . import base\n"
         "class TestM(unittest.TestCase, Mixin):\n"
         "    def test_m(self): pass\n"
-        "class SubCase(Case):\n"
+        "class SubCase(base.Case):\n"
         "    def test_sub(self): pass\n");
   ModuleResult r = p.discover("tests/common/test_x.py");
   CHECK(static_ids(r) == std::vector<std::string>{
@@ -222,17 +222,23 @@ TEST_CASE("inherited tests: what cannot be known stays dynamic", "[bases]") {
   write(p.root / "built.py", "def make():\n    return object\nBase = make()\n");
   write(p.root / "written.py", "class Base:\n    pass\nsetattr(Base, 'test_x', lambda self: None)\n");
   write(p.root / "star.py", "from cond import *\n");
+  write(p.root / "meta.py",
+        "class Meta(type):\n    pass\n"
+        "class Base(metaclass=Meta):\n    def test_a(self): pass\n"
+        "class Hooked:\n    def __init_subclass__(cls): pass\n");
   write(p.root / "test_d.py",
-        "import cond, fallback, built, written, missing_mod\n"
+        "import cond, fallback, built, written, missing_mod, meta\n"
         "from star import Base as StarBase\n"
         "class TestC(cond.Base): pass\n"
         "class TestF(fallback.Base): pass\n"
         "class TestB(built.Base): pass\n"
         "class TestW(written.Base): pass\n"
         "class TestM(missing_mod.Base): pass\n"
-        "class TestS(StarBase): pass\n");
+        "class TestS(StarBase): pass\n"
+        "class TestMeta(meta.Base): pass\n"
+        "class TestHooked(meta.Hooked): pass\n");
   ModuleResult r = p.discover("test_d.py");
-  for (const char* cls : {"TestC", "TestF", "TestB", "TestW", "TestM", "TestS"}) {
+  for (const char* cls : {"TestC", "TestF", "TestB", "TestW", "TestM", "TestS", "TestMeta", "TestHooked"}) {
     INFO(cls);
     const TestItem& c = item(r, std::string("test_d.py::") + cls);
     CHECK(c.dynamic);
