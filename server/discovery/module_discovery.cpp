@@ -254,6 +254,11 @@ class ModuleCollector {
 
   bool is_test_like_import(const std::string& name, const Binding& b) const {
     std::string_view from = b.import_from;
+    // unittest's other classes named like tests (TestSuite, TestLoader, TestResult) have an
+    // __init__: pytest warns it cannot collect them, an error under `filterwarnings = error`.
+    if (from.starts_with("unittest.") && from != "unittest.TestCase" && from != "unittest.IsolatedAsyncioTestCase" &&
+        from != "unittest.case.TestCase" && matches_name_option(rules_.python_classes, name))
+      return true;
     // Library base classes that hold no tests of their own.
     for (std::string_view lib : {"unittest", "pytest", "_pytest", "typing", "abc", "django.test"})
       if (from.substr(0, lib.size()) == lib && (from.size() == lib.size() || from[lib.size()] == '.'))

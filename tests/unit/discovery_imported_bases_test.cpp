@@ -271,3 +271,17 @@ TEST_CASE("inherited tests: an open buffer's text is what the base says", "[base
   buffer = "class Base:\n    def test_edited(self): pass\n";
   CHECK(static_ids(p.discover("test_o.py", finder)) == std::vector<std::string>{"test_o.py::TestO::test_edited"});
 }
+
+TEST_CASE("inherited tests: unittest's TestSuite imported under a test name is left to pytest", "[bases]") {
+  Project p;
+  write(p.root / "base.py", "import unittest\nclass TestCase(unittest.TestCase):\n    def helper(self): pass\n");
+  write(p.root / "test_s.py",
+        "from unittest import TestSuite\n"
+        "from base import TestCase\n"
+        "class TestS(TestCase):\n"
+        "    def test_s(self): pass\n");
+  ModuleResult r = p.discover("test_s.py");
+  CHECK(r.dynamic);
+  CHECK(r.dynamic_reason.find("TestSuite") != std::string::npos);
+  CHECK(r.dynamic_reason.find("TestCase") == std::string::npos);  // read statically
+}
