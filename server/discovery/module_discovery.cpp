@@ -532,6 +532,8 @@ class ModuleCollector {
     Named m = import_module(from, level, module);
     if (m.kind == Named::Kind::UnittestModule) return none("`" + std::string(name) + "` of unittest is not a TestCase");
     if (m.kind != Named::Kind::Module) return m;
+    // `from . import sub` in a package's own __init__.py: the submodule (its binding is this import).
+    if (m.source == from && m.source->foreign && m.source->foreign->is_package) return import_module(m.source, 1, name);
     if (m.source->scope->find(name) || m.source->scope->find("*")) return name_in(m.source, name, depth + 1);
     if (!m.source->foreign->is_package) return none("`" + std::string(name) + "` is not bound in " + m.source->file);
     return import_module(m.source, 1, name);

@@ -162,6 +162,14 @@ TEST_CASE("inherited tests: relative imports and a unittest base", "[bases]") {
                              "tests/common/test_x.py::SubCase::test_sub"});
 }
 
+TEST_CASE("inherited tests: a package whose __init__ imports its own submodule", "[bases]") {
+  Project p;
+  write(p.root / "pkg/__init__.py", "from . import testing\n");
+  write(p.root / "pkg/testing.py", "class Base:\n    def test_b(self): pass\n");
+  write(p.root / "test_p.py", "import pkg\nclass TestP(pkg.testing.Base): pass\n");
+  CHECK(static_ids(p.discover("test_p.py")) == std::vector<std::string>{"test_p.py::TestP::test_b"});
+}
+
 TEST_CASE("inherited tests: a class nested in an imported class", "[bases]") {
   Project p;
   write(p.root / "lib/__init__.py");
