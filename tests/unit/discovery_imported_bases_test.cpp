@@ -294,3 +294,12 @@ TEST_CASE("inherited tests: unittest's TestSuite imported under a test name is l
   CHECK(r.dynamic_reason.find("TestSuite") != std::string::npos);
   CHECK(r.dynamic_reason.find("TestCase") == std::string::npos);  // read statically
 }
+
+TEST_CASE("inherited tests: an imported test-named class pytest does not collect is left to pytest", "[bases]") {
+  Project p;
+  write(p.root / "data.py", "class TestData:\n    def __init__(self): pass\n    def test_x(self): pass\n");
+  write(p.root / "test_d.py", "from data import TestData\ndef test_ok(): pass\n");
+  ModuleResult r = p.discover("test_d.py");
+  CHECK(r.dynamic);
+  CHECK(r.dynamic_reason.find("TestData") != std::string::npos);
+}
