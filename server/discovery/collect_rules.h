@@ -83,6 +83,8 @@ struct PythonFacts {
   std::string implementation;  // sys.implementation.name: "cpython"
 };
 
+class ModuleLookup;
+
 struct CollectRules {
   // Each entry is a pytest name pattern: a glob if it contains * ? [ , otherwise a prefix.
   std::vector<std::string> python_classes{"Test"};
@@ -112,6 +114,9 @@ struct CollectRules {
   // An `error` warnings filter is set (filterwarnings, -W, PYTHONWARNINGS): a warning pytest
   // emits while collecting (a non-Collection iterable given to parametrize) may fail the module.
   bool warnings_may_error = false;
+  // Finds and parses the modules test classes' bases are imported from (module_lookup.h), so
+  // their tests are inherited statically. Null: such classes stay dynamic.
+  std::shared_ptr<ModuleLookup> modules;
 };
 
 }  // namespace fastest

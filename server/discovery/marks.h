@@ -17,6 +17,8 @@ namespace fastest {
 struct MarkRef {
   Mark mark;
   TSNode call{};  // the call node when the mark is called (`parametrize(...)`), else null
+  // Which module's source `call` is in (module discovery's bookkeeping, for inherited tests).
+  const void* origin = nullptr;
 };
 
 // The mark an expression denotes, if it is one.

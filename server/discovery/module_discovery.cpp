@@ -9,6 +9,7 @@
 #include <fnmatch.h>
 #include <map>
 #include <optional>
+#include <deque>
 #include <set>
 #include <unordered_map>
 
@@ -17,6 +18,7 @@
 #include "server/discovery/marks.h"
 #include "server/discovery/module_scope.h"
 #include "server/discovery/module_imports.h"
+#include "server/discovery/module_lookup.h"
 #include "server/discovery/module_skip.h"
 #include "server/discovery/parametrize.h"
 #include "server/discovery/python_literal.h"
@@ -91,7 +93,24 @@ std::vector<Diagnostic> syntax_errors(TSNode root, std::string_view module_path)
 
 namespace {
 
-struct ClassInfo;
+// A module whose code the rules read: the collected one, or one a base class is imported from.
+struct Source {
+  std::string_view text;
+  std::string file;  // the collected module: rootdir-relative; a base's module: absolute
+  TSNode root{};
+  Scope owned_scope;  // the collected module's (a base's module keeps its own in `foreign`)
+  const Scope* scope = nullptr;
+  std::shared_ptr<const ForeignModule> foreign;  // null for the collected module
+  std::string unusable;  // a base's module: why its classes are not read statically
+  std::optional<StaticEvaluator> evaluator;
+  StaticEvaluator* evaluator_of(const PythonFacts* python) {
+    if (!evaluator) evaluator.emplace(text, root, *scope, python);
+    return &*evaluator;
+  }
+};
+
+// Bases followed through at most this many imports and aliases.
+constexpr int kMaxImportDepth = 12;
 
 class ModuleCollector {
  public:
@@ -102,16 +121,13 @@ class ModuleCollector {
     ModuleResult result;
     TSNode root = ts_tree_root_node(tree);
     result.diagnostics = syntax_errors(root, module_path_);
-    root_ = root;
-    module_ = read_scope(root, source_, rules_.python.get());
-    resolver_ = [this, root](std::string_view name) -> std::optional<TSNode> {
-      const Binding* b = module_.find(name);
-      if (!b || b->count != 1 || b->conditional) return std::nullopt;
-      if (b->kind == Binding::Kind::Assignment && mutated_at_module_level(root, source_, name)) return std::nullopt;
-      if (b->kind == Binding::Kind::Assignment && !ts_node_is_null(b->value)) return b->value;
-      if (b->kind == Binding::Kind::Function || b->kind == Binding::Kind::Class) return b->definition;
-      return std::nullopt;
-    };
+    Source& own = sources_.emplace_back();
+    own.text = source_;
+    own.file = module_path_;
+    own.root = root;
+    own.owned_scope = read_scope(root, source_, rules_.python.get());
+    own.scope = &own.owned_scope;
+    enter(&own);
 
     TestItem module_item;
     module_item.id = module_path_;
@@ -122,17 +138,16 @@ class ModuleCollector {
     module_item.range = ts::range_of(root);
     module_item.name_range = Range{};
 
-    if (const Binding* t = module_.find("__test__"); t && t->kind == Binding::Kind::Assignment && is_false_literal(t->value)) {
+    if (const Binding* t = module_->find("__test__"); t && t->kind == Binding::Kind::Assignment && is_false_literal(t->value)) {
       result.items.push_back(module_item);
       return result;  // `__test__ = False`: pytest collects nothing from this module
     }
-    if (const Binding* pm = module_.find("pytestmark"); pm && pm->kind == Binding::Kind::Assignment)
-      module_marks_ = marks_from_value(pm->value, source_, resolver_);
+    if (const Binding* pm = module_->find("pytestmark"); pm && pm->kind == Binding::Kind::Assignment)
+      module_marks_ = tagged(marks_from_value(pm->value, source_, resolver_));
     for (const MarkRef& m : module_marks_) module_item.marks.push_back(m.mark);
 
-    unbound_ = [this](std::string_view name) { return module_.find(name) == nullptr; };
-    module_fixtures_ = fixture_decls(module_, source_, /*in_class=*/false, rules_, resolver_, unbound_);
-    if (module_.find("pytest_generate_tests")) {
+    module_fixtures_ = fixture_decls(*module_, source_, /*in_class=*/false, rules_, resolver_, unbound_);
+    if (module_->find("pytest_generate_tests")) {
       generate_tests_hook_ = true;
       result.dynamic = true;
       result.dynamic_reason = "the module defines pytest_generate_tests";
@@ -141,16 +156,16 @@ class ModuleCollector {
     items_ = &result.items;
     items_->push_back(module_item);
     std::vector<std::string> imported_tests;
-    for (const std::string& name : module_.order) {
-      const Binding& b = module_.bindings.at(name);
+    for (const std::string& name : module_->order) {
+      const Binding& b = module_->bindings.at(name);
       if (b.kind == Binding::Kind::Import) {
-        if (is_test_like_import(name, b)) imported_tests.push_back(name);
+        if (is_test_like_import(name, b) && !collect_imported_class(name, b, only_entry)) imported_tests.push_back(name);
         continue;
       }
       if (!only_entry.empty() && name != only_entry) continue;
       collect_entry(name, b, module_path_, {}, /*in_class=*/false);
     }
-    if (auto why = computed_test_binding(module_, source_, [this](std::string_view n) { return is_collectable_name(n); })) {
+    if (auto why = computed_test_binding(*module_, source_, [this](std::string_view n) { return is_collectable_name(n); })) {
       result.dynamic = true;
       result.dynamic_reason = (result.dynamic_reason.empty() ? "" : result.dynamic_reason + "; ") + *why;
     } else if (auto looped = loop_bound_test_name(root, source_, [this](std::string_view n) { return is_collectable_name(n); })) {
@@ -161,7 +176,7 @@ class ModuleCollector {
       result.dynamic_reason = (result.dynamic_reason.empty() ? "" : result.dynamic_reason + "; ") + *written;
     }
     bool import_may_fail = false, import_may_skip = false;
-    if (auto outcome = module_level_outcome(root, source_, module_, evaluator())) {
+    if (auto outcome = module_level_outcome(root, source_, *module_, evaluator())) {
       result.dynamic = true;
       result.dynamic_reason = (result.dynamic_reason.empty() ? "" : result.dynamic_reason + "; ") + outcome->reason;
       (outcome->may_skip ? import_may_skip : import_may_fail) = true;
@@ -180,7 +195,7 @@ class ModuleCollector {
       result.dynamic = true;
       std::string names;
       for (auto& n : imported_tests)
-        names += (names.empty() ? "" : ", ") + (n == "*" ? "from " + module_.find("*")->import_from.substr(0, module_.find("*")->import_from.size() - 2) + " import *" : n);
+        names += (names.empty() ? "" : ", ") + (n == "*" ? "from " + module_->find("*")->import_from.substr(0, module_->find("*")->import_from.size() - 2) + " import *" : n);
       result.dynamic_reason = (result.dynamic_reason.empty() ? "" : result.dynamic_reason + "; ") +
                               "imports test classes or functions (" + names + ") that pytest collects here";
     }
@@ -191,7 +206,9 @@ class ModuleCollector {
       result.items.front().import_may_skip = import_may_skip;
     }
     result.has_syntax_error = ts_node_has_error(root);
-    result.reads_function_bodies = evaluator_ && evaluator_->scanned_bodies();
+    result.reads_function_bodies = own.evaluator && own.evaluator->scanned_bodies();
+    for (const Source& s : sources_)
+      if (s.foreign) result.base_files.push_back(s.foreign->path);
     return result;
   }
 
@@ -271,6 +288,11 @@ class ModuleCollector {
 
   bool is_test_like_import(const std::string& name, const Binding& b) const {
     std::string_view from = b.import_from;
+    // unittest's other classes named like tests (TestSuite, TestLoader, TestResult) have an
+    // __init__: pytest warns it cannot collect them, an error under `filterwarnings = error`.
+    if (from.starts_with("unittest.") && from != "unittest.TestCase" && from != "unittest.IsolatedAsyncioTestCase" &&
+        from != "unittest.case.TestCase" && matches_name_option(rules_.python_classes, name))
+      return true;
     // Library base classes that hold no tests of their own.
     for (std::string_view lib : {"unittest", "pytest", "_pytest", "typing", "abc", "django.test"})
       if (from.substr(0, lib.size()) == lib && (from.size() == lib.size() || from[lib.size()] == '.'))
@@ -393,7 +415,7 @@ class ModuleCollector {
       TSNode head = ts::is(d, "call") ? ts::field(d, "function") : d;
       if (!ts::is(head, "identifier")) continue;
       std::string_view name = ts::text(head, source_);
-      if (module_.find(name) || module_.find("*") || name == "staticmethod" || name == "classmethod" ||
+      if (module_->find(name) || module_->find("*") || name == "staticmethod" || name == "classmethod" ||
           name == "property")
         continue;
       return std::string(name);
@@ -406,7 +428,7 @@ class ModuleCollector {
     std::vector<MarkRef> out;
     for (auto it = b.decorators.rbegin(); it != b.decorators.rend(); ++it)
       if (auto m = as_mark(*it, source_, resolver_)) out.push_back(*m);
-    return out;
+    return tagged(std::move(out));
   }
 
   bool is_function_test(const std::string& name, const Binding& b, bool in_class) const {
@@ -420,13 +442,293 @@ class ModuleCollector {
     return true;
   }
 
+  // --- the module being read ---------------------------------------------------------------
+  void enter(Source* s) {
+    current_ = s;
+    source_ = s->text;
+    module_ = s->scope;
+    root_ = s->root;
+    resolver_ = [s](std::string_view name) -> std::optional<TSNode> {
+      const Binding* b = s->scope->find(name);
+      if (!b || b->count != 1 || b->conditional) return std::nullopt;
+      if (b->kind == Binding::Kind::Assignment && mutated_at_module_level(s->root, s->text, name)) return std::nullopt;
+      if (b->kind == Binding::Kind::Assignment && !ts_node_is_null(b->value)) return b->value;
+      if (b->kind == Binding::Kind::Function || b->kind == Binding::Kind::Class) return b->definition;
+      return std::nullopt;
+    };
+    unbound_ = [s](std::string_view name) { return s->scope->find(name) == nullptr; };
+  }
+
+  // Reads `s`'s code (a base class's module) until the end of the scope, then returns.
+  struct Within {
+    ModuleCollector& collector;
+    Source* saved;
+    Within(ModuleCollector& c, Source* s) : collector(c), saved(c.current_) {
+      if (s && s != saved) c.enter(s);
+    }
+    ~Within() {
+      if (collector.current_ != saved) collector.enter(saved);
+    }
+  };
+
+  // The marks a reader returns, tagged with the module their calls are in.
+  std::vector<MarkRef> tagged(std::vector<MarkRef> marks) const {
+    for (MarkRef& m : marks) m.origin = current_;
+    return marks;
+  }
+
+  // --- bases imported from other modules -----------------------------------------------------
+  // What an expression naming a base class denotes, followed through imports and aliases.
+  struct Named {
+    enum class Kind { None, Module, Class, UnitTest, Object, Protocol, UnittestModule } kind = Kind::None;
+    Source* source = nullptr;          // Module: the module; Class: the module defining it
+    const Binding* binding = nullptr;  // Class
+    std::string name;
+    const Scope* enclosing = nullptr;  // Class nested in a class: that class's body
+    std::string submodules;            // Module bound by `import a.b.c`: "b.c", reachable as attributes
+    std::string why;                   // None: why not known
+  };
+
+  static Named of(Named::Kind kind) {
+    Named n;
+    n.kind = kind;
+    return n;
+  }
+
+  static Named none(std::string why) {
+    Named n;
+    n.why = std::move(why);
+    return n;
+  }
+
+  Source* source_of(std::shared_ptr<const ForeignModule> module) {
+    for (Source& s : sources_)
+      if (s.foreign && s.foreign->path == module->path) return &s;
+    Source& s = sources_.emplace_back();
+    s.text = module->text;
+    s.file = module->path;
+    s.root = ts_tree_root_node(module->tree.get());
+    s.scope = &module->scope;
+    s.foreign = std::move(module);
+    s.unusable = unusable_reason(s);
+    return &s;
+  }
+
+  // Why a base's module is not read statically: what may fail its import or change its classes.
+  std::string unusable_reason(const Source& s) const {
+    if (ts_node_has_error(s.root)) return "it has a syntax error";
+    if (auto why = namespace_written_by_code(s.text)) return *why;
+    if (rules_.registered_marks)
+      for (const std::string& mark : mark_names_used(s.root, s.text))
+        if (std::find(rules_.registered_marks->begin(), rules_.registered_marks->end(), mark) ==
+            rules_.registered_marks->end())
+          return "it uses the mark '" + mark + "', not registered in `markers` (strict markers)";
+    if (rules_.importable)
+      for (const TopLevelImport& imp : unconditional_imports(s.root, s.text))
+        if (!imp.name.empty() && !rules_.importable->contains(imp.name))
+          return "it imports `" + imp.name + "`, which is not on the interpreter's import path";
+    return "";
+  }
+
+  Named import_module(Source* from, int level, std::string_view dotted) {
+    if (level == 0 && (dotted == "unittest" || dotted == "unittest.case")) {
+      Named n;
+      n.kind = Named::Kind::UnittestModule;
+      return n;
+    }
+    std::string why;
+    auto module = rules_.modules->import_module(from->file, level, dotted, why);
+    if (!module) return none(why);
+    Named n;
+    n.kind = Named::Kind::Module;
+    n.source = source_of(std::move(module));
+    n.name = std::string(dotted);
+    if (!n.source->unusable.empty()) return none(n.source->file + ": " + n.source->unusable);
+    return n;
+  }
+
+  static bool is_library_base(std::string_view module, std::string_view name) {
+    if (module == "unittest" || module == "unittest.case")
+      return name == "TestCase" || name == "IsolatedAsyncioTestCase";
+    return false;
+  }
+
+  static bool is_plain_base(std::string_view module, std::string_view name) {
+    return (module == "abc" && name == "ABC") || (module == "builtins" && name == "object");
+  }
+
+  // `from <module> import <name>`: the name bound in the module, else its submodule.
+  Named from_import(Source* from, int level, std::string_view module, std::string_view name, int depth) {
+    if (is_library_base(module, name)) return of(Named::Kind::UnitTest);
+    if (level == 0 && is_plain_base(module, name)) return of(Named::Kind::Object);
+    if (level == 0 && (module == "typing" || module == "typing_extensions") && name == "Protocol")
+      return of(Named::Kind::Protocol);
+    Named m = import_module(from, level, module);
+    if (m.kind == Named::Kind::UnittestModule) return none("`" + std::string(name) + "` of unittest is not a TestCase");
+    if (m.kind != Named::Kind::Module) return m;
+    // `from . import sub` in a package's own __init__.py: the submodule (its binding is this import).
+    if (m.source == from && m.source->foreign && m.source->foreign->is_package) return import_module(m.source, 1, name);
+    if (m.source->scope->find(name) || m.source->scope->find("*")) return name_in(m.source, name, depth + 1);
+    if (!m.source->foreign->is_package) return none("`" + std::string(name) + "` is not bound in " + m.source->file);
+    return import_module(m.source, 1, name);
+  }
+
+  // A module-level name of `src`.
+  Named name_in(Source* src, std::string_view name, int depth) {
+    if (depth > kMaxImportDepth) return none("followed through more than " + std::to_string(kMaxImportDepth) + " imports");
+    const Binding* b = src->scope->find(name);
+    if (!b) {
+      if (name == "object") return of(Named::Kind::Object);
+      const Binding* star = src->scope->find("*");
+      if (!star) return none("`" + std::string(name) + "` is not bound in " + src->file);
+      if (star->count != 1 || star->conditional) return none("star imports in " + src->file + " cannot be followed");
+      if (name.starts_with("_")) return none("`" + std::string(name) + "` is not bound in " + src->file);
+      std::string_view from = star->import_from;
+      from.remove_suffix(2);  // ".*"
+      auto [level, module] = split_relative(from);
+      Named m = import_module(src, level, module);
+      if (m.kind != Named::Kind::Module) return none("star import of " + std::string(from) + ": " + m.why);
+      if (m.source->scope->find("__all__")) return none("star import of " + std::string(from) + ", which defines __all__");
+      return name_in(m.source, name, depth + 1);
+    }
+    if (b->count != 1 || b->conditional)
+      return none("`" + std::string(name) + "` is bound conditionally or more than once in " + src->file);
+    switch (b->kind) {
+      case Binding::Kind::Class: {
+        Named n;
+        n.kind = Named::Kind::Class;
+        n.source = src;
+        n.binding = b;
+        n.name = std::string(name);
+        return n;
+      }
+      case Binding::Kind::Assignment: {
+        TSNode value = ts::unparen(b->value);
+        if (ts::is(value, "identifier") || ts::is(value, "attribute")) return expression(src, value, depth + 1);
+        return none("`" + std::string(name) + "` is computed at run time in " + src->file);
+      }
+      case Binding::Kind::Import: return imported(src, name, b->import_from, depth);
+      default: return none("`" + std::string(name) + "` is not a class in " + src->file);
+    }
+  }
+
+  // Leading dots of a relative module name and the rest: "..a.b" -> (2, "a.b").
+  static std::pair<int, std::string_view> split_relative(std::string_view dotted) {
+    int level = 0;
+    while (!dotted.empty() && dotted.front() == '.') {
+      ++level;
+      dotted.remove_prefix(1);
+    }
+    return {level, dotted};
+  }
+
+  // A name bound by an import statement (module_scope's `import_from`).
+  Named imported(Source* src, std::string_view name, std::string_view from, int depth) {
+    auto [dots, rest] = split_relative(from);
+    if (dots > 0) {
+      // `from .m import x` -> ".m.x"; `from . import x` -> "..x" (the dots, then "." + name).
+      size_t last = rest.rfind('.');
+      if (last == std::string_view::npos) return from_import(src, dots - 1, "", rest, depth);
+      return from_import(src, dots, rest.substr(0, last), rest.substr(last + 1), depth);
+    }
+    size_t first_dot = from.find('.');
+    std::string_view first = from.substr(0, first_dot);
+    if (first_dot == std::string_view::npos) return import_module(src, 0, from);  // `import m` / `import m as n`
+    std::string_view last = from.substr(from.rfind('.') + 1);
+    if (name == first && name != last) {
+      // `import a.b.c`: binds `a`; `a.b`, `a.b.c` are reachable as attributes.
+      Named m = import_module(src, 0, first);
+      if (m.kind == Named::Kind::Module) m.submodules = std::string(from.substr(first_dot + 1));
+      return m;
+    }
+    // `from a.b import c` or `import a.b.c as c`: c bound in a.b, or the submodule a.b.c.
+    std::string_view module = from.substr(0, from.rfind('.'));
+    Named n = from_import(src, 0, module, last, depth);
+    if (n.kind == Named::Kind::Class) {
+      std::string why;
+      Named sub = import_module(src, 0, from);
+      if (sub.kind == Named::Kind::Module)
+        return none("`" + std::string(from) + "` is both a module and a name bound in its package");
+    }
+    return n;
+  }
+
+  Named member(const Named& owner, std::string_view attr, int depth) {
+    switch (owner.kind) {
+      case Named::Kind::UnittestModule:
+        if (attr == "TestCase" || attr == "IsolatedAsyncioTestCase") return of(Named::Kind::UnitTest);
+        return none("unittest." + std::string(attr) + " is not a TestCase");
+      case Named::Kind::Module: {
+        std::string_view subs = owner.submodules;
+        std::string_view next = subs.substr(0, subs.find('.'));
+        if (next == attr && !owner.source->scope->find(attr)) {
+          Named sub = import_module(owner.source, 1, attr);
+          if (sub.kind == Named::Kind::Module)
+            sub.submodules = subs.find('.') == std::string_view::npos ? "" : std::string(subs.substr(subs.find('.') + 1));
+          return sub;
+        }
+        return name_in(owner.source, attr, depth + 1);
+      }
+      case Named::Kind::Class: {
+        Within in(*this, owner.source);
+        const Scope& body = enclosing_scopes_.emplace_back(
+            read_scope(ts::field(owner.binding->definition, "body"), source_, rules_.python.get(), module_));
+        const Binding* b = body.find(attr);
+        if (!b || b->kind != Binding::Kind::Class || b->count != 1 || b->conditional)
+          return none("`" + owner.name + "." + std::string(attr) + "` is not a class bound once in its body");
+        Named n;
+        n.kind = Named::Kind::Class;
+        n.source = owner.source;
+        n.binding = b;
+        n.name = std::string(attr);
+        n.enclosing = &body;
+        return n;
+      }
+      default: return none("`" + std::string(attr) + "` of a value not known statically");
+    }
+  }
+
+  Named expression(Source* src, TSNode expr, int depth) {
+    if (depth > kMaxImportDepth) return none("followed through more than " + std::to_string(kMaxImportDepth) + " imports");
+    expr = ts::unparen(expr);
+    if (ts::is(expr, "identifier")) return name_in(src, ts::text(expr, src->text), depth);
+    if (ts::is(expr, "attribute")) {
+      Named owner = expression(src, ts::field(expr, "object"), depth + 1);
+      if (owner.kind == Named::Kind::None) return owner;
+      return member(owner, ts::text(ts::field(expr, "attribute"), src->text), depth);
+    }
+    return none("it is computed at run time");
+  }
+
+  // A class imported under a test-like name: pytest collects it here, as if defined here. True
+  // when it is read statically (its items placed at the module's start).
+  bool collect_imported_class(const std::string& name, const Binding& b, std::string_view only_entry) {
+    if (!rules_.modules || name == "*" || b.count != 1 || b.conditional) return false;
+    Named n = imported(current_, name, b.import_from, 0);
+    if (n.kind != Named::Kind::Class || !n.source->unusable.empty() || n.enclosing) return false;
+    if (!only_entry.empty() && name != only_entry) return true;
+    size_t first = items_->size();
+    collect_class(name, *n.binding, module_path_, {}, n.source);
+    // Not collected: pytest may have warned it cannot (an __init__), an error under
+    // `filterwarnings = error`; left to pytest.
+    if (items_->size() == first) return false;
+    for (size_t i = first; i < items_->size(); ++i) {
+      (*items_)[i].range = items_->front().range;
+      (*items_)[i].range.end = (*items_)[i].range.start;
+      (*items_)[i].name_range = (*items_)[i].range;
+    }
+    return true;
+  }
+
   // --- classes -----------------------------------------------------------------------------
   struct ResolvedClass {
     const Binding* binding = nullptr;
     std::string name;
+    Source* source = nullptr;          // the module defining it
+    const Scope* enclosing = nullptr;  // a class nested in a class (imported): that class's body
   };
 
-  enum class BaseKind { InModule, UnitTest, Object, Unknown };
+  enum class BaseKind { InModule, UnitTest, Object, Protocol, Unknown };
 
   BaseKind classify_base(TSNode base, ResolvedClass& out) const {
     base = ts::unparen(base);
@@ -436,11 +738,12 @@ class ModuleCollector {
         text == "TestCase" || text == "IsolatedAsyncioTestCase" || text == "ABC" || text == "abc.ABC") {
       if (text == "ABC" || text == "abc.ABC") return BaseKind::Object;
       if (text.find('.') == std::string_view::npos) {
-        const Binding* b = module_.find(text);
+        const Binding* b = module_->find(text);
         if (b && b->kind == Binding::Kind::Import && b->import_from.rfind("unittest", 0) == 0) return BaseKind::UnitTest;
         if (b && b->kind == Binding::Kind::Class) {
           out.binding = b;
           out.name = std::string(text);
+          out.source = current_;
           return BaseKind::InModule;
         }
         return BaseKind::Unknown;
@@ -448,21 +751,50 @@ class ModuleCollector {
       return BaseKind::UnitTest;
     }
     if (ts::is(base, "identifier")) {
-      const Binding* b = module_.find(text);
+      const Binding* b = module_->find(text);
       if (b && b->kind == Binding::Kind::Class && b->count == 1) {
         out.binding = b;
         out.name = std::string(text);
+        out.source = current_;
         return BaseKind::InModule;
       }
     }
     return BaseKind::Unknown;
   }
 
+  // A base the module does not define: followed through its imports (CollectRules::modules).
+  BaseKind imported_base(TSNode base, ResolvedClass& out, std::string& why) {
+    if (!rules_.modules) {
+      why = current_->foreign ? "not defined in " + current_->file : "not defined in this module";
+      return BaseKind::Unknown;
+    }
+    Named n = expression(current_, base, 0);
+    switch (n.kind) {
+      case Named::Kind::Class:
+        if (!n.source->unusable.empty()) {
+          why = n.source->file + ": " + n.source->unusable;
+          return BaseKind::Unknown;
+        }
+        out.binding = n.binding;
+        out.name = n.name;
+        out.source = n.source;
+        out.enclosing = n.enclosing;
+        return BaseKind::InModule;
+      case Named::Kind::UnitTest: return BaseKind::UnitTest;
+      case Named::Kind::Object: return BaseKind::Object;
+      case Named::Kind::Protocol: return BaseKind::Protocol;
+      case Named::Kind::None: why = n.why; return BaseKind::Unknown;
+      default: why = "it is not a class"; return BaseKind::Unknown;
+    }
+  }
+
   struct Lineage {
-    std::vector<ResolvedClass> mro;   // in-module classes, C3 order (the class itself first)
+    std::vector<ResolvedClass> mro;   // classes read from source, C3 order (the class itself first)
     bool unittest = false;
     bool unknown_base = false;
     std::string unknown_base_name;
+    std::string unknown_base_why;
+    bool protocol = false;  // a base is typing.Protocol
     bool abc = false;
   };
 
@@ -475,16 +807,49 @@ class ModuleCollector {
     return out;
   }
 
-  // C3 linearisation over the classes defined in this module.
-  bool linearize(const ResolvedClass& cls, Lineage& lineage, std::vector<ResolvedClass>& out, int depth) const {
+  // What in a base read from another module may add or change its subclasses' tests at run
+  // time: a metaclass (other than ABCMeta), __init_subclass__, a decorator that is not a mark.
+  std::string changes_subclasses(const ResolvedClass& cls) {
+    for (TSNode s : ts::named_children(ts::field(cls.binding->definition, "superclasses")))
+      if (ts::is(s, "keyword_argument") && ts::text(ts::field(s, "name"), source_) == "metaclass") {
+        std::string_view meta = ts::text(ts::field(s, "value"), source_);
+        if (meta != "ABCMeta" && meta != "abc.ABCMeta") return "its metaclass " + std::string(meta) + " runs at import";
+      }
+    for (TSNode d : cls.binding->decorators)
+      if (!as_mark(d, source_, resolver_)) return "a decorator that is not a mark runs at import";
+    Scope body = read_scope(ts::field(cls.binding->definition, "body"), source_, rules_.python.get(), module_);
+    if (body.find("__init_subclass__")) return "it defines __init_subclass__";
+    return "";
+  }
+
+  // C3 linearisation over the classes read from source (this module's, and those its bases
+  // are imported from).
+  bool linearize(const ResolvedClass& cls, Lineage& lineage, std::vector<ResolvedClass>& out, int depth) {
     if (depth > 32) return false;
+    Within in(*this, cls.source);
     std::vector<std::vector<ResolvedClass>> seqs;
     std::vector<ResolvedClass> direct;
+    if (current_->foreign)
+      if (std::string why = changes_subclasses(cls); !why.empty()) {
+        lineage.unknown_base = true;
+        if (lineage.unknown_base_name.empty()) {
+          lineage.unknown_base_name = cls.name;
+          lineage.unknown_base_why = why;
+        }
+      }
     for (TSNode base : bases_of(*cls.binding)) {
       ResolvedClass r;
       std::string_view text = ts::text(ts::unparen(base), source_);
       if (text == "ABC" || text == "abc.ABC") lineage.abc = true;
-      switch (classify_base(base, r)) {
+      BaseKind kind = BaseKind::Unknown;
+      std::string why;
+      TSNode head = ts::unparen(base);
+      while (ts::is(head, "attribute")) head = ts::field(head, "object");
+      if (cls.enclosing && ts::is(head, "identifier") && cls.enclosing->find(ts::text(head, source_)))
+        why = "it names a class attribute of the class enclosing " + cls.name;  // evaluated in that body
+      else if ((kind = classify_base(base, r)) == BaseKind::Unknown)
+        kind = imported_base(base, r, why);
+      switch (kind) {
         case BaseKind::InModule: {
           std::vector<ResolvedClass> sub;
           if (!linearize(r, lineage, sub, depth + 1)) return false;
@@ -494,9 +859,13 @@ class ModuleCollector {
         }
         case BaseKind::UnitTest: lineage.unittest = true; break;
         case BaseKind::Object: break;
+        case BaseKind::Protocol: lineage.protocol = true; break;
         case BaseKind::Unknown:
           lineage.unknown_base = true;
-          if (lineage.unknown_base_name.empty()) lineage.unknown_base_name = std::string(text);
+          if (lineage.unknown_base_name.empty()) {
+            lineage.unknown_base_name = std::string(text);
+            lineage.unknown_base_why = why;
+          }
           break;
       }
     }
@@ -523,10 +892,12 @@ class ModuleCollector {
     }
   }
 
+  // `where`: the module defining the class (the collected one unless it is nested in a base
+  // class imported from elsewhere).
   void collect_class(const std::string& name, const Binding& b, const std::string& parent_id,
-                     const ClassContext& outer) {
+                     const ClassContext& outer, Source* where = nullptr) {
     Lineage lineage;
-    ResolvedClass self{&b, name};
+    ResolvedClass self{&b, name, where ? where : current_};
     std::vector<ResolvedClass> mro;
     if (!linearize(self, lineage, mro, 0)) {
       mro = {self};
@@ -544,7 +915,19 @@ class ModuleCollector {
         });
     std::vector<Scope> scopes;
     scopes.reserve(mro.size());
-    for (const ResolvedClass& c : mro) scopes.push_back(read_scope(ts::field(c.binding->definition, "body"), source_, rules_.python.get(), &module_));
+    for (const ResolvedClass& c : mro) {
+      Within in(*this, c.source);
+      scopes.push_back(read_scope(ts::field(c.binding->definition, "body"), source_, rules_.python.get(), module_));
+    }
+    // The module defining the first MRO class that binds `attr`.
+    const bool one_module = std::all_of(mro.begin(), mro.end(), [&](const ResolvedClass& c) { return c.source == current_; });
+    auto owner = [&](const Binding* found) -> Source* {
+      if (one_module) return current_;
+      for (size_t i = 0; i < scopes.size(); ++i)
+        for (auto& [n, bound] : scopes[i].bindings)
+          if (&bound == found) return mro[i].source;
+      return current_;
+    };
 
     auto lookup = [&](std::string_view attr) -> const Binding* {
       for (const Scope& s : scopes) if (const Binding* found = s.find(attr)) return found;
@@ -562,7 +945,14 @@ class ModuleCollector {
       return;
     if (!looks_unittest) {
       if (lookup("__init__") || lookup("__new__")) return;  // pytest warns and skips such classes
-      if (lineage.abc && is_abstract(scopes)) return;
+      if (lineage.protocol) {
+        // typing.Protocol gives a protocol class an __init__ (pytest then skips the class) on
+        // some Python versions only.
+        lineage.unknown_base = true;
+        lineage.unknown_base_name = "a typing.Protocol";
+        lineage.unknown_base_why = "it may give the class an __init__";
+      }
+      if (lineage.abc && is_abstract(scopes, mro)) return;
     }
 
     TestItem item;
@@ -575,8 +965,8 @@ class ModuleCollector {
     item.name_range = ts::range_of(ts::field(b.definition, "name"));
     if (lineage.unknown_base) {
       item.dynamic = true;
-      item.dynamic_reason = "inherits from " + lineage.unknown_base_name +
-                            ", which is not defined in this module: its inherited tests are settled by a real collection";
+      item.dynamic_reason = "inherits from " + lineage.unknown_base_name + ", which is not read statically (" +
+                            lineage.unknown_base_why + "): its inherited tests are settled by a real collection";
     }
     if (b.conditional) {
       item.dynamic = true;
@@ -588,8 +978,9 @@ class ModuleCollector {
     std::vector<MarkRef> class_marks;
     for (size_t i = mro.size(); i-- > 0;) {
       const Scope& s = scopes[i];
+      Within in(*this, mro[i].source);  // a base's marks are evaluated in its own module
       if (const Binding* pm = s.find("pytestmark"); pm && pm->kind == Binding::Kind::Assignment) {
-        auto marks = marks_from_value(pm->value, source_, resolver_);
+        auto marks = tagged(marks_from_value(pm->value, source_, resolver_));
         class_marks.insert(class_marks.end(), marks.begin(), marks.end());
       }
       auto decorator_marks = own_marks(*mro[i].binding);
@@ -598,8 +989,10 @@ class ModuleCollector {
     context.marks = class_marks;
     context.marks.insert(context.marks.end(), outer.marks.begin(), outer.marks.end());
     std::vector<std::vector<FixtureDecl>> mro_fixtures;
-    for (const Scope& s : scopes)
-      mro_fixtures.push_back(fixture_decls(s, source_, /*in_class=*/true, rules_, resolver_, unbound_));
+    for (size_t i = 0; i < scopes.size(); ++i) {
+      Within in(*this, mro[i].source);
+      mro_fixtures.push_back(fixture_decls(scopes[i], source_, /*in_class=*/true, rules_, resolver_, unbound_));
+    }
     context.fixtures.push_back(merge_class_fixtures(mro_fixtures));
     context.fixtures.insert(context.fixtures.end(), outer.fixtures.begin(), outer.fixtures.end());
     for (const MarkRef& m : context.marks) item.marks.push_back(m.mark);
@@ -612,12 +1005,14 @@ class ModuleCollector {
       TestNamePredicate collectable = [&](std::string_view n) {
         return looks_unittest ? n.starts_with("test") : is_collectable_name(n);
       };
-      for (const Scope& s : scopes)
-        if (auto why = computed_test_binding(s, source_, collectable)) {
+      for (size_t i = 0; i < scopes.size(); ++i) {
+        Within in(*this, mro[i].source);
+        if (auto why = computed_test_binding(scopes[i], source_, collectable)) {
           item.dynamic = true;
           item.dynamic_reason = "its body " + *why;
           break;
         }
+      }
     }
     if (reaches_enclosing) {
       item.dynamic = true;
@@ -643,6 +1038,7 @@ class ModuleCollector {
       for (const std::string& n : names) {
         const Binding* mb = lookup(n);
         if (!mb || mb->kind != Binding::Kind::Function) continue;  // shadowed by a non-function
+        Inherited from(*this, owner(mb), class_index);
         emit_function(n, *mb, class_id, context, /*in_class=*/true, /*unittest=*/true);
       }
       if (!lineage.unittest) {
@@ -655,7 +1051,7 @@ class ModuleCollector {
 
     // PyCollector.collect: each MRO dict in turn, names seen once; base-class entries first.
     std::set<std::string> seen;
-    std::vector<std::vector<std::pair<std::string, const Binding*>>> per_dict;
+    std::vector<std::vector<std::pair<std::string, const Binding*>>> per_dict;  // parallel to mro
     for (const Scope& s : scopes) {
       std::vector<std::pair<std::string, const Binding*>> entries;
       for (const std::string& n : s.order) {
@@ -664,27 +1060,51 @@ class ModuleCollector {
       }
       per_dict.push_back(std::move(entries));
     }
-    for (auto it = per_dict.rbegin(); it != per_dict.rend(); ++it)
-      for (auto& [n, entry] : *it) {
+    for (size_t i = per_dict.size(); i-- > 0;) {
+      Source* where = mro[i].source;
+      for (auto& [n, entry] : per_dict[i]) {
+        Inherited from(*this, where, class_index);
         if (entry->kind == Binding::Kind::Class) {
-          if (matches_name_option(rules_.python_classes, n)) collect_class(n, *entry, class_id, context);
+          if (matches_name_option(rules_.python_classes, n)) collect_class(n, *entry, class_id, context, where);
         } else if (is_function_test(n, *entry, true)) {
           emit_function(n, *entry, class_id, context, true, false);
         }
       }
+    }
   }
 
-  bool is_abstract(const std::vector<Scope>& scopes) const {
+  // Items of a class that come from a base defined in another module: read in that module's
+  // source, placed at the class's own definition (their ranges would point into another file).
+  struct Inherited {
+    ModuleCollector& collector;
+    Within within;
+    size_t class_index;
+    size_t first;
+    Inherited(ModuleCollector& c, Source* where, size_t class_index)
+        : collector(c), within(c, where), class_index(class_index), first(c.items_->size()) {}
+    ~Inherited() {
+      if (!collector.current_->foreign) return;
+      std::vector<TestItem>& items = *collector.items_;
+      for (size_t i = first; i < items.size(); ++i) {
+        items[i].range = items[class_index].range;
+        items[i].name_range = items[class_index].name_range;
+      }
+    }
+  };
+
+  bool is_abstract(const std::vector<Scope>& scopes, const std::vector<ResolvedClass>& mro) {
     std::set<std::string> concrete, abstract;
-    for (const Scope& s : scopes)
-      for (const std::string& n : s.order) {
+    for (size_t i = 0; i < scopes.size(); ++i) {
+      Within in(*this, mro[i].source);
+      for (const std::string& n : scopes[i].order) {
         if (concrete.count(n) || abstract.count(n)) continue;
-        const Binding& b = s.bindings.at(n);
+        const Binding& b = scopes[i].bindings.at(n);
         bool is_abs = false;
         for (TSNode d : b.decorators)
           if (decorator_is(d, source_, {"abstractmethod", "abc.abstractmethod"})) is_abs = true;
         (is_abs ? abstract : concrete).insert(n);
       }
+    }
     return !abstract.empty();
   }
 
@@ -702,10 +1122,14 @@ class ModuleCollector {
 
     std::vector<MarkRef> own = own_marks(b);
     std::vector<TSNode> parametrize_calls;
+    bool reads_other_module = false;  // a mark's arguments are in another module's source
     auto take = [&](const std::vector<MarkRef>& marks) {
       for (const MarkRef& m : marks) {
         item.marks.push_back(m.mark);
         if (m.mark.name == "parametrize" && !ts_node_is_null(m.call)) parametrize_calls.push_back(m.call);
+        if ((m.mark.name == "parametrize" || m.mark.name == "usefixtures") && !ts_node_is_null(m.call) &&
+            m.origin != current_)
+          reads_other_module = true;
       }
     };
     take(own);
@@ -716,6 +1140,11 @@ class ModuleCollector {
     if (b.conditional) {
       item.dynamic = true;
       item.dynamic_reason = "defined conditionally";
+    }
+    if (reads_other_module && !unittest) {
+      item.dynamic = true;
+      item.dynamic_reason = "a parametrize or usefixtures mark of it is written in another module than the function";
+      parametrize_calls.clear();
     }
     if (auto name = decorator_from_class_body(b, in_class)) {
       item.dynamic = true;
@@ -734,7 +1163,7 @@ class ModuleCollector {
     Parametrization param;
     if (!parametrize_calls.empty()) {
       param = expand_parametrize(parametrize_calls, source_, rules_, resolver_,
-                                 [this](std::string_view name) { return module_.find(name) == nullptr; },
+                                 [this](std::string_view name) { return module_->find(name) == nullptr; },
                                  evaluator());
       if (param.dynamic) {
         item.dynamic = true;
@@ -745,7 +1174,7 @@ class ModuleCollector {
       }
     }
     FixtureParametrization by_fixtures;
-    if (!unittest && !param.dynamic) {
+    if (!unittest && !param.dynamic && !reads_other_module) {
       std::vector<MarkRef> all_marks = own;
       all_marks.insert(all_marks.end(), context.marks.begin(), context.marks.end());
       all_marks.insert(all_marks.end(), module_marks_.begin(), module_marks_.end());
@@ -806,17 +1235,17 @@ class ModuleCollector {
   std::string_view source_;
   std::string module_path_;
   const CollectRules& rules_;
-  Scope module_;
+  // The module whose code is being read: the collected one, or one a base class comes from
+  // (source_, module_, root_, resolver_ and unbound_ are its, set by enter()).
+  std::deque<Source> sources_;
+  Source* current_ = nullptr;
+  const Scope* module_ = nullptr;
   TSNode root_{};
-  // Parametrize values, conditions: built on the first parametrized function (it scans the file
-  // for mutated names once).
-  std::optional<StaticEvaluator> evaluator_;
-  StaticEvaluator* evaluator() {
-    if (!evaluator_) evaluator_.emplace(source_, root_, module_, rules_.python.get());
-    return &*evaluator_;
-  }
+  StaticEvaluator* evaluator() { return current_->evaluator_of(rules_.python.get()); }
   NameResolver resolver_;
   UnboundCheck unbound_;
+  // Scopes of classes enclosing a nested base class (kept for ResolvedClass::enclosing).
+  std::deque<Scope> enclosing_scopes_;
   std::vector<MarkRef> module_marks_;
   std::vector<FixtureDecl> module_fixtures_;
   bool generate_tests_hook_ = false;

@@ -29,6 +29,9 @@ struct ModuleResult {
   // module name, and the evaluator checked every body for code mutating it. An edit inside a
   // body is then not harmless (Document re-runs the rules).
   bool reads_function_bodies = false;
+  // Absolute paths of the other modules read for test classes' bases (CollectRules::modules):
+  // when one changes, this module's items must be discovered again.
+  std::vector<std::string> base_files;
 };
 
 // module_path: the file's path relative to rootdir, '/'-separated ("tests/test_a.py").

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <unordered_map>
 #include <unordered_set>
@@ -18,6 +19,7 @@
 #include "server/lsp/uri.h"
 #include "server/workspace/config.h"
 #include "server/workspace/import_name.h"
+#include "server/workspace/module_finder.h"
 
 namespace fastest::lsp {
 
@@ -121,7 +123,7 @@ void LspServer::State::attach_document(OpenDoc& d) {
   d.module_id = d.path.lexically_relative(d.root->rootdir()).generic_string();
   auto collectors = collectors_for(*d.root, d.path, d.text);
   if (collectors && d.module_id.rfind("..", 0) != 0) {
-    CollectRules rules = rules_for_module(d.root->collection, d.path);
+    CollectRules rules = rules_for(*d.root, d.path);
     d.doc = std::make_unique<Document>(d.module_id, python_text(d.text), rules, *collectors);
   }
 }
@@ -137,6 +139,7 @@ void LspServer::State::open_document(const std::string& uri, std::string text) {
   attach_document(d);
   auto& slot = docs[uri] = std::move(d);
   after_document_change(slot, /*items_changed=*/true, /*diagnostics_changed=*/true, std::nullopt);
+  if (slot.root && slot.dirty) rediscover_dependents(*slot.root, slot.path);
 }
 
 void LspServer::State::after_document_change(OpenDoc& d, bool items_changed, bool diagnostics_changed,
@@ -232,6 +235,7 @@ void LspServer::State::change_document(const json& params) {
   const bool newly_stale = d.doc && d.root && mark_stale(*d.root, d.module_id);
   after_document_change(d, items_changed || newly_stale, diags_changed, shift);
   if (d.doc && d.root) schedule_resettle(*d.root, {d.module_id});
+  if (d.root) rediscover_dependents(*d.root, d.path);
   if (d.root) buffer_typed(d.path);
   spdlog::debug("didChange: edit+discovery {:.3f} ms, publish {:.3f} ms",
                 std::chrono::duration<double, std::milli>(edited - started).count(),
@@ -257,18 +261,63 @@ void LspServer::State::close_document(const std::string& uri) {
   docs.erase(it);
   syntax_diagnostics.erase(uri);
   publish_diagnostics(uri);
+  if (root && dirty) rediscover_dependents(*root, path);  // its bases are the file's again
   if (!root || !collected) return;
+  rediscover_from_disk(*root, module_id, path, dirty);
+}
+
+void LspServer::State::rediscover_from_disk(Root& root, const std::string& module_id, const fs::path& path,
+                                            bool was_dirty) {
   const std::string text = read_file(path);
-  auto collectors = collectors_for(*root, path, text);
+  auto collectors = collectors_for(root, path, text);
   if (!collectors) return;
-  Document disk(module_id, python_text(text), rules_for_module(root->collection, path), *collectors);
+  Document disk(module_id, python_text(text), rules_for(root, path), *collectors);
   std::vector<TestItem> items = disk.items();
   if (!items.empty()) items.front().parent_id = fs::path(module_id).parent_path().generic_string();
-  if (dirty) mark_stale(*root, module_id);  // back to the file's text: settled for the buffer's
-  merge_settled(*root, module_id, items);
-  root->file_items[module_id] = std::move(items);
-  publish_file(*root, module_id);
-  if (dirty) schedule_resettle(*root, {module_id});
+  if (disk.result().base_files.empty()) root.collection.base_files.erase(module_id);
+  else root.collection.base_files[module_id] = disk.result().base_files;
+  if (was_dirty) mark_stale(root, module_id);  // back to the file's text: settled for the buffer's
+  merge_settled(root, module_id, items);
+  root.file_items[module_id] = std::move(items);
+  publish_file(root, module_id);
+  if (was_dirty) schedule_resettle(root, {module_id});
+}
+
+CollectRules LspServer::State::rules_for(Root& root, const fs::path& path) {
+  CollectRules rules = rules_for_module(root.collection, path);
+  auto finder = std::dynamic_pointer_cast<ModuleFinder>(rules.modules);
+  if (!finder) return rules;
+  if (!root.live_modules)
+    root.live_modules = finder->with_buffers([this](const fs::path& file) -> std::optional<std::string> {
+      const fs::path normal = file.lexically_normal();
+      for (const auto& [uri, d] : docs)
+        if (d.path == normal) return d.text;
+      return std::nullopt;
+    });
+  rules.modules = root.live_modules;
+  return rules;
+}
+
+void LspServer::State::rediscover_dependents(Root& root, const fs::path& changed) {
+  const std::string file = changed.lexically_normal().string();
+  auto reads = [&](const std::vector<std::string>& files) {
+    return std::find(files.begin(), files.end(), file) != files.end();
+  };
+  std::set<std::string> open_modules;
+  for (auto& [uri, d] : docs) {
+    if (d.root.get() != &root || !d.doc) continue;
+    open_modules.insert(d.module_id);
+    if (d.path == changed || !reads(d.doc->result().base_files)) continue;
+    mark_stale(root, d.module_id);
+    d.doc->set_rules(rules_for(root, d.path));
+    after_document_change(d, /*items_changed=*/true, /*diagnostics_changed=*/false, std::nullopt);
+    schedule_resettle(root, {d.module_id});
+  }
+  std::vector<std::string> closed;
+  for (const auto& [module_id, files] : root.collection.base_files)
+    if (!open_modules.count(module_id) && reads(files)) closed.push_back(module_id);
+  for (const std::string& module_id : closed)
+    rediscover_from_disk(root, module_id, root.rootdir() / module_id, /*was_dirty=*/true);
 }
 
 }  // namespace fastest::lsp

@@ -23,6 +23,7 @@ namespace fastest::lsp {
 // --- collection ----------------------------------------------------------------------
 void LspServer::State::apply_collection(Root& root, Collection collection) {
   root.collection = std::move(collection);
+  root.live_modules.reset();
   if (!root.collected_once) {
     // Documents opened before the first collection landed got the config alone: now they get
     // the whole rules (the names the interpreter can import, say).
@@ -468,6 +469,7 @@ void LspServer::State::watched_files_changed(const json& params) {
     if (!path) continue;
     const fs::path file = fs::path(*path).lexically_normal();
     auto r = root_for(file);
+    if (r) rediscover_dependents(*r, file);
     if (!r || !can_change_collection(*r, file)) continue;
     std::set<std::string>& modules = affected[r];
     const std::string rel = file.lexically_relative(r->rootdir()).generic_string();

@@ -134,6 +134,10 @@ struct Root {
   bool imports_building = false;
   std::vector<fs::path> changes_awaiting_imports;
 
+  // The collection's module finder reading the open buffers (documents.cpp: rules_for); made
+  // on first use after each collection, used on the io thread only.
+  std::shared_ptr<ModuleLookup> live_modules;
+
   fs::path rootdir() const { return collection.config.rootdir; }
 };
 
@@ -231,6 +235,14 @@ struct LspServer::State {
   void change_document(const json& params);
   void save_document(const std::string& uri);
   void close_document(const std::string& uri);
+  // The rules a module of this root is read by: the collection's, with test classes' bases read
+  // from the open buffers as they are now (Root::live_modules).
+  CollectRules rules_for(Root& root, const fs::path& path);
+  // `changed` (a buffer edited, opened or closed, or the file on disk) is read for the bases of
+  // some modules' test classes: those modules, open or not, are discovered again.
+  void rediscover_dependents(Root& root, const fs::path& changed);
+  // A module that is not open, discovered again from its file and published.
+  void rediscover_from_disk(Root& root, const std::string& module_id, const fs::path& path, bool was_dirty);
   // didChangeWorkspaceFolders: removed roots' jobs are cancelled and their open documents
   // re-homed to another root containing them, or left rootless.
   void change_workspace_folders(const json& params);

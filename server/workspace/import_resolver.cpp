@@ -122,8 +122,21 @@ std::string python_version_of(const std::vector<fs::path>& site_packages) {
 }
 
 std::shared_ptr<const ImportableNames> interpreter_names(const Interpreter& interpreter) {
+  std::optional<fs::path> stdlib = stdlib_folder(interpreter);
+  if (!stdlib) return nullptr;
+  auto names = std::make_shared<ImportableNames>();
+  for (const char* b : kBuiltinModules) names->names.insert(b);
+  add_folder_names(*stdlib, names->names);
+  add_folder_names(*stdlib / "lib-dynload", names->names);
+  for (const fs::path& sp : interpreter.site_packages) add_site_packages(sp, names->names);
+  return names;
+}
+
+}  // namespace
+
+std::optional<fs::path> stdlib_folder(const Interpreter& interpreter) {
   std::string version = python_version_of(interpreter.site_packages);
-  if (version.empty()) return nullptr;
+  if (version.empty()) return std::nullopt;
   std::error_code ec;
   // The base installation: the real executable's prefix, or a venv's `home` (pyvenv.cfg).
   std::vector<fs::path> prefixes;
@@ -145,18 +158,11 @@ std::shared_ptr<const ImportableNames> interpreter_names(const Interpreter& inte
     // A zipped stdlib on sys.path (python311.zip) cannot be listed here: give up rather than guess.
     std::string nodot = version;
     nodot.erase(nodot.find('.'), 1);
-    if (fs::exists(prefix / "lib" / ("python" + nodot + ".zip"), ec)) return nullptr;
-    auto names = std::make_shared<ImportableNames>();
-    for (const char* b : kBuiltinModules) names->names.insert(b);
-    add_folder_names(stdlib, names->names);
-    add_folder_names(stdlib / "lib-dynload", names->names);
-    for (const fs::path& sp : interpreter.site_packages) add_site_packages(sp, names->names);
-    return names;
+    if (fs::exists(prefix / "lib" / ("python" + nodot + ".zip"), ec)) return std::nullopt;
+    return stdlib;
   }
-  return nullptr;
+  return std::nullopt;
 }
-
-}  // namespace
 
 std::vector<fs::path> pytest_basedirs(const std::vector<fs::path>& files, const fs::path& rootdir) {
   std::set<fs::path> folders;

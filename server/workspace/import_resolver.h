@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "server/discovery/collect_rules.h"
@@ -23,6 +24,10 @@ std::vector<std::filesystem::path> pytest_basedirs(const std::vector<std::filesy
 // `extra_dirs` (rootdir, `pythonpath`, $PYTHONPATH, basedirs). The interpreter's part is cached
 // per executable for the process. Null when the stdlib cannot be located or read: then no name
 // is treated as unimportable.
+// The interpreter's standard library folder (lib/pythonX.Y), found without starting it; nothing
+// when it cannot be located or is zipped.
+std::optional<std::filesystem::path> stdlib_folder(const Interpreter& interpreter);
+
 std::shared_ptr<const ImportableNames> importable_names(const Interpreter& interpreter,
                                                         const std::vector<std::filesystem::path>& extra_dirs);
 

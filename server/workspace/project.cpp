@@ -38,6 +38,7 @@
 #include "server/workspace/interpreter.h"
 #include "server/workspace/python_facts.h"
 #include "server/workspace/mapped_file.h"
+#include "server/workspace/module_finder.h"
 #include "server/workspace/plugin_hooks.h"
 #include "server/workspace/selection.h"
 
@@ -508,14 +509,29 @@ Collection collect(const Invocation& invocation, const std::function<void(const 
     for (const auto& walked : files_per_arg)
       for (const WalkedFile& f : walked) files.push_back(f.path);
     std::vector<fs::path> dirs = pytest_basedirs(files, config.rootdir);
+    std::vector<fs::path> basedirs = dirs;
     dirs.push_back(config.rootdir);
     dirs.push_back(invocation_dir);
     fs::path ini_dir = config.inifile ? config.inifile->parent_path() : config.rootdir;
+    std::vector<fs::path> pythonpath;
     for (const std::string& p : ini_args(file, "pythonpath")) {
       fs::path entry(p);
-      dirs.push_back(entry.is_absolute() ? entry : ini_dir / entry);
+      pythonpath.push_back(entry.is_absolute() ? entry : ini_dir / entry);
+      dirs.push_back(pythonpath.back());
     }
     config.rules.importable = importable_names(*chosen, dirs);
+    BufferText buffers;
+    if (!invocation.overlays.empty()) {
+      auto texts = std::make_shared<std::map<fs::path, std::string>>();
+      for (const auto& [path, text] : invocation.overlays) (*texts)[fs::absolute(path).lexically_normal()] = text;
+      buffers = [texts](const fs::path& file) -> std::optional<std::string> {
+        auto it = texts->find(file);
+        return it == texts->end() ? std::nullopt : std::optional<std::string>(it->second);
+      };
+    }
+    config.rules.modules = make_module_finder(*chosen, config.rootdir, invocation_dir, basedirs, pythonpath,
+                                              parse_import_mode(config.import_mode) == ImportMode::Importlib,
+                                              config.rules.python, std::move(buffers));
     if (config.rules.importable)
       config.rules.local_import_failures = std::make_shared<LocalImportCheck>(dirs, config.rootdir, config.rules.importable);
     walker.set_importable(config.rules.importable, config.rules.local_import_failures);
@@ -666,6 +682,7 @@ Collection collect(const Invocation& invocation, const std::function<void(const 
           if (walked.python_module) collection.collection_errors.push_back(job.syntax_diagnostics.front());
         }
       }
+      if (!job.result.base_files.empty()) collection.base_files[job.module_id] = job.result.base_files;
       std::vector<TestItem> items = last_visit ? take_file_items(job, walked) : file_items(job, walked);
       const bool module_dynamic = job.result.dynamic || items.front().dynamic;
       if (last_visit) job.result = {}, job.doctests = {};

@@ -118,6 +118,9 @@ struct Collection {
   // same rules as the collection (rules_for_module).
   std::map<std::filesystem::path, std::vector<FixtureDecl>> conftest_fixtures;
   std::vector<std::vector<FixtureDecl>> plugin_fixtures;
+  // Module id -> the other modules its test classes' bases were read from (absolute paths):
+  // the language server discovers the module again when one of them changes.
+  std::map<std::string, std::vector<std::string>> base_files;
   // Keywords pytest's -k matches for a leaf: its name, its parents' names, its marks.
   std::vector<std::string> keywords_of(const TestItem& item) const;
   const TestItem* find(const std::string& id) const;
