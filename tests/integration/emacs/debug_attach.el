@@ -52,6 +52,7 @@
                            (reply_port . ,(plist-get (plist-get (plist-get reply :debug) :connect) :port))
                            (connected . ,(or report-connected :json-false))
                            (listening . ,report-listening)
+                           (run . ,run) (finished_runs . ,(vconcat report-finished))
                            (finished . ,(if (member run report-finished) t :json-false)))))))
 (ignore-errors (eglot-shutdown (eglot-current-server)))
 (kill-emacs 0)
