@@ -97,4 +97,4 @@ def test_neovim_attaches_the_debugger_once_debugpy_listens(fastest_bin, python_e
     assert report["connect_error"] is False, report  # debugpy accepted the connection: it listened when the debugger came
     assert report["port"] == report["listening_port"] > 0, report
     assert report["called_at"] >= report["listening_at"], report
-    assert report["finished"] is True, report
+    assert report["finished"] is True, json.dumps(report)
