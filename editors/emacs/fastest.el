@@ -150,7 +150,8 @@ then take ITEMS whole (new tests, changed ones, or ones moved otherwise)."
             (puthash id overlay fastest--overlays)))))))
 
 (cl-defmethod eglot-handle-notification ((_server fastest-server) (_method (eql fastest/runFinished))
-                                         &key counts durationMs coverage &allow-other-keys)
+                                         &key runId counts durationMs coverage &allow-other-keys)
+  (fastest--forget-debug runId)
   (let (parts)
     (cl-loop for (k v) on counts by #'cddr
              do (push (format "%s %s" v (substring (symbol-name k) 1)) parts))
@@ -262,25 +263,52 @@ eglot holds didChange back; a run must see the text as it reads now."
 
 (declare-function dape "ext:dape" (config &optional skip-compile))
 
+;; debugpy listens only a little after the reply (attaching at once is refused): the reply's
+;; configuration waits for its run's fastest/debugListening, which may also come first (eglot
+;; handles notifications while `jsonrpc-request' waits for the reply).
+(defvar fastest--debug-waiting (make-hash-table :test 'equal)
+  "RunId -> dape configuration of a debug run whose debugpy does not listen yet.")
+(defvar fastest--debug-listening (make-hash-table :test 'equal)
+  "RunIds whose debugpy listens before their reply was handled.")
+
+(defun fastest--attach (config)
+  "Attach dape to CONFIG (debugpy.listen serves the debug adapter protocol itself)."
+  (dape config))
+
+(cl-defmethod eglot-handle-notification ((_server fastest-server) (_method (eql fastest/debugListening))
+                                         &key runId &allow-other-keys)
+  (let ((config (gethash runId fastest--debug-waiting)))
+    (remhash runId fastest--debug-waiting)
+    (if config (fastest--attach config) (puthash runId t fastest--debug-listening))))
+
+(defun fastest--forget-debug (run)
+  "Drop what waits for RUN's debugger (the run finished)."
+  (remhash run fastest--debug-waiting)
+  (remhash run fastest--debug-listening))
+
 (defun fastest-debug-at-point ()
   "Debug the test at point: it waits in debugpy, and dape attaches to it.
-Without dape (Emacs 29.1 and later), say so and cancel the run: the
-test never waits for a debugger that does not come."
+dape attaches once the server says debugpy listens.  Without dape (Emacs
+29.1 and later), say so and cancel the run: the test never waits for a
+debugger that does not come."
   (interactive)
   (let* ((reply (fastest--execute "fastest.debugTest"
                                   (list :uri (eglot--path-to-uri (buffer-file-name))
                                         :position (eglot--pos-to-lsp-position))))
+         (run (plist-get reply :runId))
          (debug (plist-get reply :debug))
          (connect (plist-get debug :connect))
          (where (format "%s:%s" (plist-get connect :host) (plist-get connect :port))))
     (cond ((null debug) (user-error "fastest: no test to debug here"))
           ((require 'dape nil t)
-           ;; debugpy.listen serves the debug adapter protocol itself: dape connects to it.
-           (dape (list 'modes '(python-mode python-ts-mode) 'host (plist-get connect :host)
-                       'port (plist-get connect :port) :type "python" :request "attach"
-                       :name (plist-get debug :name) :justMyCode :json-false)))
+           (let ((config (list 'modes '(python-mode python-ts-mode) 'host (plist-get connect :host)
+                               'port (plist-get connect :port) :type "python" :request "attach"
+                               :name (plist-get debug :name) :justMyCode :json-false)))
+             (if (gethash run fastest--debug-listening)
+                 (progn (remhash run fastest--debug-listening) (fastest--attach config))
+               (puthash run config fastest--debug-waiting))))
           (t
-           (jsonrpc-request (fastest--server) :fastest/cancelRun (list :runId (plist-get reply :runId)))
+           (jsonrpc-request (fastest--server) :fastest/cancelRun (list :runId run))
            (message "fastest: debugging needs dape (Emacs 29.1+); the test waited for a debugger on %s and was cancelled"
                     where)))
     reply))

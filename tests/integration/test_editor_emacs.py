@@ -71,3 +71,25 @@ def test_emacs_runs_the_test_at_point(fastest_bin, python_exe, test_project, tmp
     assert any(source[line - 1].lstrip().startswith("def ") for line in coverage["covered"])
     assert coverage["reopened"] == len(coverage["covered"])
     assert coverage["cleared"] == 0
+
+
+@pytest.mark.skipif(shutil.which("emacs") is None, reason="emacs-nox and elpa-eglot are installed by scripts/setup.sh")
+def test_emacs_attaches_dape_once_debugpy_listens(fastest_bin, python_exe, test_project, tmp_path):
+    """The reply's attach configuration waits for fastest/debugListening: attaching at once was refused."""
+    project = tmp_path / "proj"
+    shutil.copytree(test_project, project, ignore=shutil.ignore_patterns(".fastest_cache", "__pycache__", ".pytest_cache"))
+    target = project / "tests" / "unit" / "test_stock.py"
+    line = target.read_text().splitlines().index("def test_add_counts(stock, apple):") + 2
+    out = tmp_path / "report.json"
+    env = dict(os.environ, FASTEST_EMACS_OUT=str(out), FASTEST_EMACS_FILE=str(target), FASTEST_EMACS_LINE=str(line),
+               FASTEST_BIN=str(fastest_bin), FASTEST_PYTHON=python_exe, FASTEST_EMACS_DIR=os.path.join(REPO, "editors", "emacs"),
+               HOME=str(tmp_path))
+    proc = subprocess.run(["emacs", "--batch", "-Q", "--eval", ELPA, "-l", os.path.join(REPO, "tests", "integration", "emacs", "debug_attach.el")],
+                          cwd=project, env=env, capture_output=True, text=True, timeout=120)
+    assert out.exists(), proc.stdout + proc.stderr
+    report = json.loads(out.read_text())
+    assert report["calls"] == 1, report
+    assert report["connected"] is True, report  # debugpy accepted the connection: it listened when the debugger came
+    assert report["port"] == report["reply_port"] == report["listening"]["port"] > 0, report
+    assert report["called_at"] >= report["listening"]["at"], report
+    assert report["finished"] is True, json.dumps(report)

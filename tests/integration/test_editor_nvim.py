@@ -76,3 +76,25 @@ def test_neovim_keeps_every_chunk_of_a_big_tree(fastest_bin, python_exe, tmp_pat
                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=90)
     assert out.exists(), proc.stdout + proc.stderr
     assert out.read_text() == "2756"
+
+
+@pytest.mark.skipif(shutil.which("nvim") is None, reason="neovim is installed by scripts/setup.sh")
+def test_neovim_attaches_the_debugger_once_debugpy_listens(fastest_bin, python_exe, test_project, tmp_path):
+    """The reply's attach configuration waits for fastest/debugListening: attaching at once was refused."""
+    project = tmp_path / "proj"
+    shutil.copytree(test_project, project, ignore=shutil.ignore_patterns(".fastest_cache", "__pycache__", ".pytest_cache"))
+    target = project / "tests" / "unit" / "test_stock.py"
+    line = target.read_text().splitlines().index("def test_add_counts(stock, apple):") + 2
+    out = tmp_path / "report.json"
+    env = dict(os.environ, FASTEST_NVIM_OUT=str(out), FASTEST_NVIM_FILE=str(target), FASTEST_NVIM_LINE=str(line),
+               FASTEST_BIN=str(fastest_bin), FASTEST_PYTHON=python_exe, HOME=str(tmp_path))
+    proc = subprocess.run(["nvim", "--headless", "--clean", "--cmd", f"set rtp^={REPO}/editors/nvim",
+                           "-c", f"luafile {REPO}/tests/integration/nvim/debug_attach.lua"],
+                          cwd=project, env=env, capture_output=True, text=True, timeout=90)
+    assert out.exists(), proc.stdout + proc.stderr
+    report = json.loads(out.read_text())
+    assert report["calls"] == 1, report
+    assert report["connect_error"] is False, report  # debugpy accepted the connection: it listened when the debugger came
+    assert report["port"] == report["listening_port"] > 0, report
+    assert report["called_at"] >= report["listening_at"], report
+    assert report["finished"] is True, json.dumps(report)

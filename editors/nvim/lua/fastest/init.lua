@@ -19,6 +19,8 @@ M.results = {}       -- id -> last state params
 M.runs = {}          -- runId -> { finished = bool, counts = {} }
 M.marks = {}         -- id -> { bufnr, extmark id }: one result mark per item, replaced by each run
 M.running = {}       -- runId -> number of tests not finished yet
+local debug_waiting = {}    -- runId -> the reply's attach configuration (debugpy not listening yet)
+local debug_listening = {}  -- runId -> true: debugpy listens, the reply not handled yet
 local ns = vim.api.nvim_create_namespace("fastest")
 local client_id = nil
 
@@ -149,6 +151,7 @@ local handlers = {
   end,
   ["fastest/runFinished"] = function(_, params)
     M.running[params.runId] = nil
+    debug_waiting[params.runId], debug_listening[params.runId] = nil, nil
     M.runs[params.runId] = { finished = true, counts = params.counts }
     local parts = {}
     for state, n in pairs(params.counts or {}) do table.insert(parts, n .. " " .. state) end
@@ -192,18 +195,38 @@ function M.start(bufnr)
   return client_id
 end
 
--- A debug run's test waits in debugpy: attach nvim-dap to it, or say what is missing and cancel
--- the run (never a silent wait for a debugger that does not come).
-local function attach_debugger(result)
+-- A debug run's test waits in debugpy, which listens only a little after the reply (attaching at
+-- once is refused): the reply's configuration waits here for its run's fastest/debugListening,
+-- which may also come first. Without nvim-dap, say what is missing and cancel the run at once
+-- (never a silent wait for a debugger that does not come).
+local function debugger()
   local ok, dap = pcall(require, "dap")
-  local where = string.format("%s:%d", result.debug.connect.host, result.debug.connect.port)
-  if ok and dap.adapters and dap.adapters.python then
-    dap.run(result.debug)
-    return
+  if ok and dap.adapters and dap.adapters.python then return dap end
+  return nil
+end
+
+local function debug_reply(result)
+  if not debugger() then
+    local where = string.format("%s:%d", result.debug.connect.host, result.debug.connect.port)
+    vim.notify("fastest: debugging needs nvim-dap with a `python` adapter (e.g. nvim-dap-python); the test "
+      .. "waited for a debugger on " .. where .. " and was cancelled", vim.log.levels.ERROR)
+    M.run_command("fastest.cancelRun", { runId = result.runId })
+  elseif debug_listening[result.runId] then
+    debug_listening[result.runId] = nil
+    debugger().run(result.debug)
+  else
+    debug_waiting[result.runId] = result.debug
   end
-  vim.notify("fastest: debugging needs nvim-dap with a `python` adapter (e.g. nvim-dap-python); the test "
-    .. "waited for a debugger on " .. where .. " and was cancelled", vim.log.levels.ERROR)
-  M.run_command("fastest.cancelRun", { runId = result.runId })
+end
+
+handlers["fastest/debugListening"] = function(_, params)
+  local config = debug_waiting[params.runId]
+  debug_waiting[params.runId] = nil
+  if not config then
+    debug_listening[params.runId] = true
+  elseif debugger() then
+    debugger().run(config)
+  end
 end
 
 function M.run_command(command, args)
@@ -218,7 +241,7 @@ function M.run_command(command, args)
       return
     end
     if result and result.runId then M.runs[result.runId] = { finished = false } end
-    if result and result.debug then attach_debugger(result) end
+    if result and result.debug then debug_reply(result) end
   end)
 end
 local run = M.run_command
