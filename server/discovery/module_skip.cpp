@@ -108,10 +108,13 @@ std::optional<ModuleOutcome> module_level_outcome(TSNode root, std::string_view 
     if (ts::is(node, "raise_statement") || ts::is(node, "assert_statement")) {
       // Run at import (not in a function): pytest reports the module's collection error, or
       // skips the module for a raised unittest.SkipTest / pytest's Skipped. Settled by pytest.
+      // An `assert` counts only when known to fail: module-level asserts are sanity checks of
+      // the module's own data (`assert len(set(CASES)) == len(CASES)`), true where it runs, and
+      // reading them as "may fail" would hand every such module to pytest.
       const bool is_assert = ts::is(node, "assert_statement");
       TSNode condition = is_assert ? ts_node_named_child(node, 0) : TSNode{};
-      const bool holds = is_assert && evaluator && evaluator->python() && evaluator->truth(condition) == true;
-      if (!holds)
+      const bool fails = !is_assert || (evaluator && evaluator->truth(condition) == false);
+      if (fails)
         return ModuleOutcome{std::string(is_assert ? "asserts" : "raises") + " at module level (line " +
                                  std::to_string(ts_node_start_point(node).row + 1) +
                                  "): pytest may fail or skip the module's collection",

@@ -17,7 +17,7 @@ RAISING = {
     "raise": 'import sys\nprint("loading")\nsys.stderr.write("WARNING: no data\\n")\nraise RuntimeError("boom")\n'
              "def test_a(): pass\n",
     "class-body": "class TestA:\n    raise ValueError('bad class')\n    def test_a(self): pass\n",
-    "assert": "import sys\nassert sys.maxsize < 0, 'not on this machine'\ndef test_a(): pass\n",
+    "assert": "import sys\nassert sys.version_info < (3,), 'python 2 only'\ndef test_a(): pass\n",
     "taken-branch": "import sys\nif sys.version_info >= (3,):\n    raise ImportError('needs py2')\ndef test_a(): pass\n",
     "skiptest": "import unittest\nraise unittest.SkipTest('no backend here')\ndef test_a(): pass\n",
 }
@@ -27,6 +27,7 @@ NOT_RUN = {
     "untaken-branch": "import sys\nif sys.version_info < (3,):\n    raise ImportError('py3 only')\ndef test_a(): pass\n",
     "function-body": "def helper():\n    raise ValueError\ndef test_a(): pass\n",
     "holding-assert": "import sys\nassert sys.version_info >= (3,)\ndef test_a(): pass\n",
+    "data-assert": "CASES = [(1, 2), (3, 4)]\nassert len(set(c[0] for c in CASES)) == len(CASES)\ndef test_a(): pass\n",
 }
 
 

@@ -196,6 +196,7 @@ TEST_CASE("a raise that does not run at import leaves the module static") {
            "def helper():\n    raise ValueError\ndef test_a(): pass\n",
            "class TestA:\n    def test_a(self):\n        assert False\n",
            "fail = lambda: (_ for _ in ()).throw(ValueError)\ndef test_a(): pass\n",
+           "CASES = [1, 2]\nassert len(set(CASES)) == len(CASES)\ndef test_a(): pass\n",
        }) {
     auto result = discover_snippet(src);
     INFO(src);
