@@ -60,6 +60,14 @@ bool is_main_guard(TSNode condition, std::string_view source, const Scope& modul
   return !module.find("__name__") && ((a == "__name__" && is_main(b)) || (b == "__name__" && is_main(a)));
 }
 
+// A statement inside an `except` handler runs only when its `try` body raised: whether an import
+// there fails is module_imports.h's question (a handler that re-raises does not guard it).
+bool in_except_handler(TSNode node) {
+  for (TSNode p = ts_node_parent(node); !ts_node_is_null(p); p = ts_node_parent(p))
+    if (ts::is(p, "except_clause") || ts::is(p, "except_group_clause")) return true;
+  return false;
+}
+
 // An `if` whose taken branch the interpreter decides: the nodes that run (its conditions up to
 // the taken one, and that branch's body). nullopt when a condition is unknown.
 std::optional<std::vector<TSNode>> taken_parts(TSNode stmt, StaticEvaluator& evaluator, std::string_view source,
@@ -105,7 +113,7 @@ std::optional<ModuleOutcome> module_level_outcome(TSNode root, std::string_view 
         continue;
       }
     }
-    if (ts::is(node, "raise_statement") || ts::is(node, "assert_statement")) {
+    if ((ts::is(node, "raise_statement") || ts::is(node, "assert_statement")) && !in_except_handler(node)) {
       // Run at import (not in a function): pytest reports the module's collection error, or
       // skips the module for a raised unittest.SkipTest / pytest's Skipped. Settled by pytest.
       // An `assert` counts only when known to fail: module-level asserts are sanity checks of

@@ -26,6 +26,8 @@ NOT_RUN = {
     "main-guard": "def test_a(): pass\nif __name__ == '__main__':\n    raise SystemExit(1)\n",
     "untaken-branch": "import sys\nif sys.version_info < (3,):\n    raise ImportError('py3 only')\ndef test_a(): pass\n",
     "function-body": "def helper():\n    raise ValueError\ndef test_a(): pass\n",
+    "handler": "import sys\ntry:\n    import json\nexcept ImportError:\n    if sys.platform.startswith('win'):\n        raise\n"
+               "def test_a(): pass\n",
     "holding-assert": "import sys\nassert sys.version_info >= (3,)\ndef test_a(): pass\n",
     "data-assert": "CASES = [(1, 2), (3, 4)]\nassert len(set(c[0] for c in CASES)) == len(CASES)\ndef test_a(): pass\n",
 }
