@@ -55,14 +55,12 @@ bool may_catch_import_error(TSNode clause, std::string_view source) {
   return !any;
 }
 
-// Whether a handler visibly falls back, so that the module goes on without the import: its
-// statements only bind names (assignments, imports, definitions) or pass, and it does not end
-// in `raise`. Anything else (a re-raise, a helper that may raise, a branch) may fail the
-// import as if unguarded.
-bool falls_back(TSNode clause) {
-  TSNode block{};
-  for (TSNode child : ts::named_children(clause))
-    if (ts::is(child, "block")) block = child;
+bool falls_back(TSNode clause, std::string_view source);
+
+// Whether a block's statements only bind names (assignments, imports, definitions) or pass; a
+// nested `try` counts when its own body does and a handler catching ImportError falls back
+// (`except ImportError: try: from gmpy import mpz except ImportError: mpz = None`).
+bool binds_only(TSNode block, std::string_view source) {
   if (ts_node_is_null(block)) return false;
   std::vector<TSNode> statements = ts::named_children(block);
   if (statements.empty()) return false;
@@ -70,18 +68,36 @@ bool falls_back(TSNode clause) {
     if (ts::is(stmt, "pass_statement") || ts::is(stmt, "import_statement") ||
         ts::is(stmt, "import_from_statement") || ts::is(stmt, "function_definition") ||
         ts::is(stmt, "class_definition") || ts::is(stmt, "decorated_definition") ||
-        ts::is(stmt, "global_statement"))
+        ts::is(stmt, "global_statement") || ts::is(stmt, "comment"))
       continue;
     if (ts::is(stmt, "expression_statement")) {
-      bool binds_only = true;
+      bool binding = true;
       for (TSNode expr : ts::named_children(stmt))
-        binds_only &= ts::is(expr, "assignment") || ts::is(expr, "augmented_assignment") ||
-                      ts::is(expr, "string") || ts::is(expr, "ellipsis");
-      if (binds_only) continue;
+        binding &= ts::is(expr, "assignment") || ts::is(expr, "augmented_assignment") ||
+                   ts::is(expr, "string") || ts::is(expr, "ellipsis");
+      if (binding) continue;
+    }
+    if (ts::is(stmt, "try_statement") && binds_only(ts::field(stmt, "body"), source)) {
+      bool handled = false;
+      for (TSNode child : ts::named_children(stmt))
+        if (ts::is(child, "except_clause") || ts::is(child, "except_group_clause"))
+          handled |= may_catch_import_error(child, source) && falls_back(child, source);
+      if (handled) continue;
     }
     return false;
   }
   return true;
+}
+
+// Whether a handler visibly falls back, so that the module goes on without the import: its
+// statements only bind names (assignments, imports, definitions, a nested guarded `try`) or
+// pass, and it does not end in `raise`. Anything else (a re-raise, a helper that may raise, a
+// branch) may fail the import as if unguarded.
+bool falls_back(TSNode clause, std::string_view source) {
+  TSNode block{};
+  for (TSNode child : ts::named_children(clause))
+    if (ts::is(child, "block")) block = child;
+  return binds_only(block, source);
 }
 
 void scan_block(TSNode block, std::string_view source, std::vector<UnconditionalImport>& out) {
@@ -95,7 +111,7 @@ void scan_block(TSNode block, std::string_view source, std::vector<Unconditional
       bool guarded = false;
       for (TSNode child : ts::named_children(stmt))
         if ((ts::is(child, "except_clause") || ts::is(child, "except_group_clause")) &&
-            may_catch_import_error(child, source) && falls_back(child))
+            may_catch_import_error(child, source) && falls_back(child, source))
           guarded = true;
       if (!guarded) scan_block(ts::field(stmt, "body"), source, out);
     }

@@ -72,4 +72,11 @@ TEST_CASE("a handler that re-raises or calls a helper does not guard the import"
   CHECK(scanned("try:\n    import a\nexcept ImportError:\n    a = None\n    HAS_A: bool = False\n").empty());
   CHECK(scanned("try:\n    import a\nexcept ImportError:\n    from b import a\n").empty());
   CHECK(scanned("try:\n    import a\nexcept ImportError:\n    def a(): pass\n").empty());
+  // A nested fallback (ecdsa: gmpy2, else gmpy, else none).
+  CHECK(scanned("try:\n    import a\nexcept ImportError:\n    try:\n        import b\n    except ImportError:\n"
+                "        b = None\n").empty());
+  CHECK(scanned("try:\n    import a\nexcept ImportError:\n    try:\n        import b\n    except KeyError:\n"
+                "        b = None\n") == std::vector<std::string>{"a:2"});
+  CHECK(scanned("try:\n    import a\nexcept ImportError:\n    try:\n        import b\n    except ImportError:\n"
+                "        raise\n") == std::vector<std::string>{"a:2"});
 }
