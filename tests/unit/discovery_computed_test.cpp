@@ -33,6 +33,10 @@ TEST_CASE("namespace writes by code make the module dynamic", "[computed]") {
   CHECK(discover_snippet("import sys\nsetattr(sys.modules[__name__], 'test_s', f)\n").dynamic);
   CHECK(discover_snippet("def add():\n    globals().update(test_x=f)\nadd()\n").dynamic);
   CHECK_FALSE(discover_snippet("def test_a():\n    obj.setattr_x(1)\n    my_exec(2)\n").dynamic);
+  CHECK(discover_snippet("import sys\nthis = sys.modules[__name__]\nthis.test_t = f\n").dynamic);
+  // unittest's suite idiom reads the module (pyasn1, many unittest-era projects).
+  CHECK_FALSE(discover_snippet("import sys, unittest\ndef test_a(): pass\n"
+                               "suite = unittest.TestLoader().loadTestsFromModule(sys.modules[__name__])\n").dynamic);
 }
 
 TEST_CASE("literals and non-test names bound at module level stay static", "[computed]") {
