@@ -102,7 +102,17 @@ std::optional<std::string> computed_test_binding(const Scope& scope, std::string
   return std::nullopt;
 }
 
-std::optional<std::string> namespace_written_by_code(std::string_view source) {
+// Whether the byte at `at` lies in the body of a function whose name pytest collects (or of a
+// function nested in one).
+bool inside_test_function(TSNode root, std::string_view source, size_t at, const TestNamePredicate& collectable) {
+  TSNode node = ts_node_descendant_for_byte_range(root, static_cast<uint32_t>(at), static_cast<uint32_t>(at));
+  for (; !ts_node_is_null(node); node = ts_node_parent(node))
+    if (ts::is(node, "function_definition") && collectable(ts::text(ts::field(node, "name"), source))) return true;
+  return false;
+}
+
+std::optional<std::string> namespace_written_by_code(std::string_view source, TSNode root,
+                                                     const TestNamePredicate& collectable) {
   for (std::string_view writer : kNamespaceWriters) {
     for (size_t at = find_in_source(source, writer); at != std::string_view::npos; at = find_in_source(source, writer, at + 1)) {
       // `xsetattr(` or `obj.exec(` is another function.
@@ -111,6 +121,7 @@ std::optional<std::string> namespace_written_by_code(std::string_view source) {
         if (before == '_' || before == '.' || std::isalnum(static_cast<unsigned char>(before))) continue;
       }
       if (writer == "sys.modules[__name__]" && read_by_unittest_loader(source, at)) continue;
+      if (!ts_node_is_null(root) && collectable && inside_test_function(root, source, at, collectable)) continue;
       size_t line = 1;
       for (size_t i = 0; i < at; ++i) line += source[i] == '\n';
       return "uses `" + std::string(writer) + "` at line " + std::to_string(line) +

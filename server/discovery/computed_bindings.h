@@ -31,7 +31,10 @@ std::optional<std::string> loop_bound_test_name(TSNode root, std::string_view so
                                                 const TestNamePredicate& collectable);
 
 // Why the module's namespace may be written at import time by code (`globals()[...] = `,
-// `setattr(module, ...)`, `exec(...)`), or nothing.
-std::optional<std::string> namespace_written_by_code(std::string_view source);
+// `setattr(module, ...)`, `exec(...)`), or nothing. With the module's tree and pytest's test
+// name rule, a use inside a test function (or a function nested in one) does not count: it runs
+// when the test does, after collection.
+std::optional<std::string> namespace_written_by_code(std::string_view source, TSNode root = TSNode{},
+                                                     const TestNamePredicate& collectable = nullptr);
 
 }  // namespace fastest

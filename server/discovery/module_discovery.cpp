@@ -171,7 +171,7 @@ class ModuleCollector {
     } else if (auto looped = loop_bound_test_name(root, source_, [this](std::string_view n) { return is_collectable_name(n); })) {
       result.dynamic = true;
       result.dynamic_reason = (result.dynamic_reason.empty() ? "" : result.dynamic_reason + "; ") + *looped;
-    } else if (auto written = namespace_written_by_code(source_)) {
+    } else if (auto written = namespace_written_by_code(source_, root, [this](std::string_view n) { return is_collectable_name(n); })) {
       result.dynamic = true;
       result.dynamic_reason = (result.dynamic_reason.empty() ? "" : result.dynamic_reason + "; ") + *written;
     }

@@ -1,7 +1,10 @@
 #include "server/discovery/module_skip.h"
 
+#include <algorithm>
+#include <cstring>
 #include <vector>
 
+#include "server/discovery/module_discovery.h"
 #include "server/discovery/source_search.h"
 #include "server/discovery/static_value.h"
 #include "server/discovery/ts_util.h"
@@ -60,14 +63,6 @@ bool is_main_guard(TSNode condition, std::string_view source, const Scope& modul
   return !module.find("__name__") && ((a == "__name__" && is_main(b)) || (b == "__name__" && is_main(a)));
 }
 
-// A statement inside an `except` handler runs only when its `try` body raised: whether an import
-// there fails is module_imports.h's question (a handler that re-raises does not guard it).
-bool in_except_handler(TSNode node) {
-  for (TSNode p = ts_node_parent(node); !ts_node_is_null(p); p = ts_node_parent(p))
-    if (ts::is(p, "except_clause") || ts::is(p, "except_group_clause")) return true;
-  return false;
-}
-
 // An `if` whose taken branch the interpreter decides: the nodes that run (its conditions up to
 // the taken one, and that branch's body). nullopt when a condition is unknown.
 std::optional<std::vector<TSNode>> taken_parts(TSNode stmt, StaticEvaluator& evaluator, std::string_view source,
@@ -88,18 +83,10 @@ std::optional<std::vector<TSNode>> taken_parts(TSNode stmt, StaticEvaluator& eva
   return parts;
 }
 
-}  // namespace
-
-std::optional<ModuleOutcome> module_level_outcome(TSNode root, std::string_view source, const Scope& module,
-                                                  StaticEvaluator* evaluator) {
-  // The common case, without a walk: no name is in the text ("importorskip" holds "skip").
-  const bool mentioned = find_in_source(source, "skip") != std::string_view::npos ||
-                         find_in_source(source, "fail") != std::string_view::npos ||
-                         find_in_source(source, "raise") != std::string_view::npos ||
-                         find_in_source(source, "assert") != std::string_view::npos;
-  if (!mentioned) return std::nullopt;
-  // Depth-first over what runs at import: everything but function bodies and lambdas
-  // (decorators, default values and class bodies do run).
+// A call of pytest's outcome functions that runs at import: everything but function bodies and
+// lambdas (decorators, default values and class bodies do run), depth first.
+std::optional<ModuleOutcome> outcome_call(TSNode root, std::string_view source, const Scope& module,
+                                          StaticEvaluator* evaluator) {
   std::vector<TSNode> pending{root};
   while (!pending.empty()) {
     TSNode node = pending.back();
@@ -113,24 +100,8 @@ std::optional<ModuleOutcome> module_level_outcome(TSNode root, std::string_view 
         continue;
       }
     }
-    if ((ts::is(node, "raise_statement") || ts::is(node, "assert_statement")) && !in_except_handler(node)) {
-      // Run at import (not in a function): pytest reports the module's collection error, or
-      // skips the module for a raised unittest.SkipTest / pytest's Skipped. Settled by pytest.
-      // An `assert` counts only when known to fail: module-level asserts are sanity checks of
-      // the module's own data (`assert len(set(CASES)) == len(CASES)`), true where it runs, and
-      // reading them as "may fail" would hand every such module to pytest.
-      const bool is_assert = ts::is(node, "assert_statement");
-      TSNode condition = is_assert ? ts_node_named_child(node, 0) : TSNode{};
-      const bool fails = !is_assert || (evaluator && evaluator->truth(condition) == false);
-      if (fails)
-        return ModuleOutcome{std::string(is_assert ? "asserts" : "raises") + " at module level (line " +
-                                 std::to_string(ts_node_start_point(node).row + 1) +
-                                 "): pytest may fail or skip the module's collection",
-                             /*may_skip=*/false};
-    }
     if (ts::is(node, "call")) {
-      if (auto outcome = called_outcome(ts::field(node, "function"), source, module);
-          outcome)
+      if (auto outcome = called_outcome(ts::field(node, "function"), source, module))
         return ModuleOutcome{"calls pytest." + std::string(*outcome) + " at module level (line " +
                                  std::to_string(ts_node_start_point(node).row + 1) + "): " + consequence(*outcome),
                              *outcome == "importorskip" || *outcome == "skip"};
@@ -139,6 +110,80 @@ std::optional<ModuleOutcome> module_level_outcome(TSNode root, std::string_view 
     for (auto it = children.rbegin(); it != children.rend(); ++it)
       if (ts_node_is_null(skipped_body) || !ts_node_eq(*it, skipped_body)) pending.push_back(*it);
   }
+  return std::nullopt;
+}
+
+// The grammar's symbols the statement walk below compares with (integers, not type names: the
+// walk runs on each keystroke of a module mentioning `raise` or `assert`).
+struct StatementSymbols {
+  TSSymbol module, block, raise, assert_, if_, elif, class_, decorated, try_, with_, for_, while_, else_, finally_;
+  StatementSymbols() {
+    const TSLanguage* python = tree_sitter_python();
+    auto sym = [python](const char* name) {
+      return ts_language_symbol_for_name(python, name, static_cast<uint32_t>(std::strlen(name)), true);
+    };
+    module = sym("module"), block = sym("block"), raise = sym("raise_statement"), assert_ = sym("assert_statement");
+    if_ = sym("if_statement"), class_ = sym("class_definition"), decorated = sym("decorated_definition");
+    try_ = sym("try_statement"), with_ = sym("with_statement"), for_ = sym("for_statement");
+    while_ = sym("while_statement"), else_ = sym("else_clause"), finally_ = sym("finally_clause");
+    elif = sym("elif_clause");
+  }
+};
+
+// A `raise` (or an `assert` known to fail) among the statements that run at import: the module's
+// and its compound statements' and class bodies' statements, never function bodies or `except`
+// handlers (they run only when their `try` body raised: module_imports.h's rule for imports);
+// of an `if` the interpreter decides, the taken branch only. Statements only, never expressions.
+// An `assert` counts only when known to fail: module-level asserts are sanity checks of the
+// module's own data (`assert len(set(CASES)) == len(CASES)`), true where it runs.
+std::optional<ModuleOutcome> raised_at_import(TSNode root, std::string_view source, const Scope& module,
+                                              StaticEvaluator* evaluator) {
+  static const StatementSymbols sym;
+  std::vector<TSNode> pending{root};
+  auto push_children = [&](TSNode node) {  // named children, in source order once popped
+    const uint32_t n = ts_node_named_child_count(node);
+    for (uint32_t i = n; i-- > 0;) pending.push_back(ts_node_named_child(node, i));
+  };
+  while (!pending.empty()) {
+    TSNode node = pending.back();
+    pending.pop_back();
+    const TSSymbol kind = ts_node_symbol(node);
+    if (kind == sym.raise || kind == sym.assert_) {
+      const bool is_assert = kind == sym.assert_;
+      if (is_assert && !(evaluator && evaluator->truth(ts_node_named_child(node, 0)) == false)) continue;
+      return ModuleOutcome{std::string(is_assert ? "asserts" : "raises") + " at module level (line " +
+                               std::to_string(ts_node_start_point(node).row + 1) +
+                               "): pytest may fail or skip the module's collection",
+                           /*may_skip=*/false};
+    }
+    if (kind == sym.module || kind == sym.block || kind == sym.elif || kind == sym.else_ || kind == sym.finally_) {
+      push_children(node);
+    } else if (kind == sym.if_) {
+      if (auto parts = evaluator ? taken_parts(node, *evaluator, source, module) : std::nullopt) {
+        for (auto it = parts->rbegin(); it != parts->rend(); ++it)
+          if (ts_node_symbol(*it) == sym.block) pending.push_back(*it);
+      } else {
+        push_children(node);  // every branch (the condition is an expression: not a statement)
+      }
+    } else if (kind == sym.class_) {
+      pending.push_back(ts::field(node, "body"));
+    } else if (kind == sym.decorated) {
+      pending.push_back(ts::field(node, "definition"));
+    } else if (kind == sym.try_ || kind == sym.with_ || kind == sym.for_ || kind == sym.while_) {
+      push_children(node);  // `except` handlers are dropped below
+    }  // anything else (functions, `except` handlers, expressions) does not run a statement here
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<ModuleOutcome> module_level_outcome(TSNode root, std::string_view source, const Scope& module,
+                                                  StaticEvaluator* evaluator) {
+  if (find_in_source(source, "skip") != std::string_view::npos || find_in_source(source, "fail") != std::string_view::npos)
+    if (auto outcome = outcome_call(root, source, module, evaluator)) return outcome;
+  if (find_in_source(source, "raise") != std::string_view::npos || find_in_source(source, "assert") != std::string_view::npos)
+    return raised_at_import(root, source, module, evaluator);
   return std::nullopt;
 }
 

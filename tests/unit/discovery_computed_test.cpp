@@ -34,6 +34,11 @@ TEST_CASE("namespace writes by code make the module dynamic", "[computed]") {
   CHECK(discover_snippet("def add():\n    globals().update(test_x=f)\nadd()\n").dynamic);
   CHECK_FALSE(discover_snippet("def test_a():\n    obj.setattr_x(1)\n    my_exec(2)\n").dynamic);
   CHECK(discover_snippet("import sys\nthis = sys.modules[__name__]\nthis.test_t = f\n").dynamic);
+  // In a test's body it runs with the test, after collection; a helper called at import does not.
+  CHECK_FALSE(discover_snippet("class TestT:\n    def test_copy(self, t):\n        setattr(t, 'a', 1)\n"
+                               "        def inner():\n            exec('x = 1')\n").dynamic);
+  CHECK(discover_snippet("def add(cls):\n    setattr(cls, 'test_x', lambda self: None)\n"
+                         "class TestA:\n    pass\nadd(TestA)\n").dynamic);
   // unittest's suite idiom reads the module (pyasn1, many unittest-era projects).
   CHECK_FALSE(discover_snippet("import sys, unittest\ndef test_a(): pass\n"
                                "suite = unittest.TestLoader().loadTestsFromModule(sys.modules[__name__])\n").dynamic);
