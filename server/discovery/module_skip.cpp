@@ -140,9 +140,17 @@ std::optional<ModuleOutcome> raised_at_import(TSNode root, std::string_view sour
                                               StaticEvaluator* evaluator) {
   static const StatementSymbols sym;
   std::vector<TSNode> pending{root};
-  auto push_children = [&](TSNode node) {  // named children, in source order once popped
-    const uint32_t n = ts_node_named_child_count(node);
-    for (uint32_t i = n; i-- > 0;) pending.push_back(ts_node_named_child(node, i));
+  auto push_children = [&](TSNode node) {  // named children, in source order once popped (a cursor:
+    const size_t first = pending.size();   // ts_node_named_child(i) walks from the first child)
+    TSTreeCursor cursor = ts_tree_cursor_new(node);
+    if (ts_tree_cursor_goto_first_child(&cursor)) {
+      do {
+        TSNode child = ts_tree_cursor_current_node(&cursor);
+        if (ts_node_is_named(child)) pending.push_back(child);
+      } while (ts_tree_cursor_goto_next_sibling(&cursor));
+    }
+    ts_tree_cursor_delete(&cursor);
+    std::reverse(pending.begin() + static_cast<long>(first), pending.end());
   };
   while (!pending.empty()) {
     TSNode node = pending.back();
