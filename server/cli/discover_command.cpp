@@ -23,7 +23,6 @@
 #include "server/cli/discover_timings.h"
 #include "server/cli/format.h"
 #include "server/cli/json_output.h"
-#include "server/cli/malloc_arenas.h"
 #include "server/cli/selection_args.h"
 #include "server/cli/terminal_markup.h"
 #include "server/cli/warnings_summary.h"
@@ -450,7 +449,8 @@ int run_discover_timed(const DiscoverArgs& args, DiscoverTimings& timings);
 
 int run_discover(const DiscoverArgs& args) {
   const auto start = std::chrono::steady_clock::now();
-  use_one_malloc_arena();  // before collect()'s threads start
+  // Not use_one_malloc_arena(): one short-lived process, and with one arena collect()'s threads
+  // wait on its lock (100,000 tests: 0.87 -> 0.58 s wall, futex time gone, +5 MB peak).
   DiscoverTimings timings;
   const int code = run_discover_timed(args, timings);
   if (args.timings) {
