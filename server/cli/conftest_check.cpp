@@ -23,7 +23,7 @@ std::vector<std::string> folders_with_a_conftest(const Collection& c) {
   std::set<fs::path> folders{c.config.rootdir};
   for (const TestItem& item : c.items) {
     if (item.kind == ItemKind::Folder) folders.insert(c.config.rootdir / item.id);
-    else if (item.kind == ItemKind::Module) folders.insert((c.config.rootdir / item.path).parent_path());
+    else if (item.kind == ItemKind::Module) folders.insert((c.config.rootdir / item.path()).parent_path());
   }
   std::vector<std::string> out;
   std::error_code ec;

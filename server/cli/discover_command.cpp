@@ -98,11 +98,11 @@ nlohmann::json to_json(const Collection& c, const std::vector<CollectionError>& 
   for (const TestItem& item : c.items) {
     nlohmann::json marks = nlohmann::json::array();
     for (const Mark& m : item.marks) marks.push_back({{"name", m.name}, {"args", m.args}});
-    nlohmann::json j = {{"id", item.id},          {"label", item.label},
-                        {"kind", to_string(item.kind)}, {"file", item.path},
+    nlohmann::json j = {{"id", item.id},          {"label", item.label()},
+                        {"kind", to_string(item.kind)}, {"file", item.path()},
                         {"range", range_json(item.range)}, {"nameRange", range_json(item.name_range)},
                         {"marks", marks},         {"dynamic", item.dynamic}};
-    if (!item.parent_id.empty()) j["parentId"] = item.parent_id;
+    if (!item.parent_id().empty()) j["parentId"] = item.parent_id();
     if (item.dynamic) j["dynamicReason"] = item.dynamic_reason;
     items.push_back(std::move(j));
   }

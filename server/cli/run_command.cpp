@@ -365,7 +365,7 @@ int run_tests(const RunArgs& args, std::unique_ptr<ExecutionEngine>* kept = null
       exact_static.push_back(id);
       continue;
     }
-    const std::string& run_id = item->kind == ItemKind::Case && !item->parent_id.empty() ? item->parent_id : id;
+    const std::string run_id = item->kind == ItemKind::Case && !item->parent_id().empty() ? std::string(item->parent_id()) : id;
     if (counting.insert(run_id).second) to_count.push_back(run_id);
   }
   if (!collection_failed && !to_count.empty() && !args.json) {
@@ -520,7 +520,7 @@ int run_watching(const RunArgs& args) {
     Collection c = collect(args.selection.invocation());
     WatchTarget target{c.config.rootdir, {}};
     for (const TestItem& item : c.items)
-      if (item.kind == ItemKind::Module) target.test_files.push_back(c.config.rootdir / item.path);
+      if (item.kind == ItemKind::Module) target.test_files.push_back(c.config.rootdir / item.path());
     return target;
   };
   // The workers stay warm from one cycle to the next (a worker re-executes itself when a conftest

@@ -20,7 +20,7 @@ std::string leaf_of(const std::string& id, const std::vector<std::string>& conta
     if (node_id_covers(t, id)) return t;
   auto it = items.find(id);
   const TestItem* item = it == items.end() ? nullptr : it->second;
-  if (item && item->dynamic && item->kind == ItemKind::Case && !item->parent_id.empty()) return item->parent_id;
+  if (item && item->dynamic && item->kind == ItemKind::Case && !item->parent_id().empty()) return std::string(item->parent_id());
   return id;
 }
 

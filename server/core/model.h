@@ -3,7 +3,10 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace fastest {
@@ -33,17 +36,18 @@ struct Mark {
   friend bool operator==(const Mark&, const Mark&) = default;
 };
 
+// One node of the test tree. Its label, parent and file path are parts of its id in every tree
+// pytest makes ("pkg/test_a.py::TestX::test_y[1-a]": label "test_y[1-a]", parent
+// "pkg/test_a.py::TestX", path "pkg/test_a.py"), so they are read from the id, not stored: an
+// item is a third of its former size (issue 15: 100,000 items). A value that is not what the id
+// says (a plugin's own node ids) is kept beside it.
 struct TestItem {
   std::string id;         // pytest node id relative to rootdir: "pkg/test_a.py::TestX::test_y[1-a]"
-  std::string label;      // what a tree shows: "test_y[1-a]", "TestX", "test_a.py"
   ItemKind kind = ItemKind::Function;
-  std::string parent_id;  // empty for top-level items
-  std::string path;       // file (or folder) path relative to rootdir, '/'-separated
   Range range;            // the whole definition (decorators included) or, for a case, its values
   Range name_range;       // the name after `def`/`class`; for a case, its own values
   std::vector<Mark> marks;  // own marks plus those inherited from class/module pytestmark
   bool dynamic = false;   // statically unknowable: a worker's real collection settles it
-  std::string dynamic_reason;  // why, for the tree's tooltip and for logs
   // A dynamic module whose import may end its collection, as static analysis saw it (the typed
   // facts behind the prose of dynamic_reason; run_plan's import_suspects acts on them): an
   // error (an import not found, a mark pytest rejects, pytest.fail at import) stops a session
@@ -54,7 +58,27 @@ struct TestItem {
   // last read while it parsed), or pytest's settled answer from before an edit that may change
   // it (kept until the module is re-settled).
   bool stale = false;
-  friend bool operator==(const TestItem&, const TestItem&) = default;
+  std::string dynamic_reason;  // why, for the tree's tooltip and for logs
+
+  // What a tree shows: "test_y[1-a]", "TestX", "test_a.py".
+  std::string_view label() const;
+  // The containing item's id; empty for top-level items.
+  std::string_view parent_id() const;
+  // The file (or folder) path relative to rootdir, '/'-separated.
+  std::string_view path() const;
+  // Set after `id` and `kind`: a value the id already says costs nothing.
+  void set_label(std::string_view label);
+  void set_parent_id(std::string_view parent_id);
+  void set_path(std::string_view path);
+
+  friend bool operator==(const TestItem& a, const TestItem& b);
+
+ private:
+  struct Overrides {
+    std::optional<std::string> label, parent_id, path;
+  };
+  void set_part(std::optional<std::string> Overrides::*part, std::string_view value, std::string_view derived);
+  std::shared_ptr<const Overrides> overrides_;  // shared, never changed in place: items copy cheaply
 };
 
 // A problem found while reading a file: a syntax error, a file that cannot be read.

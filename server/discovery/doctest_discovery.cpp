@@ -95,7 +95,7 @@ class DoctestFinder {
     find_in_scope(module_, import_name_, /*in_class=*/false);
     find_in_test_dict();
     std::sort(result_.items.begin(), result_.items.end(),
-              [](const TestItem& a, const TestItem& b) { return a.label < b.label; });
+              [](const TestItem& a, const TestItem& b) { return a.label() < b.label(); });
     if (result_.dynamic)
       for (TestItem& item : result_.items)
         if (!item.dynamic) {
@@ -134,10 +134,10 @@ class DoctestFinder {
     if (!scan.has_examples) return;
     TestItem item;
     item.id = file_path_ + "::" + name;
-    item.label = name;
+    item.set_label(name);
     item.kind = ItemKind::Function;
-    item.parent_id = file_path_;
-    item.path = file_path_;
+    item.set_parent_id(file_path_);
+    item.set_path(file_path_);
     item.range = ts::range_of(range_node);
     item.name_range = ts::range_of(name_node);
     if (!dynamic_reason.empty()) {
@@ -357,10 +357,10 @@ DoctestResult discover_doctest_text(std::string_view text, std::string_view file
   if (!scan.has_examples) return result;
   TestItem item;
   item.id = path + "::" + name;
-  item.label = name;
+  item.set_label(name);
   item.kind = ItemKind::Function;
-  item.parent_id = path;
-  item.path = path;
+  item.set_parent_id(path);
+  item.set_path(path);
   result.items.push_back(std::move(item));
   return result;
 }

@@ -320,7 +320,7 @@ ItemDelta Document::recompute_entry(const RenameEdit& rename) {
   ModuleResult partial = discover_module(tree_.get(), text_, module_path_, rules_, rename.entry_after);
   std::vector<TestItem>& items = result_.items;
   const std::string old_id = module_path_ + "::" + rename.entry_before;
-  auto top_level = [this](const TestItem& item) { return item.parent_id == module_path_; };
+  auto top_level = [this](const TestItem& item) { return item.parent_id() == module_path_; };
   size_t first = 1;
   while (first < items.size() && !(top_level(items[first]) && items[first].id == old_id)) ++first;
   size_t last = first;
@@ -405,7 +405,7 @@ void keep_stale_items(std::vector<TestItem>& items, const std::vector<TestItem>&
       anchor = it->second;
       continue;
     }
-    if (auto parent = index.find(old.parent_id); parent != index.end() && items[parent->second].kind == ItemKind::Function)
+    if (auto parent = index.find(old.parent_id()); parent != index.end() && items[parent->second].kind == ItemKind::Function)
       continue;
     after[anchor].push_back(&old);
     any = true;

@@ -13,9 +13,9 @@ std::vector<TestItem> merge_file_items(std::string_view module_id, std::string_v
   } else {
     TestItem module;
     module.id = std::string(module_id);
-    module.label = std::string(file_name);
+    module.set_label(std::string(file_name));
     module.kind = ItemKind::Module;
-    module.path = std::string(module_id);
+    module.set_path(std::string(module_id));
     items.push_back(module);
   }
   if (doctests) {
@@ -40,9 +40,9 @@ std::vector<TestItem> take_file_items(std::string_view module_id, std::string_vi
   } else {
     TestItem module;
     module.id = std::string(module_id);
-    module.label = std::string(file_name);
+    module.set_label(std::string(file_name));
     module.kind = ItemKind::Module;
-    module.path = std::string(module_id);
+    module.set_path(std::string(module_id));
     items.push_back(std::move(module));
   }
   if (doctests) {

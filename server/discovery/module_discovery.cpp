@@ -132,9 +132,9 @@ class ModuleCollector {
     TestItem module_item;
     module_item.id = module_path_;
     module_item.kind = ItemKind::Module;
-    module_item.path = module_path_;
+    module_item.set_path(module_path_);
     size_t slash = module_path_.rfind('/');
-    module_item.label = slash == std::string::npos ? module_path_ : module_path_.substr(slash + 1);
+    module_item.set_label(slash == std::string::npos ? module_path_ : module_path_.substr(slash + 1));
     module_item.range = ts::range_of(root);
     module_item.name_range = Range{};
 
@@ -957,10 +957,10 @@ class ModuleCollector {
 
     TestItem item;
     item.id = parent_id + "::" + name;
-    item.label = name;
+    item.set_label(name);
     item.kind = ItemKind::Class;
-    item.parent_id = parent_id;
-    item.path = module_path_;
+    item.set_parent_id(parent_id);
+    item.set_path(module_path_);
     item.range = ts::range_of(b.outer);
     item.name_range = ts::range_of(ts::field(b.definition, "name"));
     if (lineage.unknown_base) {
@@ -1113,10 +1113,10 @@ class ModuleCollector {
                      const ClassContext& context, bool in_class, bool unittest) {
     TestItem item;
     item.id = parent_id + "::" + name;
-    item.label = name;
+    item.set_label(name);
     item.kind = ItemKind::Function;
-    item.parent_id = parent_id;
-    item.path = module_path_;
+    item.set_parent_id(parent_id);
+    item.set_path(module_path_);
     item.range = ts::range_of(b.outer);
     item.name_range = ts::range_of(ts::field(b.definition, "name"));
 
@@ -1211,10 +1211,10 @@ class ModuleCollector {
     for (ParamCase& c : param.cases) {
       TestItem case_item;
       case_item.id = function_id + "[" + c.id + "]";
-      case_item.label = name + "[" + c.id + "]";
+      case_item.set_label(name + "[" + c.id + "]");
       case_item.kind = ItemKind::Case;
-      case_item.parent_id = function_id;
-      case_item.path = module_path_;
+      case_item.set_parent_id(function_id);
+      case_item.set_path(module_path_);
       case_item.range = c.range;
       case_item.name_range = c.range;
       case_item.marks = function_marks;

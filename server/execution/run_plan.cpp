@@ -42,8 +42,8 @@ std::vector<std::string> runnable_ids(const std::vector<TestItem>& items, const 
     if (container_of(id)) continue;
     auto it = position.find(id);
     const TestItem* item = it == position.end() ? nullptr : &items[it->second];
-    std::string run_id = item && (item->dynamic || item->stale) && item->kind == ItemKind::Case && !item->parent_id.empty()
-                             ? item->parent_id : id;
+    std::string run_id = item && (item->dynamic || item->stale) && item->kind == ItemKind::Case && !item->parent_id().empty()
+                             ? std::string(item->parent_id()) : id;
     auto pos = position.find(run_id);
     if (seen.insert(run_id).second) placed.emplace_back(pos == position.end() ? items.size() : pos->second, run_id);
   }
@@ -60,10 +60,10 @@ std::set<std::string> modules_selected_whole(const std::vector<TestItem>& items,
   for (const std::string& id : selected) selected_per_module[id.substr(0, id.find("::"))]++;
   std::set<std::string> with_cases;
   for (const TestItem& item : items)
-    if (item.kind == ItemKind::Case) with_cases.insert(item.parent_id);
+    if (item.kind == ItemKind::Case) with_cases.insert(std::string(item.parent_id()));
   for (const TestItem& item : items)
     if (item.kind == ItemKind::Case || (item.kind == ItemKind::Function && !with_cases.count(item.id)))
-      all_per_module[item.path]++;
+      all_per_module[std::string(item.path())]++;
   std::set<std::string> whole;
   for (auto& [module, n] : selected_per_module)
     if (all_per_module[module] == n) whole.insert(module);
@@ -79,7 +79,7 @@ void add_settle_targets(const std::vector<TestItem>& items, std::vector<std::str
   };
   std::unordered_set<std::string_view> covered;
   for (const TestItem& item : items) {
-    if (covered.count(item.parent_id)) {
+    if (covered.count(item.parent_id())) {
       covered.insert(item.id);
       continue;
     }

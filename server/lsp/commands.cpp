@@ -89,8 +89,8 @@ json LspServer::State::code_lenses(const json& params) {
     json range = lsp_range(item.name_range, index);
     json arg = {{"id", item.id}, {"uri", uri}};
     // Several cases' lenses may share a line (a parametrize list on one line): each names its case.
-    size_t bracket = item.kind == ItemKind::Case ? item.label.find('[') : std::string::npos;
-    std::string suffix = bracket == std::string::npos ? "" : " " + item.label.substr(bracket);
+    size_t bracket = item.kind == ItemKind::Case ? item.label().find('[') : std::string::npos;
+    std::string suffix = bracket == std::string::npos ? "" : " " + std::string(item.label().substr(bracket));
     lenses.push_back({{"range", range}, {"command", {{"title", "▶ Run" + suffix}, {"command", "fastest.runTest"}, {"arguments", json::array({arg})}}}});
     lenses.push_back({{"range", range}, {"command", {{"title", "Debug" + suffix}, {"command", "fastest.debugTest"}, {"arguments", json::array({arg})}}}});
   }

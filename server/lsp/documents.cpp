@@ -79,8 +79,8 @@ std::optional<ItemUpdate> LspServer::State::incremental_update(const std::vector
     first_kept = false;
     kept.insert(b.id);
     const TestItem& a = before[it->second];
-    if (a.label != b.label || a.kind != b.kind || a.parent_id != b.parent_id || a.marks != b.marks ||
-        a.dynamic != b.dynamic || a.dynamic_reason != b.dynamic_reason || a.path != b.path || a.stale != b.stale ||
+    if (a.label() != b.label() || a.kind != b.kind || a.parent_id() != b.parent_id() || a.marks != b.marks ||
+        a.dynamic != b.dynamic || a.dynamic_reason != b.dynamic_reason || a.path() != b.path() || a.stale != b.stale ||
         b.range != Range{moved(a.range.start), moved(a.range.end)})
       update.items.push_back(i);
   }
@@ -273,7 +273,7 @@ void LspServer::State::rediscover_from_disk(Root& root, const std::string& modul
   if (!collectors) return;
   Document disk(module_id, python_text(text), rules_for(root, path), *collectors);
   std::vector<TestItem> items = disk.items();
-  if (!items.empty()) items.front().parent_id = fs::path(module_id).parent_path().generic_string();
+  if (!items.empty()) items.front().set_parent_id(fs::path(module_id).parent_path().generic_string());
   if (disk.result().base_files.empty()) root.collection.base_files.erase(module_id);
   else root.collection.base_files[module_id] = disk.result().base_files;
   if (was_dirty) mark_stale(root, module_id);  // back to the file's text: settled for the buffer's

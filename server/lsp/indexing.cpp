@@ -1,5 +1,6 @@
 // The workspace's test tree: collection of each root at start and on file events, and the
 // settle step that replaces dynamic items with what a real pytest collection says.
+#include "server/core/node_id.h"
 #include "server/lsp/server_state.h"
 
 #include <algorithm>
@@ -42,8 +43,8 @@ void LspServer::State::apply_collection(Root& root, Collection collection) {
       continue;
     }
     size_t end = i;
-    while (end < items.size() && items[end].kind != ItemKind::Folder && items[end].path == items[i].path) ++end;
-    std::vector<TestItem>& list = root.file_items[items[i].path];
+    while (end < items.size() && items[end].kind != ItemKind::Folder && items[end].path() == items[i].path()) ++end;
+    std::vector<TestItem>& list = root.file_items[std::string(items[i].path())];
     list.reserve(list.size() + (end - i));
     std::move(items.begin() + static_cast<std::ptrdiff_t>(i), items.begin() + static_cast<std::ptrdiff_t>(end), std::back_inserter(list));
     i = end;
@@ -73,7 +74,7 @@ std::vector<TestItem> LspServer::State::module_items(const OpenDoc& d) {
   std::vector<TestItem> items = d.doc->items();
   // The module's parent is its folder in the tree.
   std::string parent = fs::path(d.module_id).parent_path().generic_string();
-  if (!items.empty()) items.front().parent_id = parent;
+  if (!items.empty()) items.front().set_parent_id(parent);
   return items;
 }
 
@@ -126,19 +127,9 @@ std::map<std::string, std::vector<std::string>> settle_targets(const Root& root,
 
 std::string module_of(const std::string& id) { return id.substr(0, id.find("::")); }
 
-// Where an id's last name starts: after the last `::` before its parameters (which may hold `::`).
-size_t name_start(const std::string& id) {
-  const size_t bracket = id.find('[', id.find("::"));
-  const size_t colons = id.rfind("::", bracket == std::string::npos ? std::string::npos : bracket);
-  return colons == std::string::npos ? 0 : colons + 2;
-}
-
 // The id a settled id hangs under: `f[x]` -> `f`, `C::f` -> `C`.
 std::string parent_id_of(const std::string& id) {
-  const size_t bracket = id.find('[', id.find("::"));
-  if (bracket != std::string::npos) return id.substr(0, bracket);
-  const size_t start = name_start(id);
-  return start < 2 ? std::string() : id.substr(0, start - 2);
+  return id.find("::") == std::string::npos ? std::string() : std::string(node_id_parent(id));
 }
 }  // namespace
 
@@ -357,13 +348,12 @@ void LspServer::State::apply_settled(Root& root, const std::string& module_id, c
     const TestItem& parent = items[p->second];
     TestItem item;
     item.id = id;
-    item.parent_id = parent.id;
-    item.path = parent.path;
+    item.kind = id.rfind(parent.id + "[", 0) == 0 ? ItemKind::Case : ItemKind::Function;
+    item.set_parent_id(parent.id);
+    item.set_path(parent.path());
     item.range = parent.range;
     item.name_range = parent.name_range;
     item.marks = parent.marks;
-    item.kind = id.rfind(parent.id + "[", 0) == 0 ? ItemKind::Case : ItemKind::Function;
-    item.label = id.substr(name_start(id));
     fresh.push_back(std::move(item));
   }
   settled = fresh;
@@ -382,7 +372,7 @@ void LspServer::State::merge_settled(Root& root, const std::string& module_id, s
   const size_t statics = items.size();
   for (const TestItem& kept : it->second) {
     if (by_id.count(kept.id)) continue;  // discovery has it now
-    auto p = by_id.find(kept.parent_id);
+    auto p = by_id.find(std::string(kept.parent_id()));
     // A parent gone (renamed, deleted) or now static takes its cases with it.
     if (p == by_id.end() || p->second >= statics || !items[p->second].dynamic) continue;
     const TestItem& parent = items[p->second];

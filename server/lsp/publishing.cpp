@@ -29,9 +29,9 @@ json LspServer::State::point_json(uint32_t line, uint32_t character) const {
 json LspServer::State::item_json(const TestItem& item, const std::string& item_uri, const LineIndex* index) const {
   json j = json::object();
   j["id"] = item.id;
-  j["label"] = item.label;
+  j["label"] = item.label();
   j["kind"] = to_string(item.kind);
-  if (!item.parent_id.empty()) j["parentId"] = item.parent_id;
+  if (!item.parent_id().empty()) j["parentId"] = item.parent_id();
   j["uri"] = item_uri;
   json tags = json::array();
   for (const Mark& m : item.marks) tags.push_back(m.name);
@@ -49,7 +49,7 @@ json LspServer::State::item_json(const TestItem& item, const std::string& item_u
 }
 
 json LspServer::State::item_json(const TestItem& item, const Root& root, const LineIndex* index) const {
-  return item_json(item, path_to_uri((root.rootdir() / item.path).string()), index);
+  return item_json(item, path_to_uri((root.rootdir() / item.path()).string()), index);
 }
 
 json LspServer::State::file_items_json(const Root& root, const std::string& module_id) {

@@ -72,7 +72,7 @@ std::vector<std::string> LspServer::State::leaves_under(Root& root, const std::s
       continue;
     std::set<std::string> parents_with_cases;
     for (const TestItem& item : items)
-      if (item.kind == ItemKind::Case) parents_with_cases.insert(item.parent_id);
+      if (item.kind == ItemKind::Case) parents_with_cases.insert(std::string(item.parent_id()));
     for (const TestItem& item : items) {
       bool leaf = item.kind == ItemKind::Case || (item.kind == ItemKind::Function && !parents_with_cases.count(item.id));
       if (leaf && under(item.id)) out.push_back(item.id);
@@ -81,7 +81,7 @@ std::vector<std::string> LspServer::State::leaves_under(Root& root, const std::s
   if (id.empty()) {
     for (auto& [module, items] : root.file_items) {
       std::set<std::string> with_cases;
-      for (const TestItem& item : items) if (item.kind == ItemKind::Case) with_cases.insert(item.parent_id);
+      for (const TestItem& item : items) if (item.kind == ItemKind::Case) with_cases.insert(std::string(item.parent_id()));
       for (const TestItem& item : items)
         if (item.kind == ItemKind::Case || (item.kind == ItemKind::Function && !with_cases.count(item.id)))
           out.push_back(item.id);

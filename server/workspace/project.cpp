@@ -237,12 +237,12 @@ std::vector<std::string> keywords_of(const TestItem& item, const std::function<c
   std::vector<std::string> keywords;
   const TestItem* node = &item;
   while (node) {
-    if (node->kind != ItemKind::Folder || !node->parent_id.empty() || node->id.find('/') != std::string::npos)
-      keywords.push_back(node->label);
-    node = node->parent_id.empty() ? nullptr : find(node->parent_id);
+    if (node->kind != ItemKind::Folder || !node->parent_id().empty() || node->id.find('/') != std::string::npos)
+      keywords.emplace_back(node->label());
+    node = node->parent_id().empty() ? nullptr : find(node->parent_id());
   }
   // Folders between rootdir and the module: pytest's Dir nodes (the root one excluded).
-  fs::path dir = fs::path(item.path).parent_path();
+  fs::path dir = fs::path(item.path()).parent_path();
   while (!dir.empty() && dir != dir.parent_path()) {
     keywords.push_back(dir.filename().string());
     dir = dir.parent_path();
@@ -641,10 +641,10 @@ Collection collect(const Invocation& invocation, const std::function<void(const 
           if (folders_emitted.insert(id).second) {
             TestItem folder;
             folder.id = id;
-            folder.label = it->filename().string();
+            folder.set_label(it->filename().string());
             folder.kind = ItemKind::Folder;
-            folder.parent_id = parent;
-            folder.path = id;
+            folder.set_parent_id(parent);
+            folder.set_path(id);
             collection.items.push_back(std::move(folder));
           }
           parent = std::move(id);
@@ -689,7 +689,7 @@ Collection collect(const Invocation& invocation, const std::function<void(const 
       std::string prefix = job.module_id + arg.node_suffix;
       std::unordered_set<std::string_view> with_children;
       for (const TestItem& item : items)
-        if (item.kind == ItemKind::Case) with_children.insert(item.parent_id);
+        if (item.kind == ItemKind::Case) with_children.insert(item.parent_id());
       // Duplicate ids inside this visit, and across visits of a module reached several times.
       std::unordered_set<std::string_view> emitted_here, listed_here;
       auto* seen_before = visits_left[job_id] > 0 || seen_of_job.count(job_id) ? &seen_of_job[job_id] : nullptr;
@@ -697,7 +697,7 @@ Collection collect(const Invocation& invocation, const std::function<void(const 
       std::vector<char> emitted(items.size(), 0);  // moved out once the views into `items` are done with
       for (size_t i = 0; i < items.size(); ++i) {
         TestItem& item = items[i];
-        if (item.kind == ItemKind::Module) item.parent_id = parent;
+        if (item.kind == ItemKind::Module) item.set_parent_id(parent);
         if (!dynamic_reason.empty() && !item.dynamic) {
           item.dynamic = true;
           item.dynamic_reason = dynamic_reason;

@@ -12,8 +12,8 @@ TestItem item(const std::string& id, ItemKind kind, const std::string& parent, b
   TestItem t;
   t.id = id;
   t.kind = kind;
-  t.parent_id = parent;
-  t.path = id.substr(0, id.find("::"));
+  t.set_parent_id(parent);
+  t.set_path(id.substr(0, id.find("::")));
   t.dynamic = dynamic;
   return t;
 }

@@ -112,8 +112,8 @@ def alpha():
                       "pkg/mod.py::pkg.mod.Klass.prop", "pkg/mod.py::pkg.mod.Klass.smeth",
                       "pkg/mod.py::pkg.mod.NoDoc.Inner2", "pkg/mod.py::pkg.mod.alpha", "pkg/mod.py::pkg.mod.zeta"});
   REQUIRE_FALSE(r.items.empty());
-  CHECK(r.items[0].label == "pkg.mod");
-  CHECK(r.items[0].parent_id == "pkg/mod.py");
+  CHECK(r.items[0].label() == "pkg.mod");
+  CHECK(r.items[0].parent_id() == "pkg/mod.py");
   CHECK(r.items[0].kind == ItemKind::Function);
 }
 

@@ -282,7 +282,7 @@ TEST_CASE("keep_stale_items: lost items follow their predecessor; cases of a fun
   auto item = [](std::string id, std::string parent, fastest::ItemKind kind) {
     fastest::TestItem t;
     t.id = std::move(id);
-    t.parent_id = std::move(parent);
+    t.set_parent_id(parent);
     t.kind = kind;
     return t;
   };

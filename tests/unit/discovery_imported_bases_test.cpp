@@ -48,7 +48,7 @@ std::vector<std::string> static_ids(const ModuleResult& r) {
   for (const std::string& id : test::leaf_ids(r)) {
     const TestItem* item = test::find_item(r, id);
     bool dynamic = item->dynamic;
-    for (const TestItem* p = test::find_item(r, item->parent_id); p; p = test::find_item(r, p->parent_id))
+    for (const TestItem* p = test::find_item(r, std::string(item->parent_id())); p; p = test::find_item(r, std::string(p->parent_id())))
       dynamic |= p->dynamic;
     if (!dynamic) out.push_back(id);
   }

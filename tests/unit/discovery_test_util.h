@@ -22,7 +22,7 @@ inline std::vector<std::string> leaf_ids(const ModuleResult& result) {
     if (item.kind == ItemKind::Case) { out.push_back(item.id); continue; }
     if (item.kind != ItemKind::Function) continue;
     bool has_cases = false;
-    for (const auto& other : result.items) has_cases |= other.parent_id == item.id && other.kind == ItemKind::Case;
+    for (const auto& other : result.items) has_cases |= other.parent_id() == item.id && other.kind == ItemKind::Case;
     if (!has_cases) out.push_back(item.id);
   }
   return out;

@@ -9,8 +9,8 @@ TestItem item(std::string id, ItemKind kind, std::string parent, bool dynamic = 
   TestItem t;
   t.id = std::move(id);
   t.kind = kind;
-  t.parent_id = std::move(parent);
-  t.path = t.id.substr(0, t.id.find("::"));
+  t.set_parent_id(parent);
+  t.set_path(t.id.substr(0, t.id.find("::")));
   t.dynamic = dynamic;
   return t;
 }

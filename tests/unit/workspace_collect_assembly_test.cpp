@@ -113,7 +113,7 @@ TEST_CASE("timings: the parallel phase's parse and rules are measured when asked
 TEST_CASE("take_file_items gives merge_file_items' list and leaves the results empty") {
   ModuleResult python;
   TestItem module;
-  module.id = module.path = "test_m.py";
+  module.id = "test_m.py";
   module.kind = ItemKind::Module;
   TestItem function;
   function.id = "test_m.py::test_a";
