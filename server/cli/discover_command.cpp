@@ -93,19 +93,21 @@ nlohmann::json range_json(const Range& r) {
           {"end", {{"line", r.end.line}, {"column", r.end.column}}}};
 }
 
-nlohmann::json to_json(const Collection& c, const std::vector<CollectionError>& collection_errors) {
-  nlohmann::json items = nlohmann::json::array();
-  for (const TestItem& item : c.items) {
-    nlohmann::json marks = nlohmann::json::array();
-    for (const Mark& m : item.marks) marks.push_back({{"name", m.name}, {"args", m.args}});
-    nlohmann::json j = {{"id", item.id},          {"label", item.label()},
-                        {"kind", to_string(item.kind)}, {"file", item.path()},
-                        {"range", range_json(item.range)}, {"nameRange", range_json(item.name_range)},
-                        {"marks", marks},         {"dynamic", item.dynamic}};
-    if (!item.parent_id().empty()) j["parentId"] = item.parent_id();
-    if (item.dynamic) j["dynamicReason"] = item.dynamic_reason;
-    items.push_back(std::move(j));
-  }
+nlohmann::json item_json(const TestItem& item) {
+  nlohmann::json marks = nlohmann::json::array();
+  for (const Mark& m : item.marks) marks.push_back({{"name", m.name}, {"args", m.args}});
+  nlohmann::json j = {{"id", item.id},          {"label", item.label()},
+                      {"kind", to_string(item.kind)}, {"file", item.path()},
+                      {"range", range_json(item.range)}, {"nameRange", range_json(item.name_range)},
+                      {"marks", marks},         {"dynamic", item.dynamic}};
+  if (!item.parent_id().empty()) j["parentId"] = item.parent_id();
+  if (item.dynamic) j["dynamicReason"] = item.dynamic_reason;
+  return j;
+}
+
+// The document but for its two long arrays, "items" and "selected", left empty: write_json
+// streams those in (a 100,000-test tree as one nlohmann::json is ~700 MB).
+nlohmann::json document_head(const Collection& c, const std::vector<CollectionError>& collection_errors) {
   nlohmann::json diagnostics = nlohmann::json::array();
   for (const Diagnostic& d : c.diagnostics)
     diagnostics.push_back({{"file", d.path}, {"range", range_json(d.range)}, {"message", d.message}});
@@ -114,18 +116,60 @@ nlohmann::json to_json(const Collection& c, const std::vector<CollectionError>& 
     errors_json.push_back({{"path", e.id}, {"message", error_message(e)}, {"report", e.report}});
   return {{"rootdir", c.config.rootdir.string()},
           {"inifile", c.config.inifile ? nlohmann::json(c.config.inifile->string()) : nlohmann::json(nullptr)},
-          {"items", items},
-          {"selected", c.selected},
+          {"items", nlohmann::json::array()},
+          {"selected", nlohmann::json::array()},
           {"deselected", c.deselected},
           {"diagnostics", diagnostics},
           {"errors", c.usage_errors},
           {"collectionErrors", errors_json}};
 }
 
-// The --json document as text: one writer for `fastest discover --json` and the fuzzer.
-std::string json_text(const Collection& c, const std::vector<CollectionError>& collection_errors) {
-  return cli::json_text(to_json(c, collection_errors), 2);
+// One element of a top-level array, as nlohmann's dump(2) nests it: every line 4 spaces in (a
+// JSON text has no raw newline inside a string, so lines are the printer's).
+void append_element(std::string& out, const std::string& element_text, bool first) {
+  out += first ? "\n" : ",\n";
+  size_t start = 0;
+  for (size_t nl; (nl = element_text.find('\n', start)) != std::string::npos; start = nl + 1) {
+    out += "    ";
+    out.append(element_text, start, nl + 1 - start);
+  }
+  out += "    ";
+  out.append(element_text, start);
 }
+
+// Streams `"key": [...]` into `out` for each element `text_of(i)` gives, flushing as it goes.
+template <typename TextOf>
+void write_array(std::ostream& out, size_t count, TextOf text_of) {
+  std::string chunk = "[";
+  for (size_t i = 0; i < count; ++i) {
+    append_element(chunk, text_of(i), i == 0);
+    if (chunk.size() > (1 << 16)) {
+      out << chunk;
+      chunk.clear();
+    }
+  }
+  chunk += count ? "\n  ]" : "]";
+  out << chunk;
+}
+
+}  // namespace
+
+// The --json document, byte for byte nlohmann's dump(2) of the whole, written as it is made:
+// one writer for `fastest discover --json` and the fuzzer.
+void write_json(std::ostream& out, const Collection& c, const std::vector<CollectionError>& collection_errors) {
+  const std::string head = cli::json_text(document_head(c, collection_errors), 2);
+  // Keys are sorted and strings hold no raw newline: each marker is found once, in order.
+  const std::string items_marker = "\n  \"items\": []", selected_marker = "\n  \"selected\": []";
+  const size_t items_at = head.find(items_marker), selected_at = head.find(selected_marker);
+  out << std::string_view(head).substr(0, items_at + items_marker.size() - 2);
+  write_array(out, c.items.size(), [&](size_t i) { return cli::json_text(item_json(c.items[i]), 2); });
+  const size_t after_items = items_at + items_marker.size();
+  out << std::string_view(head).substr(after_items, selected_at + selected_marker.size() - 2 - after_items);
+  write_array(out, c.selected.size(), [&](size_t i) { return cli::json_text(nlohmann::json(c.selected[i])); });
+  out << std::string_view(head).substr(selected_at + selected_marker.size());
+}
+
+namespace {
 
 class CollectedIds : public RunObserver {
  public:
@@ -540,7 +584,8 @@ int run_discover_timed(const DiscoverArgs& args, DiscoverTimings& timings) {
 
   if (args.json) {
     for (std::string& e : late_usage_errors) c.usage_errors.push_back(std::move(e));
-    std::cout << json_text(c, errors) << "\n";
+    write_json(std::cout, c, errors);
+    std::cout << "\n";
     if (!c.usage_errors.empty()) return exit_status(ExitCode::UsageError);
     if (auto code = unsettled_exit()) return *code;
     if (!errors.empty()) return errors_exit;
@@ -609,7 +654,11 @@ int run_discover_timed(const DiscoverArgs& args, DiscoverTimings& timings) {
 
 }  // namespace
 
-std::string discover_json(const Collection& c) { return json_text(c, static_collection_errors(c)); }
+std::string discover_json(const Collection& c) {
+  std::ostringstream out;
+  write_json(out, c, static_collection_errors(c));
+  return out.str();
+}
 
 void add_discover_command(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<DiscoverArgs>();
