@@ -112,6 +112,27 @@ struct Source {
 // Bases followed through at most this many imports and aliases.
 constexpr int kMaxImportDepth = 12;
 
+// A module's items are collected into a list reused file after file on this thread (no
+// doubling's copies and fresh pages per module), then moved into one of exactly their size.
+// A stack of them: reading a module may read another (imported bases) on the same thread.
+thread_local std::vector<std::vector<TestItem>> spare_item_lists;
+
+struct ScratchItems {
+  std::vector<TestItem> items;
+  ScratchItems() {
+    if (!spare_item_lists.empty()) {
+      items = std::move(spare_item_lists.back());
+      spare_item_lists.pop_back();
+    }
+  }
+  ~ScratchItems() {
+    items.clear();
+    if (items.capacity() <= 4096) spare_item_lists.push_back(std::move(items));  // a huge one is let go
+  }
+  ScratchItems(const ScratchItems&) = delete;
+  ScratchItems& operator=(const ScratchItems&) = delete;
+};
+
 class ModuleCollector {
  public:
   ModuleCollector(std::string_view source, std::string_view module_path, const CollectRules& rules)
@@ -153,7 +174,8 @@ class ModuleCollector {
       result.dynamic_reason = "the module defines pytest_generate_tests";
     }
 
-    items_ = &result.items;
+    ScratchItems scratch;  // grown here, then moved into a list of exactly its size
+    items_ = &scratch.items;
     items_->push_back(module_item);
     std::vector<std::string> imported_tests;
     for (const std::string& name : module_->order) {
@@ -165,6 +187,8 @@ class ModuleCollector {
       if (!only_entry.empty() && name != only_entry) continue;
       collect_entry(name, b, module_path_, {}, /*in_class=*/false);
     }
+    result.items.assign(std::make_move_iterator(items_->begin()), std::make_move_iterator(items_->end()));
+    items_ = nullptr;
     if (auto why = computed_test_binding(*module_, source_, [this](std::string_view n) { return is_collectable_name(n); })) {
       result.dynamic = true;
       result.dynamic_reason = (result.dynamic_reason.empty() ? "" : result.dynamic_reason + "; ") + *why;
