@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstring>
 #include <chrono>
+#include <condition_variable>
 #include <cstdlib>
 #include <map>
 #include <mutex>
@@ -216,6 +217,34 @@ void discover_file(ModuleJob& job, const CollectRules& rules,
   job.doctests = {};
   job.read_error = "the file kept changing while it was read";
 }
+
+// Which discovery jobs are done, for the thread that assembles the tree while they run.
+class JobsDone {
+ public:
+  explicit JobsDone(size_t jobs) : done_(jobs, 0) {}
+  void mark(size_t job) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      done_[job] = 1;
+      last_done_ = std::chrono::steady_clock::now();
+    }
+    changed_.notify_one();
+  }
+  void wait(size_t job) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    changed_.wait(lock, [&] { return done_[job] != 0; });
+  }
+  std::chrono::steady_clock::time_point last_done() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return last_done_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::vector<char> done_;
+  std::chrono::steady_clock::time_point last_done_{};
+};
 
 std::vector<TestItem> file_items(const ModuleJob& job, const WalkedFile& walked) {
   return merge_file_items(job.module_id, job.path.filename().string(), walked.python_module ? &job.result : nullptr,
@@ -570,41 +599,42 @@ Collection collect(const Invocation& invocation, const std::function<void(const 
     }
   collection.conftest_fixtures = walker.conftest_fixtures();
   collection.plugin_fixtures = plugin_fixtures;
-  {
-    unsigned threads = std::max(1u, std::min<unsigned>(std::thread::hardware_concurrency(), static_cast<unsigned>(jobs.size())));
-    asio::thread_pool pool(threads);
-    for (ModuleJob& job : jobs) {
-      const FileWalker& w = walker;
-      asio::post(pool, [&job, &config, &w, &plugin_fixtures, cancel = invocation.cancel, timings = invocation.timings] {
-        if (cancel && cancel->load(std::memory_order_relaxed)) return;
-        CollectRules rules = config.rules;
-        rules.conftest_fixtures = w.conftest_fixtures_for(job.path.parent_path());
-        // Plugins' fixtures are visible everywhere, outside every conftest.
-        rules.conftest_fixtures.insert(rules.conftest_fixtures.end(), plugin_fixtures.begin(), plugin_fixtures.end());
-        discover_file(job, rules, w.overlays(), timings);
-      });
-    }
-    pool.join();
-  }
-  lap(&CollectTimings::discover_wall_ms);
 
-  // Assemble the tree in order: folders as first reached, then each module's items. Items are
-  // moved, not copied, and a module's results are released once its last visit took them. Ids of
-  // different modules never collide, so duplicates are looked for only inside a module.
+  // Each walked file's job, in walk order, and how many times a job is reached.
   std::vector<uint32_t> visits_left(jobs.size(), 0);
-  std::vector<size_t> job_of_file;  // per walked file, in walk order: its job
+  std::vector<size_t> job_of_file;
   for (const auto& files : files_per_arg)
     for (const WalkedFile& f : files) {
       job_of_file.push_back(job_index.at(f.path.string()));
       ++visits_left[job_of_file.back()];
     }
   std::unordered_map<std::string, size_t>().swap(job_index);
-  {
-    // The tree's size is known: one allocation, not a doubling vector's copies at its peak.
-    size_t total = collection.items.size();
-    for (const ModuleJob& job : jobs) total += 1 + job.result.items.size() + job.doctests.items.size();
-    collection.items.reserve(total + total / 16);  // and the folders
+
+  // The pool discovers the modules; this thread assembles the tree meanwhile, module by module
+  // in walk order as each is done, and frees each module's list once taken: the lists never all
+  // wait beside the tree, and the assembly overlaps the parsing. Ids of different modules never
+  // collide, so duplicates are looked for only inside a module.
+  JobsDone done(jobs.size());
+  const unsigned threads =
+      std::max(1u, std::min<unsigned>(std::thread::hardware_concurrency(), static_cast<unsigned>(jobs.size())));
+  asio::thread_pool pool(threads);
+  for (size_t j = 0; j < jobs.size(); ++j) {
+    const FileWalker& w = walker;
+    asio::post(pool, [&jobs, &config, &w, &plugin_fixtures, &done, j, cancel = invocation.cancel,
+                      timings = invocation.timings] {
+      ModuleJob& job = jobs[j];
+      if (!(cancel && cancel->load(std::memory_order_relaxed))) {
+        CollectRules rules = config.rules;
+        rules.conftest_fixtures = w.conftest_fixtures_for(job.path.parent_path());
+        // Plugins' fixtures are visible everywhere, outside every conftest.
+        rules.conftest_fixtures.insert(rules.conftest_fixtures.end(), plugin_fixtures.begin(), plugin_fixtures.end());
+        discover_file(job, rules, w.overlays(), timings);
+      }
+      done.mark(j);
+    });
   }
+  // A first guess at the tree's size; a bigger tree grows it by doubling.
+  collection.items.reserve(collection.items.size() + jobs.size() * 8);
   std::vector<bool> module_reported(jobs.size(), false);
   // A module reached by several arguments: the ids already emitted and the leaves already listed.
   std::unordered_map<size_t, std::pair<std::unordered_set<std::string>, std::unordered_set<std::string>>> seen_of_job;
@@ -622,6 +652,7 @@ Collection collect(const Invocation& invocation, const std::function<void(const 
     for (const WalkedFile& walked : files_per_arg[a]) {
       const fs::path& file = walked.path;
       const size_t job_id = job_of_file[file_index++];
+      done.wait(job_id);
       ModuleJob& job = jobs[job_id];
       const bool last_visit = --visits_left[job_id] == 0;
       if (!job.read_error.empty()) {
@@ -740,7 +771,15 @@ Collection collect(const Invocation& invocation, const std::function<void(const 
       item.dynamic_reason = walker.dynamic_reason_for(config.rootdir / item.id);
     }
 
-  lap(&CollectTimings::assembly_ms);
+  pool.join();
+  // discover: until the last module was read; assembly: what was left to assemble after it.
+  if (invocation.timings) {
+    const auto end = std::chrono::steady_clock::now();
+    const auto last_done = std::max(done.last_done(), lap_start);
+    invocation.timings->discover_wall_ms += std::chrono::duration<double, std::milli>(last_done - lap_start).count();
+    invocation.timings->assembly_ms += std::chrono::duration<double, std::milli>(end - last_done).count();
+    lap_start = end;
+  }
   // -k / -m / --deselect.
   std::optional<SelectionExpression> keyword, mark;
   std::string error;
