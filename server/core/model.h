@@ -39,14 +39,11 @@ struct Mark {
 // One node of the test tree. Its label, parent and file path are parts of its id in every tree
 // pytest makes ("pkg/test_a.py::TestX::test_y[1-a]": label "test_y[1-a]", parent
 // "pkg/test_a.py::TestX", path "pkg/test_a.py"), so they are read from the id, not stored: an
-// item is a third of its former size (issue 15: 100,000 items). A value that is not what the id
+// item is half its former size (issue 15: 100,000 items). A value that is not what the id
 // says (a plugin's own node ids) is kept beside it.
 struct TestItem {
   std::string id;         // pytest node id relative to rootdir: "pkg/test_a.py::TestX::test_y[1-a]"
   ItemKind kind = ItemKind::Function;
-  Range range;            // the whole definition (decorators included) or, for a case, its values
-  Range name_range;       // the name after `def`/`class`; for a case, its own values
-  std::vector<Mark> marks;  // own marks plus those inherited from class/module pytestmark
   bool dynamic = false;   // statically unknowable: a worker's real collection settles it
   // A dynamic module whose import may end its collection, as static analysis saw it (the typed
   // facts behind the prose of dynamic_reason; run_plan's import_suspects acts on them): an
@@ -58,6 +55,10 @@ struct TestItem {
   // last read while it parsed), or pytest's settled answer from before an edit that may change
   // it (kept until the module is re-settled).
   bool stale = false;
+  // (The small fields first: no padding between them.)
+  Range range;            // the whole definition (decorators included) or, for a case, its values
+  Range name_range;       // the name after `def`/`class`; for a case, its own values
+  std::vector<Mark> marks;  // own marks plus those inherited from class/module pytestmark
   std::string dynamic_reason;  // why, for the tree's tooltip and for logs
 
   // What a tree shows: "test_y[1-a]", "TestX", "test_a.py".
