@@ -253,23 +253,66 @@ void identifiers_in(TSNode node, std::string_view source, std::vector<std::strin
 
 struct MutationScan {
   std::string_view source;
-  std::unordered_set<std::string> unstable;
-  std::vector<std::pair<std::vector<std::string>, std::vector<std::string>>> flows;  // targets <- sources
+  // Names bound again (a loop target, `as`, `global`, ...) and names whose value may be changed
+  // in place (a method call, an argument, item or attribute assignment, `+=`, `del x[0]`).
+  // Only a change in place reaches the values a name was bound from (an alias, an element):
+  // binding `i` again in `for i in range(3)` does not touch `range`.
+  std::unordered_set<std::string> rebound;
+  std::unordered_set<std::string> mutated;
+  std::unordered_set<std::string> unstable;  // both, after walk()
+  // Names whose elements (or their elements) may change in place: a loop's name changed
+  // (`for row in ROWS: row.append(0)`). Harmless when every element is immutable.
+  std::unordered_set<std::string> elements_mutated;
+  struct Flow {
+    std::vector<std::string> to, from;  // targets <- sources
+    bool element = false;               // the targets are elements of the sources (a loop)
+  };
+  std::vector<Flow> flows;
 
-  void mark_root(TSNode target) {
+  void mutate_root(TSNode target) {
     TSNode id = root_identifier(target);
-    if (!ts_node_is_null(id)) unstable.emplace(ts::text(id, source));
+    if (!ts_node_is_null(id)) mutated.emplace(ts::text(id, source));
   }
-  void mark_all(TSNode target) {
+  void rebind_all(TSNode target) {
     std::vector<std::string> names;
     identifiers_in(target, source, names);
-    unstable.insert(names.begin(), names.end());
+    rebound.insert(names.begin(), names.end());
   }
-  void flow(TSNode target, TSNode value) {
-    std::vector<std::string> to, from;
-    identifiers_in(target, source, to);
-    identifiers_in(value, source, from);
-    if (!to.empty() && !from.empty()) flows.emplace_back(std::move(to), std::move(from));
+  void mutate_all(TSNode target) {
+    std::vector<std::string> names;
+    identifiers_in(target, source, names);
+    mutated.insert(names.begin(), names.end());
+  }
+  // A target that is an item or attribute (`for x[0] in ...`) changes the object it is rooted at.
+  static bool writes_into(TSNode target) {
+    if (ts_node_is_null(target)) return false;
+    if (ts::is(target, "subscript") || ts::is(target, "attribute")) return true;
+    for (TSNode c : ts::named_children(target))
+      if (writes_into(c)) return true;
+    return false;
+  }
+  void flow(TSNode target, TSNode value, bool element = false) {
+    Flow f;
+    f.element = element;
+    identifiers_in(target, source, f.to);
+    values_in(value, f.from);
+    if (!f.to.empty() && !f.from.empty()) flows.push_back(std::move(f));
+  }
+  // The names a value may share objects with: a called name (`range(3)`, `f(x)`) is not among
+  // them, its arguments and a method's receiver are.
+  void values_in(TSNode node, std::vector<std::string>& out) {
+    if (ts_node_is_null(node)) return;
+    if (ts::is(node, "call") && ts::is(ts::unparen(ts::field(node, "function")), "identifier")) {
+      values_in(ts::field(node, "arguments"), out);
+      return;
+    }
+    if (ts::is(node, "identifier")) { out.emplace_back(ts::text(node, source)); return; }
+    TSTreeCursor cursor = ts_tree_cursor_new(node);
+    if (ts_tree_cursor_goto_first_child(&cursor)) {
+      do values_in(ts_tree_cursor_current_node(&cursor), out);
+      while (ts_tree_cursor_goto_next_sibling(&cursor));
+    }
+    ts_tree_cursor_delete(&cursor);
   }
 
   void walk(TSNode node) {
@@ -285,29 +328,40 @@ struct MutationScan {
     }
     ts_tree_cursor_delete(&cursor);
     close_over_flows();
+    unstable = rebound;
+    unstable.insert(mutated.begin(), mutated.end());
   }
 
   void visit(TSNode n) {
     {
       const std::string_view type = ts_node_type(n);
-      if (type == "global_statement" || type == "nonlocal_statement" || type == "delete_statement") {
-        mark_all(n);
+      if (type == "global_statement" || type == "nonlocal_statement") {
+        rebind_all(n);
+      } else if (type == "delete_statement") {
+        mutate_all(n);  // `del x[0]` changes x; `del x` unbinds it
       } else if (type == "augmented_assignment") {
-        mark_root(ts::field(n, "left"));
+        mutate_root(ts::field(n, "left"));  // `x += [1]` extends a list in place
       } else if (type == "assignment") {
         TSNode left = ts::unparen(ts::field(n, "left"));
-        if (ts::is(left, "subscript") || ts::is(left, "attribute")) mark_root(left);
+        if (ts::is(left, "subscript") || ts::is(left, "attribute")) mutate_root(left);
         else flow(left, ts::field(n, "right"));
       } else if (type == "for_statement" || type == "for_in_clause") {
-        if (type == "for_statement") mark_all(ts::field(n, "left"));  // rebinds (module level: a name)
-        flow(ts::field(n, "left"), ts::field(n, "right"));
+        if (type == "for_statement") {
+          TSNode left = ts::field(n, "left");
+          if (writes_into(left)) mutate_all(left);
+          else rebind_all(left);  // rebinds (module level: a name)
+        }
+        flow(ts::field(n, "left"), ts::field(n, "right"), /*element=*/true);
       } else if (type == "named_expression") {
-        mark_all(ts::field(n, "name"));
+        rebind_all(ts::field(n, "name"));
       } else if (type == "as_pattern" || type == "with_item") {
-        if (TSNode alias = ts::field(n, "alias"); !ts_node_is_null(alias)) mark_all(alias);
+        if (TSNode alias = ts::field(n, "alias"); !ts_node_is_null(alias)) {
+          if (writes_into(alias)) mutate_all(alias);
+          else rebind_all(alias);
+        }
       } else if (type == "except_clause") {
         // `except E as name` rebinds (and then deletes) the name.
-        for (TSNode c : ts::named_children(n)) if (ts::is(c, "as_pattern")) mark_all(ts::field(c, "alias"));
+        for (TSNode c : ts::named_children(n)) if (ts::is(c, "as_pattern")) rebind_all(ts::field(c, "alias"));
       } else if (type == "default_parameter" || type == "typed_default_parameter") {
         flow(ts::field(n, "name"), ts::field(n, "value"));
       } else if (type == "call") {
@@ -316,7 +370,7 @@ struct MutationScan {
         if (ts::is(function, "attribute") &&
             !is_read_only_method(ts::text(ts::field(function, "attribute"), source)) &&
             !callee.starts_with("pytest.") && !callee.starts_with("itertools."))
-          mark_root(ts::field(function, "object"));
+          mutate_root(ts::field(function, "object"));
         // A read-only method (`"{}".format(x)`, `", ".join(x)`) does not change its arguments either.
         const bool read_only_method =
             ts::is(function, "attribute") && is_read_only_method(ts::text(ts::field(function, "attribute"), source));
@@ -324,20 +378,28 @@ struct MutationScan {
           for (TSNode arg : ts::named_children(ts::field(n, "arguments"))) {
             TSNode value = ts::is(arg, "keyword_argument") ? ts::field(arg, "value") : arg;
             if (ts::is(value, "list_splat") || ts::is(value, "dictionary_splat")) value = ts_node_named_child(value, 0);
-            mark_root(value);
+            mutate_root(value);
           }
       }
     }
   }
 
   void close_over_flows() {
-    // A name bound to a mutated name's value (an alias, an element) changes with it.
+    // A name bound to a mutated name's value changes with it: an alias wholly, the sequence a
+    // loop's name walks in its elements.
+    auto any_in = [](const std::vector<std::string>& names, const std::unordered_set<std::string>& set) {
+      return std::any_of(names.begin(), names.end(), [&](const std::string& t) { return set.count(t) > 0; });
+    };
     for (bool changed = true; changed;) {
       changed = false;
-      for (auto& [to, from] : flows) {
-        bool hit = std::any_of(to.begin(), to.end(), [&](const std::string& t) { return unstable.count(t) > 0; });
-        if (!hit) continue;
-        for (const std::string& f : from) changed |= unstable.insert(f).second;
+      for (const Flow& f : flows) {
+        const bool whole = any_in(f.to, mutated);
+        const bool inner = whole || any_in(f.to, elements_mutated);
+        if (!inner) continue;
+        for (const std::string& name : f.from) {
+          if (whole && !f.element) changed |= mutated.insert(name).second;
+          else changed |= elements_mutated.insert(name).second;
+        }
       }
     }
   }
@@ -418,11 +480,31 @@ std::optional<std::vector<StaticValue>> StaticEvaluator::iterate(const StaticVal
 bool StaticEvaluator::name_is_stable(std::string_view name) {
   if (!check_mutation_) return true;
   if (!unstable_) {
-    MutationScan scan{source_, {}, {}};
+    MutationScan scan;
+    scan.source = source_;
     scan.walk(root_);
     unstable_ = std::move(scan.unstable);
+    elements_mutated_ = std::move(scan.elements_mutated);
   }
   return unstable_->count(std::string(name)) == 0;
+}
+
+bool StaticEvaluator::elements_are_stable(std::string_view name, const StaticValue& value) {
+  if (!check_mutation_ || !elements_mutated_.count(std::string(name))) return true;
+  // Changed only through a loop's name: nothing changes when every element is immutable.
+  std::function<bool(const StaticValue&)> immutable = [&](const StaticValue& v) {
+    switch (v.kind) {
+      case Kind::None: case Kind::Bool: case Kind::Int: case Kind::Float: case Kind::Complex:
+      case Kind::Str: case Kind::Bytes: return true;
+      case Kind::Tuple: return !v.one_shot && std::all_of(v.items.begin(), v.items.end(), immutable);
+      default: return false;
+    }
+  };
+  switch (value.kind) {
+    case Kind::Tuple: case Kind::List: case Kind::Set: case Kind::Dict:
+      return !value.one_shot && std::all_of(value.items.begin(), value.items.end(), immutable);
+    default: return immutable(value);
+  }
 }
 
 const Scope* StaticEvaluator::class_scope_of(TSNode expr) {
@@ -453,6 +535,15 @@ StaticValue StaticEvaluator::eval(TSNode expr, bool in_scope_only) {
   return eval_in(expr, ctx);
 }
 
+StaticValue StaticEvaluator::module_value(std::string_view name) {
+  std::vector<Frame> frames;
+  Context ctx;
+  ctx.frames = &frames;
+  const Binding* b = module_.find(name);
+  if (!b) return unknown_value("`" + std::string(name) + "` is not bound by a statement of its module");
+  return binding_value(*b, name, nullptr, ctx);
+}
+
 std::optional<bool> StaticEvaluator::truth(TSNode expr, bool in_scope_only) { return truth_of(eval(expr, in_scope_only)); }
 
 std::optional<bool> StaticEvaluator::truth_in(TSNode expr, const Scope* class_scope) {
@@ -476,6 +567,8 @@ StaticValue StaticEvaluator::binding_value(const Binding& b, std::string_view na
     Context inner{class_scope, &frames, ctx.depth + 1, ts_node_start_byte(b.value)};
     StaticValue v = eval_in(b.value, inner);
     if (v.one_shot) v = unknown_value("`" + std::string(name) + "` is an iterator (consumed by its first use)");
+    if (v.known() && !elements_are_stable(name, v))
+      v = unknown_value("the elements of `" + std::string(name) + "` are changed in place");
     if (memo) module_memo_.emplace(std::string(name), v);
     return v;
   }
@@ -496,7 +589,13 @@ StaticValue StaticEvaluator::binding_value(const Binding& b, std::string_view na
     if (modules.count(b.import_from) && name == b.import_from) { StaticValue v = make(Kind::Module); v.text = b.import_from; return v; }
     if (functions.count(b.import_from)) { StaticValue v = make(Kind::Function); v.text = b.import_from; return v; }
     if (b.import_from == "pytest" && name == "pytest") { StaticValue v = make(Kind::Module); v.text = "pytest"; return v; }
-    return unknown_value("`" + std::string(name) + "` is imported (not followed)");
+    if (!follow_) return unknown_value("`" + std::string(name) + "` is imported (not followed)");
+    if (auto it = module_memo_.find(std::string(name)); it != module_memo_.end() && class_scope == nullptr) return it->second;
+    StaticValue v = follow_(name, b);
+    if (v.known() && !elements_are_stable(name, v))
+      v = unknown_value("the elements of `" + std::string(name) + "` are changed in place");
+    if (class_scope == nullptr) module_memo_.emplace(std::string(name), v);
+    return v;
   }
   return unknown_value("the value of `" + std::string(name) + "` is not known");
 }
@@ -971,6 +1070,31 @@ StaticValue StaticEvaluator::method_call(const StaticValue& object, std::string_
       if (method == "lower" && c >= 'A' && c <= 'Z') c += 32;
     }
     return make_str(std::move(out));
+  }
+  if (object.kind == Kind::Str && method == "encode" && values.size() + args.keyword.size() <= 1) {
+    // UTF-8 (the default) or ASCII, strict: a lone surrogate, or non-ASCII text under ascii, raises.
+    std::optional<StaticValue> encoding;
+    if (!values.empty()) encoding = values[0];
+    for (auto& [k, value] : args.keyword) {
+      if (k != "encoding") return unknown_value("str.encode with errors= is not evaluated statically");
+      encoding = eval_in(value, ctx);
+    }
+    bool ascii = false;
+    if (encoding) {
+      if (encoding->kind != Kind::Str) return unknown_value("str.encode with an unknown encoding");
+      std::u32string name = encoding->chars;
+      for (char32_t& c : name) {
+        if (c >= 'A' && c <= 'Z') c += 32;
+        if (c == '_') c = '-';
+      }
+      if (name == U"ascii") ascii = true;
+      else if (name != U"utf-8" && name != U"utf8") return unknown_value("str.encode in an encoding not mirrored statically");
+    }
+    for (char32_t c : object.chars)
+      if ((c >= 0xD800 && c <= 0xDFFF) || (ascii && c >= 0x80)) return unknown_value("a str.encode that raises");
+    StaticValue v = make(Kind::Bytes);
+    v.text = to_utf8(object.chars);
+    return v;
   }
   return unknown_value("a method call is not evaluated statically");
 }

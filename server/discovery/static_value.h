@@ -75,6 +75,12 @@ class StaticEvaluator {
   // checked for code rebinding or mutating it.
   bool scanned_bodies() const { return unstable_.has_value(); }
   const PythonFacts* python() const { return python_; }
+  // A name bound by an import (`from .data import CASES`): its value in the module it comes
+  // from, as `follow` reads it (the project's own modules). Unset: imported names stay unknown.
+  using ImportFollower = std::function<StaticValue(std::string_view name, const Binding& import)>;
+  void follow_imports(ImportFollower follow) { follow_ = std::move(follow); }
+  // A module-level name's value once the module has run (what `from <it> import name` gets).
+  StaticValue module_value(std::string_view name);
 
  public:
   struct Args {
@@ -113,9 +119,12 @@ class StaticEvaluator {
   const PythonFacts* python_;
   bool check_mutation_;
   std::optional<std::unordered_set<std::string>> unstable_;  // rebound or mutated names (lazy)
+  std::unordered_set<std::string> elements_mutated_;  // names whose elements may change (with unstable_)
+  bool elements_are_stable(std::string_view name, const StaticValue& value);
   std::unordered_map<uint32_t, std::unique_ptr<Scope>> class_scopes_;  // by class body start byte
   std::unordered_map<std::string, StaticValue> module_memo_;
-  size_t budget_ = 0;  // elements produced: bounded so a huge product stays Unknown
+  size_t budget_ = 0;
+  ImportFollower follow_;  // elements produced: bounded so a huge product stays Unknown
 };
 
 }  // namespace fastest

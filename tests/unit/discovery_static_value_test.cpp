@@ -2,6 +2,8 @@
 // conditions known without Python. Every expected id was printed by real pytest 9.2 on
 // Python 3.11.7 (`pytest --collect-only -q` on the same snippet); names bound to rebound or
 // mutated values stay dynamic.
+#include <algorithm>
+
 #include <catch2/catch.hpp>
 
 #include "server/discovery/conftest_analysis.h"
@@ -284,6 +286,82 @@ def test_gen_twice(x): pass
     INFO(name);
     CHECK(item->dynamic);
   }
+}
+
+TEST_CASE("a name bound again in a loop does not change what it was bound from; a change in place does") {
+  // ecdsa's test_pyecdsa.py: `for i in range(1000): f(i)` in a test body left `range` unknown.
+  const std::string source = R"PY(import pytest
+ROWS = [[1], [2]]
+for row in ROWS:
+    row.append(0)
+def helper(value):
+    return value
+def test_loops():
+    for i in range(3):
+        helper(i)
+    for row in [[5]]:
+        helper(row)
+@pytest.mark.parametrize("val,even", [(i, j) for i in range(2) for j in [True, False]])
+def test_range(val, even): pass
+@pytest.mark.parametrize("x", range(2))
+def test_plain_range(x): pass
+@pytest.mark.parametrize("x", ROWS)
+def test_rows(x): pass
+PAIRS = [(1, "a"), (2, "b")]
+def test_pairs_walked():
+    for pair in PAIRS:
+        helper(pair)
+@pytest.mark.parametrize("n,s", PAIRS)
+def test_pairs(n, s): pass
+)PY";
+  auto result = discover_snippet(source, rules_for_311());
+  const fastest::TestItem* rows = find_item(result, "test_m.py::test_rows");
+  REQUIRE(rows);
+  CHECK(rows->dynamic);  // its elements were appended to through the loop's name
+  for (const char* name : {"test_loops", "test_range", "test_plain_range", "test_pairs"}) {
+    const fastest::TestItem* item = find_item(result, std::string("test_m.py::") + name);
+    REQUIRE(item);
+    INFO(name << ": " << item->dynamic_reason);
+    CHECK_FALSE(item->dynamic);
+  }
+  Ids ids = leaf_ids(result);
+  ids.erase(std::remove_if(ids.begin(), ids.end(), [](const std::string& id) { return id.find("test_rows") != std::string::npos; }),
+            ids.end());
+  // pytest 9.2 on Python 3.11.7.
+  CHECK(ids == Ids{"test_m.py::test_loops", "test_m.py::test_range[0-True]", "test_m.py::test_range[0-False]",
+                   "test_m.py::test_range[1-True]", "test_m.py::test_range[1-False]", "test_m.py::test_plain_range[0]",
+                   "test_m.py::test_plain_range[1]", "test_m.py::test_pairs_walked", "test_m.py::test_pairs[1-a]",
+                   "test_m.py::test_pairs[2-b]"});
+}
+
+TEST_CASE("str.encode in UTF-8 or ASCII gives bytes ids; a list walked by nested loops stays known") {
+  // chardet's test_utf8_equivalence.py: SNIPPETS holds "héllo".encode(), and a test walks it twice.
+  const std::string source = R"PY(import pytest
+SNIPPETS = [b"a", "héllo".encode(), "日本".encode("utf-8"), "abc".encode(encoding="ascii"), "x".encode("UTF_8")]
+def check(data): pass
+def test_pairs():
+    for a in SNIPPETS:
+        for b in SNIPPETS:
+            check(a + b)
+@pytest.mark.parametrize("snippet", SNIPPETS)
+def test_snippet(snippet): pass
+@pytest.mark.parametrize("bad", ["é".encode("ascii", "ignore")])
+def test_errors(bad): pass
+)PY";
+  auto result = discover_snippet(source, rules_for_311());
+  const fastest::TestItem* errors = find_item(result, "test_m.py::test_errors");
+  REQUIRE(errors);
+  CHECK(errors->dynamic);  // an error handler is not mirrored
+  const fastest::TestItem* snippet = find_item(result, "test_m.py::test_snippet");
+  REQUIRE(snippet);
+  INFO(snippet->dynamic_reason);
+  CHECK_FALSE(snippet->dynamic);
+  Ids ids = leaf_ids(result);
+  ids.pop_back();  // test_errors
+  // pytest 9.2 on Python 3.11.7.
+  CHECK(ids == Ids{"test_m.py::test_pairs", "test_m.py::test_snippet[a]", "test_m.py::test_snippet[h\\xc3\\xa9llo]",
+                   "test_m.py::test_snippet[\\xe6\\x97\\xa5\\xe6\\x9c\\xac]", "test_m.py::test_snippet[abc]",
+                   "test_m.py::test_snippet[x]"});
 }
 
 namespace {
