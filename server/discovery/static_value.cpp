@@ -173,6 +173,7 @@ std::optional<int> order(const StaticValue& a, const StaticValue& b) {
 // Python's ==, where it is known.
 std::optional<bool> equal(const StaticValue& a, const StaticValue& b) {
   if (!a.known() || !b.known()) return std::nullopt;
+  if (a.kind == Kind::EnumMember || b.kind == Kind::EnumMember) return std::nullopt;  // an IntEnum/StrEnum equals its value
   if (is_int_like(a) && is_int_like(b)) return a.integer == b.integer;
   if (a.kind == Kind::None || b.kind == Kind::None) return a.kind == b.kind;
   if (a.kind == Kind::Str || b.kind == Kind::Str) {
@@ -435,7 +436,10 @@ PyValue to_id_value(const StaticValue& v) {
     case Kind::Bytes: p.kind = PyValue::Kind::Bytes; p.text = v.text; break;
     case Kind::None: case Kind::Bool: case Kind::Int: case Kind::Float: case Kind::Complex:
       p.kind = PyValue::Kind::Number; p.text = v.text; break;
-    case Kind::Named: p.kind = PyValue::Kind::Named; p.text = v.text; break;
+    case Kind::Named:
+      if (v.changed) { p.kind = PyValue::Kind::Unknown; p.why = "`" + v.text + "` is passed to code that may change it"; break; }
+      p.kind = PyValue::Kind::Named; p.text = v.text; break;
+    case Kind::EnumMember: return to_id_value(v.items.at(0));
     case Kind::Function: {
       p.kind = PyValue::Kind::Named;
       size_t dot = v.text.rfind('.');
@@ -485,8 +489,15 @@ bool StaticEvaluator::name_is_stable(std::string_view name) {
     scan.walk(root_);
     unstable_ = std::move(scan.unstable);
     elements_mutated_ = std::move(scan.elements_mutated);
+    rebound_ = std::move(scan.rebound);
   }
   return unstable_->count(std::string(name)) == 0;
+}
+
+bool StaticEvaluator::name_is_rebound(std::string_view name) {
+  if (!check_mutation_) return false;
+  name_is_stable(name);  // runs the scan
+  return rebound_.count(std::string(name)) > 0;
 }
 
 bool StaticEvaluator::elements_are_stable(std::string_view name, const StaticValue& value) {
@@ -558,7 +569,11 @@ std::optional<bool> StaticEvaluator::truth_in(TSNode expr, const Scope* class_sc
 
 StaticValue StaticEvaluator::binding_value(const Binding& b, std::string_view name, const Scope* class_scope, Context& ctx) {
   if (b.count != 1 || b.conditional) return unknown_value("`" + std::string(name) + "` is bound more than once or conditionally");
-  if (!name_is_stable(name)) return unknown_value("`" + std::string(name) + "` is rebound or mutated");
+  // A class (or a name imported from elsewhere) given to code that may change it is still read
+  // for its enum members; its own __name__ is then not trusted (StaticValue::changed).
+  const bool changed = !name_is_stable(name);
+  if (changed && (name_is_rebound(name) || (b.kind != Binding::Kind::Class && b.kind != Binding::Kind::Import)))
+    return unknown_value("`" + std::string(name) + "` is rebound or mutated");
   if (b.kind == Binding::Kind::Assignment && !ts_node_is_null(b.value)) {
     const bool memo = class_scope == nullptr;
     if (memo)
@@ -580,6 +595,11 @@ StaticValue StaticEvaluator::binding_value(const Binding& b, std::string_view na
         return unknown_value("`" + std::string(name) + "` is decorated");
     StaticValue v = make(Kind::Named);
     v.text = std::string(ts::text(ts::field(b.definition, "name"), source_));
+    if (b.kind == Binding::Kind::Class) {
+      v.home = this;
+      v.node = b.definition;
+      v.changed = changed;
+    }
     return v;
   }
   if (b.kind == Binding::Kind::Import) {
@@ -592,6 +612,10 @@ StaticValue StaticEvaluator::binding_value(const Binding& b, std::string_view na
     if (!follow_) return unknown_value("`" + std::string(name) + "` is imported (not followed)");
     if (auto it = module_memo_.find(std::string(name)); it != module_memo_.end() && class_scope == nullptr) return it->second;
     StaticValue v = follow_(name, b);
+    if (changed && v.known()) {
+      if (v.kind == Kind::Named && v.home) v.changed = true;
+      else v = unknown_value("`" + std::string(name) + "` is rebound or mutated");
+    }
     if (v.known() && !elements_are_stable(name, v))
       v = unknown_value("the elements of `" + std::string(name) + "` are changed in place");
     if (class_scope == nullptr) module_memo_.emplace(std::string(name), v);
@@ -1376,7 +1400,99 @@ StaticValue StaticEvaluator::attribute(TSNode node, Context& ctx) {
       if (attr == fields[i]) return object.items[i];
   }
   if (!object.known()) return object;
+  if (object.kind == Kind::Named && object.home && ts::is(object.node, "class_definition"))
+    return object.home->enum_member(object, attr);
   return unknown_value("an attribute is not evaluated statically");
+}
+
+// Which enum class `base` (a class's one base) names: "Enum", "IntEnum" or "StrEnum" of the
+// standard library's enum module, bound once by an import; nullopt for anything else.
+std::optional<std::string> StaticEvaluator::enum_base(TSNode base) {
+  base = ts::unparen(base);
+  auto imported = [&](std::string_view name) -> const Binding* {
+    const Binding* b = module_.find(name);
+    if (!b || b->kind != Binding::Kind::Import || b->count != 1 || b->conditional || name_is_rebound(name)) return nullptr;
+    return b;
+  };
+  std::string kind;
+  if (ts::is(base, "identifier")) {
+    const Binding* b = imported(ts::text(base, source_));
+    if (!b || !b->import_from.starts_with("enum.")) return std::nullopt;
+    kind = b->import_from.substr(5);
+  } else if (ts::is(base, "attribute") && ts::is(ts::field(base, "object"), "identifier")) {
+    std::string_view module = ts::text(ts::field(base, "object"), source_);
+    const Binding* b = imported(module);
+    if (!b || b->import_from != "enum" || module != "enum") return std::nullopt;
+    kind = std::string(ts::text(ts::field(base, "attribute"), source_));
+  } else {
+    return std::nullopt;
+  }
+  if (kind == "Enum" || kind == "IntEnum" || kind == "StrEnum") return kind;
+  return std::nullopt;
+}
+
+// `Cls.NAME` of an enum class defined in this module, as pytest renders it: str(member).
+// Plain Enum: "Cls.NAME" of the first member with an equal value (later equal ones are
+// aliases); IntEnum: from Python 3.11 the int, before it "Cls.NAME"; StrEnum (3.11+): the
+// value (a str: escaped like any str). Members must be literals bound once; anything that may
+// change str() (a __str__/__format__ anywhere in the module, other bases, a metaclass, auto(),
+// private or nested names) leaves the member unknown.
+StaticValue StaticEvaluator::enum_member(const StaticValue& cls, std::string_view attr) {
+  const std::string what = "`" + cls.text + "." + std::string(attr) + "`";
+  TSNode def = cls.node;
+  TSNode bases = ts::field(def, "superclasses");
+  std::vector<TSNode> base_nodes = ts::named_children(bases);
+  if (ts_node_is_null(bases) || base_nodes.size() != 1 || ts::is(base_nodes[0], "keyword_argument"))
+    return unknown_value("an attribute of class `" + cls.text + "` is not evaluated statically");
+  std::optional<std::string> kind = enum_base(base_nodes[0]);
+  if (!kind) return unknown_value("an attribute of class `" + cls.text + "` is not evaluated statically");
+  if (source_.find("__str__") != std::string_view::npos || source_.find("__format__") != std::string_view::npos)
+    return unknown_value(what + ": its module defines __str__ or __format__");
+  const bool py311 = python_ && (python_->major > 3 || (python_->major == 3 && python_->minor >= 11));
+  if ((*kind != "Enum") && (!python_ || python_->major == 0)) return unknown_value(what + ": the interpreter's version is not known");
+  if (*kind == "StrEnum" && !py311) return unknown_value(what + ": StrEnum before Python 3.11");
+  TSNode body = ts::field(def, "body");
+  uint32_t key = ts_node_start_byte(body);
+  auto it = class_scopes_.find(key);
+  if (it == class_scopes_.end())
+    it = class_scopes_.emplace(key, std::make_unique<Scope>(read_scope(body, source_, python_, &module_))).first;
+  const Scope& scope = *it->second;
+  if (!scope.find(attr)) return unknown_value(what + " is not a member bound in the class body");
+  std::vector<std::pair<std::string, StaticValue>> members;
+  for (const std::string& name : scope.order) {
+    const Binding& b = scope.bindings.at(name);
+    if (b.kind == Binding::Kind::Function && !name.starts_with("_")) continue;  // a method, not a member
+    if (name.starts_with("__") && name.ends_with("__") && b.kind == Binding::Kind::Function) continue;
+    if (b.kind == Binding::Kind::Assignment && ts_node_is_null(b.value)) continue;  // an annotation
+    if (b.kind != Binding::Kind::Assignment || name.starts_with("_") || b.count != 1 || b.conditional)
+      return unknown_value(what + ": the class body binds `" + name + "` in a way not mirrored statically");
+    std::vector<Frame> frames;
+    Context ctx{&scope, &frames, 1, ts_node_start_byte(b.value)};
+    StaticValue v = eval_in(b.value, ctx);
+    const bool literal = v.kind == Kind::Int || v.kind == Kind::Str || v.kind == Kind::Bytes || v.kind == Kind::Bool ||
+                         v.kind == Kind::None || v.kind == Kind::Float || v.kind == Kind::Tuple;
+    if (!literal) return unknown_value(what + ": the value of member `" + name + "` is not known");
+    if (*kind == "IntEnum" && !(v.kind == Kind::Int && v.exact)) return unknown_value(what + ": an IntEnum member that is not an int");
+    if (*kind == "StrEnum" && v.kind != Kind::Str) return unknown_value(what + ": a StrEnum member that is not a str");
+    members.emplace_back(name, std::move(v));
+  }
+  // The member `attr` names: the first one whose value equals its own.
+  const StaticValue* value = nullptr;
+  for (auto& [name, v] : members)
+    if (name == attr) value = &v;
+  if (!value) return unknown_value(what + " is not a member bound in the class body");
+  std::string canonical;
+  for (auto& [name, v] : members) {
+    auto same = equal(v, *value);
+    if (!same) return unknown_value(what + ": member values not compared statically");
+    if (*same) { canonical = name; break; }
+  }
+  StaticValue member = make(Kind::EnumMember);
+  member.text = cls.text + "." + canonical;
+  if (*kind == "IntEnum" && py311) member.items.push_back(*value);
+  else if (*kind == "StrEnum") member.items.push_back(*value);
+  else { StaticValue shown = make(Kind::Named); shown.text = member.text; member.items.push_back(std::move(shown)); }
+  return member;
 }
 
 StaticValue StaticEvaluator::subscript(TSNode node, Context& ctx) {

@@ -23,6 +23,8 @@
 
 namespace fastest {
 
+class StaticEvaluator;
+
 struct StaticValue {
   enum class Kind {
     Unknown, None, Bool, Int, Float, Complex, Str, Bytes,
@@ -31,6 +33,7 @@ struct StaticValue {
     Module,    // an imported module we know (text: "sys", "os", "platform", "itertools")
     Function,  // a callable we can evaluate (text: "range", "itertools.product", ...)
     Param,     // pytest.param(...): items are its values
+    EnumMember,  // a member of an enum class: items[0] is what pytest renders (the name, an int, a str)
   };
   Kind kind = Kind::Unknown;
   std::string text;              // Int/Float/Complex/Bool/None: Python's str(); Bytes: raw; names
@@ -44,6 +47,11 @@ struct StaticValue {
   bool param_has_marks = false;
   TSNode node{};                 // the source node, for values written literally in place
   std::string why;               // Unknown: what could not be known
+  // Named class: the evaluator of the module defining it (node: its class_definition), to read
+  // its members; `changed`: passed to code that may change it, so its __name__ is not trusted
+  // (an enum's members cannot be reassigned: their str() still is).
+  StaticEvaluator* home = nullptr;
+  bool changed = false;
 
   bool known() const { return kind != Kind::Unknown; }
 };
@@ -110,6 +118,9 @@ class StaticEvaluator {
   StaticValue binary(TSNode node, Context& ctx);
   StaticValue compare(TSNode node, Context& ctx);
   StaticValue binding_value(const Binding& b, std::string_view name, const Scope* class_scope, Context& ctx);
+  StaticValue enum_member(const StaticValue& cls, std::string_view attr);
+  std::optional<std::string> enum_base(TSNode base);
+  bool name_is_rebound(std::string_view name);
   const Scope* class_scope_of(TSNode expr);
   bool name_is_stable(std::string_view name);
 
@@ -120,6 +131,7 @@ class StaticEvaluator {
   bool check_mutation_;
   std::optional<std::unordered_set<std::string>> unstable_;  // rebound or mutated names (lazy)
   std::unordered_set<std::string> elements_mutated_;  // names whose elements may change (with unstable_)
+  std::unordered_set<std::string> rebound_;           // names bound again (with unstable_)
   bool elements_are_stable(std::string_view name, const StaticValue& value);
   std::unordered_map<uint32_t, std::unique_ptr<Scope>> class_scopes_;  // by class body start byte
   std::unordered_map<std::string, StaticValue> module_memo_;

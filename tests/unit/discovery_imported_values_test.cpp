@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "server/workspace/module_finder.h"
+#include "server/workspace/python_facts.h"
 #include "tests/support/scoped_temp_dir.h"
 #include "tests/unit/discovery_test_util.h"
 
@@ -26,10 +27,11 @@ struct Project {
   fs::path root = temp.path() / "proj";
   fs::path site = temp.path() / "site";
 
-  ModuleResult discover(const std::string& module_path, bool follow = true) {
+  ModuleResult discover(const std::string& module_path, bool follow = true, const char* python_version = nullptr) {
     std::ifstream in(root / module_path);
     std::string source((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     CollectRules rules;
+    if (python_version) rules.python = std::make_shared<const PythonFacts>(parse_python_version(python_version));
     ModuleSearchPath path;
     path.front = {root};
     path.tail = {site};
@@ -111,4 +113,97 @@ def test_missing(y): pass
   ModuleResult alone = p.discover("tests/test_v.py", /*follow=*/false);
   CHECK(item(alone, m + "test_primes").dynamic);
   CHECK_THAT(item(alone, m + "test_primes").dynamic_reason, Catch::Contains("imported (not followed)"));
+}
+
+TEST_CASE("enum members render as pytest renders them: str() of the canonical member", "[imported-values]") {
+  Project p;
+  write(p.root / "pkg/__init__.py", "from .styles import Style, Level\n");
+  write(p.root / "pkg/styles.py", R"PY(import enum
+from enum import Enum, IntEnum, StrEnum, unique
+
+
+class Style(IntEnum):
+    DEFAULT = 10
+    PLAIN = 11
+    OLD_PLAIN = 11
+
+
+class Color(Enum):
+    RED = "r"
+    GREEN = (0, 1)
+    CRIMSON = "r"
+
+    def describe(self):
+        return self.value
+
+
+@unique
+class Level(enum.Enum):
+    LOW = 1
+    HIGH = 2
+
+
+class Mode(StrEnum):
+    FAST = "f\u00e1st"
+
+
+class Auto(Enum):
+    A = enum.auto()
+
+
+def configure(style):
+    return style
+)PY");
+  write(p.root / "tests/test_e.py", R"PY(import pytest
+from pkg import Style, Level
+from pkg.styles import Color, Mode, Auto, configure
+
+configure(Style.DEFAULT)
+
+
+@pytest.mark.parametrize("style", [Style.DEFAULT, Style.PLAIN, Style.OLD_PLAIN])
+def test_int_enum(style): pass
+
+
+@pytest.mark.parametrize("color", [Color.RED, Color.GREEN, Color.CRIMSON])
+def test_enum(color): pass
+
+
+@pytest.mark.parametrize("level,mode", [(Level.LOW, Mode.FAST), (Level.HIGH, Mode.FAST)])
+def test_mixed(level, mode): pass
+
+
+@pytest.mark.parametrize("a", [Auto.A])
+def test_auto(a): pass
+
+
+@pytest.mark.parametrize("cls", [Style])
+def test_changed_class(cls): pass
+)PY");
+  const std::string m = "tests/test_e.py::";
+  ModuleResult r = p.discover("tests/test_e.py", true, "3.11.7");
+  // pytest 9.2 on Python 3.11.7: an IntEnum is an int (str() is the number from 3.11), an alias
+  // is its canonical member, a StrEnum is its (escaped) value.
+  CHECK(case_ids(r, m + "test_int_enum") ==
+        std::vector<std::string>{m + "test_int_enum[10]", m + "test_int_enum[11_0]", m + "test_int_enum[11_1]"});
+  CHECK(case_ids(r, m + "test_enum") ==
+        std::vector<std::string>{m + "test_enum[Color.RED0]", m + "test_enum[Color.GREEN]", m + "test_enum[Color.RED1]"});
+  CHECK(case_ids(r, m + "test_mixed") ==
+        std::vector<std::string>{m + "test_mixed[Level.LOW-f\\xe1st]", m + "test_mixed[Level.HIGH-f\\xe1st]"});
+  for (const char* name : {"test_int_enum", "test_enum", "test_mixed"}) {
+    INFO(name << ": " << item(r, m + name).dynamic_reason);
+    CHECK_FALSE(item(r, m + name).dynamic);
+  }
+  // auto() values, and a class given to code that may change its __name__, stay with pytest.
+  CHECK(item(r, m + "test_auto").dynamic);
+  CHECK(item(r, m + "test_changed_class").dynamic);
+
+  // Before 3.11 an IntEnum's str() is "Style.DEFAULT", and StrEnum does not exist.
+  ModuleResult old = p.discover("tests/test_e.py", true, "3.10.12");
+  CHECK(case_ids(old, m + "test_int_enum") == std::vector<std::string>{m + "test_int_enum[Style.DEFAULT]",
+                                                                        m + "test_int_enum[Style.PLAIN0]",
+                                                                        m + "test_int_enum[Style.PLAIN1]"});
+  CHECK(item(old, m + "test_mixed").dynamic);
+  // Without the interpreter's version an IntEnum's str() is not known.
+  CHECK(item(p.discover("tests/test_e.py"), m + "test_int_enum").dynamic);
 }
