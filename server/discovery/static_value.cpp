@@ -230,6 +230,12 @@ bool is_pure_callee(std::string_view callee) {
   return names.count(callee) > 0 || callee.starts_with("pytest.mark.");
 }
 
+// `datetime.date(...)`: a constructor of the datetime module, which it does not change.
+bool is_datetime_constructor(std::string_view callee) {
+  return callee == "datetime.date" || callee == "datetime.datetime" || callee == "datetime.time" ||
+         callee == "datetime.timedelta";
+}
+
 // The identifier an assignment target or method receiver is rooted at: `a[0].b` -> a.
 TSNode root_identifier(TSNode node) {
   node = ts::unparen(node);
@@ -370,7 +376,7 @@ struct MutationScan {
         std::string_view callee = ts::text(function, source);
         if (ts::is(function, "attribute") &&
             !is_read_only_method(ts::text(ts::field(function, "attribute"), source)) &&
-            !callee.starts_with("pytest.") && !callee.starts_with("itertools."))
+            !callee.starts_with("pytest.") && !callee.starts_with("itertools.") && !is_datetime_constructor(callee))
           mutate_root(ts::field(function, "object"));
         // A read-only method (`"{}".format(x)`, `", ".join(x)`) does not change its arguments either.
         const bool read_only_method =
@@ -440,6 +446,7 @@ PyValue to_id_value(const StaticValue& v) {
       if (v.changed) { p.kind = PyValue::Kind::Unknown; p.why = "`" + v.text + "` is passed to code that may change it"; break; }
       p.kind = PyValue::Kind::Named; p.text = v.text; break;
     case Kind::EnumMember: return to_id_value(v.items.at(0));
+    case Kind::Object: p.kind = PyValue::Kind::Opaque; break;
     case Kind::Function: {
       p.kind = PyValue::Kind::Named;
       size_t dot = v.text.rfind('.');
@@ -603,12 +610,15 @@ StaticValue StaticEvaluator::binding_value(const Binding& b, std::string_view na
     return v;
   }
   if (b.kind == Binding::Kind::Import) {
-    static const std::unordered_set<std::string_view> modules{"sys", "os", "platform", "itertools"};
+    static const std::unordered_set<std::string_view> modules{"sys", "os", "platform", "itertools", "datetime"};
     static const std::unordered_set<std::string_view> functions{
-        "itertools.product", "itertools.combinations", "itertools.permutations", "itertools.chain", "pytest.param"};
-    if (modules.count(b.import_from) && name == b.import_from) { StaticValue v = make(Kind::Module); v.text = b.import_from; return v; }
+        "itertools.product", "itertools.combinations", "itertools.permutations", "itertools.chain", "pytest.param",
+        "datetime.date", "datetime.datetime", "datetime.time", "datetime.timedelta"};
+    const bool known_module = (modules.count(b.import_from) && name == b.import_from) || (b.import_from == "pytest" && name == "pytest");
+    if ((known_module || functions.count(b.import_from) || !follow_) && changed)
+      return unknown_value("`" + std::string(name) + "` is rebound or mutated");
+    if (known_module) { StaticValue v = make(Kind::Module); v.text = b.import_from; return v; }
     if (functions.count(b.import_from)) { StaticValue v = make(Kind::Function); v.text = b.import_from; return v; }
-    if (b.import_from == "pytest" && name == "pytest") { StaticValue v = make(Kind::Module); v.text = "pytest"; return v; }
     if (!follow_) return unknown_value("`" + std::string(name) + "` is imported (not followed)");
     if (auto it = module_memo_.find(std::string(name)); it != module_memo_.end() && class_scope == nullptr) return it->second;
     StaticValue v = follow_(name, b);
@@ -999,6 +1009,7 @@ StaticValue StaticEvaluator::call(TSNode node, Context& ctx) {
       }
       if (qualified == "pytest.param") return param(node, args, ctx);
       if (object.text == "itertools") return call_function("itertools." + std::string(method), args, ctx);
+      if (object.text == "datetime" && is_datetime_constructor(qualified)) return call_function(qualified, args, ctx);
       return unknown_value("`" + qualified + "()` is not evaluated statically");
     }
     if (!object.known()) return object;
@@ -1123,6 +1134,55 @@ StaticValue StaticEvaluator::method_call(const StaticValue& object, std::string_
   return unknown_value("a method call is not evaluated statically");
 }
 
+// datetime.date/datetime/time/timedelta of int arguments that construct without raising: an
+// instance with no __name__, which pytest ids as argname+index. A tzinfo=, a float or an
+// out-of-range field stays unknown (a ValueError fails the module's import).
+StaticValue StaticEvaluator::datetime_object(const std::string& f, const std::vector<StaticValue>& values,
+                                             const std::vector<std::pair<std::string, StaticValue>>& keyword) {
+  struct Field { const char* name; long long lo, hi; bool required; };
+  static const std::vector<Field> date_fields{{"year", 1, 9999, true}, {"month", 1, 12, true}, {"day", 1, 31, true}};
+  static const std::vector<Field> time_fields{
+      {"hour", 0, 23, false}, {"minute", 0, 59, false}, {"second", 0, 59, false}, {"microsecond", 0, 999999, false}};
+  std::vector<Field> fields;
+  if (f == "datetime.date" || f == "datetime.datetime") fields = date_fields;
+  if (f == "datetime.datetime" || f == "datetime.time") fields.insert(fields.end(), time_fields.begin(), time_fields.end());
+  if (f == "datetime.timedelta") {
+    // Each field bounded well inside timedelta's range (999999999 days).
+    for (const char* name : {"days", "seconds", "microseconds", "milliseconds", "minutes", "hours", "weeks"})
+      fields.push_back({name, -1000000, 1000000, false});
+  }
+  if (fields.empty()) return unknown_value("a call to " + f + "() is not evaluated statically");
+  if (values.size() > fields.size()) return unknown_value("a call to " + f + "() with more arguments than it takes");
+  std::vector<std::optional<long long>> given(fields.size());
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (values[i].kind != Kind::Int || !values[i].exact) return unknown_value("a call to " + f + "() with an argument that is not an int");
+    given[i] = values[i].integer;
+  }
+  for (const auto& [k, v] : keyword) {
+    size_t i = 0;
+    while (i < fields.size() && k != fields[i].name) ++i;
+    if (i == fields.size() || given[i]) return unknown_value("a call to " + f + "() with the keyword `" + k + "`");
+    if (v.kind != Kind::Int || !v.exact) return unknown_value("a call to " + f + "() with an argument that is not an int");
+    given[i] = v.integer;
+  }
+  for (size_t i = 0; i < fields.size(); ++i) {
+    if (!given[i]) {
+      if (fields[i].required) return unknown_value("a call to " + f + "() without its " + fields[i].name);
+      continue;
+    }
+    if (*given[i] < fields[i].lo || *given[i] > fields[i].hi) return unknown_value("a call to " + f + "() that raises (out of range)");
+  }
+  if (f != "datetime.time" && f != "datetime.timedelta") {
+    const long long year = *given[0], month = *given[1], day = *given[2];
+    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    if (day > days[month - 1] + (month == 2 && leap ? 1 : 0)) return unknown_value("a call to " + f + "() that raises (day out of range)");
+  }
+  StaticValue object = make(Kind::Object);
+  object.text = f;
+  return object;
+}
+
 StaticValue StaticEvaluator::call_function(const std::string& f, const Args& args, Context& ctx) {
   std::vector<StaticValue> values;
   for (TSNode a : args.positional) {
@@ -1136,6 +1196,7 @@ StaticValue StaticEvaluator::call_function(const std::string& f, const Args& arg
     if (!v.known()) return v;
     keyword.emplace_back(k, std::move(v));
   }
+  if (f.starts_with("datetime.")) return datetime_object(f, values, keyword);
   auto only_positional = [&](size_t lo, size_t hi) { return keyword.empty() && values.size() >= lo && values.size() <= hi; };
   auto pools = [&](size_t from) -> std::optional<std::vector<std::vector<StaticValue>>> {
     std::vector<std::vector<StaticValue>> out;
@@ -1385,6 +1446,12 @@ StaticValue StaticEvaluator::attribute(TSNode node, Context& ctx) {
     if (qualified == "os.name") {
       if (!python_ || python_->os_name.empty()) return unknown_value("os.name is not known");
       return make_str(ascii32(python_->os_name));
+    }
+    if (object.text == "datetime" &&
+        (attr == "date" || attr == "datetime" || attr == "time" || attr == "timedelta")) {
+      StaticValue f = make(Kind::Function);
+      f.text = qualified;
+      return f;
     }
     if (object.text == "itertools" || object.text == "platform" || object.text == "pytest") {
       StaticValue f = make(Kind::Function);

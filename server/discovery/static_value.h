@@ -34,6 +34,7 @@ struct StaticValue {
     Function,  // a callable we can evaluate (text: "range", "itertools.product", ...)
     Param,     // pytest.param(...): items are its values
     EnumMember,  // a member of an enum class: items[0] is what pytest renders (the name, an int, a str)
+    Object,      // an instance pytest has no id for (a datetime.date, ...): argname+index
   };
   Kind kind = Kind::Unknown;
   std::string text;              // Int/Float/Complex/Bool/None: Python's str(); Bytes: raw; names
@@ -119,6 +120,8 @@ class StaticEvaluator {
   StaticValue compare(TSNode node, Context& ctx);
   StaticValue binding_value(const Binding& b, std::string_view name, const Scope* class_scope, Context& ctx);
   StaticValue enum_member(const StaticValue& cls, std::string_view attr);
+  StaticValue datetime_object(const std::string& f, const std::vector<StaticValue>& values,
+                              const std::vector<std::pair<std::string, StaticValue>>& keyword);
   std::optional<std::string> enum_base(TSNode base);
   bool name_is_rebound(std::string_view name);
   const Scope* class_scope_of(TSNode expr);

@@ -364,6 +364,43 @@ def test_errors(bad): pass
                    "test_m.py::test_snippet[x]"});
 }
 
+TEST_CASE("datetime dates, times and timedeltas that construct are ids argname+index; one that raises stays dynamic") {
+  // python-dateutil's test_easter.py: `date(1990, 4, 15)` values.
+  const std::string source = R"PY(import datetime
+from datetime import date, timedelta
+import pytest
+
+DATES = [date(1990, 4, 15), date(2000, 2, 29), datetime.datetime(2020, 1, 2, 3, 4, 5)]
+
+
+@pytest.mark.parametrize("d", DATES)
+def test_dates(d): pass
+
+
+@pytest.mark.parametrize("d,delta", [(date(2021, 1, 1), timedelta(days=1)), (datetime.date(2021, 12, 31), timedelta(hours=-2))])
+def test_pairs(d, delta): pass
+
+
+@pytest.mark.parametrize("t", [datetime.time(23, 59), datetime.time(hour=1), "x"])
+def test_times(t): pass
+)PY";
+  // pytest 9.2 on Python 3.11.7.
+  CHECK(static_ids(source) == Ids{"test_m.py::test_dates[d0]", "test_m.py::test_dates[d1]", "test_m.py::test_dates[d2]",
+                                  "test_m.py::test_pairs[d0-delta0]", "test_m.py::test_pairs[d1-delta1]",
+                                  "test_m.py::test_times[t0]", "test_m.py::test_times[t1]", "test_m.py::test_times[x]"});
+  // A ValueError at import (pytest: a collection error), a tzinfo, a float: left to pytest.
+  for (const char* value : {"date(2021, 2, 29)", "date(2021, 13, 1)", "datetime.datetime(2020, 1, 1, tzinfo=None)",
+                            "timedelta(days=1.5)", "date(2021, 1)"}) {
+    auto result = discover_snippet(std::string("import datetime\nfrom datetime import date, timedelta\nimport pytest\n"
+                                               "@pytest.mark.parametrize(\"v\", [") + value + "])\ndef test_v(v): pass\n",
+                                   rules_for_311());
+    const fastest::TestItem* item = find_item(result, "test_m.py::test_v");
+    REQUIRE(item);
+    INFO(value);
+    CHECK(item->dynamic);
+  }
+}
+
 namespace {
 fastest::ConftestInfo conftest(const std::string& source, const fastest::PythonFacts* python) {
   auto parser = fastest::make_python_parser();
