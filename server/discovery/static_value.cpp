@@ -513,7 +513,7 @@ bool StaticEvaluator::elements_are_stable(std::string_view name, const StaticVal
   std::function<bool(const StaticValue&)> immutable = [&](const StaticValue& v) {
     switch (v.kind) {
       case Kind::None: case Kind::Bool: case Kind::Int: case Kind::Float: case Kind::Complex:
-      case Kind::Str: case Kind::Bytes: return true;
+      case Kind::Str: case Kind::Bytes: case Kind::Object: return true;  // Object: a datetime value
       case Kind::Tuple: return !v.one_shot && std::all_of(v.items.begin(), v.items.end(), immutable);
       default: return false;
     }
@@ -615,7 +615,10 @@ StaticValue StaticEvaluator::binding_value(const Binding& b, std::string_view na
         "itertools.product", "itertools.combinations", "itertools.permutations", "itertools.chain", "pytest.param",
         "datetime.date", "datetime.datetime", "datetime.time", "datetime.timedelta"};
     const bool known_module = (modules.count(b.import_from) && name == b.import_from) || (b.import_from == "pytest" && name == "pytest");
-    if ((known_module || functions.count(b.import_from) || !follow_) && changed)
+    // datetime's classes are immutable types: a method call on them (`datetime.now()`) or
+    // passing them on changes nothing (binding the name again still counts, above).
+    const bool immutable_type = is_datetime_constructor(b.import_from);
+    if ((known_module || functions.count(b.import_from) || !follow_) && changed && !immutable_type)
       return unknown_value("`" + std::string(name) + "` is rebound or mutated");
     if (known_module) { StaticValue v = make(Kind::Module); v.text = b.import_from; return v; }
     if (functions.count(b.import_from)) { StaticValue v = make(Kind::Function); v.text = b.import_from; return v; }
@@ -654,7 +657,8 @@ StaticValue StaticEvaluator::lookup(std::string_view name, Context& ctx) {
     return unknown_value("`" + std::string(name) + "` may come from a star import");
   static const std::unordered_set<std::string_view> callables{
       "range", "zip", "enumerate", "list", "tuple", "sorted", "reversed", "len", "dict", "str", "set", "frozenset"};
-  if (callables.count(name) && name_is_stable(name)) { StaticValue v = make(Kind::Function); v.text = std::string(name); return v; }
+  // A builtin given to code (`map(list, rows)`) is not changed by it: only binding the name again counts.
+  if (callables.count(name) && !name_is_rebound(name)) { StaticValue v = make(Kind::Function); v.text = std::string(name); return v; }
   return unknown_value("the value of `" + std::string(name) + "` is not a literal");
 }
 

@@ -401,6 +401,36 @@ def test_times(t): pass
   }
 }
 
+TEST_CASE("a builtin given to code stays the builtin; datetime elements walked by a loop cannot change") {
+  // python-dateutil's test_parser.py (PARSER_TEST_CASES) and test_isoparser.py (`list(range(3, 7))`).
+  const std::string source = R"PY(from datetime import datetime
+import pytest
+
+CASES = [("a", datetime(2003, 9, 25)), ("b", datetime(2003, 9, 26, 10))]
+
+
+def check(*args): pass
+
+
+def test_walk():
+    for text, expected in CASES:
+        check(text, expected)
+    check(list, map(list, [(1, 2)]))
+    check(datetime.now(), datetime)
+
+
+@pytest.mark.parametrize("text,expected", CASES)
+def test_cases(text, expected): pass
+
+
+@pytest.mark.parametrize("precision", list(range(3, 5)))
+def test_list(precision): pass
+)PY";
+  // pytest 9.2 on Python 3.11.7.
+  CHECK(static_ids(source) == Ids{"test_m.py::test_walk", "test_m.py::test_cases[a-expected0]",
+                                  "test_m.py::test_cases[b-expected1]", "test_m.py::test_list[3]", "test_m.py::test_list[4]"});
+}
+
 namespace {
 fastest::ConftestInfo conftest(const std::string& source, const fastest::PythonFacts* python) {
   auto parser = fastest::make_python_parser();
