@@ -146,7 +146,7 @@ class ModuleCollector {
       module_marks_ = tagged(marks_from_value(pm->value, source_, resolver_));
     for (const MarkRef& m : module_marks_) module_item.marks.push_back(m.mark);
 
-    module_fixtures_ = fixture_decls(*module_, source_, /*in_class=*/false, rules_, resolver_, unbound_);
+    module_fixtures_ = fixture_decls(*module_, source_, /*in_class=*/false, rules_, resolver_, unbound_, evaluator());
     if (module_->find("pytest_generate_tests")) {
       generate_tests_hook_ = true;
       result.dynamic = true;
@@ -1040,7 +1040,7 @@ class ModuleCollector {
     std::vector<std::vector<FixtureDecl>> mro_fixtures;
     for (size_t i = 0; i < scopes.size(); ++i) {
       Within in(*this, mro[i].source);
-      mro_fixtures.push_back(fixture_decls(scopes[i], source_, /*in_class=*/true, rules_, resolver_, unbound_));
+      mro_fixtures.push_back(fixture_decls(scopes[i], source_, /*in_class=*/true, rules_, resolver_, unbound_, evaluator()));
     }
     context.fixtures.push_back(merge_class_fixtures(mro_fixtures));
     context.fixtures.insert(context.fixtures.end(), outer.fixtures.begin(), outer.fixtures.end());
