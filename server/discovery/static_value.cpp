@@ -270,15 +270,21 @@ struct MutationScan {
   // Names whose elements (or their elements) may change in place: a loop's name changed
   // (`for row in ROWS: row.append(0)`). Harmless when every element is immutable.
   std::unordered_set<std::string> elements_mutated;
+  // Changed by anything but a method call on them (`sys.path.insert(...)` calls on `sys`): a
+  // module's constants stay what they are under calls of its functions.
+  std::unordered_set<std::string> changed_otherwise;
   struct Flow {
     std::vector<std::string> to, from;  // targets <- sources
+    std::vector<std::string> whole;     // the sources taken whole (not an attribute's object: `m` of `m.X`)
     bool element = false;               // the targets are elements of the sources (a loop)
   };
   std::vector<Flow> flows;
 
-  void mutate_root(TSNode target) {
+  void mutate_root(TSNode target, bool method_receiver = false) {
     TSNode id = root_identifier(target);
-    if (!ts_node_is_null(id)) mutated.emplace(ts::text(id, source));
+    if (ts_node_is_null(id)) return;
+    mutated.emplace(ts::text(id, source));
+    if (!method_receiver) changed_otherwise.emplace(ts::text(id, source));
   }
   void rebind_all(TSNode target) {
     std::vector<std::string> names;
@@ -289,6 +295,7 @@ struct MutationScan {
     std::vector<std::string> names;
     identifiers_in(target, source, names);
     mutated.insert(names.begin(), names.end());
+    changed_otherwise.insert(names.begin(), names.end());
   }
   // A target that is an item or attribute (`for x[0] in ...`) changes the object it is rooted at.
   static bool writes_into(TSNode target) {
@@ -302,21 +309,26 @@ struct MutationScan {
     Flow f;
     f.element = element;
     identifiers_in(target, source, f.to);
-    values_in(value, f.from);
+    values_in(value, f.from, f.whole, false);
     if (!f.to.empty() && !f.from.empty()) flows.push_back(std::move(f));
   }
   // The names a value may share objects with: a called name (`range(3)`, `f(x)`) is not among
   // them, its arguments and a method's receiver are.
-  void values_in(TSNode node, std::vector<std::string>& out) {
+  void values_in(TSNode node, std::vector<std::string>& out, std::vector<std::string>& whole, bool in_attribute) {
     if (ts_node_is_null(node)) return;
     if (ts::is(node, "call") && ts::is(ts::unparen(ts::field(node, "function")), "identifier")) {
-      values_in(ts::field(node, "arguments"), out);
+      values_in(ts::field(node, "arguments"), out, whole, in_attribute);
       return;
     }
-    if (ts::is(node, "identifier")) { out.emplace_back(ts::text(node, source)); return; }
+    if (ts::is(node, "identifier")) {
+      out.emplace_back(ts::text(node, source));
+      if (!in_attribute) whole.emplace_back(ts::text(node, source));
+      return;
+    }
+    const bool attribute = ts::is(node, "attribute");
     TSTreeCursor cursor = ts_tree_cursor_new(node);
     if (ts_tree_cursor_goto_first_child(&cursor)) {
-      do values_in(ts_tree_cursor_current_node(&cursor), out);
+      do values_in(ts_tree_cursor_current_node(&cursor), out, whole, in_attribute || attribute);
       while (ts_tree_cursor_goto_next_sibling(&cursor));
     }
     ts_tree_cursor_delete(&cursor);
@@ -377,7 +389,7 @@ struct MutationScan {
         if (ts::is(function, "attribute") &&
             !is_read_only_method(ts::text(ts::field(function, "attribute"), source)) &&
             !callee.starts_with("pytest.") && !callee.starts_with("itertools.") && !is_datetime_constructor(callee))
-          mutate_root(ts::field(function, "object"));
+          mutate_root(ts::field(function, "object"), /*method_receiver=*/true);
         // A read-only method (`"{}".format(x)`, `", ".join(x)`) does not change its arguments either.
         const bool read_only_method =
             ts::is(function, "attribute") && is_read_only_method(ts::text(ts::field(function, "attribute"), source));
@@ -407,6 +419,8 @@ struct MutationScan {
           if (whole && !f.element) changed |= mutated.insert(name).second;
           else changed |= elements_mutated.insert(name).second;
         }
+        if (!f.element && any_in(f.to, changed_otherwise))
+          for (const std::string& name : f.whole) changed |= changed_otherwise.insert(name).second;
       }
     }
   }
@@ -497,6 +511,7 @@ bool StaticEvaluator::name_is_stable(std::string_view name) {
     unstable_ = std::move(scan.unstable);
     elements_mutated_ = std::move(scan.elements_mutated);
     rebound_ = std::move(scan.rebound);
+    changed_otherwise_ = std::move(scan.changed_otherwise);
   }
   return unstable_->count(std::string(name)) == 0;
 }
@@ -610,7 +625,7 @@ StaticValue StaticEvaluator::binding_value(const Binding& b, std::string_view na
     return v;
   }
   if (b.kind == Binding::Kind::Import) {
-    static const std::unordered_set<std::string_view> modules{"sys", "os", "platform", "itertools", "datetime"};
+    static const std::unordered_set<std::string_view> modules{"sys", "os", "platform", "itertools", "datetime", "pickle"};
     static const std::unordered_set<std::string_view> functions{
         "itertools.product", "itertools.combinations", "itertools.permutations", "itertools.chain", "pytest.param",
         "datetime.date", "datetime.datetime", "datetime.time", "datetime.timedelta"};
@@ -618,7 +633,10 @@ StaticValue StaticEvaluator::binding_value(const Binding& b, std::string_view na
     // datetime's classes are immutable types: a method call on them (`datetime.now()`) or
     // passing them on changes nothing (binding the name again still counts, above).
     const bool immutable_type = is_datetime_constructor(b.import_from);
-    if ((known_module || functions.count(b.import_from) || !follow_) && changed && !immutable_type)
+    // A module whose functions are called (`pickle.dumps(...)`) keeps its constants.
+    const bool module_changed = known_module && check_mutation_ && changed_otherwise_.count(std::string(name));
+    if (((known_module && module_changed) || ((functions.count(b.import_from) || !follow_) && !known_module)) &&
+        changed && !immutable_type)
       return unknown_value("`" + std::string(name) + "` is rebound or mutated");
     if (known_module) { StaticValue v = make(Kind::Module); v.text = b.import_from; return v; }
     if (functions.count(b.import_from)) { StaticValue v = make(Kind::Function); v.text = b.import_from; return v; }
@@ -1450,6 +1468,11 @@ StaticValue StaticEvaluator::attribute(TSNode node, Context& ctx) {
     if (qualified == "os.name") {
       if (!python_ || python_->os_name.empty()) return unknown_value("os.name is not known");
       return make_str(ascii32(python_->os_name));
+    }
+    if (qualified == "pickle.HIGHEST_PROTOCOL") {
+      // 5 from Python 3.8, 4 from 3.4.
+      if (!python_ || python_->major != 3 || python_->minor < 4) return unknown_value("pickle.HIGHEST_PROTOCOL of this interpreter");
+      return make_int(python_->minor >= 8 ? 5 : 4);
     }
     if (object.text == "datetime" &&
         (attr == "date" || attr == "datetime" || attr == "time" || attr == "timedelta")) {

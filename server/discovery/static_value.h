@@ -135,6 +135,7 @@ class StaticEvaluator {
   std::optional<std::unordered_set<std::string>> unstable_;  // rebound or mutated names (lazy)
   std::unordered_set<std::string> elements_mutated_;  // names whose elements may change (with unstable_)
   std::unordered_set<std::string> rebound_;           // names bound again (with unstable_)
+  std::unordered_set<std::string> changed_otherwise_; // changed by more than method calls on them (with unstable_)
   bool elements_are_stable(std::string_view name, const StaticValue& value);
   std::unordered_map<uint32_t, std::unique_ptr<Scope>> class_scopes_;  // by class body start byte
   std::unordered_map<std::string, StaticValue> module_memo_;

@@ -431,6 +431,51 @@ def test_list(precision): pass
                                   "test_m.py::test_cases[b-expected1]", "test_m.py::test_list[3]", "test_m.py::test_list[4]"});
 }
 
+TEST_CASE("a module whose functions are called keeps its constants; pickle.HIGHEST_PROTOCOL of the interpreter") {
+  // python-dateutil's test_rrule.py: `pickle.dumps(value, protocol)` with `protocol=pickle.HIGHEST_PROTOCOL`.
+  const std::string source = R"PY(import copy
+import os
+import pickle
+import sys
+from functools import partial
+
+import pytest
+
+sys.path.insert(0, os.path.dirname(__file__))
+
+
+def _pickle_roundtrip(value, protocol=pickle.HIGHEST_PROTOCOL):
+    serialized = pickle.dumps(value, protocol)
+    return pickle.loads(serialized)
+
+
+@pytest.fixture(params=["deepcopy"] + list(range(pickle.HIGHEST_PROTOCOL + 1)))
+def roundtrip(request):
+    if request.param == "deepcopy":
+        return copy.deepcopy
+    return partial(_pickle_roundtrip, protocol=request.param)
+
+
+def test_roundtrip(roundtrip): pass
+
+
+@pytest.mark.skipif(sys.version_info < (3, 8), reason="old")
+@pytest.mark.parametrize("v", [sys.platform])
+def test_platform(v): pass
+)PY";
+  // pytest 9.2 on Python 3.11.7 (linux).
+  CHECK(static_ids(source) == Ids{"test_m.py::test_roundtrip[deepcopy]", "test_m.py::test_roundtrip[0]",
+                                  "test_m.py::test_roundtrip[1]", "test_m.py::test_roundtrip[2]",
+                                  "test_m.py::test_roundtrip[3]", "test_m.py::test_roundtrip[4]",
+                                  "test_m.py::test_roundtrip[5]", "test_m.py::test_platform[linux]"});
+  // Assigning into the module is a change: its value is no longer the interpreter's.
+  auto patched = discover_snippet("import sys\nimport pytest\nsys.platform = 'win32'\n"
+                                  "@pytest.mark.parametrize('v', [sys.platform])\ndef test_v(v): pass\n",
+                                  rules_for_311());
+  REQUIRE(find_item(patched, "test_m.py::test_v"));
+  CHECK(find_item(patched, "test_m.py::test_v")->dynamic);
+}
+
 namespace {
 fastest::ConftestInfo conftest(const std::string& source, const fastest::PythonFacts* python) {
   auto parser = fastest::make_python_parser();
