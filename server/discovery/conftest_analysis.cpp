@@ -6,6 +6,7 @@
 #include "server/discovery/collect_ignore.h"
 #include "server/discovery/module_scope.h"
 #include "server/discovery/python_literal.h"
+#include "server/discovery/static_value.h"
 #include "server/discovery/ts_util.h"
 
 namespace fastest {
@@ -70,7 +71,8 @@ ConftestInfo analyze_conftest(const TSTree* tree, std::string_view source, const
     return std::nullopt;
   };
   UnboundCheck unbound = [&scope](std::string_view name) { return scope.find(name) == nullptr; };
-  info.fixtures = fixture_decls(scope, source, /*in_class=*/false, rules, resolve, unbound);
+  StaticEvaluator evaluator(source, root, scope, python);
+  info.fixtures = fixture_decls(scope, source, /*in_class=*/false, rules, resolve, unbound, &evaluator);
   for (const UnconditionalImport& u : unconditional_import_statements(root, source)) {
     if (u.statement.level != 0 || u.statement.module.empty()) continue;
     info.imports.push_back(u.statement.module);

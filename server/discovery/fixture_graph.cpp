@@ -21,7 +21,7 @@ TSNode keyword_value(TSNode call, std::string_view source, std::string_view keyw
 
 // `scope=`, `params=` and `ids=` of a fixture decorator call, read into `decl`.
 void read_fixture_call(TSNode call, std::string_view source, FixtureDecl& decl, const CollectRules& rules,
-                       const NameResolver& resolve, const UnboundCheck& unbound) {
+                       const NameResolver& resolve, const UnboundCheck& unbound, StaticEvaluator* evaluator) {
   if (!ts::is(call, "call")) return;
   for (TSNode arg : ts::named_children(ts::field(call, "arguments")))
     if (!ts::is(arg, "keyword_argument")) {
@@ -35,7 +35,8 @@ void read_fixture_call(TSNode call, std::string_view source, FixtureDecl& decl, 
   TSNode params = keyword_value(call, source, "params");
   if (ts_node_is_null(params) || !decl.params_unknown.empty()) return;
   ArgvaluesExpansion values = expand_argvalues({decl.name}, /*force_tuple=*/true, params,
-                                               keyword_value(call, source, "ids"), source, rules, resolve, unbound);
+                                               keyword_value(call, source, "ids"), source, rules, resolve, unbound,
+                                               evaluator);
   if (!values.dynamic_reason.empty()) {
     decl.params_unknown = "the params of fixture `" + decl.name + "`: " + values.dynamic_reason;
     return;
@@ -47,7 +48,7 @@ void read_fixture_call(TSNode call, std::string_view source, FixtureDecl& decl, 
 
 std::vector<FixtureDecl> fixture_decls(const Scope& scope, std::string_view source, bool in_class,
                                        const CollectRules& rules, const NameResolver& resolve,
-                                       const UnboundCheck& unbound) {
+                                       const UnboundCheck& unbound, StaticEvaluator* evaluator) {
   // A class body's decorators see the class's own names first: those are not followed.
   NameResolver scoped = [&](std::string_view name) -> std::optional<TSNode> {
     if ((in_class && scope.find(name)) || !resolve) return std::nullopt;
@@ -80,7 +81,7 @@ std::vector<FixtureDecl> fixture_decls(const Scope& scope, std::string_view sour
       fixture = true;
       decl.has_params |= fixture_has_params(d, source);
       decl.autouse |= fixture_is_autouse(d, source);
-      read_fixture_call(d, source, decl, rules, scoped, scoped_unbound);
+      read_fixture_call(d, source, decl, rules, scoped, scoped_unbound, evaluator);
     }
     if (!fixture) continue;
     if (b.conditional || b.count != 1) {

@@ -26,11 +26,12 @@ namespace fastest {
 
 // The fixtures a class body, module or conftest defines. In a class, the first parameter of
 // a fixture method is `self`/`cls`, not a request. `params=`/`ids=` are expanded with the
-// same evaluator as parametrize marks (`resolve`: the module's names; in a class body a name
-// the class binds is not followed).
+// same evaluator as parametrize marks (`evaluator`, whose scopes are the source's own; without
+// it literals only: `resolve`: the module's names, in a class body a name the class binds is
+// not followed).
 std::vector<FixtureDecl> fixture_decls(const Scope& scope, std::string_view source, bool in_class,
                                        const CollectRules& rules = {}, const NameResolver& resolve = {},
-                                       const UnboundCheck& unbound = {});
+                                       const UnboundCheck& unbound = {}, StaticEvaluator* evaluator = nullptr);
 
 // The fixtures of a class and its in-module bases (MRO order, most derived first) as pytest
 // registers them on the class node: `dir(cls)` holds one attribute per name.

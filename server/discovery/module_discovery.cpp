@@ -167,7 +167,7 @@ class ModuleCollector {
       module_marks_ = tagged(marks_from_value(pm->value, source_, resolver_));
     for (const MarkRef& m : module_marks_) module_item.marks.push_back(m.mark);
 
-    module_fixtures_ = fixture_decls(*module_, source_, /*in_class=*/false, rules_, resolver_, unbound_);
+    module_fixtures_ = fixture_decls(*module_, source_, /*in_class=*/false, rules_, resolver_, unbound_, evaluator());
     if (module_->find("pytest_generate_tests")) {
       generate_tests_hook_ = true;
       result.dynamic = true;
@@ -724,6 +724,55 @@ class ModuleCollector {
     return none("it is computed at run time");
   }
 
+  // The value of a name `src` binds by an import (`import_from` as module_scope records it),
+  // read in the project module it comes from. Unknown when the module is not one fastest can
+  // read for sure (import_module's rules), or the name is a module, a submodule too, or not
+  // bound there by a statement.
+  StaticValue imported_value(Source* src, std::string_view name, std::string_view import_from) {
+    if (value_imports_followed_ >= kMaxImportDepth)
+      return unknown_value("`" + std::string(name) + "` is followed through more than " +
+                           std::to_string(kMaxImportDepth) + " imports");
+    struct Nesting {
+      int& n;
+      explicit Nesting(int& c) : n(++c) {}
+      ~Nesting() { --n; }
+    } nesting(value_imports_followed_);
+    auto [dots, rest] = split_relative(import_from);
+    int level = dots;
+    std::string_view module, attr;
+    if (dots > 0) {
+      // `from .m import x` -> ".m.x"; `from . import x` -> "..x".
+      size_t last = rest.rfind('.');
+      if (last == std::string_view::npos) {
+        level = dots - 1;
+        attr = rest;
+      } else {
+        module = rest.substr(0, last);
+        attr = rest.substr(last + 1);
+      }
+    } else {
+      size_t last = import_from.rfind('.');
+      std::string_view first = import_from.substr(0, import_from.find('.'));
+      if (last == std::string_view::npos || name == first)
+        return unknown_value("`" + std::string(name) + "` is an imported module");
+      module = import_from.substr(0, last);
+      attr = import_from.substr(last + 1);
+    }
+    Named m = import_module(src, level, module);
+    if (m.kind != Named::Kind::Module)
+      return unknown_value("`" + std::string(name) + "` is imported from a module not read statically" +
+                           (m.why.empty() ? "" : " (" + m.why + ")"));
+    const Binding* b = m.source->scope->find(attr);
+    if (!b || b->kind == Binding::Kind::Other)
+      return unknown_value("`" + std::string(name) + "` is not bound by a statement of " + m.source->file);
+    if (m.source->foreign && m.source->foreign->is_package) {
+      Named sub = import_module(m.source, 1, attr);
+      if (sub.kind == Named::Kind::Module)
+        return unknown_value("`" + std::string(attr) + "` is both a module and a name bound in its package");
+    }
+    return evaluator_for(m.source)->module_value(attr);
+  }
+
   // A class imported under a test-like name: pytest collects it here, as if defined here. True
   // when it is read statically (its items placed at the module's start).
   bool collect_imported_class(const std::string& name, const Binding& b, std::string_view only_entry) {
@@ -1015,7 +1064,7 @@ class ModuleCollector {
     std::vector<std::vector<FixtureDecl>> mro_fixtures;
     for (size_t i = 0; i < scopes.size(); ++i) {
       Within in(*this, mro[i].source);
-      mro_fixtures.push_back(fixture_decls(scopes[i], source_, /*in_class=*/true, rules_, resolver_, unbound_));
+      mro_fixtures.push_back(fixture_decls(scopes[i], source_, /*in_class=*/true, rules_, resolver_, unbound_, evaluator()));
     }
     context.fixtures.push_back(merge_class_fixtures(mro_fixtures));
     context.fixtures.insert(context.fixtures.end(), outer.fixtures.begin(), outer.fixtures.end());
@@ -1265,7 +1314,17 @@ class ModuleCollector {
   Source* current_ = nullptr;
   const Scope* module_ = nullptr;
   TSNode root_{};
-  StaticEvaluator* evaluator() { return current_->evaluator_of(rules_.python.get()); }
+  StaticEvaluator* evaluator() { return evaluator_for(current_); }
+  // The evaluator of a module's code; names it imports from the project's modules are read
+  // there (CollectRules::modules), the same way a base class is found.
+  StaticEvaluator* evaluator_for(Source* s) {
+    const bool fresh = !s->evaluator;
+    StaticEvaluator* e = s->evaluator_of(rules_.python.get());
+    if (fresh && rules_.modules)
+      e->follow_imports([this, s](std::string_view name, const Binding& b) { return imported_value(s, name, b.import_from); });
+    return e;
+  }
+  int value_imports_followed_ = 0;  // nesting of imported_value (cycles, long chains)
   NameResolver resolver_;
   UnboundCheck unbound_;
   // Scopes of classes enclosing a nested base class (kept for ResolvedClass::enclosing).

@@ -210,12 +210,22 @@ OneCall expand_one(TSNode call, std::string_view source, const CollectRules& rul
   return out;
 }
 
+OneCall expand_values_evaluated(const std::vector<std::string>& argnames, bool force_tuple, TSNode values_arg,
+                                TSNode ids_node, std::string_view source, const CollectRules& rules,
+                                const NameResolver& resolve, StaticEvaluator& evaluator);
+
 }  // namespace
 
 ArgvaluesExpansion expand_argvalues(const std::vector<std::string>& argnames, bool force_tuple, TSNode argvalues,
                                     TSNode ids_node, std::string_view source, const CollectRules& rules,
-                                    const NameResolver& resolve, const UnboundCheck& unbound) {
+                                    const NameResolver& resolve, const UnboundCheck& unbound, StaticEvaluator* evaluator) {
   ArgvaluesExpansion out;
+  if (evaluator) {
+    OneCall one = expand_values_evaluated(argnames, force_tuple, argvalues, ids_node, source, rules, resolve, *evaluator);
+    out.cases = std::move(one.cases);
+    out.dynamic_reason = std::move(one.dynamic_reason);
+    return out;
+  }
   TSNode values_node = resolve_container(argvalues, source, resolve);
   if (auto numbers = literal_range(values_node, source, resolve, unbound); numbers && !numbers->empty()) {
     // pytest's id of an int is str() of it; one argname takes each int whole.
@@ -362,8 +372,18 @@ OneCall expand_one_evaluated(TSNode call, std::string_view source, const Collect
     return out;
   }
   out.argnames = argnames;
+  OneCall values = expand_values_evaluated(argnames, force_tuple, arg_at(args, 1, "argvalues"), arg_at(args, 3, "ids"),
+                                           source, rules, resolve, evaluator);
+  values.argnames = std::move(out.argnames);
+  return values;
+}
 
-  TSNode values_arg = arg_at(args, 1, "argvalues");
+// One argvalues expression (and its ids=) for `argnames`, through the static evaluator: a
+// parametrize mark's values, or a fixture's `params=`.
+OneCall expand_values_evaluated(const std::vector<std::string>& argnames, bool force_tuple, TSNode values_arg,
+                                TSNode ids_node, std::string_view source, const CollectRules& rules,
+                                const NameResolver& resolve, StaticEvaluator& evaluator) {
+  OneCall out;
   StaticValue values = evaluator.eval(values_arg);
   if (!values.known()) {
     out.dynamic_reason = "parametrize values are computed at run time (" + values.why + ")";
@@ -378,7 +398,6 @@ OneCall expand_one_evaluated(TSNode call, std::string_view source, const Collect
   if (!elements) { out.dynamic_reason = "parametrize values are computed at run time (their order is not known statically)"; return out; }
 
   std::vector<std::optional<std::string>> explicit_ids;
-  TSNode ids_node = arg_at(args, 3, "ids");
   if (!ts_node_is_null(ids_node) && !ts::is(ts::unparen(ids_node), "none")) {
     StaticValue ids = evaluator.eval(ids_node);
     if ((ids.kind != StaticValue::Kind::List && ids.kind != StaticValue::Kind::Tuple) || ids.one_shot) {

@@ -43,14 +43,15 @@ Parametrization expand_parametrize(const std::vector<TSNode>& calls, std::string
 
 // One argvalues list (and its ids=) for `argnames`, as Metafunc.parametrize expands it: the
 // mark's values, and a fixture's `params=` (pytest parametrizes those with the fixture's name
-// and `ids=`). `force_tuple`: one argname given as a string, each value taken whole. Literals
-// only (and range() of int literals): not yet through the static evaluator.
+// and `ids=`). `force_tuple`: one argname given as a string, each value taken whole. With an
+// evaluator, as a parametrize mark's values; without, literals only (and range() of ints).
 struct ArgvaluesExpansion {
   std::vector<ParamCase> cases;
   std::string dynamic_reason;  // non-empty: not statically knowable
 };
 ArgvaluesExpansion expand_argvalues(const std::vector<std::string>& argnames, bool force_tuple, TSNode argvalues,
                                     TSNode ids, std::string_view source, const CollectRules& rules,
-                                    const NameResolver& resolve, const UnboundCheck& unbound = {});
+                                    const NameResolver& resolve, const UnboundCheck& unbound = {},
+                                    StaticEvaluator* evaluator = nullptr);
 
 }  // namespace fastest

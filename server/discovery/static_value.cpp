@@ -173,6 +173,7 @@ std::optional<int> order(const StaticValue& a, const StaticValue& b) {
 // Python's ==, where it is known.
 std::optional<bool> equal(const StaticValue& a, const StaticValue& b) {
   if (!a.known() || !b.known()) return std::nullopt;
+  if (a.kind == Kind::EnumMember || b.kind == Kind::EnumMember) return std::nullopt;  // an IntEnum/StrEnum equals its value
   if (is_int_like(a) && is_int_like(b)) return a.integer == b.integer;
   if (a.kind == Kind::None || b.kind == Kind::None) return a.kind == b.kind;
   if (a.kind == Kind::Str || b.kind == Kind::Str) {
@@ -229,6 +230,12 @@ bool is_pure_callee(std::string_view callee) {
   return names.count(callee) > 0 || callee.starts_with("pytest.mark.");
 }
 
+// `datetime.date(...)`: a constructor of the datetime module, which it does not change.
+bool is_datetime_constructor(std::string_view callee) {
+  return callee == "datetime.date" || callee == "datetime.datetime" || callee == "datetime.time" ||
+         callee == "datetime.timedelta";
+}
+
 // The identifier an assignment target or method receiver is rooted at: `a[0].b` -> a.
 TSNode root_identifier(TSNode node) {
   node = ts::unparen(node);
@@ -253,23 +260,78 @@ void identifiers_in(TSNode node, std::string_view source, std::vector<std::strin
 
 struct MutationScan {
   std::string_view source;
-  std::unordered_set<std::string> unstable;
-  std::vector<std::pair<std::vector<std::string>, std::vector<std::string>>> flows;  // targets <- sources
+  // Names bound again (a loop target, `as`, `global`, ...) and names whose value may be changed
+  // in place (a method call, an argument, item or attribute assignment, `+=`, `del x[0]`).
+  // Only a change in place reaches the values a name was bound from (an alias, an element):
+  // binding `i` again in `for i in range(3)` does not touch `range`.
+  std::unordered_set<std::string> rebound;
+  std::unordered_set<std::string> mutated;
+  std::unordered_set<std::string> unstable;  // both, after walk()
+  // Names whose elements (or their elements) may change in place: a loop's name changed
+  // (`for row in ROWS: row.append(0)`). Harmless when every element is immutable.
+  std::unordered_set<std::string> elements_mutated;
+  // Changed by anything but a method call on them (`sys.path.insert(...)` calls on `sys`): a
+  // module's constants stay what they are under calls of its functions.
+  std::unordered_set<std::string> changed_otherwise;
+  struct Flow {
+    std::vector<std::string> to, from;  // targets <- sources
+    std::vector<std::string> whole;     // the sources taken whole (not an attribute's object: `m` of `m.X`)
+    bool element = false;               // the targets are elements of the sources (a loop)
+  };
+  std::vector<Flow> flows;
 
-  void mark_root(TSNode target) {
+  void mutate_root(TSNode target, bool method_receiver = false) {
     TSNode id = root_identifier(target);
-    if (!ts_node_is_null(id)) unstable.emplace(ts::text(id, source));
+    if (ts_node_is_null(id)) return;
+    mutated.emplace(ts::text(id, source));
+    if (!method_receiver) changed_otherwise.emplace(ts::text(id, source));
   }
-  void mark_all(TSNode target) {
+  void rebind_all(TSNode target) {
     std::vector<std::string> names;
     identifiers_in(target, source, names);
-    unstable.insert(names.begin(), names.end());
+    rebound.insert(names.begin(), names.end());
   }
-  void flow(TSNode target, TSNode value) {
-    std::vector<std::string> to, from;
-    identifiers_in(target, source, to);
-    identifiers_in(value, source, from);
-    if (!to.empty() && !from.empty()) flows.emplace_back(std::move(to), std::move(from));
+  void mutate_all(TSNode target) {
+    std::vector<std::string> names;
+    identifiers_in(target, source, names);
+    mutated.insert(names.begin(), names.end());
+    changed_otherwise.insert(names.begin(), names.end());
+  }
+  // A target that is an item or attribute (`for x[0] in ...`) changes the object it is rooted at.
+  static bool writes_into(TSNode target) {
+    if (ts_node_is_null(target)) return false;
+    if (ts::is(target, "subscript") || ts::is(target, "attribute")) return true;
+    for (TSNode c : ts::named_children(target))
+      if (writes_into(c)) return true;
+    return false;
+  }
+  void flow(TSNode target, TSNode value, bool element = false) {
+    Flow f;
+    f.element = element;
+    identifiers_in(target, source, f.to);
+    values_in(value, f.from, f.whole, false);
+    if (!f.to.empty() && !f.from.empty()) flows.push_back(std::move(f));
+  }
+  // The names a value may share objects with: a called name (`range(3)`, `f(x)`) is not among
+  // them, its arguments and a method's receiver are.
+  void values_in(TSNode node, std::vector<std::string>& out, std::vector<std::string>& whole, bool in_attribute) {
+    if (ts_node_is_null(node)) return;
+    if (ts::is(node, "call") && ts::is(ts::unparen(ts::field(node, "function")), "identifier")) {
+      values_in(ts::field(node, "arguments"), out, whole, in_attribute);
+      return;
+    }
+    if (ts::is(node, "identifier")) {
+      out.emplace_back(ts::text(node, source));
+      if (!in_attribute) whole.emplace_back(ts::text(node, source));
+      return;
+    }
+    const bool attribute = ts::is(node, "attribute");
+    TSTreeCursor cursor = ts_tree_cursor_new(node);
+    if (ts_tree_cursor_goto_first_child(&cursor)) {
+      do values_in(ts_tree_cursor_current_node(&cursor), out, whole, in_attribute || attribute);
+      while (ts_tree_cursor_goto_next_sibling(&cursor));
+    }
+    ts_tree_cursor_delete(&cursor);
   }
 
   void walk(TSNode node) {
@@ -285,29 +347,40 @@ struct MutationScan {
     }
     ts_tree_cursor_delete(&cursor);
     close_over_flows();
+    unstable = rebound;
+    unstable.insert(mutated.begin(), mutated.end());
   }
 
   void visit(TSNode n) {
     {
       const std::string_view type = ts_node_type(n);
-      if (type == "global_statement" || type == "nonlocal_statement" || type == "delete_statement") {
-        mark_all(n);
+      if (type == "global_statement" || type == "nonlocal_statement") {
+        rebind_all(n);
+      } else if (type == "delete_statement") {
+        mutate_all(n);  // `del x[0]` changes x; `del x` unbinds it
       } else if (type == "augmented_assignment") {
-        mark_root(ts::field(n, "left"));
+        mutate_root(ts::field(n, "left"));  // `x += [1]` extends a list in place
       } else if (type == "assignment") {
         TSNode left = ts::unparen(ts::field(n, "left"));
-        if (ts::is(left, "subscript") || ts::is(left, "attribute")) mark_root(left);
+        if (ts::is(left, "subscript") || ts::is(left, "attribute")) mutate_root(left);
         else flow(left, ts::field(n, "right"));
       } else if (type == "for_statement" || type == "for_in_clause") {
-        if (type == "for_statement") mark_all(ts::field(n, "left"));  // rebinds (module level: a name)
-        flow(ts::field(n, "left"), ts::field(n, "right"));
+        if (type == "for_statement") {
+          TSNode left = ts::field(n, "left");
+          if (writes_into(left)) mutate_all(left);
+          else rebind_all(left);  // rebinds (module level: a name)
+        }
+        flow(ts::field(n, "left"), ts::field(n, "right"), /*element=*/true);
       } else if (type == "named_expression") {
-        mark_all(ts::field(n, "name"));
+        rebind_all(ts::field(n, "name"));
       } else if (type == "as_pattern" || type == "with_item") {
-        if (TSNode alias = ts::field(n, "alias"); !ts_node_is_null(alias)) mark_all(alias);
+        if (TSNode alias = ts::field(n, "alias"); !ts_node_is_null(alias)) {
+          if (writes_into(alias)) mutate_all(alias);
+          else rebind_all(alias);
+        }
       } else if (type == "except_clause") {
         // `except E as name` rebinds (and then deletes) the name.
-        for (TSNode c : ts::named_children(n)) if (ts::is(c, "as_pattern")) mark_all(ts::field(c, "alias"));
+        for (TSNode c : ts::named_children(n)) if (ts::is(c, "as_pattern")) rebind_all(ts::field(c, "alias"));
       } else if (type == "default_parameter" || type == "typed_default_parameter") {
         flow(ts::field(n, "name"), ts::field(n, "value"));
       } else if (type == "call") {
@@ -315,8 +388,8 @@ struct MutationScan {
         std::string_view callee = ts::text(function, source);
         if (ts::is(function, "attribute") &&
             !is_read_only_method(ts::text(ts::field(function, "attribute"), source)) &&
-            !callee.starts_with("pytest.") && !callee.starts_with("itertools."))
-          mark_root(ts::field(function, "object"));
+            !callee.starts_with("pytest.") && !callee.starts_with("itertools.") && !is_datetime_constructor(callee))
+          mutate_root(ts::field(function, "object"), /*method_receiver=*/true);
         // A read-only method (`"{}".format(x)`, `", ".join(x)`) does not change its arguments either.
         const bool read_only_method =
             ts::is(function, "attribute") && is_read_only_method(ts::text(ts::field(function, "attribute"), source));
@@ -324,20 +397,30 @@ struct MutationScan {
           for (TSNode arg : ts::named_children(ts::field(n, "arguments"))) {
             TSNode value = ts::is(arg, "keyword_argument") ? ts::field(arg, "value") : arg;
             if (ts::is(value, "list_splat") || ts::is(value, "dictionary_splat")) value = ts_node_named_child(value, 0);
-            mark_root(value);
+            mutate_root(value);
           }
       }
     }
   }
 
   void close_over_flows() {
-    // A name bound to a mutated name's value (an alias, an element) changes with it.
+    // A name bound to a mutated name's value changes with it: an alias wholly, the sequence a
+    // loop's name walks in its elements.
+    auto any_in = [](const std::vector<std::string>& names, const std::unordered_set<std::string>& set) {
+      return std::any_of(names.begin(), names.end(), [&](const std::string& t) { return set.count(t) > 0; });
+    };
     for (bool changed = true; changed;) {
       changed = false;
-      for (auto& [to, from] : flows) {
-        bool hit = std::any_of(to.begin(), to.end(), [&](const std::string& t) { return unstable.count(t) > 0; });
-        if (!hit) continue;
-        for (const std::string& f : from) changed |= unstable.insert(f).second;
+      for (const Flow& f : flows) {
+        const bool whole = any_in(f.to, mutated);
+        const bool inner = whole || any_in(f.to, elements_mutated);
+        if (!inner) continue;
+        for (const std::string& name : f.from) {
+          if (whole && !f.element) changed |= mutated.insert(name).second;
+          else changed |= elements_mutated.insert(name).second;
+        }
+        if (!f.element && any_in(f.to, changed_otherwise))
+          for (const std::string& name : f.whole) changed |= changed_otherwise.insert(name).second;
       }
     }
   }
@@ -373,7 +456,11 @@ PyValue to_id_value(const StaticValue& v) {
     case Kind::Bytes: p.kind = PyValue::Kind::Bytes; p.text = v.text; break;
     case Kind::None: case Kind::Bool: case Kind::Int: case Kind::Float: case Kind::Complex:
       p.kind = PyValue::Kind::Number; p.text = v.text; break;
-    case Kind::Named: p.kind = PyValue::Kind::Named; p.text = v.text; break;
+    case Kind::Named:
+      if (v.changed) { p.kind = PyValue::Kind::Unknown; p.why = "`" + v.text + "` is passed to code that may change it"; break; }
+      p.kind = PyValue::Kind::Named; p.text = v.text; break;
+    case Kind::EnumMember: return to_id_value(v.items.at(0));
+    case Kind::Object: p.kind = PyValue::Kind::Opaque; break;
     case Kind::Function: {
       p.kind = PyValue::Kind::Named;
       size_t dot = v.text.rfind('.');
@@ -418,11 +505,39 @@ std::optional<std::vector<StaticValue>> StaticEvaluator::iterate(const StaticVal
 bool StaticEvaluator::name_is_stable(std::string_view name) {
   if (!check_mutation_) return true;
   if (!unstable_) {
-    MutationScan scan{source_, {}, {}};
+    MutationScan scan;
+    scan.source = source_;
     scan.walk(root_);
     unstable_ = std::move(scan.unstable);
+    elements_mutated_ = std::move(scan.elements_mutated);
+    rebound_ = std::move(scan.rebound);
+    changed_otherwise_ = std::move(scan.changed_otherwise);
   }
   return unstable_->count(std::string(name)) == 0;
+}
+
+bool StaticEvaluator::name_is_rebound(std::string_view name) {
+  if (!check_mutation_) return false;
+  name_is_stable(name);  // runs the scan
+  return rebound_.count(std::string(name)) > 0;
+}
+
+bool StaticEvaluator::elements_are_stable(std::string_view name, const StaticValue& value) {
+  if (!check_mutation_ || !elements_mutated_.count(std::string(name))) return true;
+  // Changed only through a loop's name: nothing changes when every element is immutable.
+  std::function<bool(const StaticValue&)> immutable = [&](const StaticValue& v) {
+    switch (v.kind) {
+      case Kind::None: case Kind::Bool: case Kind::Int: case Kind::Float: case Kind::Complex:
+      case Kind::Str: case Kind::Bytes: case Kind::Object: return true;  // Object: a datetime value
+      case Kind::Tuple: return !v.one_shot && std::all_of(v.items.begin(), v.items.end(), immutable);
+      default: return false;
+    }
+  };
+  switch (value.kind) {
+    case Kind::Tuple: case Kind::List: case Kind::Set: case Kind::Dict:
+      return !value.one_shot && std::all_of(value.items.begin(), value.items.end(), immutable);
+    default: return immutable(value);
+  }
 }
 
 const Scope* StaticEvaluator::class_scope_of(TSNode expr) {
@@ -453,6 +568,15 @@ StaticValue StaticEvaluator::eval(TSNode expr, bool in_scope_only) {
   return eval_in(expr, ctx);
 }
 
+StaticValue StaticEvaluator::module_value(std::string_view name) {
+  std::vector<Frame> frames;
+  Context ctx;
+  ctx.frames = &frames;
+  const Binding* b = module_.find(name);
+  if (!b) return unknown_value("`" + std::string(name) + "` is not bound by a statement of its module");
+  return binding_value(*b, name, nullptr, ctx);
+}
+
 std::optional<bool> StaticEvaluator::truth(TSNode expr, bool in_scope_only) { return truth_of(eval(expr, in_scope_only)); }
 
 std::optional<bool> StaticEvaluator::truth_in(TSNode expr, const Scope* class_scope) {
@@ -467,7 +591,11 @@ std::optional<bool> StaticEvaluator::truth_in(TSNode expr, const Scope* class_sc
 
 StaticValue StaticEvaluator::binding_value(const Binding& b, std::string_view name, const Scope* class_scope, Context& ctx) {
   if (b.count != 1 || b.conditional) return unknown_value("`" + std::string(name) + "` is bound more than once or conditionally");
-  if (!name_is_stable(name)) return unknown_value("`" + std::string(name) + "` is rebound or mutated");
+  // A class (or a name imported from elsewhere) given to code that may change it is still read
+  // for its enum members; its own __name__ is then not trusted (StaticValue::changed).
+  const bool changed = !name_is_stable(name);
+  if (changed && (name_is_rebound(name) || (b.kind != Binding::Kind::Class && b.kind != Binding::Kind::Import)))
+    return unknown_value("`" + std::string(name) + "` is rebound or mutated");
   if (b.kind == Binding::Kind::Assignment && !ts_node_is_null(b.value)) {
     const bool memo = class_scope == nullptr;
     if (memo)
@@ -476,6 +604,8 @@ StaticValue StaticEvaluator::binding_value(const Binding& b, std::string_view na
     Context inner{class_scope, &frames, ctx.depth + 1, ts_node_start_byte(b.value)};
     StaticValue v = eval_in(b.value, inner);
     if (v.one_shot) v = unknown_value("`" + std::string(name) + "` is an iterator (consumed by its first use)");
+    if (v.known() && !elements_are_stable(name, v))
+      v = unknown_value("the elements of `" + std::string(name) + "` are changed in place");
     if (memo) module_memo_.emplace(std::string(name), v);
     return v;
   }
@@ -487,16 +617,40 @@ StaticValue StaticEvaluator::binding_value(const Binding& b, std::string_view na
         return unknown_value("`" + std::string(name) + "` is decorated");
     StaticValue v = make(Kind::Named);
     v.text = std::string(ts::text(ts::field(b.definition, "name"), source_));
+    if (b.kind == Binding::Kind::Class) {
+      v.home = this;
+      v.node = b.definition;
+      v.changed = changed;
+    }
     return v;
   }
   if (b.kind == Binding::Kind::Import) {
-    static const std::unordered_set<std::string_view> modules{"sys", "os", "platform", "itertools"};
+    static const std::unordered_set<std::string_view> modules{"sys", "os", "platform", "itertools", "datetime", "pickle"};
     static const std::unordered_set<std::string_view> functions{
-        "itertools.product", "itertools.combinations", "itertools.permutations", "itertools.chain", "pytest.param"};
-    if (modules.count(b.import_from) && name == b.import_from) { StaticValue v = make(Kind::Module); v.text = b.import_from; return v; }
+        "itertools.product", "itertools.combinations", "itertools.permutations", "itertools.chain", "pytest.param",
+        "datetime.date", "datetime.datetime", "datetime.time", "datetime.timedelta"};
+    const bool known_module = (modules.count(b.import_from) && name == b.import_from) || (b.import_from == "pytest" && name == "pytest");
+    // datetime's classes are immutable types: a method call on them (`datetime.now()`) or
+    // passing them on changes nothing (binding the name again still counts, above).
+    const bool immutable_type = is_datetime_constructor(b.import_from);
+    // A module whose functions are called (`pickle.dumps(...)`) keeps its constants.
+    const bool module_changed = known_module && check_mutation_ && changed_otherwise_.count(std::string(name));
+    if (((known_module && module_changed) || ((functions.count(b.import_from) || !follow_) && !known_module)) &&
+        changed && !immutable_type)
+      return unknown_value("`" + std::string(name) + "` is rebound or mutated");
+    if (known_module) { StaticValue v = make(Kind::Module); v.text = b.import_from; return v; }
     if (functions.count(b.import_from)) { StaticValue v = make(Kind::Function); v.text = b.import_from; return v; }
-    if (b.import_from == "pytest" && name == "pytest") { StaticValue v = make(Kind::Module); v.text = "pytest"; return v; }
-    return unknown_value("`" + std::string(name) + "` is imported (not followed)");
+    if (!follow_) return unknown_value("`" + std::string(name) + "` is imported (not followed)");
+    if (auto it = module_memo_.find(std::string(name)); it != module_memo_.end() && class_scope == nullptr) return it->second;
+    StaticValue v = follow_(name, b);
+    if (changed && v.known()) {
+      if (v.kind == Kind::Named && v.home) v.changed = true;
+      else v = unknown_value("`" + std::string(name) + "` is rebound or mutated");
+    }
+    if (v.known() && !elements_are_stable(name, v))
+      v = unknown_value("the elements of `" + std::string(name) + "` are changed in place");
+    if (class_scope == nullptr) module_memo_.emplace(std::string(name), v);
+    return v;
   }
   return unknown_value("the value of `" + std::string(name) + "` is not known");
 }
@@ -521,7 +675,8 @@ StaticValue StaticEvaluator::lookup(std::string_view name, Context& ctx) {
     return unknown_value("`" + std::string(name) + "` may come from a star import");
   static const std::unordered_set<std::string_view> callables{
       "range", "zip", "enumerate", "list", "tuple", "sorted", "reversed", "len", "dict", "str", "set", "frozenset"};
-  if (callables.count(name) && name_is_stable(name)) { StaticValue v = make(Kind::Function); v.text = std::string(name); return v; }
+  // A builtin given to code (`map(list, rows)`) is not changed by it: only binding the name again counts.
+  if (callables.count(name) && !name_is_rebound(name)) { StaticValue v = make(Kind::Function); v.text = std::string(name); return v; }
   return unknown_value("the value of `" + std::string(name) + "` is not a literal");
 }
 
@@ -876,6 +1031,7 @@ StaticValue StaticEvaluator::call(TSNode node, Context& ctx) {
       }
       if (qualified == "pytest.param") return param(node, args, ctx);
       if (object.text == "itertools") return call_function("itertools." + std::string(method), args, ctx);
+      if (object.text == "datetime" && is_datetime_constructor(qualified)) return call_function(qualified, args, ctx);
       return unknown_value("`" + qualified + "()` is not evaluated statically");
     }
     if (!object.known()) return object;
@@ -972,7 +1128,81 @@ StaticValue StaticEvaluator::method_call(const StaticValue& object, std::string_
     }
     return make_str(std::move(out));
   }
+  if (object.kind == Kind::Str && method == "encode" && values.size() + args.keyword.size() <= 1) {
+    // UTF-8 (the default) or ASCII, strict: a lone surrogate, or non-ASCII text under ascii, raises.
+    std::optional<StaticValue> encoding;
+    if (!values.empty()) encoding = values[0];
+    for (auto& [k, value] : args.keyword) {
+      if (k != "encoding") return unknown_value("str.encode with errors= is not evaluated statically");
+      encoding = eval_in(value, ctx);
+    }
+    bool ascii = false;
+    if (encoding) {
+      if (encoding->kind != Kind::Str) return unknown_value("str.encode with an unknown encoding");
+      std::u32string name = encoding->chars;
+      for (char32_t& c : name) {
+        if (c >= 'A' && c <= 'Z') c += 32;
+        if (c == '_') c = '-';
+      }
+      if (name == U"ascii") ascii = true;
+      else if (name != U"utf-8" && name != U"utf8") return unknown_value("str.encode in an encoding not mirrored statically");
+    }
+    for (char32_t c : object.chars)
+      if ((c >= 0xD800 && c <= 0xDFFF) || (ascii && c >= 0x80)) return unknown_value("a str.encode that raises");
+    StaticValue v = make(Kind::Bytes);
+    v.text = to_utf8(object.chars);
+    return v;
+  }
   return unknown_value("a method call is not evaluated statically");
+}
+
+// datetime.date/datetime/time/timedelta of int arguments that construct without raising: an
+// instance with no __name__, which pytest ids as argname+index. A tzinfo=, a float or an
+// out-of-range field stays unknown (a ValueError fails the module's import).
+StaticValue StaticEvaluator::datetime_object(const std::string& f, const std::vector<StaticValue>& values,
+                                             const std::vector<std::pair<std::string, StaticValue>>& keyword) {
+  struct Field { const char* name; long long lo, hi; bool required; };
+  static const std::vector<Field> date_fields{{"year", 1, 9999, true}, {"month", 1, 12, true}, {"day", 1, 31, true}};
+  static const std::vector<Field> time_fields{
+      {"hour", 0, 23, false}, {"minute", 0, 59, false}, {"second", 0, 59, false}, {"microsecond", 0, 999999, false}};
+  std::vector<Field> fields;
+  if (f == "datetime.date" || f == "datetime.datetime") fields = date_fields;
+  if (f == "datetime.datetime" || f == "datetime.time") fields.insert(fields.end(), time_fields.begin(), time_fields.end());
+  if (f == "datetime.timedelta") {
+    // Each field bounded well inside timedelta's range (999999999 days).
+    for (const char* name : {"days", "seconds", "microseconds", "milliseconds", "minutes", "hours", "weeks"})
+      fields.push_back({name, -1000000, 1000000, false});
+  }
+  if (fields.empty()) return unknown_value("a call to " + f + "() is not evaluated statically");
+  if (values.size() > fields.size()) return unknown_value("a call to " + f + "() with more arguments than it takes");
+  std::vector<std::optional<long long>> given(fields.size());
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (values[i].kind != Kind::Int || !values[i].exact) return unknown_value("a call to " + f + "() with an argument that is not an int");
+    given[i] = values[i].integer;
+  }
+  for (const auto& [k, v] : keyword) {
+    size_t i = 0;
+    while (i < fields.size() && k != fields[i].name) ++i;
+    if (i == fields.size() || given[i]) return unknown_value("a call to " + f + "() with the keyword `" + k + "`");
+    if (v.kind != Kind::Int || !v.exact) return unknown_value("a call to " + f + "() with an argument that is not an int");
+    given[i] = v.integer;
+  }
+  for (size_t i = 0; i < fields.size(); ++i) {
+    if (!given[i]) {
+      if (fields[i].required) return unknown_value("a call to " + f + "() without its " + fields[i].name);
+      continue;
+    }
+    if (*given[i] < fields[i].lo || *given[i] > fields[i].hi) return unknown_value("a call to " + f + "() that raises (out of range)");
+  }
+  if (f != "datetime.time" && f != "datetime.timedelta") {
+    const long long year = *given[0], month = *given[1], day = *given[2];
+    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    if (day > days[month - 1] + (month == 2 && leap ? 1 : 0)) return unknown_value("a call to " + f + "() that raises (day out of range)");
+  }
+  StaticValue object = make(Kind::Object);
+  object.text = f;
+  return object;
 }
 
 StaticValue StaticEvaluator::call_function(const std::string& f, const Args& args, Context& ctx) {
@@ -988,6 +1218,7 @@ StaticValue StaticEvaluator::call_function(const std::string& f, const Args& arg
     if (!v.known()) return v;
     keyword.emplace_back(k, std::move(v));
   }
+  if (f.starts_with("datetime.")) return datetime_object(f, values, keyword);
   auto only_positional = [&](size_t lo, size_t hi) { return keyword.empty() && values.size() >= lo && values.size() <= hi; };
   auto pools = [&](size_t from) -> std::optional<std::vector<std::vector<StaticValue>>> {
     std::vector<std::vector<StaticValue>> out;
@@ -1238,6 +1469,17 @@ StaticValue StaticEvaluator::attribute(TSNode node, Context& ctx) {
       if (!python_ || python_->os_name.empty()) return unknown_value("os.name is not known");
       return make_str(ascii32(python_->os_name));
     }
+    if (qualified == "pickle.HIGHEST_PROTOCOL") {
+      // 5 from Python 3.8, 4 from 3.4.
+      if (!python_ || python_->major != 3 || python_->minor < 4) return unknown_value("pickle.HIGHEST_PROTOCOL of this interpreter");
+      return make_int(python_->minor >= 8 ? 5 : 4);
+    }
+    if (object.text == "datetime" &&
+        (attr == "date" || attr == "datetime" || attr == "time" || attr == "timedelta")) {
+      StaticValue f = make(Kind::Function);
+      f.text = qualified;
+      return f;
+    }
     if (object.text == "itertools" || object.text == "platform" || object.text == "pytest") {
       StaticValue f = make(Kind::Function);
       f.text = qualified;
@@ -1252,7 +1494,99 @@ StaticValue StaticEvaluator::attribute(TSNode node, Context& ctx) {
       if (attr == fields[i]) return object.items[i];
   }
   if (!object.known()) return object;
+  if (object.kind == Kind::Named && object.home && ts::is(object.node, "class_definition"))
+    return object.home->enum_member(object, attr);
   return unknown_value("an attribute is not evaluated statically");
+}
+
+// Which enum class `base` (a class's one base) names: "Enum", "IntEnum" or "StrEnum" of the
+// standard library's enum module, bound once by an import; nullopt for anything else.
+std::optional<std::string> StaticEvaluator::enum_base(TSNode base) {
+  base = ts::unparen(base);
+  auto imported = [&](std::string_view name) -> const Binding* {
+    const Binding* b = module_.find(name);
+    if (!b || b->kind != Binding::Kind::Import || b->count != 1 || b->conditional || name_is_rebound(name)) return nullptr;
+    return b;
+  };
+  std::string kind;
+  if (ts::is(base, "identifier")) {
+    const Binding* b = imported(ts::text(base, source_));
+    if (!b || !b->import_from.starts_with("enum.")) return std::nullopt;
+    kind = b->import_from.substr(5);
+  } else if (ts::is(base, "attribute") && ts::is(ts::field(base, "object"), "identifier")) {
+    std::string_view module = ts::text(ts::field(base, "object"), source_);
+    const Binding* b = imported(module);
+    if (!b || b->import_from != "enum" || module != "enum") return std::nullopt;
+    kind = std::string(ts::text(ts::field(base, "attribute"), source_));
+  } else {
+    return std::nullopt;
+  }
+  if (kind == "Enum" || kind == "IntEnum" || kind == "StrEnum") return kind;
+  return std::nullopt;
+}
+
+// `Cls.NAME` of an enum class defined in this module, as pytest renders it: str(member).
+// Plain Enum: "Cls.NAME" of the first member with an equal value (later equal ones are
+// aliases); IntEnum: from Python 3.11 the int, before it "Cls.NAME"; StrEnum (3.11+): the
+// value (a str: escaped like any str). Members must be literals bound once; anything that may
+// change str() (a __str__/__format__ anywhere in the module, other bases, a metaclass, auto(),
+// private or nested names) leaves the member unknown.
+StaticValue StaticEvaluator::enum_member(const StaticValue& cls, std::string_view attr) {
+  const std::string what = "`" + cls.text + "." + std::string(attr) + "`";
+  TSNode def = cls.node;
+  TSNode bases = ts::field(def, "superclasses");
+  std::vector<TSNode> base_nodes = ts::named_children(bases);
+  if (ts_node_is_null(bases) || base_nodes.size() != 1 || ts::is(base_nodes[0], "keyword_argument"))
+    return unknown_value("an attribute of class `" + cls.text + "` is not evaluated statically");
+  std::optional<std::string> kind = enum_base(base_nodes[0]);
+  if (!kind) return unknown_value("an attribute of class `" + cls.text + "` is not evaluated statically");
+  if (source_.find("__str__") != std::string_view::npos || source_.find("__format__") != std::string_view::npos)
+    return unknown_value(what + ": its module defines __str__ or __format__");
+  const bool py311 = python_ && (python_->major > 3 || (python_->major == 3 && python_->minor >= 11));
+  if ((*kind != "Enum") && (!python_ || python_->major == 0)) return unknown_value(what + ": the interpreter's version is not known");
+  if (*kind == "StrEnum" && !py311) return unknown_value(what + ": StrEnum before Python 3.11");
+  TSNode body = ts::field(def, "body");
+  uint32_t key = ts_node_start_byte(body);
+  auto it = class_scopes_.find(key);
+  if (it == class_scopes_.end())
+    it = class_scopes_.emplace(key, std::make_unique<Scope>(read_scope(body, source_, python_, &module_))).first;
+  const Scope& scope = *it->second;
+  if (!scope.find(attr)) return unknown_value(what + " is not a member bound in the class body");
+  std::vector<std::pair<std::string, StaticValue>> members;
+  for (const std::string& name : scope.order) {
+    const Binding& b = scope.bindings.at(name);
+    if (b.kind == Binding::Kind::Function && !name.starts_with("_")) continue;  // a method, not a member
+    if (name.starts_with("__") && name.ends_with("__") && b.kind == Binding::Kind::Function) continue;
+    if (b.kind == Binding::Kind::Assignment && ts_node_is_null(b.value)) continue;  // an annotation
+    if (b.kind != Binding::Kind::Assignment || name.starts_with("_") || b.count != 1 || b.conditional)
+      return unknown_value(what + ": the class body binds `" + name + "` in a way not mirrored statically");
+    std::vector<Frame> frames;
+    Context ctx{&scope, &frames, 1, ts_node_start_byte(b.value)};
+    StaticValue v = eval_in(b.value, ctx);
+    const bool literal = v.kind == Kind::Int || v.kind == Kind::Str || v.kind == Kind::Bytes || v.kind == Kind::Bool ||
+                         v.kind == Kind::None || v.kind == Kind::Float || v.kind == Kind::Tuple;
+    if (!literal) return unknown_value(what + ": the value of member `" + name + "` is not known");
+    if (*kind == "IntEnum" && !(v.kind == Kind::Int && v.exact)) return unknown_value(what + ": an IntEnum member that is not an int");
+    if (*kind == "StrEnum" && v.kind != Kind::Str) return unknown_value(what + ": a StrEnum member that is not a str");
+    members.emplace_back(name, std::move(v));
+  }
+  // The member `attr` names: the first one whose value equals its own.
+  const StaticValue* value = nullptr;
+  for (auto& [name, v] : members)
+    if (name == attr) value = &v;
+  if (!value) return unknown_value(what + " is not a member bound in the class body");
+  std::string canonical;
+  for (auto& [name, v] : members) {
+    auto same = equal(v, *value);
+    if (!same) return unknown_value(what + ": member values not compared statically");
+    if (*same) { canonical = name; break; }
+  }
+  StaticValue member = make(Kind::EnumMember);
+  member.text = cls.text + "." + canonical;
+  if (*kind == "IntEnum" && py311) member.items.push_back(*value);
+  else if (*kind == "StrEnum") member.items.push_back(*value);
+  else { StaticValue shown = make(Kind::Named); shown.text = member.text; member.items.push_back(std::move(shown)); }
+  return member;
 }
 
 StaticValue StaticEvaluator::subscript(TSNode node, Context& ctx) {

@@ -23,6 +23,8 @@
 
 namespace fastest {
 
+class StaticEvaluator;
+
 struct StaticValue {
   enum class Kind {
     Unknown, None, Bool, Int, Float, Complex, Str, Bytes,
@@ -31,6 +33,8 @@ struct StaticValue {
     Module,    // an imported module we know (text: "sys", "os", "platform", "itertools")
     Function,  // a callable we can evaluate (text: "range", "itertools.product", ...)
     Param,     // pytest.param(...): items are its values
+    EnumMember,  // a member of an enum class: items[0] is what pytest renders (the name, an int, a str)
+    Object,      // an instance pytest has no id for (a datetime.date, ...): argname+index
   };
   Kind kind = Kind::Unknown;
   std::string text;              // Int/Float/Complex/Bool/None: Python's str(); Bytes: raw; names
@@ -44,6 +48,11 @@ struct StaticValue {
   bool param_has_marks = false;
   TSNode node{};                 // the source node, for values written literally in place
   std::string why;               // Unknown: what could not be known
+  // Named class: the evaluator of the module defining it (node: its class_definition), to read
+  // its members; `changed`: passed to code that may change it, so its __name__ is not trusted
+  // (an enum's members cannot be reassigned: their str() still is).
+  StaticEvaluator* home = nullptr;
+  bool changed = false;
 
   bool known() const { return kind != Kind::Unknown; }
 };
@@ -75,6 +84,12 @@ class StaticEvaluator {
   // checked for code rebinding or mutating it.
   bool scanned_bodies() const { return unstable_.has_value(); }
   const PythonFacts* python() const { return python_; }
+  // A name bound by an import (`from .data import CASES`): its value in the module it comes
+  // from, as `follow` reads it (the project's own modules). Unset: imported names stay unknown.
+  using ImportFollower = std::function<StaticValue(std::string_view name, const Binding& import)>;
+  void follow_imports(ImportFollower follow) { follow_ = std::move(follow); }
+  // A module-level name's value once the module has run (what `from <it> import name` gets).
+  StaticValue module_value(std::string_view name);
 
  public:
   struct Args {
@@ -104,6 +119,11 @@ class StaticEvaluator {
   StaticValue binary(TSNode node, Context& ctx);
   StaticValue compare(TSNode node, Context& ctx);
   StaticValue binding_value(const Binding& b, std::string_view name, const Scope* class_scope, Context& ctx);
+  StaticValue enum_member(const StaticValue& cls, std::string_view attr);
+  StaticValue datetime_object(const std::string& f, const std::vector<StaticValue>& values,
+                              const std::vector<std::pair<std::string, StaticValue>>& keyword);
+  std::optional<std::string> enum_base(TSNode base);
+  bool name_is_rebound(std::string_view name);
   const Scope* class_scope_of(TSNode expr);
   bool name_is_stable(std::string_view name);
 
@@ -113,9 +133,14 @@ class StaticEvaluator {
   const PythonFacts* python_;
   bool check_mutation_;
   std::optional<std::unordered_set<std::string>> unstable_;  // rebound or mutated names (lazy)
+  std::unordered_set<std::string> elements_mutated_;  // names whose elements may change (with unstable_)
+  std::unordered_set<std::string> rebound_;           // names bound again (with unstable_)
+  std::unordered_set<std::string> changed_otherwise_; // changed by more than method calls on them (with unstable_)
+  bool elements_are_stable(std::string_view name, const StaticValue& value);
   std::unordered_map<uint32_t, std::unique_ptr<Scope>> class_scopes_;  // by class body start byte
   std::unordered_map<std::string, StaticValue> module_memo_;
-  size_t budget_ = 0;  // elements produced: bounded so a huge product stays Unknown
+  size_t budget_ = 0;
+  ImportFollower follow_;  // elements produced: bounded so a huge product stays Unknown
 };
 
 }  // namespace fastest

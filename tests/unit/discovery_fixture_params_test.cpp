@@ -2,6 +2,8 @@
 // snippet (`pytest --collect-only -q`).
 #include <catch2/catch.hpp>
 
+#include "server/discovery/conftest_analysis.h"
+#include "server/discovery/syntax_tree.h"
 #include "tests/unit/discovery_test_util.h"
 
 using fastest::test::discover_snippet;
@@ -137,4 +139,57 @@ TEST_CASE("a list built by appends, a class attribute used as a mark, IOError's 
   CHECK(find_item(aliased, "test_m.py::TestK::test_get")->dynamic);
   CHECK(ids_of("import pytest\n@pytest.mark.parametrize('error', [IOError, OSError])\ndef test_e(error): pass\n") ==
         Ids{"test_m.py::test_e[OSError0]", "test_m.py::test_e[OSError1]"});
+}
+
+// python-dateutil's test_rrule.py (`params=["deepcopy"] + list(range(...))`) and conftest.py
+// (`params=TZ_SOURCES`): fixture params go through the same evaluator as parametrize marks.
+TEST_CASE("fixture params through the static evaluator: names, concatenation, comprehensions, class names",
+          "[fixtures]") {
+  // pytest 9.2 on Python 3.11.7, with the conftest below beside the module.
+  const std::string module = R"PY(import pytest
+
+MODES = ["a", "b"]
+
+
+@pytest.fixture(params=["deepcopy"] + list(range(3)))
+def roundtrip(request):
+    return request.param
+
+
+@pytest.fixture(params=[m.upper() for m in MODES], ids=["x-" + m for m in MODES])
+def mode(request):
+    return request.param
+
+
+def test_roundtrip(roundtrip): pass
+
+
+def test_mode(mode, source): pass
+
+
+class TestC:
+    KINDS = (1, 2)
+
+    @pytest.fixture(params=KINDS)
+    def kind(self, request):
+        return request.param
+
+    def test_kind(self, kind): pass
+)PY";
+  const std::string conftest = "import pytest\n\nSOURCES = (\"tzpath\", \"tzdata\")\n\n\n"
+                               "@pytest.fixture(params=SOURCES)\ndef source(request):\n    return request.param\n";
+  auto parser = fastest::make_python_parser();
+  auto tree = fastest::parse_python(parser.get(), conftest);
+  fastest::CollectRules rules;
+  rules.conftest_fixtures = {fastest::analyze_conftest(tree.get(), conftest, rules).fixtures};
+  auto r = discover_snippet(module, rules);
+  for (const auto& item : r.items) {
+    INFO(item.id << ": " << item.dynamic_reason);
+    CHECK_FALSE(item.dynamic);
+  }
+  CHECK(fastest::test::leaf_ids(r) ==
+        Ids{"test_m.py::test_roundtrip[deepcopy]", "test_m.py::test_roundtrip[0]", "test_m.py::test_roundtrip[1]",
+            "test_m.py::test_roundtrip[2]", "test_m.py::test_mode[x-a-tzpath]", "test_m.py::test_mode[x-a-tzdata]",
+            "test_m.py::test_mode[x-b-tzpath]", "test_m.py::test_mode[x-b-tzdata]", "test_m.py::TestC::test_kind[1]",
+            "test_m.py::TestC::test_kind[2]"});
 }

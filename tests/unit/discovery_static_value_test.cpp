@@ -2,6 +2,8 @@
 // conditions known without Python. Every expected id was printed by real pytest 9.2 on
 // Python 3.11.7 (`pytest --collect-only -q` on the same snippet); names bound to rebound or
 // mutated values stay dynamic.
+#include <algorithm>
+
 #include <catch2/catch.hpp>
 
 #include "server/discovery/conftest_analysis.h"
@@ -284,6 +286,194 @@ def test_gen_twice(x): pass
     INFO(name);
     CHECK(item->dynamic);
   }
+}
+
+TEST_CASE("a name bound again in a loop does not change what it was bound from; a change in place does") {
+  // ecdsa's test_pyecdsa.py: `for i in range(1000): f(i)` in a test body left `range` unknown.
+  const std::string source = R"PY(import pytest
+ROWS = [[1], [2]]
+for row in ROWS:
+    row.append(0)
+def helper(value):
+    return value
+def test_loops():
+    for i in range(3):
+        helper(i)
+    for row in [[5]]:
+        helper(row)
+@pytest.mark.parametrize("val,even", [(i, j) for i in range(2) for j in [True, False]])
+def test_range(val, even): pass
+@pytest.mark.parametrize("x", range(2))
+def test_plain_range(x): pass
+@pytest.mark.parametrize("x", ROWS)
+def test_rows(x): pass
+PAIRS = [(1, "a"), (2, "b")]
+def test_pairs_walked():
+    for pair in PAIRS:
+        helper(pair)
+@pytest.mark.parametrize("n,s", PAIRS)
+def test_pairs(n, s): pass
+)PY";
+  auto result = discover_snippet(source, rules_for_311());
+  const fastest::TestItem* rows = find_item(result, "test_m.py::test_rows");
+  REQUIRE(rows);
+  CHECK(rows->dynamic);  // its elements were appended to through the loop's name
+  for (const char* name : {"test_loops", "test_range", "test_plain_range", "test_pairs"}) {
+    const fastest::TestItem* item = find_item(result, std::string("test_m.py::") + name);
+    REQUIRE(item);
+    INFO(name << ": " << item->dynamic_reason);
+    CHECK_FALSE(item->dynamic);
+  }
+  Ids ids = leaf_ids(result);
+  ids.erase(std::remove_if(ids.begin(), ids.end(), [](const std::string& id) { return id.find("test_rows") != std::string::npos; }),
+            ids.end());
+  // pytest 9.2 on Python 3.11.7.
+  CHECK(ids == Ids{"test_m.py::test_loops", "test_m.py::test_range[0-True]", "test_m.py::test_range[0-False]",
+                   "test_m.py::test_range[1-True]", "test_m.py::test_range[1-False]", "test_m.py::test_plain_range[0]",
+                   "test_m.py::test_plain_range[1]", "test_m.py::test_pairs_walked", "test_m.py::test_pairs[1-a]",
+                   "test_m.py::test_pairs[2-b]"});
+}
+
+TEST_CASE("str.encode in UTF-8 or ASCII gives bytes ids; a list walked by nested loops stays known") {
+  // chardet's test_utf8_equivalence.py: SNIPPETS holds "héllo".encode(), and a test walks it twice.
+  const std::string source = R"PY(import pytest
+SNIPPETS = [b"a", "héllo".encode(), "日本".encode("utf-8"), "abc".encode(encoding="ascii"), "x".encode("UTF_8")]
+def check(data): pass
+def test_pairs():
+    for a in SNIPPETS:
+        for b in SNIPPETS:
+            check(a + b)
+@pytest.mark.parametrize("snippet", SNIPPETS)
+def test_snippet(snippet): pass
+@pytest.mark.parametrize("bad", ["é".encode("ascii", "ignore")])
+def test_errors(bad): pass
+)PY";
+  auto result = discover_snippet(source, rules_for_311());
+  const fastest::TestItem* errors = find_item(result, "test_m.py::test_errors");
+  REQUIRE(errors);
+  CHECK(errors->dynamic);  // an error handler is not mirrored
+  const fastest::TestItem* snippet = find_item(result, "test_m.py::test_snippet");
+  REQUIRE(snippet);
+  INFO(snippet->dynamic_reason);
+  CHECK_FALSE(snippet->dynamic);
+  Ids ids = leaf_ids(result);
+  ids.pop_back();  // test_errors
+  // pytest 9.2 on Python 3.11.7.
+  CHECK(ids == Ids{"test_m.py::test_pairs", "test_m.py::test_snippet[a]", "test_m.py::test_snippet[h\\xc3\\xa9llo]",
+                   "test_m.py::test_snippet[\\xe6\\x97\\xa5\\xe6\\x9c\\xac]", "test_m.py::test_snippet[abc]",
+                   "test_m.py::test_snippet[x]"});
+}
+
+TEST_CASE("datetime dates, times and timedeltas that construct are ids argname+index; one that raises stays dynamic") {
+  // python-dateutil's test_easter.py: `date(1990, 4, 15)` values.
+  const std::string source = R"PY(import datetime
+from datetime import date, timedelta
+import pytest
+
+DATES = [date(1990, 4, 15), date(2000, 2, 29), datetime.datetime(2020, 1, 2, 3, 4, 5)]
+
+
+@pytest.mark.parametrize("d", DATES)
+def test_dates(d): pass
+
+
+@pytest.mark.parametrize("d,delta", [(date(2021, 1, 1), timedelta(days=1)), (datetime.date(2021, 12, 31), timedelta(hours=-2))])
+def test_pairs(d, delta): pass
+
+
+@pytest.mark.parametrize("t", [datetime.time(23, 59), datetime.time(hour=1), "x"])
+def test_times(t): pass
+)PY";
+  // pytest 9.2 on Python 3.11.7.
+  CHECK(static_ids(source) == Ids{"test_m.py::test_dates[d0]", "test_m.py::test_dates[d1]", "test_m.py::test_dates[d2]",
+                                  "test_m.py::test_pairs[d0-delta0]", "test_m.py::test_pairs[d1-delta1]",
+                                  "test_m.py::test_times[t0]", "test_m.py::test_times[t1]", "test_m.py::test_times[x]"});
+  // A ValueError at import (pytest: a collection error), a tzinfo, a float: left to pytest.
+  for (const char* value : {"date(2021, 2, 29)", "date(2021, 13, 1)", "datetime.datetime(2020, 1, 1, tzinfo=None)",
+                            "timedelta(days=1.5)", "date(2021, 1)"}) {
+    auto result = discover_snippet(std::string("import datetime\nfrom datetime import date, timedelta\nimport pytest\n"
+                                               "@pytest.mark.parametrize(\"v\", [") + value + "])\ndef test_v(v): pass\n",
+                                   rules_for_311());
+    const fastest::TestItem* item = find_item(result, "test_m.py::test_v");
+    REQUIRE(item);
+    INFO(value);
+    CHECK(item->dynamic);
+  }
+}
+
+TEST_CASE("a builtin given to code stays the builtin; datetime elements walked by a loop cannot change") {
+  // python-dateutil's test_parser.py (PARSER_TEST_CASES) and test_isoparser.py (`list(range(3, 7))`).
+  const std::string source = R"PY(from datetime import datetime
+import pytest
+
+CASES = [("a", datetime(2003, 9, 25)), ("b", datetime(2003, 9, 26, 10))]
+
+
+def check(*args): pass
+
+
+def test_walk():
+    for text, expected in CASES:
+        check(text, expected)
+    check(list, map(list, [(1, 2)]))
+    check(datetime.now(), datetime)
+
+
+@pytest.mark.parametrize("text,expected", CASES)
+def test_cases(text, expected): pass
+
+
+@pytest.mark.parametrize("precision", list(range(3, 5)))
+def test_list(precision): pass
+)PY";
+  // pytest 9.2 on Python 3.11.7.
+  CHECK(static_ids(source) == Ids{"test_m.py::test_walk", "test_m.py::test_cases[a-expected0]",
+                                  "test_m.py::test_cases[b-expected1]", "test_m.py::test_list[3]", "test_m.py::test_list[4]"});
+}
+
+TEST_CASE("a module whose functions are called keeps its constants; pickle.HIGHEST_PROTOCOL of the interpreter") {
+  // python-dateutil's test_rrule.py: `pickle.dumps(value, protocol)` with `protocol=pickle.HIGHEST_PROTOCOL`.
+  const std::string source = R"PY(import copy
+import os
+import pickle
+import sys
+from functools import partial
+
+import pytest
+
+sys.path.insert(0, os.path.dirname(__file__))
+
+
+def _pickle_roundtrip(value, protocol=pickle.HIGHEST_PROTOCOL):
+    serialized = pickle.dumps(value, protocol)
+    return pickle.loads(serialized)
+
+
+@pytest.fixture(params=["deepcopy"] + list(range(pickle.HIGHEST_PROTOCOL + 1)))
+def roundtrip(request):
+    if request.param == "deepcopy":
+        return copy.deepcopy
+    return partial(_pickle_roundtrip, protocol=request.param)
+
+
+def test_roundtrip(roundtrip): pass
+
+
+@pytest.mark.skipif(sys.version_info < (3, 8), reason="old")
+@pytest.mark.parametrize("v", [sys.platform])
+def test_platform(v): pass
+)PY";
+  // pytest 9.2 on Python 3.11.7 (linux).
+  CHECK(static_ids(source) == Ids{"test_m.py::test_roundtrip[deepcopy]", "test_m.py::test_roundtrip[0]",
+                                  "test_m.py::test_roundtrip[1]", "test_m.py::test_roundtrip[2]",
+                                  "test_m.py::test_roundtrip[3]", "test_m.py::test_roundtrip[4]",
+                                  "test_m.py::test_roundtrip[5]", "test_m.py::test_platform[linux]"});
+  // Assigning into the module is a change: its value is no longer the interpreter's.
+  auto patched = discover_snippet("import sys\nimport pytest\nsys.platform = 'win32'\n"
+                                  "@pytest.mark.parametrize('v', [sys.platform])\ndef test_v(v): pass\n",
+                                  rules_for_311());
+  REQUIRE(find_item(patched, "test_m.py::test_v"));
+  CHECK(find_item(patched, "test_m.py::test_v")->dynamic);
 }
 
 namespace {
