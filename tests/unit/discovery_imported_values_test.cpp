@@ -51,7 +51,7 @@ const TestItem& item(const ModuleResult& r, const std::string& id) {
 std::vector<std::string> case_ids(const ModuleResult& r, const std::string& function) {
   std::vector<std::string> out;
   for (const TestItem& i : r.items)
-    if (i.parent_id == function && i.kind == ItemKind::Case) out.push_back(i.id);
+    if (i.parent_id() == function && i.kind == ItemKind::Case) out.push_back(i.id);
   return out;
 }
 
