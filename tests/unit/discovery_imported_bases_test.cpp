@@ -8,16 +8,13 @@
 #include "server/workspace/module_finder.h"
 #include "tests/support/scoped_temp_dir.h"
 #include "tests/unit/discovery_test_util.h"
+#include "tests/support/write_file.h"
 
 namespace fs = std::filesystem;
+using fastest::test::write_file;
 using namespace fastest;
 
 namespace {
-
-void write(const fs::path& p, const std::string& text = "") {
-  fs::create_directories(p.parent_path());
-  std::ofstream(p) << text;
-}
 
 // A project at `root` (its own sys.path entry) and a fake site-packages.
 struct Project {
@@ -65,15 +62,15 @@ const TestItem& item(const ModuleResult& r, const std::string& id) {
 
 TEST_CASE("finder: absolute, relative, packages, first hit on the path", "[bases]") {
   Project p;
-  write(p.root / "helpers/__init__.py");
-  write(p.root / "helpers/base.py");
-  write(p.root / "tests/__init__.py");
-  write(p.root / "tests/test_a.py");
-  write(p.root / "tests/sub/__init__.py");
-  write(p.site / "helpers/__init__.py", "# shadowed by the project's\n");
-  write(p.site / "other.py");
-  write(p.site / "fast.cpython-311-x86_64-linux-gnu.so");
-  write(p.site / "nspkg/mod.py");
+  write_file(p.root / "helpers/__init__.py");
+  write_file(p.root / "helpers/base.py");
+  write_file(p.root / "tests/__init__.py");
+  write_file(p.root / "tests/test_a.py");
+  write_file(p.root / "tests/sub/__init__.py");
+  write_file(p.site / "helpers/__init__.py", "# shadowed by the project's\n");
+  write_file(p.site / "other.py");
+  write_file(p.site / "fast.cpython-311-x86_64-linux-gnu.so");
+  write_file(p.site / "nspkg/mod.py");
   auto finder = p.finder();
   std::string why;
   CHECK(finder->find_file("tests/test_a.py", 0, "helpers.base", why) == p.root / "helpers/base.py");
@@ -91,10 +88,10 @@ TEST_CASE("finder: absolute, relative, packages, first hit on the path", "[bases
 TEST_CASE("finder: a name the run's sys.path order decides must load the same text", "[bases]") {
   Project p;
   fs::path cwd = p.temp.path() / "cwd";
-  write(cwd / "lib.py", "class A: pass\n");
-  write(p.site / "lib.py", "class B: pass\n");
-  write(cwd / "same.py", "x = 1\n");
-  write(p.site / "same.py", "x = 1\n");
+  write_file(cwd / "lib.py", "class A: pass\n");
+  write_file(p.site / "lib.py", "class B: pass\n");
+  write_file(cwd / "same.py", "x = 1\n");
+  write_file(p.site / "same.py", "x = 1\n");
   ModuleSearchPath path;
   path.maybe = {cwd};
   path.tail = {p.site};
@@ -107,15 +104,15 @@ TEST_CASE("finder: a name the run's sys.path order decides must load the same te
 
 TEST_CASE("inherited tests: a base in a helper package, in pytest's MRO order", "[bases]") {
   Project p;
-  write(p.root / "helpers/__init__.py", "from .testing import Base\n");
-  write(p.root / "helpers/testing.py",
+  write_file(p.root / "helpers/__init__.py", "from .testing import Base\n");
+  write_file(p.root / "helpers/testing.py",
         "import pytest\n"
         "class Base:\n"
         "    def test_one(self): pass\n"
         "    @pytest.mark.parametrize('x', [1, 2])\n"
         "    def test_two(self, x): pass\n"
         "    def helper(self): pass\n");
-  write(p.root / "tests/test_a.py",
+  write_file(p.root / "tests/test_a.py",
         "from helpers import Base\n"
         "import helpers.testing as ht\n"
         "class TestA(Base):\n"
@@ -137,17 +134,17 @@ TEST_CASE("inherited tests: a base in a helper package, in pytest's MRO order", 
 
 TEST_CASE("inherited tests: relative imports and a unittest base", "[bases]") {
   Project p;
-  write(p.root / "tests/__init__.py",
+  write_file(p.root / "tests/__init__.py",
         "import unittest\n"
         "class Mixin:\n"
         "    def test_z(self): pass\n"
         "    def test_a(self): pass\n");
-  write(p.root / "tests/common/__init__.py");
-  write(p.root / "tests/common/base.py",
+  write_file(p.root / "tests/common/__init__.py");
+  write_file(p.root / "tests/common/base.py",
         "from unittest import TestCase\n"
         "class Case(TestCase):\n"
         "    def test_base(self): pass\n");
-  write(p.root / "tests/common/test_x.py",
+  write_file(p.root / "tests/common/test_x.py",
         "import unittest\n"
         "from .. import Mixin\n"
         "from . import base\n"
@@ -164,22 +161,22 @@ TEST_CASE("inherited tests: relative imports and a unittest base", "[bases]") {
 
 TEST_CASE("inherited tests: a package whose __init__ imports its own submodule", "[bases]") {
   Project p;
-  write(p.root / "pkg/__init__.py", "from . import testing\n");
-  write(p.root / "pkg/testing.py", "class Base:\n    def test_b(self): pass\n");
-  write(p.root / "test_p.py", "import pkg\nclass TestP(pkg.testing.Base): pass\n");
+  write_file(p.root / "pkg/__init__.py", "from . import testing\n");
+  write_file(p.root / "pkg/testing.py", "class Base:\n    def test_b(self): pass\n");
+  write_file(p.root / "test_p.py", "import pkg\nclass TestP(pkg.testing.Base): pass\n");
   CHECK(static_ids(p.discover("test_p.py")) == std::vector<std::string>{"test_p.py::TestP::test_b"});
 }
 
 TEST_CASE("inherited tests: a class nested in an imported class", "[bases]") {
   Project p;
-  write(p.root / "lib/__init__.py");
-  write(p.root / "lib/testing.py",
+  write_file(p.root / "lib/__init__.py");
+  write_file(p.root / "lib/testing.py",
         "import unittest\n"
         "class lib_test:\n"
         "    class Asserts(unittest.TestCase):\n"
         "        def assertThing(self): pass\n"
         "        def test_in_base(self): pass\n");
-  write(p.root / "test_n.py",
+  write_file(p.root / "test_n.py",
         "import unittest\n"
         "import lib.testing as lt\n"
         "ppt = lt.lib_test\n"
@@ -191,14 +188,14 @@ TEST_CASE("inherited tests: a class nested in an imported class", "[bases]") {
 
 TEST_CASE("inherited tests: marks are the base module's, pytestmark of the subclass applies", "[bases]") {
   Project p;
-  write(p.root / "base.py",
+  write_file(p.root / "base.py",
         "import pytest\n"
         "VALUES = [3, 4]\n"
         "@pytest.mark.slow\n"
         "class Base:\n"
         "    @pytest.mark.parametrize('v', VALUES)\n"
         "    def test_v(self, v): pass\n");
-  write(p.root / "test_m.py",
+  write_file(p.root / "test_m.py",
         "import pytest\n"
         "from base import Base\n"
         "VALUES = [1]\n"
@@ -214,7 +211,7 @@ TEST_CASE("inherited tests: marks are the base module's, pytestmark of the subcl
 
 TEST_CASE("inherited tests: what cannot be known stays dynamic", "[bases]") {
   Project p;
-  write(p.root / "cond.py",
+  write_file(p.root / "cond.py",
         "import sys\n"
         "if sys.argv:\n"
         "    class Base:\n"
@@ -222,20 +219,20 @@ TEST_CASE("inherited tests: what cannot be known stays dynamic", "[bases]") {
         "else:\n"
         "    class Base:\n"
         "        def test_b(self): pass\n");
-  write(p.root / "fallback.py",
+  write_file(p.root / "fallback.py",
         "try:\n"
         "    from fast_impl import Base\n"
         "except ImportError:\n"
         "    class Base:\n"
         "        def test_a(self): pass\n");
-  write(p.root / "built.py", "def make():\n    return object\nBase = make()\n");
-  write(p.root / "written.py", "class Base:\n    pass\nsetattr(Base, 'test_x', lambda self: None)\n");
-  write(p.root / "star.py", "from cond import *\n");
-  write(p.root / "meta.py",
+  write_file(p.root / "built.py", "def make():\n    return object\nBase = make()\n");
+  write_file(p.root / "written.py", "class Base:\n    pass\nsetattr(Base, 'test_x', lambda self: None)\n");
+  write_file(p.root / "star.py", "from cond import *\n");
+  write_file(p.root / "meta.py",
         "class Meta(type):\n    pass\n"
         "class Base(metaclass=Meta):\n    def test_a(self): pass\n"
         "class Hooked:\n    def __init_subclass__(cls): pass\n");
-  write(p.root / "test_d.py",
+  write_file(p.root / "test_d.py",
         "import cond, fallback, built, written, missing_mod, meta\n"
         "from star import Base as StarBase\n"
         "class TestC(cond.Base): pass\n"
@@ -260,17 +257,17 @@ TEST_CASE("inherited tests: what cannot be known stays dynamic", "[bases]") {
 
 TEST_CASE("inherited tests: an import cycle and a self-referencing alias stay dynamic", "[bases]") {
   Project p;
-  write(p.root / "a.py", "from b import Base\n");
-  write(p.root / "b.py", "from a import Base\n");
-  write(p.root / "test_c.py", "from a import Base\nclass TestC(Base): pass\n");
+  write_file(p.root / "a.py", "from b import Base\n");
+  write_file(p.root / "b.py", "from a import Base\n");
+  write_file(p.root / "test_c.py", "from a import Base\nclass TestC(Base): pass\n");
   ModuleResult r = p.discover("test_c.py");
   CHECK(item(r, "test_c.py::TestC").dynamic);
 }
 
 TEST_CASE("inherited tests: an open buffer's text is what the base says", "[bases]") {
   Project p;
-  write(p.root / "base.py", "class Base:\n    def test_disk(self): pass\n");
-  write(p.root / "test_o.py", "from base import Base\nclass TestO(Base): pass\n");
+  write_file(p.root / "base.py", "class Base:\n    def test_disk(self): pass\n");
+  write_file(p.root / "test_o.py", "from base import Base\nclass TestO(Base): pass\n");
   std::string buffer = "class Base:\n    def test_buffer(self): pass\n";
   auto finder = p.finder([&](const fs::path& file) -> std::optional<std::string> {
     if (file == p.root / "base.py") return buffer;
@@ -283,8 +280,8 @@ TEST_CASE("inherited tests: an open buffer's text is what the base says", "[base
 
 TEST_CASE("inherited tests: unittest's TestSuite imported under a test name is left to pytest", "[bases]") {
   Project p;
-  write(p.root / "base.py", "import unittest\nclass TestCase(unittest.TestCase):\n    def helper(self): pass\n");
-  write(p.root / "test_s.py",
+  write_file(p.root / "base.py", "import unittest\nclass TestCase(unittest.TestCase):\n    def helper(self): pass\n");
+  write_file(p.root / "test_s.py",
         "from unittest import TestSuite\n"
         "from base import TestCase\n"
         "class TestS(TestCase):\n"
@@ -297,8 +294,8 @@ TEST_CASE("inherited tests: unittest's TestSuite imported under a test name is l
 
 TEST_CASE("inherited tests: an imported test-named class pytest does not collect is left to pytest", "[bases]") {
   Project p;
-  write(p.root / "data.py", "class TestData:\n    def __init__(self): pass\n    def test_x(self): pass\n");
-  write(p.root / "test_d.py", "from data import TestData\ndef test_ok(): pass\n");
+  write_file(p.root / "data.py", "class TestData:\n    def __init__(self): pass\n    def test_x(self): pass\n");
+  write_file(p.root / "test_d.py", "from data import TestData\ndef test_ok(): pass\n");
   ModuleResult r = p.discover("test_d.py");
   CHECK(r.dynamic);
   CHECK(r.dynamic_reason.find("TestData") != std::string::npos);

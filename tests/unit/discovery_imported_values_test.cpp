@@ -11,16 +11,13 @@
 #include "server/workspace/python_facts.h"
 #include "tests/support/scoped_temp_dir.h"
 #include "tests/unit/discovery_test_util.h"
+#include "tests/support/write_file.h"
 
 namespace fs = std::filesystem;
+using fastest::test::write_file;
 using namespace fastest;
 
 namespace {
-
-void write(const fs::path& p, const std::string& text = "") {
-  fs::create_directories(p.parent_path());
-  std::ofstream(p) << text;
-}
 
 struct Project {
   test::ScopedTempDir temp{"fastest_values_"};
@@ -59,8 +56,8 @@ std::vector<std::string> case_ids(const ModuleResult& r, const std::string& func
 
 TEST_CASE("names imported from project modules give their values to parametrize", "[imported-values]") {
   Project p;
-  write(p.root / "pkg/__init__.py", "from .data import PRIMES, Helper\n");
-  write(p.root / "pkg/data.py", R"PY(PRIMES = [2, 3, 5]
+  write_file(p.root / "pkg/__init__.py", "from .data import PRIMES, Helper\n");
+  write_file(p.root / "pkg/data.py", R"PY(PRIMES = [2, 3, 5]
 NAMES = ("a", "b")
 def helper(): pass
 class Helper: pass
@@ -70,9 +67,9 @@ def _decorate(f): return f
 @_decorate
 def decorated(): pass
 )PY");
-  write(p.root / "pkg/a.py", "from .b import X\n");
-  write(p.root / "pkg/b.py", "from .a import X\n");
-  write(p.root / "tests/test_v.py", R"PY(import pytest
+  write_file(p.root / "pkg/a.py", "from .b import X\n");
+  write_file(p.root / "pkg/b.py", "from .a import X\n");
+  write_file(p.root / "tests/test_v.py", R"PY(import pytest
 from pkg import PRIMES
 from pkg.data import NAMES, helper, Helper, COUNTER, decorated
 from pkg.a import X
@@ -117,8 +114,8 @@ def test_missing(y): pass
 
 TEST_CASE("enum members render as pytest renders them: str() of the canonical member", "[imported-values]") {
   Project p;
-  write(p.root / "pkg/__init__.py", "from .styles import Style, Level\n");
-  write(p.root / "pkg/styles.py", R"PY(import enum
+  write_file(p.root / "pkg/__init__.py", "from .styles import Style, Level\n");
+  write_file(p.root / "pkg/styles.py", R"PY(import enum
 from enum import Enum, IntEnum, StrEnum, unique
 
 
@@ -154,7 +151,7 @@ class Auto(Enum):
 def configure(style):
     return style
 )PY");
-  write(p.root / "tests/test_e.py", R"PY(import pytest
+  write_file(p.root / "tests/test_e.py", R"PY(import pytest
 from pkg import Style, Level
 from pkg.styles import Color, Mode, Auto, configure
 

@@ -7,16 +7,13 @@
 
 #include "server/execution/settled_cache.h"
 #include "tests/support/scoped_temp_dir.h"
+#include "tests/support/write_file.h"
 
 using namespace fastest;
 namespace fs = std::filesystem;
+using fastest::test::write_file;
 
 namespace {
-void write(const fs::path& file, const std::string& text) {
-  fs::create_directories(file.parent_path());
-  std::ofstream(file) << text;
-}
-
 SettledKey key_for(const fs::path& root) {
   SettledKey key;
   key.add("python", "/usr/bin/python3");
@@ -31,8 +28,8 @@ const auto kStartedLater = fs::file_time_type::clock::now() + std::chrono::hours
 TEST_CASE("settled cache: an answer comes back under the same key and files", "[settled_cache]") {
   test::ScopedTempDir dir("settled_cache_");
   const fs::path root = dir.path();
-  write(root / "tests/test_x.py", "def test_x(): pass\n");
-  write(root / "tests/helpers.py", "def make(): return [1, 2]\n");
+  write_file(root / "tests/test_x.py", "def test_x(): pass\n");
+  write_file(root / "tests/helpers.py", "def make(): return [1, 2]\n");
   SettledCache cache(root);
   cache.store("lsp\ntests/test_x.py", key_for(root), kAnswer, {(root / "tests/helpers.py").string()}, kStartedLater);
   CHECK(SettledCache(root).load("lsp\ntests/test_x.py", key_for(root)) == kAnswer);
@@ -40,15 +37,15 @@ TEST_CASE("settled cache: an answer comes back under the same key and files", "[
 
   SECTION("another slot misses") { CHECK_FALSE(SettledCache(root).load("lsp\ntests/test_y.py", key_for(root))); }
   SECTION("the module's text changed: miss") {
-    write(root / "tests/test_x.py", "def test_x(): pass\ndef test_y(): pass\n");
+    write_file(root / "tests/test_x.py", "def test_x(): pass\ndef test_y(): pass\n");
     CHECK_FALSE(SettledCache(root).load("lsp\ntests/test_x.py", key_for(root)));
   }
   SECTION("a conftest appeared above it: miss") {
-    write(root / "conftest.py", "\n");
+    write_file(root / "conftest.py", "\n");
     CHECK_FALSE(SettledCache(root).load("lsp\ntests/test_x.py", key_for(root)));
   }
   SECTION("an imported helper changed or went: miss") {
-    write(root / "tests/helpers.py", "def make(): return [1, 2, 3]\n");
+    write_file(root / "tests/helpers.py", "def make(): return [1, 2, 3]\n");
     CHECK_FALSE(SettledCache(root).load("lsp\ntests/test_x.py", key_for(root)));
     fs::remove(root / "tests/helpers.py");
     CHECK_FALSE(SettledCache(root).load("lsp\ntests/test_x.py", key_for(root)));
@@ -67,7 +64,7 @@ TEST_CASE("settled cache: an answer comes back under the same key and files", "[
 TEST_CASE("settled cache: a corrupt or truncated entry is a miss, never an error", "[settled_cache]") {
   test::ScopedTempDir dir("settled_cache_");
   const fs::path root = dir.path();
-  write(root / "tests/test_x.py", "def test_x(): pass\n");
+  write_file(root / "tests/test_x.py", "def test_x(): pass\n");
   SettledCache(root).store("slot", key_for(root), kAnswer, {}, kStartedLater);
   std::vector<fs::path> entries;
   for (const auto& e : fs::directory_iterator(root / ".fastest_cache" / "settled"))
@@ -85,9 +82,9 @@ TEST_CASE("settled cache: a corrupt or truncated entry is a miss, never an error
 TEST_CASE("settled cache: an imported file modified after the collection started is not stored", "[settled_cache]") {
   test::ScopedTempDir dir("settled_cache_");
   const fs::path root = dir.path();
-  write(root / "tests/test_x.py", "def test_x(): pass\n");
+  write_file(root / "tests/test_x.py", "def test_x(): pass\n");
   const auto started = fs::file_time_type::clock::now() - std::chrono::hours(1);
-  write(root / "tests/helpers.py", "def make(): return [1]\n");  // written "after" started
+  write_file(root / "tests/helpers.py", "def make(): return [1]\n");  // written "after" started
   SettledCache(root).store("slot", key_for(root), kAnswer, {(root / "tests/helpers.py").string()}, started);
   CHECK_FALSE(SettledCache(root).load("slot", key_for(root)));
 }
@@ -95,7 +92,7 @@ TEST_CASE("settled cache: an imported file modified after the collection started
 TEST_CASE("settled cache: concurrent writers of one slot leave one whole entry", "[settled_cache]") {
   test::ScopedTempDir dir("settled_cache_");
   const fs::path root = dir.path();
-  write(root / "tests/test_x.py", "def test_x(): pass\n");
+  write_file(root / "tests/test_x.py", "def test_x(): pass\n");
   std::vector<std::thread> writers;
   for (int w = 0; w < 4; ++w)
     writers.emplace_back([&root] {
@@ -118,8 +115,8 @@ TEST_CASE("settled cache: concurrent writers of one slot leave one whole entry",
 TEST_CASE("settled cache: a damaged imports record is a miss", "[settled_cache]") {
   test::ScopedTempDir dir("settled_cache_");
   const fs::path root = dir.path();
-  write(root / "tests/test_x.py", "def test_x(): pass\n");
-  write(root / "tests/helpers.py", "x = 1\n");
+  write_file(root / "tests/test_x.py", "def test_x(): pass\n");
+  write_file(root / "tests/helpers.py", "x = 1\n");
   SettledCache(root).store("slot", key_for(root), kAnswer, {(root / "tests/helpers.py").string()}, kStartedLater);
   for (const auto& e : fs::directory_iterator(root / ".fastest_cache" / "settled"))
     if (e.path().filename().string().rfind("imports-", 0) == 0) std::ofstream(e.path(), std::ios::trunc) << "{\"tests/";
@@ -130,9 +127,9 @@ TEST_CASE("settled cache: files outside the rootdir are not part of the entry", 
   test::ScopedTempDir dir("settled_cache_");
   test::ScopedTempDir elsewhere("settled_elsewhere_");
   const fs::path root = dir.path();
-  write(root / "tests/test_x.py", "def test_x(): pass\n");
-  write(elsewhere.path() / "lib.py", "x = 1\n");
+  write_file(root / "tests/test_x.py", "def test_x(): pass\n");
+  write_file(elsewhere.path() / "lib.py", "x = 1\n");
   SettledCache(root).store("slot", key_for(root), kAnswer, {(elsewhere.path() / "lib.py").string()}, kStartedLater);
-  write(elsewhere.path() / "lib.py", "x = 2\n");
+  write_file(elsewhere.path() / "lib.py", "x = 2\n");
   CHECK(SettledCache(root).load("slot", key_for(root)) == kAnswer);
 }

@@ -11,16 +11,13 @@
 #include "server/discovery/file_items.h"
 #include "server/workspace/project.h"
 #include "tests/support/scoped_temp_dir.h"
+#include "tests/support/write_file.h"
 
 namespace fs = std::filesystem;
+using fastest::test::write_file;
 using namespace fastest;
 
 namespace {
-
-void write(const fs::path& p, const std::string& text) {
-  fs::create_directories(p.parent_path());
-  std::ofstream(p) << text;
-}
 
 const char* kModule =
     "import pytest\n\n"
@@ -47,9 +44,9 @@ Invocation invocation(const fs::path& dir, std::vector<std::string> args, std::v
 
 TEST_CASE("a module reached by two arguments is listed once, its leaves once, in the first one's order") {
   fastest::test::ScopedTempDir tmp("fastest_unit_assembly");
-  write(tmp.path() / "pytest.ini", "[pytest]\n");
-  write(tmp.path() / "tests/test_x.py", kModule);
-  write(tmp.path() / "tests/test_y.py", "def test_b():\n    pass\n");
+  write_file(tmp.path() / "pytest.ini", "[pytest]\n");
+  write_file(tmp.path() / "tests/test_x.py", kModule);
+  write_file(tmp.path() / "tests/test_y.py", "def test_b():\n    pass\n");
   Collection c = collect(invocation(tmp.path(), {"tests/test_x.py::TestGroup", "tests"}));
   REQUIRE(c.usage_errors.empty());
   CHECK(c.selected == std::vector<std::string>{"tests/test_x.py::TestGroup::test_m", "tests/test_x.py::test_a",
@@ -65,8 +62,8 @@ TEST_CASE("a module reached by two arguments is listed once, its leaves once, in
 
 TEST_CASE("-k matches a leaf by its class's name through the item index, --deselect by prefix") {
   fastest::test::ScopedTempDir tmp("fastest_unit_assembly");
-  write(tmp.path() / "pytest.ini", "[pytest]\n");
-  write(tmp.path() / "tests/test_x.py", kModule);
+  write_file(tmp.path() / "pytest.ini", "[pytest]\n");
+  write_file(tmp.path() / "tests/test_x.py", kModule);
   Collection by_class = collect(invocation(tmp.path(), {}, {"-k", "TestGroup"}));
   CHECK(by_class.selected == std::vector<std::string>{"tests/test_x.py::TestGroup::test_m"});
   CHECK(by_class.deselected == 3);
@@ -77,16 +74,16 @@ TEST_CASE("-k matches a leaf by its class's name through the item index, --desel
 
 TEST_CASE("a node id that names nothing in a static module is a usage error, as before") {
   fastest::test::ScopedTempDir tmp("fastest_unit_assembly");
-  write(tmp.path() / "pytest.ini", "[pytest]\n");
-  write(tmp.path() / "tests/test_x.py", kModule);
+  write_file(tmp.path() / "pytest.ini", "[pytest]\n");
+  write_file(tmp.path() / "tests/test_x.py", kModule);
   Collection c = collect(invocation(tmp.path(), {"tests/test_x.py::test_nope"}));
   CHECK(c.usage_errors == std::vector<std::string>{"not found: tests/test_x.py::test_nope"});
 }
 
 TEST_CASE("timings: the parallel phase's parse and rules are measured when asked for") {
   fastest::test::ScopedTempDir tmp("fastest_unit_assembly");
-  write(tmp.path() / "pytest.ini", "[pytest]\n");
-  for (int i = 0; i < 8; ++i) write(tmp.path() / ("tests/test_" + std::to_string(i) + ".py"), kModule);
+  write_file(tmp.path() / "pytest.ini", "[pytest]\n");
+  for (int i = 0; i < 8; ++i) write_file(tmp.path() / ("tests/test_" + std::to_string(i) + ".py"), kModule);
   CollectTimings timings;
   Invocation inv = invocation(tmp.path(), {});
   inv.timings = &timings;

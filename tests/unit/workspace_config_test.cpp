@@ -9,8 +9,10 @@
 #include "server/workspace/selection.h"
 #include "server/workspace/toml_guard.h"
 #include "tests/support/scoped_temp_dir.h"
+#include "tests/support/write_file.h"
 
 namespace fs = std::filesystem;
+using fastest::test::write_file;
 using namespace fastest;
 
 namespace {
@@ -19,16 +21,12 @@ fs::path temp_dir(const std::string& name) {
   static std::list<fastest::test::ScopedTempDir> dirs;
   return dirs.emplace_back("fastest_unit_" + name).path();
 }
-void write(const fs::path& p, const std::string& text) {
-  fs::create_directories(p.parent_path());
-  std::ofstream(p) << text;
-}
 }  // namespace
 
 TEST_CASE("pytest.ini wins even when empty; multi-line values join with newlines") {
   auto dir = temp_dir("ini");
-  write(dir / "pytest.ini", "[pytest]\ntestpaths =\n    tests\n    more\npython_functions = check_ test_\n");
-  write(dir / "pyproject.toml", "[tool.pytest.ini_options]\ntestpaths = ['nope']\n");
+  write_file(dir / "pytest.ini", "[pytest]\ntestpaths =\n    tests\n    more\npython_functions = check_ test_\n");
+  write_file(dir / "pyproject.toml", "[tool.pytest.ini_options]\ntestpaths = ['nope']\n");
   auto r = determine_rootdir({dir / "sub"}, std::nullopt, std::nullopt, dir, {9, 2, 0});
   REQUIRE(r.config);
   CHECK(r.config->path.filename() == "pytest.ini");
@@ -39,9 +37,9 @@ TEST_CASE("pytest.ini wins even when empty; multi-line values join with newlines
 
 TEST_CASE("pyproject.toml needs a pytest table; setup.cfg needs [tool:pytest]; tox.ini [pytest]") {
   auto dir = temp_dir("toml");
-  write(dir / "pyproject.toml", "[project]\nname = 'x'\n");
-  write(dir / "setup.cfg", "[metadata]\nname = x\n");
-  write(dir / "tox.ini", "[pytest]\nmarkers =\n    slow: slow\n    db\n");
+  write_file(dir / "pyproject.toml", "[project]\nname = 'x'\n");
+  write_file(dir / "setup.cfg", "[metadata]\nname = x\n");
+  write_file(dir / "tox.ini", "[pytest]\nmarkers =\n    slow: slow\n    db\n");
   auto r = determine_rootdir({dir}, std::nullopt, std::nullopt, dir, {9, 2, 0});
   REQUIRE(r.config);
   CHECK(r.config->path.filename() == "tox.ini");
@@ -52,7 +50,7 @@ TEST_CASE("pyproject.toml needs a pytest table; setup.cfg needs [tool:pytest]; t
 
 TEST_CASE("a [tool:pytest] section in pytest.ini is not read") {
   auto dir = temp_dir("wrongsection");
-  write(dir / "pytest.ini", "[tool:pytest]\npython_files = x_*.py\n");
+  write_file(dir / "pytest.ini", "[tool:pytest]\npython_files = x_*.py\n");
   auto file = read_config_file(dir / "pytest.ini", {9, 2, 0}, nullptr);
   REQUIRE(file);  // pytest.ini always counts (it sets the rootdir)
   CHECK(ini_args(*file, "python_files").empty());
@@ -60,7 +58,7 @@ TEST_CASE("a [tool:pytest] section in pytest.ini is not read") {
 
 TEST_CASE("pyproject.toml lists and strings; [tool.pytest] native table from pytest 9") {
   auto dir = temp_dir("native");
-  write(dir / "pyproject.toml", "[tool.pytest]\naddopts = ['-m', 'not slow']\n");
+  write_file(dir / "pyproject.toml", "[tool.pytest]\naddopts = ['-m', 'not slow']\n");
   auto file9 = read_config_file(dir / "pyproject.toml", {9, 0, 0}, nullptr);
   REQUIRE(file9);
   CHECK(ini_args(*file9, "addopts") == std::vector<std::string>{"-m", "not slow"});
@@ -129,14 +127,14 @@ TEST_CASE("TOML with non-ASCII text outside strings is refused before toml++ (wh
   // Found by fuzz_config: `[met<U+FEEF>[ystrictt`, and any Latin-1 letter in a bare key, made
   // Debian's toml++ 3.3.0 execute __builtin_unreachable().
   auto dir = temp_dir("toml_guard");
-  write(dir / "pyproject.toml", "[tool.caf\xC3\xA9]\nx = 1\n[tool.pytest.ini_options]\ntestpaths = ['t']\n");
+  write_file(dir / "pyproject.toml", "[tool.caf\xC3\xA9]\nx = 1\n[tool.pytest.ini_options]\ntestpaths = ['t']\n");
   std::string error;
   auto file = read_config_file(dir / "pyproject.toml", {9, 2, 0}, &error);
   CHECK_FALSE(file.has_value());
   CHECK(error.find("non-ASCII character outside a string or comment") != std::string::npos);
 
   // Non-ASCII text in strings (every kind) and comments is TOML, and read as usual.
-  write(dir / "ok" / "pyproject.toml",
+  write_file(dir / "ok" / "pyproject.toml",
         "# caf\xC3\xA9 \xE3\x81\x82\n[tool.pytest.ini_options]\n"
         "addopts = \"-k caf\xC3\xA9\"\nmarkers = ['\xD0\xB6: a', \"\"\"\xC3\xA9\n\"\"\", '''\xC3\xA9\n''']\n"
         "testpaths = [\"t\\\"\xC3\xA9\"]  # \xC3\xA9\n");

@@ -8,16 +8,13 @@
 #include "server/discovery/syntax_tree.h"
 #include "server/workspace/import_graph.h"
 #include "tests/support/scoped_temp_dir.h"
+#include "tests/support/write_file.h"
 
 namespace fs = std::filesystem;
+using fastest::test::write_file;
 using namespace fastest;
 
 namespace {
-
-void write(const fs::path& p, const std::string& text = "") {
-  fs::create_directories(p.parent_path());
-  std::ofstream(p) << text;
-}
 
 std::vector<std::string> names(const std::vector<fs::path>& files, const fs::path& root) {
   std::vector<std::string> out;
@@ -47,18 +44,18 @@ TEST_CASE("import statements: absolute, aliased, from, relative, nested in block
 TEST_CASE("import graph: a change reaches the tests that import it, through packages and conftests", "[import-graph]") {
   test::ScopedTempDir temp("fastest_import_graph_");
   const fs::path root = temp.path();
-  write(root / "src/shop/__init__.py", "from .money import Money\n");
-  write(root / "src/shop/money.py", "import decimal\n");
-  write(root / "src/shop/cart.py", "from shop import money\n");
-  write(root / "src/shop/util.py", "");
-  write(root / "tests/conftest.py", "import helpers\n");
-  write(root / "tests/helpers.py", "");
-  write(root / "tests/test_cart.py", "from shop.cart import Cart\n");
-  write(root / "tests/test_util.py", "def test_u():\n    from shop import util\n");
-  write(root / "tests/unit/test_plain.py", "import os\n");
-  write(root / "other/test_outside.py", "import json\n");
-  write(root / ".venv/pyvenv.cfg", "");
-  write(root / ".venv/lib/shop/money.py", "");
+  write_file(root / "src/shop/__init__.py", "from .money import Money\n");
+  write_file(root / "src/shop/money.py", "import decimal\n");
+  write_file(root / "src/shop/cart.py", "from shop import money\n");
+  write_file(root / "src/shop/util.py", "");
+  write_file(root / "tests/conftest.py", "import helpers\n");
+  write_file(root / "tests/helpers.py", "");
+  write_file(root / "tests/test_cart.py", "from shop.cart import Cart\n");
+  write_file(root / "tests/test_util.py", "def test_u():\n    from shop import util\n");
+  write_file(root / "tests/unit/test_plain.py", "import os\n");
+  write_file(root / "other/test_outside.py", "import json\n");
+  write_file(root / ".venv/pyvenv.cfg", "");
+  write_file(root / ".venv/lib/shop/money.py", "");
 
   ImportGraph graph;
   auto files = project_python_files(root);
@@ -80,7 +77,7 @@ TEST_CASE("import graph: a change reaches the tests that import it, through pack
   CHECK(names(graph.affected(tests, {root / "other/test_outside.py"}), root) == std::vector<std::string>{"other/test_outside.py"});
 
   // An edit that adds an import is seen after update(); an unsaved buffer's text overrides the disk.
-  write(root / "tests/unit/test_plain.py", "import os\nfrom shop import cart\n");
+  write_file(root / "tests/unit/test_plain.py", "import os\nfrom shop import cart\n");
   graph.refresh();
   CHECK(names(graph.affected(tests, {root / "src/shop/cart.py"}), root) ==
         std::vector<std::string>{"tests/test_cart.py", "tests/unit/test_plain.py"});

@@ -6,36 +6,30 @@
 
 #include "server/workspace/import_resolver.h"
 #include "tests/support/scoped_temp_dir.h"
+#include "tests/support/write_file.h"
 
 namespace fs = std::filesystem;
+using fastest::test::write_file;
 using namespace fastest;
 
-namespace {
-
-void write(const fs::path& p, const std::string& text = "") {
-  fs::create_directories(p.parent_path());
-  std::ofstream(p) << text;
-}
-
-}  // namespace
 
 TEST_CASE("importable names: stdlib, builtins, site-packages, .pth lines, editable finders", "[imports]") {
   test::ScopedTempDir temp("fastest_resolver_");
   const fs::path base = temp.path() / "base", venv = temp.path() / "venv", site = venv / "lib/python3.11/site-packages";
-  write(base / "bin/python3.11");
-  write(base / "lib/python3.11/os.py");
-  write(base / "lib/python3.11/json/__init__.py");
-  write(base / "lib/python3.11/lib-dynload/_ssl.cpython-311-x86_64-linux-gnu.so");
-  write(venv / "pyvenv.cfg", "home = " + (base / "bin").string() + "\nversion = 3.11.7\n");
-  write(venv / "bin/python");
-  write(site / "numpy/__init__.py");
-  write(site / "six.py");
-  write(site / "extra.pth", "# comment\n" + (temp.path() / "linked").string() + "\nimport _distutils_hack\n");
-  write(temp.path() / "linked/linkedmod.py");
-  write(site / "__editable___proj_1_0_finder.py",
+  write_file(base / "bin/python3.11");
+  write_file(base / "lib/python3.11/os.py");
+  write_file(base / "lib/python3.11/json/__init__.py");
+  write_file(base / "lib/python3.11/lib-dynload/_ssl.cpython-311-x86_64-linux-gnu.so");
+  write_file(venv / "pyvenv.cfg", "home = " + (base / "bin").string() + "\nversion = 3.11.7\n");
+  write_file(venv / "bin/python");
+  write_file(site / "numpy/__init__.py");
+  write_file(site / "six.py");
+  write_file(site / "extra.pth", "# comment\n" + (temp.path() / "linked").string() + "\nimport _distutils_hack\n");
+  write_file(temp.path() / "linked/linkedmod.py");
+  write_file(site / "__editable___proj_1_0_finder.py",
         "import sys\nMAPPING: dict[str, str] = {'editpkg': '/src/editpkg', \"other\": '/src/other'}\n"
         "NAMESPACES: dict[str, list[str]] = {'nsroot.sub': ['/src/ns']}\n");
-  write(temp.path() / "proj/tests/helper.py");
+  write_file(temp.path() / "proj/tests/helper.py");
 
   Interpreter interpreter{venv / "bin/python", "--python", {site}};
   auto names = importable_names(interpreter, {temp.path() / "proj/tests"});
@@ -54,10 +48,10 @@ TEST_CASE("importable names: stdlib, builtins, site-packages, .pth lines, editab
 TEST_CASE("basedirs: the first folder without __init__.py above each folder up to the rootdir", "[imports]") {
   test::ScopedTempDir temp("fastest_basedirs_");
   const fs::path root = temp.path();
-  write(root / "tests/unit/test_a.py");
-  write(root / "pkg/__init__.py");
-  write(root / "pkg/sub/__init__.py");
-  write(root / "pkg/sub/test_b.py");
+  write_file(root / "tests/unit/test_a.py");
+  write_file(root / "pkg/__init__.py");
+  write_file(root / "pkg/sub/__init__.py");
+  write_file(root / "pkg/sub/test_b.py");
   auto dirs = pytest_basedirs({root / "tests/unit/test_a.py", root / "pkg/sub/test_b.py"}, root);
   CHECK(dirs == std::vector<fs::path>{root, root / "tests", root / "tests/unit"});
 }
