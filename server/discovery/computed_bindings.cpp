@@ -112,8 +112,9 @@ bool inside_test_function(TSNode root, std::string_view source, size_t at, const
 }
 
 std::optional<std::string> namespace_written_by_code(std::string_view source, TSNode root,
-                                                     const TestNamePredicate& collectable) {
+                                                     const TestNamePredicate& collectable, const SourceKeywords* keywords) {
   for (std::string_view writer : kNamespaceWriters) {
+    if (!source_contains(source, writer, keywords)) continue;
     for (size_t at = find_in_source(source, writer); at != std::string_view::npos; at = find_in_source(source, writer, at + 1)) {
       // `xsetattr(` or `obj.exec(` is another function.
       if (at > 0) {

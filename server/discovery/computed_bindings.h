@@ -13,6 +13,7 @@
 #include <tree_sitter/api.h>
 
 #include "server/discovery/module_scope.h"
+#include "server/discovery/source_keywords.h"
 
 namespace fastest {
 
@@ -34,7 +35,9 @@ std::optional<std::string> loop_bound_test_name(TSNode root, std::string_view so
 // `setattr(module, ...)`, `exec(...)`), or nothing. With the module's tree and pytest's test
 // name rule, a use inside a test function (or a function nested in one) does not count: it runs
 // when the test does, after collection.
+// `keywords`: the text's words counted beforehand (a Document's), or null to scan the text.
 std::optional<std::string> namespace_written_by_code(std::string_view source, TSNode root = TSNode{},
-                                                     const TestNamePredicate& collectable = nullptr);
+                                                     const TestNamePredicate& collectable = nullptr,
+                                                     const SourceKeywords* keywords = nullptr);
 
 }  // namespace fastest

@@ -11,7 +11,7 @@
 namespace fastest {
 
 Document::Document(std::string module_path, std::string text, CollectRules rules, FileCollectors collectors)
-    : module_path_(std::move(module_path)), text_(std::move(text)), rules_(std::move(rules)),
+    : module_path_(std::move(module_path)), text_(std::move(text)), keywords_(text_), rules_(std::move(rules)),
       collectors_(std::move(collectors)), parser_(make_python_parser()) {
   tree_ = parse_python(parser_.get(), text_);
   result_ = discover();
@@ -22,7 +22,7 @@ Document::Document(std::string module_path, std::string text, CollectRules rules
 ModuleResult Document::discover() {
   // A broken file is read as Python resumes after the error (recovery.h), with a parser of its own.
   if (tree_ && ts_node_has_error(ts_tree_root_node(tree_.get())) && !snippet_parser_) snippet_parser_ = make_python_parser();
-  ModuleResult python = discover_module_recovering(snippet_parser_.get(), tree_.get(), text_, module_path_, rules_);
+  ModuleResult python = discover_module_recovering(snippet_parser_.get(), tree_.get(), text_, module_path_, rules_, &keywords_);
   if (!collectors_.doctest_module) return python;
   DoctestResult doctests = discover_doctests(tree_.get(), text_, module_path_, collectors_.import_name);
   const std::string_view name = std::string_view(module_path_).substr(module_path_.rfind('/') + 1);
@@ -85,6 +85,7 @@ ItemDelta Document::apply_edit(uint32_t start_byte, uint32_t old_end_byte, std::
   updated.append(new_text);
   updated.append(text_, old_end_byte, std::string::npos);
   const uint32_t new_end_byte = start_byte + static_cast<uint32_t>(new_text.size());
+  keywords_.update(text_, updated, start_byte, old_end_byte, new_end_byte);  // every path below takes `updated`
   if (!tree_) {
     text_ = std::move(updated);
     tree_ = parse_python(parser_.get(), text_);
@@ -317,7 +318,7 @@ bool Document::rename_stays_in_statement(const RenameEdit& rename, const TSInput
 // the old ones (or where the statement sits, if it had none). Other items cannot have changed
 // (find_rename_edit), and the edit adds no line, so they keep their positions too.
 ItemDelta Document::recompute_entry(const RenameEdit& rename) {
-  ModuleResult partial = discover_module(tree_.get(), text_, module_path_, rules_, rename.entry_after);
+  ModuleResult partial = discover_module(tree_.get(), text_, module_path_, rules_, rename.entry_after, &keywords_);
   std::vector<TestItem>& items = result_.items;
   const std::string old_id = module_path_ + "::" + rename.entry_before;
   auto top_level = [this](const TestItem& item) { return item.parent_id() == module_path_; };
@@ -362,6 +363,7 @@ void Document::ensure_fresh_tree() {
 
 ItemDelta Document::replace_text(std::string text) {
   text_ = std::move(text);
+  keywords_ = SourceKeywords(text_);
   tree_ = parse_python(parser_.get(), text_);
   tree_stale_ = false;
   return recompute();

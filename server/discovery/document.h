@@ -13,6 +13,7 @@
 #include "server/discovery/module_discovery.h"
 #include "server/discovery/recovery.h"
 #include "server/discovery/rename_edit.h"
+#include "server/discovery/source_keywords.h"
 #include "server/discovery/syntax_tree.h"
 
 namespace fastest {
@@ -74,6 +75,7 @@ class Document {
 
   std::string module_path_;
   std::string text_;
+  SourceKeywords keywords_;  // text_'s gate words, counted again only where an edit touched
   CollectRules rules_;
   FileCollectors collectors_;
   ParserPtr parser_;

@@ -135,8 +135,9 @@ struct ScratchItems {
 
 class ModuleCollector {
  public:
-  ModuleCollector(std::string_view source, std::string_view module_path, const CollectRules& rules)
-      : source_(source), module_path_(module_path), rules_(rules) {}
+  ModuleCollector(std::string_view source, std::string_view module_path, const CollectRules& rules,
+                  const SourceKeywords* keywords)
+      : source_(source), module_path_(module_path), rules_(rules), keywords_(keywords) {}
 
   ModuleResult run(const TSTree* tree, std::string_view only_entry) {
     ModuleResult result;
@@ -195,12 +196,12 @@ class ModuleCollector {
     } else if (auto looped = loop_bound_test_name(root, source_, [this](std::string_view n) { return is_collectable_name(n); })) {
       result.dynamic = true;
       result.dynamic_reason = (result.dynamic_reason.empty() ? "" : result.dynamic_reason + "; ") + *looped;
-    } else if (auto written = namespace_written_by_code(source_, root, [this](std::string_view n) { return is_collectable_name(n); })) {
+    } else if (auto written = namespace_written_by_code(source_, root, [this](std::string_view n) { return is_collectable_name(n); }, keywords_)) {
       result.dynamic = true;
       result.dynamic_reason = (result.dynamic_reason.empty() ? "" : result.dynamic_reason + "; ") + *written;
     }
     bool import_may_fail = false, import_may_skip = false;
-    if (auto outcome = module_level_outcome(root, source_, *module_, evaluator())) {
+    if (auto outcome = module_level_outcome(root, source_, *module_, evaluator(), keywords_)) {
       result.dynamic = true;
       result.dynamic_reason = (result.dynamic_reason.empty() ? "" : result.dynamic_reason + "; ") + outcome->reason;
       (outcome->may_skip ? import_may_skip : import_may_fail) = true;
@@ -292,8 +293,8 @@ class ModuleCollector {
   // fails; any other unregistered name only under strict markers. Only the text search runs
   // when neither can apply.
   std::optional<std::string> unregistered_mark(TSNode root) const {
-    bool misspelling_possible = find_in_source(source_, "parameteri") != std::string_view::npos ||
-                                find_in_source(source_, "parametris") != std::string_view::npos;
+    bool misspelling_possible =
+        source_contains(source_, "parameteri", keywords_) || source_contains(source_, "parametris", keywords_);
     if (!rules_.registered_marks && !misspelling_possible) return std::nullopt;
     for (const std::string& name : mark_names_used(root, source_)) {
       if (name == "parameterize" || name == "parametrise" || name == "parameterise")
@@ -1334,6 +1335,7 @@ class ModuleCollector {
   bool generate_tests_hook_ = false;
   mutable bool abc_metaclass_seen_ = false;
   std::vector<TestItem>* items_ = nullptr;
+  const SourceKeywords* keywords_ = nullptr;  // source_'s gate words, when counted beforehand
   // Classes whose bodies are being collected, outermost first (nested classes recurse).
   std::vector<const Binding*> open_classes_;
   static constexpr size_t kMaxClassNesting = 100;
@@ -1343,14 +1345,14 @@ class ModuleCollector {
 
 ModuleResult discover_module(const TSTree* tree, std::string_view source,
                              std::string_view module_path, const CollectRules& rules,
-                             std::string_view only_entry) {
+                             std::string_view only_entry, const SourceKeywords* keywords) {
   if (!tree) {
     ModuleResult result;
     result.diagnostics.push_back({std::string(module_path), Range{}, "could not parse the file"});
     result.has_syntax_error = true;
     return result;
   }
-  ModuleCollector collector(source, module_path, rules);
+  ModuleCollector collector(source, module_path, rules, keywords);
   return collector.run(tree, only_entry);
 }
 

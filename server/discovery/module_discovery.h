@@ -10,6 +10,7 @@
 
 #include "server/core/model.h"
 #include "server/discovery/collect_rules.h"
+#include "server/discovery/source_keywords.h"
 
 namespace fastest {
 
@@ -39,9 +40,11 @@ struct ModuleResult {
 // only_entry: when set, the items of that one module-level name alone follow the Module item
 // (the rest of the module is still read for context) — for an edit proved to touch nothing
 // else (Document's rename path).
+// keywords: the gate words of `source` counted beforehand (a Document keeps them across edits),
+// or null: the text is scanned.
 ModuleResult discover_module(const TSTree* tree, std::string_view source,
                              std::string_view module_path, const CollectRules& rules,
-                             std::string_view only_entry = {});
+                             std::string_view only_entry = {}, const SourceKeywords* keywords = nullptr);
 
 // Syntax errors (ERROR and MISSING nodes) of a tree, at most 20, in source order.
 std::vector<Diagnostic> syntax_errors(TSNode root, std::string_view module_path);

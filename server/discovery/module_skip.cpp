@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "server/discovery/module_discovery.h"
+#include "server/discovery/source_keywords.h"
 #include "server/discovery/source_search.h"
 #include "server/discovery/static_value.h"
 #include "server/discovery/ts_util.h"
@@ -187,10 +188,10 @@ std::optional<ModuleOutcome> raised_at_import(TSNode root, std::string_view sour
 }  // namespace
 
 std::optional<ModuleOutcome> module_level_outcome(TSNode root, std::string_view source, const Scope& module,
-                                                  StaticEvaluator* evaluator) {
-  if (find_in_source(source, "skip") != std::string_view::npos || find_in_source(source, "fail") != std::string_view::npos)
+                                                  StaticEvaluator* evaluator, const SourceKeywords* keywords) {
+  if (source_contains(source, "skip", keywords) || source_contains(source, "fail", keywords))
     if (auto outcome = outcome_call(root, source, module, evaluator)) return outcome;
-  if (find_in_source(source, "raise") != std::string_view::npos || find_in_source(source, "assert") != std::string_view::npos)
+  if (source_contains(source, "raise", keywords) || source_contains(source, "assert", keywords))
     return raised_at_import(root, source, module, evaluator);
   return std::nullopt;
 }

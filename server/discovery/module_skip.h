@@ -11,6 +11,7 @@
 
 #include "server/discovery/collect_rules.h"
 #include "server/discovery/module_scope.h"
+#include "server/discovery/source_keywords.h"
 
 namespace fastest {
 
@@ -26,7 +27,9 @@ struct ModuleOutcome {
   std::string reason;
   bool may_skip = false;  // importorskip or skip; else pytest.fail/exit: the collection may fail
 };
+// `keywords`: the text's words counted beforehand (a Document's), or null to scan the text.
 std::optional<ModuleOutcome> module_level_outcome(TSNode root, std::string_view source, const Scope& module,
-                                                  StaticEvaluator* evaluator = nullptr);
+                                                  StaticEvaluator* evaluator = nullptr,
+                                                  const SourceKeywords* keywords = nullptr);
 
 }  // namespace fastest

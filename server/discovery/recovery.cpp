@@ -393,10 +393,11 @@ std::optional<RecoveredSource> recover_structure(TSParser* parser, std::string_v
 }
 
 ModuleResult discover_module_recovering(TSParser* parser, const TSTree* tree, std::string_view source,
-                                        std::string_view module_path, const CollectRules& rules) {
-  if (!tree || !ts_node_has_error(ts_tree_root_node(tree))) return discover_module(tree, source, module_path, rules);
+                                        std::string_view module_path, const CollectRules& rules,
+                                        const SourceKeywords* keywords) {
+  if (!tree || !ts_node_has_error(ts_tree_root_node(tree))) return discover_module(tree, source, module_path, rules, {}, keywords);
   std::optional<RecoveredSource> recovered = recover_structure(parser, source, tree);
-  if (!recovered) return discover_module(tree, source, module_path, rules);
+  if (!recovered) return discover_module(tree, source, module_path, rules, {}, keywords);
   ModuleResult result = discover_module(recovered->tree.get(), recovered->text, module_path, rules);
   TSNode root = ts_tree_root_node(tree);
   result.diagnostics = syntax_errors(root, module_path);

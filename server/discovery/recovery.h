@@ -57,7 +57,9 @@ std::optional<RecoveredSource> recover_structure(TSParser* parser, std::string_v
 // discover_module, through recover_structure when the tree has errors: the items come from the
 // repaired text (ranges mapped back to the original body ends), the diagnostics and
 // has_syntax_error from the original tree, so a collection error is reported as before.
+// `keywords`: `source`'s words counted beforehand (module_discovery.h), or null.
 ModuleResult discover_module_recovering(TSParser* parser, const TSTree* tree, std::string_view source,
-                                        std::string_view module_path, const CollectRules& rules);
+                                        std::string_view module_path, const CollectRules& rules,
+                                        const SourceKeywords* keywords = nullptr);
 
 }  // namespace fastest
