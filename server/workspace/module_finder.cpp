@@ -27,7 +27,8 @@ struct Hit {
   fs::path file;  // Package: its __init__.py; Module: the .py
 };
 
-Hit find_in_folder(const fs::path& dir, const std::string& name) {
+// `extensions`: the names of the folder's extension-module files (.so, .pyd), in listing order.
+Hit find_in_folder(const fs::path& dir, const std::string& name, const std::vector<std::string>& extensions) {
   std::error_code ec;
   fs::path folder = dir / name;
   if (fs::is_directory(folder, ec)) {
@@ -35,12 +36,9 @@ Hit find_in_folder(const fs::path& dir, const std::string& name) {
     for (const char* other : {"__init__.pyc", "__init__.so"})
       if (fs::exists(folder / other, ec)) return {Hit::Kind::Compiled, folder / other};
   }
-  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-    std::string file = it->path().filename().string();
-    if (file.size() > name.size() && file.compare(0, name.size(), name) == 0 && file[name.size()] == '.' &&
-        (ends_with(file, ".so") || ends_with(file, ".pyd")))
-      return {Hit::Kind::Compiled, it->path()};
-  }
+  for (const std::string& file : extensions)
+    if (file.size() > name.size() && file.compare(0, name.size(), name) == 0 && file[name.size()] == '.')
+      return {Hit::Kind::Compiled, dir / file};
   if (fs::is_regular_file(dir / (name + ".py"), ec)) return {Hit::Kind::Module, dir / (name + ".py")};
   if (fs::exists(dir / (name + ".pyc"), ec)) return {Hit::Kind::Compiled, dir / (name + ".pyc")};
   if (fs::is_directory(folder, ec)) return {Hit::Kind::Namespace, folder};
@@ -140,7 +138,7 @@ std::optional<fs::path> ModuleFinder::find_in_package(fs::path package_dir, std:
       why = (package_dir / "__init__.py").string() + " changes its __path__";
       return std::nullopt;
     }
-    Hit hit = find_in_folder(package_dir, part);
+    Hit hit = find_in_folder(package_dir, part, extensions_in(package_dir));
     switch (hit.kind) {
       case Hit::Kind::Package: package_dir = hit.file.parent_path(); file = hit.file; break;
       case Hit::Kind::Module: package_dir = fs::path(); file = hit.file; break;
@@ -156,6 +154,19 @@ std::optional<fs::path> ModuleFinder::find_in_package(fs::path package_dir, std:
   return file;
 }
 
+const std::vector<std::string>& ModuleFinder::extensions_in(const fs::path& dir) {
+  std::lock_guard<std::mutex> lock(listing_mutex_);
+  auto [it, added] = extensions_.try_emplace(dir);
+  if (added) {
+    std::error_code ec;
+    for (fs::directory_iterator entry(dir, ec), end; !ec && entry != end; entry.increment(ec)) {
+      std::string file = entry->path().filename().string();
+      if (ends_with(file, ".so") || ends_with(file, ".pyd")) it->second.push_back(std::move(file));
+    }
+  }
+  return it->second;  // a map's values stay where they are
+}
+
 std::optional<fs::path> ModuleFinder::find_absolute(std::string_view dotted, std::string& why) {
   std::string top(dotted.substr(0, dotted.find('.')));
   std::string_view rest = dotted.find('.') == std::string_view::npos ? "" : dotted.substr(dotted.find('.') + 1);
@@ -164,19 +175,19 @@ std::optional<fs::path> ModuleFinder::find_absolute(std::string_view dotted, std
   std::vector<Hit> candidates;
   bool namespace_portion = false;
   for (const fs::path& dir : path_.front) {
-    Hit hit = find_in_folder(dir, top);
+    Hit hit = find_in_folder(dir, top, extensions_in(dir));
     if (hit.kind == Hit::Kind::Namespace) namespace_portion = true;
     else if (hit.kind != Hit::Kind::None) candidates.push_back(hit);
   }
   bool certain = !candidates.empty();
   for (const fs::path& dir : path_.maybe) {
-    Hit hit = find_in_folder(dir, top);
+    Hit hit = find_in_folder(dir, top, extensions_in(dir));
     if (hit.kind == Hit::Kind::Namespace) namespace_portion = true;
     else if (hit.kind != Hit::Kind::None) candidates.push_back(hit);
   }
   if (!certain) {
     for (const fs::path& dir : path_.tail) {
-      Hit hit = find_in_folder(dir, top);
+      Hit hit = find_in_folder(dir, top, extensions_in(dir));
       if (hit.kind == Hit::Kind::Namespace) namespace_portion = true;
       if (hit.kind == Hit::Kind::None || hit.kind == Hit::Kind::Namespace) continue;
       for (const fs::path& stdlib : path_.stdlib)
@@ -202,8 +213,10 @@ std::optional<fs::path> ModuleFinder::find_absolute(std::string_view dotted, std
       why = "`" + top + "` is not found on the interpreter's import path";
       return std::nullopt;
     }
-    Hit hit = find_in_folder(editable->second.parent_path(), editable->second.filename().string());
-    if (hit.kind == Hit::Kind::None) hit = find_in_folder(editable->second.parent_path(), top);
+    Hit hit = find_in_folder(editable->second.parent_path(), editable->second.filename().string(),
+                             extensions_in(editable->second.parent_path()));
+    if (hit.kind == Hit::Kind::None)
+      hit = find_in_folder(editable->second.parent_path(), top, extensions_in(editable->second.parent_path()));
     if (hit.kind == Hit::Kind::None || hit.kind == Hit::Kind::Namespace) {
       why = "`" + top + "`'s editable install is not a regular package";
       return std::nullopt;

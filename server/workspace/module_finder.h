@@ -67,6 +67,9 @@ class ModuleFinder : public ModuleLookup {
                                                        std::string& why);
   std::shared_ptr<const ForeignModule> load(const std::filesystem::path& file, std::string& why);
   std::optional<std::string> text_of(const std::filesystem::path& file);
+  // A folder's extension-module file names, listed once per finder (every import of every test
+  // module looks through the same site-packages and stdlib folders).
+  const std::vector<std::string>& extensions_in(const std::filesystem::path& dir);
 
   std::filesystem::path rootdir_;
   ModuleSearchPath path_;
@@ -78,6 +81,8 @@ class ModuleFinder : public ModuleLookup {
     std::shared_ptr<const ForeignModule> module;
   };
   std::map<std::filesystem::path, Cached> cache_;
+  std::mutex listing_mutex_;
+  std::map<std::filesystem::path, std::vector<std::string>> extensions_;
 };
 
 // The finder for a collection: `basedirs` (prepend/append mode's sys.path entries; only maybe
