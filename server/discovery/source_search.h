@@ -11,7 +11,8 @@ namespace fastest {
 
 // The first place of `needle` in `text` at or after `from`, or npos.
 inline size_t find_in_source(std::string_view text, std::string_view needle, size_t from = 0) {
-  if (from > text.size()) return std::string_view::npos;
+  // An empty needle is never found; an empty view's null data() never reaches memmem (UB).
+  if (from > text.size() || text.size() - from < needle.size() || needle.empty()) return std::string_view::npos;
   const void* found = memmem(text.data() + from, text.size() - from, needle.data(), needle.size());
   return found ? static_cast<size_t>(static_cast<const char*>(found) - text.data()) : std::string_view::npos;
 }
