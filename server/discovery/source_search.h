@@ -11,8 +11,10 @@ namespace fastest {
 
 // The first place of `needle` in `text` at or after `from`, or npos.
 inline size_t find_in_source(std::string_view text, std::string_view needle, size_t from = 0) {
-  // An empty needle is never found; an empty view's null data() never reaches memmem (UB).
-  if (from > text.size() || text.size() - from < needle.size() || needle.empty()) return std::string_view::npos;
+  if (from > text.size()) return std::string_view::npos;
+  if (needle.empty()) return from;
+  // A window too short for the needle (an empty view's data() is null: UB for memmem).
+  if (text.size() - from < needle.size()) return std::string_view::npos;
   const void* found = memmem(text.data() + from, text.size() - from, needle.data(), needle.size());
   return found ? static_cast<size_t>(static_cast<const char*>(found) - text.data()) : std::string_view::npos;
 }
