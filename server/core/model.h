@@ -67,7 +67,7 @@ struct TestItem {
   std::string_view parent_id() const;
   // The file (or folder) path relative to rootdir, '/'-separated.
   std::string_view path() const;
-  // Set after `id` and `kind`: a value the id already says costs nothing.
+  // Set after `id`: a value the id already says is not stored (set before it, it is kept as given).
   void set_label(std::string_view label);
   void set_parent_id(std::string_view parent_id);
   void set_path(std::string_view path);
