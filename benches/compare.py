@@ -284,21 +284,29 @@ class Bench:
             run_id = reply["result"]["runId"]
             client.wait_for(lambda m: m.get("method") == "fastest/testStateChanged" and m["params"]["runId"] == run_id
                             and m["params"]["state"] == "passed", timeout=60)
-            return (time.perf_counter() - start) * 1000
+            elapsed = (time.perf_counter() - start) * 1000
+            # The run ends (its batch's session finishes, the child exits) after the result is
+            # shown: the next sample starts from an idle server, as a user's next run would.
+            client.wait_for(lambda m: m.get("method") == "fastest/runFinished" and m["params"]["runId"] == run_id,
+                            timeout=60)
+            return elapsed
 
         for _ in range(5):  # the first runs warm the engine (and tell the worker what to pre-import)
             run_once()
-        # The engine reads what its workers say (the image's log line) during a run: run until
-        # the image is ready.
-        ready = None
+        # The engine reads what its workers say (the image's log lines) during a run: run until
+        # the image is ready and holds the test module collected.
+        ready = collected = None
         deadline = time.monotonic() + 60
-        while image and ready is None and time.monotonic() < deadline:
+        while image and (ready is None or collected is None) and time.monotonic() < deadline:
             run_once()
-            log = b"".join(list(client.stderr)).decode(errors="replace")
-            ready = next((line for line in log.splitlines() if "project image ready" in line), None)
+            log = b"".join(list(client.stderr)).decode(errors="replace").splitlines()
+            ready = next((line for line in log if "project image ready" in line), None)
+            collected = next((line for line in log if "project image collected" in line), None)
             time.sleep(0.1)
         if image and ready is None:
             self.notes.append(f"cursor: {prefix}: the project image was not ready within 60 s")
+        elif image and collected is None:
+            self.notes.append(f"cursor: {prefix}: the image's collected process was not ready within 60 s")
         samples = [run_once() for _ in range(10 if self.quick else 30)]
         client.close()
         o = summary(samples)

@@ -13,6 +13,9 @@ from lsp_client import LspClient, uri
 from test_run_parity import make_project
 
 HELPER = "VALUE = 1\n"
+COLLECTED_MODULE = ("import os\n\nimport pytest\n\nIMPORTED_IN = os.getpid()\n\n\n"
+                    "def test_collected(answer):\n    assert answer == 42 and IMPORTED_IN != os.getpid()\n\n\n"
+                    "@pytest.mark.parametrize('n', [1, 2])\ndef test_param(n):\n    assert n > 0\n")
 FILES = {
     "pytest.ini": "[pytest]\npythonpath = .\n",
     "app/__init__.py": "",
@@ -31,8 +34,17 @@ FILES = {
     "tests/test_crash.py": ("import ctypes\nimport os\n\nfrom app import helper\n\n\n"
                             "def test_exit():\n    os._exit(3)\n\n\n"
                             "def test_segfault():\n    ctypes.string_at(0)\n"),
+    # The image's collected process (collected.py): a module imported in an ancestor process
+    # was collected there; conftest fixtures still reach its tests.
+    "tests/conftest.py": "import pytest\n\n\n@pytest.fixture\ndef answer():\n    return 42\n",
+    "tests/test_collected.py": COLLECTED_MODULE,
+    "tests/test_warns.py": ("import os\n\nIMPORTED_IN = os.getpid()\n\n\n"
+                            "class TestHasInit:  # pytest warns while collecting it: cannot collect\n"
+                            "    def __init__(self):\n        pass\n\n\n"
+                            "def test_imported_by_its_batch():\n    assert IMPORTED_IN == os.getpid()\n"),
 }
 VALUE, HELD = "tests/test_helper.py::test_value", "tests/test_helper.py::test_held"
+COLLECTED = "tests/test_collected.py::test_collected"
 
 
 @pytest.fixture
@@ -138,3 +150,52 @@ def test_a_crash_in_a_child_of_the_image_is_recorded_and_the_next_run_works(clie
         assert run(client, test_id)[test_id]["state"] == "crashed"
         assert run(client, HELD)[HELD]["state"] == "passed"  # the image is still there, and used
     assert "project image failed" not in log(client)
+
+
+def collected(client, test_id=COLLECTED):
+    """Runs `test_id` until its module comes from the image's collected process."""
+    run_until(client, COLLECTED, lambda state: state["state"] == "passed")
+    assert "project image collected" in log(client)
+
+
+def test_a_test_module_is_collected_once_and_each_run_forks_from_it(client):
+    collected(client)
+    for _ in range(3):
+        assert run(client, COLLECTED)[COLLECTED]["state"] == "passed"
+    param = "tests/test_collected.py::test_param[2]"
+    states = run(client, param)
+    assert list(states) == [param] and states[param]["state"] == "passed"
+    states = run(client, "tests/test_collected.py")
+    assert {i: s["state"] for i, s in states.items()} == {
+        COLLECTED: "passed", "tests/test_collected.py::test_param[1]": "passed",
+        "tests/test_collected.py::test_param[2]": "passed"}
+
+
+def test_an_edited_test_module_runs_its_new_text_while_the_collected_process_held_the_old(client, tree):
+    collected(client)
+    path = tree / "tests/test_collected.py"
+    edited = COLLECTED_MODULE.replace("answer == 42", "answer == 43") + "\n\ndef test_added():\n    pass\n"
+    client.notify("textDocument/didOpen", {"textDocument": {"uri": uri(path), "languageId": "python", "version": 1,
+                                                            "text": COLLECTED_MODULE}})
+    mark = client.mark()
+    client.notify("textDocument/didChange", {"textDocument": {"uri": uri(path), "version": 2},
+                                             "contentChanges": [{"text": edited}]})
+    added = "tests/test_collected.py::test_added"
+    client.wait_for(lambda m: m.get("method") == "fastest/discoveredTests" and
+                    any(i["id"] == added for i in m["params"]["items"]), start=mark)
+    for _ in range(3):  # before and after the collected process is started again without it
+        result = run(client, COLLECTED)[COLLECTED]
+        assert result["state"] == "failed" and "42 == 43" in result["message"], result
+        assert run(client, added)[added]["state"] == "passed"
+    # Saved (another text on disk, the buffer closed): the disk's text runs.
+    client.notify("textDocument/didClose", {"textDocument": {"uri": uri(path)}})
+    touch_later(path, COLLECTED_MODULE.replace("answer == 42", "answer == 44"))
+    result = run(client, COLLECTED)[COLLECTED]
+    assert result["state"] == "failed" and "42 == 44" in result["message"], result
+
+
+def test_a_module_whose_collection_warns_is_left_out_of_the_collected_process(client):
+    test_id = "tests/test_warns.py::test_imported_by_its_batch"
+    run_until(client, test_id, lambda state: state["state"] == "passed" and
+              "test_warns.py: pytest warned while collecting it (PytestCollectionWarning)" in log(client))
+    assert run(client, test_id)[test_id]["state"] == "passed"

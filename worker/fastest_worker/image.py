@@ -38,6 +38,9 @@ import traceback
 from . import wire
 
 REPORT_FD = None  # set in the worker: where a batch child writes what it imported
+message_fd_to_worker = None  # set in the image process
+SMALL_BATCH_FILES = 4  # a batch with at most this many test modules says which to hold collected
+MAX_HELD_TEST_FILES = 32
 MAX_BUILD_FAILURES = 3
 MAX_MESSAGE = 3000  # an image line stays below PIPE_BUF: written at once, never interleaved
 
@@ -68,7 +71,8 @@ def report(count_before: int, prepared) -> None:
         from _pytest.pathlib import fnmatch_ex
         patterns = prepared.config.getini("python_files") if prepared is not None else ["test_*.py", "*_test.py"]
         modules, tests = [], []
-        for name, module in _newest_modules(count_before):
+        newest = _newest_modules(count_before)
+        for name, module in newest:
             path = getattr(module, "__file__", None)
             if not isinstance(path, str) or name in ("__main__", "__mp_main__"):
                 continue
@@ -78,7 +82,9 @@ def report(count_before: int, prepared) -> None:
                 modules.append([name, os.path.abspath(path)])
         # The packages of test modules are part of pytest's collection too.
         modules = [m for m in modules if not any(t.startswith(m[0] + ".") for t in tests)]
-        data = json.dumps({"modules": modules, "path": list(sys.path)}).encode()
+        from .precollect import test_files
+        data = json.dumps({"modules": modules, "path": list(sys.path),
+                           "test_files": test_files(newest, patterns)}).encode()
         os.ftruncate(REPORT_FD, 0)
         os.pwrite(REPORT_FD, data, 0)
     except Exception:
@@ -148,22 +154,55 @@ def stamp(path):
     return [st.st_mtime_ns, st.st_size, st.st_ino]
 
 
-def _holdings(before: set):
-    """What the image's code depends on: each project file it imported, and each installed
-    directory it imported from (pip changes the directory when it adds or removes a package)."""
-    installed = _installed_dirs()
-    files, dirs = {}, {}
-    for name, module in list(sys.modules.items()):
-        path = getattr(module, "__file__", None)
-        if name in before or not isinstance(path, str):
-            continue
-        path = os.path.realpath(path)
-        home = next((d for d in installed if path.startswith(d)), None)
-        if home is not None:
-            dirs[home] = stamp(home)
-        else:
-            files[path] = stamp(path)
-    return files, dirs
+class Holdings:
+    """What a process's imports depend on: each project file, stamped right after the import
+    that brought it in, and each installed directory imported from (pip changes the directory
+    when it adds or removes a package). A file saved while a long build ran is caught: its
+    stamp at the end differs, or its mtime falls inside the import that read it. A module
+    counts as new when sys.modules holds another object under its name than before (pytest
+    imports every conftest as `conftest`)."""
+
+    SLACK_NS = 50_000_000  # mtimes come from the kernel's coarse clock
+
+    def __init__(self):
+        self._seen = dict(sys.modules)
+        self._installed = _installed_dirs()
+        self._since = time.time_ns()
+        self.files, self.dirs = {}, {}
+        self.new_modules = []
+        self._changed = None
+
+    def take(self) -> None:
+        """Stamps what was imported since the last call."""
+        now = time.time_ns()
+        for name, module in list(sys.modules.items()):
+            if self._seen.get(name) is module:
+                continue
+            self._seen[name] = module
+            self.new_modules.append(name)
+            path = getattr(module, "__file__", None)
+            if not isinstance(path, str):
+                continue
+            path = os.path.realpath(path)
+            home = next((d for d in self._installed if path.startswith(d)), None)
+            if home is not None:
+                self.dirs.setdefault(home, stamp(home))
+            elif path not in self.files:
+                self.files[path] = stamp(path)
+                mtime = self.files[path][0] if self.files[path] else None
+                if self._changed is None and mtime is not None and self._since - self.SLACK_NS <= mtime <= now:
+                    self._changed = path
+        self._since = time.time_ns()
+
+    def changed_while_taken(self):
+        """At the end: a project file that may have changed after it was imported, or None."""
+        self.take()
+        moved = next((path for path, held in self.files.items() if stamp(path) != held), None)
+        return moved or self._changed
+
+    def write(self, holdings_file) -> None:
+        holdings_file.write(json.dumps({"files": self.files, "dirs": self.dirs}).encode())
+        holdings_file.flush()
 
 
 def _rss_mb() -> float:
@@ -188,7 +227,7 @@ def _clip(items, limit=20):
 def _build(names, sys_path, unsaved, holdings_file, message_fd):
     """Imports `names`; True when ready, False when a module started a thread (reported)."""
     started = time.perf_counter()
-    before = set(sys.modules)
+    holdings = Holdings()
     saved_path = list(sys.path)
     sys.path[:] = sys_path or saved_path
     skip = _SkipUnsaved(unsaved) if unsaved else None
@@ -207,6 +246,7 @@ def _build(names, sys_path, unsaved, holdings_file, message_fd):
             except BaseException as error:  # its child imports it again and sees the same
                 failed.append(f"{name} ({type(error).__name__})")
                 continue
+            holdings.take()
             why = _unsafe_because(threads, sockets)
             if why:
                 _send(message_fd, {"unsafe": name, "reason": why})
@@ -220,13 +260,15 @@ def _build(names, sys_path, unsaved, holdings_file, message_fd):
         if skip:
             sys.meta_path.remove(skip)
         sys.path[:] = saved_path
-    files, dirs = _holdings(before)
-    holdings_file.write(json.dumps({"files": files, "dirs": dirs}).encode())
-    holdings_file.flush()
+    changed = holdings.changed_while_taken()
+    if changed:
+        _send(message_fd, {"changed": changed})
+        return False
+    holdings.write(holdings_file)
     gc.freeze()  # the children share these objects without copying them
-    new = [n for n in sys.modules if n not in before]
+    new = holdings.new_modules
     text = (f"{len(new)} modules pre-imported ({sum(1 for n in new if '.' not in n)} top-level; "
-            f"{len(files)} project files) in {time.perf_counter() - started:.2f} s, RSS {_rss_mb():.0f} MB")
+            f"{len(holdings.files)} project files) in {time.perf_counter() - started:.2f} s, RSS {_rss_mb():.0f} MB")
     if failed:
         text += "; left out, failed to import: " + _clip(failed, 10)
     if native_notes:
@@ -235,48 +277,116 @@ def _build(names, sys_path, unsaved, holdings_file, message_fd):
     return True
 
 
-def _serve(command_fd, message_fd, fork_batch, channel, prepared):
-    """Forks one child per command, as the worker would, and answers with its status."""
-    lines = os.fdopen(command_fd, "rb")
+class Lines:
+    """JSON lines read from a pipe, one os.read at a time (select() sees what is buffered)."""
+
+    def __init__(self, fd):
+        self.fd = fd
+        self._pending = b""
+
+    def has_line(self) -> bool:
+        return b"\n" in self._pending
+
+    def fill(self) -> bool:
+        """Reads what the pipe holds (blocks until something comes); False at its end."""
+        data = os.read(self.fd, 1 << 16)
+        self._pending += data
+        return bool(data)
+
+    def next(self, timeout):
+        """The next message, None when none came within `timeout` (None: wait), False at the end."""
+        while not self.has_line():
+            if timeout is not None and not select.select([self.fd], [], [], timeout)[0]:
+                return None
+            if not self.fill():
+                return False
+        line, _, self._pending = self._pending.partition(b"\n")
+        return json.loads(line)
+
+
+def forward(process, command, on_message=None):
+    """Runs `command` in `process` (an image or collected process): its batch's status as
+    os.waitpid gives it, or None when the process died. Other messages go to `on_message`."""
+    try:
+        data = (json.dumps(command.encode()) + "\n").encode()
+        view = memoryview(data)
+        while view:
+            view = view[os.write(process.command_fd, view):]
+        while True:
+            message = process.message(None)
+            if message is False:
+                return None
+            if isinstance(message, dict) and "status" in message:
+                return message["status"]
+            if on_message is not None:
+                on_message(message)
+    except OSError:
+        return None
+
+
+def serve_batches(command_fd, message_fd, channel, prepared):
+    """Runs each command in a child forked ahead of it, and answers with its status."""
+    from .server import SpareChild
+    commands = Lines(command_fd)
     while True:
-        line = lines.readline()
-        if not line:
+        spare = SpareChild(channel, prepared)
+        message = commands.next(None)
+        if message is False:
+            spare.end()
             os._exit(0)
-        command = wire.RunCommand.decode(json.loads(line))
-        status = fork_batch(channel, command, prepared)
+        _send(message_fd, {"status": spare.run(wire.RunCommand.decode(message))})
+
+
+def _serve(command_fd, message_fd, fork_batch, channel, prepared, test_files, unsaved):
+    """The image's loop: each batch runs in the collected process when it covers the batch
+    (collected.py), else in a child forked here. A `precollect` line names the test files the
+    collected process should hold."""
+    global message_fd_to_worker
+    from .collected import Collected
+    message_fd_to_worker = message_fd
+    collected = Collected(fork_batch, channel, prepared, test_files, unsaved)
+    commands = Lines(command_fd)
+    while True:
+        while not commands.has_line():
+            waiting = collected.wait_fd()
+            readable = select.select([command_fd] + ([waiting] if waiting is not None else []), [], [])[0]
+            if command_fd in readable and not commands.fill():
+                collected.close()
+                os._exit(0)
+            if waiting is not None and waiting in readable:
+                collected.poll()
+        message = commands.next(None)
+        if "precollect" in message:
+            collected.want(message["precollect"])
+            continue
+        status = collected.run(wire.RunCommand.decode(message))
         _send(message_fd, {"status": status})
+        collected.after_batch()
 
 
-def _image_main(command_fd, message_fd, names, sys_path, unsaved, holdings_file, fork_batch, channel, prepared):
+def _image_main(command_fd, message_fd, names, sys_path, unsaved, holdings_file, fork_batch, channel, prepared,
+                test_files):
     from .server import _die_with_parent
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     if _build(names, sys_path, unsaved, holdings_file, message_fd):
-        _serve(command_fd, message_fd, fork_batch, channel, prepared)
+        _serve(command_fd, message_fd, fork_batch, channel, prepared, test_files, unsaved)
 
 
 # --- in the worker ----------------------------------------------------------------------------
-class _Process:
-    """One image process, seen from the worker."""
+class Process:
+    """One image (or collected) process, seen from the process that forked it."""
 
     def __init__(self, pid, command_fd, message_fd, names, holdings_file):
         self.pid, self.command_fd, self.message_fd = pid, command_fd, message_fd
         self.names = names
         self.holdings_file = holdings_file
         self.files, self.dirs = {}, {}
-        self._pending = b""
+        self._messages = Lines(message_fd)
 
     def message(self, timeout):
         """The next message, None when there is none yet, False when the process is gone."""
-        while b"\n" not in self._pending:
-            if timeout is not None and not select.select([self.message_fd], [], [], timeout)[0]:
-                return None
-            data = os.read(self.message_fd, 1 << 16)
-            if not data:
-                return False
-            self._pending += data
-        line, _, self._pending = self._pending.partition(b"\n")
-        return json.loads(line)
+        return self._messages.next(timeout)
 
     def alive(self) -> bool:
         try:
@@ -325,6 +435,7 @@ class ProjectImage:
         self.sys_path = []
         self.unsafe = {}  # module name -> why it stays out
         self.unsaved = set()  # real paths of the unsaved buffers the last batch carried
+        self.test_files = []  # what the collected process should hold, most recent first
         self.ready = None
         self.building = None
         self.failures = 0
@@ -350,6 +461,12 @@ class ProjectImage:
                            + ("; giving up" if self.failures >= MAX_BUILD_FAILURES else "; building again"))
                 if self.failures < MAX_BUILD_FAILURES:
                     self._build()
+            elif "changed" in message:
+                building.end()
+                self.failures += 1  # bounded: a file rewritten on every build is not chased forever
+                self._tell("dropped", f"{message['changed']} changed while the image imported it; building again")
+                if self.failures < MAX_BUILD_FAILURES:
+                    self._build()
             elif "unsafe" in message:
                 building.end()
                 self.unsafe[message["unsafe"]] = message["reason"]
@@ -362,6 +479,7 @@ class ProjectImage:
                 self.ready = building
                 self.failures = 0
                 self._tell("ready", message["ready"])
+                self._send_held_files()  # the list may have grown while it was built
                 self._build_if_wanted()
 
     def usable(self, command, prepared_in_use) -> bool:
@@ -382,25 +500,19 @@ class ProjectImage:
 
     def run(self, command) -> int:
         """Runs the batch in a child of the image; its status as os.waitpid gives it."""
-        ready = self.ready
-        try:
-            data = (json.dumps(command.encode()) + "\n").encode()
-            view = memoryview(data)
-            while view:
-                view = view[os.write(ready.command_fd, view):]
-            while True:
-                message = ready.message(None)
-                if message is False or (isinstance(message, dict) and "status" in message):
-                    break
-        except OSError:
-            message = False
-        if message is False:
-            ready.end()
+        status = forward(self.ready, command, self._noted)
+        if status is None:
+            self.ready.end()
             self.ready = None
             self._tell("failed", "the image process died during a batch; building it again")
             self._build()
             return signal.SIGKILL  # as os.waitpid reports a child killed by SIGKILL
-        return message["status"]
+        return status
+
+    def _noted(self, message) -> None:
+        """What the image says about its collected process (collected.py), for the log."""
+        if isinstance(message, dict) and "note" in message:
+            self._tell(str(message["note"]), str(message.get("text", "")))
 
     def after_batch(self) -> None:
         """Takes in what the batch imported; builds an image when it would hold more."""
@@ -417,7 +529,27 @@ class ProjectImage:
                     self.candidates[name] = os.path.realpath(path)
             if report.get("path"):
                 self.sys_path = report["path"]
+            self._hold_collected(report.get("test_files") or [])
         self._build_if_wanted()
+
+    def _hold_collected(self, files) -> None:
+        """The test modules of a small batch (run-at-cursor, a re-run) go first in the list the
+        image's collected process holds (collected.py); a big run's do not churn it."""
+        if not files or len(files) > SMALL_BATCH_FILES:
+            return
+        held = files + [f for f in self.test_files if f not in files]
+        held = held[:MAX_HELD_TEST_FILES]
+        if held == self.test_files:
+            return
+        self.test_files = held
+        self._send_held_files()
+
+    def _send_held_files(self) -> None:
+        if self.ready is not None and self.test_files:
+            try:
+                os.write(self.ready.command_fd, (json.dumps({"precollect": self.test_files}) + "\n").encode())
+            except OSError:
+                pass
 
     def close(self) -> None:
         for process in (self.ready, self.building):
@@ -433,15 +565,16 @@ class ProjectImage:
         if self.building is not None or self.failures >= MAX_BUILD_FAILURES:
             return
         wanted = self._wanted()
-        if not wanted or (self.ready is not None and set(wanted) <= self.ready.names):
-            return
-        self._build()
+        if self.ready is not None and set(wanted) <= self.ready.names:
+            return  # new test files reach the ready image as a `precollect` line
+        if wanted or self.test_files:
+            self._build()
 
     def _build(self):
         if self.building is not None:
             self.building.end()
         names = self._wanted()
-        if not names:
+        if not names and not self.test_files:
             return
         to_image, command_fd = os.pipe()
         message_fd, from_image = os.pipe()
@@ -456,14 +589,14 @@ class ProjectImage:
                     for fd in (self.ready.command_fd, self.ready.message_fd):
                         os.close(fd)
                 _image_main(to_image, from_image, names, self.sys_path, self.unsaved, holdings_file,
-                            self.fork_batch, self.channel, self.prepared)
+                            self.fork_batch, self.channel, self.prepared, self.test_files)
             except BaseException:
                 traceback.print_exc()
                 code = 70
             os._exit(code)
         os.close(to_image)
         os.close(from_image)
-        self.building = _Process(pid, command_fd, message_fd, set(names), holdings_file)
+        self.building = Process(pid, command_fd, message_fd, set(names), holdings_file)
 
     def _tell(self, state, message):
         try:

@@ -65,7 +65,8 @@ def fatal(message):
 
 def image(state, message):
     """The worker's project image (worker/fastest_worker/image.py): "ready", "dropped",
-    "unsafe" (a module left out), "failed"; for the engine's log."""
+    "unsafe" (a module left out), "failed", and of its collected process (collected.py)
+    "collected" and "uncollected" (a test module left out); for the engine's log."""
     return {"event": "image", "state": state, "message": message}
 
 
