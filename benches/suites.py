@@ -21,6 +21,17 @@ def numpy_pandas_suite(root: Path, modules: int = 3) -> Path:
                         **{f"tests/test_mod{i}.py": body for i in range(modules)}})
 
 
+def project_module_suite(root: Path, heavy: bool, modules: int = 3) -> Path:
+    """Test modules that import the project's own `calc` (src/, on pythonpath) and, when
+    `heavy`, numpy and pandas: what the project image holds, and what a user edits."""
+    heavy_imports = "import numpy as np\nimport pandas as pd\n" if heavy else ""
+    body = (heavy_imports + "from calc import add\n\n\n"
+            "def test_add():\n    assert add(2, 3) == 5\n")
+    return write(root, {"pytest.ini": "[pytest]\npythonpath = src\n", "tests/conftest.py": "",
+                        "src/calc.py": "def add(a, b):\n    return a + b\n",
+                        **{f"tests/test_calc{i}.py": body for i in range(modules)}})
+
+
 def mixed_suite(root: Path, tests: int, per_file: int = 20) -> Path:
     """Plain functions, classes and parametrize, `per_file` tests per module."""
     files = {"pytest.ini": "[pytest]\n"}

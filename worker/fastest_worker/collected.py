@@ -68,6 +68,7 @@ class Collected:
         self.unclean = {}  # file -> why it is left out
         self.unsaved = set(unsaved or ())
         self.ready = None
+        self.dropped = None
         self.building = None
         self.failures = 0
         self.enabled = prepared is not None and precollect.supported()
@@ -82,10 +83,12 @@ class Collected:
             if message is None:
                 return
             building, self.building = self.building, None
-            if message is False or "unclean" in message or "changed" in message:
+            if message is not False and "changed" in message:
+                building.end()  # started again after the next batch: never chased in a loop
+            elif message is False or "unclean" in message:
                 building.end()
-                if message is False or "changed" in message:
-                    self.failures += 1  # bounded: a file rewritten on every start is not chased forever
+                if message is False:
+                    self.failures += 1
                 else:
                     self.unclean.update(message["unclean"])
                     self._note("uncollected", "; ".join(f"{os.path.basename(f)}: {why}"
@@ -107,9 +110,8 @@ class Collected:
         self.unsaved = {os.path.realpath(p) for p in command.overlays}
         if self.ready is not None:
             why = self.ready.changed(self.unsaved) if self.ready.alive() else "the process is gone"
-            if why is not None:
-                self.ready.end()
-                self.ready = None
+            if why is not None:  # ended after this batch, whose CPU its teardown would take
+                self.dropped, self.ready = self.ready, None
             elif precollect.covers(command.ids, command.rootdir, self.ready.names):
                 status = image.forward(self.ready, command)
                 if status is not None:
@@ -121,6 +123,9 @@ class Collected:
         return self.fork_batch(self.channel, command, self.prepared)
 
     def after_batch(self):
+        if self.dropped is not None:
+            self.dropped.end()
+            self.dropped = None
         if self.ready is None and self.building is None:
             self._start()
 
@@ -135,10 +140,10 @@ class Collected:
         self._start()
 
     def close(self):
-        for process in (self.ready, self.building):
+        for process in (self.ready, self.building, self.dropped):
             if process is not None:
                 process.end()
-        self.ready = self.building = None
+        self.ready = self.building = self.dropped = None
 
     def _start(self):
         files = [f for f in self.files if f not in self.unclean and os.path.realpath(f) not in self.unsaved]

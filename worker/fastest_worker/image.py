@@ -83,7 +83,12 @@ def report(count_before: int, prepared) -> None:
         # The packages of test modules are part of pytest's collection too.
         modules = [m for m in modules if not any(t.startswith(m[0] + ".") for t in tests)]
         from .precollect import test_files
-        data = json.dumps({"modules": modules, "path": list(sys.path),
+        path = list(sys.path)
+        if prepared is not None:  # pytest's `pythonpath` entries, which unconfigure took out again
+            for entry in reversed(prepared.config.getini("pythonpath") or []):
+                if str(entry) not in path:
+                    path.insert(0, str(entry))
+        data = json.dumps({"modules": modules, "path": path,
                            "test_files": test_files(newest, patterns)}).encode()
         os.ftruncate(REPORT_FD, 0)
         os.pwrite(REPORT_FD, data, 0)
@@ -154,6 +159,18 @@ def stamp(path):
     return [st.st_mtime_ns, st.st_size, st.st_ino]
 
 
+CLOCK_REALTIME_COARSE = 5  # Linux's clock id: what the kernel stamps a file's mtime with
+
+
+def _file_clock_ns() -> int:
+    """Now, on the clock file mtimes are read from (the coarse clock lags the fine one by up to
+    a tick: a file written just after this reads no earlier than it)."""
+    try:
+        return time.clock_gettime_ns(CLOCK_REALTIME_COARSE)
+    except (AttributeError, OSError):
+        return time.time_ns() - 10_000_000
+
+
 class Holdings:
     """What a process's imports depend on: each project file, stamped right after the import
     that brought it in, and each installed directory imported from (pip changes the directory
@@ -162,12 +179,11 @@ class Holdings:
     counts as new when sys.modules holds another object under its name than before (pytest
     imports every conftest as `conftest`)."""
 
-    SLACK_NS = 50_000_000  # mtimes come from the kernel's coarse clock
 
     def __init__(self):
         self._seen = dict(sys.modules)
         self._installed = _installed_dirs()
-        self._since = time.time_ns()
+        self._since = _file_clock_ns()
         self.files, self.dirs = {}, {}
         self.new_modules = []
         self._changed = None
@@ -190,9 +206,9 @@ class Holdings:
             elif path not in self.files:
                 self.files[path] = stamp(path)
                 mtime = self.files[path][0] if self.files[path] else None
-                if self._changed is None and mtime is not None and self._since - self.SLACK_NS <= mtime <= now:
+                if self._changed is None and mtime is not None and self._since <= mtime <= now:
                     self._changed = path
-        self._since = time.time_ns()
+        self._since = _file_clock_ns()
 
     def changed_while_taken(self):
         """At the end: a project file that may have changed after it was imported, or None."""
@@ -437,6 +453,7 @@ class ProjectImage:
         self.unsaved = set()  # real paths of the unsaved buffers the last batch carried
         self.test_files = []  # what the collected process should hold, most recent first
         self.ready = None
+        self.dropped = None  # an image found stale before a batch, ended after it
         self.building = None
         self.failures = 0
         self._report = tempfile.TemporaryFile()
@@ -462,11 +479,10 @@ class ProjectImage:
                 if self.failures < MAX_BUILD_FAILURES:
                     self._build()
             elif "changed" in message:
+                # Built again after the next batch: a file rewritten all the time is not chased.
                 building.end()
-                self.failures += 1  # bounded: a file rewritten on every build is not chased forever
-                self._tell("dropped", f"{message['changed']} changed while the image imported it; building again")
-                if self.failures < MAX_BUILD_FAILURES:
-                    self._build()
+                self._tell("dropped", f"{message['changed']} changed while the image imported it; "
+                                      "building again after the next batch")
             elif "unsafe" in message:
                 building.end()
                 self.unsafe[message["unsafe"]] = message["reason"]
@@ -491,10 +507,11 @@ class ProjectImage:
             return False
         why = self.ready.changed(self.unsaved) if self.ready.alive() else "the image process is gone"
         if why is not None:
-            self.ready.end()
-            self.ready = None
-            self._tell("dropped", why + ": this batch imports afresh; building it again")
-            self._build()
+            # Ended after this batch: its processes' teardown would take the CPU the batch needs.
+            self.dropped, self.ready = self.ready, None
+            # Built again after this batch (after_batch): building now would take the CPU the
+            # batch needs on a small machine.
+            self._tell("dropped", why + ": this batch imports afresh; building it again after it")
             return False
         return True
 
@@ -516,6 +533,9 @@ class ProjectImage:
 
     def after_batch(self) -> None:
         """Takes in what the batch imported; builds an image when it would hold more."""
+        if self.dropped is not None:
+            self.dropped.end()
+            self.dropped = None
         try:
             os.lseek(REPORT_FD, 0, os.SEEK_SET)
             data = os.read(REPORT_FD, 1 << 24)
@@ -552,10 +572,10 @@ class ProjectImage:
                 pass
 
     def close(self) -> None:
-        for process in (self.ready, self.building):
+        for process in (self.ready, self.building, self.dropped):
             if process is not None:
                 process.end()
-        self.ready = self.building = None
+        self.ready = self.building = self.dropped = None
 
     # -- building ---------------------------------------------------------------------------
     def _wanted(self):

@@ -53,10 +53,13 @@ def _run_child(channel: Channel, command: wire.RunCommand, prepared) -> None:
     from . import overlays
     overlays.install(command.overlays)
 
+    if prepared is None:
+        # pytest.main imports the conftests again, and they import the project: from its files
+        # (or unsaved buffers), not from the modules the worker's prepared session holds.
+        _forget_project_modules(command.rootdir)
     cov = None
     if command.coverage:
         import coverage
-        _forget_project_modules(command.rootdir)
         cov = coverage.Coverage(data_file=None, config_file=False)
         cov.start()
     if command.debug_port:
@@ -115,7 +118,8 @@ _modules_before_session = frozenset()  # sys.modules before the prepared session
 
 def _forget_project_modules(rootdir: str) -> None:
     """Drops from sys.modules what the worker imported from the project (the conftests its
-    prepared session loaded and what they import): a coverage batch imports them again, under
+    prepared session loaded and what they import), for a batch that runs pytest.main afresh: an
+    unsaved buffer of one of them must be read, and a coverage batch imports them again, under
     coverage.py, so their import-time lines (def, class, module code) count as run, as under
     pytest-cov. pytest, the worker and installed packages stay (a venv inside the project too)."""
     root = os.path.realpath(rootdir) + os.sep

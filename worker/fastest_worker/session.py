@@ -62,12 +62,16 @@ class PreparedSession:
         self.watched = self._watched_files()
 
     def _watched_files(self) -> dict:
+        """The ini file, the conftests, and every project file they imported (a conftest's
+        `from app import settings`): a change to any of them makes the worker start afresh."""
+        from .imported_files import imported_files
         files = {}
         paths = [str(self.config.inipath)] if self.config.inipath else []
         for plugin in self.config.pluginmanager.get_plugins():
             path = getattr(plugin, "__file__", None)
             if path and os.path.basename(path) == "conftest.py":
                 paths.append(path)
+        paths += imported_files(str(self.config.rootpath))
         for path in paths:
             try:
                 files[path] = os.stat(path).st_mtime_ns
@@ -86,7 +90,8 @@ class PreparedSession:
         return False
 
     def imports_any(self, overlays: dict) -> bool:
-        """True when an unsaved buffer is a file the parent already imported (a conftest)."""
+        """True when an unsaved buffer is a file the parent already imported (a conftest, or a
+        project module a conftest imports)."""
         if not overlays:
             return False
         paths = {os.path.realpath(p) for p in overlays}
