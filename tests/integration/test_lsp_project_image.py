@@ -17,7 +17,7 @@ COLLECTED_MODULE = ("import os\n\nimport pytest\n\nIMPORTED_IN = os.getpid()\n\n
                     "def test_collected(answer):\n    assert answer == 42 and IMPORTED_IN != os.getpid()\n\n\n"
                     "@pytest.mark.parametrize('n', [1, 2])\ndef test_param(n):\n    assert n > 0\n")
 FILES = {
-    "pytest.ini": "[pytest]\npythonpath = .\n",
+    "pytest.ini": "[pytest]\npythonpath = .\nfilterwarnings =\n    ignore:a warning the project ignores\n",
     "app/__init__.py": "",
     "app/helper.py": HELPER,
     "app/threaded.py": ("import threading\nimport time\n\n"
@@ -42,6 +42,9 @@ FILES = {
                             "class TestHasInit:  # pytest warns while collecting it: cannot collect\n"
                             "    def __init__(self):\n        pass\n\n\n"
                             "def test_imported_by_its_batch():\n    assert IMPORTED_IN == os.getpid()\n"),
+    "tests/test_ignored_warning.py": ("import os\nimport warnings\n\n"
+                                      "warnings.warn('a warning the project ignores')\nIMPORTED_IN = os.getpid()\n\n\n"
+                                      "def test_held():\n    assert IMPORTED_IN != os.getpid()\n"),
 }
 VALUE, HELD = "tests/test_helper.py::test_value", "tests/test_helper.py::test_held"
 COLLECTED = "tests/test_collected.py::test_collected"
@@ -199,3 +202,9 @@ def test_a_module_whose_collection_warns_is_left_out_of_the_collected_process(cl
     run_until(client, test_id, lambda state: state["state"] == "passed" and
               "test_warns.py: pytest warned while collecting it (PytestCollectionWarning)" in log(client))
     assert run(client, test_id)[test_id]["state"] == "passed"
+
+
+def test_a_warning_the_project_filters_out_does_not_leave_its_module_out(client):
+    test_id = "tests/test_ignored_warning.py::test_held"
+    run_until(client, test_id, lambda state: state["state"] == "passed")  # imported in the collected process
+    assert "test_ignored_warning.py" not in log(client).partition("uncollected")[2]

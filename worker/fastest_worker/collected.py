@@ -22,6 +22,9 @@ import traceback
 from . import image, precollect
 
 MAX_FAILURES = 3
+# A test module's import-time values (a date, a random seed) would otherwise stay the same
+# for every run for as long as the process lives; pytest imports them afresh each run.
+MAX_AGE_S = 300
 
 
 def _main(command_fd, message_fd, files, unsaved, holdings_file, channel, prepared):
@@ -68,6 +71,7 @@ class Collected:
         self.unclean = {}  # file -> why it is left out
         self.unsaved = set(unsaved or ())
         self.ready = None
+        self.ready_since = 0.0
         self.dropped = None
         self.building = None
         self.failures = 0
@@ -100,6 +104,7 @@ class Collected:
                 if self.ready is not None:
                     self.ready.end()
                 self.ready = building
+                self.ready_since = time.monotonic()
                 self.failures = 0
                 self._note("collected", message.get("note", ""))
 
@@ -123,6 +128,8 @@ class Collected:
         return self.fork_batch(self.channel, command, self.prepared)
 
     def after_batch(self):
+        if self.ready is not None and time.monotonic() - self.ready_since > MAX_AGE_S:
+            self.dropped, self.ready = self.ready, None
         if self.dropped is not None:
             self.dropped.end()
             self.dropped = None

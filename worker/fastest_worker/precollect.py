@@ -16,10 +16,42 @@ named `unclean`; the process then exits and is started again without it. A batch
 this process only when every id it runs lies in a kept file and no file the process imported
 changed (image.py's `covers`); otherwise it forks from the image as before.
 """
+import contextlib
 import os
 import warnings
 
 _tree = None  # in the collected process and its batch children: what was collected
+
+
+class _Recorder:
+    """Stands for the hook relay pytest's warning capture reports to: keeps each warning."""
+
+    def __init__(self):
+        self.warnings = []
+        self.pytest_warning_recorded = self
+
+    def call_historic(self, kwargs):
+        self.warnings.append(kwargs["warning_message"])
+
+
+@contextlib.contextmanager
+def _warnings_pytest_would_report(config):
+    """Collects, in the list yielded (filled on exit), the warnings pytest would report while
+    collecting: its own capture with the configured filters (`filterwarnings`, -W), so a
+    warning the project ignores does not leave its module out. Another pytest: every warning."""
+    recorder = _Recorder()
+    try:
+        from _pytest.warnings import catch_warnings_for_item
+        capture = catch_warnings_for_item(config, recorder, when="collect", item=None)
+    except Exception:
+        capture = None
+    if capture is None:
+        with warnings.catch_warnings(record=True) as log:
+            warnings.simplefilter("always")
+            yield log
+        return
+    with capture:
+        yield recorder.warnings
 
 
 class _Muted:
@@ -101,8 +133,7 @@ def collect(prepared, files, after_module):
         session._notfound = []
         found = session.collect()
         while True:
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
+            with _warnings_pytest_would_report(config) as caught:
                 try:
                     node = next(found)
                 except StopIteration:

@@ -151,7 +151,11 @@ async function drive(page) {
     await page.keyboard.press("End");
     await page.keyboard.type(" + 1");
     report.dirty = await waitFor("the editor to be dirty", () => page.locator(".tabs-container .tab.active.dirty").count(), 5000);
-    report.editedLine = await page.$$eval(".view-line", (ls) => ls.map((l) => l.textContent.replace(/\u00a0/g, " ")).filter((t) => t.includes("add(2, 2)")));
+    // The editor draws typed text a moment after the keys (later on a loaded machine).
+    report.editedLine = await waitFor("the typed text on screen", async () => {
+      const lines = await page.$$eval(".view-line", (ls) => ls.map((l) => l.textContent.replace(/\u00a0/g, " ")).filter((t) => t.includes("add(2, 2)")));
+      return lines.some((t) => t.endsWith("4 + 1")) && lines;
+    }, 5000);
     await command(page, "Test: Run Test at Cursor");
     report.edited = await waitFor("test_edited to fail on the unsaved text", () => stateIs(page, "test_edited", "Failed"));
     report.dirtyAfterRun = await page.locator(".tabs-container .tab.active.dirty").count() === 1;
