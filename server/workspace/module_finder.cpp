@@ -117,10 +117,27 @@ ModuleFinder::ModuleFinder(fs::path rootdir, ModuleSearchPath path, std::shared_
                            BufferText buffers)
     : rootdir_(std::move(rootdir)), path_(std::move(path)), python_(std::move(python)), buffers_(std::move(buffers)) {}
 
+void ModuleFinder::remember_answers(bool on) {
+  std::lock_guard<std::mutex> lock(memo_mutex_);
+  remembering_ = on;
+  if (!on) {
+    texts_.clear();
+    found_.clear();
+  }
+}
+
 std::optional<std::string> ModuleFinder::text_of(const fs::path& file) {
   if (buffers_)
     if (auto text = buffers_(file)) return text;
-  return read_file_if_readable(file);
+  {
+    std::lock_guard<std::mutex> lock(memo_mutex_);
+    if (!remembering_) return read_file_if_readable(file);
+    if (auto it = texts_.find(file); it != texts_.end()) return it->second;
+  }
+  std::optional<std::string> text = read_file_if_readable(file);
+  std::lock_guard<std::mutex> lock(memo_mutex_);
+  if (remembering_) texts_.emplace(file, text);
+  return text;
 }
 
 std::optional<fs::path> ModuleFinder::find_in_package(fs::path package_dir, std::string_view dotted,
@@ -257,6 +274,29 @@ std::optional<fs::path> ModuleFinder::find_absolute(std::string_view dotted, std
 
 std::optional<fs::path> ModuleFinder::find_file(std::string_view from_file, int level, std::string_view dotted,
                                                 std::string& why) {
+  std::string key;
+  {
+    std::lock_guard<std::mutex> lock(memo_mutex_);
+    if (remembering_) {
+      // An absolute import leads to the same file from anywhere; a relative one, from one folder.
+      key = (level == 0 ? std::string() : fs::path(from_file).parent_path().string()) + "|" + std::to_string(level) +
+            "|" + std::string(dotted);
+      if (auto it = found_.find(key); it != found_.end()) {
+        why = it->second.why;
+        return it->second.file;
+      }
+    }
+  }
+  std::optional<fs::path> file = find_file_uncached(from_file, level, dotted, why);
+  if (!key.empty()) {
+    std::lock_guard<std::mutex> lock(memo_mutex_);
+    if (remembering_) found_.emplace(key, Found{file, why});
+  }
+  return file;
+}
+
+std::optional<fs::path> ModuleFinder::find_file_uncached(std::string_view from_file, int level,
+                                                         std::string_view dotted, std::string& why) {
   if (level == 0) return find_absolute(dotted, why);
   fs::path from = fs::path(from_file).is_absolute() ? fs::path(from_file) : rootdir_ / fs::path(from_file);
   fs::path package = from.parent_path();

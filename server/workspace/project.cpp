@@ -531,6 +531,13 @@ Collection collect(const Invocation& invocation, const std::function<void(const 
   lap(&CollectTimings::walk_ms);
 
   std::vector<std::vector<FixtureDecl>> plugin_fixtures;  // the loaded plugins' parametrized fixtures
+  // The finder remembers what the file system answered while this collection runs, and only then.
+  struct ForgetAnswersAtTheEnd {
+    std::shared_ptr<ModuleFinder> finder;
+    ~ForgetAnswersAtTheEnd() {
+      if (finder) finder->remember_answers(false);
+    }
+  } forget_answers;
   // The names the interpreter can import with the sys.path pytest gives these modules: the
   // rootdir, the invocation dir, `pythonpath` (relative to the config file) and the basedirs.
   if (chosen) {
@@ -558,9 +565,11 @@ Collection collect(const Invocation& invocation, const std::function<void(const 
         return it == texts->end() ? std::nullopt : std::optional<std::string>(it->second);
       };
     }
-    config.rules.modules = make_module_finder(*chosen, config.rootdir, invocation_dir, basedirs, pythonpath,
-                                              parse_import_mode(config.import_mode) == ImportMode::Importlib,
-                                              config.rules.python, std::move(buffers));
+    forget_answers.finder = make_module_finder(*chosen, config.rootdir, invocation_dir, basedirs, pythonpath,
+                                               parse_import_mode(config.import_mode) == ImportMode::Importlib,
+                                               config.rules.python, std::move(buffers));
+    forget_answers.finder->remember_answers(true);
+    config.rules.modules = forget_answers.finder;
     if (config.rules.importable)
       config.rules.local_import_failures = std::make_shared<LocalImportCheck>(dirs, config.rootdir, config.rules.importable);
     walker.set_importable(config.rules.importable, config.rules.local_import_failures);

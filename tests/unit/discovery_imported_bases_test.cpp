@@ -300,3 +300,26 @@ TEST_CASE("inherited tests: an imported test-named class pytest does not collect
   CHECK(r.dynamic);
   CHECK(r.dynamic_reason.find("TestData") != std::string::npos);
 }
+
+TEST_CASE("module finder: one collection's answers are remembered, and forgotten when it ends", "[bases]") {
+  Project p;
+  write_file(p.root / "helper.py", "VALUE = 1\n");
+  auto finder = p.finder();
+  std::string why;
+  auto text_now = [&] {
+    auto module = finder->import_module("tests/test_a.py", 0, "helper", why);
+    REQUIRE(module);
+    return module->text;
+  };
+  finder->remember_answers(true);
+  CHECK(text_now() == "VALUE = 1\n");
+  write_file(p.root / "helper.py", "VALUE = 2\n");
+  write_file(p.root / "other.py", "X = 1\n");
+  CHECK(text_now() == "VALUE = 1\n");  // read once while the collection runs
+  finder->remember_answers(false);
+  CHECK(text_now() == "VALUE = 2\n");  // a finder that lives on sees the edit
+  CHECK(finder->find_file("tests/test_a.py", 0, "other", why));
+  // Not remembering: every question goes to the file system.
+  write_file(p.root / "helper.py", "VALUE = 3\n");
+  CHECK(text_now() == "VALUE = 3\n");
+}
