@@ -42,6 +42,10 @@ FILES = {
                             "class TestHasInit:  # pytest warns while collecting it: cannot collect\n"
                             "    def __init__(self):\n        pass\n\n\n"
                             "def test_imported_by_its_batch():\n    assert IMPORTED_IN == os.getpid()\n"),
+    # A package whose __init__ fails after importing a submodule: pytest's error every time.
+    "broken/__init__.py": "from .sub import X\nimport a_module_nobody_installed\n",
+    "broken/sub.py": "X = 1\n",
+    "tests/test_broken.py": "from app import helper\nfrom broken.sub import X\n\n\ndef test_x():\n    assert X == 1\n",
     "tests/test_ignored_warning.py": ("import os\nimport warnings\n\n"
                                       "warnings.warn('a warning the project ignores')\nIMPORTED_IN = os.getpid()\n\n\n"
                                       "def test_held():\n    assert IMPORTED_IN != os.getpid()\n"),
@@ -208,3 +212,12 @@ def test_a_warning_the_project_filters_out_does_not_leave_its_module_out(client)
     test_id = "tests/test_ignored_warning.py::test_held"
     run_until(client, test_id, lambda state: state["state"] == "passed")  # imported in the collected process
     assert "test_ignored_warning.py" not in log(client).partition("uncollected")[2]
+
+
+def test_a_package_whose_init_fails_stays_an_error_once_the_image_is_ready(client):
+    """The image's failed import of `broken` left `broken.sub` behind: a child forked from it
+    imported `from broken.sub import X` without running the failing __init__, and passed."""
+    test_id = "tests/test_broken.py::test_x"
+    run_until(client, test_id, lambda state: "project image ready" in log(client))
+    for _ in range(3):
+        assert run(client, test_id)[test_id]["state"] == "errored"

@@ -257,10 +257,16 @@ def _build(names, sys_path, unsaved, holdings_file, message_fd):
         for name in names:
             if name in sys.modules:
                 continue
+            before_import = set(sys.modules)
             try:
                 importlib.import_module(name)
             except BaseException as error:  # its child imports it again and sees the same
                 failed.append(f"{name} ({type(error).__name__})")
+                # What the failed import left behind goes too: a submodule imported before its
+                # package's __init__ failed stays in sys.modules, and a child would then import
+                # `from pkg.sub import x` without running the failing __init__ (pytest's error).
+                for partial in set(sys.modules) - before_import:
+                    del sys.modules[partial]
                 continue
             holdings.take()
             why = _unsafe_because(threads, sockets)
