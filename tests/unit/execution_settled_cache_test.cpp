@@ -106,7 +106,7 @@ TEST_CASE("settled cache: concurrent writers of one slot leave one whole entry",
   CHECK(SettledCache(root).load("slot", key_for(root)) == kAnswer);
   size_t files = 0;
   for (const auto& e : fs::directory_iterator(root / ".fastest_cache" / "settled")) {
-    CHECK(e.path().extension() == ".json");  // no temp file left behind
+    CHECK(e.path().extension() != ".tmp");  // no temp file left behind
     ++files;
   }
   CHECK(files == 2);  // the entry and its imports record
@@ -132,4 +132,18 @@ TEST_CASE("settled cache: files outside the rootdir are not part of the entry", 
   SettledCache(root).store("slot", key_for(root), kAnswer, {(elsewhere.path() / "lib.py").string()}, kStartedLater);
   write_file(elsewhere.path() / "lib.py", "x = 2\n");
   CHECK(SettledCache(root).load("slot", key_for(root)) == kAnswer);
+}
+
+TEST_CASE("settled cache: an entry nested deeper than any answer is a miss, not a crash", "[settled_cache]") {
+  test::ScopedTempDir dir("settled_cache_");
+  const fs::path root = dir.path();
+  write_file(root / "tests/test_x.py", "def test_x(): pass\n");
+  SettledCache(root).store("slot", key_for(root), kAnswer, {}, kStartedLater);
+  std::vector<fs::path> entries;
+  for (const auto& e : fs::directory_iterator(root / ".fastest_cache" / "settled"))
+    if (e.path().extension() == ".cbor") entries.push_back(e.path());
+  REQUIRE(entries.size() == 1);
+  // A CBOR array of one array of one array ... a million deep (0x81: an array of one item).
+  std::ofstream(entries[0], std::ios::binary | std::ios::trunc) << std::string(1'000'000, '\x81') << '\xf6';
+  CHECK_FALSE(SettledCache(root).load("slot", key_for(root)));
 }
