@@ -1,12 +1,10 @@
 """A project module that a conftest imports lives in the worker itself (its prepared pytest
 session imported the conftest): an edit of it, on disk or in an unsaved buffer, must reach the
 next run, as it reaches `pytest` started afresh. Through the real server, against real pytest."""
-import os
-
 import pytest
 
-from lsp_client import LspClient, uri
-from test_lsp_project_image import run, touch_later
+from lsp_client import uri
+from test_lsp_project_image import client, run, touch_later  # noqa: F401 (client: a fixture, on this module's tree)
 from test_run_parity import make_project
 
 SETTINGS = "ANSWER = 42\n"
@@ -24,14 +22,6 @@ ANSWER = "tests/test_answer.py::test_answer"
 @pytest.fixture
 def tree(tmp_path):
     return make_project(tmp_path / "proj", FILES)
-
-
-@pytest.fixture
-def client(fastest_bin, tree, python_exe):
-    c = LspClient(fastest_bin, cwd=tree, env=dict(os.environ, FASTEST_LOG="info"))
-    c.initialize(tree, options={"pythonPath": python_exe, "workers": 1})
-    yield c
-    c.close()
 
 
 def warm(client):
