@@ -4,7 +4,7 @@ next run, as it reaches `pytest` started afresh. Through the real server, agains
 import pytest
 
 from lsp_client import uri
-from test_lsp_project_image import client, run, touch_later  # noqa: F401 (client: a fixture, on this module's tree)
+from test_lsp_project_image import client, edit_unsaved, run, touch_later  # noqa: F401 (client: a fixture, on this module's tree)
 from test_run_parity import make_project
 
 SETTINGS = "ANSWER = 42\n"
@@ -40,10 +40,7 @@ def test_an_edit_on_disk_of_a_module_a_conftest_imports_is_seen_by_the_next_run(
 def test_an_unsaved_buffer_of_a_module_a_conftest_imports_is_what_runs(client, tree):
     warm(client)
     path = tree / "app/settings.py"
-    client.notify("textDocument/didOpen", {"textDocument": {"uri": uri(path), "languageId": "python", "version": 1,
-                                                            "text": SETTINGS}})
-    client.notify("textDocument/didChange", {"textDocument": {"uri": uri(path), "version": 2},
-                                             "contentChanges": [{"text": "ANSWER = 40\n"}]})
+    edit_unsaved(client, path, "ANSWER = 40\n")
     for _ in range(3):
         result = run(client, ANSWER)[ANSWER]
         assert result["state"] == "failed" and "40 == 42" in result["message"], result

@@ -100,6 +100,14 @@ def warm(client):
     assert "project image ready" in log(client)
 
 
+def edit_unsaved(client, path, text):
+    """Opens `path` in the editor and types `text` over it, without saving."""
+    client.notify("textDocument/didOpen", {"textDocument": {"uri": uri(path), "languageId": "python", "version": 1,
+                                                            "text": path.read_text()}})
+    client.notify("textDocument/didChange", {"textDocument": {"uri": uri(path), "version": 2},
+                                             "contentChanges": [{"text": text}]})
+
+
 def touch_later(path, text):
     """Writes `text` with an mtime clearly after the old one (as a save a moment later would)."""
     before = path.stat().st_mtime_ns
@@ -122,10 +130,7 @@ def test_an_edit_on_disk_of_a_module_the_image_holds_is_seen_by_the_next_run(cli
 def test_an_unsaved_buffer_of_a_module_the_image_holds_overrides_it(client, tree):
     warm(client)
     path = tree / "app/helper.py"
-    client.notify("textDocument/didOpen", {"textDocument": {"uri": uri(path), "languageId": "python", "version": 1,
-                                                            "text": HELPER}})
-    client.notify("textDocument/didChange", {"textDocument": {"uri": uri(path), "version": 2},
-                                             "contentChanges": [{"text": "VALUE = 3\n"}]})
+    edit_unsaved(client, path, "VALUE = 3\n")
     result = run(client, VALUE)[VALUE]
     assert result["state"] == "failed" and "assert 3 == 1" in result["message"], result
     marker = "helper.py has unsaved changes in the editor"
@@ -182,11 +187,8 @@ def test_an_edited_test_module_runs_its_new_text_while_the_collected_process_hel
     collected(client)
     path = tree / "tests/test_collected.py"
     edited = COLLECTED_MODULE.replace("answer == 42", "answer == 43") + "\n\ndef test_added():\n    pass\n"
-    client.notify("textDocument/didOpen", {"textDocument": {"uri": uri(path), "languageId": "python", "version": 1,
-                                                            "text": COLLECTED_MODULE}})
     mark = client.mark()
-    client.notify("textDocument/didChange", {"textDocument": {"uri": uri(path), "version": 2},
-                                             "contentChanges": [{"text": edited}]})
+    edit_unsaved(client, path, edited)
     added = "tests/test_collected.py::test_added"
     client.wait_for(lambda m: m.get("method") == "fastest/discoveredTests" and
                     any(i["id"] == added for i in m["params"]["items"]), start=mark)

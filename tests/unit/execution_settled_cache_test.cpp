@@ -61,20 +61,26 @@ TEST_CASE("settled cache: an answer comes back under the same key and files", "[
   }
 }
 
+// The one entry a single store wrote (beside its imports record).
+fs::path the_entry(const fs::path& root) {
+  std::vector<fs::path> entries;
+  for (const auto& e : fs::directory_iterator(root / ".fastest_cache" / "settled"))
+    if (e.path().filename().string().rfind("imports-", 0) != 0) entries.push_back(e.path());
+  REQUIRE(entries.size() == 1);
+  return entries[0];
+}
+
 TEST_CASE("settled cache: a corrupt or truncated entry is a miss, never an error", "[settled_cache]") {
   test::ScopedTempDir dir("settled_cache_");
   const fs::path root = dir.path();
   write_file(root / "tests/test_x.py", "def test_x(): pass\n");
   SettledCache(root).store("slot", key_for(root), kAnswer, {}, kStartedLater);
-  std::vector<fs::path> entries;
-  for (const auto& e : fs::directory_iterator(root / ".fastest_cache" / "settled"))
-    if (e.path().filename().string().rfind("imports-", 0) != 0) entries.push_back(e.path());
-  REQUIRE(entries.size() == 1);
-  std::ifstream in(entries[0]);
+  const fs::path entry = the_entry(root);
+  std::ifstream in(entry);
   const std::string whole((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   for (const std::string& damaged : {whole.substr(0, whole.size() / 2), std::string(), std::string("\0\0{", 3),
                                      std::string("{\"format\": 1, \"slot\": \"slot\"}"), std::string("[1, 2]")}) {
-    std::ofstream(entries[0], std::ios::trunc) << damaged;
+    std::ofstream(entry, std::ios::trunc) << damaged;
     CHECK_FALSE(SettledCache(root).load("slot", key_for(root)));
   }
 }
@@ -139,11 +145,7 @@ TEST_CASE("settled cache: an entry nested deeper than any answer is a miss, not 
   const fs::path root = dir.path();
   write_file(root / "tests/test_x.py", "def test_x(): pass\n");
   SettledCache(root).store("slot", key_for(root), kAnswer, {}, kStartedLater);
-  std::vector<fs::path> entries;
-  for (const auto& e : fs::directory_iterator(root / ".fastest_cache" / "settled"))
-    if (e.path().extension() == ".cbor") entries.push_back(e.path());
-  REQUIRE(entries.size() == 1);
   // A CBOR array of one array of one array ... a million deep (0x81: an array of one item).
-  std::ofstream(entries[0], std::ios::binary | std::ios::trunc) << std::string(1'000'000, '\x81') << '\xf6';
+  std::ofstream(the_entry(root), std::ios::binary | std::ios::trunc) << std::string(1'000'000, '\x81') << '\xf6';
   CHECK_FALSE(SettledCache(root).load("slot", key_for(root)));
 }

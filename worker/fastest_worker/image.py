@@ -179,7 +179,6 @@ class Holdings:
     counts as new when sys.modules holds another object under its name than before (pytest
     imports every conftest as `conftest`)."""
 
-
     def __init__(self):
         self._seen = dict(sys.modules)
         self._installed = _installed_dirs()
@@ -241,7 +240,8 @@ def _clip(items, limit=20):
 
 
 def _build(names, sys_path, unsaved, holdings_file, message_fd):
-    """Imports `names`; True when ready, False when a module started a thread (reported)."""
+    """Imports `names`; True when ready, False (reported) when a module started a thread or
+    opened a socket, or a file changed while it was imported."""
     started = time.perf_counter()
     holdings = Holdings()
     saved_path = list(sys.path)
@@ -513,10 +513,9 @@ class ProjectImage:
             return False
         why = self.ready.changed(self.unsaved) if self.ready.alive() else "the image process is gone"
         if why is not None:
-            # Ended after this batch: its processes' teardown would take the CPU the batch needs.
+            # Ended, and built again, after this batch (after_batch): the teardown and the build
+            # would take the CPU the batch needs on a small machine.
             self.dropped, self.ready = self.ready, None
-            # Built again after this batch (after_batch): building now would take the CPU the
-            # batch needs on a small machine.
             self._tell("dropped", why + ": this batch imports afresh; building it again after it")
             return False
         return True
