@@ -20,6 +20,9 @@
 #include "server/cli/commands.h"
 #include "server/cli/conftest_check.h"
 #include "server/cli/discover_json.h"
+#include "server/cli/discover_listing.h"
+#include "server/cli/listing_cache.h"
+#include "server/cli/option_values.h"
 #include "server/cli/discover_timings.h"
 #include "server/cli/format.h"
 #include "server/cli/json_output.h"
@@ -28,6 +31,7 @@
 #include "server/cli/warnings_summary.h"
 #include "server/core/exit_code.h"
 #include "server/cli/settle_answer.h"
+#include "server/core/file_text.h"
 #include "server/core/node_id.h"
 #include "server/execution/engine.h"
 #include "server/execution/python_module_process.h"
@@ -456,13 +460,6 @@ std::optional<int> pytest_prints_collection(const Collection& c, const Invocatio
   return output.exit_code;
 }
 
-// pytest's listing under -qq: each file's number of tests, sorted by file.
-void print_counts_per_file(const std::vector<std::string>& ids) {
-  std::map<std::string, size_t> counts;
-  for (const std::string& id : ids) ++counts[id.substr(0, id.find("::"))];
-  for (const auto& [file, n] : counts) std::cout << file << ": " << n << "\n";
-}
-
 // The collection of this one command, never freed: the process exits right after, and freeing
 // 100,000 items one by one is time the user waits for (reachable from here, so no leak either).
 Collection& collection_kept_until_exit(Collection c) {
@@ -476,20 +473,17 @@ double ms_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
 }
 
-// The ids, one a line, written at once (not 100,000 small writes through the stream).
-void print_ids(const std::vector<std::string>& ids) {
-  size_t size = 0;
-  for (const std::string& id : ids) size += id.size() + 1;
-  std::string text;
-  text.reserve(size);
-  for (const std::string& id : ids) {
-    text += id;
-    text += '\n';
-  }
-  std::cout << text;
-}
-
 int run_discover_timed(const DiscoverArgs& args, DiscoverTimings& timings);
+
+// The output phase's time, from its start to whichever return.
+struct OutputClock {
+  DiscoverTimings& t;
+  std::chrono::steady_clock::time_point start;
+  ~OutputClock() {
+    std::cout.flush();
+    t.output_ms = ms_since(start);
+  }
+};
 
 int run_discover(const DiscoverArgs& args) {
   const auto start = std::chrono::steady_clock::now();
@@ -505,10 +499,31 @@ int run_discover(const DiscoverArgs& args) {
   return code;
 }
 
+// The listing cache's part of one invocation: the cache of its resolved config, and whether
+// this run's listing may be stored.
+struct ListingCacheUse {
+  std::optional<Collection> config;  // collect() with config_only: what the cache is keyed by
+  std::optional<ListingCache> cache;
+};
+
+// Opens the listing cache for a text listing pytest's -q would print (not --json, not pytest's
+// own verbose tree); nothing when the config alone is a usage error.
+ListingCacheUse open_listing_cache(const DiscoverArgs& args, const Invocation& inv) {
+  ListingCacheUse use;
+  if (args.json) return use;
+  Invocation config_only = inv;
+  config_only.config_only = true;
+  config_only.timings = nullptr;
+  use.config = collect(config_only);
+  if (!use.config->usage_errors.empty() || listing_verbosity(*use.config) >= 0) return use;
+  use.cache.emplace(use.config->config, inv, command_line());
+  return use;
+}
+
 int run_discover_timed(const DiscoverArgs& args, DiscoverTimings& timings) {
   auto start = std::chrono::steady_clock::now();
+  const auto started = std::chrono::system_clock::now();  // what the listing cache's fingerprint must predate
   Invocation inv = args.selection.invocation();
-  if (args.timings) inv.timings = &timings.collect;
   if (!args.reportchars.empty()) inv.extra_options.insert(inv.extra_options.end(), {"-r", args.reportchars});
   // Options that change what pytest collects: the settle step's pytest gets them too.
   std::vector<std::string> settle_options = args.selection.collect_options();
@@ -518,9 +533,21 @@ int run_discover_timed(const DiscoverArgs& args, DiscoverTimings& timings) {
     settle_options.insert(settle_options.end(), {"-p", p});
   }
 
+  // An unchanged project's listing is printed as it was: no walk, no parse, no Python.
+  ListingCacheUse listing_cache = open_listing_cache(args, inv);
+  if (listing_cache.cache && !args.cache_clear)
+    if (auto listing = listing_cache.cache->load()) {
+      timings.cached = true;
+      OutputClock output_clock{timings, std::chrono::steady_clock::now()};
+      return print_listing(*listing, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    }
+  if (args.timings) inv.timings = &timings.collect;
+  if (listing_cache.cache) note_files_read(true);
   Collection& c = collection_kept_until_exit(collect(inv));
+  note_files_read(false);
   if (args.cache_clear) {  // as pytest's: before anything reads them
     SettledCache(c.config.rootdir).clear();
+    ListingCache::clear(c.config.rootdir);
     PytestCache(PytestCache::dir_for(c.config.rootdir, c.config.cache_dir)).clear();
   }
   const int verbosity = listing_verbosity(c);
@@ -534,10 +561,14 @@ int run_discover_timed(const DiscoverArgs& args, DiscoverTimings& timings) {
   const auto settle_start = std::chrono::steady_clock::now();
   std::string settle_failure;  // there were dynamic tests and pytest could not settle them
   bool pytest_missing = false;
+  bool complete = true;                   // every part pytest was asked answered
+  std::vector<std::string> pytest_imported;  // what pytest imported while it settled
   if (!args.no_settle && c.usage_errors.empty()) {
     SettleAnswer answer = settle_answer(c, inv, settle_options);
     settle_failure = answer.failure;
     pytest_missing = answer.pytest_missing;
+    complete = answer.complete && answer.failure.empty();
+    pytest_imported = answer.conftests.imported;
     if (answer.conftests.exit_code != 0) {  // pytest stopped before collecting: nothing on stdout
       if (!args.json) {
         std::cerr << answer.conftests.message;
@@ -545,6 +576,7 @@ int run_discover_timed(const DiscoverArgs& args, DiscoverTimings& timings) {
       }
       c.usage_errors.push_back(answer.conftests.message);
     } else if (answer.collected) {
+      pytest_imported.insert(pytest_imported.end(), answer.collected->imported.begin(), answer.collected->imported.end());
       Settled settled = apply_answer(c, settle_targets(c, answer.conftests.failing_folders), std::move(*answer.collected));
       errors = std::move(settled.errors);
       skips = std::move(settled.skips);
@@ -556,100 +588,55 @@ int run_discover_timed(const DiscoverArgs& args, DiscoverTimings& timings) {
   sort_by_collection_order(errors, c);
   sort_by_collection_order(skips, c);
   timings.settle_ms = ms_since(settle_start);
-  const auto output_start = std::chrono::steady_clock::now();
-  struct OutputClock {  // the output phase ends at whichever return
-    DiscoverTimings& t;
-    std::chrono::steady_clock::time_point start;
-    ~OutputClock() {
-      std::cout.flush();
-      t.output_ms = ms_since(start);
-    }
-  } output_clock{timings, output_start};
+  OutputClock output_clock{timings, std::chrono::steady_clock::now()};
   const bool continue_on_errors = on_collection_error(args.continue_on_collection_errors, c.config.continue_on_collection_errors) ==
                                   OnCollectionError::ContinueSession;
-  const int errors_exit = exit_status(continue_on_errors ? ExitCode::TestsFailed : ExitCode::Interrupted);
-  // Dynamic tests pytest could not settle: the listing holds their static guesses, so say so on
-  // stderr and fail (4: pytest missing, as a missing interpreter; 3: the settle itself failed).
-  auto unsettled_exit = [&]() -> std::optional<int> {
-    if (settle_failure.empty()) return std::nullopt;
-    size_t dynamic = std::count_if(c.items.begin(), c.items.end(), [](const TestItem& i) { return i.dynamic; });
-    std::cout.flush();
-    std::cerr << "ERROR: fastest could not settle " << dynamic << " dynamic item" << (dynamic == 1 ? "" : "s")
-              << " with pytest: " << settle_failure
-              << "\nThe listing shows their static form, which pytest may not print (--no-settle says which).\n";
-    return exit_status(pytest_missing ? ExitCode::UsageError : ExitCode::InternalError);
-  };
+  const size_t unsettled = std::count_if(c.items.begin(), c.items.end(), [](const TestItem& i) { return i.dynamic; });
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  for (const std::string& w : c.warnings) std::cerr << "fastest: warning: " << w << "\n";
 
   if (args.json) {
+    for (const std::string& w : c.warnings) std::cerr << "fastest: warning: " << w << "\n";
     for (std::string& e : late_usage_errors) c.usage_errors.push_back(std::move(e));
     write_json(std::cout, c, errors);
     std::cout << "\n";
     if (!c.usage_errors.empty()) return exit_status(ExitCode::UsageError);
-    if (auto code = unsettled_exit()) return *code;
-    if (!errors.empty()) return errors_exit;
+    if (!settle_failure.empty()) {
+      std::cout.flush();
+      std::cerr << "ERROR: fastest could not settle " << unsettled << " dynamic item" << (unsettled == 1 ? "" : "s")
+                << " with pytest: " << settle_failure
+                << "\nThe listing shows their static form, which pytest may not print (--no-settle says which).\n";
+      return exit_status(pytest_missing ? ExitCode::UsageError : ExitCode::InternalError);
+    }
+    if (!errors.empty()) return exit_status(continue_on_errors ? ExitCode::TestsFailed : ExitCode::Interrupted);
     return exit_status(c.selected.empty() ? ExitCode::NoTestsCollected : ExitCode::Ok);
   }
-  if (!c.usage_errors.empty()) {
-    std::cout << "no tests collected in " << format_seconds(seconds) << "\n";
-    for (const std::string& e : c.usage_errors) std::cerr << "ERROR: " << e << "\n";
-    return exit_status(ExitCode::UsageError);
-  }
-  if (verbosity <= -2) print_counts_per_file(c.selected);
-  else print_ids(c.selected);
-  const bool markup = pytest_colours_stdout(c.config.color);
-  if (!internal_error.empty()) {  // as pytest: after the listing, then its closing line; exit 3
-    std::cout << internal_error << "\n\n" << collected_line(c.selected.size(), c.deselected, 0, seconds, markup) << "\n";
-    return exit_status(ExitCode::InternalError);
-  }
+  Listing listing;
+  listing.fastest_warnings = c.warnings;
+  listing.usage_errors = c.usage_errors;
+  listing.verbosity = verbosity;
+  listing.selected = c.selected;
+  listing.deselected = c.deselected;
+  listing.errors = std::move(errors);
+  listing.skips = std::move(skips);
+  listing.warnings = std::move(warnings);
+  listing.internal_error = std::move(internal_error);
+  listing.late_usage_errors = std::move(late_usage_errors);
   if (args.no_settle)
     for (const TestItem& item : c.items)
       if (item.dynamic && (item.kind == ItemKind::Module || item.kind == ItemKind::Class || item.kind == ItemKind::Function))
-        std::cerr << "fastest: " << item.id << " is dynamic (" << item.dynamic_reason << ")\n";
-  std::cout << "\n";
-  if (!errors.empty()) {
-    std::cout << banner("ERRORS", '=') << "\n";
-    for (const CollectionError& e : errors) {
-      // pytest's headline is the report's fspath: a class that fails to collect names its file.
-      std::cout << banner("ERROR collecting " + e.id.substr(0, e.id.find("::")), '_') << "\n";
-      std::cout << e.report << (e.report.empty() || e.report.back() == '\n' ? "" : "\n");
-    }
+        listing.dynamic_notes.push_back(item.id + " is dynamic (" + item.dynamic_reason + ")");
+  listing.reportchars = c.config.reportchars;
+  listing.color = c.config.color;
+  listing.continue_on_errors = continue_on_errors;
+  listing.settle_failure = settle_failure;
+  listing.unsettled = unsettled;
+  listing.pytest_missing = pytest_missing;
+  const int code = print_listing(listing, seconds);
+  if (listing_cache.cache && complete) {
+    std::cout.flush();  // the user has the listing; the fingerprint is taken after
+    listing_cache.cache->store(listing, c, pytest_imported, started);
   }
-  print_warnings_summary(warnings);
-  std::vector<std::string> summary;
-  for (char section : report_sections(c.config.reportchars)) {
-    if (section == 's') {
-      std::vector<SkipPlace> places;
-      for (const CollectionSkip& skip : skips)
-        places.push_back({skip.path, skip.line ? std::optional<int>(skip.line) : std::nullopt, skip.reason});
-      for (std::string& line : skipped_lines(places)) summary.push_back(std::move(line));
-    }
-    if (section == 'E') for (const CollectionError& e : errors) summary.push_back(summary_line("ERROR " + e.id, e.reason, running_on_ci()));
-  }
-  if (!summary.empty()) {
-    std::cout << banner("short test summary info", '=') << "\n";
-    for (const std::string& line : summary) std::cout << line << "\n";
-  }
-  if (!errors.empty()) {
-    std::string n = std::to_string(errors.size());
-    // A usage error raised after collecting ends the session before pytest's Interrupted line.
-    if (!continue_on_errors && late_usage_errors.empty())
-      std::cout << banner("Interrupted: " + n + (errors.size() == 1 ? " error" : " errors") + " during collection", '!') << "\n";
-  }
-  if (verbosity > -2)  // -qq: pytest prints no closing line
-    std::cout << collected_line(c.selected.size(), c.deselected, errors.size(), seconds, markup) << "\n";
-  if (auto code = unsettled_exit()) return *code;
-  if (!late_usage_errors.empty()) {
-    std::cout.flush();
-    for (const std::string& e : late_usage_errors) {
-      size_t end = e.find_last_not_of('\n');
-      std::cerr << "ERROR: " << (end == std::string::npos ? e : e.substr(0, end + 1)) << "\n\n";
-    }
-    return exit_status(ExitCode::UsageError);
-  }
-  if (!errors.empty()) return errors_exit;
-  return exit_status(c.selected.empty() ? ExitCode::NoTestsCollected : ExitCode::Ok);
+  return code;
 }
 
 }  // namespace

@@ -17,6 +17,11 @@ void line(std::ostream& out, const char* name, double ms, double of_ms, const ch
 void print_timings(const DiscoverTimings& t, unsigned threads, std::ostream& out) {
   const CollectTimings& c = t.collect;
   out << "fastest: timings (wall ms, share of " << static_cast<long>(t.total_ms + 0.5) << " ms)\n";
+  if (t.cached) {
+    line(out, "cached", t.total_ms - t.output_ms, t.total_ms, "  (config, then the listing cache: its key and a stat per file)");
+    line(out, "output", t.output_ms, t.total_ms);
+    return;
+  }
   line(out, "config", c.config_ms, t.total_ms);
   line(out, "walk", c.walk_ms, t.total_ms);
   line(out, "imports", c.imports_ms, t.total_ms);

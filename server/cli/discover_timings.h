@@ -13,6 +13,7 @@ struct DiscoverTimings {
   double settle_ms = 0;    // pytest's answer for dynamic items (the settled cache or a worker)
   double output_ms = 0;    // the listing written
   double total_ms = 0;     // the whole command
+  bool cached = false;     // the listing cache answered: nothing was walked, parsed or settled
 };
 
 // One line per phase: wall milliseconds and share of the total. Read, parse and rules run on

@@ -1,5 +1,6 @@
 #include "server/execution/settled_cache.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,6 +11,7 @@
 #include <random>
 #include <sstream>
 
+#include "server/core/cbor_file.h"
 #include "server/core/file_text.h"
 #include "server/execution/engine.h"
 #include "server/workspace/interpreter.h"
@@ -38,6 +40,14 @@ std::string stat_line(const fs::path& file) {
   return real.string() + " " + std::to_string(size) + " " + std::to_string(mtime);
 }
 
+// A file by its stat alone (inode, size, mtime, ctime): one system call.
+std::string stat_numbers(const fs::path& file) {
+  struct stat st;
+  if (::stat(file.c_str(), &st) != 0) return "absent";
+  return std::to_string(st.st_ino) + " " + std::to_string(st.st_size) + " " + std::to_string(st.st_mtim.tv_sec) + "." +
+         std::to_string(st.st_mtim.tv_nsec) + " " + std::to_string(st.st_ctim.tv_sec) + "." + std::to_string(st.st_ctim.tv_nsec);
+}
+
 // Installed distributions by folder name (`pytest-9.0.1.dist-info`: a version change renames
 // it) with their metadata file's mtime (a version edited in place), and the site-packages
 // folder's own mtime (any install or removal changes it).
@@ -61,12 +71,13 @@ std::string distributions(const fs::path& site_packages) {
   return out;
 }
 
-// The worker's Python files: a changed worker may answer differently.
+// The worker's Python files: a changed worker may answer differently. By stat, not by text:
+// every key of a warm `fastest discover` has them, and hashing them was a third of its check.
 std::string worker_files() {
   std::vector<std::string> lines;
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(worker_package_dir() / "fastest_worker", ec))
-    if (entry.path().extension() == ".py") lines.push_back(entry.path().filename().string() + "=" + file_hash(entry.path()).value_or("?"));
+    if (entry.path().extension() == ".py") lines.push_back(entry.path().filename().string() + "=" + stat_numbers(entry.path()));
   std::sort(lines.begin(), lines.end());
   std::string out;
   for (const std::string& line : lines) out += line + " ";
@@ -84,7 +95,22 @@ std::string text_hash(std::string_view text) {
 
 std::optional<std::string> file_hash(const fs::path& file) {
   std::error_code ec;
-  if (!fs::exists(file, ec)) return ec ? std::nullopt : std::optional<std::string>("absent");
+  const fs::file_status status = fs::status(file, ec);
+  if (!fs::exists(status)) return ec && ec != std::errc::no_such_file_or_directory ? std::nullopt : std::optional<std::string>("absent");
+  if (fs::is_directory(status)) {
+    // A folder the collection listed (a conftest globbing its data files): its names, but for
+    // the caches tools write there.
+    std::vector<std::string> names;
+    for (fs::directory_iterator it(file, ec), end; !ec && it != end; it.increment(ec)) {
+      std::string name = it->path().filename().string();
+      if (name != "__pycache__" && name != ".pytest_cache" && name != ".fastest_cache") names.push_back(std::move(name));
+    }
+    if (ec) return std::nullopt;
+    std::sort(names.begin(), names.end());
+    std::string listing;
+    for (const std::string& name : names) listing += name + '\n';
+    return "folder " + text_hash(listing);
+  }
   auto text = read_file_if_readable(file);
   if (!text) return std::nullopt;
   return text_hash(*text);
@@ -129,7 +155,8 @@ SettledKey environment_key(const fs::path& python, const fs::path& rootdir, cons
   key.add("worker", worker_files());
   key.add("python", python.string() + " -> " + stat_line(python));
   key.add_file("pyvenv.cfg", python.parent_path().parent_path() / "pyvenv.cfg");
-  if (auto interpreter = find_interpreter(rootdir, python.string()))
+  auto interpreter = find_interpreter(rootdir, python.string());
+  if (interpreter)
     for (const fs::path& sp : interpreter->site_packages) key.add("site-packages", distributions(sp));
   for (const char* name : {"PYTEST_ADDOPTS", "PYTEST_PLUGINS", "PYTEST_DISABLE_PLUGIN_AUTOLOAD", "PYTHONPATH",
                            "PYTHONSAFEPATH", "PYTHONHASHSEED", "TOX_ENV_DIR"}) {
@@ -194,38 +221,13 @@ bool SettledCache::imports_unchanged(const std::string& record) {
   return unchanged;
 }
 
-namespace {
-// nlohmann's CBOR reader recurses once per nesting level: a damaged or hostile entry nested
-// thousands deep would overflow the stack. An entry is a few levels deep; this pass, which
-// builds nothing, stops at the first level deeper than that.
-class ShallowEnough : public nlohmann::json_sax<json> {
- public:
-  bool null() override { return true; }
-  bool boolean(bool) override { return true; }
-  bool number_integer(number_integer_t) override { return true; }
-  bool number_unsigned(number_unsigned_t) override { return true; }
-  bool number_float(number_float_t, const string_t&) override { return true; }
-  bool string(string_t&) override { return true; }
-  bool binary(binary_t&) override { return true; }
-  bool key(string_t&) override { return true; }
-  bool start_object(std::size_t) override { return ++depth_ <= kMaxDepth; }
-  bool end_object() override { return --depth_ >= 0; }
-  bool start_array(std::size_t) override { return ++depth_ <= kMaxDepth; }
-  bool end_array() override { return --depth_ >= 0; }
-  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override { return false; }
-
- private:
-  static constexpr int kMaxDepth = 32;
-  int depth_ = 0;
-};
-}  // namespace
 
 std::optional<json> SettledCache::load(const std::string& slot, const SettledKey& key) {
   auto text = read_file_if_readable(entry_path(slot));
   if (!text) return std::nullopt;
-  ShallowEnough shallow;
-  if (!json::sax_parse(*text, &shallow, json::input_format_t::cbor, /*strict=*/true)) return std::nullopt;
-  json entry = json::from_cbor(*text, /*strict=*/true, /*allow_exceptions=*/false);
+  auto parsed = parse_shallow_cbor(*text);
+  if (!parsed) return std::nullopt;
+  json& entry = *parsed;
   if (!entry.is_object() || entry.value("format", 0) != kFormat) return std::nullopt;  // discarded: corrupt
   auto stored_slot = entry.find("slot");
   auto stored_key = entry.find("key");

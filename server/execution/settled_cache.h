@@ -25,7 +25,8 @@
 
 namespace fastest {
 
-// The hash of a file's text ("absent" when it does not exist, nullopt when it cannot be read).
+// The hash of a file's text, or of a folder's names ("absent" when it does not exist, nullopt
+// when it cannot be read).
 std::optional<std::string> file_hash(const std::filesystem::path& file);
 std::string text_hash(std::string_view text);
 

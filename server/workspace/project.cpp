@@ -418,6 +418,10 @@ Collection collect(const Invocation& invocation, const std::function<void(const 
   if (auto strategy = ini_string(file, "parametrize_long_str_id_strategy")) config.rules.long_str_id_strategy = *strategy;
   config.testpaths = ini_args(file, "testpaths");
   config.cache_dir = ini_string(file, "cache_dir");
+  for (const std::string& p : ini_args(file, "pythonpath")) {
+    fs::path entry(p);  // relative to the config file's folder
+    config.pythonpath.push_back(entry.is_absolute() ? entry : (config.inifile ? config.inifile->parent_path() : config.rootdir) / entry);
+  }
   config.norecursedirs = file.options.count("norecursedirs")
                              ? ini_args(file, "norecursedirs")
                              : std::vector<std::string>{"*.egg", ".*", "_darcs", "build", "CVS", "dist", "node_modules", "venv", "{arch}"};
@@ -548,13 +552,8 @@ Collection collect(const Invocation& invocation, const std::function<void(const 
     std::vector<fs::path> basedirs = dirs;
     dirs.push_back(config.rootdir);
     dirs.push_back(invocation_dir);
-    fs::path ini_dir = config.inifile ? config.inifile->parent_path() : config.rootdir;
-    std::vector<fs::path> pythonpath;
-    for (const std::string& p : ini_args(file, "pythonpath")) {
-      fs::path entry(p);
-      pythonpath.push_back(entry.is_absolute() ? entry : ini_dir / entry);
-      dirs.push_back(pythonpath.back());
-    }
+    const std::vector<fs::path>& pythonpath = config.pythonpath;
+    dirs.insert(dirs.end(), pythonpath.begin(), pythonpath.end());
     config.rules.importable = importable_names(*chosen, dirs);
     BufferText buffers;
     if (!invocation.overlays.empty()) {

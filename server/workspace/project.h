@@ -76,6 +76,7 @@ struct ProjectConfig {
   std::string color = "auto";                     // --color: yes, no, auto (terminal_markup.h)
   // --continue-on-collection-errors in addopts, $PYTEST_ADDOPTS or the command line.
   bool continue_on_collection_errors = false;
+  std::vector<std::filesystem::path> pythonpath;  // the `pythonpath` ini option, absolute
   std::optional<std::string> cache_dir;          // the `cache_dir` ini option as written (pytest_cache.h resolves it)
   // strict_config on: the config file's keys pytest itself does not define. A plugin or conftest
   // may; if none does, pytest ends with a usage error after collecting (settled by pytest).
