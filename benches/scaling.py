@@ -66,7 +66,7 @@ def ids_of(output: str):
 
 def tool_commands(fastest, python):
     """name -> argv (in the suite's folder); the rivals only when installed."""
-    tools = {"fastest": [fastest, "discover", "--python", python]}
+    tools = {"fastest": [fastest, "discover", "--no-listing-cache", "--python", python]}  # discovery itself
     for name, argv in (("rtest", ["--collect-only"]), ("cito", ["collect"])):
         exe = Path(python).parent / name
         found = str(exe) if exe.exists() else shutil.which(name)

@@ -53,6 +53,7 @@ struct DiscoverArgs {
   bool cache_clear = false;  // the settled cache's entries are dropped first (and pytest's cache)
   bool continue_on_collection_errors = false;
   bool timings = false;  // --timings: where the time went, on stderr
+  bool no_listing_cache = false;  // --no-listing-cache: compute the listing even if nothing changed
   std::string reportchars;  // -r from the command line
   std::vector<std::string> plugins;  // -p from the command line (`no:NAME` disables one)
 };
@@ -510,7 +511,7 @@ struct ListingCacheUse {
 // own verbose tree); nothing when the config alone is a usage error.
 ListingCacheUse open_listing_cache(const DiscoverArgs& args, const Invocation& inv) {
   ListingCacheUse use;
-  if (args.json) return use;
+  if (args.json || args.no_listing_cache) return use;
   Invocation config_only = inv;
   config_only.config_only = true;
   config_only.timings = nullptr;
@@ -658,6 +659,8 @@ void add_discover_command(CLI::App& app, int& exit_code) {
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   cmd->add_flag("--timings", args->timings, "Print where the time went (walk, read, parse, rules, assembly, output) on stderr");
   cmd->add_flag("--no-settle", args->no_settle, "Static answers only: do not ask pytest about dynamic tests");
+  cmd->add_flag("--no-listing-cache", args->no_listing_cache,
+                "Walk, parse and settle even when nothing changed since the last listing (neither read nor stored)");
   cmd->add_option("-p", args->plugins, "pytest's -p: load or disable (no:NAME) a plugin (repeatable)");
   cmd->add_flag("--cache-clear", args->cache_clear,
                 "As pytest's: forget cached answers first (fastest's settled cache and .pytest_cache)");

@@ -237,3 +237,12 @@ def test_a_file_added_to_a_folder_a_conftest_globs_misses(fastest_bin, python_ex
     (root / "tests" / "cases" / "three.txt").write_text("")
     ids, cached, _ = discover(fastest_bin, python_exe, root)
     assert not cached and "tests/test_cases.py::test_case[three]" in ids
+
+
+def test_no_listing_cache_computes_the_listing(fastest_bin, python_exe, root):
+    warm(fastest_bin, python_exe, root)
+    entry = next((root / ".fastest_cache" / "listing").glob("*.cbor"))
+    stored = entry.read_bytes()
+    entry.write_bytes(stored.replace(b"test_letter[a]", b"test_letter[z]"))  # would show if read
+    ids, cached, _ = discover(fastest_bin, python_exe, root, "--no-listing-cache")
+    assert not cached and ids == EXPECTED
