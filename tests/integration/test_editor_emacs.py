@@ -3,6 +3,7 @@ import json
 import os
 import shutil
 import subprocess
+import time
 
 import pytest
 
@@ -92,8 +93,35 @@ def test_emacs_attaches_dape_once_debugpy_listens(fastest_bin, python_exe, test_
     assert report["connected"] is True, report  # debugpy accepted the connection: it listened when the debugger came
     assert report["port"] == report["reply_port"] == report["listening"]["port"] > 0, report
     assert report["called_at"] >= report["listening"]["at"], report
-    # Not asserted: that the cancelled debug run finishes within 30 s. Under load (3 of ~45 runs
-    # beside other tests) its runFinished did not come; the cause is open (session 13's note).
+    # The cancelled run finishes, promptly: its runFinished often comes in the same read as the
+    # cancel's reply, which Emacs 28's jsonrpc.el left unread (fastest--read-after-reply).
+    assert report["finished"] is True, report
+    assert report["finished_after_cancel"] < 10, report
+    # No process of the run outlives the session: neither the test's (its group is killed) nor
+    # debugpy's adapter, which daemonizes out of that group and ends with its debuggee.
+    assert left_running_in(project) == [], report
+
+
+def left_running_in(folder, wait_s=5.0):
+    """The live processes whose working directory is under `folder`, once `wait_s` has passed
+    without them all ending (as "pid command line")."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        found = []
+        for entry in os.listdir("/proc"):
+            try:
+                cwd = os.readlink(f"/proc/{entry}/cwd") if entry.isdigit() else ""
+                if cwd == str(folder) or cwd.startswith(str(folder) + os.sep):
+                    with open(f"/proc/{entry}/stat") as f:
+                        if f.read().rsplit(")", 1)[1].split()[0] == "Z":
+                            continue
+                    with open(f"/proc/{entry}/cmdline", "rb") as f:
+                        found.append(entry + " " + f.read().replace(b"\0", b" ").decode(errors="replace"))
+            except (OSError, IndexError):
+                pass
+        if not found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.1)
 
 
 @pytest.mark.skipif(shutil.which("emacs") is None, reason="emacs-nox and elpa-eglot are installed by scripts/setup.sh")
