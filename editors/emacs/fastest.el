@@ -231,6 +231,28 @@ stay in every buffer of a measured file until the next coverage run or
     (with-current-buffer buffer
       (remove-overlays (point-min) (point-max) 'fastest-coverage t))))
 
+;; jsonrpc.el 1.0.14 (Emacs 28) hands each message to its handler from inside the process
+;; filter, and the reply to a `jsonrpc-request' leaves the filter by a throw: the messages that
+;; came in the same read as that reply stay unparsed in the process buffer until the server
+;; writes again.  The server writes fastest/runFinished right after its reply to a cancel; on a
+;; loaded machine both came in one read and the run never seemed to finish.  (Later jsonrpc.el
+;; parses every message of a read before handling any.)  So after each request to fastest, the
+;; filter reads what its buffer still holds; from a timer, as the filter may be running below.
+(defun fastest--read-after-reply (request connection &rest args)
+  "Call REQUEST (`jsonrpc-request') with CONNECTION and ARGS.
+Then read what followed the reply in the same read (see above)."
+  (unwind-protect (apply request connection args)
+    (when (cl-typep connection 'fastest-server)
+      (run-at-time 0 nil #'fastest--read-left-messages (jsonrpc--process connection)))))
+
+(defun fastest--read-left-messages (process)
+  "Hand PROCESS's filter the messages left unread in its buffer, if any."
+  (let ((buffer (process-buffer process)))
+    (when (and (buffer-live-p buffer) (> (buffer-size buffer) 0) (process-filter process))
+      (funcall (process-filter process) process ""))))
+
+(advice-add #'jsonrpc-request :around #'fastest--read-after-reply '((name . fastest--read-after-reply)))
+
 (defun fastest--server ()
   (or (eglot-current-server)
       (and fastest--tree-server (jsonrpc-running-p fastest--tree-server) fastest--tree-server)

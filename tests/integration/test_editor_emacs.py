@@ -3,6 +3,7 @@ import json
 import os
 import shutil
 import subprocess
+import time
 
 import pytest
 
@@ -92,5 +93,56 @@ def test_emacs_attaches_dape_once_debugpy_listens(fastest_bin, python_exe, test_
     assert report["connected"] is True, report  # debugpy accepted the connection: it listened when the debugger came
     assert report["port"] == report["reply_port"] == report["listening"]["port"] > 0, report
     assert report["called_at"] >= report["listening"]["at"], report
-    # Not asserted: that the cancelled debug run finishes within 30 s. Under load (3 of ~45 runs
-    # beside other tests) its runFinished did not come; the cause is open (session 13's note).
+    # The cancelled run finishes, promptly: its runFinished often comes in the same read as the
+    # cancel's reply, which Emacs 28's jsonrpc.el left unread (fastest--read-after-reply).
+    assert report["finished"] is True, report
+    assert report["finished_after_cancel"] < 10, report
+    # No process of the run outlives the session: neither the test's (its group is killed) nor
+    # debugpy's adapter, which daemonizes out of that group and ends with its debuggee.
+    assert left_running_in(project) == [], report
+
+
+def left_running_in(folder, wait_s=5.0):
+    """The live processes whose working directory is under `folder`, once `wait_s` has passed
+    without them all ending (as "pid command line")."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        found = []
+        for entry in os.listdir("/proc"):
+            try:
+                cwd = os.readlink(f"/proc/{entry}/cwd") if entry.isdigit() else ""
+                if cwd == str(folder) or cwd.startswith(str(folder) + os.sep):
+                    with open(f"/proc/{entry}/stat") as f:
+                        if f.read().rsplit(")", 1)[1].split()[0] == "Z":
+                            continue
+                    with open(f"/proc/{entry}/cmdline", "rb") as f:
+                        found.append(entry + " " + f.read().replace(b"\0", b" ").decode(errors="replace"))
+            except (OSError, IndexError):
+                pass
+        if not found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.1)
+
+
+@pytest.mark.skipif(shutil.which("emacs") is None, reason="emacs-nox and elpa-eglot are installed by scripts/setup.sh")
+def test_emacs_handles_a_notification_read_with_a_reply(python_exe, tmp_path):
+    """A stand-in server writes its reply to a cancel and the run's runFinished at once: Emacs 28's
+    jsonrpc.el left what followed a `jsonrpc-request' reply in the same read unparsed, and the
+    cancelled run never finished (the stall of the dape test under load, made deterministic)."""
+    project = tmp_path / "proj"
+    project.mkdir()
+    (project / "pytest.ini").write_text("[pytest]\n")
+    target = project / "test_a.py"
+    target.write_text("def test_a():\n    pass\n")
+    out = tmp_path / "report.json"
+    env = dict(os.environ, FASTEST_EMACS_OUT=str(out), FASTEST_EMACS_FILE=str(target), FASTEST_PYTHON=python_exe,
+               FASTEST_STAND_IN=os.path.join(REPO, "tests", "integration", "emacs", "reply_then_notify_server.py"),
+               FASTEST_EMACS_DIR=os.path.join(REPO, "editors", "emacs"), HOME=str(tmp_path))
+    proc = subprocess.run(["emacs", "--batch", "-Q", "--eval", ELPA, "-l", os.path.join(REPO, "tests", "integration", "emacs", "read_after_reply.el")],
+                          cwd=project, env=env, capture_output=True, text=True, timeout=60)
+    assert out.exists(), proc.stdout + proc.stderr
+    report = json.loads(out.read_text())
+    # The cancel sent with jsonrpc-request, then the one fastest-cancel sends (workspace/executeCommand):
+    # each run's runFinished is handled before anything else comes from the server.
+    assert report["after_first_cancel"] == ["run-1"], report
+    assert report["finished_runs"] == ["run-1", "run-2"], report

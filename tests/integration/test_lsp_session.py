@@ -9,6 +9,7 @@ import pytest
 
 from lsp_client import LspClient, uri
 from test_run_faults import descendants
+from test_worker_debug_adapter import adapters_on
 
 
 @pytest.fixture
@@ -359,8 +360,11 @@ def test_debug_profile_replies_with_an_attach_configuration(client, project):
     reply = client.request("fastest/runTests", {"include": ["tests/unit/test_stock.py::test_add_counts"], "kind": "debug"})
     debug = reply["result"]["debug"]
     assert debug["request"] == "attach" and debug["connect"]["host"] == "127.0.0.1" and debug["connect"]["port"] > 0
-    client.request("fastest/cancelRun", {"runId": reply["result"]["runId"]})
-    client.wait_for(lambda m: m.get("method") == "fastest/runFinished", timeout=30)
+    # Cancelled while debugpy starts: the run ends, and nothing debugpy started outlives it.
+    run_id = reply["result"]["runId"]
+    client.request("fastest/cancelRun", {"runId": run_id})
+    client.wait_for(lambda m: m.get("method") == "fastest/runFinished" and m["params"]["runId"] == run_id, timeout=30)
+    assert adapters_on(debug["connect"]["port"]) == []
 
 
 def test_debug_run_says_when_debugpy_listens(client, project):
@@ -373,8 +377,11 @@ def test_debug_run_says_when_debugpy_listens(client, project):
     note = client.wait_for(lambda m: m.get("method") == "fastest/debugListening" and m["params"]["runId"] == run_id)
     assert (note["params"]["host"], note["params"]["port"]) == (connect["host"], connect["port"])
     socket.create_connection((connect["host"], connect["port"]), timeout=5).close()
+    sent = time.monotonic()
     client.request("fastest/cancelRun", {"runId": run_id})
-    client.wait_for(lambda m: m.get("method") == "fastest/runFinished", timeout=30)
+    client.wait_for(lambda m: m.get("method") == "fastest/runFinished" and m["params"]["runId"] == run_id, timeout=30)
+    assert time.monotonic() - sent < 5
+    assert adapters_on(connect["port"]) == []  # debugpy's adapter ended with its debuggee
 
 
 def test_cancel_mid_run_stops_quickly(client, project):

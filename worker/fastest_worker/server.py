@@ -64,7 +64,8 @@ def _run_child(channel: Channel, command: wire.RunCommand, prepared) -> None:
         cov.start()
     if command.debug_port:
         import debugpy
-        debugpy.listen(("127.0.0.1", command.debug_port))
+        from . import debug_adapter
+        debug_adapter.listen(command.debug_port, batch)
         channel.send(wire.debug_listening(batch, command.debug_port))
         debugpy.wait_for_client()
 
@@ -207,7 +208,11 @@ def _fork_batch(channel: Channel, command: wire.RunCommand, use) -> int:
                 pass
             os._exit(70)
         os._exit(0)
-    return _reap(pid)
+    status = _reap(pid)
+    if command.debug_port:
+        from . import debug_adapter
+        debug_adapter.end_adapters(batch)
+    return status
 
 
 class SpareChild:

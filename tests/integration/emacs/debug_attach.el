@@ -1,6 +1,7 @@
 ;;; debug_attach.el --- fastest-debug-at-point with a stand-in for dape -*- lexical-binding: t; -*-
 ;; The stand-in records when it is called and connects to the attach configuration's port (as
-;; dape would); then the run is cancelled.  What it saw goes to $FASTEST_EMACS_OUT as JSON.
+;; dape would); then the run is cancelled, and its runFinished must come.  What it saw goes to
+;; $FASTEST_EMACS_OUT as JSON.
 (add-to-list 'load-path (getenv "FASTEST_EMACS_DIR"))
 (require 'fastest)
 (setq fastest-command (list (getenv "FASTEST_BIN") "lsp")
@@ -18,6 +19,8 @@
 (defvar report-connected nil)
 (defvar report-listening nil)
 (defvar report-finished nil)
+(defvar report-finished-at nil)
+(defvar report-cancelled-at nil)
 (defun dape (config &optional _skip-compile)
   (setq report-calls (1+ report-calls)
         report-called-at (float-time)
@@ -32,7 +35,8 @@
   (setq report-listening `((run . ,runId) (port . ,port) (at . ,(float-time)))))
 (cl-defmethod eglot-handle-notification :before ((_server fastest-server) (_method (eql fastest/runFinished))
                                                  &key runId &allow-other-keys)
-  (push runId report-finished))
+  (push runId report-finished)
+  (setq report-finished-at (float-time)))
 (find-file (getenv "FASTEST_EMACS_FILE"))
 (python-mode)
 (apply #'eglot (eglot--guess-contact))
@@ -46,6 +50,7 @@
   (wait-until (lambda () report-connected) 30)
   (accept-process-output nil 0.3)  ; no second attach
   (jsonrpc-request (fastest--server) :fastest/cancelRun (list :runId run))
+  (setq report-cancelled-at (float-time))
   (wait-until (lambda () (member run report-finished)) 30)
   (with-temp-file (getenv "FASTEST_EMACS_OUT")
     (insert (json-encode `((calls . ,report-calls) (port . ,report-port) (called_at . ,report-called-at)
@@ -53,6 +58,7 @@
                            (connected . ,(or report-connected :json-false))
                            (listening . ,report-listening)
                            (run . ,run) (finished_runs . ,(vconcat report-finished))
-                           (finished . ,(if (member run report-finished) t :json-false)))))))
+                           (finished . ,(if (member run report-finished) t :json-false))
+                           (finished_after_cancel . ,(and report-finished-at (- report-finished-at report-cancelled-at))))))))
 (ignore-errors (eglot-shutdown (eglot-current-server)))
 (kill-emacs 0)

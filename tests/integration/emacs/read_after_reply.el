@@ -1,0 +1,32 @@
+;;; read_after_reply.el --- a notification in the same read as a request's reply -*- lexical-binding: t; -*-
+;; The stand-in server (reply_then_notify_server.py) answers a cancel together with the run's
+;; fastest/runFinished.  Both must be handled: a cancel sent directly, then one by fastest-cancel.
+;; What was handled goes to $FASTEST_EMACS_OUT as JSON.
+(add-to-list 'load-path (getenv "FASTEST_EMACS_DIR"))
+(require 'fastest)
+(setq fastest-command (list (getenv "FASTEST_PYTHON") (getenv "FASTEST_STAND_IN"))
+      eglot-sync-connect 30)
+(fastest-setup)
+(defun wait-until (pred seconds)
+  (let ((deadline (+ (float-time) seconds)))
+    (while (and (not (funcall pred)) (< (float-time) deadline))
+      (accept-process-output nil 0.05))
+    (funcall pred)))
+(defvar report-finished nil)
+(cl-defmethod eglot-handle-notification :before ((_server fastest-server) (_method (eql fastest/runFinished))
+                                                 &key runId &allow-other-keys)
+  (push runId report-finished))
+(find-file (getenv "FASTEST_EMACS_FILE"))
+(python-mode)
+(apply #'eglot (eglot--guess-contact))
+(wait-until (lambda () (eglot-current-server)) 30)
+(jsonrpc-request (fastest--server) :fastest/cancelRun (list :runId "run-1"))
+(wait-until (lambda () (member "run-1" report-finished)) 5)
+(defvar report-first (vconcat (reverse report-finished)))  ; before anything else is read
+(setq fastest-last-run "run-2")
+(fastest-cancel)
+(wait-until (lambda () (member "run-2" report-finished)) 5)
+(with-temp-file (getenv "FASTEST_EMACS_OUT")
+  (insert (json-encode `((after_first_cancel . ,report-first) (finished_runs . ,(vconcat (reverse report-finished)))))))
+(ignore-errors (eglot-shutdown (eglot-current-server)))
+(kill-emacs 0)
