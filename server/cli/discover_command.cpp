@@ -615,7 +615,7 @@ int run_discover_timed(const DiscoverArgs& args, DiscoverTimings& timings) {
   listing.fastest_warnings = c.warnings;
   listing.usage_errors = c.usage_errors;
   listing.verbosity = verbosity;
-  listing.selected = c.selected;
+  listing.selected = std::move(c.selected);  // 100,000 ids: moved, not copied (c's are not read again)
   listing.deselected = c.deselected;
   listing.errors = std::move(errors);
   listing.skips = std::move(skips);

@@ -305,6 +305,16 @@ CollectRules rules_for_module(const Collection& collection, const fs::path& file
   return rules;
 }
 
+// Room for `adding` more items in the tree, `files_done` of `files` assembled: when it is full,
+// the tree so far scaled to every file, and a tenth more. Doubling kept the old and the new
+// buffer (3x the items) alive at its last growth: 100,000 tests peaked 15 MB higher.
+void reserve_for_the_tree(std::vector<TestItem>& items, size_t adding, size_t files_done, size_t files) {
+  const size_t needed = items.size() + adding;
+  if (needed <= items.capacity()) return;
+  const double share_done = files ? std::max(0.01, double(files_done) / double(files)) : 1.0;
+  items.reserve(std::max(needed, size_t(double(needed) / share_done * 1.1) + 16));
+}
+
 Collection collect(const Invocation& invocation, const std::function<void(const ProjectConfig&)>& on_config) {
   Collection collection;
   ProjectConfig& config = collection.config;
@@ -762,6 +772,8 @@ Collection collect(const Invocation& invocation, const std::function<void(const 
           collection.dynamic_containers.push_back(item.id);
         emitted[i] = emit;
       }
+      reserve_for_the_tree(collection.items, std::count(emitted.begin(), emitted.end(), true), file_index,
+                           job_of_file.size());
       for (size_t i = 0; i < items.size(); ++i)
         if (emitted[i]) collection.items.push_back(std::move(items[i]));
       if (!arg.node_suffix.empty() && !any_selected_by_arg && !import_fails && !module_dynamic)
