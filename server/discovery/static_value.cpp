@@ -617,11 +617,11 @@ StaticValue StaticEvaluator::binding_value(const Binding& b, std::string_view na
         return unknown_value("`" + std::string(name) + "` is decorated");
     StaticValue v = make(Kind::Named);
     v.text = std::string(ts::text(ts::field(b.definition, "name"), source_));
-    if (b.kind == Binding::Kind::Class) {
-      v.home = this;
-      v.node = b.definition;
-      v.changed = changed;
-    }
+    // Its module's evaluator and definition: a class's members are read, a function may be
+    // called (call_user_function).
+    v.home = this;
+    v.node = b.definition;
+    v.changed = changed;
     return v;
   }
   if (b.kind == Binding::Kind::Import) {
@@ -793,7 +793,13 @@ StaticValue StaticEvaluator::eval_in(TSNode node, Context& ctx) {
   if (type == "list_comprehension" || type == "set_comprehension" || type == "dictionary_comprehension" ||
       type == "generator_expression")
     return comprehension(node, ctx);
-  if (type == "lambda") { StaticValue v = make(Kind::Named); v.text = "<lambda>"; return v; }
+  if (type == "lambda") {
+    StaticValue v = make(Kind::Named);
+    v.text = "<lambda>";
+    v.home = this;
+    v.node = node;
+    return v;
+  }
   if (type == "identifier") {
     std::string_view name = ts::text(node, source_);
     StaticValue v = lookup(name, ctx);
@@ -1039,11 +1045,107 @@ StaticValue StaticEvaluator::call(TSNode node, Context& ctx) {
   }
   StaticValue callee = eval_in(function, ctx);
   if (callee.kind == Kind::Function && callee.text == "pytest.param") return param(node, args, ctx);
+  if (callee.kind == Kind::Named && callee.home &&
+      (ts::is(callee.node, "function_definition") || ts::is(callee.node, "lambda"))) {
+    std::vector<StaticValue> positional;
+    std::vector<std::pair<std::string, StaticValue>> keyword;
+    for (TSNode a : args.positional) {
+      positional.push_back(eval_in(a, ctx));
+      if (!positional.back().known()) return positional.back();
+    }
+    for (auto& [name, value] : args.keyword) {
+      keyword.emplace_back(name, eval_in(value, ctx));
+      if (!keyword.back().second.known()) return keyword.back().second;
+    }
+    return callee.home->call_user_function(callee, positional, keyword, callee.home == this ? ctx.at : UINT32_MAX,
+                                           ctx.depth + 1);
+  }
   if (callee.kind == Kind::Named && ts::is(function, "identifier") && callee.text != "<lambda>" &&
       !module_.find(ts::text(function, source_)))
     callee.kind = Kind::Unknown;  // a builtin class we do not call
   if (callee.kind != Kind::Function) return unknown_value("a call to " + std::string(ts::text(function, source_)) + " is not evaluated statically");
   return call_function(callee.text, args, ctx);
+}
+
+namespace {
+
+// The one expression a function returns: its body is `return <expr>` after an optional
+// docstring, nothing else (a local, a loop, a raise: null).
+TSNode returned_expression(TSNode function_definition) {
+  std::vector<TSNode> statements;
+  for (TSNode st : ts::named_children(ts::field(function_definition, "body")))
+    if (!ts::is(st, "comment")) statements.push_back(st);
+  if (!statements.empty() && ts::is(statements.front(), "expression_statement") &&
+      ts_node_named_child_count(statements.front()) == 1 && ts::is(ts_node_named_child(statements.front(), 0), "string"))
+    statements.erase(statements.begin());  // the docstring
+  if (statements.size() != 1 || !ts::is(statements.front(), "return_statement") ||
+      ts_node_named_child_count(statements.front()) != 1)
+    return TSNode{};
+  return ts_node_named_child(statements.front(), 0);
+}
+
+// `(yield x)` or `await x` inside an expression: a generator or coroutine, not a value.
+bool holds_yield_or_await(TSNode node) {
+  if (ts::is(node, "yield") || ts::is(node, "await")) return true;
+  if (ts::is(node, "lambda") || ts::is(node, "function_definition")) return false;  // their own bodies
+  const uint32_t n = ts_node_named_child_count(node);
+  for (uint32_t i = 0; i < n; ++i)
+    if (holds_yield_or_await(ts_node_named_child(node, i))) return true;
+  return false;
+}
+
+}  // namespace
+
+// A call of a function of the project: one whose body returns one expression (`def make():
+// return list(range(3))`, `lambda n: [n] * 2`), not decorated (checked where its name was
+// read), not async, with plain parameters. The expression is evaluated with the parameters
+// bound to the arguments' values, the module's names as they are where the call stands
+// (`at`: a name bound further down is a NameError there); each call is the code pytest's
+// collection runs, so the ids are the same. Anything else stays unknown.
+StaticValue StaticEvaluator::call_user_function(const StaticValue& callee, const std::vector<StaticValue>& positional,
+                                                const std::vector<std::pair<std::string, StaticValue>>& keyword,
+                                                uint32_t at, int depth) {
+  const std::string name = callee.text;
+  auto refuse = [&](const std::string& why) { return unknown_value("a call to " + name + " is not evaluated statically (" + why + ")"); };
+  if (callee.changed) return refuse("`" + name + "` is passed to code that may change it");
+  if (depth > kMaxDepth) return refuse("calls nested too deep");
+  const bool is_lambda = ts::is(callee.node, "lambda");
+  if (!is_lambda && ts::text(callee.node, source_).starts_with("async")) return refuse("a coroutine");
+  TSNode body = is_lambda ? ts::field(callee.node, "body") : returned_expression(callee.node);
+  if (ts_node_is_null(body)) return refuse("its body is more than one `return`");
+  if (holds_yield_or_await(body)) return refuse("a generator or coroutine");
+  // Parameters in order: name, and the default's node when it has one.
+  std::vector<std::pair<std::string, TSNode>> parameters;
+  for (TSNode p : ts::named_children(ts::field(callee.node, "parameters"))) {
+    if (ts::is(p, "identifier")) parameters.emplace_back(std::string(ts::text(p, source_)), TSNode{});
+    else if (ts::is(p, "typed_parameter") && ts_node_named_child_count(p) > 0 && ts::is(ts_node_named_child(p, 0), "identifier"))
+      parameters.emplace_back(std::string(ts::text(ts_node_named_child(p, 0), source_)), TSNode{});
+    else if (ts::is(p, "default_parameter") || ts::is(p, "typed_default_parameter"))
+      parameters.emplace_back(std::string(ts::text(ts::field(p, "name"), source_)), ts::field(p, "value"));
+    else if (!ts::is(p, "comment"))
+      return refuse("its parameters are not plain names");
+  }
+  if (positional.size() > parameters.size()) return refuse("too many arguments");
+  Frame frame;
+  for (size_t i = 0; i < positional.size(); ++i) frame.names[parameters[i].first] = positional[i];
+  for (const auto& [key, value] : keyword) {
+    auto it = std::find_if(parameters.begin(), parameters.end(), [&](const auto& p) { return p.first == key; });
+    if (it == parameters.end() || frame.names.count(key)) return refuse("an argument pytest's call would reject");
+    frame.names[key] = value;
+  }
+  for (const auto& [parameter, default_value] : parameters) {
+    if (frame.names.count(parameter)) continue;
+    if (ts_node_is_null(default_value)) return refuse("a missing argument");
+    // A default is evaluated once, where the function is defined.
+    std::vector<Frame> none;
+    Context defining{nullptr, &none, depth + 1, ts_node_start_byte(callee.node)};
+    StaticValue v = eval_in(default_value, defining);
+    if (!v.known()) return v;
+    frame.names[parameter] = std::move(v);
+  }
+  std::vector<Frame> frames{std::move(frame)};
+  Context calling{nullptr, &frames, depth + 1, at};
+  return eval_in(body, calling);
 }
 
 StaticValue StaticEvaluator::param(TSNode node, const Args& args, Context& ctx) {

@@ -90,6 +90,10 @@ class StaticEvaluator {
   void follow_imports(ImportFollower follow) { follow_ = std::move(follow); }
   // A module-level name's value once the module has run (what `from <it> import name` gets).
   StaticValue module_value(std::string_view name);
+  // What calling `callee` (a Named function or lambda of this evaluator's module) returns, when
+  // its body is one returned expression; `at`: where the call stands in this module.
+  StaticValue call_user_function(const StaticValue& callee, const std::vector<StaticValue>& positional,
+                                 const std::vector<std::pair<std::string, StaticValue>>& keyword, uint32_t at, int depth);
 
  public:
   struct Args {
