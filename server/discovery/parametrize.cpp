@@ -398,19 +398,24 @@ OneCall expand_values_evaluated(const std::vector<std::string>& argnames, bool f
   if (!elements) { out.dynamic_reason = "parametrize values are computed at run time (their order is not known statically)"; return out; }
 
   std::vector<std::optional<std::string>> explicit_ids;
+  std::optional<StaticValue> id_function;  // ids=callable: pytest calls it with each value
   if (!ts_node_is_null(ids_node) && !ts::is(ts::unparen(ids_node), "none")) {
     StaticValue ids = evaluator.eval(ids_node);
-    if ((ids.kind != StaticValue::Kind::List && ids.kind != StaticValue::Kind::Tuple) || ids.one_shot) {
+    if (ids.kind == StaticValue::Kind::Named && ids.home &&
+        (ts::is(ids.node, "lambda") || ts::is(ids.node, "function_definition"))) {
+      id_function = std::move(ids);
+    } else if ((ids.kind != StaticValue::Kind::List && ids.kind != StaticValue::Kind::Tuple) || ids.one_shot) {
       out.dynamic_reason = "ids= is computed at run time";
       return out;
+    } else {
+      for (const StaticValue& entry : ids.items) {
+        if (entry.kind == StaticValue::Kind::None) { explicit_ids.push_back(std::nullopt); continue; }
+        auto id = id_from_value(to_id_value(entry), rules.disable_id_escaping);
+        if (!id) { out.dynamic_reason = "an ids= entry is not a literal"; return out; }
+        explicit_ids.push_back(*id);
+      }
     }
-    for (const StaticValue& entry : ids.items) {
-      if (entry.kind == StaticValue::Kind::None) { explicit_ids.push_back(std::nullopt); continue; }
-      auto id = id_from_value(to_id_value(entry), rules.disable_id_escaping);
-      if (!id) { out.dynamic_reason = "an ids= entry is not a literal"; return out; }
-      explicit_ids.push_back(*id);
-    }
-    if (!elements->empty() && explicit_ids.size() != elements->size()) {
+    if (!id_function && !elements->empty() && explicit_ids.size() != elements->size()) {
       out.dynamic_reason = "ids= has a different length than the values (pytest reports an error)";
       return out;
     }
@@ -462,7 +467,25 @@ OneCall expand_values_evaluated(const std::vector<std::string>& argnames, bool f
     }
     std::vector<PyValue> id_values;
     if (!given_id && !(index < explicit_ids.size() && explicit_ids[index]))
-      for (const StaticValue& value : case_values) id_values.push_back(to_id_value(value));
+      for (const StaticValue& value : case_values) {
+        if (!id_function) {
+          id_values.push_back(to_id_value(value));
+          continue;
+        }
+        // pytest's _idval_from_function: the callable's answer through _idval_from_value; None,
+        // or an answer that has no id (a list), falls back to the value's own id.
+        if (!value.known()) {
+          out.dynamic_reason = "parametrize value for `" + argnames[id_values.size()] + "` is not a literal";
+          return out;
+        }
+        StaticEvaluator& home = *id_function->home;
+        StaticValue answer = home.call_user_function(*id_function, {value}, {},
+                                                     &home == &evaluator ? ts_node_start_byte(ids_node) : UINT32_MAX, 0);
+        if (!answer.known()) { out.dynamic_reason = "ids= is computed at run time (" + answer.why + ")"; return out; }
+        PyValue answered = to_id_value(answer);
+        const bool has_id = answer.kind != StaticValue::Kind::None && id_from_value(answered, rules.disable_id_escaping);
+        id_values.push_back(has_id ? std::move(answered) : to_id_value(value));
+      }
     std::optional<std::string> id = case_id(given_id, index, explicit_ids, id_values, argnames, rules, &out.dynamic_reason);
     if (!id) return out;
     ids.push_back(std::move(*id));

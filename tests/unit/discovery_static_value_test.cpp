@@ -695,3 +695,74 @@ def test_defaults_later(x): pass
     CHECK(item->dynamic);
   }
 }
+
+TEST_CASE("ids= given a function or lambda that returns one expression: pytest's id of its answer") {
+  // ids printed by pytest 9.2 on Python 3.11.7 for this module (None, or an answer with no id
+  // such as a list, falls back to the value's own id; pytest.param's id= wins).
+  const std::string source = R"PY(import pytest
+
+def name_of(v):
+    return f"n{v}"
+
+def maybe(v):
+    return v if isinstance(v, str) else None
+
+CASES = [1, 2]
+
+@pytest.mark.parametrize("x", [1, 2, 3], ids=lambda v: f"case-{v}")
+def test_lambda(x): pass
+
+@pytest.mark.parametrize("x", CASES, ids=name_of)
+def test_named(x): pass
+
+@pytest.mark.parametrize("a,b", [(1, "p"), (2, "q")], ids=lambda v: str(v) * 2)
+def test_two_args(a, b): pass
+
+@pytest.mark.parametrize("x", [1, 2], ids=lambda v: None)
+def test_none(x): pass
+
+@pytest.mark.parametrize("x", [1, 2], ids=lambda v: [v])
+def test_list_answer(x): pass
+
+@pytest.mark.parametrize("x", [pytest.param(1, id="given"), 2], ids=lambda v: f"f{v}")
+def test_param_id(x): pass
+
+@pytest.mark.parametrize("x", [1, 1], ids=lambda v: "same")
+def test_dupes(x): pass
+
+@pytest.mark.parametrize("x", ["a b", "c"], ids=lambda v: v + "\n")
+def test_escaped(x): pass
+
+@pytest.fixture(params=[10, 20], ids=lambda p: f"p{p}")
+def fx(request):
+    return request.param
+
+def test_fixture(fx): pass
+)PY";
+  CHECK(static_ids(source) == expected("test_m.py::", {
+      "test_lambda[case-1]", "test_lambda[case-2]", "test_lambda[case-3]", "test_named[n1]", "test_named[n2]",
+      "test_two_args[11-pp]", "test_two_args[22-qq]", "test_none[1]", "test_none[2]", "test_list_answer[1]",
+      "test_list_answer[2]", "test_param_id[given]", "test_param_id[f2]", "test_dupes[same0]", "test_dupes[same1]",
+      "test_escaped[a b\\n]", "test_escaped[c\\n]", "test_fixture[p10]", "test_fixture[p20]"}));
+}
+
+TEST_CASE("ids= given a function that cannot be evaluated stays dynamic") {
+  const std::string source = R"PY(import pytest
+def loops(v):
+    out = str(v)
+    return out
+@pytest.mark.parametrize("x", [1, 2], ids=loops)
+def test_loops(x): pass
+@pytest.mark.parametrize("x", [1, 2], ids=lambda v: v.name)
+def test_attribute(x): pass
+@pytest.mark.parametrize("x", [1, 2], ids=lambda: "no argument")
+def test_arity(x): pass
+)PY";
+  auto result = discover_snippet(source, rules_for_311());
+  for (const char* name : {"test_loops", "test_attribute", "test_arity"}) {
+    const fastest::TestItem* item = find_item(result, std::string("test_m.py::") + name);
+    REQUIRE(item);
+    INFO(name << ": " << item->dynamic_reason);
+    CHECK(item->dynamic);
+  }
+}
