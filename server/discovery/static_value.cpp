@@ -273,6 +273,13 @@ struct MutationScan {
   // Changed by anything but a method call on them (`sys.path.insert(...)` calls on `sys`): a
   // module's constants stay what they are under calls of its functions.
   std::unordered_set<std::string> changed_otherwise;
+  // `X.method(...)` calls that may change X, by X (a built list is replayed from them), and the
+  // names changed through more than their own name (`X[0].append`, `X.a.append`).
+  std::unordered_map<std::string, std::vector<TSNode>> method_changes;
+  std::unordered_set<std::string> changed_deeper;
+  // Names whose value another name may share (`Y = X`, `f(a=X)`, `[X]`): a change through the
+  // other name is not one of X's method calls.
+  std::unordered_set<std::string> shared;
   struct Flow {
     std::vector<std::string> to, from;  // targets <- sources
     std::vector<std::string> whole;     // the sources taken whole (not an attribute's object: `m` of `m.X`)
@@ -310,6 +317,7 @@ struct MutationScan {
     f.element = element;
     identifiers_in(target, source, f.to);
     values_in(value, f.from, f.whole, false);
+    if (!element) shared.insert(f.from.begin(), f.from.end());
     if (!f.to.empty() && !f.from.empty()) flows.push_back(std::move(f));
   }
   // The names a value may share objects with: a called name (`range(3)`, `f(x)`) is not among
@@ -388,8 +396,12 @@ struct MutationScan {
         std::string_view callee = ts::text(function, source);
         if (ts::is(function, "attribute") &&
             !is_read_only_method(ts::text(ts::field(function, "attribute"), source)) &&
-            !callee.starts_with("pytest.") && !callee.starts_with("itertools.") && !is_datetime_constructor(callee))
-          mutate_root(ts::field(function, "object"), /*method_receiver=*/true);
+            !callee.starts_with("pytest.") && !callee.starts_with("itertools.") && !is_datetime_constructor(callee)) {
+          TSNode object = ts::unparen(ts::field(function, "object"));
+          mutate_root(object, /*method_receiver=*/true);
+          if (ts::is(object, "identifier")) method_changes[std::string(ts::text(object, source))].push_back(n);
+          else if (TSNode id = root_identifier(object); !ts_node_is_null(id)) changed_deeper.emplace(ts::text(id, source));
+        }
         // A read-only method (`"{}".format(x)`, `", ".join(x)`) does not change its arguments either.
         const bool read_only_method =
             ts::is(function, "attribute") && is_read_only_method(ts::text(ts::field(function, "attribute"), source));
@@ -398,6 +410,9 @@ struct MutationScan {
             TSNode value = ts::is(arg, "keyword_argument") ? ts::field(arg, "value") : arg;
             if (ts::is(value, "list_splat") || ts::is(value, "dictionary_splat")) value = ts_node_named_child(value, 0);
             mutate_root(value);
+            std::vector<std::string> names, whole;
+            values_in(value, names, whole, false);
+            shared.insert(names.begin(), names.end());
           }
       }
     }
@@ -512,6 +527,9 @@ bool StaticEvaluator::name_is_stable(std::string_view name) {
     elements_mutated_ = std::move(scan.elements_mutated);
     rebound_ = std::move(scan.rebound);
     changed_otherwise_ = std::move(scan.changed_otherwise);
+    method_changes_ = std::move(scan.method_changes);
+    changed_deeper_ = std::move(scan.changed_deeper);
+    shared_ = std::move(scan.shared);
   }
   return unstable_->count(std::string(name)) == 0;
 }
@@ -589,11 +607,170 @@ std::optional<bool> StaticEvaluator::truth_in(TSNode expr, const Scope* class_sc
   return truth_of(eval_in(expr, ctx));
 }
 
+namespace {
+
+// The statement of the module (a child of its root) that holds `node`; null when `node` is
+// not at module level (inside a function, class, `with`, `try`...: only `for` and `if`
+// bodies may stand between).
+TSNode module_statement_of(TSNode node, TSNode root, bool through_loops_and_ifs_only) {
+  TSNode stmt{};
+  for (TSNode n = node; !ts_node_is_null(n); n = ts_node_parent(n)) {
+    TSNode parent = ts_node_parent(n);
+    if (ts_node_is_null(parent)) return TSNode{};
+    if (ts_node_eq(parent, root)) return n;
+    if (through_loops_and_ifs_only &&
+        (ts::is(n, "function_definition") || ts::is(n, "class_definition") || ts::is(n, "lambda") ||
+         ts::is(n, "with_statement") || ts::is(n, "try_statement") || ts::is(n, "while_statement") ||
+         ts::is(n, "decorated_definition") || ts::is(n, "match_statement")))
+      return TSNode{};
+    (void)stmt;
+  }
+  return TSNode{};
+}
+
+}  // namespace
+
+// A list bound once at module level and then only grown by `X.append(v)` / `X.extend(vs)`
+// statements at module level (in `for` loops over known values and `if`s the evaluator
+// decides), all before it is read: its value is those statements replayed, in order. Any
+// other change (a call elsewhere, an alias, a change through an element, growth inside a
+// function, in the statement that reads it or after it) leaves it unknown.
+std::optional<StaticValue> StaticEvaluator::built_list(const Binding& b, std::string_view name, Context& ctx) {
+  const std::string key(name);
+  if (changed_otherwise_.count(key) || changed_deeper_.count(key) || shared_.count(key) || ts_node_is_null(b.value))
+    return std::nullopt;
+  TSNode binding_statement = module_statement_of(b.value, root_, true);
+  if (ts_node_is_null(binding_statement) || ts_node_end_byte(binding_statement) > ctx.at) return std::nullopt;
+  // Every change is a statement `X.append(...)`/`X.extend(...)` at module level.
+  auto changes = method_changes_.find(key);
+  if (changes == method_changes_.end()) return std::nullopt;
+  for (TSNode call : changes->second) {
+    const std::string_view method = ts::text(ts::field(ts::unparen(ts::field(call, "function")), "attribute"), source_);
+    TSNode parent = ts_node_parent(call);
+    if ((method != "append" && method != "extend") || !ts::is(parent, "expression_statement") ||
+        ts_node_named_child_count(parent) != 1)
+      return std::nullopt;
+    TSNode stmt = module_statement_of(call, root_, true);
+    if (ts_node_is_null(stmt)) return std::nullopt;
+    // Growth in the statement that reads it (a loop appending and reading), or after it: not
+    // replayed. parametrize keeps the list object itself and reads it at collection, once the
+    // whole module ran, so growth further down would count too.
+    if (ts_node_end_byte(stmt) > ctx.at) return std::nullopt;
+  }
+  std::vector<Frame> frames;
+  Context start{nullptr, &frames, ctx.depth + 1, ts_node_start_byte(b.value)};
+  StaticValue list = eval_in(b.value, start);
+  if (list.kind != Kind::List) return std::nullopt;
+  for (TSNode stmt = ts_node_next_named_sibling(binding_statement); !ts_node_is_null(stmt) && ts_node_end_byte(stmt) <= ctx.at;
+       stmt = ts_node_next_named_sibling(stmt)) {
+    bool grows = false;
+    for (TSNode call : changes->second)
+      grows |= ts_node_start_byte(call) >= ts_node_start_byte(stmt) && ts_node_end_byte(call) <= ts_node_end_byte(stmt);
+    if (!grows) continue;
+    std::vector<Frame> loop_frames{Frame{}};
+    Context here{nullptr, &loop_frames, ctx.depth + 1, ts_node_start_byte(stmt)};
+    if (!replay_growth(stmt, name, list, here)) return std::nullopt;
+  }
+  return list;
+}
+
+// One statement of a replay: `X.append(v)`, `X.extend(vs)`, `name = value` (bound in the
+// replay's frame: a loop body's names), `for` over known values, an `if` the evaluator decides,
+// `pass`. False for anything else.
+bool StaticEvaluator::replay_growth(TSNode stmt, std::string_view name, StaticValue& list, Context& ctx) {
+  if (budget_ > kMaxElements || ctx.depth > kMaxDepth) return false;
+  Frame& frame = ctx.frames->back();
+  if (ts::is(stmt, "pass_statement") || ts::is(stmt, "comment")) return true;
+  if (ts::is(stmt, "block")) {
+    for (TSNode s : ts::named_children(stmt))
+      if (!replay_growth(s, name, list, ctx)) return false;
+    return true;
+  }
+  if (ts::is(stmt, "expression_statement") && ts_node_named_child_count(stmt) == 1) {
+    TSNode expr = ts_node_named_child(stmt, 0);
+    if (ts::is(expr, "assignment")) {
+      TSNode left = ts::field(expr, "left"), right = ts::field(expr, "right");
+      if (!ts::is(left, "identifier") || ts_node_is_null(right) || ts::is(right, "assignment") ||
+          ts::text(left, source_) == name)
+        return false;
+      frame.names[std::string(ts::text(left, source_))] = eval_in(right, ctx);
+      return true;
+    }
+    if (ts::is(expr, "call")) {
+      TSNode function = ts::unparen(ts::field(expr, "function"));
+      if (!ts::is(function, "attribute") || ts::text(ts::field(function, "object"), source_) != name) return false;
+      const std::string_view method = ts::text(ts::field(function, "attribute"), source_);
+      Args args = read_args(expr, source_);
+      if (args.splat || !args.keyword.empty() || args.positional.size() != 1) return false;
+      StaticValue value = eval_in(args.positional[0], ctx);
+      if (method == "append") {
+        list.items.push_back(std::move(value));
+        ++budget_;
+        return true;
+      }
+      if (method == "extend") {
+        auto elements = iterate(value);
+        if (!elements || value.one_shot) return false;
+        budget_ += elements->size();
+        for (StaticValue& e : *elements) list.items.push_back(std::move(e));
+        return true;
+      }
+      return false;
+    }
+    return false;
+  }
+  if (ts::is(stmt, "for_statement")) {
+    if (!ts_node_is_null(ts::field(stmt, "alternative"))) return false;  // for ... else
+    TSNode target = ts::unparen(ts::field(stmt, "left"));
+    std::vector<std::string> names;
+    if (ts::is(target, "identifier")) names.emplace_back(ts::text(target, source_));
+    else if (ts::is(target, "pattern_list") || ts::is(target, "tuple_pattern"))
+      for (TSNode t : ts::named_children(target)) {
+        if (!ts::is(t, "identifier")) return false;
+        names.emplace_back(ts::text(t, source_));
+      }
+    else return false;
+    if (std::find(names.begin(), names.end(), name) != names.end()) return false;
+    StaticValue iterable = eval_in(ts::field(stmt, "right"), ctx);
+    auto elements = iterate(iterable);
+    if (!elements) return false;
+    for (const StaticValue& e : *elements) {
+      if (names.size() == 1 && ts::is(target, "identifier")) {
+        frame.names[names[0]] = e;
+      } else {
+        if ((e.kind != Kind::Tuple && e.kind != Kind::List) || e.items.size() != names.size()) return false;
+        for (size_t i = 0; i < names.size(); ++i) frame.names[names[i]] = e.items[i];
+      }
+      if (!replay_growth(ts::field(stmt, "body"), name, list, ctx)) return false;
+    }
+    return true;
+  }
+  if (ts::is(stmt, "if_statement")) {
+    std::vector<std::pair<TSNode, TSNode>> branches{{ts::field(stmt, "condition"), ts::field(stmt, "consequence")}};
+    for (TSNode child : ts::named_children(stmt)) {
+      if (ts::is(child, "elif_clause")) branches.emplace_back(ts::field(child, "condition"), ts::field(child, "consequence"));
+      else if (ts::is(child, "else_clause")) branches.emplace_back(TSNode{}, ts::field(child, "body"));
+    }
+    for (auto& [condition, body] : branches) {
+      std::optional<bool> taken = ts_node_is_null(condition) ? std::optional(true) : truth_of(eval_in(condition, ctx));
+      if (!taken) return false;
+      if (*taken) return replay_growth(body, name, list, ctx);
+    }
+    return true;
+  }
+  return false;
+}
+
 StaticValue StaticEvaluator::binding_value(const Binding& b, std::string_view name, const Scope* class_scope, Context& ctx) {
   if (b.count != 1 || b.conditional) return unknown_value("`" + std::string(name) + "` is bound more than once or conditionally");
   // A class (or a name imported from elsewhere) given to code that may change it is still read
   // for its enum members; its own __name__ is then not trusted (StaticValue::changed).
   const bool changed = !name_is_stable(name);
+  if (changed && class_scope == nullptr && b.kind == Binding::Kind::Assignment && !name_is_rebound(name))
+    if (auto built = built_list(b, name, ctx)) {
+      if (!elements_are_stable(name, *built)) return unknown_value("the elements of `" + std::string(name) + "` are changed in place");
+      return *built;
+    }
   if (changed && (name_is_rebound(name) || (b.kind != Binding::Kind::Class && b.kind != Binding::Kind::Import)))
     return unknown_value("`" + std::string(name) + "` is rebound or mutated");
   if (b.kind == Binding::Kind::Assignment && !ts_node_is_null(b.value)) {

@@ -123,6 +123,8 @@ class StaticEvaluator {
   StaticValue binary(TSNode node, Context& ctx);
   StaticValue compare(TSNode node, Context& ctx);
   StaticValue binding_value(const Binding& b, std::string_view name, const Scope* class_scope, Context& ctx);
+  std::optional<StaticValue> built_list(const Binding& b, std::string_view name, Context& ctx);
+  bool replay_growth(TSNode stmt, std::string_view name, StaticValue& list, Context& ctx);
   StaticValue enum_member(const StaticValue& cls, std::string_view attr);
   StaticValue datetime_object(const std::string& f, const std::vector<StaticValue>& values,
                               const std::vector<std::pair<std::string, StaticValue>>& keyword);
@@ -140,6 +142,9 @@ class StaticEvaluator {
   std::unordered_set<std::string> elements_mutated_;  // names whose elements may change (with unstable_)
   std::unordered_set<std::string> rebound_;           // names bound again (with unstable_)
   std::unordered_set<std::string> changed_otherwise_; // changed by more than method calls on them (with unstable_)
+  std::unordered_map<std::string, std::vector<TSNode>> method_changes_;  // `X.m(...)` calls that may change X
+  std::unordered_set<std::string> changed_deeper_;    // changed through an element or attribute
+  std::unordered_set<std::string> shared_;            // values other names may share (aliases, arguments)
   bool elements_are_stable(std::string_view name, const StaticValue& value);
   std::unordered_map<uint32_t, std::unique_ptr<Scope>> class_scopes_;  // by class body start byte
   std::unordered_map<std::string, StaticValue> module_memo_;

@@ -29,12 +29,20 @@ elif sys.version_info[:2] >= (3, 0):
 MUTATED = """
 import pytest
 VALUES = [1, 2]
-VALUES.append(3)
 REBOUND = ["a"]
 REBOUND = ["b", "c"]
+GROWN = [1]
+for i in range(2, 4):
+    GROWN.append(i)
 
 @pytest.mark.parametrize("x", VALUES)
 def test_mutated(x): pass
+
+@pytest.mark.parametrize("x", GROWN)
+def test_grown(x): pass
+
+# pytest keeps the list and reads it at collection: this counts for test_mutated.
+VALUES.append(3)
 
 @pytest.mark.parametrize("x", REBOUND)
 def test_rebound(x): pass
@@ -84,3 +92,7 @@ def test_rebound_and_mutated_names_stay_dynamic_and_are_settled_by_pytest(fastes
     tree, is_dynamic = static_tree(fastest_bin, python_exe, tmp_path)
     assert is_dynamic("test_mut.py::test_mutated")
     assert is_dynamic("test_mut.py::test_rebound")
+    # grown by append before it is read: replayed
+    assert not is_dynamic("test_mut.py::test_grown")
+    assert [i for i in tree["selected"] if "test_grown" in i] == [
+        "test_mut.py::test_grown[1]", "test_mut.py::test_grown[2]", "test_mut.py::test_grown[3]"]

@@ -62,7 +62,9 @@ NAMES = ("a", "b")
 def helper(): pass
 class Helper: pass
 COUNTER = []
-COUNTER.append(1)
+COUNTER.insert(0, 1)
+GROWN = [1]
+GROWN.append(2)
 def _decorate(f): return f
 @_decorate
 def decorated(): pass
@@ -71,7 +73,7 @@ def decorated(): pass
   write_file(p.root / "pkg/b.py", "from .a import X\n");
   write_file(p.root / "tests/test_v.py", R"PY(import pytest
 from pkg import PRIMES
-from pkg.data import NAMES, helper, Helper, COUNTER, decorated
+from pkg.data import NAMES, helper, Helper, COUNTER, GROWN, decorated
 from pkg.a import X
 from missing_module import Y
 @pytest.mark.parametrize("p", PRIMES)
@@ -82,6 +84,8 @@ def test_names(n): pass
 def test_named(f): pass
 @pytest.mark.parametrize("c", COUNTER)
 def test_counter(c): pass
+@pytest.mark.parametrize("g", GROWN)
+def test_grown(g): pass
 @pytest.mark.parametrize("d", [decorated])
 def test_decorated(d): pass
 @pytest.mark.parametrize("x", X)
@@ -95,7 +99,9 @@ def test_missing(y): pass
   CHECK(case_ids(r, m + "test_primes") == std::vector<std::string>{m + "test_primes[2]", m + "test_primes[3]", m + "test_primes[5]"});
   CHECK(case_ids(r, m + "test_names") == std::vector<std::string>{m + "test_names[a]", m + "test_names[b]"});
   CHECK(case_ids(r, m + "test_named") == std::vector<std::string>{m + "test_named[helper]", m + "test_named[Helper]"});
-  for (const char* name : {"test_primes", "test_names", "test_named"}) {
+  // Grown by append in its module, which ran whole before the import returned.
+  CHECK(case_ids(r, m + "test_grown") == std::vector<std::string>{m + "test_grown[1]", m + "test_grown[2]"});
+  for (const char* name : {"test_primes", "test_names", "test_named", "test_grown"}) {
     INFO(name << ": " << item(r, m + name).dynamic_reason);
     CHECK_FALSE(item(r, m + name).dynamic);
   }

@@ -279,7 +279,13 @@ def test_gen_once(x): pass
 def test_gen_twice(x): pass
 )PY";
   auto result = discover_snippet(source, rules_for_311());
-  for (const char* name : {"test_appended", "test_aug", "test_sub", "test_aliased", "test_passed", "test_rebound",
+  // Grown by append at module level before it is read: replayed (pytest 9.2: [1], [2], [3]).
+  Ids appended;
+  for (const std::string& id : leaf_ids(result))
+    if (id.starts_with("test_m.py::test_appended[")) appended.push_back(id);
+  CHECK(appended == Ids{"test_m.py::test_appended[1]", "test_m.py::test_appended[2]", "test_m.py::test_appended[3]"});
+  CHECK_FALSE(find_item(result, "test_m.py::test_appended")->dynamic);
+  for (const char* name : {"test_aug", "test_sub", "test_aliased", "test_passed", "test_rebound",
                            "test_set", "test_gen_once", "test_gen_twice"}) {
     const fastest::TestItem* item = find_item(result, std::string("test_m.py::") + name);
     REQUIRE(item);
@@ -655,7 +661,6 @@ def needs_arg(a):
     return [a]
 def mutated():
     return CASES
-CASES.append(2)
 @pytest.mark.parametrize("x", loops())
 def test_loops(x): pass
 @pytest.mark.parametrize("x", coro())
@@ -684,6 +689,7 @@ LATER = [1]
 DEFAULT = 1
 @pytest.mark.parametrize("x", defaults_later())
 def test_defaults_later(x): pass
+CASES.append(2)
 )PY";
   auto result = discover_snippet(source, rules_for_311());
   for (const char* name : {"test_loops", "test_coro", "test_gen", "test_cached", "test_uses_later", "test_twice",
@@ -760,6 +766,92 @@ def test_arity(x): pass
 )PY";
   auto result = discover_snippet(source, rules_for_311());
   for (const char* name : {"test_loops", "test_attribute", "test_arity"}) {
+    const fastest::TestItem* item = find_item(result, std::string("test_m.py::") + name);
+    REQUIRE(item);
+    INFO(name << ": " << item->dynamic_reason);
+    CHECK(item->dynamic);
+  }
+}
+
+TEST_CASE("a list grown by append/extend at module level, in loops and known ifs, before it is read") {
+  // ids printed by pytest 9.2 on Python 3.11.7 (ecdsa's `converters`: pytest.param ids given,
+  // values unknown).
+  const std::string source = R"PY(import sys
+import pytest
+
+converters = []
+for modifier, convert in [("bytes", lambda x: x), ("bytearray", bytearray), ("memory", memoryview)]:
+    converters.append(pytest.param(convert, id=modifier))
+
+@pytest.mark.parametrize("convert", converters)
+def test_converters(convert): pass
+
+@pytest.mark.parametrize("convert", converters[:-1])
+def test_sliced(convert): pass
+
+CASES = [0]
+for i in range(1, 4):
+    if i % 2:
+        CASES.append(i * 10)
+    else:
+        CASES.extend([i, -i])
+if sys.version_info >= (3, 8):
+    CASES.append("new")
+
+@pytest.mark.parametrize("x", CASES)
+def test_cases(x): pass
+
+PAIRS = []
+for a in "ab":
+    for b in (1, 2):
+        label = f"{a}{b}"
+        PAIRS.append((label, b))
+
+@pytest.mark.parametrize("label,b", PAIRS)
+def test_pairs(label, b): pass
+
+)PY";
+  CHECK(static_ids(source) == expected("test_m.py::", {
+      "test_converters[bytes]", "test_converters[bytearray]", "test_converters[memory]", "test_sliced[bytes]",
+      "test_sliced[bytearray]", "test_cases[0]", "test_cases[10]", "test_cases[2]", "test_cases[-2]", "test_cases[30]",
+      "test_cases[new]", "test_pairs[a1-1]", "test_pairs[a2-2]", "test_pairs[b1-1]", "test_pairs[b2-2]"}));
+}
+
+TEST_CASE("a list grown after it is read, in a function, through an alias, or shrunk stays dynamic") {
+  // pytest keeps the list object and reads it at collection: test_early has [1] and [2] there.
+  const std::string source = R"PY(import pytest
+EARLY = [1]
+@pytest.mark.parametrize("x", EARLY)
+def test_early(x): pass
+EARLY.append(2)
+
+LATE = [1]
+def grow():
+    LATE.append(5)
+grow()
+@pytest.mark.parametrize("x", LATE)
+def test_late(x): pass
+
+ALIASED = [1]
+other = ALIASED
+other.append(2)
+@pytest.mark.parametrize("x", ALIASED)
+def test_aliased(x): pass
+
+POPPED = [1, 2]
+POPPED.append(3)
+POPPED.pop()
+@pytest.mark.parametrize("x", POPPED)
+def test_popped(x): pass
+
+SELF = [1]
+for v in range(2):
+    SELF.append(len(SELF))
+@pytest.mark.parametrize("x", SELF)
+def test_self(x): pass
+)PY";
+  auto result = discover_snippet(source, rules_for_311());
+  for (const char* name : {"test_early", "test_late", "test_aliased", "test_popped", "test_self"}) {
     const fastest::TestItem* item = find_item(result, std::string("test_m.py::") + name);
     REQUIRE(item);
     INFO(name << ": " << item->dynamic_reason);
