@@ -1,6 +1,7 @@
 #include "server/discovery/static_value.h"
 
 #include <algorithm>
+#include <functional>
 #include <charconv>
 
 #include "server/discovery/ts_util.h"
@@ -657,52 +658,64 @@ std::optional<StaticValue> StaticEvaluator::built_list(const Binding& b, std::st
     // whole module ran, so growth further down would count too.
     if (ts_node_end_byte(stmt) > ctx.at) return std::nullopt;
   }
-  std::vector<Frame> frames;
+  std::vector<Frame> frames{Frame{}};
   Context start{nullptr, &frames, ctx.depth + 1, ts_node_start_byte(b.value)};
   StaticValue list = eval_in(b.value, start);
   if (list.kind != Kind::List) return std::nullopt;
+  // The list is held in the replay's frame: its own reads inside a loop see it as it grows.
+  frames.back().names[key] = std::move(list);
+  const std::unordered_set<std::string> growable{key};
   for (TSNode stmt = ts_node_next_named_sibling(binding_statement); !ts_node_is_null(stmt) && ts_node_end_byte(stmt) <= ctx.at;
        stmt = ts_node_next_named_sibling(stmt)) {
     bool grows = false;
     for (TSNode call : changes->second)
       grows |= ts_node_start_byte(call) >= ts_node_start_byte(stmt) && ts_node_end_byte(call) <= ts_node_end_byte(stmt);
     if (!grows) continue;
-    std::vector<Frame> loop_frames{Frame{}};
-    Context here{nullptr, &loop_frames, ctx.depth + 1, ts_node_start_byte(stmt)};
-    if (!replay_growth(stmt, name, list, here)) return std::nullopt;
+    // Names bound by earlier loops are module names: only this statement's are the frame's.
+    StaticValue held = std::move(frames.back().names[key]);
+    frames.back().names.clear();
+    frames.back().names[key] = std::move(held);
+    Context here{nullptr, &frames, ctx.depth + 1, ts_node_start_byte(stmt)};
+    if (!replay_growth(stmt, growable, /*in_function=*/false, here)) return std::nullopt;
   }
-  return list;
+  return std::move(frames.back().names[key]);
 }
 
-// One statement of a replay: `X.append(v)`, `X.extend(vs)`, `name = value` (bound in the
-// replay's frame: a loop body's names), `for` over known values, an `if` the evaluator decides,
-// `pass`. False for anything else.
-bool StaticEvaluator::replay_growth(TSNode stmt, std::string_view name, StaticValue& list, Context& ctx) {
+// One statement of a replay, in the innermost frame: `L.append(v)` / `L.extend(vs)` for a list
+// `L` of `growable` (held in the frame), `name = value` (a loop body's or function's names;
+// growable ones only in a function, where the pre-scan allowed their one fresh binding), `for`
+// over known values, an `if` the evaluator decides, `pass`. False for anything else.
+bool StaticEvaluator::replay_growth(TSNode stmt, const std::unordered_set<std::string>& growable, bool in_function,
+                                    Context& ctx) {
   if (budget_ > kMaxElements || ctx.depth > kMaxDepth) return false;
   Frame& frame = ctx.frames->back();
   if (ts::is(stmt, "pass_statement") || ts::is(stmt, "comment")) return true;
   if (ts::is(stmt, "block")) {
     for (TSNode s : ts::named_children(stmt))
-      if (!replay_growth(s, name, list, ctx)) return false;
+      if (!replay_growth(s, growable, in_function, ctx)) return false;
     return true;
   }
   if (ts::is(stmt, "expression_statement") && ts_node_named_child_count(stmt) == 1) {
     TSNode expr = ts_node_named_child(stmt, 0);
     if (ts::is(expr, "assignment")) {
       TSNode left = ts::field(expr, "left"), right = ts::field(expr, "right");
-      if (!ts::is(left, "identifier") || ts_node_is_null(right) || ts::is(right, "assignment") ||
-          ts::text(left, source_) == name)
-        return false;
-      frame.names[std::string(ts::text(left, source_))] = eval_in(right, ctx);
+      if (!ts::is(left, "identifier") || ts_node_is_null(right) || ts::is(right, "assignment")) return false;
+      const std::string target(ts::text(left, source_));
+      if (growable.count(target) && !in_function) return false;
+      frame.names[target] = eval_in(right, ctx);
       return true;
     }
     if (ts::is(expr, "call")) {
       TSNode function = ts::unparen(ts::field(expr, "function"));
-      if (!ts::is(function, "attribute") || ts::text(ts::field(function, "object"), source_) != name) return false;
+      if (!ts::is(function, "attribute")) return false;
+      const std::string receiver(ts::text(ts::field(function, "object"), source_));
+      auto held = frame.names.find(receiver);
+      if (!growable.count(receiver) || held == frame.names.end() || held->second.kind != Kind::List) return false;
       const std::string_view method = ts::text(ts::field(function, "attribute"), source_);
       Args args = read_args(expr, source_);
       if (args.splat || !args.keyword.empty() || args.positional.size() != 1) return false;
       StaticValue value = eval_in(args.positional[0], ctx);
+      StaticValue& list = frame.names[receiver];  // found again: eval_in may have added names
       if (method == "append") {
         list.items.push_back(std::move(value));
         ++budget_;
@@ -730,7 +743,8 @@ bool StaticEvaluator::replay_growth(TSNode stmt, std::string_view name, StaticVa
         names.emplace_back(ts::text(t, source_));
       }
     else return false;
-    if (std::find(names.begin(), names.end(), name) != names.end()) return false;
+    for (const std::string& n : names)
+      if (growable.count(n)) return false;
     StaticValue iterable = eval_in(ts::field(stmt, "right"), ctx);
     auto elements = iterate(iterable);
     if (!elements) return false;
@@ -741,7 +755,7 @@ bool StaticEvaluator::replay_growth(TSNode stmt, std::string_view name, StaticVa
         if ((e.kind != Kind::Tuple && e.kind != Kind::List) || e.items.size() != names.size()) return false;
         for (size_t i = 0; i < names.size(); ++i) frame.names[names[i]] = e.items[i];
       }
-      if (!replay_growth(ts::field(stmt, "body"), name, list, ctx)) return false;
+      if (!replay_growth(ts::field(stmt, "body"), growable, in_function, ctx)) return false;
     }
     return true;
   }
@@ -754,7 +768,7 @@ bool StaticEvaluator::replay_growth(TSNode stmt, std::string_view name, StaticVa
     for (auto& [condition, body] : branches) {
       std::optional<bool> taken = ts_node_is_null(condition) ? std::optional(true) : truth_of(eval_in(condition, ctx));
       if (!taken) return false;
-      if (*taken) return replay_growth(body, name, list, ctx);
+      if (*taken) return replay_growth(body, growable, in_function, ctx);
     }
     return true;
   }
@@ -1289,8 +1303,7 @@ StaticValue StaticEvaluator::call_user_function(const StaticValue& callee, const
   const bool is_lambda = ts::is(callee.node, "lambda");
   if (!is_lambda && ts::text(callee.node, source_).starts_with("async")) return refuse("a coroutine");
   TSNode body = is_lambda ? ts::field(callee.node, "body") : returned_expression(callee.node);
-  if (ts_node_is_null(body)) return refuse("its body is more than one `return`");
-  if (holds_yield_or_await(body)) return refuse("a generator or coroutine");
+  if (!ts_node_is_null(body) && holds_yield_or_await(body)) return refuse("a generator or coroutine");
   // Parameters in order: name, and the default's node when it has one.
   std::vector<std::pair<std::string, TSNode>> parameters;
   for (TSNode p : ts::named_children(ts::field(callee.node, "parameters"))) {
@@ -1320,9 +1333,107 @@ StaticValue StaticEvaluator::call_user_function(const StaticValue& callee, const
     if (!v.known()) return v;
     frame.names[parameter] = std::move(v);
   }
+  if (ts_node_is_null(body)) return run_function_body(callee, std::move(frame), at, depth);
   std::vector<Frame> frames{std::move(frame)};
   Context calling{nullptr, &frames, depth + 1, at};
   return eval_in(body, calling);
+}
+
+namespace {
+
+void identifiers_named(TSNode node, std::string_view name, std::string_view source, std::vector<TSNode>& out) {
+  if (ts::is(node, "identifier")) {
+    if (ts::text(node, source) == name) out.push_back(node);
+    return;
+  }
+  const uint32_t n = ts_node_named_child_count(node);
+  for (uint32_t i = 0; i < n; ++i) identifiers_named(ts_node_named_child(node, i), name, source, out);
+}
+
+// The names a function body binds (assignment and loop targets, at any depth): all locals.
+void locals_bound(TSNode node, std::string_view source, std::unordered_set<std::string>& out) {
+  if (ts::is(node, "function_definition") || ts::is(node, "class_definition") || ts::is(node, "lambda")) return;
+  if (ts::is(node, "assignment") || ts::is(node, "augmented_assignment") || ts::is(node, "for_statement")) {
+    std::vector<std::string> names;
+    identifiers_in(ts::field(node, ts::is(node, "for_statement") ? "left" : "left"), source, names);
+    out.insert(names.begin(), names.end());
+  }
+  const uint32_t n = ts_node_named_child_count(node);
+  for (uint32_t i = 0; i < n; ++i) locals_bound(ts_node_named_child(node, i), source, out);
+}
+
+}  // namespace
+
+// A function whose body builds its answer in statements (`values = []`, `for ... :
+// values.append(...)`, `if` the evaluator decides) and ends with `return <expr>`: replayed in a
+// frame of its parameters and locals. A list it grows must be fresh (bound once to a list
+// display or comprehension) and read only by its `.append`/`.extend` and the `return`: no
+// alias can see it change. Anything else is unknown.
+StaticValue StaticEvaluator::run_function_body(const StaticValue& callee, Frame frame, uint32_t at, int depth) {
+  const std::string name = callee.text;
+  auto refuse = [&](const std::string& why) { return unknown_value("a call to " + name + " is not evaluated statically (" + why + ")"); };
+  TSNode block = ts::field(callee.node, "body");
+  std::vector<TSNode> statements;
+  for (TSNode st : ts::named_children(block))
+    if (!ts::is(st, "comment")) statements.push_back(st);
+  if (!statements.empty() && ts::is(statements.front(), "expression_statement") &&
+      ts_node_named_child_count(statements.front()) == 1 && ts::is(ts_node_named_child(statements.front(), 0), "string"))
+    statements.erase(statements.begin());  // the docstring
+  if (statements.size() < 2 || !ts::is(statements.back(), "return_statement") ||
+      ts_node_named_child_count(statements.back()) != 1)
+    return refuse("its body is not statements ending in one `return`");
+  TSNode returned = ts_node_named_child(statements.back(), 0);
+  if (holds_yield_or_await(block)) return refuse("a generator or coroutine");
+  // Every local starts unbound: a read before its assignment is not a module name.
+  std::unordered_set<std::string> locals;
+  locals_bound(block, source_, locals);
+  for (const std::string& local : locals)
+    if (!frame.names.count(local)) frame.names[local] = unknown_value("`" + local + "` is read before it is assigned");
+  // The lists it grows, and where each may be named.
+  std::unordered_set<std::string> growable;
+  for (TSNode st : statements) {
+    std::vector<TSNode> calls;
+    std::function<void(TSNode)> find_calls = [&](TSNode n) {
+      if (ts::is(n, "call")) {
+        TSNode f = ts::unparen(ts::field(n, "function"));
+        if (ts::is(f, "attribute") && ts::is(ts::field(f, "object"), "identifier")) {
+          const std::string_view m = ts::text(ts::field(f, "attribute"), source_);
+          if (m == "append" || m == "extend") growable.emplace(ts::text(ts::field(f, "object"), source_));
+        }
+      }
+      const uint32_t n_children = ts_node_named_child_count(n);
+      for (uint32_t i = 0; i < n_children; ++i) find_calls(ts_node_named_child(n, i));
+    };
+    find_calls(st);
+  }
+  for (const std::string& list : growable) {
+    if (!locals.count(list)) return refuse("it grows `" + list + "`, which is not its own");
+    std::vector<TSNode> uses;
+    identifiers_named(block, list, source_, uses);
+    int bindings = 0;
+    for (TSNode use : uses) {
+      TSNode parent = ts_node_parent(use);
+      if (ts_node_start_byte(use) >= ts_node_start_byte(statements.back())) continue;  // read by the return
+      if (ts::is(parent, "attribute") && ts_node_eq(ts::field(parent, "object"), use)) {
+        const std::string_view m = ts::text(ts::field(parent, "attribute"), source_);
+        TSNode call = ts_node_parent(parent);
+        if ((m == "append" || m == "extend") && ts::is(call, "call") && ts::is(ts_node_parent(call), "expression_statement"))
+          continue;
+      }
+      if (ts::is(parent, "assignment") && ts_node_eq(ts::field(parent, "left"), use)) {
+        TSNode value = ts::unparen(ts::field(parent, "right"));
+        if (ts::is(value, "list") || ts::is(value, "list_comprehension")) { ++bindings; continue; }
+      }
+      return refuse("`" + list + "` is read while it grows");
+    }
+    if (bindings != 1) return refuse("`" + list + "` is not bound once to a new list");
+  }
+  std::vector<Frame> frames{std::move(frame)};
+  Context calling{nullptr, &frames, depth + 1, at};
+  for (size_t i = 0; i + 1 < statements.size(); ++i)
+    if (!replay_growth(statements[i], growable, /*in_function=*/true, calling))
+      return refuse("its body does more than bind names, grow lists, loop and decide `if`s");
+  return eval_in(returned, calling);
 }
 
 StaticValue StaticEvaluator::param(TSNode node, const Args& args, Context& ctx) {

@@ -124,7 +124,8 @@ class StaticEvaluator {
   StaticValue compare(TSNode node, Context& ctx);
   StaticValue binding_value(const Binding& b, std::string_view name, const Scope* class_scope, Context& ctx);
   std::optional<StaticValue> built_list(const Binding& b, std::string_view name, Context& ctx);
-  bool replay_growth(TSNode stmt, std::string_view name, StaticValue& list, Context& ctx);
+  bool replay_growth(TSNode stmt, const std::unordered_set<std::string>& growable, bool in_function, Context& ctx);
+  StaticValue run_function_body(const StaticValue& callee, Frame frame, uint32_t at, int depth);
   StaticValue enum_member(const StaticValue& cls, std::string_view attr);
   StaticValue datetime_object(const std::string& f, const std::vector<StaticValue>& values,
                               const std::vector<std::pair<std::string, StaticValue>>& keyword);

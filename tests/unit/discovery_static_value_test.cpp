@@ -634,8 +634,10 @@ import pytest
 CASES = [1]
 def loops():
     out = []
-    for i in range(2):
+    i = 0
+    while i < 2:
         out.append(i)
+        i += 1
     return out
 async def coro():
     return [1]
@@ -755,8 +757,8 @@ def test_fixture(fx): pass
 TEST_CASE("ids= given a function that cannot be evaluated stays dynamic") {
   const std::string source = R"PY(import pytest
 def loops(v):
-    out = str(v)
-    return out
+    while True:
+        return str(v)
 @pytest.mark.parametrize("x", [1, 2], ids=loops)
 def test_loops(x): pass
 @pytest.mark.parametrize("x", [1, 2], ids=lambda v: v.name)
@@ -852,6 +854,104 @@ def test_self(x): pass
 )PY";
   auto result = discover_snippet(source, rules_for_311());
   for (const char* name : {"test_early", "test_late", "test_aliased", "test_popped", "test_self"}) {
+    const fastest::TestItem* item = find_item(result, std::string("test_m.py::") + name);
+    REQUIRE(item);
+    INFO(name << ": " << item->dynamic_reason);
+    CHECK(item->dynamic);
+  }
+}
+
+TEST_CASE("a function that builds its answer in statements: locals, loops, known ifs, a fresh list grown") {
+  // ids printed by pytest 9.2 on Python 3.11.7 for this module.
+  const std::string source = R"PY(import pytest
+BASE = ["x", "y"]
+def loops():
+    out = []
+    for i in range(3):
+        out.append(i * 2)
+    return out
+def nested(prefix="p"):
+    """Docstring."""
+    cases = []
+    for a in BASE:
+        for b in (1, 2):
+            label = f"{prefix}{a}{b}"
+            if b == 1:
+                cases.append(pytest.param(a, b, id=label))
+            else:
+                cases.extend([(a, b)])
+    return cases
+def locals_only():
+    n = 3
+    m = n + 1
+    return list(range(n, m + 1))
+def unknown_if(flag=None):
+    out = []
+    if flag:
+        out.append(1)
+    return out
+@pytest.mark.parametrize("x", loops())
+def test_loops(x): pass
+@pytest.mark.parametrize("a,b", nested())
+def test_nested(a, b): pass
+@pytest.mark.parametrize("x", locals_only())
+def test_locals(x): pass
+@pytest.mark.parametrize("x", unknown_if())
+def test_unknown_if(x): pass
+)PY";
+  CHECK(static_ids(source) == expected("test_m.py::", {
+      "test_loops[0]", "test_loops[2]", "test_loops[4]", "test_nested[px1]", "test_nested[x-2]", "test_nested[py1]",
+      "test_nested[y-2]", "test_locals[3]", "test_locals[4]", "test_unknown_if[NOTSET]"}));
+}
+
+TEST_CASE("a function whose list another name can see, or that breaks, reads a local early or grows a global stays dynamic") {
+  const std::string source = R"PY(import pytest
+BASE = ["x"]
+def aliased():
+    out = []
+    other = out
+    other.append(1)
+    return out
+def reads_growing():
+    out = [1]
+    for i in range(2):
+        out.append(len(out))
+    return out
+def loop_break():
+    out = []
+    for i in range(5):
+        if i == 2:
+            break
+        out.append(i)
+    return out
+def read_early(x=1):
+    y = x + z
+    z = 2
+    return [y]
+def grows_parameter(out=[]):
+    out.append(1)
+    return out
+def grows_global():
+    BASE.append("z")
+    return [1]
+@pytest.mark.parametrize("x", aliased())
+def test_aliased(x): pass
+@pytest.mark.parametrize("x", reads_growing())
+def test_reads_growing(x): pass
+@pytest.mark.parametrize("x", loop_break())
+def test_break(x): pass
+@pytest.mark.parametrize("x", read_early())
+def test_read_early(x): pass
+@pytest.mark.parametrize("x", grows_parameter())
+def test_grows_parameter(x): pass
+@pytest.mark.parametrize("x", grows_global())
+def test_grows_global(x): pass
+@pytest.mark.parametrize("x", BASE)
+def test_base(x): pass
+)PY";
+  auto result = discover_snippet(source, rules_for_311());
+  for (const char* name : {"test_aliased", "test_reads_growing", "test_break", "test_read_early", "test_grows_parameter",
+                           "test_grows_global", "test_base"}) {
     const fastest::TestItem* item = find_item(result, std::string("test_m.py::") + name);
     REQUIRE(item);
     INFO(name << ": " << item->dynamic_reason);
