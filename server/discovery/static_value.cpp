@@ -613,18 +613,15 @@ namespace {
 // The statement of the module (a child of its root) that holds `node`; null when `node` is
 // not at module level (inside a function, class, `with`, `try`...: only `for` and `if`
 // bodies may stand between).
-TSNode module_statement_of(TSNode node, TSNode root, bool through_loops_and_ifs_only) {
-  TSNode stmt{};
+TSNode module_statement_of(TSNode node, TSNode root) {
   for (TSNode n = node; !ts_node_is_null(n); n = ts_node_parent(n)) {
+    if (ts::is(n, "function_definition") || ts::is(n, "class_definition") || ts::is(n, "lambda") ||
+        ts::is(n, "with_statement") || ts::is(n, "try_statement") || ts::is(n, "while_statement") ||
+        ts::is(n, "decorated_definition") || ts::is(n, "match_statement"))
+      return TSNode{};
     TSNode parent = ts_node_parent(n);
     if (ts_node_is_null(parent)) return TSNode{};
     if (ts_node_eq(parent, root)) return n;
-    if (through_loops_and_ifs_only &&
-        (ts::is(n, "function_definition") || ts::is(n, "class_definition") || ts::is(n, "lambda") ||
-         ts::is(n, "with_statement") || ts::is(n, "try_statement") || ts::is(n, "while_statement") ||
-         ts::is(n, "decorated_definition") || ts::is(n, "match_statement")))
-      return TSNode{};
-    (void)stmt;
   }
   return TSNode{};
 }
@@ -640,7 +637,7 @@ std::optional<StaticValue> StaticEvaluator::built_list(const Binding& b, std::st
   const std::string key(name);
   if (changed_otherwise_.count(key) || changed_deeper_.count(key) || shared_.count(key) || ts_node_is_null(b.value))
     return std::nullopt;
-  TSNode binding_statement = module_statement_of(b.value, root_, true);
+  TSNode binding_statement = module_statement_of(b.value, root_);
   if (ts_node_is_null(binding_statement) || ts_node_end_byte(binding_statement) > ctx.at) return std::nullopt;
   // Every change is a statement `X.append(...)`/`X.extend(...)` at module level.
   auto changes = method_changes_.find(key);
@@ -651,7 +648,7 @@ std::optional<StaticValue> StaticEvaluator::built_list(const Binding& b, std::st
     if ((method != "append" && method != "extend") || !ts::is(parent, "expression_statement") ||
         ts_node_named_child_count(parent) != 1)
       return std::nullopt;
-    TSNode stmt = module_statement_of(call, root_, true);
+    TSNode stmt = module_statement_of(call, root_);
     if (ts_node_is_null(stmt)) return std::nullopt;
     // Growth in the statement that reads it (a loop appending and reading), or after it: not
     // replayed. parametrize keeps the list object itself and reads it at collection, once the
