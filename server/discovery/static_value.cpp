@@ -1315,10 +1315,11 @@ StaticValue StaticEvaluator::call_user_function(const StaticValue& callee, const
   if (positional.size() > parameters.size()) return refuse("too many arguments");
   Frame frame;
   for (size_t i = 0; i < positional.size(); ++i) frame.names[parameters[i].first] = positional[i];
-  for (const auto& [key, value] : keyword) {
-    auto it = std::find_if(parameters.begin(), parameters.end(), [&](const auto& p) { return p.first == key; });
+  for (const auto& argument : keyword) {
+    const std::string& key = argument.first;  // not a structured binding: clang cannot capture those
+    auto it = std::find_if(parameters.begin(), parameters.end(), [&key](const auto& p) { return p.first == key; });
     if (it == parameters.end() || frame.names.count(key)) return refuse("an argument pytest's call would reject");
-    frame.names[key] = value;
+    frame.names[key] = argument.second;
   }
   for (const auto& [parameter, default_value] : parameters) {
     if (frame.names.count(parameter)) continue;

@@ -205,6 +205,10 @@ struct ExecutionEngine::Impl {
         any_ready |= s.state == Slot::State::Idle || s.state == Slot::State::Busy;
       }
       if (any_ready) return true;
+      if (cancel_requested) {  // a run cancelled while its workers start does not wait for them
+        if (error) *error = "cancelled while the Python workers started";
+        return false;
+      }
       if (!any_starting) {
         for (Slot& s : slots)
           if (!s.fatal.empty()) {

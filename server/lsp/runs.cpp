@@ -279,8 +279,14 @@ std::shared_ptr<ExecutionEngine> EngineSlot::acquire(const EngineOptions& option
   }
   // Started outside the lock: it takes an interpreter's start-up, and cancel must not wait.
   auto engine = std::make_shared<ExecutionEngine>(options);
-  if (!engine->start(error)) return nullptr;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    starting_ = engine;
+  }
+  const bool started = engine->start(error);
   std::lock_guard<std::mutex> lock(mutex_);
+  starting_ = nullptr;
+  if (!started) return nullptr;
   if (closed_) {
     *error = "the workspace folder was removed or the server is stopping";
     return nullptr;  // `engine` dies on this thread
@@ -293,6 +299,7 @@ std::shared_ptr<ExecutionEngine> EngineSlot::acquire(const EngineOptions& option
 void EngineSlot::cancel() {
   std::lock_guard<std::mutex> lock(mutex_);
   if (engine_) engine_->cancel();
+  if (starting_) starting_->cancel();
 }
 
 void EngineSlot::close() {
@@ -301,6 +308,7 @@ void EngineSlot::close() {
     std::lock_guard<std::mutex> lock(mutex_);
     closed_ = true;
     engine = std::move(engine_);
+    if (starting_) starting_->cancel();  // its start ends at once, and acquire() drops it
   }
   if (engine) engine->cancel();
 }
@@ -393,9 +401,29 @@ void LspServer::State::execute_run(RunInfo& info, std::vector<Target> targets, s
   std::string error_text;
   for (Target& t : targets) {
     std::lock_guard<std::mutex> lock(t.root.engines->job_mutex);
+    {
+      // The slot is this run's from now (job_mutex): a cancel reaches the engine even while it
+      // starts, and a run cancelled before that starts nothing.
+      std::lock_guard<std::mutex> rl(runs_mutex);
+      if (info.cancelled) {
+        counts["cancelled"] = 1;
+        continue;
+      }
+      info.engines = t.root.engines;
+    }
     std::string error;
     std::shared_ptr<ExecutionEngine> engine = engine_for(t.root, &error);
     if (!engine) {
+      bool cancelled;
+      {
+        std::lock_guard<std::mutex> rl(runs_mutex);
+        info.engines = nullptr;
+        cancelled = info.cancelled;
+      }
+      if (cancelled) {  // while the workers started: the run ends now, not when they are up
+        counts["cancelled"] = 1;
+        continue;
+      }
       error_text = error;
       for (auto& id : t.ids)
         writer.notify("fastest/testStateChanged", {{"runId", info.id}, {"id", id}, {"rootUri", t.root_uri}, {"state", "errored"},

@@ -74,7 +74,7 @@ class EngineSlot {
   // The warm engine for these options: the running one when `key` matches, else a new one
   // (started outside the lock). Null, with `error`, when it cannot start or the slot is closed.
   std::shared_ptr<ExecutionEngine> acquire(const EngineOptions& options, const std::string& key, std::string* error);
-  void cancel();  // stops the engine's current run; any thread
+  void cancel();  // stops the engine's current run, or the start of the one acquire() starts; any thread
   // Cancels, and refuses engines from now on (root removed, server stopping); the engine dies
   // with its last user.
   void close();
@@ -84,6 +84,7 @@ class EngineSlot {
  private:
   std::mutex mutex_;
   std::shared_ptr<ExecutionEngine> engine_;
+  std::shared_ptr<ExecutionEngine> starting_;  // being started by acquire(): cancel() reaches it too
   std::string key_;
   bool closed_ = false;
 };
