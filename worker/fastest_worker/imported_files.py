@@ -42,6 +42,14 @@ def _note(path):
 
 
 def _audit(event, args):
+    """Never raises: an exception here would fail the test's own open() or listdir()."""
+    try:
+        _record(event, args)
+    except Exception:
+        pass
+
+
+def _record(event, args):
     if event == "open":
         path, mode, flags = (tuple(args) + (None, None, None))[:3]
         if isinstance(mode, str):
@@ -60,7 +68,7 @@ def _listed_by_the_machinery():
     finder, rather than by the project's code: the caches key a folder target by its files
     already and an import by the file it found, and those folders gain a __pycache__ while they
     are collected (their mtime would make every first answer look changed)."""
-    frame = sys._getframe(2)
+    frame = sys._getframe(3)  # past this function, _record and _audit: the code that listed
     while frame is not None:
         name = frame.f_code.co_filename
         if any(part in name for part in ("/_pytest/", "/pluggy/", "/fastest_worker/", "importlib")) \
