@@ -3,12 +3,10 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstdio>
-#include <fstream>
-#include <random>
 #include <set>
 #include <unordered_set>
 
+#include "server/core/cache_file.h"
 #include "server/core/cbor_file.h"
 #include "server/core/file_text.h"
 #include "server/core/tree_fingerprint.h"
@@ -56,11 +54,6 @@ std::vector<std::string> listing_arguments(const std::vector<std::string>& comma
 
 fs::path cache_dir(const fs::path& rootdir) { return rootdir / ".fastest_cache" / "listing"; }
 
-std::string hex64(uint64_t value) {
-  char buffer[17];
-  std::snprintf(buffer, sizeof buffer, "%016llx", static_cast<unsigned long long>(value));
-  return buffer;
-}
 
 // An argument's file or folder (a node id's `::` part dropped), absolute.
 fs::path argument_path(const fs::path& invocation_dir, const std::string& arg) {
@@ -73,22 +66,6 @@ bool inside(const fs::path& path, const fs::path& folder) {
   return !rel.empty() && rel.begin()->string() != "..";
 }
 
-bool write_atomically(const fs::path& target, const std::string& bytes) {
-  std::error_code ec;
-  const fs::path temp = target.string() + "." + std::to_string(::getpid()) + "." + hex64(std::random_device{}()) + ".tmp";
-  {
-    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    out << bytes;
-    out.flush();
-    if (!out) {
-      fs::remove(temp, ec);
-      return false;
-    }
-  }
-  fs::rename(temp, target, ec);
-  if (ec) fs::remove(temp, ec);
-  return !ec;
-}
 
 // An entry: a magic line, then three sections each after its length on a line of its own (the
 // key's text, the fingerprint's lines, the listing but its ids as CBOR), then the ids, one a
@@ -257,11 +234,8 @@ void ListingCache::store(const Listing& listing, const Collection& collection,
     }
   json head = to_json(listing);
   head.erase("selected");  // written as lines after the head
-  std::error_code ec;
-  fs::create_directories(entry_.parent_path(), ec);
-  if (!fs::exists(entry_.parent_path().parent_path() / ".gitignore", ec))
-    std::ofstream(entry_.parent_path().parent_path() / ".gitignore") << "# Created by fastest automatically.\n*\n";
-  write_atomically(entry_, join_entry(key_, *fingerprint_text, json::to_cbor(head), listing.selected));
+  make_cache_folder(entry_.parent_path());
+  write_file_atomically(entry_, join_entry(key_, *fingerprint_text, json::to_cbor(head), listing.selected));
 }
 
 void ListingCache::clear(const fs::path& rootdir) {

@@ -11,6 +11,7 @@
 #include <random>
 #include <sstream>
 
+#include "server/core/cache_file.h"
 #include "server/core/cbor_file.h"
 #include "server/core/file_text.h"
 #include "server/execution/engine.h"
@@ -24,11 +25,6 @@ namespace {
 
 constexpr int kFormat = 2;  // bump when an answer's shape or the entry's encoding changes
 
-std::string hex64(uint64_t value) {
-  char buffer[17];
-  std::snprintf(buffer, sizeof buffer, "%016llx", static_cast<unsigned long long>(value));
-  return buffer;
-}
 
 // What identifies a file we cannot hash cheaply (an executable): its real path, size, mtime.
 std::string stat_line(const fs::path& file) {
@@ -240,25 +236,6 @@ std::optional<json> SettledCache::load(const std::string& slot, const SettledKey
   return std::move(*answer);  // the entry is ours: its thousands of ids are not copied
 }
 
-namespace {
-// A temp file renamed over the target: readers see the old file or the new one, whole.
-bool write_atomically(const fs::path& target, const std::string& text) {
-  std::error_code ec;
-  const fs::path temp = target.string() + "." + std::to_string(::getpid()) + "." + hex64(std::random_device{}()) + ".tmp";
-  {
-    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.flush();
-    if (!out) {
-      fs::remove(temp, ec);
-      return false;
-    }
-  }
-  fs::rename(temp, target, ec);
-  if (ec) fs::remove(temp, ec);
-  return !ec;
-}
-}  // namespace
 
 void SettledCache::store(const std::string& slot, const SettledKey& key, const json& answer,
                          const std::vector<std::string>& imported, fs::file_time_type started) {
@@ -272,18 +249,14 @@ void SettledCache::store(const std::string& slot, const SettledKey& key, const j
     if (!hash) return;
     files[rel.generic_string()] = *hash;
   }
-  fs::create_directories(dir_, ec);
-  // A .gitignore as pytest puts in its cache: the folder is never committed.
-  if (!fs::exists(dir_.parent_path() / ".gitignore", ec)) {
-    std::ofstream(dir_.parent_path() / ".gitignore") << "# Created by fastest automatically.\n*\n";
-  }
+  make_cache_folder(dir_);
   const std::string files_text = files.dump();
   const std::string record = "imports-" + hex64(std::hash<std::string>{}(files_text)) + ".json";
-  if (!fs::exists(dir_ / record, ec) && !write_atomically(dir_ / record, files_text)) return;
+  if (!fs::exists(dir_ / record, ec) && !write_file_atomically(dir_ / record, files_text)) return;
   records_[record] = true;
   json entry = {{"format", kFormat}, {"slot", slot}, {"key", key.text()}, {"imports", record}, {"answer", answer}};
   const std::vector<std::uint8_t> bytes = json::to_cbor(entry);
-  write_atomically(entry_path(slot), std::string(bytes.begin(), bytes.end()));
+  write_file_atomically(entry_path(slot), std::string(bytes.begin(), bytes.end()));
 }
 
 void SettledCache::clear() {
