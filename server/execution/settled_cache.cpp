@@ -4,11 +4,9 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <functional>
-#include <random>
 #include <sstream>
 
 #include "server/core/cache_file.h"
