@@ -84,6 +84,7 @@ struct PythonFacts {
 };
 
 class ModuleLookup;
+struct GenerateTestsHook;
 
 struct CollectRules {
   // Each entry is a pytest name pattern: a glob if it contains * ? [ , otherwise a prefix.
@@ -98,6 +99,10 @@ struct CollectRules {
   // Fixtures the conftest.py files above the module define, nearest conftest first: a test
   // whose fixture closure reaches a `params=` fixture is multiplied at run time (dynamic).
   std::vector<std::vector<FixtureDecl>> conftest_fixtures;
+  // The pytest_generate_tests hooks of those conftests that are read statically, nearest first
+  // (pytest calls a deeper conftest's first); a conftest whose hook is not read makes its folder
+  // dynamic instead.
+  std::vector<std::shared_ptr<const GenerateTestsHook>> conftest_generate_tests;
   // Set when strict markers is on: the marks known to be registered (pytest's builtin ones and
   // the ini's `markers`). A module reaching any other mark is dynamic: a plugin or conftest may
   // register it at run time, or pytest fails the module's import.

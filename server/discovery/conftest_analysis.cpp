@@ -47,6 +47,15 @@ ConftestInfo analyze_conftest(const TSTree* tree, std::string_view source, const
   if (!tree) return info;
   TSNode root = ts_tree_root_node(tree);
   Scope scope = read_scope(root, source, python);
+  // The conftest's module-level names bound once to a value, as for a test module.
+  NameResolver resolve = [&scope](std::string_view name) -> std::optional<TSNode> {
+    const Binding* b = scope.find(name);
+    if (!b || b->count != 1 || b->conditional) return std::nullopt;
+    if (b->kind == Binding::Kind::Assignment && !ts_node_is_null(b->value)) return b->value;
+    return std::nullopt;
+  };
+  UnboundCheck unbound = [&scope](std::string_view name) { return scope.find(name) == nullptr; };
+  StaticEvaluator evaluator(source, root, scope, python);
   for (const std::string& name : scope.order) {
     const Binding& b = scope.bindings.at(name);
     if (b.kind != Binding::Kind::Function) continue;
@@ -59,19 +68,17 @@ ConftestInfo analyze_conftest(const TSTree* tree, std::string_view source, const
         continue;
       }
     }
+    if (name == "pytest_generate_tests" && b.count == 1 && !b.conditional) {
+      std::string why;
+      if (auto hook = read_generate_tests(b.definition, b.outer, source, rules, resolve, unbound, &evaluator, why)) {
+        info.generate_tests = std::make_shared<GenerateTestsHook>(std::move(*hook));
+        continue;
+      }
+    }
     if (name == "pytest_itemcollected") info.hooks_add_marks = true;
     for (std::string_view hook : kCollectionHooks)
       if (name == hook) info.collection_hooks.push_back(name);
   }
-  // The conftest's module-level names bound once to a value, as for a test module.
-  NameResolver resolve = [&scope](std::string_view name) -> std::optional<TSNode> {
-    const Binding* b = scope.find(name);
-    if (!b || b->count != 1 || b->conditional) return std::nullopt;
-    if (b->kind == Binding::Kind::Assignment && !ts_node_is_null(b->value)) return b->value;
-    return std::nullopt;
-  };
-  UnboundCheck unbound = [&scope](std::string_view name) { return scope.find(name) == nullptr; };
-  StaticEvaluator evaluator(source, root, scope, python);
   info.fixtures = fixture_decls(scope, source, /*in_class=*/false, rules, resolve, unbound, &evaluator);
   for (const UnconditionalImport& u : unconditional_import_statements(root, source)) {
     if (u.statement.level != 0 || u.statement.module.empty()) continue;

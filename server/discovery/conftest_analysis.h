@@ -2,6 +2,7 @@
 // run time (collection hooks) are reported so the workspace can flag the folder dynamic.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -9,6 +10,7 @@
 #include <tree_sitter/api.h>
 
 #include "server/discovery/collect_rules.h"
+#include "server/discovery/generate_tests_hook.h"
 
 namespace fastest {
 
@@ -26,6 +28,9 @@ struct ConftestInfo {
   std::vector<std::string> collect_ignore_glob;
   // True when either list is built at run time (appended to, computed, conditional).
   bool collect_ignore_dynamic = false;
+  // Its pytest_generate_tests, when of the shape read statically (it is in collection_hooks
+  // otherwise); `where` is left for the caller.
+  std::shared_ptr<GenerateTestsHook> generate_tests;
   // The fixtures it defines (those reaching `params=` multiply their requesters at run time).
   std::vector<FixtureDecl> fixtures;
   // Modules it imports unconditionally, absolute and dotted (`a.b`; `a.b.c` too for

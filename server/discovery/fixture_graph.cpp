@@ -183,6 +183,7 @@ FixtureParametrization FixtureLayers::parametrize(const std::vector<std::string>
 
   std::vector<std::string> names = closure(initial, direct_args, out.dynamic_reason);
   if (!out.dynamic_reason.empty()) return out;
+  out.closure = names;
 
   std::vector<FixtureParam> combined{FixtureParam{}};
   bool any = false;

@@ -43,6 +43,8 @@ struct FixtureParametrization {
   // "-" (empty when no fixture of the closure is parametrized).
   std::vector<FixtureParam> cases;
   std::string dynamic_reason;  // non-empty: pytest settles the test
+  // metafunc.fixturenames: every name of the closure, in pytest's order (with the reason empty).
+  std::vector<std::string> closure;
 };
 
 // Fixture definitions visible from one test, innermost layer first.

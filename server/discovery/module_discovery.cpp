@@ -15,6 +15,7 @@
 
 #include "server/discovery/computed_bindings.h"
 #include "server/discovery/fixture_graph.h"
+#include "server/discovery/generate_tests_hook.h"
 #include "server/discovery/marks.h"
 #include "server/discovery/module_scope.h"
 #include "server/discovery/module_imports.h"
@@ -169,7 +170,7 @@ class ModuleCollector {
     for (const MarkRef& m : module_marks_) module_item.marks.push_back(m.mark);
 
     module_fixtures_ = fixture_decls(*module_, source_, /*in_class=*/false, rules_, resolver_, unbound_, evaluator());
-    if (module_->find("pytest_generate_tests")) {
+    if (const Binding* hook = module_->find("pytest_generate_tests"); hook && !read_module_generate_tests(*hook)) {
       generate_tests_hook_ = true;
       result.dynamic = true;
       result.dynamic_reason = "the module defines pytest_generate_tests";
@@ -241,6 +242,9 @@ class ModuleCollector {
   struct ClassContext {
     std::vector<MarkRef> marks;              // innermost class first, each in its application order
     std::vector<std::vector<FixtureDecl>> fixtures;  // fixtures of the enclosing classes, innermost first
+    // The nearest class (or one of its bases) defines pytest_generate_tests: pytest calls
+    // `cls().pytest_generate_tests` for its tests (not read statically).
+    bool generate_tests_method = false;
   };
 
   // --- helpers ---------------------------------------------------------------------------
@@ -327,6 +331,67 @@ class ModuleCollector {
     return matches_name_option(rules_.python_functions, name) || matches_name_option(rules_.python_classes, name);
   }
 
+  // The module's own pytest_generate_tests, when of the shape generate_tests_hook reads.
+  bool read_module_generate_tests(const Binding& hook) {
+    if (hook.kind != Binding::Kind::Function || hook.count != 1 || hook.conditional) return false;
+    std::string why;
+    auto read = read_generate_tests(hook.definition, hook.outer, source_, rules_, resolver_, unbound_, evaluator(), why);
+    if (!read) return false;
+    read->where = "the module";
+    module_generate_tests_ = std::move(*read);
+    return true;
+  }
+
+  // What the pytest_generate_tests hooks read statically (the module's, then the conftests',
+  // nearest first: pytest's call order) add to a test whose closure `by_fixtures` found, as
+  // cases outermost first; a non-empty reason leaves it to pytest.
+  std::string generated_cases(const FixtureParametrization& by_fixtures, const Parametrization& param,
+                              const ClassContext& context, std::vector<FixtureParam>& cases) const {
+    std::vector<const GenerateTestsHook*> hooks;
+    if (module_generate_tests_) hooks.push_back(&*module_generate_tests_);
+    for (const auto& hook : rules_.conftest_generate_tests) hooks.push_back(hook.get());
+    std::set<std::string> parametrized(param.argnames.begin(), param.argnames.end());
+    FixtureLayers layers = fixture_layers(context);
+    bool from_conftest = false;
+    for (const GenerateTestsHook* hook : hooks) {
+      GeneratedParametrization generated = apply_generate_tests(*hook, by_fixtures.closure);
+      if (!generated.dynamic_reason.empty()) return generated.dynamic_reason;
+      for (const Parametrization& call : generated.calls) {
+        for (const std::string& name : call.argnames) {
+          if (!parametrized.insert(name).second)
+            return "the pytest_generate_tests of " + hook->where + " parametrizes `" + name + "` again (pytest's error)";
+          if (!layers.definitions(name).empty())
+            return "the pytest_generate_tests of " + hook->where + " parametrizes `" + name +
+                   "`, also a fixture: pytest settles which values it gets";
+        }
+        from_conftest |= !(module_generate_tests_ && hook == &*module_generate_tests_);
+        std::vector<FixtureParam> next;
+        for (const FixtureParam& outer : cases.empty() ? std::vector<FixtureParam>{FixtureParam{}} : cases)
+          for (const ParamCase& inner : call.cases) {
+            FixtureParam c{outer.id.empty() && cases.empty() ? inner.id : outer.id + "-" + inner.id, outer.marks};
+            c.marks.insert(c.marks.end(), inner.marks.begin(), inner.marks.end());
+            next.push_back(std::move(c));
+          }
+        cases = std::move(next);
+        if (cases.size() > kMaxStaticCases) return "more parametrized cases than are listed statically";
+      }
+    }
+    // FixtureManager's own hook runs after the conftests loaded while collecting, before the
+    // ones loaded at start-up: where its cases go among a conftest's depends on which it is.
+    if (from_conftest && !by_fixtures.cases.empty())
+      return "parametrized both by a conftest's pytest_generate_tests and by fixtures: pytest's order depends on "
+             "when the conftest is loaded";
+    return "";
+  }
+
+  FixtureLayers fixture_layers(const ClassContext& context) const {
+    FixtureLayers layers;
+    for (const auto& layer : context.fixtures) layers.push_outer(&layer);
+    layers.push_outer(&module_fixtures_);
+    for (const auto& layer : rules_.conftest_fixtures) layers.push_outer(&layer);
+    return layers;
+  }
+
   // pytest's parametrization of this test by the fixtures of its closure (arguments,
   // usefixtures, autouse, transitively), given its parametrize marks.
   FixtureParametrization fixture_parametrization(const Binding& b, const std::vector<MarkRef>& marks,
@@ -334,10 +399,7 @@ class ModuleCollector {
                                                  const std::vector<TSNode>& parametrize_calls,
                                                  const Parametrization& param) const {
     FixtureParametrization out;
-    FixtureLayers layers;
-    for (const auto& layer : context.fixtures) layers.push_outer(&layer);
-    layers.push_outer(&module_fixtures_);
-    for (const auto& layer : rules_.conftest_fixtures) layers.push_outer(&layer);
+    FixtureLayers layers = fixture_layers(context);
     std::vector<std::string> usefixtures;
     for (const MarkRef& m : marks) {
       if (m.mark.name != "usefixtures" || ts_node_is_null(m.call)) continue;
@@ -1068,6 +1130,7 @@ class ModuleCollector {
       mro_fixtures.push_back(fixture_decls(scopes[i], source_, /*in_class=*/true, rules_, resolver_, unbound_, evaluator()));
     }
     context.fixtures.push_back(merge_class_fixtures(mro_fixtures));
+    for (const Scope& s : scopes) context.generate_tests_method |= s.find("pytest_generate_tests") != nullptr;
     context.fixtures.insert(context.fixtures.end(), outer.fixtures.begin(), outer.fixtures.end());
     for (const MarkRef& m : context.marks) item.marks.push_back(m.mark);
     for (const MarkRef& m : module_marks_) item.marks.push_back(m.mark);
@@ -1231,6 +1294,9 @@ class ModuleCollector {
       if (generate_tests_hook_) {
         item.dynamic = true;
         item.dynamic_reason = "the module's pytest_generate_tests may parametrize it";
+      } else if (context.generate_tests_method) {
+        item.dynamic = true;
+        item.dynamic_reason = "its class's pytest_generate_tests may parametrize it";
       }
     }
 
@@ -1258,17 +1324,38 @@ class ModuleCollector {
         item.dynamic_reason = by_fixtures.dynamic_reason;
       }
     }
-    if (!item.dynamic && !by_fixtures.cases.empty()) {
-      // FixtureManager.pytest_generate_tests runs before the marks': fixture values are the
-      // outer loops and the first parts of each id.
+    // The hooks' calls come first, then FixtureManager's (fixture params), then the marks':
+    // the outer loops and the first parts of each id.
+    std::vector<FixtureParam> outer_cases;
+    if (!item.dynamic && !unittest && !reads_other_module && !param.dynamic) {
+      if (std::string why = generated_cases(by_fixtures, param, context, outer_cases); !why.empty()) {
+        item.dynamic = true;
+        item.dynamic_reason = why;
+        outer_cases.clear();
+      } else if (!by_fixtures.cases.empty()) {
+        if (outer_cases.empty()) {
+          outer_cases = std::move(by_fixtures.cases);
+        } else {
+          std::vector<FixtureParam> next;
+          for (const FixtureParam& outer : outer_cases)
+            for (const FixtureParam& inner : by_fixtures.cases) {
+              FixtureParam c{outer.id + "-" + inner.id, outer.marks};
+              c.marks.insert(c.marks.end(), inner.marks.begin(), inner.marks.end());
+              next.push_back(std::move(c));
+            }
+          outer_cases = std::move(next);
+        }
+      }
+    }
+    if (!item.dynamic && !outer_cases.empty()) {
       if (parametrize_calls.empty()) param.cases = {ParamCase{"", item.range, {}}};
-      if (by_fixtures.cases.size() * param.cases.size() > kMaxStaticCases) {
+      if (outer_cases.size() * param.cases.size() > kMaxStaticCases) {
         item.dynamic = true;
         item.dynamic_reason = "more parametrized cases than are listed statically";
       } else {
         std::vector<ParamCase> combined;
-        combined.reserve(by_fixtures.cases.size() * param.cases.size());
-        for (const FixtureParam& outer : by_fixtures.cases)
+        combined.reserve(outer_cases.size() * param.cases.size());
+        for (const FixtureParam& outer : outer_cases)
           for (const ParamCase& inner : param.cases) {
             ParamCase c{inner.id.empty() ? outer.id : outer.id + "-" + inner.id, inner.range, outer.marks};
             c.marks.insert(c.marks.end(), inner.marks.begin(), inner.marks.end());
@@ -1281,7 +1368,7 @@ class ModuleCollector {
     bool dynamic = item.dynamic;
     std::vector<Mark> function_marks = item.marks;
     items_->push_back(std::move(item));
-    if (param.dynamic || dynamic || (parametrize_calls.empty() && by_fixtures.cases.empty())) return;
+    if (param.dynamic || dynamic || (parametrize_calls.empty() && outer_cases.empty())) return;
     for (ParamCase& c : param.cases) {
       TestItem case_item;
       case_item.id = function_id + "[" + c.id + "]";
@@ -1332,7 +1419,8 @@ class ModuleCollector {
   std::deque<Scope> enclosing_scopes_;
   std::vector<MarkRef> module_marks_;
   std::vector<FixtureDecl> module_fixtures_;
-  bool generate_tests_hook_ = false;
+  bool generate_tests_hook_ = false;  // one not read statically: every test is pytest's
+  std::optional<GenerateTestsHook> module_generate_tests_;
   mutable bool abc_metaclass_seen_ = false;
   std::vector<TestItem>* items_ = nullptr;
   const SourceKeywords* keywords_ = nullptr;  // source_'s gate words, when counted beforehand

@@ -227,7 +227,8 @@ bool is_pure_callee(std::string_view callee) {
       "dict", "str", "repr", "print", "isinstance", "min", "max", "sum", "any", "all", "iter",
       "itertools.product", "product", "itertools.combinations", "combinations",
       "itertools.permutations", "permutations", "itertools.chain", "chain", "pytest.param",
-      "pytest.fixture", "fixture", "pytest.raises", "id", "hash", "bool", "int", "float"};
+      "pytest.fixture", "fixture", "pytest.raises", "id", "hash", "bool", "int", "float",
+      "metafunc.parametrize"};  // pytest reads its argvalues, never changes them
   return names.count(callee) > 0 || callee.starts_with("pytest.mark.");
 }
 

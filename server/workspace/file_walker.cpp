@@ -42,6 +42,8 @@ const ConftestInfo* FileWalker::load_conftest(const fs::path& dir) {
   ParserPtr parser = make_python_parser();
   TreePtr tree = parse_python(parser.get(), text);
   auto [it, inserted] = conftests_.emplace(dir, analyze_conftest(tree.get(), text, options_.id_rules));
+  if (it->second.generate_tests)
+    it->second.generate_tests->where = (dir / "conftest.py").lexically_relative(options_.rootdir).generic_string();
   return &it->second;
 }
 
@@ -252,6 +254,23 @@ std::vector<std::vector<FixtureDecl>> FileWalker::conftest_fixtures_for(const fs
     if (d == options_.rootdir || d == d.parent_path()) break;
   }
   return layers;
+}
+
+std::vector<std::shared_ptr<const GenerateTestsHook>> FileWalker::generate_tests_for(const fs::path& dir) const {
+  std::vector<std::shared_ptr<const GenerateTestsHook>> hooks;
+  for (fs::path d = dir;; d = d.parent_path()) {
+    auto it = conftests_.find(d);
+    if (it != conftests_.end() && it->second.generate_tests) hooks.push_back(it->second.generate_tests);
+    if (d == options_.rootdir || d == d.parent_path()) break;
+  }
+  return hooks;
+}
+
+std::map<fs::path, std::shared_ptr<const GenerateTestsHook>> FileWalker::conftest_generate_tests() const {
+  std::map<fs::path, std::shared_ptr<const GenerateTestsHook>> out;
+  for (const auto& [dir, info] : conftests_)
+    if (info.generate_tests) out.emplace(dir, info.generate_tests);
+  return out;
 }
 
 std::map<fs::path, std::vector<FixtureDecl>> FileWalker::conftest_fixtures() const {

@@ -57,6 +57,10 @@ class FileWalker {
   std::vector<std::vector<FixtureDecl>> conftest_fixtures_for(const std::filesystem::path& dir) const;
   // Every visited conftest's fixtures, by folder: what the language server's open documents need.
   std::map<std::filesystem::path, std::vector<FixtureDecl>> conftest_fixtures() const;
+  // The pytest_generate_tests hooks read statically, from `dir` up to the rootdir, nearest first;
+  // and every visited conftest's, by folder.
+  std::vector<std::shared_ptr<const GenerateTestsHook>> generate_tests_for(const std::filesystem::path& dir) const;
+  std::map<std::filesystem::path, std::shared_ptr<const GenerateTestsHook>> conftest_generate_tests() const;
   // Non-empty when a conftest above `dir` makes collection there unknowable statically.
   std::string dynamic_reason_for(const std::filesystem::path& dir) const;
   // The outermost folder (dir or a parent, up to rootdir) whose conftest decides at run time

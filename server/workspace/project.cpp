@@ -298,6 +298,8 @@ CollectRules rules_for_module(const Collection& collection, const fs::path& file
   for (fs::path dir = file.parent_path();; dir = dir.parent_path()) {
     if (auto it = collection.conftest_fixtures.find(dir); it != collection.conftest_fixtures.end())
       rules.conftest_fixtures.push_back(it->second);
+    if (auto it = collection.conftest_generate_tests.find(dir); it != collection.conftest_generate_tests.end())
+      rules.conftest_generate_tests.push_back(it->second);
     if (dir == rootdir || dir == dir.parent_path() || dir.empty()) break;
   }
   rules.conftest_fixtures.insert(rules.conftest_fixtures.end(), collection.plugin_fixtures.begin(),
@@ -616,6 +618,7 @@ Collection collect(const Invocation& invocation, const std::function<void(const 
         job.import_name = module_import_name(f.path, config.rootdir, import_mode);
     }
   collection.conftest_fixtures = walker.conftest_fixtures();
+  collection.conftest_generate_tests = walker.conftest_generate_tests();
   collection.plugin_fixtures = plugin_fixtures;
 
   // Each walked file's job, in walk order, and how many times a job is reached.
@@ -644,6 +647,7 @@ Collection collect(const Invocation& invocation, const std::function<void(const 
       if (!(cancel && cancel->load(std::memory_order_relaxed))) {
         CollectRules rules = config.rules;
         rules.conftest_fixtures = w.conftest_fixtures_for(job.path.parent_path());
+        rules.conftest_generate_tests = w.generate_tests_for(job.path.parent_path());
         // Plugins' fixtures are visible everywhere, outside every conftest.
         rules.conftest_fixtures.insert(rules.conftest_fixtures.end(), plugin_fixtures.begin(), plugin_fixtures.end());
         discover_file(job, rules, w.overlays(), timings);

@@ -118,6 +118,7 @@ struct Collection {
   // the loaded plugins' (outermost). Kept so that an editor's open document is read by the
   // same rules as the collection (rules_for_module).
   std::map<std::filesystem::path, std::vector<FixtureDecl>> conftest_fixtures;
+  std::map<std::filesystem::path, std::shared_ptr<const GenerateTestsHook>> conftest_generate_tests;
   std::vector<std::vector<FixtureDecl>> plugin_fixtures;
   // Module id -> the other modules its test classes' bases were read from (absolute paths):
   // the language server discovers the module again when one of them changes.

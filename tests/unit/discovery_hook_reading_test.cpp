@@ -100,3 +100,64 @@ TEST_CASE("a conftest's unconditional imports are recorded (one not importable f
                        "except ImportError:\n    opt = None\nif True:\n    import cond\n");
   CHECK(info.imports == Strings{"os", "ephemeral_port_reserve", "a.b", "a.b.c"});
 }
+
+// pytest_generate_tests (ids as pytest 9.2 printed them for the same hooks, in
+// tests/integration/test_discover_generate_tests.py).
+TEST_CASE("a generate_tests hook testing fixture names is read branch by branch", "[hooks][generate]") {
+  auto info = conftest(
+      "VERSIONS = ('3.6', '3.7')\n"
+      "def pytest_generate_tests(metafunc):\n"
+      "    '''Doc.'''\n"
+      "    if 'each_version' in metafunc.fixturenames:\n"
+      "        metafunc.parametrize('each_version', VERSIONS)\n"
+      "    elif 'pair' in metafunc.fixturenames:\n"
+      "        metafunc.parametrize('pair,other', [(1, 2), (3, 4)], ids=['one', 'two'])\n"
+      "    elif 'local' in metafunc.fixturenames:\n"
+      "        cases = sorted(VERSIONS)\n"
+      "        metafunc.parametrize('local', cases)\n"
+      "    if 'flavour' in metafunc.fixturenames:\n"
+      "        metafunc.parametrize('flavour', ['a', 'b'], indirect=True)\n");
+  CHECK(info.collection_hooks.empty());
+  REQUIRE(info.generate_tests);
+  const fastest::GenerateTestsHook& hook = *info.generate_tests;
+  REQUIRE(hook.chains.size() == 2);
+  REQUIRE(hook.chains[0].size() == 3);
+  REQUIRE(hook.chains[0][0].parametrization);
+  CHECK(hook.chains[0][0].parametrization->cases.size() == 2);
+  CHECK(hook.chains[0][0].parametrization->cases[1].id == "3.7");
+  REQUIRE(hook.chains[0][1].parametrization);
+  CHECK(hook.chains[0][1].parametrization->argnames == Strings{"pair", "other"});
+  CHECK(hook.chains[0][1].parametrization->cases[0].id == "one");
+  CHECK_FALSE(hook.chains[0][2].parametrization);  // locals are not followed
+  CHECK_FALSE(hook.chains[1][0].parametrization);  // indirect= goes to a fixture
+
+  // The first branch of a chain whose name the test reaches runs; a test reaching none is untouched.
+  auto none = fastest::apply_generate_tests(hook, {"tmp_path", "other_fixture"});
+  CHECK(none.calls.empty());
+  CHECK(none.dynamic_reason.empty());
+  auto both = fastest::apply_generate_tests(hook, {"each_version", "pair", "other"});
+  REQUIRE(both.calls.size() == 1);
+  CHECK(both.calls[0].argnames == Strings{"each_version"});
+  CHECK_FALSE(fastest::apply_generate_tests(hook, {"local"}).dynamic_reason.empty());
+  CHECK_FALSE(fastest::apply_generate_tests(hook, {"flavour"}).dynamic_reason.empty());
+  // `other` is parametrized but not requested: pytest's error, settled by pytest.
+  CHECK_FALSE(fastest::apply_generate_tests(hook, {"pair"}).dynamic_reason.empty());
+}
+
+TEST_CASE("a generate_tests hook of another shape stays a collection hook", "[hooks][generate]") {
+  for (const char* body : {
+           "    for name in ('a', 'b'):\n        if name in metafunc.fixturenames:\n            metafunc.parametrize(name, [1])\n",
+           "    if 'a' in metafunc.fixturenames:\n        metafunc.parametrize('a', [1])\n    else:\n        metafunc.parametrize('b', [1])\n",
+           "    if metafunc.function.__name__ == 'test_a':\n        metafunc.parametrize('a', [1])\n",
+           "    if 'tmp_path' in metafunc.fixturenames:\n        metafunc.parametrize('x', [1])\n",
+           "    global SEEN\n    if 'a' in metafunc.fixturenames:\n        metafunc.parametrize('a', [1])\n",
+       }) {
+    auto info = conftest(std::string("def pytest_generate_tests(metafunc):\n") + body);
+    CHECK_FALSE(info.generate_tests);
+    CHECK(info.collection_hooks == Strings{"pytest_generate_tests"});
+  }
+  auto decorated = conftest(
+      "import pytest\n@pytest.hookimpl(tryfirst=True)\ndef pytest_generate_tests(metafunc):\n"
+      "    if 'a' in metafunc.fixturenames:\n        metafunc.parametrize('a', [1])\n");
+  CHECK(decorated.collection_hooks == Strings{"pytest_generate_tests"});
+}
