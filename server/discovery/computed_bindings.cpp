@@ -38,6 +38,30 @@ bool read_by_unittest_loader(std::string_view source, size_t at) {
   return end >= kLoader.size() && source.substr(end - kLoader.size(), kLoader.size()) == kLoader;
 }
 
+// `"name" in globals()`, `globals().get("name")`: reading the module's names writes none.
+bool globals_read_only(TSNode root, std::string_view source, size_t at) {
+  if (ts_node_is_null(root)) return false;
+  TSNode call = ts_node_descendant_for_byte_range(root, static_cast<uint32_t>(at), static_cast<uint32_t>(at));
+  while (!ts_node_is_null(call) && !ts::is(call, "call")) call = ts_node_parent(call);
+  if (ts_node_is_null(call) || ts_node_start_byte(call) != at) return false;
+  TSNode parent = ts_node_parent(call);
+  if (ts::is(parent, "comparison_operator")) {
+    // The right operand of `in` / `not in`: membership only.
+    std::vector<TSNode> operands = ts::named_children(parent);
+    if (operands.size() != 2 || !ts_node_eq(operands[1], call)) return false;
+    std::string_view between = source.substr(ts_node_end_byte(operands[0]), at - ts_node_end_byte(operands[0]));
+    while (!between.empty() && std::isspace(static_cast<unsigned char>(between.front()))) between.remove_prefix(1);
+    while (!between.empty() && std::isspace(static_cast<unsigned char>(between.back()))) between.remove_suffix(1);
+    return between == "in" || between == "not in";
+  }
+  // `globals().get(...)`, `.keys()`, `.items()`, `.values()`, `.copy()`: calls that only read.
+  if (ts::is(parent, "attribute") && ts::is(ts_node_parent(parent), "call")) {
+    const std::string_view method = ts::text(ts::field(parent, "attribute"), source);
+    return method == "get" || method == "keys" || method == "items" || method == "values" || method == "copy";
+  }
+  return false;
+}
+
 // The identifiers a target (`a`, `a, b`, `(a, [b])`) binds.
 void target_names(TSNode target, std::string_view source, std::vector<std::string>& out) {
   target = ts::unparen(target);
@@ -122,6 +146,7 @@ std::optional<std::string> namespace_written_by_code(std::string_view source, TS
         if (before == '_' || before == '.' || std::isalnum(static_cast<unsigned char>(before))) continue;
       }
       if (writer == "sys.modules[__name__]" && read_by_unittest_loader(source, at)) continue;
+      if (writer == "globals()" && globals_read_only(root, source, at)) continue;
       if (!ts_node_is_null(root) && collectable && inside_test_function(root, source, at, collectable)) continue;
       size_t line = 1;
       for (size_t i = 0; i < at; ++i) line += source[i] == '\n';

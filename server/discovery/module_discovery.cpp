@@ -604,7 +604,7 @@ class ModuleCollector {
   // Why a base's module is not read statically: what may fail its import or change its classes.
   std::string unusable_reason(const Source& s) const {
     if (ts_node_has_error(s.root)) return "it has a syntax error";
-    if (auto why = namespace_written_by_code(s.text)) return *why;
+    if (auto why = namespace_written_by_code(s.text, s.root)) return *why;
     if (rules_.registered_marks)
       for (const std::string& mark : mark_names_used(s.root, s.text))
         if (std::find(rules_.registered_marks->begin(), rules_.registered_marks->end(), mark) ==
@@ -732,12 +732,23 @@ class ModuleCollector {
     std::string_view module = from.substr(0, from.rfind('.'));
     Named n = from_import(src, 0, module, last, depth);
     if (n.kind == Named::Kind::Class) {
-      std::string why;
       Named sub = import_module(src, 0, from);
-      if (sub.kind == Named::Kind::Module)
+      Named package = sub.kind == Named::Kind::Module ? import_module(src, 0, module) : Named{};
+      if (sub.kind == Named::Kind::Module &&
+          !(package.kind == Named::Kind::Module && binds_over_submodule(package.source->scope->find(last), last)))
         return none("`" + std::string(from) + "` is both a module and a name bound in its package");
     }
     return n;
+  }
+
+  // A package's `from .sub import x as sub`: the statement imports the submodule (setting the
+  // package's attribute `sub` to it) and then binds `sub` again, so the attribute is `x` from
+  // then on (a later import of a loaded submodule does not set it again).
+  static bool binds_over_submodule(const Binding* b, std::string_view submodule) {
+    if (!b || b->kind != Binding::Kind::Import || b->count != 1 || b->conditional) return false;
+    const std::string prefix = "." + std::string(submodule) + ".";
+    return b->import_from.size() > prefix.size() && b->import_from.compare(0, prefix.size(), prefix) == 0 &&
+           b->import_from.find('.', prefix.size()) == std::string::npos;
   }
 
   Named member(const Named& owner, std::string_view attr, int depth) {
@@ -828,7 +839,7 @@ class ModuleCollector {
     const Binding* b = m.source->scope->find(attr);
     if (!b || b->kind == Binding::Kind::Other)
       return unknown_value("`" + std::string(name) + "` is not bound by a statement of " + m.source->file);
-    if (m.source->foreign && m.source->foreign->is_package) {
+    if (m.source->foreign && m.source->foreign->is_package && !binds_over_submodule(b, attr)) {
       Named sub = import_module(m.source, 1, attr);
       if (sub.kind == Named::Kind::Module)
         return unknown_value("`" + std::string(attr) + "` is both a module and a name bound in its package");

@@ -449,8 +449,14 @@ Args read_args(TSNode call, std::string_view source) {
   Args a;
   for (TSNode arg : ts::named_children(ts::field(call, "arguments"))) {
     if (ts::is(arg, "keyword_argument")) a.keyword.emplace_back(std::string(ts::text(ts::field(arg, "name"), source)), ts::field(arg, "value"));
-    else if (ts::is(arg, "list_splat") || ts::is(arg, "dictionary_splat")) a.splat = true;
-    else if (ts::is(arg, "generator_expression") || !ts_node_is_null(arg)) a.positional.push_back(arg);
+    else if (ts::is(arg, "list_splat") || ts::is(arg, "dictionary_splat")) {
+      a.splat = true;
+      a.dict_splat |= ts::is(arg, "dictionary_splat");
+      a.positional_and_unpacked.push_back(arg);
+    } else if (ts::is(arg, "generator_expression") || !ts_node_is_null(arg)) {
+      a.positional.push_back(arg);
+      a.positional_and_unpacked.push_back(arg);
+    }
   }
   // `f(x for x in y)`: the arguments node is itself the generator expression.
   TSNode args_node = ts::field(call, "arguments");
@@ -1211,7 +1217,14 @@ void product_rec(const std::vector<std::vector<StaticValue>>& pools, size_t inde
 StaticValue StaticEvaluator::call(TSNode node, Context& ctx) {
   TSNode function = ts::unparen(ts::field(node, "function"));
   Args args = read_args(node, source_);
-  if (args.splat) return unknown_value("a call with * or ** unpacking");
+  if (args.splat) {
+    // `"{} {!r}".format(*pair)`: a str method given a known sequence unpacked.
+    if (!args.dict_splat && ts::is(function, "attribute")) {
+      StaticValue object = eval_in(ts::field(function, "object"), ctx);
+      if (object.kind == Kind::Str) return method_call(object, ts::text(ts::field(function, "attribute"), source_), args, ctx);
+    }
+    return unknown_value("a call with * or ** unpacking");
+  }
   // Methods of known values: dict views, str.format / str.join.
   if (ts::is(function, "attribute")) {
     std::string_view method = ts::text(ts::field(function, "attribute"), source_);
@@ -1458,7 +1471,16 @@ StaticValue StaticEvaluator::param(TSNode node, const Args& args, Context& ctx) 
 
 StaticValue StaticEvaluator::method_call(const StaticValue& object, std::string_view method, const Args& args, Context& ctx) {
   std::vector<StaticValue> values;
-  for (TSNode a : args.positional) {
+  for (TSNode a : args.splat ? args.positional_and_unpacked : args.positional) {
+    if (ts::is(a, "dictionary_splat")) return unknown_value("a call with ** unpacking");
+    if (ts::is(a, "list_splat")) {
+      StaticValue sequence = eval_in(ts_node_named_child(a, 0), ctx);
+      if (!sequence.known()) return sequence;
+      auto elements = iterate(sequence);
+      if (!elements) return unknown_value("* unpacking of a value whose order is not known");
+      values.insert(values.end(), elements->begin(), elements->end());
+      continue;
+    }
     StaticValue v = eval_in(a, ctx);
     if (!v.known()) return v;
     values.push_back(std::move(v));

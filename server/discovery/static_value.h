@@ -100,6 +100,10 @@ class StaticEvaluator {
     std::vector<TSNode> positional;
     std::vector<std::pair<std::string, TSNode>> keyword;
     bool splat = false;
+    // With `splat`: the positional arguments in order, `*x` included (for a str method, which
+    // takes a known sequence unpacked), and whether `**` was given (never read).
+    std::vector<TSNode> positional_and_unpacked;
+    bool dict_splat = false;
   };
 
  private:

@@ -116,3 +116,45 @@ def test_inherited_tests_from_other_modules_are_static_and_equal_to_pytest(faste
     items = {item["id"]: item for item in tree["items"]}
     conditional = items[prefix + "TestConditional"]
     assert conditional["dynamic"] and "conditionally" in conditional["dynamicReason"]
+
+
+# pyparsing's `from .testing import pyparsing_test as testing` in its __init__.py: the package's
+# attribute `testing` is the class (the statement imports the submodule, then binds the name
+# again), and a `"name" not in globals()` test only reads the namespace.
+SHADOW_INIT = """
+from .testing import pyparsing_test as testing
+if "pyparsing_test" not in globals():
+    pyparsing_test = testing
+"""
+
+SHADOW_TESTING = """
+import unittest
+
+
+class pyparsing_test:
+    class TestParseResultsAsserts(unittest.TestCase):
+        def assert_parsed(self): pass
+        def test_inherited(self): pass
+"""
+
+SHADOW_TEST = """
+import unittest
+from pkg import testing as ppt
+
+
+class TestA(ppt.TestParseResultsAsserts, unittest.TestCase):
+    def test_a(self): pass
+"""
+
+
+def test_a_package_name_bound_over_its_submodule_is_the_name(fastest_bin, python_exe, tmp_path):
+    write_tree(tmp_path, {
+        "pytest.ini": "[pytest]\n",
+        "pkg/__init__.py": SHADOW_INIT,
+        "pkg/testing.py": SHADOW_TESTING,
+        "tests/test_x.py": SHADOW_TEST,
+    })
+    assert_parity(fastest_bin, python_exe, tmp_path)
+    tree, is_dynamic = static_tree(fastest_bin, python_exe, tmp_path)
+    assert tree["selected"] == ["tests/test_x.py::TestA::test_a", "tests/test_x.py::TestA::test_inherited"]
+    assert not any(is_dynamic(node_id) for node_id in tree["selected"])

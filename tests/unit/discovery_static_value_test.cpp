@@ -958,3 +958,33 @@ def test_base(x): pass
     CHECK(item->dynamic);
   }
 }
+
+TEST_CASE("str.format given a known sequence unpacked; globals() only read") {
+  // packaging's markers: "{} {} {!r}".format(*i) over itertools.product.
+  const std::string source = R"PY(import itertools
+import pytest
+OPS = ["==", "in"]
+VALS = ["1.0", "it's", 'say "hi"']
+@pytest.mark.parametrize("m", ["{} {!r}".format(*i) for i in itertools.product(OPS, VALS)] + ["{1}-{0}".format(*p) for p in [(1, 2)]])
+def test_unpacked(m): pass
+if "helper" not in globals():
+    helper = 1
+SEEN = globals().get("SEEN", 3)
+def test_plain(): pass
+)PY";
+  CHECK(static_ids(source) == expected("test_m.py::", {
+                                  "test_unpacked[== '1.0']", "test_unpacked[== \"it's\"]",
+                                  "test_unpacked[== 'say \"hi\"']", "test_unpacked[in '1.0']",
+                                  "test_unpacked[in \"it's\"]", "test_unpacked[in 'say \"hi\"']",
+                                  "test_unpacked[2-1]", "test_plain"}));
+  // Unpacking what is not known, `**`, or writing through globals() stays dynamic.
+  for (const char* dynamic : {
+           "import pytest\n@pytest.mark.parametrize('m', ['{}'.format(*x) for x in [ARGS]])\ndef test_a(m): pass\n",
+           "import pytest\n@pytest.mark.parametrize('m', ['{a}'.format(**d) for d in [{'a': 1}]])\ndef test_a(m): pass\n",
+           "globals()['test_b'] = lambda: None\ndef test_a(): pass\n",
+       }) {
+    auto result = discover_snippet(dynamic, rules_for_311());
+    INFO(dynamic);
+    CHECK(std::any_of(result.items.begin(), result.items.end(), [](const auto& i) { return i.dynamic; }));
+  }
+}
