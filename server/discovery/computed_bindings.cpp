@@ -2,6 +2,8 @@
 
 #include <array>
 #include <cctype>
+#include <map>
+#include <set>
 #include <vector>
 
 #include "server/discovery/source_search.h"
@@ -60,6 +62,108 @@ bool globals_read_only(TSNode root, std::string_view source, size_t at) {
     return method == "get" || method == "keys" || method == "items" || method == "values" || method == "copy";
   }
   return false;
+}
+
+// The identifiers `node` reads, skipping function bodies when `skip_bodies` (decorators,
+// default values and class bodies run where they stand). A name read only as a class's base
+// goes to `as_base`: subclassing runs none of its methods but `__init_subclass__`.
+struct NamesRead {
+  std::set<std::string_view> used, as_base;
+};
+void identifiers_read(TSNode node, std::string_view source, bool skip_bodies, NamesRead& out, int depth = 0) {
+  if (depth > 200) return;
+  if (ts::is(node, "identifier")) {
+    out.used.insert(ts::text(node, source));
+    return;
+  }
+  const bool function = ts::is(node, "function_definition");
+  const bool klass = ts::is(node, "class_definition");
+  const uint32_t n = ts_node_named_child_count(node);
+  for (uint32_t i = 0; i < n; ++i) {
+    TSNode child = ts_node_named_child(node, i);
+    if (function && skip_bodies && ts_node_eq(child, ts::field(node, "body"))) continue;
+    if ((function || klass) && ts_node_eq(child, ts::field(node, "name"))) continue;
+    // `X.attr = value` sets an attribute: none of X's methods runs.
+    if (ts::is(node, "assignment") && ts_node_eq(child, ts::field(node, "left")) && ts::is(child, "attribute") &&
+        ts::is(ts::field(child, "object"), "identifier"))
+      continue;
+    if (klass && ts_node_eq(child, ts::field(node, "superclasses"))) {
+      for (TSNode base : ts::named_children(child)) {
+        if (ts::is(base, "identifier")) out.as_base.insert(ts::text(base, source));
+        else identifiers_read(base, source, skip_bodies, out, depth + 1);
+      }
+      continue;
+    }
+    identifiers_read(child, source, skip_bodies, out, depth + 1);
+  }
+}
+
+// How code that runs while the module is imported (or functions and classes it reaches,
+// transitively) reads the top-level function or class `name`.
+enum class Reached { Not, AsBase, Used };
+Reached reached_at_import(TSNode root, std::string_view source, std::string_view name) {
+  std::map<std::string_view, TSNode> definitions;
+  for (TSNode statement : ts::named_children(root)) {
+    TSNode def = ts::is(statement, "decorated_definition") ? ts::field(statement, "definition") : statement;
+    if (ts::is(def, "function_definition") || ts::is(def, "class_definition"))
+      definitions[ts::text(ts::field(def, "name"), source)] = statement;
+  }
+  NamesRead read;
+  identifiers_read(root, source, /*skip_bodies=*/true, read);
+  // A definition read as a value: all of it may run; read only as a base: its class body (read
+  // above already) and its __init_subclass__.
+  std::set<std::string_view> expanded, expanded_as_base;
+  for (bool grew = true; grew;) {
+    grew = false;
+    for (auto& [def_name, statement] : definitions) {
+      if (read.used.count(def_name) && expanded.insert(def_name).second) {
+        identifiers_read(statement, source, /*skip_bodies=*/false, read);
+        grew = true;
+      } else if (read.as_base.count(def_name) && !read.used.count(def_name) &&
+                 expanded_as_base.insert(def_name).second) {
+        TSNode def = ts::is(statement, "decorated_definition") ? ts::field(statement, "definition") : statement;
+        for (TSNode member : ts::named_children(ts::field(def, "body"))) {
+          TSNode method = ts::is(member, "decorated_definition") ? ts::field(member, "definition") : member;
+          if (ts::is(method, "function_definition") && ts::text(ts::field(method, "name"), source) == "__init_subclass__")
+            identifiers_read(member, source, /*skip_bodies=*/false, read);
+        }
+        identifiers_read(def, source, /*skip_bodies=*/true, read);
+        grew = true;
+      }
+    }
+  }
+  if (read.used.count(name)) return Reached::Used;
+  return read.as_base.count(name) ? Reached::AsBase : Reached::Not;
+}
+
+// Whether the code at `at` may run while the module is imported. Inside the body of a
+// top-level function, or of a method of a top-level class (undecorated, all of them), it runs
+// only when that function or class is read by code that runs at import (pyparsing's
+// `resetting.__exit__` calling setattr, used in test bodies only).
+bool may_run_at_import(TSNode root, std::string_view source, size_t at) {
+  if (ts_node_is_null(root)) return true;
+  TSNode top{};
+  for (TSNode statement : ts::named_children(root))
+    if (ts_node_start_byte(statement) <= at && at < ts_node_end_byte(statement)) top = statement;
+  if (!ts::is(top, "function_definition") && !ts::is(top, "class_definition")) return true;
+  // The innermost function whose body holds `at`, with every def and class on the way undecorated.
+  bool in_function_body = false, in_init_subclass = false;
+  TSNode node = ts_node_descendant_for_byte_range(root, static_cast<uint32_t>(at), static_cast<uint32_t>(at));
+  for (; !ts_node_is_null(node) && !ts_node_eq(node, root); node = ts_node_parent(node)) {
+    if (ts::is(node, "decorated_definition")) return true;
+    if (ts::is(node, "function_definition")) {
+      TSNode body = ts::field(node, "body");
+      if (ts_node_start_byte(body) <= at && at < ts_node_end_byte(body)) in_function_body = true;
+      in_init_subclass |= ts::text(ts::field(node, "name"), source) == "__init_subclass__";
+    }
+  }
+  if (!in_function_body) return true;
+  switch (reached_at_import(root, source, ts::text(ts::field(top, "name"), source))) {
+    case Reached::Used: return true;
+    case Reached::AsBase: return in_init_subclass;
+    case Reached::Not: return false;
+  }
+  return true;
 }
 
 // The identifiers a target (`a`, `a, b`, `(a, [b])`) binds.
@@ -147,6 +251,7 @@ std::optional<std::string> namespace_written_by_code(std::string_view source, TS
       }
       if (writer == "sys.modules[__name__]" && read_by_unittest_loader(source, at)) continue;
       if (writer == "globals()" && globals_read_only(root, source, at)) continue;
+      if (!ts_node_is_null(root) && !may_run_at_import(root, source, at)) continue;
       if (!ts_node_is_null(root) && collectable && inside_test_function(root, source, at, collectable)) continue;
       size_t line = 1;
       for (size_t i = 0; i < at; ++i) line += source[i] == '\n';
@@ -155,6 +260,28 @@ std::optional<std::string> namespace_written_by_code(std::string_view source, TS
     }
   }
   return std::nullopt;
+}
+
+bool module_names_written_by_code(std::string_view source, TSNode root,
+                                  const std::function<bool(std::string_view)>& may_name_module) {
+  for (std::string_view writer : kNamespaceWriters) {
+    for (size_t at = find_in_source(source, writer); at != std::string_view::npos; at = find_in_source(source, writer, at + 1)) {
+      if (at > 0) {
+        char before = source[at - 1];
+        if (before == '_' || before == '.' || std::isalnum(static_cast<unsigned char>(before))) continue;
+      }
+      if (writer == "globals()" && globals_read_only(root, source, at)) continue;
+      if (!may_run_at_import(root, source, at)) continue;
+      if (writer == "setattr(") {
+        TSNode call = ts_node_descendant_for_byte_range(root, static_cast<uint32_t>(at), static_cast<uint32_t>(at));
+        while (!ts_node_is_null(call) && !ts::is(call, "call")) call = ts_node_parent(call);
+        std::vector<TSNode> args = ts::named_children(ts::field(call, "arguments"));
+        if (!args.empty() && ts::is(args[0], "identifier") && !may_name_module(ts::text(args[0], source))) continue;
+      }
+      return true;
+    }
+  }
+  return false;
 }
 
 }  // namespace fastest

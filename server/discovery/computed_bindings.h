@@ -40,4 +40,10 @@ std::optional<std::string> namespace_written_by_code(std::string_view source, TS
                                                      const TestNamePredicate& collectable = nullptr,
                                                      const SourceKeywords* keywords = nullptr);
 
+// Whether code may write the module's own top-level names (not its classes' attributes):
+// `globals()`, `exec`, `sys.modules[__name__]`, and `setattr` of anything but a plain name that
+// `is_local` says is not the module (a parameter, a local: `setattr(cls, ...)`).
+bool module_names_written_by_code(std::string_view source, TSNode root,
+                                  const std::function<bool(std::string_view)>& may_name_module);
+
 }  // namespace fastest

@@ -183,7 +183,8 @@ class ModuleCollector {
     for (const std::string& name : module_->order) {
       const Binding& b = module_->bindings.at(name);
       if (b.kind == Binding::Kind::Import) {
-        if (is_test_like_import(name, b) && !collect_imported_class(name, b, only_entry)) imported_tests.push_back(name);
+        if (is_test_like_import(name, b) && !imports_a_plain_value(name, b) && !collect_imported_class(name, b, only_entry))
+          imported_tests.push_back(name);
         continue;
       }
       if (!only_entry.empty() && name != only_entry) continue;
@@ -660,6 +661,57 @@ class ModuleCollector {
     return import_module(m.source, 1, name);
   }
 
+  // `if "name" not in globals(): name = value` (pyparsing's compatibility synonyms), the only
+  // binding of `name` in `src`: it is bound to `value` when no module `src` star-imports before
+  // it exports `name`.
+  bool bound_unless_star_imported(Source* src, std::string_view name, const Binding& b, int depth) {
+    if (b.kind != Binding::Kind::Assignment || ts_node_is_null(b.value)) return false;
+    TSNode assignment = ts_node_parent(b.value);
+    TSNode statement = ts_node_parent(assignment);
+    TSNode block = ts_node_parent(statement);
+    TSNode guard = ts_node_parent(block);
+    if (!ts::is(assignment, "assignment") || !ts::is(statement, "expression_statement") ||
+        !ts::is(guard, "if_statement") || ts_node_named_child_count(block) != 1 ||
+        !ts_node_eq(ts_node_parent(guard), src->root) ||
+        !ts_node_is_null(ts::field(guard, "alternative")))
+      return false;
+    const std::string expected = "\"" + std::string(name) + "\" not in globals()";
+    std::string condition(ts::text(ts::unparen(ts::field(guard, "condition")), src->text));
+    std::replace(condition.begin(), condition.end(), '\'', '"');
+    if (condition != expected) return false;
+    return !star_exports(src, name, ts_node_start_byte(guard), depth);
+  }
+
+  // Whether a star import of `src` before byte `before` may bring `name` (true when unsure).
+  bool star_exports(Source* src, std::string_view name, uint32_t before, int depth) {
+    if (depth > kMaxImportDepth || name.starts_with("_")) return depth > kMaxImportDepth;
+    for (TSNode statement : ts::named_children(src->root)) {
+      if (ts_node_start_byte(statement) >= before) break;
+      if (!ts::is(statement, "import_from_statement")) continue;
+      bool wildcard = false;
+      for (TSNode child : ts::named_children(statement)) wildcard |= ts::is(child, "wildcard_import");
+      if (!wildcard) continue;
+      auto [level, module] = split_relative(ts::text(ts::field(statement, "module_name"), src->text));
+      // Whatever makes the module unusable as a base's home (code writing a class's attributes)
+      // is not what is asked here: only its syntax and its own top-level names.
+      std::string why;
+      auto found = rules_.modules->import_module(src->file, level, module, why);
+      if (!found) return true;
+      Source* star = source_of(std::move(found));
+      if (ts_node_has_error(star->root)) return true;
+      const Scope& scope = *star->scope;
+      // A name bound by an import of the module may be the module itself; a parameter or local is not.
+      auto may_name_module = [&scope](std::string_view id) {
+        const Binding* b = scope.find(id);
+        return b && b->kind == Binding::Kind::Import;
+      };
+      if (module_names_written_by_code(star->text, star->root, may_name_module)) return true;
+      if (scope.find("__all__") || scope.find(name)) return true;
+      if (scope.find("*") && star_exports(star, name, UINT32_MAX, depth + 1)) return true;
+    }
+    return false;
+  }
+
   // A module-level name of `src`.
   Named name_in(Source* src, std::string_view name, int depth) {
     if (depth > kMaxImportDepth) return none("followed through more than " + std::to_string(kMaxImportDepth) + " imports");
@@ -678,7 +730,7 @@ class ModuleCollector {
       if (m.source->scope->find("__all__")) return none("star import of " + std::string(from) + ", which defines __all__");
       return name_in(m.source, name, depth + 1);
     }
-    if (b->count != 1 || b->conditional)
+    if (b->count != 1 || (b->conditional && !bound_unless_star_imported(src, name, *b, depth)))
       return none("`" + std::string(name) + "` is bound conditionally or more than once in " + src->file);
     switch (b->kind) {
       case Binding::Kind::Class: {
@@ -845,6 +897,21 @@ class ModuleCollector {
         return unknown_value("`" + std::string(attr) + "` is both a module and a name bound in its package");
     }
     return evaluator_for(m.source)->module_value(attr);
+  }
+
+  // A test-like name imported from a project module that binds it to a plain value (a str, a
+  // number, a container): not callable, so pytest does not collect it (pyparsing's `test1 = """..."""`).
+  bool imports_a_plain_value(const std::string& name, const Binding& b) {
+    if (!rules_.modules || name == "*" || b.count != 1 || b.conditional) return false;
+    StaticValue v = imported_value(current_, name, b.import_from);
+    switch (v.kind) {
+      case StaticValue::Kind::None: case StaticValue::Kind::Bool: case StaticValue::Kind::Int:
+      case StaticValue::Kind::Float: case StaticValue::Kind::Complex: case StaticValue::Kind::Str:
+      case StaticValue::Kind::Bytes: case StaticValue::Kind::Tuple: case StaticValue::Kind::List:
+      case StaticValue::Kind::Set: case StaticValue::Kind::Dict:
+        return true;
+      default: return false;
+    }
   }
 
   // A class imported under a test-like name: pytest collects it here, as if defined here. True
@@ -1183,11 +1250,23 @@ class ModuleCollector {
       for (const Scope& s : scopes)
         for (const std::string& n : s.order)
           if (n.rfind("test", 0) == 0 && s.bindings.at(n).kind == Binding::Kind::Function) names.insert(n);
+      bool found = false;
       for (const std::string& n : names) {
         const Binding* mb = lookup(n);
         if (!mb || mb->kind != Binding::Kind::Function) continue;  // shadowed by a non-function
         Inherited from(*this, owner(mb), class_index);
         emit_function(n, *mb, class_id, context, /*in_class=*/true, /*unittest=*/true);
+        found = true;
+      }
+      // pytest's UnitTestCase.collect: a class without test methods runs its `runTest`.
+      if (const Binding* run = found ? nullptr : lookup("runTest")) {
+        if (run->kind == Binding::Kind::Function) {
+          Inherited from(*this, owner(run), class_index);
+          emit_function("runTest", *run, class_id, context, /*in_class=*/true, /*unittest=*/true);
+        } else {
+          (*items_)[class_index].dynamic = true;
+          (*items_)[class_index].dynamic_reason = "binds `runTest` to a value pytest may run";
+        }
       }
       if (!lineage.unittest) {
         (*items_)[class_index].dynamic = true;
