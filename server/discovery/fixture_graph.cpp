@@ -44,6 +44,44 @@ void read_fixture_call(TSNode call, std::string_view source, FixtureDecl& decl, 
   for (ParamCase& c : values.cases) decl.params.push_back(FixtureParam{std::move(c.id), std::move(c.marks)});
 }
 
+// pytest registers every attribute holding a fixture function under the attribute's name
+// (unless the fixture has its own name=): `Poly1 = Poly` (numpy's test_classes.py) is a second
+// fixture, parametrized as Poly is. A fixture made by a call (`f = pytest.fixture(g)`) is not
+// read: requesting it is left to pytest.
+void add_fixture_aliases(const Scope& scope, std::string_view source, std::vector<FixtureDecl>& out) {
+  const size_t defined = out.size();
+  for (const std::string& name : scope.order) {
+    const Binding& b = scope.bindings.at(name);
+    if (b.kind != Binding::Kind::Assignment || ts_node_is_null(b.value)) continue;
+    TSNode value = ts::unparen(b.value);
+    if (ts::is(value, "identifier")) {
+      std::string_view target = ts::text(value, source);
+      auto original = std::find_if(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(defined),
+                                   [&](const FixtureDecl& d) { return d.attribute == target && d.imported_from.empty(); });
+      if (original == out.begin() + static_cast<std::ptrdiff_t>(defined)) continue;
+      FixtureDecl alias = *original;
+      alias.attribute = name;
+      if (original->name == original->attribute) alias.name = name;
+      if (b.conditional || b.count != 1) {
+        alias.scope.clear();
+        if (alias.has_params) alias.params_unknown = "fixture `" + alias.name + "` is bound conditionally or more than once";
+      }
+      out.push_back(std::move(alias));
+    } else if (ts::is(value, "call")) {
+      std::string_view callee = ts::text(ts::unparen(ts::field(value, "function")), source);
+      if (callee == "pytest.fixture" || callee == "fixture" || callee.starts_with("pytest.fixture(") ||
+          callee.starts_with("fixture(")) {
+        FixtureDecl made;
+        made.name = name;
+        made.attribute = name;
+        made.has_params = true;
+        made.imported_from = "a call to " + std::string(callee.substr(0, callee.find('(')));
+        out.push_back(std::move(made));
+      }
+    }
+  }
+}
+
 }  // namespace
 
 std::vector<FixtureDecl> fixture_decls(const Scope& scope, std::string_view source, bool in_class,
@@ -101,6 +139,7 @@ std::vector<FixtureDecl> fixture_decls(const Scope& scope, std::string_view sour
     }
     out.push_back(std::move(decl));
   }
+  add_fixture_aliases(scope, source, out);
   return out;
 }
 

@@ -290,6 +290,18 @@ class ModuleCollector {
         if (auto why = rules_.local_import_failures->failure(module))
           return "imports `" + std::string(u.statement.level, '.') + u.statement.module + "` at line " +
                  std::to_string(u.line) + ", whose import fails (" + *why + "): " + std::string(kMayFailImport);
+      // Its own package's modules (relative, or absolute under the same top-level package).
+      bool own_package = u.statement.level > 0;
+      if (!own_package) {
+        if (!package) package = rules_.local_import_failures->package_of(std::string(module_path_));
+        const std::string top = package->substr(0, package->find('.'));
+        own_package = !top.empty() && base.substr(0, base.find('.')) == top;
+      }
+      if (own_package)
+        for (const std::string& module : modules)
+          if (auto why = rules_.local_import_failures->skips_importers(module))
+            return "imports `" + std::string(u.statement.level, '.') + u.statement.module + "` at line " +
+                   std::to_string(u.line) + ", which " + *why + ": " + std::string(kMayFailImport);
     }
     return std::nullopt;
   }

@@ -232,6 +232,33 @@ bool is_pure_callee(std::string_view callee) {
   return names.count(callee) > 0 || callee.starts_with("pytest.mark.");
 }
 
+// The __name__ of a function of the `operator` module (`operator.__add__` is `add`), the same
+// in every Python 3 since 3.5; nothing for a name it may not have.
+std::optional<std::string_view> operator_function_name(std::string_view attr) {
+  static const std::unordered_set<std::string_view> names{
+      "abs",     "add",      "and_",     "concat",  "contains",  "countOf", "delitem",  "eq",       "floordiv",
+      "ge",      "getitem",  "gt",       "iadd",    "iand",      "iconcat", "ifloordiv", "ilshift", "imatmul",
+      "imod",    "imul",     "index",    "indexOf", "inv",       "invert",  "ior",      "ipow",     "irshift",
+      "is_",     "is_not",   "isub",     "itruediv", "ixor",     "le",      "length_hint", "lshift", "lt",
+      "matmul",  "mod",      "mul",      "ne",      "neg",       "not_",    "or_",      "pos",      "pow",
+      "rshift",  "setitem",  "sub",      "truediv", "truth",     "xor"};
+  std::string_view name = attr;
+  if (name.size() > 4 && name.starts_with("__") && name.ends_with("__")) {
+    name = name.substr(2, name.size() - 4);
+    if (name == "and" || name == "or" || name == "not") {
+      static const std::unordered_set<std::string_view> keyword_names{"and_", "or_", "not_"};
+      return *keyword_names.find(std::string(name) + "_");
+    }
+    // Only the operator dunders alias a function of the same name.
+    if (name == "countOf" || name == "indexOf" || name == "is_" || name == "is_not" || name == "truth" ||
+        name == "length_hint")
+      return std::nullopt;
+  }
+  auto it = names.find(name);
+  if (it == names.end()) return std::nullopt;
+  return *it;
+}
+
 // `datetime.date(...)`: a constructor of the datetime module, which it does not change.
 bool is_datetime_constructor(std::string_view callee) {
   return callee == "datetime.date" || callee == "datetime.datetime" || callee == "datetime.time" ||
@@ -820,11 +847,13 @@ StaticValue StaticEvaluator::binding_value(const Binding& b, std::string_view na
     return v;
   }
   if (b.kind == Binding::Kind::Import) {
-    static const std::unordered_set<std::string_view> modules{"sys", "os", "platform", "itertools", "datetime", "pickle"};
+    static const std::unordered_set<std::string_view> modules{"sys",      "os",     "platform", "itertools",
+                                                              "datetime", "pickle", "operator"};
     static const std::unordered_set<std::string_view> functions{
         "itertools.product", "itertools.combinations", "itertools.permutations", "itertools.chain", "pytest.param",
         "datetime.date", "datetime.datetime", "datetime.time", "datetime.timedelta"};
-    const bool known_module = (modules.count(b.import_from) && name == b.import_from) || (b.import_from == "pytest" && name == "pytest");
+    // `import datetime as dt` too: the statement binds the module (a dotted `import a.b` binds `a`).
+    const bool known_module = modules.count(b.import_from) || (b.import_from == "pytest" && name == "pytest");
     // datetime's classes are immutable types: a method call on them (`datetime.now()`) or
     // passing them on changes nothing (binding the name again still counts, above).
     const bool immutable_type = is_datetime_constructor(b.import_from);
@@ -1891,6 +1920,12 @@ StaticValue StaticEvaluator::attribute(TSNode node, Context& ctx) {
       f.text = qualified;
       return f;
     }
+    if (object.text == "operator")
+      if (auto name = operator_function_name(attr)) {
+        StaticValue f = make(Kind::Named);  // a builtin function: pytest's id is its __name__
+        f.text = std::string(*name);
+        return f;
+      }
     if (object.text == "itertools" || object.text == "platform" || object.text == "pytest") {
       StaticValue f = make(Kind::Function);
       f.text = qualified;

@@ -1,5 +1,6 @@
 #include "server/workspace/local_imports.h"
 
+#include <algorithm>
 #include <sstream>
 
 #include "server/core/file_text.h"
@@ -44,7 +45,7 @@ std::string LocalImportCheck::shown(const fs::path& file) const {
   return (rel.empty() ? file : rel).generic_string();
 }
 
-std::vector<LocalImportCheck::ModuleFile> LocalImportCheck::files_of(const std::string& dotted) const {
+std::vector<LocalImportCheck::ModuleFile> LocalImportCheck::files_of(const std::string& dotted, bool sibling) const {
   std::vector<std::string> parts = split_dotted(dotted);
   std::vector<ModuleFile> files;
   if (parts.empty()) return files;
@@ -66,7 +67,7 @@ std::vector<LocalImportCheck::ModuleFile> LocalImportCheck::files_of(const std::
   if (folder.empty() && files.empty()) return {};
   const fs::path top = files.empty() ? folder : files.front().file;
   fs::path rel = top.lexically_relative(root_);
-  if (rel.empty() || *rel.begin() == ".." || installed(top)) return {};
+  if (rel.empty() || *rel.begin() == ".." || (installed(top) && !sibling)) return {};
   for (size_t i = 1; i < parts.size() && !folder.empty(); ++i) {
     if (fs::is_regular_file(folder / parts[i] / "__init__.py", ec)) {
       folder /= parts[i];
@@ -95,7 +96,29 @@ std::string LocalImportCheck::package_of(const std::string& path) const {
 
 bool LocalImportCheck::has_read(const std::string& path) const {
   std::lock_guard<std::recursive_mutex> lock(mutex_);
-  return files_.count(fs::path(path).lexically_normal()) != 0;
+  const fs::path key = fs::path(path).lexically_normal();
+  return files_.count(key) != 0 || texts_read_.count(key) != 0;
+}
+
+std::optional<std::string> LocalImportCheck::skips_importers(const std::string& dotted) const {
+  std::lock_guard<std::recursive_mutex> lock(mutex_);
+  if (auto it = skippers_.find(dotted); it != skippers_.end()) return it->second;
+  std::optional<std::string> why;
+  std::vector<ModuleFile> files = files_of(dotted, /*sibling=*/true);
+  if (!files.empty()) {
+    // Read from the text: wherever it stands in the module, it may run at import.
+    const fs::path& file = files.back().file;
+    const std::string text = read_file_text(file);
+    for (std::string_view marker : {std::string_view("allow_module_level"), std::string_view("importorskip(")})
+      if (size_t at = text.find(marker); at != std::string::npos && !why) {
+        const auto line = 1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(at), '\n');
+        why = shown(file) + " may skip or fail whoever imports it (`" + std::string(marker) + "` at line " +
+              std::to_string(line) + ")";
+      }
+    texts_read_.insert(file.lexically_normal());  // a change to it may change the answer (has_read)
+  }
+  skippers_[dotted] = why;
+  return why;
 }
 
 std::optional<std::string> LocalImportCheck::failure(const std::string& dotted) const {

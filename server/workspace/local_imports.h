@@ -28,6 +28,7 @@ class LocalImportCheck final : public LocalImportFailures {
                    std::shared_ptr<const ImportableNames> importable);
 
   std::optional<std::string> failure(const std::string& dotted) const override;
+  std::optional<std::string> skips_importers(const std::string& dotted) const override;
   std::string package_of(const std::string& path) const override;
   bool has_read(const std::string& path) const override;
 
@@ -38,7 +39,8 @@ class LocalImportCheck final : public LocalImportFailures {
   };
   // The files importing `dotted` runs, outermost package first; empty when it is not the
   // project's (or not found: Python's own error is for pytest to report).
-  std::vector<ModuleFile> files_of(const std::string& dotted) const;
+  // `sibling`: a module of the collected tests' own package, read even when installed.
+  std::vector<ModuleFile> files_of(const std::string& dotted, bool sibling = false) const;
   std::optional<std::string> module_failure(const std::string& dotted, int depth) const;
   std::optional<std::string> file_failure(const std::filesystem::path& file, const std::string& package,
                                           int depth) const;
@@ -51,6 +53,8 @@ class LocalImportCheck final : public LocalImportFailures {
   mutable std::map<std::string, std::optional<std::string>> modules_;         // dotted -> failure
   mutable std::map<std::filesystem::path, std::optional<std::string>> files_;  // file -> failure
   mutable std::set<std::filesystem::path> in_progress_;                        // import cycles
+  mutable std::map<std::string, std::optional<std::string>> skippers_;        // dotted -> skips_importers
+  mutable std::set<std::filesystem::path> texts_read_;                         // by skips_importers
 };
 
 }  // namespace fastest

@@ -988,3 +988,26 @@ def test_plain(): pass
     CHECK(std::any_of(result.items.begin(), result.items.end(), [](const auto& i) { return i.dynamic; }));
   }
 }
+
+TEST_CASE("the operator module's functions by __name__; stdlib modules imported under another name") {
+  const std::string source = R"PY(import operator
+import operator as op
+import datetime as dt
+import pytest
+
+OPS = [operator.lt, operator.__add__, op.and_, operator.__not__, operator.truediv]
+
+@pytest.mark.parametrize("f", OPS)
+def test_ops(f): pass
+
+@pytest.mark.parametrize("d", [dt.date(2020, 1, 2), dt.timedelta(days=1)])
+def test_dates(d): pass
+)PY";
+  CHECK(static_ids(source) == expected("test_m.py::", {"test_ops[lt]", "test_ops[add]", "test_ops[and_]",
+                                                         "test_ops[not_]", "test_ops[truediv]", "test_dates[d0]",
+                                                         "test_dates[d1]"}));
+  // operator.__call__ exists from Python 3.11 only: not read.
+  auto result = discover_snippet("import operator, pytest\n@pytest.mark.parametrize('g', [operator.__call__])\ndef test_g(g): pass\n",
+                                 rules_for_311());
+  CHECK(std::any_of(result.items.begin(), result.items.end(), [](const auto& i) { return i.dynamic; }));
+}
