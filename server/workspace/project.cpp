@@ -308,7 +308,8 @@ CollectRules rules_for_module(const Collection& collection, const fs::path& file
 // Room for `adding` more items in the tree, `files_done` of `files` assembled: when it is full,
 // the tree so far scaled to every file, and a tenth more. Doubling kept the old and the new
 // buffer (3x the items) alive at its last growth: 100,000 tests peaked 15 MB higher.
-void reserve_for_the_tree(std::vector<TestItem>& items, size_t adding, size_t files_done, size_t files) {
+template <class T>
+void reserve_for_the_tree(std::vector<T>& items, size_t adding, size_t files_done, size_t files) {
   const size_t needed = items.size() + adding;
   if (needed <= items.capacity()) return;
   const double share_done = files ? std::max(0.01, double(files_done) / double(files)) : 1.0;
@@ -597,6 +598,11 @@ Collection collect(const Invocation& invocation, const std::function<void(const 
   lap(&CollectTimings::imports_ms);
   // Discover each distinct module once, in parallel.
   std::vector<ModuleJob> jobs;
+  {
+    size_t walked_files = 0;
+    for (const auto& files : files_per_arg) walked_files += files.size();
+    jobs.reserve(walked_files);  // a job is ~360 bytes: no doubling's slack at 5,000 modules
+  }
   std::unordered_map<std::string, size_t> job_index;
   ImportMode import_mode = parse_import_mode(config.import_mode);
   for (const auto& files : files_per_arg)
@@ -651,14 +657,17 @@ Collection collect(const Invocation& invocation, const std::function<void(const 
       done.mark(j);
     });
   }
-  // A first guess at the tree's size; a bigger tree grows it by doubling.
-  collection.items.reserve(collection.items.size() + jobs.size() * 8);
+  // Static leaves kept as ids only (Invocation::static_leaves_as_ids); the selection reads items.
+  const bool leaves_as_ids =
+      invocation.static_leaves_as_ids && config.keywordexpr.empty() && config.markexpr.empty() && config.deselect.empty();
+  // A first guess at the tree's size; reserve_for_the_tree grows it as modules come.
+  collection.items.reserve(collection.items.size() + jobs.size() * (leaves_as_ids ? 2 : 8));
   std::vector<bool> module_reported(jobs.size(), false);
   // A module reached by several arguments: the ids already emitted and the leaves already listed.
   std::unordered_map<size_t, std::pair<std::unordered_set<std::string>, std::unordered_set<std::string>>> seen_of_job;
   std::unordered_set<std::string> folders_emitted;
   std::vector<std::string> leaves;
-  leaves.reserve(collection.items.capacity());
+  leaves.reserve(jobs.size() * 8);
   // Facts of a file's folder, computed once per folder (a folder's files come one after another).
   fs::path last_dir;
   bool last_dir_known = false;
@@ -667,8 +676,8 @@ Collection collect(const Invocation& invocation, const std::function<void(const 
   size_t file_index = 0;
   for (size_t a = 0; a < args.size(); ++a) {
     const ArgSpec& arg = args[a];
-    for (const WalkedFile& walked : files_per_arg[a]) {
-      const fs::path& file = walked.path;
+    for (WalkedFile& walked : files_per_arg[a]) {
+      const fs::path file = std::move(walked.path);  // read here for the last time: freed as the tree grows
       const size_t job_id = job_of_file[file_index++];
       done.wait(job_id);
       ModuleJob& job = jobs[job_id];
@@ -734,7 +743,7 @@ Collection collect(const Invocation& invocation, const std::function<void(const 
       if (!job.result.base_files.empty()) collection.base_files[job.module_id] = job.result.base_files;
       std::vector<TestItem> items = last_visit ? take_file_items(job, walked) : file_items(job, walked);
       const bool module_dynamic = job.result.dynamic || items.front().dynamic;
-      if (last_visit) job.result = {}, job.doctests = {};
+      if (last_visit) job.result = {}, job.doctests = {}, job.path = fs::path();
       std::string prefix = job.module_id + arg.node_suffix;
       std::unordered_set<std::string_view> with_children;
       for (const TestItem& item : items)
@@ -743,7 +752,15 @@ Collection collect(const Invocation& invocation, const std::function<void(const 
       std::unordered_set<std::string_view> emitted_here, listed_here;
       auto* seen_before = visits_left[job_id] > 0 || seen_of_job.count(job_id) ? &seen_of_job[job_id] : nullptr;
       bool any_selected_by_arg = false;
+      // A static leaf of a module read once, with nothing dynamic and nothing failing, is only its
+      // id in `leaves` when the caller asked so: the ids are all that is read of it.
+      const bool leaves_without_items = leaves_as_ids && !seen_before && !import_fails && !module_dynamic &&
+                                        dynamic_reason.empty() &&
+                                        std::none_of(items.begin(), items.end(), [](const TestItem& i) { return i.dynamic; });
+      // Per item: 1 into the tree, 2 its id alone (at leaf_at in `leaves`), 0 neither.
       std::vector<char> emitted(items.size(), 0);  // moved out once the views into `items` are done with
+      std::vector<size_t> leaf_at(leaves_without_items ? items.size() : 0);
+      reserve_for_the_tree(leaves, items.size(), file_index, job_of_file.size());
       for (size_t i = 0; i < items.size(); ++i) {
         TestItem& item = items[i];
         if (item.kind == ItemKind::Module) item.set_parent_id(parent);
@@ -764,6 +781,12 @@ Collection collect(const Invocation& invocation, const std::function<void(const 
         const bool emit = first_here && (!seen_before || seen_before->first.insert(item.id).second);
         const bool list = is_leaf && selected_by_arg && !import_fails && listed_here.insert(item.id).second &&
                           (!seen_before || seen_before->second.insert(item.id).second);
+        if (list && leaves_without_items) {
+          leaf_at[i] = leaves.size();
+          leaves.push_back(item.id);  // copied: the sets above hold views of it
+          emitted[i] = 2;
+          continue;
+        }
         if (list) leaves.push_back(item.id);
         if (item.dynamic && selected_by_arg && !import_fails &&
             (item.kind == ItemKind::Module || item.kind == ItemKind::Class) &&
@@ -772,10 +795,18 @@ Collection collect(const Invocation& invocation, const std::function<void(const 
           collection.dynamic_containers.push_back(item.id);
         emitted[i] = emit;
       }
-      reserve_for_the_tree(collection.items, std::count(emitted.begin(), emitted.end(), true), file_index,
+      reserve_for_the_tree(collection.items, std::count(emitted.begin(), emitted.end(), 1), file_index,
                            job_of_file.size());
-      for (size_t i = 0; i < items.size(); ++i)
-        if (emitted[i]) collection.items.push_back(std::move(items[i]));
+      for (size_t i = 0; i < items.size(); ++i) {
+        if (emitted[i] == 1) collection.items.push_back(std::move(items[i]));
+        if (emitted[i] != 2) continue;
+        auto& runs = collection.leaf_runs;
+        if (!runs.empty() && runs.back().items_before == collection.items.size() &&
+            runs.back().first + runs.back().count == leaf_at[i])
+          ++runs.back().count;
+        else
+          runs.push_back({collection.items.size(), leaf_at[i], 1});
+      }
       if (!arg.node_suffix.empty() && !any_selected_by_arg && !import_fails && !module_dynamic)
         collection.usage_errors.push_back("not found: " + arg.original);
     }
