@@ -24,6 +24,7 @@
 #include <asio/post.hpp>
 #include <asio/thread_pool.hpp>
 
+#include "server/core/node_id.h"
 #include "server/discovery/conftest_analysis.h"
 #include "server/discovery/doctest_discovery.h"
 #include "server/discovery/file_items.h"
@@ -761,7 +762,8 @@ Collection collect(const Invocation& invocation, const std::function<void(const 
       const bool leaves_without_items = leaves_as_ids && !seen_before && !import_fails && !module_dynamic &&
                                         dynamic_reason.empty() &&
                                         std::none_of(items.begin(), items.end(), [](const TestItem& i) { return i.dynamic; });
-      // Per item: 1 into the tree, 2 its id alone (at leaf_at in `leaves`), 0 neither.
+      // Per item: 1 into the tree, 2 its id alone (at leaf_at in `leaves`), 3 a container left out
+      // with its leaves, 0 none of these.
       std::vector<char> emitted(items.size(), 0);  // moved out once the views into `items` are done with
       std::vector<size_t> leaf_at(leaves_without_items ? items.size() : 0);
       reserve_for_the_tree(leaves, items.size(), file_index, job_of_file.size());
@@ -799,6 +801,18 @@ Collection collect(const Invocation& invocation, const std::function<void(const 
           collection.dynamic_containers.push_back(item.id);
         emitted[i] = emit;
       }
+      if (leaves_without_items)
+        // A class or parametrized function goes with its leaves when the next node is under it:
+        // its place is its first leaf's (innermost first, so a class sees its methods go).
+        for (size_t i = items.size(); i-- > 0;) {
+          const TestItem& item = items[i];
+          const bool container = item.kind == ItemKind::Class ||
+                                 (item.kind == ItemKind::Function && with_children.count(item.id));
+          if (emitted[i] != 1 || !container) continue;
+          size_t next = i + 1;
+          while (next < items.size() && emitted[next] == 0) ++next;
+          if (next < items.size() && emitted[next] >= 2 && node_id_covers(item.id, items[next].id)) emitted[i] = 3;
+        }
       reserve_for_the_tree(collection.items, std::count(emitted.begin(), emitted.end(), 1), file_index,
                            job_of_file.size());
       for (size_t i = 0; i < items.size(); ++i) {

@@ -52,9 +52,10 @@ struct Invocation {
   // When set, collect() records where its time went.
   CollectTimings* timings = nullptr;
   // The caller reads static leaves by their ids in `selected` alone (`fastest discover`'s text
-  // listing): a static leaf of a module nothing makes dynamic gets no item (a 100,000-test
-  // tree's items were half of the process's memory). Its place in the tree is kept in
-  // `Collection::leaf_runs`. Ignored under -k/-m/--deselect (they read the items).
+  // listing): a module read once with nothing dynamic or failing in it keeps its Module item,
+  // its leaves are ids only and its classes and parametrized functions go with them (a
+  // 100,000-test tree's items were half of the process's memory). The leaves' place in the tree
+  // is kept in `Collection::leaf_runs`. Ignored under -k/-m/--deselect (they read the items).
   bool static_leaves_as_ids = false;
 };
 
