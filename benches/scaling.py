@@ -22,6 +22,7 @@ import argparse
 import os
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -38,26 +39,41 @@ SIZES = [1000, 10000, 50000, 100000]
 PYTEST_ONCE_FROM = 50000  # pytest runs once at this size and above (minutes each)
 
 
+# A child forked from this process starts with its resident pages, and the kernel keeps their
+# count as the child's peak across exec (exec_mmap's setmax_mm_hiwater_rss): at 100,000 tests this
+# script's own ~50 MB (the ids it compares) was every tool's floor. So each command is forked
+# from a small helper interpreter (python -S, ~8 MB: below every tool measured) that reports the
+# command's figures.
+MEASURE_HELPER = r"""
+import os, sys, time
+out_fd, cwd, argv = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
+start = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    try:
+        os.chdir(cwd)
+        devnull = os.open(os.devnull, os.O_RDWR)
+        os.dup2(out_fd, 1)
+        os.dup2(devnull, 2)
+        os.execvp(argv[0], argv)
+    finally:
+        os._exit(127)
+_, status, usage = os.wait4(pid, 0)
+wall = time.perf_counter() - start
+print(wall, os.waitstatus_to_exitcode(status), usage.ru_maxrss, usage.ru_utime + usage.ru_stime)
+"""
+
+
 def run_measured(cmd, cwd):
     """(wall seconds, exit code, stdout, peak RSS MB, CPU seconds: user + system) of one command;
     stdout through a file so that the pipe never throttles it."""
     with tempfile.TemporaryFile() as out:
-        start = time.perf_counter()
-        pid = os.fork()
-        if pid == 0:
-            try:
-                os.chdir(cwd)
-                devnull = os.open(os.devnull, os.O_RDWR)
-                os.dup2(out.fileno(), 1)
-                os.dup2(devnull, 2)
-                os.execvp(cmd[0], cmd)
-            finally:
-                os._exit(127)
-        _, status, usage = os.wait4(pid, 0)
-        wall = time.perf_counter() - start
+        helper = subprocess.run([sys.executable, "-S", "-c", MEASURE_HELPER, str(out.fileno()), str(cwd), *cmd],
+                                pass_fds=(out.fileno(),), capture_output=True, text=True, check=True)
+        wall, code, maxrss_kb, cpu = helper.stdout.split()
         out.seek(0)
         text = out.read().decode("utf-8", "replace")
-    return wall, os.waitstatus_to_exitcode(status), text, usage.ru_maxrss / 1024.0, usage.ru_utime + usage.ru_stime
+    return float(wall), int(code), text, int(maxrss_kb) / 1024.0, float(cpu)
 
 
 def ids_of(output: str):

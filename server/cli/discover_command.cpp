@@ -352,6 +352,28 @@ class PrefixIndex {
   const std::string* root_ = nullptr;
 };
 
+// pytest reports collection errors and skips in collection order: the place in the tree of the
+// first node each covers (leaves without items included).
+template <class Report>
+void sort_by_collection_order(std::vector<Report>& reports, const Collection& c) {
+  if (reports.size() < 2) return;
+  std::vector<size_t> position(reports.size(), SIZE_MAX);
+  size_t place = 0, placed = 0;
+  c.for_each_in_order([&](std::string_view id, const TestItem*) {
+    if (placed < reports.size())
+      for (size_t r = 0; r < reports.size(); ++r)
+        if (position[r] == SIZE_MAX && node_id_covers(reports[r].id, id)) position[r] = place, ++placed;
+    ++place;
+  });
+  std::vector<size_t> order(reports.size());
+  for (size_t r = 0; r < order.size(); ++r) order[r] = r;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return position[a] < position[b]; });
+  std::vector<Report> sorted;
+  sorted.reserve(reports.size());
+  for (size_t r : order) sorted.push_back(std::move(reports[r]));
+  reports = std::move(sorted);
+}
+
 // Places pytest's answer in the collection. The static leaves of each module pytest collected
 // are replaced with pytest's ids, at the module's place in the tree (a target may have no static
 // leaves: a module whose doctests only pytest can list). pytest's order is kept inside the
@@ -362,7 +384,7 @@ class PrefixIndex {
 // groups items by its values across modules.
 Settled apply_answer(Collection& c, const std::vector<std::string>& targets, CollectAnswer answer) {
   const PrefixIndex target_index(targets);
-  auto under_a_target = [&](const std::string& id) { return target_index.find(id) != nullptr; };
+  auto under_a_target = [&](std::string_view id) { return target_index.find(id) != nullptr; };
   // pytest was handed the targets' modules (collect_with_pytest): those are the units placed.
   std::vector<std::string> modules;
   {
@@ -371,7 +393,7 @@ Settled apply_answer(Collection& c, const std::vector<std::string>& targets, Col
       if (std::string module = t.empty() ? "." : module_of(t); seen.insert(module).second) modules.push_back(module);
   }
   const PrefixIndex module_index(modules);
-  std::set<std::string> selected(c.selected.begin(), c.selected.end());
+  std::set<std::string, std::less<>> selected(c.selected.begin(), c.selected.end());
   auto kept = [&](const std::string& real) { return selected.count(real) != 0 || under_a_target(real); };
   std::unordered_map<const std::string*, std::vector<size_t>> answer_of;  // module -> its kept ids' indexes
   for (size_t i = 0; i < answer.ids.size(); ++i)
@@ -384,19 +406,19 @@ Settled apply_answer(Collection& c, const std::vector<std::string>& targets, Col
     for (size_t i : group) settled.push_back(answer.ids[i]);
     group.clear();
   };
-  for (const TestItem& item : c.items) {
-    const std::string* module = module_index.find(item.id);
+  c.for_each_in_order([&](std::string_view id, const TestItem*) {
+    const std::string* module = module_index.find(id);
     if (!module) {
-      if (selected.count(item.id)) {
+      if (selected.count(id)) {
         flush_group();
-        settled.push_back(item.id);
+        settled.emplace_back(id);
       }
-      continue;
+      return;
     }
-    if (!under_a_target(item.id) && !selected.count(item.id)) continue;
+    if (!under_a_target(id) && !selected.count(id)) return;
     if (placed.insert(module).second)
       if (auto it = answer_of.find(module); it != answer_of.end()) group.insert(group.end(), it->second.begin(), it->second.end());
-  }
+  });
   flush_group();
   // pytest lists nothing under a collector it could not collect or skipped, including static
   // leaves of a module that was asked for only for its dynamic part.
@@ -407,7 +429,11 @@ Settled apply_answer(Collection& c, const std::vector<std::string>& targets, Col
   };
   std::erase_if(settled, under_a_failed_collector);
   std::erase_if(c.deselected_ids, under_a_failed_collector);
+  // In the tree's order, read while `selected` still places the leaves without items.
+  sort_by_collection_order(answer.errors, c);
+  sort_by_collection_order(answer.skips, c);
   c.selected = std::move(settled);
+  c.leaf_runs.clear();
   // Deselected: static analysis's count outside the targets, pytest's inside them.
   std::vector<std::string> deselected;
   for (const std::string& id : c.deselected_ids)
@@ -420,18 +446,6 @@ Settled apply_answer(Collection& c, const std::vector<std::string>& targets, Col
     if (item.dynamic && target_index.contains(item.id)) item.dynamic_reason += " (settled by pytest's collection)";
   return Settled{std::move(answer.errors), std::move(answer.skips), std::move(answer.usage_errors),
                  std::move(answer.internal_error), std::move(answer.warnings)};
-}
-
-// pytest reports collection errors and skips in collection order.
-template <class Report>
-void sort_by_collection_order(std::vector<Report>& reports, const Collection& c) {
-  auto position = [&](const std::string& id) {
-    for (size_t i = 0; i < c.items.size(); ++i)
-      if (covers(id, c.items[i].id)) return i;
-    return c.items.size();
-  };
-  std::stable_sort(reports.begin(), reports.end(),
-                   [&](const Report& a, const Report& b) { return position(a.id) < position(b.id); });
 }
 
 // pytest's verbosity for the listing: `--collect-only -q` plus the project's -v/-q/--verbosity
@@ -543,6 +557,8 @@ int run_discover_timed(const DiscoverArgs& args, DiscoverTimings& timings) {
       return print_listing(*listing, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
     }
   if (args.timings) inv.timings = &timings.collect;
+  // The text listing reads a static leaf's id alone; --json writes every item.
+  inv.static_leaves_as_ids = !args.json;
   if (listing_cache.cache) note_files_read(true);
   Collection& c = collection_kept_until_exit(collect(inv));
   note_files_read(false);
@@ -564,6 +580,7 @@ int run_discover_timed(const DiscoverArgs& args, DiscoverTimings& timings) {
   bool pytest_missing = false;
   bool complete = true;                   // every part pytest was asked answered
   std::vector<std::string> pytest_imported;  // what pytest imported while it settled
+  bool answer_applied = false;
   if (!args.no_settle && c.usage_errors.empty()) {
     SettleAnswer answer = settle_answer(c, inv, settle_options);
     settle_failure = answer.failure;
@@ -584,10 +601,13 @@ int run_discover_timed(const DiscoverArgs& args, DiscoverTimings& timings) {
       late_usage_errors = std::move(settled.usage_errors);
       internal_error = std::move(settled.internal_error);
       warnings = std::move(settled.warnings);
+      answer_applied = true;  // its errors and skips are in collection order
     }
   }
-  sort_by_collection_order(errors, c);
-  sort_by_collection_order(skips, c);
+  if (!answer_applied) {
+    sort_by_collection_order(errors, c);
+    sort_by_collection_order(skips, c);
+  }
   timings.settle_ms = ms_since(settle_start);
   OutputClock output_clock{timings, std::chrono::steady_clock::now()};
   const bool continue_on_errors = on_collection_error(args.continue_on_collection_errors, c.config.continue_on_collection_errors) ==

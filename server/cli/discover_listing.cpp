@@ -18,17 +18,21 @@ void print_counts_per_file(const std::vector<std::string>& ids) {
   for (const auto& [file, n] : counts) std::cout << file << ": " << n << "\n";
 }
 
-// The ids, one a line, written at once (not 100,000 small writes through the stream).
+// The ids, one a line, written 64 KiB at a time: not 100,000 small writes through the stream,
+// nor a copy of them all (5 MB at 100,000 tests, the process's peak once the tree was small).
 void print_ids(const std::vector<std::string>& ids) {
-  size_t size = 0;
-  for (const std::string& id : ids) size += id.size() + 1;
-  std::string text;
-  text.reserve(size);
+  constexpr size_t kChunk = 1 << 16;
+  std::string chunk;
+  chunk.reserve(kChunk + 512);
   for (const std::string& id : ids) {
-    text += id;
-    text += '\n';
+    chunk += id;
+    chunk += '\n';
+    if (chunk.size() >= kChunk) {
+      std::cout << chunk;
+      chunk.clear();
+    }
   }
-  std::cout << text;
+  std::cout << chunk;
 }
 
 void print_errors(const std::vector<CollectionError>& errors) {
@@ -114,7 +118,6 @@ nlohmann::json to_json(const Listing& l) {
   return {{"fastest_warnings", l.fastest_warnings},
           {"usage_errors", l.usage_errors},
           {"verbosity", l.verbosity},
-          {"selected", l.selected},
           {"deselected", l.deselected},
           {"errors", errors},
           {"skips", skips},

@@ -40,6 +40,8 @@ struct Listing {
 // Prints the listing as pytest would, `seconds` in its closing line; returns the exit code.
 int print_listing(const Listing& listing, double seconds);
 
+// All but the selected ids (100,000 of them as JSON strings were 11 MB): the listing cache
+// writes those as lines after it.
 nlohmann::json to_json(const Listing& listing);
 std::optional<Listing> listing_from_json(const nlohmann::json& j);
 

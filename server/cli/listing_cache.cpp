@@ -99,8 +99,9 @@ bool take_section(std::string_view& bytes, std::string_view& section) {
   return true;
 }
 
-std::string join_entry(const std::string& key, const std::string& fingerprint, const std::vector<std::uint8_t>& head,
-                       const std::vector<std::string>& ids) {
+// The entry, written as it is made: 100,000 ids are not copied into one string first.
+void write_entry(std::ostream& stream, const std::string& key, const std::string& fingerprint,
+                 const std::vector<std::uint8_t>& head, const std::vector<std::string>& ids) {
   std::string out(kMagic);
   append_section(out, key);
   append_section(out, fingerprint);
@@ -108,8 +109,12 @@ std::string join_entry(const std::string& key, const std::string& fingerprint, c
   for (const std::string& id : ids) {
     out += id;
     out += '\n';
+    if (out.size() > (1 << 16)) {
+      stream << out;
+      out.clear();
+    }
   }
-  return out;
+  stream << out;
 }
 
 std::optional<EntryParts> split_entry(std::string_view bytes) {
@@ -125,6 +130,7 @@ std::optional<EntryParts> split_entry(std::string_view bytes) {
 
 std::vector<std::string> split_lines(std::string_view text) {
   std::vector<std::string> out;
+  out.reserve(std::count(text.begin(), text.end(), '\n'));  // 100,000 ids: no doubling's copies and slack
   for (size_t start = 0, end; start < text.size(); start = end + 1) {
     end = text.find('\n', start);
     out.emplace_back(text.substr(start, end - start));
@@ -232,10 +238,10 @@ void ListingCache::store(const Listing& listing, const Collection& collection,
       if (why_not) *why_not = "an id holds a newline";
       return;
     }
-  json head = to_json(listing);
-  head.erase("selected");  // written as lines after the head
+  const json head = to_json(listing);  // the ids are written as lines after it
   make_cache_folder(entry_.parent_path());
-  write_file_atomically(entry_, join_entry(key_, *fingerprint_text, json::to_cbor(head), listing.selected));
+  const std::vector<std::uint8_t> head_cbor = json::to_cbor(head);
+  write_file_atomically(entry_, [&](std::ostream& out) { write_entry(out, key_, *fingerprint_text, head_cbor, listing.selected); });
 }
 
 void ListingCache::clear(const fs::path& rootdir) {

@@ -17,11 +17,16 @@ std::string hex64(uint64_t value) {
 }
 
 bool write_file_atomically(const fs::path& target, std::string_view bytes) {
+  return write_file_atomically(
+      target, [&](std::ostream& out) { out.write(bytes.data(), static_cast<std::streamsize>(bytes.size())); });
+}
+
+bool write_file_atomically(const fs::path& target, const std::function<void(std::ostream&)>& write) {
   std::error_code ec;
   const fs::path temp = target.string() + "." + std::to_string(::getpid()) + "." + hex64(std::random_device{}()) + ".tmp";
   {
     std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    write(out);
     out.flush();
     if (!out) {
       fs::remove(temp, ec);

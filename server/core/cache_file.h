@@ -4,6 +4,8 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
+#include <ostream>
 #include <string>
 #include <string_view>
 
@@ -15,6 +17,9 @@ std::string hex64(uint64_t value);
 // Writes `bytes` to a temp file renamed over `target`: readers see the old file or the new one,
 // whole; concurrent writers leave one of theirs. False when it could not be written.
 bool write_file_atomically(const std::filesystem::path& target, std::string_view bytes);
+// The same, the bytes written into the file's stream by `write`: a big entry (100,000 ids) is
+// never a string of its own.
+bool write_file_atomically(const std::filesystem::path& target, const std::function<void(std::ostream&)>& write);
 
 // Creates `folder` (a cache under `.fastest_cache/`) and, as pytest does for its own cache, a
 // `.gitignore` of `*` in `.fastest_cache/`. Failing is not an error: the cache is only skipped.

@@ -14,6 +14,7 @@
 #include <condition_variable>
 #include <cstdlib>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -23,6 +24,7 @@
 #include <asio/post.hpp>
 #include <asio/thread_pool.hpp>
 
+#include "server/core/node_id.h"
 #include "server/discovery/conftest_analysis.h"
 #include "server/discovery/doctest_discovery.h"
 #include "server/discovery/file_items.h"
@@ -310,7 +312,8 @@ CollectRules rules_for_module(const Collection& collection, const fs::path& file
 // Room for `adding` more items in the tree, `files_done` of `files` assembled: when it is full,
 // the tree so far scaled to every file, and a tenth more. Doubling kept the old and the new
 // buffer (3x the items) alive at its last growth: 100,000 tests peaked 15 MB higher.
-void reserve_for_the_tree(std::vector<TestItem>& items, size_t adding, size_t files_done, size_t files) {
+template <class T>
+void reserve_for_the_tree(std::vector<T>& items, size_t adding, size_t files_done, size_t files) {
   const size_t needed = items.size() + adding;
   if (needed <= items.capacity()) return;
   const double share_done = files ? std::max(0.01, double(files_done) / double(files)) : 1.0;
@@ -598,19 +601,26 @@ Collection collect(const Invocation& invocation, const std::function<void(const 
 
   lap(&CollectTimings::imports_ms);
   // Discover each distinct module once, in parallel.
-  std::vector<ModuleJob> jobs;
+  // Each job is freed once its module's last visit is assembled: their ~300 bytes each never all
+  // wait beside the finished tree.
+  std::vector<std::unique_ptr<ModuleJob>> jobs;
+  {
+    size_t walked_files = 0;
+    for (const auto& files : files_per_arg) walked_files += files.size();
+    jobs.reserve(walked_files);
+  }
   std::unordered_map<std::string, size_t> job_index;
   ImportMode import_mode = parse_import_mode(config.import_mode);
   for (const auto& files : files_per_arg)
     for (const WalkedFile& f : files) {
       if (job_index.emplace(f.path.string(), jobs.size()).second) {
-        ModuleJob job;
-        job.path = f.path;
-        job.module_id = relative_id(f.path, config.rootdir);
-        if (f.doctest_module) job.import_name = module_import_name(f.path, config.rootdir, import_mode);
+        auto job = std::make_unique<ModuleJob>();
+        job->path = f.path;
+        job->module_id = relative_id(f.path, config.rootdir);
+        if (f.doctest_module) job->import_name = module_import_name(f.path, config.rootdir, import_mode);
         jobs.push_back(std::move(job));
       }
-      ModuleJob& job = jobs[job_index.at(f.path.string())];
+      ModuleJob& job = *jobs[job_index.at(f.path.string())];
       job.python_module |= f.python_module;
       job.doctest_module |= f.doctest_module;
       job.doctest_text |= f.doctest_text;
@@ -643,7 +653,7 @@ Collection collect(const Invocation& invocation, const std::function<void(const 
     const FileWalker& w = walker;
     asio::post(pool, [&jobs, &config, &w, &plugin_fixtures, &done, j, cancel = invocation.cancel,
                       timings = invocation.timings] {
-      ModuleJob& job = jobs[j];
+      ModuleJob& job = *jobs[j];
       if (!(cancel && cancel->load(std::memory_order_relaxed))) {
         CollectRules rules = config.rules;
         rules.conftest_fixtures = w.conftest_fixtures_for(job.path.parent_path());
@@ -655,14 +665,17 @@ Collection collect(const Invocation& invocation, const std::function<void(const 
       done.mark(j);
     });
   }
-  // A first guess at the tree's size; a bigger tree grows it by doubling.
-  collection.items.reserve(collection.items.size() + jobs.size() * 8);
+  // Static leaves kept as ids only (Invocation::static_leaves_as_ids); the selection reads items.
+  const bool leaves_as_ids =
+      invocation.static_leaves_as_ids && config.keywordexpr.empty() && config.markexpr.empty() && config.deselect.empty();
+  // A first guess at the tree's size; reserve_for_the_tree grows it as modules come.
+  collection.items.reserve(collection.items.size() + jobs.size() * (leaves_as_ids ? 2 : 8));
   std::vector<bool> module_reported(jobs.size(), false);
   // A module reached by several arguments: the ids already emitted and the leaves already listed.
   std::unordered_map<size_t, std::pair<std::unordered_set<std::string>, std::unordered_set<std::string>>> seen_of_job;
   std::unordered_set<std::string> folders_emitted;
   std::vector<std::string> leaves;
-  leaves.reserve(collection.items.capacity());
+  leaves.reserve(jobs.size() * 8);
   // Facts of a file's folder, computed once per folder (a folder's files come one after another).
   fs::path last_dir;
   bool last_dir_known = false;
@@ -671,15 +684,16 @@ Collection collect(const Invocation& invocation, const std::function<void(const 
   size_t file_index = 0;
   for (size_t a = 0; a < args.size(); ++a) {
     const ArgSpec& arg = args[a];
-    for (const WalkedFile& walked : files_per_arg[a]) {
-      const fs::path& file = walked.path;
+    for (WalkedFile& walked : files_per_arg[a]) {
+      const fs::path file = std::move(walked.path);  // read here for the last time: freed as the tree grows
       const size_t job_id = job_of_file[file_index++];
       done.wait(job_id);
-      ModuleJob& job = jobs[job_id];
+      ModuleJob& job = *jobs[job_id];
       const bool last_visit = --visits_left[job_id] == 0;
       if (!job.read_error.empty()) {
         collection.warnings.push_back(file.string() + ": cannot read: " + job.read_error);
         collection.diagnostics.push_back({job.module_id, Range{}, "cannot read file: " + job.read_error});
+        if (last_visit) jobs[job_id].reset();
         continue;
       }
       const fs::path dir = file.parent_path();
@@ -747,7 +761,16 @@ Collection collect(const Invocation& invocation, const std::function<void(const 
       std::unordered_set<std::string_view> emitted_here, listed_here;
       auto* seen_before = visits_left[job_id] > 0 || seen_of_job.count(job_id) ? &seen_of_job[job_id] : nullptr;
       bool any_selected_by_arg = false;
+      // A static leaf of a module read once, with nothing dynamic and nothing failing, is only its
+      // id in `leaves` when the caller asked so: the ids are all that is read of it.
+      const bool leaves_without_items = leaves_as_ids && !seen_before && !import_fails && !module_dynamic &&
+                                        dynamic_reason.empty() &&
+                                        std::none_of(items.begin(), items.end(), [](const TestItem& i) { return i.dynamic; });
+      // Per item: 1 into the tree, 2 its id alone (at leaf_at in `leaves`), 3 a container left out
+      // with its leaves, 0 none of these.
       std::vector<char> emitted(items.size(), 0);  // moved out once the views into `items` are done with
+      std::vector<size_t> leaf_at(leaves_without_items ? items.size() : 0);
+      reserve_for_the_tree(leaves, items.size(), file_index, job_of_file.size());
       for (size_t i = 0; i < items.size(); ++i) {
         TestItem& item = items[i];
         if (item.kind == ItemKind::Module) item.set_parent_id(parent);
@@ -768,6 +791,12 @@ Collection collect(const Invocation& invocation, const std::function<void(const 
         const bool emit = first_here && (!seen_before || seen_before->first.insert(item.id).second);
         const bool list = is_leaf && selected_by_arg && !import_fails && listed_here.insert(item.id).second &&
                           (!seen_before || seen_before->second.insert(item.id).second);
+        if (list && leaves_without_items) {
+          leaf_at[i] = leaves.size();
+          leaves.push_back(item.id);  // copied: the sets above hold views of it
+          emitted[i] = 2;
+          continue;
+        }
         if (list) leaves.push_back(item.id);
         if (item.dynamic && selected_by_arg && !import_fails &&
             (item.kind == ItemKind::Module || item.kind == ItemKind::Class) &&
@@ -776,12 +805,33 @@ Collection collect(const Invocation& invocation, const std::function<void(const 
           collection.dynamic_containers.push_back(item.id);
         emitted[i] = emit;
       }
-      reserve_for_the_tree(collection.items, std::count(emitted.begin(), emitted.end(), true), file_index,
+      if (leaves_without_items)
+        // A class or parametrized function goes with its leaves when the next node is under it:
+        // its place is its first leaf's (innermost first, so a class sees its methods go).
+        for (size_t i = items.size(); i-- > 0;) {
+          const TestItem& item = items[i];
+          const bool container = item.kind == ItemKind::Class ||
+                                 (item.kind == ItemKind::Function && with_children.count(item.id));
+          if (emitted[i] != 1 || !container) continue;
+          size_t next = i + 1;
+          while (next < items.size() && emitted[next] == 0) ++next;
+          if (next < items.size() && emitted[next] >= 2 && node_id_covers(item.id, items[next].id)) emitted[i] = 3;
+        }
+      reserve_for_the_tree(collection.items, std::count(emitted.begin(), emitted.end(), 1), file_index,
                            job_of_file.size());
-      for (size_t i = 0; i < items.size(); ++i)
-        if (emitted[i]) collection.items.push_back(std::move(items[i]));
+      for (size_t i = 0; i < items.size(); ++i) {
+        if (emitted[i] == 1) collection.items.push_back(std::move(items[i]));
+        if (emitted[i] != 2) continue;
+        auto& runs = collection.leaf_runs;
+        if (!runs.empty() && runs.back().items_before == collection.items.size() &&
+            runs.back().first + runs.back().count == leaf_at[i])
+          ++runs.back().count;
+        else
+          runs.push_back({collection.items.size(), leaf_at[i], 1});
+      }
       if (!arg.node_suffix.empty() && !any_selected_by_arg && !import_fails && !module_dynamic)
         collection.usage_errors.push_back("not found: " + arg.original);
+      if (last_visit) jobs[job_id].reset();  // `job` is not read past here
     }
   }
 

@@ -11,6 +11,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "server/core/model.h"
@@ -50,6 +51,12 @@ struct Invocation {
   const std::atomic<bool>* cancel = nullptr;
   // When set, collect() records where its time went.
   CollectTimings* timings = nullptr;
+  // The caller reads static leaves by their ids in `selected` alone (`fastest discover`'s text
+  // listing): a module read once with nothing dynamic or failing in it keeps its Module item,
+  // its leaves are ids only and its classes and parametrized functions go with them (a
+  // 100,000-test tree's items were half of the process's memory). The leaves' place in the tree
+  // is kept in `Collection::leaf_runs`. Ignored under -k/-m/--deselect (they read the items).
+  bool static_leaves_as_ids = false;
 };
 
 // pytest's resolved configuration for an invocation.
@@ -114,6 +121,30 @@ struct Collection {
   size_t deselected = 0;
   std::vector<std::string> deselected_ids;  // the leaves -k/-m/--deselect removed, in order
   const std::vector<std::string>& selected_ids() const { return selected; }
+  // The static leaves without an item (Invocation::static_leaves_as_ids): `count` ids of
+  // `selected` from `first` on come in the tree right after its first `items_before` items.
+  // Valid while `selected` is the list collect() made.
+  struct LeafRun {
+    size_t items_before = 0;
+    size_t first = 0;
+    size_t count = 0;
+  };
+  std::vector<LeafRun> leaf_runs;
+  // Every node of the tree in pytest's order, the leaf runs in their places: fn(id, its item, or
+  // nullptr for a leaf that has none).
+  template <class Fn>
+  void for_each_in_order(Fn&& fn) const {
+    auto run = leaf_runs.begin();
+    auto leaves_at = [&](size_t items_before) {
+      for (; run != leaf_runs.end() && run->items_before == items_before; ++run)
+        for (size_t i = run->first; i < run->first + run->count; ++i) fn(std::string_view(selected[i]), nullptr);
+    };
+    leaves_at(0);
+    for (size_t i = 0; i < items.size(); ++i) {
+      fn(std::string_view(items[i].id), &items[i]);
+      leaves_at(i + 1);
+    }
+  }
   // The fixtures a module's tests may request beyond its own: each conftest's (by folder) and
   // the loaded plugins' (outermost). Kept so that an editor's open document is read by the
   // same rules as the collection (rules_for_module).

@@ -72,6 +72,63 @@ TEST_CASE("-k matches a leaf by its class's name through the item index, --desel
   CHECK(deselected.deselected_ids == std::vector<std::string>{"tests/test_x.py::test_p[1]", "tests/test_x.py::test_p[2]"});
 }
 
+// The tree as `for_each_in_order` walks it: items and leaves without items, in pytest's order.
+std::vector<std::string> ids_in_order(const Collection& c) {
+  std::vector<std::string> out;
+  c.for_each_in_order([&](std::string_view id, const TestItem* item) {
+    CHECK((!item || item->id == id));
+    out.emplace_back(id);
+  });
+  return out;
+}
+
+TEST_CASE("static leaves as ids: the same listing; a static module read once keeps its Module item alone") {
+  fastest::test::ScopedTempDir tmp("fastest_unit_assembly");
+  write_file(tmp.path() / "pytest.ini", "[pytest]\n");
+  write_file(tmp.path() / "tests/test_x.py", kModule);
+  write_file(tmp.path() / "tests/sub/test_z.py", kModule);
+  write_file(tmp.path() / "tests/test_dyn.py",
+             "def pytest_generate_tests(metafunc):\n    pass\n\ndef test_d():\n    pass\n");
+  write_file(tmp.path() / "tests/test_empty.py", "class TestEmpty:\n    pass\n\ndef test_after():\n    pass\n");
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{}, {"tests/test_x.py::TestGroup", "tests"}, {"tests/sub", "tests/test_x.py"}}) {
+    Invocation inv = invocation(tmp.path(), args);
+    const Collection full = collect(inv);
+    inv.static_leaves_as_ids = true;
+    const Collection lean = collect(inv);
+    CHECK(lean.selected == full.selected);
+    CHECK(ids_in_order(full) == ids(full));
+    CHECK(lean.items.size() < full.items.size());
+    // The walk is the full tree's but for the containers that went with their leaves.
+    std::vector<std::string> expected;
+    for (const TestItem& item : full.items) {
+      const bool kept = lean.find(item.id) || std::count(lean.selected.begin(), lean.selected.end(), item.id);
+      if (kept) expected.push_back(item.id);
+      else CHECK((item.kind == ItemKind::Class || item.kind == ItemKind::Function));
+    }
+    CHECK(ids_in_order(lean) == expected);
+    CHECK(lean.find("tests/sub/test_z.py") != nullptr);
+    CHECK(lean.find("tests/sub/test_z.py::TestGroup") == nullptr);
+    CHECK(lean.find("tests/sub/test_z.py::test_p") == nullptr);
+    CHECK(lean.find("tests/sub/test_z.py::test_a") == nullptr);
+    // A container with no leaf after it stays: nothing else would place it.
+    if (full.find("tests/test_empty.py::TestEmpty")) CHECK(lean.find("tests/test_empty.py::TestEmpty") != nullptr);
+    // A dynamic module keeps its leaves' items.
+    if (args.empty()) CHECK(lean.find("tests/test_dyn.py::test_d") != nullptr);
+    // A module two arguments reach keeps its items (its leaves' order is the arguments').
+    if (args.size() == 2 && args[1] == "tests") {
+      CHECK(lean.find("tests/test_x.py::test_a") != nullptr);
+      CHECK(lean.find("tests/test_x.py::TestGroup") != nullptr);
+    }
+  }
+  // The selection reads the items: all are kept.
+  Invocation by_keyword = invocation(tmp.path(), {}, {"-k", "TestGroup"});
+  by_keyword.static_leaves_as_ids = true;
+  const Collection selected = collect(by_keyword);
+  CHECK(selected.leaf_runs.empty());
+  CHECK(selected.find("tests/test_x.py::test_a") != nullptr);
+}
+
 TEST_CASE("a node id that names nothing in a static module is a usage error, as before") {
   fastest::test::ScopedTempDir tmp("fastest_unit_assembly");
   write_file(tmp.path() / "pytest.ini", "[pytest]\n");
