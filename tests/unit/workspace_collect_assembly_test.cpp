@@ -88,7 +88,8 @@ TEST_CASE("static leaves as ids: the same listing; a static module read once kee
   write_file(tmp.path() / "tests/test_x.py", kModule);
   write_file(tmp.path() / "tests/sub/test_z.py", kModule);
   write_file(tmp.path() / "tests/test_dyn.py",
-             "def pytest_generate_tests(metafunc):\n    pass\n\ndef test_d():\n    pass\n");
+             "def pytest_generate_tests(metafunc):\n    for name in metafunc.fixturenames:\n        pass\n\n"
+             "def test_d():\n    pass\n");
   write_file(tmp.path() / "tests/test_empty.py", "class TestEmpty:\n    pass\n\ndef test_after():\n    pass\n");
   for (const std::vector<std::string>& args :
        {std::vector<std::string>{}, {"tests/test_x.py::TestGroup", "tests"}, {"tests/sub", "tests/test_x.py"}}) {
