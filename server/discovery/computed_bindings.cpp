@@ -262,6 +262,10 @@ std::optional<std::string> namespace_written_by_code(std::string_view source, TS
   return std::nullopt;
 }
 
+bool code_may_run_at_import(TSNode root, std::string_view source, size_t at) {
+  return may_run_at_import(root, source, at);
+}
+
 bool module_names_written_by_code(std::string_view source, TSNode root,
                                   const std::function<bool(std::string_view)>& may_name_module) {
   for (std::string_view writer : kNamespaceWriters) {

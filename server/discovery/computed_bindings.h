@@ -40,6 +40,12 @@ std::optional<std::string> namespace_written_by_code(std::string_view source, TS
                                                      const TestNamePredicate& collectable = nullptr,
                                                      const SourceKeywords* keywords = nullptr);
 
+// Whether the code at byte `at` may run while the module is imported: anything but the body of a
+// top-level function, or of a method of a top-level class, that no code run at import reaches
+// (by name, transitively; a class only subclassed runs just its __init_subclass__). Decorated
+// definitions on the way count as reached.
+bool code_may_run_at_import(TSNode root, std::string_view source, size_t at);
+
 // Whether code may write the module's own top-level names (not its classes' attributes):
 // `globals()`, `exec`, `sys.modules[__name__]`, and `setattr` of anything but a plain name that
 // `is_local` says is not the module (a parameter, a local: `setattr(cls, ...)`).

@@ -719,7 +719,9 @@ std::optional<StaticValue> StaticEvaluator::built_list(const Binding& b, std::st
 bool StaticEvaluator::replay_growth(TSNode stmt, const std::unordered_set<std::string>& growable, bool in_function,
                                     Context& ctx) {
   if (budget_ > kMaxElements || ctx.depth > kMaxDepth) return false;
-  Frame& frame = ctx.frames->back();
+  // The innermost frame, looked up again after every evaluation: a comprehension pushes a
+  // frame of its own, and the vector may move every frame (pycodestyle's get_tests crashed).
+  auto frame_names = [&ctx]() -> std::unordered_map<std::string, StaticValue>& { return ctx.frames->back().names; };
   if (ts::is(stmt, "pass_statement") || ts::is(stmt, "comment")) return true;
   if (ts::is(stmt, "block")) {
     for (TSNode s : ts::named_children(stmt))
@@ -733,20 +735,21 @@ bool StaticEvaluator::replay_growth(TSNode stmt, const std::unordered_set<std::s
       if (!ts::is(left, "identifier") || ts_node_is_null(right) || ts::is(right, "assignment")) return false;
       const std::string target(ts::text(left, source_));
       if (growable.count(target) && !in_function) return false;
-      frame.names[target] = eval_in(right, ctx);
+      StaticValue value = eval_in(right, ctx);
+      frame_names()[target] = std::move(value);
       return true;
     }
     if (ts::is(expr, "call")) {
       TSNode function = ts::unparen(ts::field(expr, "function"));
       if (!ts::is(function, "attribute")) return false;
       const std::string receiver(ts::text(ts::field(function, "object"), source_));
-      auto held = frame.names.find(receiver);
-      if (!growable.count(receiver) || held == frame.names.end() || held->second.kind != Kind::List) return false;
+      auto held = frame_names().find(receiver);
+      if (!growable.count(receiver) || held == frame_names().end() || held->second.kind != Kind::List) return false;
       const std::string_view method = ts::text(ts::field(function, "attribute"), source_);
       Args args = read_args(expr, source_);
       if (args.splat || !args.keyword.empty() || args.positional.size() != 1) return false;
       StaticValue value = eval_in(args.positional[0], ctx);
-      StaticValue& list = frame.names[receiver];  // found again: eval_in may have added names
+      StaticValue& list = frame_names()[receiver];  // found again: eval_in may have moved it
       if (method == "append") {
         list.items.push_back(std::move(value));
         ++budget_;
@@ -781,10 +784,10 @@ bool StaticEvaluator::replay_growth(TSNode stmt, const std::unordered_set<std::s
     if (!elements) return false;
     for (const StaticValue& e : *elements) {
       if (names.size() == 1 && ts::is(target, "identifier")) {
-        frame.names[names[0]] = e;
+        frame_names()[names[0]] = e;
       } else {
         if ((e.kind != Kind::Tuple && e.kind != Kind::List) || e.items.size() != names.size()) return false;
-        for (size_t i = 0; i < names.size(); ++i) frame.names[names[i]] = e.items[i];
+        for (size_t i = 0; i < names.size(); ++i) frame_names()[names[i]] = e.items[i];
       }
       if (!replay_growth(ts::field(stmt, "body"), growable, in_function, ctx)) return false;
     }

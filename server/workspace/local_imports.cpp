@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "server/core/file_text.h"
+#include "server/discovery/computed_bindings.h"
 #include "server/discovery/module_imports.h"
 #include "server/discovery/syntax_tree.h"
 
@@ -109,8 +110,12 @@ std::optional<std::string> LocalImportCheck::skips_importers(const std::string& 
     // Read from the text: wherever it stands in the module, it may run at import.
     const fs::path& file = files.back().file;
     const std::string text = read_file_text(file);
+    ParserPtr parser = make_python_parser();
+    TreePtr tree = parse_python(parser.get(), text);
+    const TSNode root = tree ? ts_tree_root_node(tree.get()) : TSNode{};
     for (std::string_view marker : {std::string_view("allow_module_level"), std::string_view("importorskip(")})
-      if (size_t at = text.find(marker); at != std::string::npos && !why) {
+      for (size_t at = text.find(marker); at != std::string::npos && !why; at = text.find(marker, at + 1)) {
+        if (tree && !ts_node_has_error(root) && !code_may_run_at_import(root, text, at)) continue;
         const auto line = 1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(at), '\n');
         why = shown(file) + " may skip or fail whoever imports it (`" + std::string(marker) + "` at line " +
               std::to_string(line) + ")";

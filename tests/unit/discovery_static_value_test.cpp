@@ -1011,3 +1011,22 @@ def test_dates(d): pass
                                  rules_for_311());
   CHECK(std::any_of(result.items.begin(), result.items.end(), [](const auto& i) { return i.dynamic; }));
 }
+
+TEST_CASE("a function body binding comprehensions (frames pushed while a local is assigned)") {
+  // pycodestyle's get_tests(): the comprehension's own frame moved the function's frame while
+  // `ret = [...]` was being assigned (a crash; ASan reads it as a use after free).
+  const std::string source = R"PY(import pytest
+
+
+def get_tests():
+    ret = [pytest.param(a, b, id=f"case{a}-{b}") for a in range(2) for b in "xy"]
+    more = [n * 2 for n in range(2)]
+    return tuple(ret) + tuple(more)
+
+
+@pytest.mark.parametrize(("a", "b"), get_tests()[:4])
+def test(a, b): pass
+)PY";
+  CHECK(static_ids(source) ==
+        expected("test_m.py::", {"test[case0-x]", "test[case0-y]", "test[case1-x]", "test[case1-y]"}));
+}
