@@ -901,7 +901,8 @@ StaticValue StaticEvaluator::lookup(std::string_view name, Context& ctx) {
   if (module_.find("*") || (ctx.class_scope && ctx.class_scope->find("*")))
     return unknown_value("`" + std::string(name) + "` may come from a star import");
   static const std::unordered_set<std::string_view> callables{
-      "range", "zip", "enumerate", "list", "tuple", "sorted", "reversed", "len", "dict", "str", "set", "frozenset"};
+      "range", "zip", "enumerate", "list", "tuple", "sorted", "reversed", "len", "dict", "str", "set", "frozenset",
+      "object"};
   // A builtin given to code (`map(list, rows)`) is not changed by it: only binding the name again counts.
   if (callables.count(name) && !name_is_rebound(name)) { StaticValue v = make(Kind::Function); v.text = std::string(name); return v; }
   return unknown_value("the value of `" + std::string(name) + "` is not a literal");
@@ -1662,6 +1663,11 @@ StaticValue StaticEvaluator::call_function(const std::string& f, const Args& arg
     keyword.emplace_back(k, std::move(v));
   }
   if (f.starts_with("datetime.")) return datetime_object(f, values, keyword);
+  if (f == "object" && values.empty() && keyword.empty()) {  // a sentinel: pytest's id is argname+index
+    StaticValue sentinel = make(Kind::Object);
+    sentinel.text = "object";
+    return sentinel;
+  }
   auto only_positional = [&](size_t lo, size_t hi) { return keyword.empty() && values.size() >= lo && values.size() <= hi; };
   auto pools = [&](size_t from) -> std::optional<std::vector<std::vector<StaticValue>>> {
     std::vector<std::vector<StaticValue>> out;
@@ -2009,6 +2015,16 @@ StaticValue StaticEvaluator::enum_member(const StaticValue& cls, std::string_vie
     if (b.kind == Binding::Kind::Assignment && ts_node_is_null(b.value)) continue;  // an annotation
     if (b.kind != Binding::Kind::Assignment || name.starts_with("_") || b.count != 1 || b.conditional)
       return unknown_value(what + ": the class body binds `" + name + "` in a way not mirrored statically");
+    // `UNSET = object()` (click's Sentinel): a fresh object, equal to no other member, so
+    // never an alias; a plain Enum's str() does not show the value.
+    TSNode written = ts::unparen(b.value);
+    if (*kind == "Enum" && ts::is(written, "call") && ts::text(ts::field(written, "function"), source_) == "object" &&
+        ts_node_named_child_count(ts::field(written, "arguments")) == 0 && !module_.find("object")) {
+      StaticValue fresh = make(Kind::Object);
+      fresh.text = "object() of " + name;
+      members.emplace_back(name, std::move(fresh));
+      continue;
+    }
     std::vector<Frame> frames;
     Context ctx{&scope, &frames, 1, ts_node_start_byte(b.value)};
     StaticValue v = eval_in(b.value, ctx);
@@ -2026,6 +2042,10 @@ StaticValue StaticEvaluator::enum_member(const StaticValue& cls, std::string_vie
   if (!value) return unknown_value(what + " is not a member bound in the class body");
   std::string canonical;
   for (auto& [name, v] : members) {
+    if (v.kind == Kind::Object || value->kind == Kind::Object) {  // a fresh object() is only itself
+      if (name == attr) { canonical = name; break; }
+      continue;
+    }
     auto same = equal(v, *value);
     if (!same) return unknown_value(what + ": member values not compared statically");
     if (*same) { canonical = name; break; }

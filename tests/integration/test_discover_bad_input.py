@@ -224,7 +224,7 @@ def venv_without_pytest(tmp_path_factory):
     return where
 
 
-DYNAMIC = "import pytest\n\ndef make(sentinel=object()):\n    return [1]\n\n@pytest.mark.parametrize('x', make())\ndef test_x(x):\n    pass\n"
+DYNAMIC = "import pytest\n\ndef make(sentinel=id(())):\n    return [1]\n\n@pytest.mark.parametrize('x', make())\ndef test_x(x):\n    pass\n"
 
 
 def test_a_settle_without_pytest_is_an_error_not_a_quiet_partial_answer(fastest_bin, tmp_path, venv_without_pytest):

@@ -9,7 +9,7 @@ from lsp_client import LspClient, uri
 MODULE = """import pytest
 
 
-def make(sentinel=object()):  # a default only Python makes: what make() gives is pytest's to say
+def make(sentinel=id(())):  # a default only Python makes: what make() gives is pytest's to say
     return [1, 2, 3]
 
 
@@ -18,7 +18,7 @@ def test_x(x):
     pass
 
 
-def letters(sentinel=object()):  # the fixture's params are known only to pytest (literal ones are static)
+def letters(sentinel=id(())):  # the fixture's params are known only to pytest (literal ones are static)
     return ["a", "b"]
 
 

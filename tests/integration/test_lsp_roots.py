@@ -126,7 +126,7 @@ def test_root_removed_while_its_run_runs(fastest_bin, python_exe, tmp_path):
 
 
 SLOW_DYNAMIC = ("import time\nimport pytest\n\ntime.sleep(2)  # a slow import: the settle takes a while\n\n\n"
-                "def cases(sentinel=object()):\n    return [1, 2]\n\n\n"
+                "def cases(sentinel=id(())):\n    return [1, 2]\n\n\n"
                 "@pytest.mark.parametrize('x', cases())\ndef test_dyn(x):\n    pass\n")
 
 

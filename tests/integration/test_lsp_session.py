@@ -597,7 +597,7 @@ def test_a_settle_that_cannot_run_is_shown_to_the_user(fastest_bin, tmp_path):
     root = tmp_path / "proj"
     root.mkdir()
     (root / "pytest.ini").write_text("[pytest]\n")
-    (root / "test_dyn.py").write_text("import pytest\n\ndef make(sentinel=object()):\n    return [1]\n\n"
+    (root / "test_dyn.py").write_text("import pytest\n\ndef make(sentinel=id(())):\n    return [1]\n\n"
                                       "@pytest.mark.parametrize('x', make())\ndef test_x(x):\n    pass\n")
     c = LspClient(fastest_bin, cwd=root)
     try:

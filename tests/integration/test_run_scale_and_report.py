@@ -80,7 +80,7 @@ def test_files_given_one_by_one_keep_what_pytest_does_with_arguments(fastest_bin
 # --- item 10: the header's count is pytest's -------------------------------------------------
 DYNAMIC_CASES = """import pytest
 
-def cases(sentinel=object()):  # only pytest lists the cases
+def cases(sentinel=id(())):  # only pytest lists the cases
     return list(range(20))
 
 @pytest.mark.parametrize("i", cases())

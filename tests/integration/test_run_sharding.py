@@ -16,7 +16,7 @@ FILES = {
         @pytest.mark.parametrize("x", [1, 2, 3, 4, 5])
         def test_case(x):
             assert x < 5
-        def make(sentinel=object()):
+        def make(sentinel=id(())):
             return ["a", "b", "c"]
         @pytest.mark.parametrize("y", make())   # dynamic: only pytest lists the cases
         def test_dynamic(y): pass

@@ -35,7 +35,7 @@ def letter(request):
 """
 
 # A default only Python makes: what make() gives is pytest's to say.
-HELPERS = "def make(sentinel=object()):\n    return [1, 2, 3]\n"
+HELPERS = "def make(sentinel=id(())):\n    return [1, 2, 3]\n"
 
 EXPECTED = ["tests/test_plain.py::test_ok",
             "tests/test_x.py::test_x[1]", "tests/test_x.py::test_x[2]", "tests/test_x.py::test_x[3]",
@@ -119,7 +119,7 @@ def test_an_edit_of_what_the_answer_depends_on_misses(fastest_bin, root, venv, e
     elif edit == "module":
         (root / "tests" / "test_x.py").write_text(MODULE.split("\n\ndef test_letter")[0] + "\n")
     else:
-        (root / "tests" / "helpers.py").write_text("def make(sentinel=object()):\n    return [1, 2]\n")
+        (root / "tests" / "helpers.py").write_text("def make(sentinel=id(())):\n    return [1, 2]\n")
     assert ids(discover(fastest_bin, root, venv)) == expected
     assert starts(venv) > before
     # ...and the new answer is the one cached.
@@ -173,7 +173,7 @@ def test_a_stale_answer_under_a_forged_key_is_never_printed(fastest_bin, root, v
     """An entry whose imported files' hashes no longer match (a helper edited) is a miss even
     though the module, conftests and environment are the same."""
     discover(fastest_bin, root, venv)
-    (root / "tests" / "helpers.py").write_text("def make(sentinel=object()):\n    return [7]\n")
+    (root / "tests" / "helpers.py").write_text("def make(sentinel=id(())):\n    return [7]\n")
     out = ids(discover(fastest_bin, root, venv))
     assert "tests/test_x.py::test_x[7]" in out and "tests/test_x.py::test_x[1]" not in out
 

@@ -1030,3 +1030,35 @@ def test(a, b): pass
   CHECK(static_ids(source) ==
         expected("test_m.py::", {"test[case0-x]", "test[case0-y]", "test[case1-x]", "test[case1-y]"}));
 }
+
+TEST_CASE("object() sentinels: argname+index, and plain Enum members bound to object()") {
+  // click's Sentinel enum; ids as pytest 9.2 printed them.
+  const std::string source = R"PY(import enum
+import pytest
+
+
+class Sentinel(enum.Enum):
+    UNSET = object()
+    FLAG = object()
+    ONE = 1
+    UNO = 1
+
+    def __repr__(self):
+        return f"{self.__class__.__name__}.{self.name}"
+
+
+SENTINEL = object()
+
+
+@pytest.mark.parametrize("v", [Sentinel.UNSET, Sentinel.FLAG, Sentinel.ONE, Sentinel.UNO, None])
+def test_s(v): pass
+
+
+@pytest.mark.parametrize("v", [object(), SENTINEL, object, 1])
+def test_o(v): pass
+)PY";
+  CHECK(static_ids(source) == expected("test_m.py::", {"test_s[Sentinel.UNSET]", "test_s[Sentinel.FLAG]",
+                                                         "test_s[Sentinel.ONE0]", "test_s[Sentinel.ONE1]",
+                                                         "test_s[None]", "test_o[v0]", "test_o[v1]",
+                                                         "test_o[object]", "test_o[1]"}));
+}
