@@ -262,6 +262,17 @@ std::optional<std::string> namespace_written_by_code(std::string_view source, TS
   return std::nullopt;
 }
 
+bool mentions_namespace_writer(std::string_view source, const SourceKeywords* keywords) {
+  for (std::string_view writer : kNamespaceWriters) {
+    if (!source_contains(source, writer, keywords)) continue;
+    for (size_t at = find_in_source(source, writer); at != std::string_view::npos; at = find_in_source(source, writer, at + 1)) {
+      const char before = at > 0 ? source[at - 1] : ' ';
+      if (before != '_' && before != '.' && !std::isalnum(static_cast<unsigned char>(before))) return true;
+    }
+  }
+  return false;
+}
+
 bool code_may_run_at_import(TSNode root, std::string_view source, size_t at) {
   return may_run_at_import(root, source, at);
 }

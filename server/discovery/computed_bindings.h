@@ -46,6 +46,9 @@ std::optional<std::string> namespace_written_by_code(std::string_view source, TS
 // definitions on the way count as reached.
 bool code_may_run_at_import(TSNode root, std::string_view source, size_t at);
 
+// Whether the text holds any of the calls namespace_written_by_code looks for.
+bool mentions_namespace_writer(std::string_view source, const SourceKeywords* keywords = nullptr);
+
 // Whether code may write the module's own top-level names (not its classes' attributes):
 // `globals()`, `exec`, `sys.modules[__name__]`, and `setattr` of anything but a plain name that
 // `is_local` says is not the module (a parameter, a local: `setattr(cls, ...)`).

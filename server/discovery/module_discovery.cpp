@@ -233,7 +233,11 @@ class ModuleCollector {
       result.items.front().import_may_skip = import_may_skip;
     }
     result.has_syntax_error = ts_node_has_error(root);
-    result.reads_function_bodies = own.evaluator && own.evaluator->scanned_bodies();
+    // Bodies decide items too when a read generate_tests hook parametrizes them, or when code
+    // that may write the namespace was found not to run at import (an edit to any body may
+    // make it reached); an edit inside one is then not harmless.
+    result.reads_function_bodies = (own.evaluator && own.evaluator->scanned_bodies()) || module_generate_tests_ ||
+                                   mentions_namespace_writer(source_, keywords_);
     for (const Source& s : sources_)
       if (s.foreign) result.base_files.push_back(s.foreign->path);
     return result;

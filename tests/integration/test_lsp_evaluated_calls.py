@@ -56,3 +56,36 @@ def test_an_edit_in_the_body_of_an_evaluated_function_changes_the_cases(client, 
                                       "end": {"line": line, "character": column + 1}}, "text": "3"}]})
     ids, dynamic = cases(client, start, path)
     assert ids == ["test_calls.py::test_x[0]", "test_calls.py::test_x[1]", "test_calls.py::test_x[2]"] and not dynamic
+
+
+HOOK_MODULE = """import pytest
+
+
+def pytest_generate_tests(metafunc):
+    if "v" in metafunc.fixturenames:
+        metafunc.parametrize("v", [1, 2])
+
+
+def test_v(v):
+    pass
+"""
+
+
+def test_an_edit_in_the_body_of_a_generate_tests_hook_changes_the_cases(client, tmp_path):
+    """The module's own pytest_generate_tests is read (issue 13): its body holds the cases."""
+    path = tmp_path / "test_hook.py"
+    path.write_text(HOOK_MODULE)
+    start = client.mark()
+    client.notify("textDocument/didOpen", {"textDocument": {"uri": uri(path), "languageId": "python", "version": 1,
+                                                            "text": HOOK_MODULE}})
+    ids, dynamic = cases(client, start, path)
+    assert ids == ["test_hook.py::test_v[1]", "test_hook.py::test_v[2]"] and not dynamic
+    line = HOOK_MODULE.splitlines().index('        metafunc.parametrize("v", [1, 2])')
+    column = HOOK_MODULE.splitlines()[line].index("2]")
+    start = client.mark()
+    client.notify("textDocument/didChange", {
+        "textDocument": {"uri": uri(path), "version": 2},
+        "contentChanges": [{"range": {"start": {"line": line, "character": column},
+                                      "end": {"line": line, "character": column + 1}}, "text": "2, 3"}]})
+    ids, dynamic = cases(client, start, path)
+    assert ids == ["test_hook.py::test_v[1]", "test_hook.py::test_v[2]", "test_hook.py::test_v[3]"] and not dynamic
