@@ -63,7 +63,7 @@ class LocalImportFailures {
   // Why importing `dotted`, a module of the collected test's own package (installed or not), may
   // skip or fail its importer: numpy's f2py/tests/util.py probes for compilers at import and
   // skips with `allow_module_level=True` (or fails). Only that module's own text is read.
-  virtual std::optional<std::string> skips_importers(const std::string& dotted) const { return std::nullopt; }
+  virtual std::optional<std::string> skips_importers(const std::string& /*dotted*/) const { return std::nullopt; }
   // The package a file of the project belongs to ("tests.unit" for tests/unit/test_a.py when
   // tests/ and tests/unit/ hold an `__init__.py`), where its relative imports start. `path`:
   // relative to the rootdir, '/'-separated.
