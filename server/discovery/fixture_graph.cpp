@@ -46,7 +46,8 @@ void read_fixture_call(TSNode call, std::string_view source, FixtureDecl& decl, 
 
 // pytest registers every attribute holding a fixture function under the attribute's name
 // (unless the fixture has its own name=): `Poly1 = Poly` (numpy's test_classes.py) is a second
-// fixture, parametrized as Poly is. A fixture made by a call (`f = pytest.fixture(g)`) is not
+// fixture, parametrized as Poly is (an alias of an imported name may be one too: its requesters
+// stay pytest's, as the name's own do). A fixture made by a call (`f = pytest.fixture(g)`) is not
 // read: requesting it is left to pytest.
 void add_fixture_aliases(const Scope& scope, std::string_view source, std::vector<FixtureDecl>& out) {
   const size_t defined = out.size();
@@ -57,7 +58,7 @@ void add_fixture_aliases(const Scope& scope, std::string_view source, std::vecto
     if (ts::is(value, "identifier")) {
       std::string_view target = ts::text(value, source);
       auto original = std::find_if(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(defined),
-                                   [&](const FixtureDecl& d) { return d.attribute == target && d.imported_from.empty(); });
+                                   [&](const FixtureDecl& d) { return d.attribute == target; });
       if (original == out.begin() + static_cast<std::ptrdiff_t>(defined)) continue;
       FixtureDecl alias = *original;
       alias.attribute = name;

@@ -62,6 +62,25 @@ def test_plain(): pass
 """
 
 
+IMPORTED_FIXTURE = """
+import pytest
+
+
+@pytest.fixture(params=[1, 2])
+def fix(request):
+    return request.param
+"""
+
+TEST_IMPORTED_ALIAS = """
+from pkg.tests.fixtures import fix
+
+fix2 = fix
+
+
+def test_alias_of_imported(fix2): pass
+"""
+
+
 def test_numpy_shapes_are_equal_to_pytest(fastest_bin, python_exe, tmp_path):
     write_tree(tmp_path, {
         "pytest.ini": "[pytest]\n",
@@ -71,6 +90,8 @@ def test_numpy_shapes_are_equal_to_pytest(fastest_bin, python_exe, tmp_path):
         "pkg/tests/test_relative.py": TEST_RELATIVE,
         "pkg/tests/test_absolute.py": TEST_ABSOLUTE,
         "pkg/tests/test_alias.py": TEST_ALIAS,
+        "pkg/tests/fixtures.py": IMPORTED_FIXTURE,
+        "pkg/tests/test_imported_alias.py": TEST_IMPORTED_ALIAS,
     })
     assert_parity(fastest_bin, python_exe, tmp_path)
     tree, is_dynamic = static_tree(fastest_bin, python_exe, tmp_path)
@@ -82,3 +103,5 @@ def test_numpy_shapes_are_equal_to_pytest(fastest_bin, python_exe, tmp_path):
         alias + "test_conversion[Legendre-Polynomial]", alias + "test_conversion[Legendre-Legendre]",
         alias + "test_named[1]", alias + "test_named[2]", alias + "test_plain"]
     assert not any(is_dynamic(i) for i in tree["selected"] if i.startswith(alias))
+    # An alias of an imported fixture may be parametrized: pytest's to say (was listed bare).
+    assert is_dynamic("pkg/tests/test_imported_alias.py::test_alias_of_imported")
