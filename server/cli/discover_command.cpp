@@ -37,6 +37,7 @@
 #include "server/execution/python_module_process.h"
 #include "server/execution/run_plan.h"
 #include "server/execution/pytest_cache.h"
+#include "server/execution/library_facts_store.h"
 #include "server/execution/settled_cache.h"
 #include "server/execution/scheduler.h"
 #include "server/workspace/project.h"
@@ -50,6 +51,7 @@ struct DiscoverArgs {
   bool json = false;
   bool quiet = false;
   bool no_settle = false;
+  bool no_library_facts = false;  // installed modules' values are not asked of the interpreter
   bool cache_clear = false;  // the settled cache's entries are dropped first (and pytest's cache)
   bool continue_on_collection_errors = false;
   bool timings = false;  // --timings: where the time went, on stderr
@@ -535,6 +537,32 @@ ListingCacheUse open_listing_cache(const DiscoverArgs& args, const Invocation& i
   return use;
 }
 
+// collect(), with the installed modules' values tests are parametrized with: what the
+// interpreter has not answered yet is asked (one process), and the project collected again.
+// The answers are kept: the next run asks nothing.
+Collection collect_with_library_facts(Invocation inv, bool ask) {
+  if (!ask) return collect(inv);
+  std::shared_ptr<LibraryFactsStore> store;
+  inv.library_facts = [&store](const std::filesystem::path& python, const std::filesystem::path& rootdir) {
+    if (!store) store = std::make_shared<LibraryFactsStore>(python, rootdir);
+    return std::static_pointer_cast<const LibraryFacts>(store);
+  };
+  Collection c = collect(inv);
+  // An answer may lead to new questions (`np.dtype("f8")` answered, then its `.char`): each
+  // round answers one more step of such chains. Only a project's first run asks; the answers
+  // are kept for the next.
+  for (int round = 0; round < 6 && store && store->has_questions(); ++round) {
+    std::string why;
+    if (!store->ask(&why)) {
+      c.warnings.push_back("the interpreter could not be asked installed modules' values: " + why);
+      break;
+    }
+    c = Collection();  // the first collection freed before the second is built
+    c = collect(inv);
+  }
+  return c;
+}
+
 int run_discover_timed(const DiscoverArgs& args, DiscoverTimings& timings) {
   auto start = std::chrono::steady_clock::now();
   const auto started = std::chrono::system_clock::now();  // what the listing cache's fingerprint must predate
@@ -560,7 +588,7 @@ int run_discover_timed(const DiscoverArgs& args, DiscoverTimings& timings) {
   // The text listing reads a static leaf's id alone; --json writes every item.
   inv.static_leaves_as_ids = !args.json;
   if (listing_cache.cache) note_files_read(true);
-  Collection& c = collection_kept_until_exit(collect(inv));
+  Collection& c = collection_kept_until_exit(collect_with_library_facts(inv, !args.no_library_facts));
   note_files_read(false);
   if (args.cache_clear) {  // as pytest's: before anything reads them
     SettledCache(c.config.rootdir).clear();
@@ -679,6 +707,8 @@ void add_discover_command(CLI::App& app, int& exit_code) {
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   cmd->add_flag("--timings", args->timings, "Print where the time went (walk, read, parse, rules, assembly, output) on stderr");
   cmd->add_flag("--no-settle", args->no_settle, "Static answers only: do not ask pytest about dynamic tests");
+  cmd->add_flag("--no-library-facts", args->no_library_facts,
+                "Do not ask the interpreter for installed modules' values (np.float64, math.pi) tests are parametrized with");
   cmd->add_flag("--no-listing-cache", args->no_listing_cache,
                 "Walk, parse and settle even when nothing changed since the last listing (neither read nor stored)");
   cmd->add_option("-p", args->plugins, "pytest's -p: load or disable (no:NAME) a plugin (repeatable)");

@@ -88,6 +88,7 @@ struct PythonFacts {
 };
 
 class ModuleLookup;
+class LibraryFacts;
 struct GenerateTestsHook;
 
 struct CollectRules {
@@ -126,6 +127,9 @@ struct CollectRules {
   // Finds and parses the modules test classes' bases are imported from (module_lookup.h), so
   // their tests are inherited statically. Null: such classes stay dynamic.
   std::shared_ptr<ModuleLookup> modules;
+  // Values of installed modules the interpreter answered (library_facts.h). Null: such values
+  // stay unknown.
+  std::shared_ptr<const LibraryFacts> library;
 };
 
 }  // namespace fastest

@@ -1,5 +1,6 @@
 #include "server/discovery/computed_bindings.h"
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <map>
@@ -101,7 +102,15 @@ void identifiers_read(TSNode node, std::string_view source, bool skip_bodies, Na
 // How code that runs while the module is imported (or functions and classes it reaches,
 // transitively) reads the top-level function or class `name`.
 enum class Reached { Not, AsBase, Used };
+NamesRead read_at_import(TSNode root, std::string_view source);
 Reached reached_at_import(TSNode root, std::string_view source, std::string_view name) {
+  NamesRead read = read_at_import(root, source);
+  if (read.used.count(name)) return Reached::Used;
+  return read.as_base.count(name) ? Reached::AsBase : Reached::Not;
+}
+
+// Every top-level name code run at import reads (as a value, or only as a base), transitively.
+NamesRead read_at_import(TSNode root, std::string_view source) {
   std::map<std::string_view, TSNode> definitions;
   for (TSNode statement : ts::named_children(root)) {
     TSNode def = ts::is(statement, "decorated_definition") ? ts::field(statement, "definition") : statement;
@@ -132,8 +141,7 @@ Reached reached_at_import(TSNode root, std::string_view source, std::string_view
       }
     }
   }
-  if (read.used.count(name)) return Reached::Used;
-  return read.as_base.count(name) ? Reached::AsBase : Reached::Not;
+  return read;
 }
 
 // Whether the code at `at` may run while the module is imported. Inside the body of a
@@ -271,6 +279,67 @@ bool mentions_namespace_writer(std::string_view source, const SourceKeywords* ke
     }
   }
   return false;
+}
+
+// Decorators that never call the function they decorate: its body runs only when called.
+static bool decorators_never_call(TSNode definition_or_decorated, std::string_view source) {
+  if (!ts::is(definition_or_decorated, "decorated_definition")) return true;
+  for (TSNode d : ts::named_children(definition_or_decorated)) {
+    if (!ts::is(d, "decorator")) continue;
+    TSNode expr = ts_node_named_child(d, 0);
+    if (ts::is(expr, "call")) expr = ts::field(expr, "function");
+    const std::string_view name = ts::text(expr, source);
+    if (!(name.starts_with("pytest.mark.") || name == "pytest.fixture" || name == "fixture" || name == "staticmethod" ||
+          name == "classmethod" || name == "property"))
+      return false;
+  }
+  return true;
+}
+
+// pytest's hooks (a module's or class's pytest_generate_tests, a conftest's) run while it
+// collects; a module's `__getattr__` runs when another module imports from it.
+static bool runs_while_collecting(std::string_view name) {
+  return name.starts_with("pytest_") || (name.starts_with("__") && name.ends_with("__"));
+}
+
+std::vector<TSNode> bodies_not_run_at_import(TSNode root, std::string_view source) {
+  std::vector<TSNode> bodies;
+  if (ts_node_is_null(root)) return bodies;
+  std::optional<NamesRead> read;
+  auto definition_of = [](TSNode statement) {
+    return ts::is(statement, "decorated_definition") ? ts::field(statement, "definition") : statement;
+  };
+  for (TSNode statement : ts::named_children(root)) {
+    TSNode def = definition_of(statement);
+    const bool function = ts::is(def, "function_definition"), klass = ts::is(def, "class_definition");
+    if ((!function && !klass) || !decorators_never_call(statement, source)) continue;
+    if (!read) read = read_at_import(root, source);
+    const std::string_view name = ts::text(ts::field(def, "name"), source);
+    if (read->used.count(name) || runs_while_collecting(name)) continue;
+    if (function) {
+      bodies.push_back(ts::field(def, "body"));
+      continue;
+    }
+    // A class's methods, unless its own body's statements read one of them.
+    std::vector<TSNode> methods;
+    std::set<std::string_view> method_names;
+    NamesRead body_reads;
+    for (TSNode member : ts::named_children(ts::field(def, "body"))) {
+      TSNode method = definition_of(member);
+      if (ts::is(method, "function_definition")) {
+        if (!decorators_never_call(member, source)) continue;
+        const std::string_view method_name = ts::text(ts::field(method, "name"), source);
+        if ((method_name == "__init_subclass__" && read->as_base.count(name)) || runs_while_collecting(method_name)) continue;
+        methods.push_back(ts::field(method, "body"));
+        method_names.insert(method_name);
+      } else {
+        identifiers_read(member, source, /*skip_bodies=*/true, body_reads);
+      }
+    }
+    if (std::none_of(method_names.begin(), method_names.end(), [&](std::string_view m) { return body_reads.used.count(m) > 0; }))
+      bodies.insert(bodies.end(), methods.begin(), methods.end());
+  }
+  return bodies;
 }
 
 bool code_may_run_at_import(TSNode root, std::string_view source, size_t at) {

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <tree_sitter/api.h>
 
@@ -45,6 +46,12 @@ std::optional<std::string> namespace_written_by_code(std::string_view source, TS
 // (by name, transitively; a class only subclassed runs just its __init_subclass__). Decorated
 // definitions on the way count as reached.
 bool code_may_run_at_import(TSNode root, std::string_view source, size_t at);
+
+// The bodies of top-level functions and of top-level classes' methods that no code run at
+// import reaches (the rule above, for the whole module at once; a decorator other than pytest's
+// marks and fixture, staticmethod, classmethod, property may call them): what they do happens
+// after pytest collected, and cannot change the values its ids are made of.
+std::vector<TSNode> bodies_not_run_at_import(TSNode root, std::string_view source);
 
 // Whether the text holds any of the calls namespace_written_by_code looks for.
 bool mentions_namespace_writer(std::string_view source, const SourceKeywords* keywords = nullptr);

@@ -1516,6 +1516,11 @@ class ModuleCollector {
     StaticEvaluator* e = s->evaluator_of(rules_.python.get());
     if (fresh && rules_.modules)
       e->follow_imports([this, s](std::string_view name, const Binding& b) { return imported_value(s, name, b.import_from); });
+    if (fresh && rules_.library)
+      e->use_library_facts(rules_.library.get(), [modules = rules_.modules](std::string_view top) -> std::optional<std::string> {
+        if (!modules) return std::nullopt;
+        return modules->top_module_file(top);
+      });
     return e;
   }
   int value_imports_followed_ = 0;  // nesting of imported_value (cycles, long chains)

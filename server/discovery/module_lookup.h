@@ -5,6 +5,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -32,6 +33,11 @@ class ModuleLookup {
   // library, a namespace package, a compiled extension, two candidates that differ, ...
   virtual std::shared_ptr<const ForeignModule> import_module(std::string_view from_file, int level,
                                                              std::string_view dotted, std::string& why) = 0;
+  // The file (canonical) a top-level module `top` loads from under pytest's sys.path, whatever
+  // its kind (the standard library's, compiled): what the interpreter's answer about it
+  // (LibraryFacts) must have come from. Nullopt when not certain (not found, a namespace
+  // package, candidates the run's sys.path order chooses between).
+  virtual std::optional<std::string> top_module_file(std::string_view /*top*/) { return std::nullopt; }
 };
 
 }  // namespace fastest

@@ -130,6 +130,8 @@ void read_block(Scope& scope, TSNode block, std::string_view source, bool condit
         Binding& b = scope.bind(n);
         b.kind = Binding::Kind::Import;
         b.import_from = from + "." + std::string(ts::text(ts::is(child, "aliased_import") ? ts::field(child, "name") : child, source));
+        b.from_import = true;
+        b.aliased = ts::is(child, "aliased_import");
         b.conditional = conditional;
       }
     } else if (type == "import_statement") {
@@ -146,6 +148,8 @@ void read_block(Scope& scope, TSNode block, std::string_view source, bool condit
         Binding& b = scope.bind(n);
         b.kind = Binding::Kind::Import;
         b.import_from = full;
+        b.from_import = false;
+        b.aliased = ts::is(child, "aliased_import");
         b.conditional = conditional;
       }
     } else if (type == "try_statement" || type == "with_statement") {

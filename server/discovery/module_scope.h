@@ -20,6 +20,8 @@ struct Binding {
   std::vector<TSNode> decorators;      // decorator expressions, top to bottom as written
   TSNode value{};                      // Assignment: the right-hand side
   std::string import_from;             // Import: the dotted name it comes from
+  bool from_import = false;            // Import: `from m import x` (else `import m`)
+  bool aliased = false;                // Import: `... as name`
   bool conditional = false;            // defined under if/for/while or an except branch
   int count = 0;                       // how many times the name was bound
 };

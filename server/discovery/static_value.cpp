@@ -4,6 +4,8 @@
 #include <functional>
 #include <charconv>
 
+#include "server/discovery/computed_bindings.h"
+#include "server/discovery/library_facts.h"
 #include "server/discovery/ts_util.h"
 
 namespace fastest {
@@ -46,6 +48,76 @@ StaticValue make_seq(Kind kind, std::vector<StaticValue> items) {
   StaticValue v = make(kind);
   v.items = std::move(items);
   return v;
+}
+
+// `path` with one more step (JSON text) in its chain.
+std::shared_ptr<const LibraryPath> library_step(const LibraryPath& path, const std::string& step) {
+  auto next = std::make_shared<LibraryPath>(path);
+  next->chain = path.chain == "[]" ? "[" + step + "]" : path.chain.substr(0, path.chain.size() - 1) + "," + step + "]";
+  return next;
+}
+
+// The path of attribute `attr` (an identifier: nothing to escape) of a value read through `path`.
+std::shared_ptr<const LibraryPath> library_attribute(const LibraryPath& path, std::string_view attr) {
+  return library_step(path, "\"" + std::string(attr) + "\"");
+}
+
+void append_json_string(std::string& out, std::string_view utf8) {
+  out += '"';
+  for (unsigned char c : utf8) {
+    if (c == '"' || c == '\\') { out += '\\'; out += static_cast<char>(c); }
+    else if (c < 0x20) {
+      static const char* hex = "0123456789abcdef";
+      out += "\\u00";
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    } else out += static_cast<char>(c);
+  }
+  out += '"';
+}
+
+// A known value as a call's argument in a library path (worker/fastest_worker/library_facts.py
+// decodes it): nullopt for what the interpreter cannot rebuild (a project's class, an object).
+std::optional<std::string> library_argument(const StaticValue& v, int depth = 0) {
+  if (depth > 8) return std::nullopt;
+  if (v.library) {
+    std::string out = "{\"p\":[";
+    append_json_string(out, v.library->statement);
+    out += "," + v.library->chain + ",";
+    append_json_string(out, v.library->origin);
+    return out + "]}";
+  }
+  auto seq = [&](const char* tag, const std::vector<StaticValue>& items) -> std::optional<std::string> {
+    std::string out = std::string("{\"") + tag + "\":[";
+    for (size_t i = 0; i < items.size(); ++i) {
+      auto item = library_argument(items[i], depth + 1);
+      if (!item) return std::nullopt;
+      out += (i ? "," : "") + *item;
+    }
+    return out + "]}";
+  };
+  switch (v.kind) {
+    case Kind::None: return "null";
+    case Kind::Bool: return v.integer ? "true" : "false";
+    case Kind::Int: return "{\"i\":\"" + v.text + "\"}";
+    case Kind::Float: return "{\"f\":\"" + v.text + "\"}";
+    case Kind::Complex: return "{\"c\":\"" + v.text + "\"}";
+    case Kind::Str: {
+      std::string out;
+      append_json_string(out, to_utf8(v.chars));
+      return out;
+    }
+    case Kind::Bytes: {
+      static const char* hex = "0123456789abcdef";
+      std::string out = "{\"b\":\"";
+      for (unsigned char c : v.text) { out += hex[c >> 4]; out += hex[c & 15]; }
+      return out + "\"}";
+    }
+    case Kind::Tuple: return v.one_shot ? std::nullopt : seq("t", v.items);
+    case Kind::List: return v.one_shot ? std::nullopt : seq("l", v.items);
+    case Kind::Dict: return seq("d", v.items);
+    default: return std::nullopt;
+  }
 }
 
 std::u32string ascii32(std::string_view s) { return std::u32string(s.begin(), s.end()); }
@@ -228,6 +300,7 @@ bool is_pure_callee(std::string_view callee) {
       "itertools.product", "product", "itertools.combinations", "combinations",
       "itertools.permutations", "permutations", "itertools.chain", "chain", "pytest.param",
       "pytest.fixture", "fixture", "pytest.raises", "id", "hash", "bool", "int", "float",
+      "getattr", "hasattr", "issubclass", "callable", "type",
       "metafunc.parametrize"};  // pytest reads its argvalues, never changes them
   return names.count(callee) > 0 || callee.starts_with("pytest.mark.");
 }
@@ -372,12 +445,16 @@ struct MutationScan {
   }
 
   void walk(TSNode node) {
+    // Function bodies that run only after pytest collected change nothing its ids are made of.
+    std::unordered_set<uint32_t> not_run;
+    for (TSNode body : bodies_not_run_at_import(node, source)) not_run.insert(ts_node_start_byte(body));
     // Every node once, with a cursor (indexing children is O(index) in tree-sitter).
     TSTreeCursor cursor = ts_tree_cursor_new(node);
     for (bool more = true; more;) {
       TSNode n = ts_tree_cursor_current_node(&cursor);
-      if (ts_node_is_named(n)) visit(n);
-      if (ts_tree_cursor_goto_first_child(&cursor)) continue;
+      const bool skipped = ts::is(n, "block") && not_run.count(ts_node_start_byte(n));
+      if (ts_node_is_named(n) && !skipped) visit(n);
+      if (!skipped && ts_tree_cursor_goto_first_child(&cursor)) continue;
       while (!ts_tree_cursor_goto_next_sibling(&cursor)) {
         if (!ts_tree_cursor_goto_parent(&cursor)) { more = false; break; }
       }
@@ -438,7 +515,15 @@ struct MutationScan {
           for (TSNode arg : ts::named_children(ts::field(n, "arguments"))) {
             TSNode value = ts::is(arg, "keyword_argument") ? ts::field(arg, "value") : arg;
             if (ts::is(value, "list_splat") || ts::is(value, "dictionary_splat")) value = ts_node_named_child(value, 0);
-            mutate_root(value);
+            // `f(m.attr)`, `f(m.x[0])` may change that object in place, never what m binds: a
+            // module's other values stay (`assert_raises(TypeError, operator.mul, ...)`).
+            const bool through_member = ts::is(ts::unparen(value), "attribute") || ts::is(ts::unparen(value), "subscript");
+            if (TSNode id = root_identifier(value); through_member && !ts_node_is_null(id)) {
+              mutate_root(value, /*method_receiver=*/true);
+              changed_deeper.emplace(ts::text(id, source));
+            } else {
+              mutate_root(value);
+            }
             std::vector<std::string> names, whole;
             values_in(value, names, whole, false);
             shared.insert(names.begin(), names.end());
@@ -533,6 +618,7 @@ StaticEvaluator::StaticEvaluator(std::string_view source, TSNode root, const Sco
 std::optional<std::vector<StaticValue>> StaticEvaluator::iterate(const StaticValue& v) {
   switch (v.kind) {
     case Kind::Tuple: case Kind::List: return v.items;
+    case Kind::Object: if (v.iterable) return v.items; return std::nullopt;
     case Kind::Dict: {
       std::vector<StaticValue> keys;
       for (size_t i = 0; i < v.items.size(); i += 2) keys.push_back(v.items[i]);
@@ -865,11 +951,30 @@ StaticValue StaticEvaluator::binding_value(const Binding& b, std::string_view na
     if (((known_module && module_changed) || ((functions.count(b.import_from) || !follow_) && !known_module)) &&
         changed && !immutable_type)
       return unknown_value("`" + std::string(name) + "` is rebound or mutated");
-    if (known_module) { StaticValue v = make(Kind::Module); v.text = b.import_from; return v; }
+    if (known_module) {
+      StaticValue v = make(Kind::Module);
+      v.text = b.import_from;
+      // Its other attributes (`os.sep`, `sys.maxsize`) are the interpreter's to answer.
+      if (!module_changed) v.library = library_import_path(b);
+      return v;
+    }
     if (functions.count(b.import_from)) { StaticValue v = make(Kind::Function); v.text = b.import_from; return v; }
-    if (!follow_) return unknown_value("`" + std::string(name) + "` is imported (not followed)");
+    if (!follow_ && !library_) return unknown_value("`" + std::string(name) + "` is imported (not followed)");
     if (auto it = module_memo_.find(std::string(name)); it != module_memo_.end() && class_scope == nullptr) return it->second;
-    StaticValue v = follow_(name, b);
+    StaticValue v = follow_ ? follow_(name, b) : unknown_value("`" + std::string(name) + "` is imported (not followed)");
+    // Not read from the project's source: an installed module's value, as the interpreter gave it.
+    if (!v.known())
+      if (auto fact = library_binding(b)) {
+        // A module whose functions are called keeps its values, unless this file may set them
+        // (`np.x = ...`, passed on).
+        const bool written = check_mutation_ && changed_otherwise_.count(std::string(name));
+        if (fact->kind == Kind::Module) {
+          if (!written && class_scope == nullptr) module_memo_.emplace(std::string(name), *fact);
+          if (!written) return *fact;
+        } else {
+          v = *fact;
+        }
+      }
     if (changed && v.known()) {
       if (v.kind == Kind::Named && v.home) v.changed = true;
       else v = unknown_value("`" + std::string(name) + "` is rebound or mutated");
@@ -880,6 +985,77 @@ StaticValue StaticEvaluator::binding_value(const Binding& b, std::string_view na
     return v;
   }
   return unknown_value("the value of `" + std::string(name) + "` is not known");
+}
+
+std::shared_ptr<const LibraryPath> StaticEvaluator::library_import_path(const Binding& b) {
+  if (!library_ || b.import_from.empty() || b.import_from[0] == '.' || b.import_from.ends_with(".*") || b.count != 1 ||
+      b.conditional)
+    return nullptr;
+  auto path = std::make_shared<LibraryPath>();
+  const std::string& dotted = b.import_from;
+  if (b.from_import) {
+    const size_t dot = dotted.rfind('.');
+    if (dot == std::string::npos) return nullptr;
+    path->statement = "from " + dotted.substr(0, dot) + " import " + dotted.substr(dot + 1);
+  } else if (b.aliased && dotted.find('.') != std::string::npos) {
+    path->statement = "import " + dotted + " as _";  // binds the submodule itself
+  } else {
+    path->statement = "import " + dotted;  // binds the top-level module
+  }
+  if (top_file_)
+    if (auto file = top_file_(std::string_view(dotted).substr(0, dotted.find('.')))) path->origin = *file;
+  return path;
+}
+
+std::optional<StaticValue> StaticEvaluator::library_binding(const Binding& b) {
+  auto path = library_import_path(b);
+  if (!path) return std::nullopt;
+  if (!b.from_import) {
+    // `import a.b` binds the module a, `import a.b as c` the module a.b: its attributes are asked.
+    StaticValue v = make(Kind::Module);
+    v.text = b.aliased ? b.import_from : b.import_from.substr(0, b.import_from.find('.'));
+    v.library = std::move(path);
+    return v;
+  }
+  return library_value(std::move(path));
+}
+
+StaticValue StaticEvaluator::library_value(std::shared_ptr<const LibraryPath> path) {
+  const std::string shown = path->statement + (path->chain == "[]" ? "" : " / " + path->chain);
+  std::optional<StaticValue> v = library_->value(path->statement, path->chain, path->origin);
+  if (!v) {
+    // Not asked yet: still unknown, but what is read of it is noted too (`np.iinfo(np.int8).max`
+    // asks both), so that one ask answers the whole expression.
+    StaticValue pending = unknown_value("`" + shown + "` is an installed module's value, not asked of the interpreter yet");
+    pending.library = std::move(path);
+    return pending;
+  }
+  if (!v->known()) return unknown_value("`" + shown + "`: " + v->why);
+  switch (v->kind) {
+    case Kind::Module: case Kind::Named: case Kind::EnumMember: case Kind::Object: v->library = std::move(path); break;
+    default: break;
+  }
+  return *v;
+}
+
+StaticValue StaticEvaluator::library_call(const LibraryPath& callee, const Args& args, Context& ctx) {
+  std::string step = "{\"a\":[";
+  for (size_t i = 0; i < args.positional.size(); ++i) {
+    StaticValue v = eval_in(args.positional[i], ctx);
+    if (!v.known() && !v.library) return v;  // a value not asked yet is named by its path
+    auto encoded = library_argument(v);
+    if (!encoded) return unknown_value("an argument of an installed module's function the interpreter cannot be given");
+    step += (i ? "," : "") + *encoded;
+  }
+  step += "],\"k\":[";
+  for (size_t i = 0; i < args.keyword.size(); ++i) {
+    StaticValue v = eval_in(args.keyword[i].second, ctx);
+    if (!v.known() && !v.library) return v;
+    auto encoded = library_argument(v);
+    if (!encoded) return unknown_value("an argument of an installed module's function the interpreter cannot be given");
+    step += (i ? ",\"" : "\"") + args.keyword[i].first + "\"," + *encoded;
+  }
+  return library_value(library_step(callee, step + "]}"));
 }
 
 StaticValue StaticEvaluator::lookup(std::string_view name, Context& ctx) {
@@ -1055,6 +1231,15 @@ StaticValue StaticEvaluator::comprehension(TSNode node, Context& ctx) {
     if (ts::is(c, "for_in_clause") || ts::is(c, "if_clause")) clauses.push_back(c);
   std::vector<StaticValue> out;
   std::string failure;
+  // An element waiting for the interpreter's answer (StaticValue::library): the result is
+  // unknown, but the other elements still note their questions, so that one ask answers all.
+  bool pending = false;
+  auto waiting = [&](const StaticValue& v) {
+    if (v.known() || !v.library || !library_) return false;
+    if (!pending) failure = v.why;
+    pending = true;
+    return true;
+  };
   // A class body's names are visible to the first iterable only (comprehensions are functions).
   const Scope* outer_class = ctx.class_scope;
   ctx.frames->push_back(Frame{});
@@ -1067,11 +1252,13 @@ StaticValue StaticEvaluator::comprehension(TSNode node, Context& ctx) {
       inner.class_scope = nullptr;
       if (type == "dictionary_comprehension") {
         StaticValue k = eval_in(ts::field(body, "key"), inner), v = eval_in(ts::field(body, "value"), inner);
+        if ((waiting(k) || k.known()) && (waiting(v) || v.known()) && pending) return true;
         if (!k.known() || !v.known()) { failure = k.known() ? v.why : k.why; return false; }
         out.push_back(std::move(k));
         out.push_back(std::move(v));
       } else {
         StaticValue v = eval_in(body, inner);
+        if (waiting(v)) return true;
         if (!v.known()) { failure = v.why; return false; }
         out.push_back(std::move(v));
       }
@@ -1109,7 +1296,7 @@ StaticValue StaticEvaluator::comprehension(TSNode node, Context& ctx) {
     }
     return true;
   };
-  bool ok = run(0);
+  bool ok = run(0) && !pending;
   ctx.frames->pop_back();
   if (!ok) return unknown_value(failure.empty() ? "comprehension" : failure);
   if (type == "set_comprehension") return make_seq(Kind::Set, std::move(out));
@@ -1273,13 +1460,17 @@ StaticValue StaticEvaluator::call(TSNode node, Context& ctx) {
       if (qualified == "pytest.param") return param(node, args, ctx);
       if (object.text == "itertools") return call_function("itertools." + std::string(method), args, ctx);
       if (object.text == "datetime" && is_datetime_constructor(qualified)) return call_function(qualified, args, ctx);
+      if (object.library && library_) return library_call(*library_attribute(*object.library, method), args, ctx);
       return unknown_value("`" + qualified + "()` is not evaluated statically");
     }
+    // A method of an installed module's object (`np.dtype("f8").newbyteorder()`).
+    if (object.library && library_) return library_call(*library_attribute(*object.library, method), args, ctx);
     if (!object.known()) return object;
     return method_call(object, method, args, ctx);
   }
   StaticValue callee = eval_in(function, ctx);
   if (callee.kind == Kind::Function && callee.text == "pytest.param") return param(node, args, ctx);
+  if (callee.library && library_) return library_call(*callee.library, args, ctx);
   if (callee.kind == Kind::Named && callee.home &&
       (ts::is(callee.node, "function_definition") || ts::is(callee.node, "lambda"))) {
     std::vector<StaticValue> positional;
@@ -1941,6 +2132,7 @@ StaticValue StaticEvaluator::attribute(TSNode node, Context& ctx) {
       if (object.text != "itertools") return unknown_value("`" + qualified + "` is not evaluated statically");
       return f;
     }
+    if (object.library && library_) return library_value(library_attribute(*object.library, attr));
     return unknown_value("`" + qualified + "` is not evaluated statically");
   }
   if (object.kind == Kind::Tuple && object.text == "version_info") {
@@ -1948,6 +2140,7 @@ StaticValue StaticEvaluator::attribute(TSNode node, Context& ctx) {
     for (size_t i = 0; i < 5; ++i)
       if (attr == fields[i]) return object.items[i];
   }
+  if (object.library && library_) return library_value(library_attribute(*object.library, attr));
   if (!object.known()) return object;
   if (object.kind == Kind::Named && object.home && ts::is(object.node, "class_definition"))
     return object.home->enum_member(object, attr);

@@ -24,6 +24,17 @@
 namespace fastest {
 
 class StaticEvaluator;
+class LibraryFacts;
+
+// Where a value of an installed module came from (LibraryFacts' key): its attributes are
+// asked the same way.
+struct LibraryPath {
+  std::string statement;  // "import numpy", "from math import pi"
+  // The steps read after it, as JSON: an attribute's name, or a call's known arguments
+  // (`["arange", {"a": [{"i": "3"}]}]`); "[]" for what the statement binds.
+  std::string chain = "[]";
+  std::string origin;     // the file pytest's import loads for the statement's top module, or ""
+};
 
 struct StaticValue {
   enum class Kind {
@@ -43,6 +54,7 @@ struct StaticValue {
   bool exact = false;            // Int fits in 64 bits (arithmetic is allowed)
   std::vector<StaticValue> items;  // Tuple/List/Set/Param values; Dict: key, value, key, value...
   bool one_shot = false;         // an iterator (zip, generator, ...): consumed by one iteration
+  bool iterable = false;         // Object: a collection whose elements (items) are known (np.arange(3))
   // Param: its id= (nullopt: none given) and whether marks= was given.
   std::optional<std::u32string> param_id;
   bool param_has_marks = false;
@@ -53,6 +65,9 @@ struct StaticValue {
   // (an enum's members cannot be reassigned: their str() still is).
   StaticEvaluator* home = nullptr;
   bool changed = false;
+  // A value an installed module gave (LibraryFacts), or a module bound by an import: an
+  // attribute read of it is asked of the facts too.
+  std::shared_ptr<const LibraryPath> library;
 
   bool known() const { return kind != Kind::Unknown; }
 };
@@ -88,6 +103,13 @@ class StaticEvaluator {
   // from, as `follow` reads it (the project's own modules). Unset: imported names stay unknown.
   using ImportFollower = std::function<StaticValue(std::string_view name, const Binding& import)>;
   void follow_imports(ImportFollower follow) { follow_ = std::move(follow); }
+  // Values of installed modules as the interpreter gave them (library_facts.h); `top_file`:
+  // the file pytest's import loads for a top-level module (ModuleLookup::top_module_file).
+  using TopModuleFile = std::function<std::optional<std::string>(std::string_view top)>;
+  void use_library_facts(const LibraryFacts* facts, TopModuleFile top_file) {
+    library_ = facts;
+    top_file_ = std::move(top_file);
+  }
   // A module-level name's value once the module has run (what `from <it> import name` gets).
   StaticValue module_value(std::string_view name);
   // What calling `callee` (a Named function or lambda of this evaluator's module) returns, when
@@ -154,6 +176,15 @@ class StaticEvaluator {
   std::unordered_map<uint32_t, std::unique_ptr<Scope>> class_scopes_;  // by class body start byte
   std::unordered_map<std::string, StaticValue> module_memo_;
   size_t budget_ = 0;
+  // What the import binding `name` gives, asked of the library facts (nullopt: none to ask).
+  std::optional<StaticValue> library_binding(const Binding& b);
+  std::shared_ptr<const LibraryPath> library_import_path(const Binding& b);
+  StaticValue library_value(std::shared_ptr<const LibraryPath> path);
+  // A call of an installed module's function or class with known arguments, asked of the
+  // interpreter (which calls it twice: a result that differs is not an answer).
+  StaticValue library_call(const LibraryPath& callee, const Args& args, Context& ctx);
+  const LibraryFacts* library_ = nullptr;
+  TopModuleFile top_file_;
   ImportFollower follow_;  // elements produced: bounded so a huge product stays Unknown
 };
 

@@ -272,6 +272,34 @@ std::optional<fs::path> ModuleFinder::find_absolute(std::string_view dotted, std
   return chosen;
 }
 
+std::optional<std::string> ModuleFinder::top_module_file(std::string_view top_name) {
+  const std::string top(top_name);
+  // The hits pytest's run may load, as find_absolute weighs them: every front and maybe
+  // entry's, and with no front hit, the first of the rest. They must all be one file.
+  std::vector<fs::path> files;
+  bool certain = false;
+  // A namespace portion counts only when no entry offers a regular module (Python's rule).
+  auto consider = [&](const std::vector<fs::path>& dirs, bool first_only) {
+    for (const fs::path& dir : dirs) {
+      Hit hit = find_in_folder(dir, top, extensions_in(dir));
+      if (hit.kind == Hit::Kind::None || hit.kind == Hit::Kind::Namespace) continue;
+      files.push_back(hit.file);
+      if (first_only) break;
+    }
+  };
+  consider(path_.front, false);
+  certain = !files.empty();
+  consider(path_.maybe, false);
+  if (!certain) consider(path_.tail, true);
+  if (files.empty()) return std::nullopt;
+  std::error_code ec;
+  fs::path chosen = fs::weakly_canonical(files.front(), ec);
+  if (ec) return std::nullopt;
+  for (const fs::path& file : files)
+    if (!fs::equivalent(file, chosen, ec)) return std::nullopt;
+  return chosen.string();
+}
+
 std::optional<fs::path> ModuleFinder::find_file(std::string_view from_file, int level, std::string_view dotted,
                                                 std::string& why) {
   std::string key;

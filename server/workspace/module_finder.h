@@ -52,6 +52,8 @@ class ModuleFinder : public ModuleLookup {
   std::shared_ptr<const ForeignModule> import_module(std::string_view from_file, int level,
                                                      std::string_view dotted, std::string& why) override;
 
+  std::optional<std::string> top_module_file(std::string_view top) override;
+
   // The same search path, reading `buffers` first (the language server's open documents).
   std::shared_ptr<ModuleFinder> with_buffers(BufferText buffers) const {
     return std::make_shared<ModuleFinder>(rootdir_, path_, python_, std::move(buffers));

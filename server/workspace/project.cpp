@@ -425,6 +425,8 @@ Collection collect(const Invocation& invocation, const std::function<void(const 
   config.rules.pytest_version = version;
   if (chosen)
     if (auto facts = read_python_facts(*chosen)) config.rules.python = std::make_shared<const PythonFacts>(*facts);
+  if (chosen && invocation.library_facts && !invocation.config_only)
+    config.rules.library = invocation.library_facts(chosen->executable, config.rootdir);
   if (auto v = ini_args(file, "python_classes"); file.options.count("python_classes")) config.rules.python_classes = v;
   if (auto v = ini_args(file, "python_functions"); file.options.count("python_functions")) config.rules.python_functions = v;
   if (auto v = ini_args(file, "python_files"); file.options.count("python_files")) config.python_files = v;

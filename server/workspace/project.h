@@ -57,6 +57,11 @@ struct Invocation {
   // 100,000-test tree's items were half of the process's memory). The leaves' place in the tree
   // is kept in `Collection::leaf_runs`. Ignored under -k/-m/--deselect (they read the items).
   bool static_leaves_as_ids = false;
+  // The installed modules' values the interpreter answered (discovery/library_facts.h), given
+  // the interpreter and rootdir once they are known. Unset: such values stay unknown.
+  std::function<std::shared_ptr<const LibraryFacts>(const std::filesystem::path& python,
+                                                    const std::filesystem::path& rootdir)>
+      library_facts;
 };
 
 // pytest's resolved configuration for an invocation.
