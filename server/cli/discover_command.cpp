@@ -537,32 +537,6 @@ ListingCacheUse open_listing_cache(const DiscoverArgs& args, const Invocation& i
   return use;
 }
 
-// collect(), with the installed modules' values tests are parametrized with: what the
-// interpreter has not answered yet is asked (one process), and the project collected again.
-// The answers are kept: the next run asks nothing.
-Collection collect_with_library_facts(Invocation inv, bool ask) {
-  if (!ask) return collect(inv);
-  std::shared_ptr<LibraryFactsStore> store;
-  inv.library_facts = [&store](const std::filesystem::path& python, const std::filesystem::path& rootdir) {
-    if (!store) store = std::make_shared<LibraryFactsStore>(python, rootdir);
-    return std::static_pointer_cast<const LibraryFacts>(store);
-  };
-  Collection c = collect(inv);
-  // An answer may lead to new questions (`np.dtype("f8")` answered, then its `.char`): each
-  // round answers one more step of such chains. Only a project's first run asks; the answers
-  // are kept for the next.
-  for (int round = 0; round < 6 && store && store->has_questions(); ++round) {
-    std::string why;
-    if (!store->ask(&why)) {
-      c.warnings.push_back("the interpreter could not be asked installed modules' values: " + why);
-      break;
-    }
-    c = Collection();  // the first collection freed before the second is built
-    c = collect(inv);
-  }
-  return c;
-}
-
 int run_discover_timed(const DiscoverArgs& args, DiscoverTimings& timings) {
   auto start = std::chrono::steady_clock::now();
   const auto started = std::chrono::system_clock::now();  // what the listing cache's fingerprint must predate
@@ -588,7 +562,7 @@ int run_discover_timed(const DiscoverArgs& args, DiscoverTimings& timings) {
   // The text listing reads a static leaf's id alone; --json writes every item.
   inv.static_leaves_as_ids = !args.json;
   if (listing_cache.cache) note_files_read(true);
-  Collection& c = collection_kept_until_exit(collect_with_library_facts(inv, !args.no_library_facts));
+  Collection& c = collection_kept_until_exit(args.no_library_facts ? collect(inv) : collect_with_library_facts(inv));
   note_files_read(false);
   if (args.cache_clear) {  // as pytest's: before anything reads them
     SettledCache(c.config.rootdir).clear();

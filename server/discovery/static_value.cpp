@@ -948,7 +948,7 @@ StaticValue StaticEvaluator::binding_value(const Binding& b, std::string_view na
     const bool immutable_type = is_datetime_constructor(b.import_from);
     // A module whose functions are called (`pickle.dumps(...)`) keeps its constants.
     const bool module_changed = known_module && check_mutation_ && changed_otherwise_.count(std::string(name));
-    if (((known_module && module_changed) || ((functions.count(b.import_from) || !follow_) && !known_module)) &&
+    if (((known_module && module_changed) || ((functions.count(b.import_from) || (!follow_ && !library_)) && !known_module)) &&
         changed && !immutable_type)
       return unknown_value("`" + std::string(name) + "` is rebound or mutated");
     if (known_module) {

@@ -253,4 +253,26 @@ void LibraryFactsStore::save() const {
   write_file_atomically(file_, stored.dump());
 }
 
+Collection collect_with_library_facts(Invocation inv) {
+  std::shared_ptr<LibraryFactsStore> store;
+  inv.library_facts = [&store](const fs::path& python, const fs::path& rootdir) {
+    if (!store) store = std::make_shared<LibraryFactsStore>(python, rootdir);
+    return std::static_pointer_cast<const LibraryFacts>(store);
+  };
+  Collection c = collect(inv);
+  // An answer may lead to new questions (`np.dtype("f8")` answered, then its `.char`): each
+  // round answers one more step of such chains.
+  for (int round = 0; round < 6 && store && store->has_questions(); ++round) {
+    if (inv.cancel && inv.cancel->load()) break;
+    std::string why;
+    if (!store->ask(&why)) {
+      c.warnings.push_back("the interpreter could not be asked installed modules' values: " + why);
+      break;
+    }
+    c = Collection();  // the first collection freed before the next is built
+    c = collect(inv);
+  }
+  return c;
+}
+
 }  // namespace fastest

@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "server/discovery/library_facts.h"
+#include "server/workspace/project.h"
 
 namespace fastest {
 
@@ -57,5 +58,10 @@ class LibraryFactsStore final : public LibraryFacts {
   std::set<std::string> unanswerable_;                         // asked, no answer (this process)
   mutable std::map<std::string, std::set<std::string>> questions_;  // statement -> chains
 };
+
+// collect(), with the installed modules' values tests are parametrized with: what the
+// interpreter has not answered yet is asked (one process per round), and the project is
+// collected again. The answers are kept: the next run asks nothing. Both front ends call it.
+Collection collect_with_library_facts(Invocation inv);
 
 }  // namespace fastest

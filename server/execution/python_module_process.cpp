@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -49,6 +50,7 @@ std::unique_ptr<PythonModuleProcess> PythonModuleProcess::start(const std::files
     ::close(out[0]); ::close(out[1]);
     return nullptr;
   }
+  const pid_t parent = ::getpid();
   pid_t pid = fork();
   if (pid < 0) {
     if (error) *error = std::strerror(errno);
@@ -56,6 +58,9 @@ std::unique_ptr<PythonModuleProcess> PythonModuleProcess::start(const std::files
     return nullptr;
   }
   if (pid == 0) {
+    // Dies with the thread that started it: a killed server or CLI leaves no Python behind.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) _exit(111);
     int devnull = ::open("/dev/null", O_RDONLY);
     dup2(devnull, 0);
     dup2(out[1], 1);

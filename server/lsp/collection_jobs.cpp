@@ -11,6 +11,8 @@
 #include <asio/post.hpp>
 #include <spdlog/spdlog.h>
 
+#include "server/execution/library_facts_store.h"
+
 namespace fastest::lsp {
 
 Invocation LspServer::State::root_invocation(const Root& root) const {
@@ -46,7 +48,7 @@ void LspServer::State::start_collection(Root& root, std::function<void(Root&)> t
     if (!self) return;
     inv.cancel = &self->cancel;
     try {
-      self->result = collect(inv);
+      self->result = collect_with_library_facts(inv);
     } catch (const std::exception& e) {
       spdlog::warn("collecting the workspace failed: {}", e.what());
     }

@@ -1,0 +1,187 @@
+// Values of installed modules read through LibraryFacts (discovery/library_facts.h): how the
+// evaluator names what it asks (the import statement, then the chain of attributes and calls),
+// and what it does with the answers. The answers here are what Python 3.11.7 with numpy 2.4.6
+// gave; the expected ids are what real pytest 9.2 printed for the same module.
+#include <catch2/catch.hpp>
+
+#include <map>
+#include <mutex>
+#include <set>
+
+#include "server/discovery/library_facts.h"
+#include "tests/unit/discovery_test_util.h"
+
+using namespace fastest;
+
+namespace {
+
+StaticValue named(const std::string& name) {
+  StaticValue v;
+  v.kind = StaticValue::Kind::Named;
+  v.text = name;
+  return v;
+}
+
+StaticValue number(StaticValue::Kind kind, const std::string& text) {
+  StaticValue v;
+  v.kind = kind;
+  v.text = text;
+  return v;
+}
+
+// Answers from a table; every key looked up and not in it is noted, as the store notes questions.
+class TableFacts : public LibraryFacts {
+ public:
+  std::map<std::string, StaticValue> answers;
+  mutable std::set<std::string> asked;
+  std::optional<StaticValue> value(const std::string& statement, const std::string& chain,
+                                   const std::string&) const override {
+    auto it = answers.find(statement + "|" + chain);
+    if (it != answers.end()) return it->second;
+    asked.insert(statement + "|" + chain);
+    return std::nullopt;
+  }
+};
+
+CollectRules rules_with(const std::shared_ptr<TableFacts>& facts) {
+  CollectRules rules;
+  rules.library = facts;
+  return rules;
+}
+
+}  // namespace
+
+TEST_CASE("an installed module's attributes are read from the interpreter's answers", "[library-facts]") {
+  auto facts = std::make_shared<TableFacts>();
+  facts->answers["import numpy|[\"float64\"]"] = named("float64");
+  facts->answers["import numpy|[\"intc\"]"] = named("int32");  // np.intc.__name__ on Linux x86-64
+  facts->answers["import numpy|[\"inf\"]"] = number(StaticValue::Kind::Float, "inf");
+  facts->answers["from numpy import float32|[]"] = named("float32");
+  const std::string source = R"PY(import numpy as np
+import pytest
+from numpy import float32
+
+@pytest.mark.parametrize("x", [np.float64, np.intc, np.inf, float32])
+def test_a(x): pass
+)PY";
+  CHECK(test::ids_of(source, rules_with(facts)) ==
+        std::vector<std::string>{"test_m.py::test_a[float64]", "test_m.py::test_a[int32]", "test_m.py::test_a[inf]",
+                                 "test_m.py::test_a[float32]"});
+  CHECK(facts->asked.empty());
+}
+
+TEST_CASE("a value not answered yet keeps the test dynamic and notes the whole expression", "[library-facts]") {
+  auto facts = std::make_shared<TableFacts>();
+  const std::string source = R"PY(import numpy as np
+import pytest
+
+@pytest.mark.parametrize("m", [np.iinfo(np.int8).max])
+def test_max(m): pass
+
+@pytest.mark.parametrize("dt", [np.dtype(c) for c in "bh"])
+def test_dtype(dt): pass
+)PY";
+  ModuleResult r = test::discover_snippet(source, rules_with(facts));
+  const TestItem* max = test::find_item(r, "test_m.py::test_max");
+  REQUIRE(max);
+  CHECK(max->dynamic);
+  INFO(max->dynamic_reason);
+  CHECK(max->dynamic_reason.find("not asked of the interpreter yet") != std::string::npos);
+  // One pass notes the call with its argument, the attribute read of its result, and every
+  // element of the comprehension: one ask answers them all.
+  const std::string int8 = R"({"p":["import numpy",["int8"],""]})";
+  CHECK(facts->asked == std::set<std::string>{
+                            "import numpy|[\"int8\"]",
+                            "import numpy|[\"iinfo\",{\"a\":[" + int8 + "],\"k\":[]}]",
+                            "import numpy|[\"iinfo\",{\"a\":[" + int8 + "],\"k\":[]},\"max\"]",
+                            "import numpy|[\"dtype\",{\"a\":[\"b\"],\"k\":[]}]",
+                            "import numpy|[\"dtype\",{\"a\":[\"h\"],\"k\":[]}]",
+                        });
+}
+
+TEST_CASE("a call's answer is used as pytest uses the value: its elements, or argname+index", "[library-facts]") {
+  auto facts = std::make_shared<TableFacts>();
+  StaticValue arange;  // np.arange(1, 4): an ndarray of np.int64, which have no __name__
+  arange.kind = StaticValue::Kind::Object;
+  arange.iterable = true;
+  arange.items.assign(3, number(StaticValue::Kind::Object, ""));
+  facts->answers["import numpy|[\"arange\"]"] = named("arange");
+  facts->answers[R"(import numpy|["arange",{"a":[{"i":"1"},{"i":"4"}],"k":[]}])"] = arange;
+  facts->answers["import numpy|[\"dtype\"]"] = named("dtype");
+  facts->answers[R"(import numpy|["dtype",{"a":["f8"],"k":[]}])"] = number(StaticValue::Kind::Object, "");
+  const std::string source = R"PY(import numpy as np
+import pytest
+
+@pytest.mark.parametrize("N", np.arange(1, 4))
+@pytest.mark.parametrize("dt", [np.dtype("f8")])
+def test_sort(N, dt): pass
+)PY";
+  CHECK(test::ids_of(source, rules_with(facts)) ==
+        std::vector<std::string>{"test_m.py::test_sort[dt0-N0]", "test_m.py::test_sort[dt0-N1]",
+                                 "test_m.py::test_sort[dt0-N2]"});
+}
+
+TEST_CASE("a module this file may write is not read through the answers", "[library-facts]") {
+  auto facts = std::make_shared<TableFacts>();
+  facts->answers["import numpy|[\"float64\"]"] = named("float64");
+  const std::string source = R"PY(import numpy as np
+import pytest
+
+np.float64 = int
+
+@pytest.mark.parametrize("x", [np.float64])
+def test_a(x): pass
+)PY";
+  ModuleResult r = test::discover_snippet(source, rules_with(facts));
+  const TestItem* a = test::find_item(r, "test_m.py::test_a");
+  REQUIRE(a);
+  CHECK(a->dynamic);
+}
+
+TEST_CASE("code that runs only after collection does not change the values ids are made of", "[library-facts]") {
+  // pytest printed test_a[1] test_a[2] test_a[3] for this module: the test body and the
+  // method run after collecting. The helper runs at import: its change counts.
+  const std::string source = R"PY(import pytest
+
+CASES = [1, 2, 3]
+GROWN = [1]
+
+def grow():
+    GROWN.append(2)
+
+grow()
+
+@pytest.mark.parametrize("x", CASES)
+def test_a(x):
+    CASES.append(4)
+
+@pytest.mark.parametrize("x", GROWN)
+def test_b(x): pass
+
+class TestC:
+    def test_c(self):
+        CASES.clear()
+)PY";
+  ModuleResult module = test::discover_snippet(source);
+  CHECK(test::leaf_ids(module) == std::vector<std::string>{"test_m.py::test_a[1]", "test_m.py::test_a[2]",
+                                                            "test_m.py::test_a[3]", "test_m.py::test_b",
+                                                            "test_m.py::TestC::test_c"});
+  const TestItem* grown = test::find_item(module, "test_m.py::test_b");
+  REQUIRE(grown);
+  CHECK(grown->dynamic);
+  // A module's pytest_generate_tests runs while pytest collects: its changes count.
+  const std::string hook = R"PY(import pytest
+
+CASES = [1, 2]
+
+def pytest_generate_tests(metafunc):
+    CASES.append(3)
+
+@pytest.mark.parametrize("x", CASES)
+def test_a(x): pass
+)PY";
+  ModuleResult r = test::discover_snippet(hook);
+  const TestItem* a = test::find_item(r, "test_m.py::test_a");
+  REQUIRE(a);
+  CHECK(a->dynamic);
+}
