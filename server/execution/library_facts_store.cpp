@@ -117,11 +117,6 @@ StaticValue decode(const json& j) {
   return unknown(j.value("why", std::string("not a value discovery can use")));
 }
 
-std::string canonical(const std::string& path) {
-  std::error_code ec;
-  fs::path p = fs::weakly_canonical(path, ec);
-  return ec ? path : p.string();
-}
 
 }  // namespace
 
@@ -168,7 +163,8 @@ std::optional<StaticValue> LibraryFactsStore::value(const std::string& statement
   if (st.where != "builtin" && st.where != "stdlib" && st.where != "site")
     return unknown("not an installed module (" + st.origin + ")");
   // The interpreter's module must be the one pytest's import path loads.
-  if (st.where != "builtin" && (origin.empty() || canonical(origin) != st.origin))
+  // `origin` is canonical already (ModuleLookup::top_module_file), as the interpreter's is.
+  if (st.where != "builtin" && (origin.empty() || origin != st.origin))
     return unknown("the interpreter imports it from " + st.origin + ", pytest's import path may load " +
                    (origin.empty() ? std::string("another") : origin));
   auto v = values_.find(key);

@@ -273,6 +273,21 @@ std::optional<fs::path> ModuleFinder::find_absolute(std::string_view dotted, std
 }
 
 std::optional<std::string> ModuleFinder::top_module_file(std::string_view top_name) {
+  // Asked for every installed module's value read: remembered like imports while a collection runs.
+  const std::string key = "top-file|" + std::string(top_name);
+  {
+    std::lock_guard<std::mutex> lock(memo_mutex_);
+    if (remembering_)
+      if (auto it = found_.find(key); it != found_.end())
+        return it->second.file ? std::optional<std::string>(it->second.file->string()) : std::nullopt;
+  }
+  std::optional<std::string> file = top_module_file_uncached(top_name);
+  std::lock_guard<std::mutex> lock(memo_mutex_);
+  if (remembering_) found_.emplace(key, Found{file ? std::optional<fs::path>(*file) : std::nullopt, ""});
+  return file;
+}
+
+std::optional<std::string> ModuleFinder::top_module_file_uncached(std::string_view top_name) {
   const std::string top(top_name);
   // The hits pytest's run may load, as find_absolute weighs them: every front and maybe
   // entry's, and with no front hit, the first of the rest. They must all be one file.

@@ -73,6 +73,7 @@ class ModuleFinder : public ModuleLookup {
   std::optional<std::filesystem::path> find_file_uncached(std::string_view from_file, int level,
                                                           std::string_view dotted, std::string& why);
   std::optional<std::filesystem::path> find_absolute(std::string_view dotted, std::string& why);
+  std::optional<std::string> top_module_file_uncached(std::string_view top);
   std::optional<std::filesystem::path> find_in_package(std::filesystem::path package_dir, std::string_view dotted,
                                                        std::string& why);
   std::shared_ptr<const ForeignModule> load(const std::filesystem::path& file, std::string& why);
