@@ -120,8 +120,8 @@ StaticValue decode(const json& j) {
 
 }  // namespace
 
-LibraryFactsStore::LibraryFactsStore(fs::path python, fs::path rootdir)
-    : python_(std::move(python)), rootdir_(std::move(rootdir)) {
+LibraryFactsStore::LibraryFactsStore(fs::path python, fs::path rootdir, fs::path cwd)
+    : python_(std::move(python)), rootdir_(std::move(rootdir)), cwd_(std::move(cwd)) {
   file_ = rootdir_ / ".fastest_cache" / "library-facts" / (hex64(std::hash<std::string>{}(python_.string())) + ".json");
   key_ = environment_key(python_, rootdir_, std::nullopt, {}).text();
   auto text = read_file_if_readable(file_);
@@ -203,10 +203,11 @@ bool LibraryFactsStore::ask(std::string* why) {
   bool ok = write_file_atomically(request_file, request.dump());
   std::string error;
   if (ok) {
-    // In a neutral folder: the interpreter's own sys.path, not the project's files (whose
-    // modules pytest's import path decides; the origin check compares them).
+    // Started in a neutral folder (not the project's files on sys.path: pytest's import path
+    // decides those, and the origin check compares them), working in pytest's cwd.
     auto process = PythonModuleProcess::start(python_, "fastest_worker.library_facts",
-                                              {request_file.string(), answer_file.string()}, dir, {}, &error);
+                                              {request_file.string(), answer_file.string(), cwd_.string()}, dir, {},
+                                              &error);
     ok = process != nullptr;
     if (process) {
       PythonModuleOutput output = process->wait();
@@ -251,8 +252,8 @@ void LibraryFactsStore::save() const {
 
 Collection collect_with_library_facts(Invocation inv) {
   std::shared_ptr<LibraryFactsStore> store;
-  inv.library_facts = [&store](const fs::path& python, const fs::path& rootdir) {
-    if (!store) store = std::make_shared<LibraryFactsStore>(python, rootdir);
+  inv.library_facts = [&store, &inv](const fs::path& python, const fs::path& rootdir) {
+    if (!store) store = std::make_shared<LibraryFactsStore>(python, rootdir, fs::absolute(inv.invocation_dir));
     return std::static_pointer_cast<const LibraryFacts>(store);
   };
   Collection c = collect(inv);

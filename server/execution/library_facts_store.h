@@ -25,8 +25,9 @@ namespace fastest {
 
 class LibraryFactsStore final : public LibraryFacts {
  public:
-  // The answers kept for `python` under `rootdir` (none when missing, stale or corrupt).
-  LibraryFactsStore(std::filesystem::path python, std::filesystem::path rootdir);
+  // The answers kept for `python` under `rootdir` (none when missing, stale or corrupt);
+  // `cwd`: pytest's working directory, where the interpreter works when asked.
+  LibraryFactsStore(std::filesystem::path python, std::filesystem::path rootdir, std::filesystem::path cwd);
 
   std::optional<StaticValue> value(const std::string& statement, const std::string& chain,
                                    const std::string& origin) const override;
@@ -49,6 +50,7 @@ class LibraryFactsStore final : public LibraryFacts {
 
   std::filesystem::path python_;
   std::filesystem::path rootdir_;
+  std::filesystem::path cwd_;
   std::filesystem::path file_;
   std::string key_;
   mutable std::mutex mutex_;

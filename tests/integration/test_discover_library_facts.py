@@ -2,7 +2,8 @@
 parametrized with are asked of the interpreter once and kept with the environment's key:
 `math.pi`, `re.IGNORECASE`, `np.float64`, `np.arange(3)`. Their ids are static and equal to
 pytest's; what a fresh import cannot vouch for stays pytest's to settle:
-- a call whose two results differ (`random.random()`);
+- a call whose two results differ (`random.random()`), made in pytest's working directory and
+  in another (`os.path.abspath("data")`);
 - a module pytest's import path loads from the project while the interpreter alone loads the
   standard library's (a local `colorsys.py`).
 """
@@ -47,6 +48,10 @@ def test_calls(v): pass
 @pytest.mark.parametrize("n", range(math.factorial(3)))
 def test_range_of_call(n): pass
 
+
+# Depends on the working directory: the interpreter's answer in another folder differs.
+@pytest.mark.parametrize("p", [os.path.abspath("data")])
+def test_cwd_dependent(p): pass
 """
 
 # Its id differs in every collection: never static, and never equal across two runs.
@@ -94,6 +99,7 @@ def test_installed_values_are_static_and_equal_to_pytest(fastest_bin, python_exe
         "test_stdlib.py::test_calls[10]",
     ] + [f"test_stdlib.py::test_range_of_call[{n}]" for n in range(6)]
     assert is_dynamic("test_stdlib_random.py::test_random")
+    assert is_dynamic("test_stdlib.py::test_cwd_dependent")
     assert is_dynamic("test_shadowed.py::test_third")
     items = {i["id"]: i for i in tree["items"]}
     assert "two calls gave different results" in items["test_stdlib_random.py::test_random"]["dynamicReason"]

@@ -1,6 +1,6 @@
 """Values of installed modules, read once for static discovery.
 
-`python -m fastest_worker.library_facts REQUEST ANSWER`: REQUEST (JSON) names import
+`python -m fastest_worker.library_facts REQUEST ANSWER CWD`: REQUEST (JSON) names import
 statements and the chains of steps read after them, each chain a JSON array whose steps are
 attribute names or calls with their arguments, e.g.
 ``{"import numpy": ["[\"float64\"]", "[\"arange\",{\"a\":[{\"i\":\"3\"}],\"k\":[]}]"]}``.
@@ -10,8 +10,9 @@ decodes it; docs/discovery-parity.md, "Installed libraries").
 
 Only what a fresh import gives is answered. A chain step that reaches a submodule counts only
 when importing (or reading) its parent loaded it here: a submodule another statement imported
-may be missing in pytest's process. A call is made twice, and answered only when both results
-read the same. Anything else is {"t": "unknown"}.
+may be missing in pytest's process. A call is made twice, in pytest's working directory (CWD)
+and in an empty one, and answered only when both results read the same (a time, a random
+number, a path made absolute are not answers). Anything else is {"t": "unknown"}.
 """
 
 import collections.abc
@@ -25,6 +26,7 @@ import signal
 import sys
 import sysconfig
 import site
+import tempfile
 
 MAX_ITEMS = 5000
 MAX_DEPTH = 6
@@ -61,6 +63,17 @@ def where(module):
 class Budget:
     def __init__(self):
         self.left = MAX_ITEMS
+
+
+def iterates_in_a_fixed_order(value):
+    """A collection whose iteration order is the same in every process: not a set (hash
+    order: PYTHONHASHSEED), a mapping only when it is a dict (insertion order), not an iterator
+    (consumed by its first use)."""
+    if not isinstance(value, collections.abc.Collection) or iter(value) is value:
+        return False
+    if isinstance(value, collections.abc.Set):
+        return False
+    return not isinstance(value, collections.abc.Mapping) or isinstance(value, dict)
 
 
 def describe(value, budget, depth=0):
@@ -122,7 +135,7 @@ def describe(value, budget, depth=0):
     name = getattr(value, "__name__", None)
     if isinstance(name, str):
         return {"t": "named", "name": name}
-    if isinstance(value, collections.abc.Collection) and iter(value) is not value:
+    if iterates_in_a_fixed_order(value):
         # Iterated by parametrize (np.arange(3)): its elements, each by what pytest reads of it.
         return {"t": "object", "elements": [describe(v, budget, depth + 1) for v in value]}
     return {"t": "object"}
@@ -255,12 +268,16 @@ class Resolver:
         kw = step["k"]
         kwargs = {kw[i]: self.argument(kw[i + 1]) for i in range(0, len(kw), 2)}
         results = []
-        for _ in range(2):
-            signal.setitimer(signal.ITIMER_REAL, 5)
-            try:
-                results.append(function(*args, **kwargs))
-            finally:
-                signal.setitimer(signal.ITIMER_REAL, 0)
+        here = os.getcwd()
+        with tempfile.TemporaryDirectory() as elsewhere:
+            for cwd in (here, elsewhere):
+                os.chdir(cwd)
+                signal.setitimer(signal.ITIMER_REAL, 5)
+                try:
+                    results.append(function(*args, **kwargs))
+                finally:
+                    signal.setitimer(signal.ITIMER_REAL, 0)
+                    os.chdir(here)
         first, second = (json.dumps(describe(r, Budget()), sort_keys=True) for r in results)
         if first != second:
             raise ValueError("two calls gave different results")
@@ -294,6 +311,11 @@ def main():
     faulthandler.dump_traceback_later(60, exit=True)
     with open(sys.argv[1], encoding="utf-8") as f:
         request = json.load(f)
+    # Started in a neutral folder, which `-m` put first on sys.path: not pytest's. Its working
+    # directory is pytest's.
+    if sys.path and os.path.realpath(sys.path[0] or ".") == os.path.realpath(os.getcwd()):
+        del sys.path[0]
+    os.chdir(sys.argv[3])
     out = sys.stdout
     sys.stdout = sys.stderr  # what imports print is not the answer
     result = answer(request)
