@@ -185,3 +185,40 @@ def test_a(x): pass
   REQUIRE(a);
   CHECK(a->dynamic);
 }
+
+TEST_CASE("functools.partial of a known callable is an object pytest ids argname+index", "[library-facts]") {
+  // pytest printed test_a[Serializer] test_a[factory1] test_b[f0] test_b[len].
+  auto facts = std::make_shared<TableFacts>();
+  facts->answers["from functools import partial|[]"] = named("partial");
+  const std::string source = R"PY(from functools import partial
+
+import pytest
+
+
+class Serializer:
+    pass
+
+
+@pytest.fixture(params=(Serializer, partial(Serializer, x=1)))
+def factory(request):
+    return request.param
+
+
+def test_a(factory):
+    pass
+
+
+@pytest.mark.parametrize("f", [partial(Serializer), len])
+def test_b(f):
+    pass
+)PY";
+  CHECK(test::ids_of(source, rules_with(facts)) ==
+        std::vector<std::string>{"test_m.py::test_a[Serializer]", "test_m.py::test_a[factory1]", "test_m.py::test_b[f0]",
+                                 "test_m.py::test_b[len]"});
+  // Not answered yet: functools may not be the interpreter's (it always is, but nothing is assumed).
+  auto unanswered = std::make_shared<TableFacts>();
+  ModuleResult r = test::discover_snippet(source, rules_with(unanswered));
+  const TestItem* b = test::find_item(r, "test_m.py::test_b");
+  REQUIRE(b);
+  CHECK(b->dynamic);
+}
