@@ -26,7 +26,7 @@ def test_outcomes_equal_pytest_on_test_project(fastest_bin, python_exe, test_pro
     assert proc.returncode == ref.returncode == 1, proc.stdout + proc.stderr
     assert outcomes(ours) == outcomes(theirs)
     # The closing line has pytest's counts.
-    assert "3 failed, 43 passed, 2 skipped, 2 xfailed" in proc.stdout.splitlines()[-1]
+    assert "3 failed, 45 passed, 2 skipped, 2 xfailed" in proc.stdout.splitlines()[-1]
 
 
 def test_failures_section_shows_pytests_explanation(fastest_bin, python_exe, test_project):

@@ -89,3 +89,13 @@ def test_fails_on_purpose_wrong_count(stock, apple):
 @pytest.mark.parametrize("cents", [100, pytest.param(5, marks=pytest.mark.xfail(reason="too cheap"))])
 def test_param_marks(cents):
     assert cents >= 10
+
+
+# Values of installed modules: their ids are what the interpreter says (`math.floor` is named
+# `floor`), known without pytest (asked once, kept in .fastest_cache/library-facts/).
+import math  # noqa: E402
+
+
+@pytest.mark.parametrize("rounding", [math.floor, math.ceil])
+def test_price_rounds(rounding):
+    assert rounding(Item("X", "x", 150).price()) in (1, 2)
