@@ -4,6 +4,7 @@ parametrized with are asked of the interpreter once and kept with the environmen
 pytest's; what a fresh import cannot vouch for stays pytest's to settle:
 - a call whose two results differ (`random.random()`), made in pytest's working directory and
   in another (`os.path.abspath("data")`);
+- this process's own state (`sys.argv`, `os.getpid()`);
 - a module pytest's import path loads from the project while the interpreter alone loads the
   standard library's (a local `colorsys.py`).
 """
@@ -63,6 +64,19 @@ import pytest
 
 @pytest.mark.parametrize("r", [random.random()])
 def test_random(r): pass
+
+
+# This process's own state (the command line, the process id): never the interpreter's answer.
+import os
+import sys
+
+
+@pytest.mark.parametrize("arg", sys.argv[:1])
+def test_argv(arg): pass
+
+
+@pytest.mark.parametrize("pid", [os.getpid()])
+def test_pid(pid): pass
 """
 
 TEST_SHADOWED = """
@@ -100,6 +114,8 @@ def test_installed_values_are_static_and_equal_to_pytest(fastest_bin, python_exe
     ] + [f"test_stdlib.py::test_range_of_call[{n}]" for n in range(6)]
     assert is_dynamic("test_stdlib_random.py::test_random")
     assert is_dynamic("test_stdlib.py::test_cwd_dependent")
+    assert is_dynamic("test_stdlib_random.py::test_argv")
+    assert is_dynamic("test_stdlib_random.py::test_pid")
     assert is_dynamic("test_shadowed.py::test_third")
     items = {i["id"]: i for i in tree["items"]}
     assert "two calls gave different results" in items["test_stdlib_random.py::test_random"]["dynamicReason"]

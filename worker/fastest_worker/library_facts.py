@@ -197,9 +197,22 @@ def step_attribute(obj, attr, allowed, lazy):
     return value
 
 
+def process_state():
+    """What differs between this process and pytest's whatever the code: the command line, the
+    import machinery's state, the process and thread ids. Never an answer, nor read through."""
+    import threading
+
+    objects = [sys.argv, sys.path, sys.modules, sys.meta_path, sys.path_hooks, sys.path_importer_cache,
+               sys.warnoptions, getattr(sys, "orig_argv", None), getattr(sys, "_xoptions", None), sys.stdin,
+               sys.stdout, sys.stderr, os.getpid, os.getppid, os.getpgrp, os.getpgid, os.getsid,
+               threading.get_ident, threading.get_native_id, threading.current_thread, threading.main_thread]
+    return {id(o) for o in objects if o is not None}
+
+
 class Resolver:
     def __init__(self):
         self.loaded_during, self.lazy = {}, {}
+        self.process_state = process_state()
         self.statements = {}  # statement -> (answer, bound value, submodules it may reach)
 
     def bind(self, statement):
@@ -238,6 +251,8 @@ class Resolver:
                 obj = step_attribute(obj, step, set(allowed), self.lazy)
             else:
                 obj = self.call(obj, step)
+            if id(obj) in self.process_state:
+                raise LookupError("this process's own state, not pytest's")
         return obj
 
     def argument(self, a):
