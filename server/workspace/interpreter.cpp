@@ -79,16 +79,8 @@ std::vector<fs::path> site_packages_for(const fs::path& executable) {
     if (system_site && !home.empty()) add_prefix_site_packages(fs::path(home).parent_path(), out);
     return out;
   }
-  // pyenv shims are scripts: the selected version lives in $PYENV_ROOT/versions/<v>.
-  if (executable.string().find("/shims/") != std::string::npos) {
-    const char* root = std::getenv("PYENV_ROOT");
-    fs::path pyenv_root = root ? fs::path(root) : executable.parent_path().parent_path();
-    std::string version;
-    if (const char* v = std::getenv("PYENV_VERSION")) version = v;
-    if (version.empty()) version = read_first_line(pyenv_root / "version");
-    if (!version.empty()) add_prefix_site_packages(pyenv_root / "versions" / version, out);
-    return out;
-  }
+  // A pyenv shim find_interpreter could not resolve (a "system" version): nothing to read.
+  if (executable.string().find("/shims/") != std::string::npos) return out;
   fs::path real = fs::canonical(executable, ec);
   if (!ec) add_prefix_site_packages(real.parent_path().parent_path(), out);
   if (real.string().rfind("/usr/bin/", 0) == 0) {
@@ -97,6 +89,32 @@ std::vector<fs::path> site_packages_for(const fs::path& executable) {
   }
   if (const char* home = std::getenv("HOME")) add_prefix_site_packages(fs::path(home) / ".local", out);
   return out;
+}
+
+// The interpreter a pyenv shim runs when started in `dir`, by pyenv's own order: $PYENV_VERSION,
+// else the nearest `.python-version` from `dir` up, else `$PYENV_ROOT/version`; the first of its
+// `:`-separated versions installed under `$PYENV_ROOT/versions`. Nullopt for anything else
+// ("system", a version not installed): the shim itself is used then.
+std::optional<fs::path> pyenv_shim_target(const fs::path& shim, const fs::path& dir) {
+  if (shim.parent_path().filename() != "shims") return std::nullopt;
+  const char* root_env = std::getenv("PYENV_ROOT");
+  const fs::path pyenv_root = root_env && *root_env ? fs::path(root_env) : shim.parent_path().parent_path();
+  std::string versions;
+  if (const char* v = std::getenv("PYENV_VERSION"); v && *v) versions = v;
+  std::error_code ec;
+  for (fs::path d = fs::absolute(dir, ec); versions.empty() && !d.empty(); d = d.parent_path()) {
+    if (fs::is_regular_file(d / ".python-version", ec)) versions = read_first_line(d / ".python-version");
+    if (d == d.parent_path()) break;
+  }
+  if (versions.empty()) versions = read_first_line(pyenv_root / "version");
+  std::stringstream parts(versions);
+  for (std::string version; std::getline(parts, version, ':');) {
+    while (!version.empty() && (version.back() == ' ' || version.back() == '\r')) version.pop_back();
+    if (version.empty() || version == "system") return std::nullopt;
+    const fs::path target = pyenv_root / "versions" / version / "bin" / shim.filename();
+    if (is_executable_file(target)) return target;
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -129,6 +147,9 @@ std::optional<Interpreter> find_interpreter(const fs::path& root, const std::opt
   } else {
     return std::nullopt;
   }
+  // A pyenv shim is a script: the interpreter it would run is read (its stdlib and
+  // site-packages are found from the real executable's prefix).
+  if (auto target = pyenv_shim_target(found.executable, root)) found.executable = *target;
   found.site_packages = site_packages_for(found.executable);
   return found;
 }
