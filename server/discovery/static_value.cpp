@@ -1031,17 +1031,60 @@ StaticValue StaticEvaluator::library_value(std::shared_ptr<const LibraryPath> pa
     return pending;
   }
   if (!v->known()) return unknown_value("`" + shown + "`: " + v->why);
-  switch (v->kind) {
-    case Kind::Module: case Kind::Named: case Kind::EnumMember: case Kind::Object: v->library = std::move(path); break;
-    default: break;
-  }
+  give_library_paths(*v, path);
   return *v;
+}
+
+// Values only the interpreter can read further (a module, a class, an object) keep the path
+// they were read through: their attributes, and the elements of a container of them
+// (`{"at": n}`, `{"key": key}`: `ufunc.nin` of a module's `__dict__.values()`), are asked too.
+void StaticEvaluator::give_library_paths(StaticValue& v, const std::shared_ptr<const LibraryPath>& path, int depth) {
+  switch (v.kind) {
+    case Kind::Module: case Kind::Named: case Kind::EnumMember: v.library = path; return;
+    case Kind::Object: v.library = path; break;
+    case Kind::Tuple: case Kind::List: break;
+    case Kind::Dict: {
+      if (depth > 2) return;
+      for (size_t i = 0; i + 1 < v.items.size(); i += 2)
+        if (auto key = library_argument(v.items[i]))
+          give_library_paths(v.items[i + 1], library_step(*path, "{\"key\":" + *key + "}"), depth + 1);
+      return;
+    }
+    default: return;
+  }
+  if (depth > 2 || (v.kind == Kind::Object && !v.iterable)) return;
+  for (size_t i = 0; i < v.items.size(); ++i)
+    give_library_paths(v.items[i], library_step(*path, "{\"at\":" + std::to_string(i) + "}"), depth + 1);
 }
 
 // functools.partial, read from the interpreter's answers.
 static bool is_functools_partial(const LibraryPath& path) {
   return (path.statement == "from functools import partial" && path.chain == "[]") ||
          (path.statement == "import functools" && path.chain == "[\"partial\"]");
+}
+
+std::optional<StaticValue> StaticEvaluator::builtin_of_library_values(TSNode function, const Args& args, Context& ctx) {
+  // Builtins that only read their arguments, given a value only the interpreter can read
+  // (`isinstance(obj, np.ufunc)`, `len(np.arange(3))`): the interpreter's builtins answer.
+  static const std::unordered_set<std::string_view> readers{"isinstance", "issubclass", "hasattr", "callable", "len",
+                                                             "getattr", "sorted", "list", "tuple"};
+  if (!library_ || !ts::is(function, "identifier") || args.splat) return std::nullopt;
+  const std::string_view name = ts::text(function, source_);
+  if (!readers.count(name) || module_.find(name)) return std::nullopt;
+  bool reads_library = false;
+  for (TSNode a : args.positional) {
+    StaticValue v = eval_in(a, ctx);
+    if (v.library && (v.kind == Kind::Module || v.kind == Kind::Named || v.kind == Kind::EnumMember ||
+                      v.kind == Kind::Object || !v.known())) {
+      reads_library = true;
+      break;
+    }
+  }
+  if (!reads_library) return std::nullopt;
+  LibraryPath builtins;
+  builtins.statement = "import builtins";
+  builtins.chain = "[\"" + std::string(name) + "\"]";
+  return library_call(builtins, args, ctx);
 }
 
 StaticValue StaticEvaluator::library_call(const LibraryPath& callee, const Args& args, Context& ctx) {
@@ -1283,12 +1326,15 @@ StaticValue StaticEvaluator::comprehension(TSNode node, Context& ctx) {
     }
     TSNode clause = clauses[index];
     if (ts::is(clause, "if_clause")) {
-      auto t = truth_of(eval_in(ts_node_named_child(clause, 0), inner));
+      StaticValue condition = eval_in(ts_node_named_child(clause, 0), inner);
+      if (waiting(condition)) return true;
+      auto t = truth_of(condition);
       if (!t) { failure = "a comprehension's condition is not known statically"; return false; }
       return !*t || run(index + 1);
     }
     StaticValue iterable = eval_in(ts::field(clause, "right"), inner);
     auto elements = iterate(iterable);
+    if (!elements && waiting(iterable)) return true;
     if (!elements) { failure = iterable.known() ? "iterating a value whose order is not known" : iterable.why; return false; }
     TSNode target = ts::unparen(ts::field(clause, "left"));
     for (StaticValue& element : *elements) {
@@ -1502,6 +1548,7 @@ StaticValue StaticEvaluator::call(TSNode node, Context& ctx) {
     return callee.home->call_user_function(callee, positional, keyword, callee.home == this ? ctx.at : UINT32_MAX,
                                            ctx.depth + 1);
   }
+  if (auto asked = builtin_of_library_values(function, args, ctx)) return *asked;
   if (callee.kind == Kind::Named && ts::is(function, "identifier") && callee.text != "<lambda>" &&
       !module_.find(ts::text(function, source_)))
     callee.kind = Kind::Unknown;  // a builtin class we do not call

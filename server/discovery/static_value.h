@@ -183,6 +183,8 @@ class StaticEvaluator {
   // A call of an installed module's function or class with known arguments, asked of the
   // interpreter (which calls it twice: a result that differs is not an answer).
   StaticValue library_call(const LibraryPath& callee, const Args& args, Context& ctx);
+  std::optional<StaticValue> builtin_of_library_values(TSNode function, const Args& args, Context& ctx);
+  static void give_library_paths(StaticValue& v, const std::shared_ptr<const LibraryPath>& path, int depth = 0);
   const LibraryFacts* library_ = nullptr;
   TopModuleFile top_file_;
   ImportFollower follow_;  // elements produced: bounded so a huge product stays Unknown

@@ -17,6 +17,8 @@ namespace fastest {
 namespace {
 
 constexpr int kFormat = 1;  // bump when the answer's shape changes
+// Rounds of asking in one collection: each answers one more step of chains that read answers.
+constexpr int kMaxRounds = 5;
 
 using Kind = StaticValue::Kind;
 
@@ -241,6 +243,22 @@ bool LibraryFactsStore::ask(std::string* why) {
   return ok;
 }
 
+void LibraryFactsStore::give_up_questions() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  bool gave_up = false;
+  for (const auto& [statement, chains] : questions_) {
+    if (!statements_.count(statement)) continue;  // a statement never asked: asked next time
+    for (const std::string& chain : chains) {
+      const json unknown_answer = {{"t", "unknown"}, {"why", "reached through too many rounds of answers; not asked"}};
+      values_[statement + "|" + chain] = decode(unknown_answer);
+      answered_["value " + statement + "|" + chain] = unknown_answer;
+      gave_up = true;
+    }
+  }
+  questions_.clear();
+  if (gave_up) save();
+}
+
 void LibraryFactsStore::save() const {
   json stored = {{"format", kFormat}, {"key", key_}, {"statements", json::object()}, {"values", json::object()}};
   for (const auto& [name, value] : answered_) {
@@ -259,16 +277,19 @@ Collection collect_with_library_facts(Invocation inv) {
   Collection c = collect(inv);
   // An answer may lead to new questions (`np.dtype("f8")` answered, then its `.char`): each
   // round answers one more step of such chains.
-  for (int round = 0; round < 6 && store && store->has_questions(); ++round) {
-    if (inv.cancel && inv.cancel->load()) break;
+  for (int round = 0; round < kMaxRounds && store && store->has_questions(); ++round) {
+    if (inv.cancel && inv.cancel->load()) return c;
     std::string why;
     if (!store->ask(&why)) {
       c.warnings.push_back("the interpreter could not be asked installed modules' values: " + why);
-      break;
+      return c;
     }
     c = Collection();  // the first collection freed before the next is built
     c = collect(inv);
   }
+  // What is still not asked stays unknown, kept so: the next run asks nothing more (a loop
+  // reading one element per round would otherwise ask on every run).
+  if (store) store->give_up_questions();
   return c;
 }
 

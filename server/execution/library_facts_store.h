@@ -38,6 +38,9 @@ class LibraryFactsStore final : public LibraryFacts {
   // False, with why, when the interpreter could not answer: those questions stay unknown for
   // this process's life (not stored: the next run asks again).
   bool ask(std::string* why);
+  // The questions noted and not asked become unknown answers, kept (of statements already
+  // answered): after the last round of a collection.
+  void give_up_questions();
 
  private:
   struct Statement {

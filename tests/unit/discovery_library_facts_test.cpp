@@ -222,3 +222,40 @@ def test_b(f):
   REQUIRE(b);
   CHECK(b->dynamic);
 }
+
+TEST_CASE("an answered container's elements keep their path: builtins read them through the interpreter",
+          "[library-facts]") {
+  // numpy's `[obj for obj in np._core.umath.__dict__.values() if isinstance(obj, np.ufunc)]`, in
+  // small: pytest printed test_f[add] for a list holding np.add and a plain function.
+  const std::string source = R"PY(import numpy as np
+import pytest
+
+FUNCS = [f for f in np.funcs if isinstance(f, np.ufunc)]
+
+@pytest.mark.parametrize("f", FUNCS)
+def test_f(f): pass
+)PY";
+  auto facts = std::make_shared<TableFacts>();
+  StaticValue funcs;
+  funcs.kind = StaticValue::Kind::List;
+  funcs.items = {named("add"), named("helper")};
+  facts->answers["import numpy|[\"funcs\"]"] = funcs;
+  facts->answers["import numpy|[\"ufunc\"]"] = named("ufunc");
+  ModuleResult first = test::discover_snippet(source, rules_with(facts));
+  const std::string ufunc = R"({"p":["import numpy",["ufunc"],""]})";
+  auto isinstance_of = [&](int at) {
+    return "import builtins|[\"isinstance\",{\"a\":[{\"p\":[\"import numpy\",[\"funcs\",{\"at\":" + std::to_string(at) +
+           "}],\"\"]}," + ufunc + "],\"k\":[]}]";
+  };
+  // Both elements ask in one pass.
+  CHECK(facts->asked == std::set<std::string>{isinstance_of(0), isinstance_of(1)});
+  StaticValue yes, no;
+  yes.kind = no.kind = StaticValue::Kind::Bool;
+  yes.exact = no.exact = true;
+  yes.integer = 1;
+  yes.text = "True";
+  no.text = "False";
+  facts->answers[isinstance_of(0)] = yes;
+  facts->answers[isinstance_of(1)] = no;
+  CHECK(test::ids_of(source, rules_with(facts)) == std::vector<std::string>{"test_m.py::test_f[add]"});
+}

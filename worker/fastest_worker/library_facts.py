@@ -2,7 +2,8 @@
 
 `python -m fastest_worker.library_facts REQUEST ANSWER CWD`: REQUEST (JSON) names import
 statements and the chains of steps read after them, each chain a JSON array whose steps are
-attribute names or calls with their arguments, e.g.
+attribute names, calls with their arguments, or an element of what was answered with its
+elements (`{"at": n}`, a dict's `{"key": key}`), e.g.
 ``{"import numpy": ["[\"float64\"]", "[\"arange\",{\"a\":[{\"i\":\"3\"}],\"k\":[]}]"]}``.
 ANSWER (JSON) gets, per statement, where its top module comes from, and per
 ``statement|chain`` the value as discovery can use it (server/execution/library_facts_store.*
@@ -249,8 +250,18 @@ class Resolver:
         for step in steps:
             if isinstance(step, str):
                 obj = step_attribute(obj, step, set(allowed), self.lazy)
-            else:
+            elif "a" in step:
                 obj = self.call(obj, step)
+            elif "at" in step:  # the n-th element of a collection answered with its elements
+                if not iterates_in_a_fixed_order(obj):
+                    raise LookupError("elements of a collection without a fixed order")
+                obj = list(obj)[step["at"]]
+            elif "key" in step:  # a dict's value
+                if type(obj) is not dict:
+                    raise LookupError("a value of something else than a dict")
+                obj = obj[self.argument(step["key"])]
+            else:
+                raise ValueError("a step of an unknown shape")
             if id(obj) in self.process_state:
                 raise LookupError("this process's own state, not pytest's")
         return obj
