@@ -203,6 +203,7 @@ bool LibraryFactsStore::ask(std::string* why) {
                            hex64(std::hash<std::string>{}(request.dump()));
   const fs::path request_file = dir / (stem + ".request.json"), answer_file = dir / (stem + ".answer.json");
   bool ok = write_file_atomically(request_file, request.dump());
+  bool started = false;  // the interpreter ran: a failure is its answer, kept (not asked again)
   std::string error;
   if (ok) {
     // Started in a neutral folder (not the project's files on sys.path: pytest's import path
@@ -210,7 +211,7 @@ bool LibraryFactsStore::ask(std::string* why) {
     auto process = PythonModuleProcess::start(python_, "fastest_worker.library_facts",
                                               {request_file.string(), answer_file.string(), cwd_.string()}, dir, {},
                                               &error);
-    ok = process != nullptr;
+    ok = started = process != nullptr;
     if (process) {
       PythonModuleOutput output = process->wait();
       if (output.exit_code != 0) {
@@ -233,12 +234,30 @@ bool LibraryFactsStore::ask(std::string* why) {
   fs::remove(answer_file, ec);
   std::lock_guard<std::mutex> lock(mutex_);
   if (ok) merge(answer);
+  if (!ok && started) {
+    // The interpreter crashed, hung (its watchdog ended it) or printed no answer: what it was
+    // asked stays unknown, and is kept so, or every run would wait for it again.
+    const std::string reason = "the interpreter gave no answer (" + error.substr(0, 300) + ")";
+    for (const auto& [statement, chains] : questions) {
+      if (!statements_.count(statement)) {
+        const json failed = {{"where", "error"}, {"origin", ""}, {"why", reason}};
+        statements_[statement] = Statement{"error", "", reason};
+        answered_["statement " + statement] = failed;
+        continue;
+      }
+      for (const std::string& chain : chains) {
+        const json unknown_answer = {{"t", "unknown"}, {"why", reason}};
+        values_[statement + "|" + chain] = decode(unknown_answer);
+        answered_["value " + statement + "|" + chain] = unknown_answer;
+      }
+    }
+  }
   // Whatever is still not answered is not asked again by this process.
   for (const auto& [statement, chains] : questions)
     for (const std::string& chain : chains)
       if (!statements_.count(statement) || (!values_.count(statement + "|" + chain) && statements_[statement].where != "error"))
         unanswerable_.insert(statement + "|" + chain);
-  if (ok) save();
+  if (started) save();
   if (!ok && why) *why = error;
   return ok;
 }
@@ -280,12 +299,13 @@ Collection collect_with_library_facts(Invocation inv) {
   for (int round = 0; round < kMaxRounds && store && store->has_questions(); ++round) {
     if (inv.cancel && inv.cancel->load()) return c;
     std::string why;
-    if (!store->ask(&why)) {
+    const bool answered = store->ask(&why);
+    c = Collection();  // the first collection freed before the next is built
+    c = collect(inv);  // after a failure too: the items say what the interpreter did not answer
+    if (!answered) {
       c.warnings.push_back("the interpreter could not be asked installed modules' values: " + why);
       return c;
     }
-    c = Collection();  // the first collection freed before the next is built
-    c = collect(inv);
   }
   // What is still not asked stays unknown, kept so: the next run asks nothing more (a loop
   // reading one element per round would otherwise ask on every run).

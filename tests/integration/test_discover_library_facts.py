@@ -138,3 +138,21 @@ def test_answers_are_kept_and_not_asked_again(fastest_bin, python_exe, tmp_path)
                            "--no-library-facts"], cwd=tmp_path, capture_output=True, text=True)
     items = {i["id"]: i for i in json.loads(proc.stdout)["items"]}
     assert items["test_stdlib.py::test_constants"]["dynamic"]
+
+
+def test_an_interpreter_that_dies_while_answering_leaves_the_values_unknown_once(fastest_bin, python_exe, tmp_path):
+    """A call that kills the interpreter (pytest's own collection would die on it too): the
+    values stay pytest's to settle, and the failure is kept, so the next run does not ask again."""
+    write_tree(tmp_path, {"pytest.ini": "[pytest]\n",
+                          "test_abort.py": "import os\n\nimport pytest\n\n\n"
+                                           "@pytest.mark.parametrize('x', [os.abort()])\ndef test_never(x): pass\n"})
+    tree, is_dynamic = static_tree(fastest_bin, python_exe, tmp_path)
+    assert is_dynamic("test_abort.py::test_never")
+    items = {i["id"]: i for i in tree["items"]}
+    assert "gave no answer" in items["test_abort.py::test_never"]["dynamicReason"]
+    kept = list((tmp_path / ".fastest_cache" / "library-facts").glob("*.json"))
+    assert len(kept) == 1
+    before = kept[0].stat().st_mtime_ns
+    tree, is_dynamic = static_tree(fastest_bin, python_exe, tmp_path)
+    assert is_dynamic("test_abort.py::test_never")
+    assert kept[0].stat().st_mtime_ns == before  # not asked again

@@ -334,7 +334,7 @@ def answer(request):
 
 def main():
     # A library whose import hangs leaves its values unknown, never the caller waiting.
-    faulthandler.dump_traceback_later(60, exit=True)
+    faulthandler.dump_traceback_later(30, exit=True)
     with open(sys.argv[1], encoding="utf-8") as f:
         request = json.load(f)
     # Started in a neutral folder, which `-m` put first on sys.path: not pytest's. Its working
