@@ -43,6 +43,13 @@ class TableFacts : public LibraryFacts {
   }
 };
 
+// The item `id` of a discovered module (the test fails when there is none).
+const TestItem& found(const ModuleResult& r, const std::string& id) {
+  const TestItem* item = test::find_item(r, id);
+  REQUIRE(item);
+  return *item;
+}
+
 CollectRules rules_with(const std::shared_ptr<TableFacts>& facts) {
   CollectRules rules;
   rules.library = facts;
@@ -82,11 +89,10 @@ def test_max(m): pass
 def test_dtype(dt): pass
 )PY";
   ModuleResult r = test::discover_snippet(source, rules_with(facts));
-  const TestItem* max = test::find_item(r, "test_m.py::test_max");
-  REQUIRE(max);
-  CHECK(max->dynamic);
-  INFO(max->dynamic_reason);
-  CHECK(max->dynamic_reason.find("not asked of the interpreter yet") != std::string::npos);
+  const TestItem& max = found(r, "test_m.py::test_max");
+  CHECK(max.dynamic);
+  INFO(max.dynamic_reason);
+  CHECK(max.dynamic_reason.find("not asked of the interpreter yet") != std::string::npos);
   // One pass notes the call with its argument, the attribute read of its result, and every
   // element of the comprehension: one ask answers them all.
   const std::string int8 = R"({"p":["import numpy",["int8"],""]})";
@@ -133,9 +139,8 @@ np.float64 = int
 def test_a(x): pass
 )PY";
   ModuleResult r = test::discover_snippet(source, rules_with(facts));
-  const TestItem* a = test::find_item(r, "test_m.py::test_a");
-  REQUIRE(a);
-  CHECK(a->dynamic);
+  const TestItem& a = found(r, "test_m.py::test_a");
+  CHECK(a.dynamic);
 }
 
 TEST_CASE("code that runs only after collection does not change the values ids are made of", "[library-facts]") {
@@ -166,9 +171,8 @@ class TestC:
   CHECK(test::leaf_ids(module) == std::vector<std::string>{"test_m.py::test_a[1]", "test_m.py::test_a[2]",
                                                             "test_m.py::test_a[3]", "test_m.py::test_b",
                                                             "test_m.py::TestC::test_c"});
-  const TestItem* grown = test::find_item(module, "test_m.py::test_b");
-  REQUIRE(grown);
-  CHECK(grown->dynamic);
+  const TestItem& grown = found(module, "test_m.py::test_b");
+  CHECK(grown.dynamic);
   // A module's pytest_generate_tests runs while pytest collects: its changes count.
   const std::string hook = R"PY(import pytest
 
@@ -181,9 +185,8 @@ def pytest_generate_tests(metafunc):
 def test_a(x): pass
 )PY";
   ModuleResult r = test::discover_snippet(hook);
-  const TestItem* a = test::find_item(r, "test_m.py::test_a");
-  REQUIRE(a);
-  CHECK(a->dynamic);
+  const TestItem& a = found(r, "test_m.py::test_a");
+  CHECK(a.dynamic);
 }
 
 TEST_CASE("functools.partial of a known callable is an object pytest ids argname+index", "[library-facts]") {
@@ -218,9 +221,8 @@ def test_b(f):
   // Not answered yet: functools may not be the interpreter's (it always is, but nothing is assumed).
   auto unanswered = std::make_shared<TableFacts>();
   ModuleResult r = test::discover_snippet(source, rules_with(unanswered));
-  const TestItem* b = test::find_item(r, "test_m.py::test_b");
-  REQUIRE(b);
-  CHECK(b->dynamic);
+  const TestItem& b = found(r, "test_m.py::test_b");
+  CHECK(b.dynamic);
 }
 
 TEST_CASE("an answered container's elements keep their path: builtins read them through the interpreter",
