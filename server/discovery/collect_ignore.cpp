@@ -102,10 +102,9 @@ struct Replay {
 
 }  // namespace
 
-std::optional<std::vector<std::string>> replay_collect_ignore(TSNode root, std::string_view source, const Scope& scope,
-                                                              std::string_view name, const PythonFacts* python) {
+std::optional<std::vector<std::string>> replay_collect_ignore(TSNode root, std::string_view source, std::string_view name,
+                                                              StaticEvaluator& evaluator) {
   if (!mentions(source, name)) return std::vector<std::string>{};
-  StaticEvaluator evaluator(source, root, scope, python);
   Replay replay{source, name, evaluator, std::nullopt, false};
   replay.block(root);
   if (replay.failed) return std::nullopt;

@@ -12,12 +12,14 @@
 
 #include "server/discovery/collect_rules.h"
 #include "server/discovery/module_scope.h"
+#include "server/discovery/static_value.h"
 
 namespace fastest {
 
 // The list's final entries; an empty vector when the conftest never binds it; nullopt when
 // anything that touches it is not known statically (then the folder is settled by pytest).
-std::optional<std::vector<std::string>> replay_collect_ignore(TSNode root, std::string_view source, const Scope& scope,
-                                                              std::string_view name, const PythonFacts* python);
+// `evaluator`: the conftest's (its names, and what they import when it follows imports).
+std::optional<std::vector<std::string>> replay_collect_ignore(TSNode root, std::string_view source, std::string_view name,
+                                                              StaticEvaluator& evaluator);
 
 }  // namespace fastest

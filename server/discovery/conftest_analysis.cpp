@@ -2,6 +2,7 @@
 #include "server/discovery/fixture_graph.h"
 
 #include "server/discovery/hook_reading.h"
+#include "server/discovery/module_discovery.h"
 #include "server/discovery/module_imports.h"
 #include "server/discovery/collect_ignore.h"
 #include "server/discovery/module_scope.h"
@@ -41,12 +42,22 @@ bool read_string_list(TSNode value, std::string_view source, std::vector<std::st
 
 }  // namespace
 
-ConftestInfo analyze_conftest(const TSTree* tree, std::string_view source, const CollectRules& rules) {
+ConftestInfo analyze_conftest(const TSTree* tree, std::string_view source, const CollectRules& rules,
+                              std::string_view module_path) {
   const PythonFacts* python = rules.python.get();
   ConftestInfo info;
   if (!tree) return info;
   TSNode root = ts_tree_root_node(tree);
-  Scope scope = read_scope(root, source, python);
+  // Its values read as a test module's are (imports followed, installed modules asked) when
+  // the collection knows the project's modules; its own literals alone otherwise.
+  std::optional<ModuleValues> values;
+  std::optional<Scope> own_scope;
+  std::optional<StaticEvaluator> own_evaluator;
+  if (!module_path.empty() && (rules.modules || rules.library)) values.emplace(root, source, module_path, rules);
+  else own_scope.emplace(read_scope(root, source, python));
+  const Scope& scope = values ? values->scope() : *own_scope;
+  if (!values) own_evaluator.emplace(source, root, scope, python);
+  StaticEvaluator& evaluator = values ? values->evaluator() : *own_evaluator;
   // The conftest's module-level names bound once to a value, as for a test module.
   NameResolver resolve = [&scope](std::string_view name) -> std::optional<TSNode> {
     const Binding* b = scope.find(name);
@@ -55,7 +66,6 @@ ConftestInfo analyze_conftest(const TSTree* tree, std::string_view source, const
     return std::nullopt;
   };
   UnboundCheck unbound = [&scope](std::string_view name) { return scope.find(name) == nullptr; };
-  StaticEvaluator evaluator(source, root, scope, python);
   for (const std::string& name : scope.order) {
     const Binding& b = scope.bindings.at(name);
     if (b.kind != Binding::Kind::Function) continue;
@@ -88,7 +98,7 @@ ConftestInfo analyze_conftest(const TSTree* tree, std::string_view source, const
   }
   for (const char* list_name : {"collect_ignore", "collect_ignore_glob"}) {
     auto& out = std::string_view(list_name) == "collect_ignore" ? info.collect_ignore : info.collect_ignore_glob;
-    if (auto entries = replay_collect_ignore(root, source, scope, list_name, python)) out = std::move(*entries);
+    if (auto entries = replay_collect_ignore(root, source, list_name, evaluator)) out = std::move(*entries);
     else info.collect_ignore_dynamic = true;
   }
   if (const Binding* b = scope.find("pytest_plugins"); b && b->kind == Binding::Kind::Assignment)

@@ -43,6 +43,9 @@ struct ConftestInfo {
 
 // `rules`: what pytest's ids depend on (version, escaping), for the fixtures' params, and the
 // interpreter's facts (`rules.python`), deciding `if sys.version_info ...` around collect_ignore.
-ConftestInfo analyze_conftest(const TSTree* tree, std::string_view source, const CollectRules& rules = {});
+// `module_path` (rootdir-relative, as discover_module's): given with `rules.modules` or
+// `rules.library`, names the conftest imports are read where they come from.
+ConftestInfo analyze_conftest(const TSTree* tree, std::string_view source, const CollectRules& rules = {},
+                              std::string_view module_path = {});
 
 }  // namespace fastest

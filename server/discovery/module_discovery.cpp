@@ -4,6 +4,7 @@
 // `__dict__` of every class in the MRO (PyCollector.collect). We rebuild those dicts from
 // the source: a name keeps the position of its first binding and the value of its last.
 #include "server/discovery/module_discovery.h"
+#include "server/discovery/test_signature.h"
 
 #include <algorithm>
 #include <fnmatch.h>
@@ -44,26 +45,6 @@ bool matches_name_option(const std::vector<std::string>& patterns, std::string_v
     if (p.find_first_of("*?[") != std::string::npos && fnmatch(p.c_str(), n.c_str(), 0) == 0) return true;
   }
   return false;
-}
-
-// Parameter names a test function requests as fixtures (no default, not *args/**kwargs).
-std::vector<std::string> requested_fixtures(TSNode function, std::string_view source, bool skip_first) {
-  std::vector<std::string> out;
-  bool first = true;
-  for (TSNode p : ts::named_children(ts::field(function, "parameters"))) {
-    std::string name;
-    if (ts::is(p, "identifier")) name = std::string(ts::text(p, source));
-    else if (ts::is(p, "typed_parameter")) {
-      TSNode inner = ts_node_named_child(p, 0);
-      if (ts::is(inner, "identifier")) name = std::string(ts::text(inner, source));
-    }
-    bool was_first = first;
-    first = false;
-    if (name.empty()) continue;
-    if (skip_first && was_first) continue;
-    out.push_back(name);
-  }
-  return out;
 }
 
 }  // namespace
@@ -140,10 +121,8 @@ class ModuleCollector {
                   const SourceKeywords* keywords)
       : source_(source), module_path_(module_path), rules_(rules), keywords_(keywords) {}
 
-  ModuleResult run(const TSTree* tree, std::string_view only_entry) {
-    ModuleResult result;
-    TSNode root = ts_tree_root_node(tree);
-    result.diagnostics = syntax_errors(root, module_path_);
+  // Reads the module's own scope and makes it the code being read.
+  Source& open(TSNode root) {
     Source& own = sources_.emplace_back();
     own.text = source_;
     own.file = module_path_;
@@ -151,6 +130,17 @@ class ModuleCollector {
     own.owned_scope = read_scope(root, source_, rules_.python.get());
     own.scope = &own.owned_scope;
     enter(&own);
+    return own;
+  }
+
+  // The opened module's evaluator, following imports as a test module's does.
+  StaticEvaluator& opened_evaluator() { return *evaluator_for(&sources_.front()); }
+
+  ModuleResult run(const TSTree* tree, std::string_view only_entry) {
+    ModuleResult result;
+    TSNode root = ts_tree_root_node(tree);
+    result.diagnostics = syntax_errors(root, module_path_);
+    Source& own = open(root);
 
     TestItem module_item;
     module_item.id = module_path_;
@@ -452,8 +442,16 @@ class ModuleCollector {
         }
       }
     }
-    return layers.parametrize(requested_fixtures(b.definition, source_, skip_first), usefixtures, direct_args,
-                              mark_args);
+    TestArgnames argnames = test_argnames(b.definition, b.decorators, source_, *module_, skip_first);
+    if (!argnames.unknown.empty()) {
+      FixtureParametrization widest = layers.parametrize(argnames.at_most, usefixtures, direct_args, mark_args);
+      // No parametrized fixture in reach, and no hook reading metafunc.fixturenames.
+      const bool hooks = module_generate_tests_ || !rules_.conftest_generate_tests.empty();
+      if (widest.cases.empty() && widest.dynamic_reason.empty() && !hooks) return widest;
+      out.dynamic_reason = argnames.unknown;
+      return out;
+    }
+    return layers.parametrize(argnames.names, usefixtures, direct_args, mark_args);
   }
 
   // The argnames of one parametrize call whose values go to fixtures (`indirect=True` or a
@@ -503,7 +501,9 @@ class ModuleCollector {
   // a collection error. An argname outside the signature is left to pytest's collection.
   std::string argname_outside_signature(const Binding& b, const std::vector<std::string>& argnames,
                                         bool skip_first) const {
-    std::vector<std::string> arguments = requested_fixtures(b.definition, source_, skip_first);
+    TestArgnames signature = test_argnames(b.definition, b.decorators, source_, *module_, skip_first);
+    if (!signature.unknown.empty()) return signature.unknown;
+    const std::vector<std::string>& arguments = signature.names;
     for (const std::string& name : argnames)
       if (std::find(arguments.begin(), arguments.end(), name) == arguments.end())
         return "parametrize names `" + name + "`, which is not an argument of the function: pytest's fixture "
@@ -1541,6 +1541,19 @@ class ModuleCollector {
 };
 
 }  // namespace
+
+struct ModuleValues::State {
+  ModuleCollector collector;
+  Source* own;
+  State(TSNode root, std::string_view source, std::string_view module_path, const CollectRules& rules)
+      : collector(source, module_path, rules, nullptr), own(&collector.open(root)) {}
+};
+
+ModuleValues::ModuleValues(TSNode root, std::string_view source, std::string_view module_path, const CollectRules& rules)
+    : state_(std::make_unique<State>(root, source, module_path, rules)) {}
+ModuleValues::~ModuleValues() = default;
+const Scope& ModuleValues::scope() const { return *state_->own->scope; }
+StaticEvaluator& ModuleValues::evaluator() { return state_->collector.opened_evaluator(); }
 
 ModuleResult discover_module(const TSTree* tree, std::string_view source,
                              std::string_view module_path, const CollectRules& rules,

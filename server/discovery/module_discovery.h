@@ -2,6 +2,7 @@
 // No I/O, never throws: a broken file yields what can be read plus diagnostics.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,6 +46,27 @@ struct ModuleResult {
 ModuleResult discover_module(const TSTree* tree, std::string_view source,
                              std::string_view module_path, const CollectRules& rules,
                              std::string_view only_entry = {}, const SourceKeywords* keywords = nullptr);
+
+class StaticEvaluator;
+struct Scope;
+
+// A module's values read the way discover_module reads a test module's: names it imports from
+// the project's modules followed (CollectRules::modules), installed modules' values from the
+// interpreter's answers (CollectRules::library). For a conftest, read outside any collection of
+// a test module. `rules` must outlive it; `module_path` as discover_module's.
+class ModuleValues {
+ public:
+  ModuleValues(TSNode root, std::string_view source, std::string_view module_path, const CollectRules& rules);
+  ~ModuleValues();
+  ModuleValues(const ModuleValues&) = delete;
+  ModuleValues& operator=(const ModuleValues&) = delete;
+  const Scope& scope() const;
+  StaticEvaluator& evaluator();
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
 
 // Syntax errors (ERROR and MISSING nodes) of a tree, at most 20, in source order.
 std::vector<Diagnostic> syntax_errors(TSNode root, std::string_view module_path);

@@ -19,14 +19,7 @@ void FileWalker::warn(const fs::path& path, const std::string& message) {
   diagnostics_.push_back({path.lexically_relative(options_.rootdir).generic_string(), Range{}, message});
 }
 
-const ConftestInfo* FileWalker::load_conftest(const fs::path& dir) {
-  if (!conftest_checked_.insert(dir).second) {
-    auto it = conftests_.find(dir);
-    return it == conftests_.end() ? nullptr : &it->second;
-  }
-  fs::path file = dir / "conftest.py";
-  std::error_code ec;
-  if (!fs::is_regular_file(file, ec)) return nullptr;
+std::optional<std::string> FileWalker::conftest_text(const fs::path& file) {
   std::string text;
   auto overlay = options_.overlays.find(file.string());
   if (overlay != options_.overlays.end()) {
@@ -35,16 +28,60 @@ const ConftestInfo* FileWalker::load_conftest(const fs::path& dir) {
     std::string error;
     if (!read_file_text(file, &text, &error)) {
       warn(file, "cannot read: " + error);
-      return nullptr;
+      conftest_warnings_.push_back(warnings_.back());
+      conftest_diagnostics_.push_back(diagnostics_.back());
+      return std::nullopt;
     }
   }
   if (has_lone_cr(text)) text = lone_cr_as_lf(text);  // as Python reads it (line_breaks.h)
+  return text;
+}
+
+ConftestInfo FileWalker::read_conftest(const fs::path& dir, const std::string& text) const {
   ParserPtr parser = make_python_parser();
   TreePtr tree = parse_python(parser.get(), text);
-  auto [it, inserted] = conftests_.emplace(dir, analyze_conftest(tree.get(), text, options_.id_rules));
-  if (it->second.generate_tests)
-    it->second.generate_tests->where = (dir / "conftest.py").lexically_relative(options_.rootdir).generic_string();
+  const fs::path file = dir / "conftest.py";
+  const std::string module_path = file.lexically_relative(options_.rootdir).generic_string();
+  ConftestInfo info = analyze_conftest(tree.get(), text, options_.id_rules, module_path);
+  if (info.generate_tests) info.generate_tests->where = module_path;
+  return info;
+}
+
+const ConftestInfo* FileWalker::load_conftest(const fs::path& dir) {
+  if (!conftest_checked_.insert(dir).second) {
+    auto it = conftests_.find(dir);
+    return it == conftests_.end() ? nullptr : &it->second;
+  }
+  fs::path file = dir / "conftest.py";
+  std::error_code ec;
+  if (!fs::is_regular_file(file, ec)) return nullptr;
+  std::optional<std::string> text = conftest_text(file);
+  if (!text) return nullptr;
+  auto [it, inserted] = conftests_.emplace(dir, read_conftest(dir, *text));
   return &it->second;
+}
+
+bool FileWalker::reread_conftests(const CollectRules& rules) {
+  options_.id_rules = rules;
+  bool ignores_changed = false;
+  for (auto& [dir, info] : conftests_) {
+    std::optional<std::string> text = conftest_text(dir / "conftest.py");
+    if (!text) continue;
+    ConftestInfo again = read_conftest(dir, *text);
+    ignores_changed |= again.collect_ignore != info.collect_ignore || again.collect_ignore_glob != info.collect_ignore_glob;
+    info = std::move(again);
+  }
+  return ignores_changed;
+}
+
+void FileWalker::forget_walk() {
+  walked_.clear();
+  walked_again_ = 0;
+  walk_bound_warned_ = false;
+  links_on_path_ = 0;
+  // What reading the conftests reported stays (they are not read again by the next walk).
+  warnings_ = conftest_warnings_;
+  diagnostics_ = conftest_diagnostics_;
 }
 
 void FileWalker::load_conftests_down_to(const fs::path& dir) {

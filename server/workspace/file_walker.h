@@ -52,6 +52,14 @@ class FileWalker {
   // The files `arg` (a file or folder, absolute) collects, in pytest's order.
   std::vector<WalkedFile> collect_files(const std::filesystem::path& arg);
 
+  // Reads the conftests visited so far again with `rules`: the project's modules and the
+  // interpreter's answers, known only once the walk found the test files, so that names a
+  // conftest imports are read where they come from. True when what one ignores changed: the
+  // walk is then done again (forget_walk, then collect_files).
+  bool reread_conftests(const CollectRules& rules);
+  // Forgets the folders walked and what walking them reported (not the conftests read).
+  void forget_walk();
+
   // Read-only after the walk (safe to call from several threads then).
   // The fixtures of the conftest.py files from `dir` up to the rootdir, nearest first.
   std::vector<std::vector<FixtureDecl>> conftest_fixtures_for(const std::filesystem::path& dir) const;
@@ -100,6 +108,8 @@ class FileWalker {
   // The collection hook of a conftest that may change ids, or "".
   std::string collection_hook(const ConftestInfo& info) const;
   const ConftestInfo* load_conftest(const std::filesystem::path& dir);
+  std::optional<std::string> conftest_text(const std::filesystem::path& file);
+  ConftestInfo read_conftest(const std::filesystem::path& dir, const std::string& text) const;
   void warn(const std::filesystem::path& path, const std::string& message);
   bool follow_symlink(const std::filesystem::path& link);
 
@@ -116,6 +126,9 @@ class FileWalker {
   std::optional<std::filesystem::path> real_rootdir_;
   std::vector<std::string> warnings_;
   std::vector<Diagnostic> diagnostics_;
+  // What reading conftests reported (also in warnings_ and diagnostics_): forget_walk keeps it.
+  std::vector<std::string> conftest_warnings_;
+  std::vector<Diagnostic> conftest_diagnostics_;
 };
 
 }  // namespace fastest

@@ -547,6 +547,7 @@ Collection collect(const Invocation& invocation, const std::function<void(const 
   FileWalker walker(walk);
   std::vector<std::vector<WalkedFile>> files_per_arg;
   for (const ArgSpec& a : args) files_per_arg.push_back(walker.collect_files(a.path));
+  const size_t warnings_before_walk = collection.warnings.size(), diagnostics_before_walk = collection.diagnostics.size();
   for (const std::string& w : walker.warnings()) collection.warnings.push_back(w);
   for (const Diagnostic& d : walker.diagnostics()) collection.diagnostics.push_back(d);
   lap(&CollectTimings::walk_ms);
@@ -589,6 +590,19 @@ Collection collect(const Invocation& invocation, const std::function<void(const 
     if (config.rules.importable)
       config.rules.local_import_failures = std::make_shared<LocalImportCheck>(dirs, config.rootdir, config.rules.importable);
     walker.set_importable(config.rules.importable, config.rules.local_import_failures);
+    // The conftests were read before the walk found the modules: read again, names they import
+    // (`from pkg._compat import PY_3_10_PLUS`) are known, and what they ignore may be too.
+    CollectRules conftest_rules = config.rules;
+    conftest_rules.pytest_version = version;
+    if (walker.reread_conftests(conftest_rules)) {
+      walker.forget_walk();
+      files_per_arg.clear();
+      for (const ArgSpec& a : args) files_per_arg.push_back(walker.collect_files(a.path));
+      collection.warnings.resize(warnings_before_walk);
+      collection.diagnostics.resize(diagnostics_before_walk);
+      for (const std::string& w : walker.warnings()) collection.warnings.push_back(w);
+      for (const Diagnostic& d : walker.diagnostics()) collection.diagnostics.push_back(d);
+    }
     // A loaded plugin with collection hooks may change any id: pytest settles everything.
     PluginSources plugins;
     const char* no_autoload = std::getenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD");

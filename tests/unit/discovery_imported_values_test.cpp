@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "server/discovery/conftest_analysis.h"
 #include "server/workspace/module_finder.h"
 #include "server/workspace/python_facts.h"
 #include "tests/support/scoped_temp_dir.h"
@@ -209,4 +210,35 @@ def test_changed_class(cls): pass
   CHECK(item(old, m + "test_mixed").dynamic);
   // Without the interpreter's version an IntEnum's str() is not known.
   CHECK(item(p.discover("tests/test_e.py"), m + "test_int_enum").dynamic);
+}
+
+TEST_CASE("a conftest reads the names it imports from project modules: collect_ignore and fixture params",
+          "[imported-values]") {
+  // conftest.py: `from pkg.compat import PY_OLD, FLAVOURS`; pytest 9.2 ignores test_old.py and
+  // lists test_new.py::test_flavour[mint] / [lime].
+  Project p;
+  write_file(p.root / "pkg/__init__.py", "");
+  write_file(p.root / "pkg/compat.py", "import sys\nPY_OLD = sys.version_info < (3, 8)\nFLAVOURS = ('mint', 'lime')\n");
+  const std::string conftest =
+      "import pytest\nfrom pkg.compat import PY_OLD, FLAVOURS\n"
+      "collect_ignore = []\nif not PY_OLD:\n    collect_ignore.append('test_old.py')\n"
+      "@pytest.fixture(params=FLAVOURS)\ndef flavour(request): return request.param\n";
+  CollectRules rules;
+  rules.python = std::make_shared<const PythonFacts>(parse_python_version("3.11.7"));
+  ModuleSearchPath path;
+  path.front = {p.root};
+  auto parser = make_python_parser();
+  auto tree = parse_python(parser.get(), conftest);
+  ConftestInfo alone = analyze_conftest(tree.get(), conftest, rules, "conftest.py");
+  CHECK(alone.collect_ignore_dynamic);  // without the project's modules, PY_OLD is unknown
+  rules.modules = std::make_shared<ModuleFinder>(p.root, path, nullptr, BufferText{});
+  ConftestInfo info = analyze_conftest(tree.get(), conftest, rules, "conftest.py");
+  CHECK_FALSE(info.collect_ignore_dynamic);
+  CHECK(info.collect_ignore == std::vector<std::string>{"test_old.py"});
+  auto flavour = std::find_if(info.fixtures.begin(), info.fixtures.end(), [](const FixtureDecl& f) { return f.name == "flavour"; });
+  REQUIRE(flavour != info.fixtures.end());
+  CHECK(flavour->params_unknown.empty());
+  REQUIRE(flavour->params.size() == 2);
+  CHECK(flavour->params[0].id == "mint");
+  CHECK(flavour->params[1].id == "lime");
 }
