@@ -269,4 +269,19 @@ bool mutated_at_module_level(TSNode root, std::string_view source, std::string_v
 }
 
 
+std::optional<std::string> imported_as(TSNode expr, std::string_view source, const Scope& scope) {
+  expr = ts::unparen(expr);
+  if (ts::is(expr, "identifier")) {
+    const Binding* b = scope.find(ts::text(expr, source));
+    if (!b || b->kind != Binding::Kind::Import || b->count != 1 || b->conditional) return std::nullopt;
+    return b->import_from;
+  }
+  if (ts::is(expr, "attribute")) {
+    auto owner = imported_as(ts::field(expr, "object"), source, scope);
+    if (!owner) return std::nullopt;
+    return *owner + "." + std::string(ts::text(ts::field(expr, "attribute"), source));
+  }
+  return std::nullopt;
+}
+
 }  // namespace fastest

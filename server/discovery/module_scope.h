@@ -3,6 +3,7 @@
 // and conftest analysis.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -44,6 +45,11 @@ Scope read_scope(TSNode block, std::string_view source, const PythonFacts* pytho
                  const Scope* module = nullptr);
 
 bool is_false_literal(TSNode node);
+// The dotted name an expression denotes through the module's imports, each bound once
+// unconditionally (`given` after `from hypothesis import given` -> "hypothesis.given";
+// `st.lists` after `from hypothesis import strategies as st` -> "hypothesis.strategies.lists"),
+// or nullopt.
+std::optional<std::string> imported_as(TSNode expr, std::string_view source, const Scope& scope);
 // True if the decorator (called or not) names one of `names`, e.g. "pytest.fixture".
 bool decorator_is(TSNode expr, std::string_view source, std::initializer_list<std::string_view> names);
 bool is_fixture_decorator(TSNode expr, std::string_view source);

@@ -360,8 +360,20 @@ void identifiers_in(TSNode node, std::string_view source, std::vector<std::strin
   ts_tree_cursor_delete(&cursor);
 }
 
+// Installed libraries' functions documented to read what they are given and never change it:
+// hypothesis' strategies build strategies from their arguments (`sampled_from(TYPES)`), and
+// @given / @example / @settings take strategies and values.
+bool library_reads_arguments_only(TSNode function, std::string_view source, const Scope* module) {
+  if (!module) return false;
+  std::optional<std::string> name = imported_as(function, source, *module);
+  if (!name) return false;
+  return name->starts_with("hypothesis.strategies.") || *name == "hypothesis.given" ||
+         *name == "hypothesis.example" || *name == "hypothesis.settings";
+}
+
 struct MutationScan {
   std::string_view source;
+  const Scope* module = nullptr;  // the module's names: what a callee is imported as
   // Names bound again (a loop target, `as`, `global`, ...) and names whose value may be changed
   // in place (a method call, an argument, item or attribute assignment, `+=`, `del x[0]`).
   // Only a change in place reaches the values a name was bound from (an alias, an element):
@@ -511,7 +523,7 @@ struct MutationScan {
         // A read-only method (`"{}".format(x)`, `", ".join(x)`) does not change its arguments either.
         const bool read_only_method =
             ts::is(function, "attribute") && is_read_only_method(ts::text(ts::field(function, "attribute"), source));
-        if (!is_pure_callee(callee) && !read_only_method)
+        if (!is_pure_callee(callee) && !read_only_method && !library_reads_arguments_only(function, source, module))
           for (TSNode arg : ts::named_children(ts::field(n, "arguments"))) {
             TSNode value = ts::is(arg, "keyword_argument") ? ts::field(arg, "value") : arg;
             if (ts::is(value, "list_splat") || ts::is(value, "dictionary_splat")) value = ts_node_named_child(value, 0);
@@ -643,6 +655,7 @@ bool StaticEvaluator::name_is_stable(std::string_view name) {
   if (!unstable_) {
     MutationScan scan;
     scan.source = source_;
+    scan.module = &module_;
     scan.walk(root_);
     unstable_ = std::move(scan.unstable);
     elements_mutated_ = std::move(scan.elements_mutated);
@@ -661,13 +674,29 @@ bool StaticEvaluator::name_is_rebound(std::string_view name) {
   return rebound_.count(std::string(name)) > 0;
 }
 
+// `x.__name__ = ...` or a setattr() anywhere in the file: a class's or function's name may change.
+bool writes_dunder_name(std::string_view source) {
+  if (source.find("setattr(") != std::string_view::npos) return true;
+  for (size_t at = source.find("__name__"); at != std::string_view::npos; at = source.find("__name__", at + 8)) {
+    size_t i = at + 8;
+    while (i < source.size() && (source[i] == ' ' || source[i] == '\t')) ++i;
+    if (i + 1 < source.size() && source[i] == '=' && source[i + 1] != '=') return true;
+  }
+  return false;
+}
+
 bool StaticEvaluator::elements_are_stable(std::string_view name, const StaticValue& value) {
   if (!check_mutation_ || !elements_mutated_.count(std::string(name))) return true;
-  // Changed only through a loop's name: nothing changes when every element is immutable.
+  // Changed only through a loop's name: nothing changes when every element is immutable, or
+  // when what pytest's id reads of it cannot change: a class's or function's __name__ (unless
+  // this file writes a __name__), an enum member's name.
+  const bool names_stay = !writes_dunder_name(source_);
   std::function<bool(const StaticValue&)> immutable = [&](const StaticValue& v) {
     switch (v.kind) {
       case Kind::None: case Kind::Bool: case Kind::Int: case Kind::Float: case Kind::Complex:
       case Kind::Str: case Kind::Bytes: case Kind::Object: return true;  // Object: a datetime value
+      case Kind::EnumMember: return true;
+      case Kind::Named: return names_stay;
       case Kind::Tuple: return !v.one_shot && std::all_of(v.items.begin(), v.items.end(), immutable);
       default: return false;
     }
@@ -2187,6 +2216,7 @@ StaticValue StaticEvaluator::attribute(TSNode node, Context& ctx) {
       if (auto name = operator_function_name(attr)) {
         StaticValue f = make(Kind::Named);  // a builtin function: pytest's id is its __name__
         f.text = std::string(*name);
+        if (object.library && library_) f.library = library_attribute(*object.library, attr);  // `is` is asked
         return f;
       }
     if (object.text == "itertools" || object.text == "platform" || object.text == "pytest") {
@@ -2488,6 +2518,19 @@ StaticValue StaticEvaluator::compare(TSNode node, Context& ctx) {
       if (found) result = op == "in" ? *found : !*found;
     } else if (op == "is" || op == "is not") {
       if (left.kind == Kind::None || right.kind == Kind::None) result = (left.kind == right.kind) == (op == "is");
+    }
+    if (!result && library_ && operands.size() == 2 && (left.library || right.library) &&
+        (op == "is" || op == "is not" || op == "==" || op == "!=")) {
+      // Values only the interpreter knows (`op is not operator.pow`): its operator module answers.
+      LibraryPath operator_module;
+      operator_module.statement = "import operator";
+      operator_module.chain = op == "is" ? "[\"is_\"]" : op == "is not" ? "[\"is_not\"]" : op == "==" ? "[\"eq\"]" : "[\"ne\"]";
+      if (top_file_)
+        if (auto file = top_file_("operator")) operator_module.origin = *file;  // a local operator.py is not the stdlib's
+      Args args;
+      args.positional = {operands[0], operands[1]};
+      StaticValue answer = library_call(operator_module, args, ctx);
+      if (answer.kind == Kind::Bool || !answer.known()) return answer;
     }
     if (!result) return unknown_value("a comparison not evaluated statically");
     if (!*result) return make_bool(false);

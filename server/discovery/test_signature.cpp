@@ -50,24 +50,6 @@ std::vector<Parameter> parameters_of(TSNode function, std::string_view source) {
   return out;
 }
 
-// The dotted name an expression denotes through the module's imports (`given` bound by
-// `from hypothesis import given` -> "hypothesis.given"; `mock.patch.object` with `import mock`
-// -> "mock.patch.object"), or nullopt.
-std::optional<std::string> imported_as(TSNode expr, std::string_view source, const Scope& scope) {
-  expr = ts::unparen(expr);
-  if (ts::is(expr, "identifier")) {
-    const Binding* b = scope.find(ts::text(expr, source));
-    if (!b || b->kind != Binding::Kind::Import || b->count != 1 || b->conditional) return std::nullopt;
-    return b->import_from;
-  }
-  if (ts::is(expr, "attribute")) {
-    auto owner = imported_as(ts::field(expr, "object"), source, scope);
-    if (!owner) return std::nullopt;
-    return *owner + "." + std::string(ts::text(ts::field(expr, "attribute"), source));
-  }
-  return std::nullopt;
-}
-
 bool is_one_of(const std::optional<std::string>& name, std::initializer_list<std::string_view> names) {
   return name && std::find(names.begin(), names.end(), *name) != names.end();
 }
