@@ -685,26 +685,39 @@ bool writes_dunder_name(std::string_view source) {
   return false;
 }
 
-bool StaticEvaluator::elements_are_stable(std::string_view name, const StaticValue& value) {
-  if (!check_mutation_ || !elements_mutated_.count(std::string(name))) return true;
+StaticValue StaticEvaluator::stable_elements(std::string_view name, StaticValue value) {
+  if (!check_mutation_ || !elements_mutated_.count(std::string(name))) return value;
   // Changed only through a loop's name: nothing changes when every element is immutable, or
   // when what pytest's id reads of it cannot change: a class's or function's __name__ (unless
-  // this file writes a __name__), an enum member's name.
+  // this file writes a __name__), an enum member's name, an object's argname+index.
   const bool names_stay = !writes_dunder_name(source_);
   std::function<bool(const StaticValue&)> immutable = [&](const StaticValue& v) {
     switch (v.kind) {
       case Kind::None: case Kind::Bool: case Kind::Int: case Kind::Float: case Kind::Complex:
-      case Kind::Str: case Kind::Bytes: case Kind::Object: return true;  // Object: a datetime value
-      case Kind::EnumMember: return true;
+      case Kind::Str: case Kind::Bytes: case Kind::EnumMember: return true;
+      case Kind::Object: return !v.iterable;  // its elements, known, may change
       case Kind::Named: return names_stay;
       case Kind::Tuple: return !v.one_shot && std::all_of(v.items.begin(), v.items.end(), immutable);
       default: return false;
     }
   };
+  const std::string why = "the elements of `" + std::string(name) + "` are changed in place";
   switch (value.kind) {
-    case Kind::Tuple: case Kind::List: case Kind::Set: case Kind::Dict:
-      return !value.one_shot && std::all_of(value.items.begin(), value.items.end(), immutable);
-    default: return immutable(value);
+    case Kind::Tuple: case Kind::List: case Kind::Dict: {
+      if (value.one_shot) return unknown_value(why);
+      // The container keeps its length (only its elements change): an element that may change
+      // becomes unknown in its place, so ids= or the count alone still serve. A dict's keys
+      // are what iterating it gives: they must stay.
+      for (size_t i = 0; i < value.items.size(); ++i) {
+        if (immutable(value.items[i])) continue;
+        if (value.kind == Kind::Dict && i % 2 == 0) return unknown_value(why);
+        value.items[i] = unknown_value(why);
+      }
+      return value;
+    }
+    case Kind::Set:
+      return std::all_of(value.items.begin(), value.items.end(), immutable) ? value : unknown_value(why);
+    default: return immutable(value) ? value : unknown_value(why);
   }
 }
 
@@ -931,8 +944,7 @@ StaticValue StaticEvaluator::binding_value(const Binding& b, std::string_view na
   const bool changed = !name_is_stable(name);
   if (changed && class_scope == nullptr && b.kind == Binding::Kind::Assignment && !name_is_rebound(name))
     if (auto built = built_list(b, name, ctx)) {
-      if (!elements_are_stable(name, *built)) return unknown_value("the elements of `" + std::string(name) + "` are changed in place");
-      return *built;
+      return stable_elements(name, std::move(*built));
     }
   if (changed && (name_is_rebound(name) || (b.kind != Binding::Kind::Class && b.kind != Binding::Kind::Import)))
     return unknown_value("`" + std::string(name) + "` is rebound or mutated");
@@ -944,8 +956,7 @@ StaticValue StaticEvaluator::binding_value(const Binding& b, std::string_view na
     Context inner{class_scope, &frames, ctx.depth + 1, ts_node_start_byte(b.value)};
     StaticValue v = eval_in(b.value, inner);
     if (v.one_shot) v = unknown_value("`" + std::string(name) + "` is an iterator (consumed by its first use)");
-    if (v.known() && !elements_are_stable(name, v))
-      v = unknown_value("the elements of `" + std::string(name) + "` are changed in place");
+    if (v.known()) v = stable_elements(name, std::move(v));
     if (memo) module_memo_.emplace(std::string(name), v);
     return v;
   }
@@ -1008,8 +1019,7 @@ StaticValue StaticEvaluator::binding_value(const Binding& b, std::string_view na
       if (v.kind == Kind::Named && v.home) v.changed = true;
       else v = unknown_value("`" + std::string(name) + "` is rebound or mutated");
     }
-    if (v.known() && !elements_are_stable(name, v))
-      v = unknown_value("the elements of `" + std::string(name) + "` are changed in place");
+    if (v.known()) v = stable_elements(name, std::move(v));
     if (class_scope == nullptr) module_memo_.emplace(std::string(name), v);
     return v;
   }
@@ -1265,21 +1275,21 @@ StaticValue StaticEvaluator::eval_in(TSNode node, Context& ctx) {
     return v;
   }
   if (type == "dictionary") {
-    std::vector<StaticValue> items;
+    std::vector<StaticValue> pairs;
+    std::optional<StaticValue> unknown_key;  // every key is read first: one ask answers them all
     for (TSNode pair : ts::named_children(node)) {
       if (!ts::is(pair, "pair")) return unknown_value("** unpacking in a dict");
       StaticValue k = eval_in(ts::field(pair, "key"), deeper), v = eval_in(ts::field(pair, "value"), deeper);
-      if (!k.known()) return k;
-      // A repeated key keeps its first position and its last value.
-      bool replaced = false;
-      for (size_t i = 0; i < items.size(); i += 2)
-        if (auto e = equal(items[i], k); e && *e) { items[i + 1] = v; replaced = true; }
-        else if (!e) return unknown_value("dict keys that cannot be compared statically");
-      if (!replaced) { items.push_back(std::move(k)); items.push_back(std::move(v)); }
+      if (!k.known() && !unknown_key) unknown_key = k;
+      pairs.push_back(std::move(k));
+      pairs.push_back(std::move(v));
     }
-    budget_ += items.size();
-    StaticValue v = make_seq(Kind::Dict, std::move(items));
-    v.node = node;
+    if (unknown_key) return *unknown_key;
+    StaticValue v = dict_of_pairs(std::move(pairs));
+    if (v.known()) {
+      budget_ += v.items.size();
+      v.node = node;
+    }
     return v;
   }
   if (type == "list_comprehension" || type == "set_comprehension" || type == "dictionary_comprehension" ||
@@ -1391,23 +1401,44 @@ StaticValue StaticEvaluator::comprehension(TSNode node, Context& ctx) {
   ctx.frames->pop_back();
   if (!ok) return unknown_value(failure.empty() ? "comprehension" : failure);
   if (type == "set_comprehension") return make_seq(Kind::Set, std::move(out));
-  if (type == "dictionary_comprehension") {
-    // Repeated keys: the first position, the last value.
-    std::vector<StaticValue> items;
-    for (size_t i = 0; i < out.size(); i += 2) {
-      bool replaced = false;
-      for (size_t j = 0; j < items.size(); j += 2) {
-        auto e = equal(items[j], out[i]);
-        if (!e) return unknown_value("dict keys that cannot be compared statically");
-        if (*e) { items[j + 1] = out[i + 1]; replaced = true; break; }
-      }
-      if (!replaced) { items.push_back(out[i]); items.push_back(out[i + 1]); }
-    }
-    return make_seq(Kind::Dict, std::move(items));
-  }
+  if (type == "dictionary_comprehension") return dict_of_pairs(std::move(out));
   StaticValue v = make_seq(Kind::List, std::move(out));
   v.one_shot = type == "generator_expression";
   return v;
+}
+
+StaticValue StaticEvaluator::dict_of_pairs(std::vector<StaticValue> pairs) {
+  // A repeated key keeps its first position and its last value.
+  std::vector<StaticValue> items;
+  bool undecided = false;
+  for (size_t i = 0; i + 1 < pairs.size() && !undecided; i += 2) {
+    bool replaced = false;
+    for (size_t j = 0; j < items.size(); j += 2) {
+      auto e = equal(items[j], pairs[i]);
+      if (!e) { undecided = true; break; }
+      if (*e) { items[j + 1] = pairs[i + 1]; replaced = true; break; }
+    }
+    if (!replaced) { items.push_back(pairs[i]); items.push_back(pairs[i + 1]); }
+  }
+  if (!undecided) return make_seq(Kind::Dict, std::move(items));
+  // Keys only the interpreter can compare (installed modules' functions): all distinct when a
+  // set of them is as long as they are many (a dict's keys collapse as a set's: hash, then ==).
+  if (!library_) return unknown_value("dict keys that cannot be compared statically");
+  std::string keys = "{\"l\":[";
+  for (size_t i = 0; i < pairs.size(); i += 2) {
+    auto encoded = library_argument(pairs[i]);
+    if (!encoded) return unknown_value("dict keys that cannot be compared statically");
+    keys += (i ? "," : "") + *encoded;
+  }
+  keys += "]}";
+  auto count_path = std::make_shared<LibraryPath>();
+  count_path->statement = "import builtins";
+  count_path->chain = "[\"set\",{\"a\":[" + keys + "],\"k\":[]},\"__len__\",{\"a\":[],\"k\":[]}]";
+  StaticValue distinct = library_value(std::move(count_path));
+  if (!distinct.known()) return distinct;
+  if (distinct.kind != Kind::Int || !distinct.exact || distinct.integer != static_cast<long long>(pairs.size() / 2))
+    return unknown_value("dict keys that are equal to each other, as only the interpreter can tell");
+  return make_seq(Kind::Dict, std::move(pairs));
 }
 
 StaticValue StaticEvaluator::fstring(TSNode node, Context& ctx) {

@@ -172,7 +172,9 @@ class StaticEvaluator {
   std::unordered_map<std::string, std::vector<TSNode>> method_changes_;  // `X.m(...)` calls that may change X
   std::unordered_set<std::string> changed_deeper_;    // changed through an element or attribute
   std::unordered_set<std::string> shared_;            // values other names may share (aliases, arguments)
-  bool elements_are_stable(std::string_view name, const StaticValue& value);
+  // `value` as `name` holds it when code changes its elements in place: the elements whose id
+  // could change become unknown in their places (or the whole value, when that cannot be).
+  StaticValue stable_elements(std::string_view name, StaticValue value);
   std::unordered_map<uint32_t, std::unique_ptr<Scope>> class_scopes_;  // by class body start byte
   std::unordered_map<std::string, StaticValue> module_memo_;
   size_t budget_ = 0;
@@ -184,6 +186,9 @@ class StaticEvaluator {
   // interpreter (which calls it twice: a result that differs is not an answer).
   StaticValue library_call(const LibraryPath& callee, const Args& args, Context& ctx);
   std::optional<StaticValue> builtin_of_library_values(TSNode function, const Args& args, Context& ctx);
+  // A dict of (key, value, key, value, ...) as Python builds it: a repeated key keeps its first
+  // place and its last value; keys only the interpreter can compare are asked of it.
+  StaticValue dict_of_pairs(std::vector<StaticValue> pairs);
   static void give_library_paths(StaticValue& v, const std::shared_ptr<const LibraryPath>& path, int depth = 0);
   const LibraryFacts* library_ = nullptr;
   TopModuleFile top_file_;
