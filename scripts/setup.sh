@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(cmake g++ make pkg-config npm python3-venv
   libtree-sitter-dev nlohmann-json3-dev libasio-dev libspdlog-dev catch2 libbenchmark-dev
-  libtomlplusplus-dev libinih-dev libcli11-dev libxml2-dev neovim emacs-nox elpa-eglot ccache
+  libtomlplusplus-dev libinih-dev libcli11-dev libxml2-dev libgmp-dev neovim emacs-nox elpa-eglot ccache
   libkrb5-dev)  # code-server's kerberos module builds against it (the VS Code workbench test)
 # A headless browser: the dashboard's test renders it (benches/browser.py looks for these names).
 # GitHub's Ubuntu runners ship google-chrome, and Ubuntu's chromium package is a snap shim.

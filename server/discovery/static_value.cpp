@@ -1,5 +1,7 @@
 #include "server/discovery/static_value.h"
 
+#include <gmpxx.h>
+
 #include <algorithm>
 #include <functional>
 #include <charconv>
@@ -124,6 +126,26 @@ std::u32string ascii32(std::string_view s) { return std::u32string(s.begin(), s.
 
 bool is_int_like(const StaticValue& v) { return (v.kind == Kind::Int || v.kind == Kind::Bool) && v.exact; }
 
+// Python's ints have no bound: one past 64 bits is an Int with `text` alone (its decimal str()).
+std::optional<mpz_class> big_int_of(const StaticValue& v) {
+  if (is_int_like(v)) return mpz_class(std::to_string(v.integer));
+  if (v.kind != Kind::Int || v.text.empty() || v.text.find_first_not_of("-0123456789") != std::string::npos)
+    return std::nullopt;
+  return mpz_class(v.text);
+}
+
+// CPython refuses str() of an int past 4300 digits (sys.int_info.default_max_str_digits):
+// pytest's id of one raises.
+constexpr size_t kMaxIntStrDigits = 4300;
+
+StaticValue make_big_int(const mpz_class& n) {
+  if (n.fits_slong_p()) return make_int(n.get_si());
+  StaticValue v = make(Kind::Int);
+  v.text = n.get_str(10);
+  if (v.text.size() - (v.text[0] == '-') > kMaxIntStrDigits) return unknown_value("an int too large for str()");
+  return v;  // not `exact`: 64-bit arithmetic does not take it, big_int_of does
+}
+
 // A literal leaf through python_literal's evaluate().
 StaticValue from_literal(TSNode node, std::string_view source) {
   PyValue p = evaluate(node, source, nullptr);
@@ -230,6 +252,8 @@ std::optional<std::u32string> apply_spec(const StaticValue& v, std::u32string_vi
 // and lists of them. nullopt: not comparable here (or a TypeError in Python).
 std::optional<int> order(const StaticValue& a, const StaticValue& b) {
   if (is_int_like(a) && is_int_like(b)) return a.integer < b.integer ? -1 : a.integer > b.integer ? 1 : 0;
+  if (a.kind == Kind::Int || b.kind == Kind::Int)
+    if (auto x = big_int_of(a), y = big_int_of(b); x && y) return cmp(*x, *y) < 0 ? -1 : cmp(*x, *y) > 0 ? 1 : 0;
   if (a.kind == Kind::Str && b.kind == Kind::Str) return a.chars < b.chars ? -1 : a.chars > b.chars ? 1 : 0;
   if (a.kind == Kind::Bytes && b.kind == Kind::Bytes) return a.text < b.text ? -1 : a.text > b.text ? 1 : 0;
   if ((a.kind == Kind::Tuple && b.kind == Kind::Tuple) || (a.kind == Kind::List && b.kind == Kind::List)) {
@@ -248,6 +272,8 @@ std::optional<bool> equal(const StaticValue& a, const StaticValue& b) {
   if (!a.known() || !b.known()) return std::nullopt;
   if (a.kind == Kind::EnumMember || b.kind == Kind::EnumMember) return std::nullopt;  // an IntEnum/StrEnum equals its value
   if (is_int_like(a) && is_int_like(b)) return a.integer == b.integer;
+  if (a.kind == Kind::Int || b.kind == Kind::Int)
+    if (auto x = big_int_of(a), y = big_int_of(b); x && y) return *x == *y;
   if (a.kind == Kind::None || b.kind == Kind::None) return a.kind == b.kind;
   if (a.kind == Kind::Str || b.kind == Kind::Str) {
     if (a.kind != b.kind) return false;
@@ -1222,9 +1248,12 @@ StaticValue StaticEvaluator::eval_in(TSNode node, Context& ctx) {
     StaticValue inner = eval_in(ts::field(node, "argument"), deeper);
     if (is_int_like(inner) && (op == "-" || op == "+")) {
       if (op == "+") return make_int(inner.integer);
-      if (inner.integer == LLONG_MIN) return unknown_value("integer overflow");
+      if (inner.integer == LLONG_MIN) return make_big_int(-mpz_class(std::to_string(inner.integer)));
       return make_int(-inner.integer);
     }
+    if (inner.kind == Kind::Int || inner.kind == Kind::Bool)
+      if (auto n = big_int_of(inner); n && (op == "-" || op == "+" || op == "~"))
+        return make_big_int(op == "-" ? mpz_class(-*n) : op == "~" ? mpz_class(-*n - 1) : *n);
     if (inner.kind == Kind::Float && (op == "-" || op == "+")) {
       // python_literal's rules for a signed float literal.
       StaticValue v = from_literal(node, source_);
@@ -2429,12 +2458,76 @@ StaticValue StaticEvaluator::subscript(TSNode node, Context& ctx) {
   return value.items[i];
 }
 
+// A value as the double Python computes with: a float, or an int a double holds exactly (a
+// larger one converts with a rounding this does not repeat).
+std::optional<double> exact_double(const StaticValue& v) {
+  if (v.kind == Kind::Float) {
+    double d = std::strtod(v.text.c_str(), nullptr);  // repr round-trips
+    if (python_float_repr(d) != v.text) return std::nullopt;
+    return d;
+  }
+  constexpr long long kExact = 1LL << 53;
+  if (is_int_like(v) && v.integer >= -kExact && v.integer <= kExact) return static_cast<double>(v.integer);
+  return std::nullopt;
+}
+
+// `+ - * /` with a float, and int / int: IEEE arithmetic, correctly rounded as Python's is.
+std::optional<StaticValue> float_binary(std::string_view op, const StaticValue& a, const StaticValue& b) {
+  const bool true_division = op == "/";
+  if (a.kind != Kind::Float && b.kind != Kind::Float && !(true_division && is_int_like(a) && is_int_like(b)))
+    return std::nullopt;
+  if (op != "+" && op != "-" && op != "*" && !true_division) return unknown_value("a float operator not evaluated statically");
+  auto x = exact_double(a), y = exact_double(b);
+  if (!x || !y) return unknown_value("a float operation not evaluated statically");
+  if (true_division && *y == 0) return unknown_value("a division by zero raises");
+  double r = op == "+" ? *x + *y : op == "-" ? *x - *y : op == "*" ? *x * *y : *x / *y;
+  StaticValue v = make(Kind::Float);
+  v.text = python_float_repr(r);
+  return v;
+}
+
+// An int operator as Python computes it, past 64 bits too.
+StaticValue big_binary(std::string_view op, const mpz_class& a, const mpz_class& b) {
+  mpz_class r;
+  if (op == "+") r = a + b;
+  else if (op == "-") r = a - b;
+  else if (op == "*") r = a * b;
+  else if (op == "//" || op == "%") {
+    if (b == 0) return unknown_value("integer division by zero");
+    if (op == "//") mpz_fdiv_q(r.get_mpz_t(), a.get_mpz_t(), b.get_mpz_t());  // Python floors
+    else mpz_fdiv_r(r.get_mpz_t(), a.get_mpz_t(), b.get_mpz_t());
+  } else if (op == "**") {
+    // A negative power is a float; a result past str()'s limit is refused before it is built.
+    if (b < 0 || !b.fits_ulong_p()) return unknown_value("a power not evaluated statically");
+    const size_t bits = mpz_sizeinbase(a.get_mpz_t(), 2);
+    if (a != 0 && a != 1 && a != -1 && static_cast<double>(bits - 1) * b.get_d() > kMaxIntStrDigits * 3.33)
+      return unknown_value("an int too large for str()");
+    mpz_pow_ui(r.get_mpz_t(), a.get_mpz_t(), b.get_ui());
+  } else if (op == "<<" || op == ">>") {
+    if (b < 0) return unknown_value("a negative shift count raises");
+    if (op == ">>") {
+      if (!b.fits_ulong_p()) return make_big_int(a < 0 ? mpz_class(-1) : mpz_class(0));
+      mpz_fdiv_q_2exp(r.get_mpz_t(), a.get_mpz_t(), b.get_ui());
+    } else {
+      if (!b.fits_ulong_p() || b.get_ui() > kMaxIntStrDigits * 4) return unknown_value("an int too large for str()");
+      mpz_mul_2exp(r.get_mpz_t(), a.get_mpz_t(), b.get_ui());
+    }
+  } else if (op == "&") r = a & b;
+  else if (op == "|") r = a | b;
+  else if (op == "^") r = a ^ b;
+  else return unknown_value("an int operator not evaluated statically");
+  return make_big_int(r);
+}
+
 StaticValue StaticEvaluator::binary(TSNode node, Context& ctx) {
   std::string_view op = ts::text(ts::field(node, "operator"), source_);
   StaticValue a = eval_in(ts::field(node, "left"), ctx);
   if (!a.known()) return a;
   StaticValue b = eval_in(ts::field(node, "right"), ctx);
   if (!b.known()) return b;
+  if (auto f = float_binary(op, a, b)) return *f;
+  if ((a.kind == Kind::Int || b.kind == Kind::Int) && (!is_int_like(a) || !is_int_like(b)))
+    if (auto x = big_int_of(a), y = big_int_of(b); x && y) return big_binary(op, *x, *y);
   if (is_int_like(a) && is_int_like(b)) {
     long long r = 0;
     bool overflow = false;
@@ -2447,13 +2540,14 @@ StaticValue StaticEvaluator::binary(TSNode node, Context& ctx) {
       if (m != 0 && ((m < 0) != (b.integer < 0))) { --q; m += b.integer; }  // Python floors
       r = op == "//" ? q : m;
     } else if (op == "**") {
-      if (b.integer < 0 || b.integer > 64) return unknown_value("a power not evaluated statically");
+      if (b.integer < 0) return unknown_value("a power not evaluated statically");  // a float
+      if (b.integer > 64) return big_binary(op, *big_int_of(a), *big_int_of(b));
       r = 1;
       for (long long k = 0; k < b.integer && !overflow; ++k) overflow = __builtin_mul_overflow(r, a.integer, &r);
     } else {
-      return unknown_value("an int operator not evaluated statically");
+      return big_binary(op, *big_int_of(a), *big_int_of(b));  // << >> & | ^
     }
-    if (overflow) return unknown_value("integer overflow");
+    if (overflow) return big_binary(op, *big_int_of(a), *big_int_of(b));
     return make_int(r);
   }
   auto repeat = [&](const StaticValue& seq, const StaticValue& n) -> StaticValue {

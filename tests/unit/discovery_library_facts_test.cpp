@@ -261,3 +261,51 @@ def test_f(f): pass
   facts->answers[isinstance_of(1)] = no;
   CHECK(test::ids_of(source, rules_with(facts)) == std::vector<std::string>{"test_m.py::test_f[add]"});
 }
+
+TEST_CASE("comparisons and dict keys of installed values are asked of the interpreter", "[library-facts]") {
+  auto facts = std::make_shared<TableFacts>();
+  facts->answers["import numpy|[\"nanmin\"]"] = named("nanmin");
+  facts->answers["import numpy|[\"nanmax\"]"] = named("nanmax");
+  facts->answers["import numpy|[\"amin\"]"] = named("amin");
+  const std::string source = R"PY(import numpy as np
+import pytest
+
+FUNCS = {np.nanmin: np.amin, np.nanmax: np.amin}
+@pytest.mark.parametrize("f,g", FUNCS.items())
+def test_keys(f, g): pass
+
+@pytest.mark.parametrize("f", [f for f in [np.nanmin, np.nanmax] if f is not np.nanmax])
+def test_is(f): pass
+)PY";
+  auto first = test::discover_snippet(source, rules_with(facts));
+  CHECK(found(first, "test_m.py::test_keys").dynamic);
+  CHECK(found(first, "test_m.py::test_is").dynamic);
+  // Every key is in the one question (a dict's keys collapse as a set's), and each comparison.
+  std::string keys_question, is_min, is_max;
+  for (const std::string& q : facts->asked) {
+    if (q.starts_with("import builtins|[\"set\"")) keys_question = q;
+    if (q.starts_with("import operator|[\"is_not\"") && q.find("[\"nanmin\"]") < q.find("[\"nanmax\"]")) is_min = q;
+    if (q.starts_with("import operator|[\"is_not\"") && q.find("[\"nanmin\"]") == std::string::npos) is_max = q;
+  }
+  REQUIRE_FALSE(keys_question.empty());
+  REQUIRE_FALSE(is_min.empty());
+  REQUIRE_FALSE(is_max.empty());
+  facts->answers[keys_question] = number(StaticValue::Kind::Int, "2");
+  facts->answers[keys_question].exact = true;
+  facts->answers[keys_question].integer = 2;
+  StaticValue yes, no;
+  yes.kind = no.kind = StaticValue::Kind::Bool;
+  yes.exact = no.exact = true;
+  yes.integer = 1;
+  yes.text = "True";
+  no.text = "False";
+  facts->answers[is_min] = yes;
+  facts->answers[is_max] = no;
+  CHECK(test::ids_of(source, rules_with(facts)) ==
+        std::vector<std::string>{"test_m.py::test_keys[nanmin-amin]", "test_m.py::test_keys[nanmax-amin]",
+                                 "test_m.py::test_is[nanmin]"});
+  // Keys the interpreter finds equal (an alias): not two cases, so pytest settles it.
+  facts->answers[keys_question].integer = 1;
+  facts->answers[keys_question].text = "1";
+  CHECK(found(test::discover_snippet(source, rules_with(facts)), "test_m.py::test_keys").dynamic);
+}

@@ -1062,3 +1062,43 @@ def test_o(v): pass
                                                          "test_s[None]", "test_o[v0]", "test_o[v1]",
                                                          "test_o[object]", "test_o[1]"}));
 }
+
+TEST_CASE("ints past 64 bits are Python's: powers, shifts, floor division, negation", "[static-eval]") {
+  auto r = discover_snippet(
+      "import pytest\n"
+      "@pytest.mark.parametrize('n', [2**63, 10**30, -(10**15), 1 << 70, (1 << 70) >> 3, 2**64 // 3, -(2**64) % 7,\n"
+      "                               ~(2**65), 0xFFFFFFFFFFFFFFFFFF & 0xF0F0, -9223372036854775807 - 1])\n"
+      "def test_n(n): pass\n");
+  CHECK(leaf_ids(r) == Ids{"test_m.py::test_n[9223372036854775808]", "test_m.py::test_n[1000000000000000000000000000000]",
+                           "test_m.py::test_n[-1000000000000000]", "test_m.py::test_n[1180591620717411303424]",
+                           "test_m.py::test_n[147573952589676412928]", "test_m.py::test_n[6148914691236517205]",
+                           "test_m.py::test_n[5]", "test_m.py::test_n[-36893488147419103233]", "test_m.py::test_n[61680]",
+                           "test_m.py::test_n[-9223372036854775808]"});
+  // str() of an int past 4300 digits raises in CPython: pytest's id fails, so it stays pytest's.
+  CHECK(find_item(discover_snippet("import pytest\n@pytest.mark.parametrize('n', [10**5000])\ndef test_n(n): pass\n"),
+                  "test_m.py::test_n")->dynamic);
+}
+
+TEST_CASE("float arithmetic and true division are IEEE's, printed as Python's repr", "[static-eval]") {
+  auto r = discover_snippet(
+      "import pytest\n"
+      "@pytest.mark.parametrize('x', [101943 / 1000000, 0.1 + 0.2, 1e16 * 10, 3 * 1.5, 2.5 - 5, 1 / 3, -7 / 2, 1e-5 * 1])\n"
+      "def test_x(x): pass\n");
+  CHECK(leaf_ids(r) == Ids{"test_m.py::test_x[0.101943]", "test_m.py::test_x[0.30000000000000004]", "test_m.py::test_x[1e+17]",
+                           "test_m.py::test_x[4.5]", "test_m.py::test_x[-2.5]", "test_m.py::test_x[0.3333333333333333]",
+                           "test_m.py::test_x[-3.5]", "test_m.py::test_x[1e-05]"});
+  CHECK(find_item(discover_snippet("import pytest\n@pytest.mark.parametrize('x', [1 / 0])\ndef test_x(x): pass\n"),
+                  "test_m.py::test_x")->dynamic);
+}
+
+TEST_CASE("elements changed in place keep their places: ids= still names them", "[static-eval]") {
+  // pytest 9.2: test_mat[0d], test_mat[1d]; without ids= the objects' ids are argname+index.
+  auto r = discover_snippet(
+      "import datetime\nimport pytest\n"
+      "ARRAYS = {'0d': [5], '1d': [1, 2]}\n"
+      "for v in ARRAYS.values():\n    v.append(0)\n"
+      "@pytest.mark.parametrize('mat', ARRAYS.values(), ids=ARRAYS.keys())\ndef test_mat(mat): pass\n"
+      "@pytest.mark.parametrize('mat', ARRAYS.values())\ndef test_no_ids(mat): pass\n");
+  CHECK(leaf_ids(r) == Ids{"test_m.py::test_mat[0d]", "test_m.py::test_mat[1d]", "test_m.py::test_no_ids"});
+  CHECK(find_item(r, "test_m.py::test_no_ids")->dynamic);
+}
