@@ -326,7 +326,7 @@ bool is_pure_callee(std::string_view callee) {
       "itertools.product", "product", "itertools.combinations", "combinations",
       "itertools.permutations", "permutations", "itertools.chain", "chain", "pytest.param",
       "pytest.fixture", "fixture", "pytest.raises", "id", "hash", "bool", "int", "float",
-      "getattr", "hasattr", "issubclass", "callable", "type", "partial", "functools.partial",
+      "getattr", "hasattr", "issubclass", "callable", "type", "partial", "functools.partial", "dir",
       "metafunc.parametrize"};  // pytest reads its argvalues, never changes them
   return names.count(callee) > 0 || callee.starts_with("pytest.mark.");
 }
@@ -1131,7 +1131,7 @@ static bool is_functools_partial(const LibraryPath& path) {
 std::optional<StaticValue> StaticEvaluator::builtin_of_library_values(TSNode function, const Args& args, Context& ctx) {
   // Builtins that only read their arguments, given a value only the interpreter can read
   // (`isinstance(obj, np.ufunc)`, `len(np.arange(3))`): the interpreter's builtins answer.
-  static const std::unordered_set<std::string_view> readers{"isinstance", "issubclass", "hasattr", "callable", "len",
+  static const std::unordered_set<std::string_view> readers{"isinstance", "issubclass", "hasattr", "callable", "len", "dir",
                                                              "getattr", "sorted", "list", "tuple"};
   if (!library_ || !ts::is(function, "identifier") || args.splat) return std::nullopt;
   const std::string_view name = ts::text(function, source_);
@@ -1263,13 +1263,22 @@ StaticValue StaticEvaluator::eval_in(TSNode node, Context& ctx) {
     if (op == "~" && is_int_like(inner)) return make_int(~inner.integer);
     return unknown_value("unary operator on an unknown value");
   }
+  // A value waiting for the interpreter's answer stays so through `not`, `and`, `or` and `x if c
+  // else y` (the other operands still note their questions: one ask answers them all).
+  auto waiting = [this](const StaticValue& v) { return !v.known() && v.library && library_; };
   if (type == "not_operator") {
-    auto t = truth_of(eval_in(ts::field(node, "argument"), deeper));
+    StaticValue argument = eval_in(ts::field(node, "argument"), deeper);
+    if (waiting(argument)) return argument;
+    auto t = truth_of(argument);
     return t ? make_bool(!*t) : unknown_value("`not` of an unknown value");
   }
   if (type == "boolean_operator") {
     std::string_view op = ts::text(ts::field(node, "operator"), source_);
     StaticValue left = eval_in(ts::field(node, "left"), deeper);
+    if (waiting(left)) {
+      eval_in(ts::field(node, "right"), deeper);
+      return left;
+    }
     auto t = truth_of(left);
     if (!t) return unknown_value("`" + std::string(op) + "` of an unknown value");
     if ((op == "and" && !*t) || (op == "or" && *t)) return left;
@@ -1278,7 +1287,13 @@ StaticValue StaticEvaluator::eval_in(TSNode node, Context& ctx) {
   if (type == "conditional_expression") {
     std::vector<TSNode> parts = ts::named_children(node);
     if (parts.size() != 3) return unknown_value("conditional expression");
-    auto t = truth_of(eval_in(parts[1], deeper));
+    StaticValue condition = eval_in(parts[1], deeper);
+    if (waiting(condition)) {
+      eval_in(parts[0], deeper);
+      eval_in(parts[2], deeper);
+      return condition;
+    }
+    auto t = truth_of(condition);
     if (!t) return unknown_value("a condition that is not known statically");
     return eval_in(*t ? parts[0] : parts[2], deeper);
   }

@@ -18,7 +18,7 @@ namespace {
 
 constexpr int kFormat = 1;  // bump when the answer's shape changes
 // Rounds of asking in one collection: each answers one more step of chains that read answers.
-constexpr int kMaxRounds = 5;
+constexpr int kMaxRounds = 10;
 
 using Kind = StaticValue::Kind;
 
