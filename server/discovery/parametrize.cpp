@@ -438,7 +438,9 @@ OneCall expand_values_evaluated(const std::vector<std::string>& argnames, bool f
   for (size_t index = 0; index < elements->size(); ++index) {
     const StaticValue& element = (*elements)[index];
     ParamCase param_case;
-    param_case.range = ts::range_of(ts_node_is_null(element.node) ? values_arg : element.node);
+    param_case.range = ts::range_of(!ts_node_is_null(element.written) ? element.written
+                                    : ts_node_is_null(element.node)   ? values_arg
+                                                                      : element.node);
     std::vector<StaticValue> case_values;
     std::optional<std::string> given_id;
     if (element.kind == StaticValue::Kind::Param) {

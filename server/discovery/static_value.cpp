@@ -1310,7 +1310,9 @@ StaticValue StaticEvaluator::eval_in(TSNode node, Context& ctx) {
       // An unknown element keeps its place: the container's length is still known, and an id
       // that needs the element's value finds it unknown.
       StaticValue v = eval_in(e, deeper);
-      v.node = ts::unparen(e);  // the case's range: where it is written in this list
+      // The case's range: where it is written in this list (a class keeps its definition).
+      if (v.kind == Kind::Named && v.home) v.written = ts::unparen(e);
+      else v.node = ts::unparen(e);
       items.push_back(std::move(v));
     }
     budget_ += items.size();
@@ -2244,6 +2246,24 @@ StaticValue StaticEvaluator::call_function(const std::string& f, const Args& arg
   return unknown_value("a call to " + f + "() is not evaluated statically");
 }
 
+// The __name__ of a class or function read from source: the name its statement gives, when
+// nothing may have set another (a metaclass, a body binding `__name__`, code it was passed to).
+std::optional<std::string> source_name(const StaticValue& named) {
+  if (!named.home || named.changed || named.text.empty() || named.text == "<lambda>") return std::nullopt;
+  TSNode def = named.node;
+  if (!ts::is(def, "class_definition") && !ts::is(def, "function_definition")) return std::nullopt;
+  if (ts::is(ts_node_parent(def), "decorated_definition")) return std::nullopt;
+  if (ts::is(def, "class_definition")) {
+    for (TSNode arg : ts::named_children(ts::field(def, "superclasses")))
+      if (ts::is(arg, "keyword_argument")) return std::nullopt;  // metaclass=...
+    for (TSNode stmt : ts::named_children(ts::field(def, "body"))) {
+      TSNode e = ts::is(stmt, "expression_statement") ? ts_node_named_child(stmt, 0) : stmt;
+      if (ts::is(e, "assignment") && ts::text(ts::field(e, "left"), named.home->source()) == "__name__") return std::nullopt;
+    }
+  }
+  return named.text;
+}
+
 StaticValue StaticEvaluator::attribute(TSNode node, Context& ctx) {
   std::string_view attr = ts::text(ts::field(node, "attribute"), source_);
   TSNode object_node = ts::field(node, "object");
@@ -2310,6 +2330,8 @@ StaticValue StaticEvaluator::attribute(TSNode node, Context& ctx) {
   }
   if (object.library && library_) return library_value(library_attribute(*object.library, attr));
   if (!object.known()) return object;
+  if (attr == "__name__" && object.kind == Kind::Named)
+    if (auto name = source_name(object)) return make_str(ascii32(*name));
   if (object.kind == Kind::Named && object.home && ts::is(object.node, "class_definition"))
     return object.home->enum_member(object, attr);
   return unknown_value("an attribute is not evaluated statically");

@@ -59,6 +59,9 @@ struct StaticValue {
   std::optional<std::u32string> param_id;
   bool param_has_marks = false;
   TSNode node{};                 // the source node, for values written literally in place
+  // Where a class or function (`node`: its definition, maybe in another module) is written in
+  // a list of values: the case's range.
+  TSNode written{};
   std::string why;               // Unknown: what could not be known
   // Named class: the evaluator of the module defining it (node: its class_definition), to read
   // its members; `changed`: passed to code that may change it, so its __name__ is not trusted
@@ -85,6 +88,8 @@ class StaticEvaluator {
   // still being read statement by statement, where only earlier statements count).
   StaticEvaluator(std::string_view source, TSNode root, const Scope& module, const PythonFacts* python,
                   bool check_mutation = true);
+
+  std::string_view source() const { return source_; }
 
   // The value of `expr`, evaluated where it stands (the class body enclosing it, if any;
   // `in_scope_only`: in the evaluator's scope alone, as while that scope is being read).

@@ -1102,3 +1102,16 @@ TEST_CASE("elements changed in place keep their places: ids= still names them", 
   CHECK(leaf_ids(r) == Ids{"test_m.py::test_mat[0d]", "test_m.py::test_mat[1d]", "test_m.py::test_no_ids"});
   CHECK(find_item(r, "test_m.py::test_no_ids")->dynamic);
 }
+
+TEST_CASE("a class's __name__ is the name its statement gives, through a tuple of classes too", "[static-eval]") {
+  // pytest 9.2: test_p[Alpha] / [Beta]; a metaclass may name the class otherwise: pytest's.
+  auto r = discover_snippet(
+      "import pytest\n"
+      "class Alpha: pass\nclass Beta: pass\nclass Meta(type): pass\nclass Gamma(metaclass=Meta): pass\n"
+      "classes = (Alpha, Beta)\n"
+      "@pytest.fixture(params=classes, ids=tuple(c.__name__ for c in classes))\ndef cls(request): return request.param\n"
+      "def test_p(cls): pass\n"
+      "@pytest.mark.parametrize('n', [Gamma.__name__])\ndef test_meta(n): pass\n");
+  CHECK(leaf_ids(r) == Ids{"test_m.py::test_p[Alpha]", "test_m.py::test_p[Beta]", "test_m.py::test_meta"});
+  CHECK(find_item(r, "test_m.py::test_meta")->dynamic);
+}
