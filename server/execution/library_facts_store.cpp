@@ -183,7 +183,7 @@ bool LibraryFactsStore::has_questions() const {
   return !questions_.empty();
 }
 
-bool LibraryFactsStore::ask(std::string* why) {
+bool LibraryFactsStore::ask(std::string* why, const std::atomic<bool>* cancel) {
   std::map<std::string, std::set<std::string>> questions;
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -213,7 +213,15 @@ bool LibraryFactsStore::ask(std::string* why) {
                                               &error);
     ok = started = process != nullptr;
     if (process) {
-      PythonModuleOutput output = process->wait();
+      PythonModuleOutput output = process->wait(cancel);
+      if (output.cancelled) {
+        // Not the interpreter's answer: nothing is kept, the next collection asks again.
+        std::error_code ec;
+        fs::remove(request_file, ec);
+        fs::remove(answer_file, ec);
+        if (why) *why = "cancelled";
+        return false;
+      }
       if (output.exit_code != 0) {
         ok = false;
         error = "exit code " + std::to_string(output.exit_code) + ": " + output.err.substr(0, 2000);
@@ -299,7 +307,8 @@ Collection collect_with_library_facts(Invocation inv) {
   for (int round = 0; round < kMaxRounds && store && store->has_questions(); ++round) {
     if (inv.cancel && inv.cancel->load()) return c;
     std::string why;
-    const bool answered = store->ask(&why);
+    const bool answered = store->ask(&why, inv.cancel);
+    if (inv.cancel && inv.cancel->load()) return c;
     c = Collection();  // the first collection freed before the next is built
     c = collect(inv);  // after a failure too: the items say what the interpreter did not answer
     if (!answered) {

@@ -8,6 +8,7 @@
 // its answers are decoded once, here, into discovery's values.
 #pragma once
 
+#include <atomic>
 #include <filesystem>
 #include <map>
 #include <mutex>
@@ -37,7 +38,8 @@ class LibraryFactsStore final : public LibraryFacts {
   // Asks the interpreter every question noted (one process), keeps its answers, on disk too.
   // False, with why, when the interpreter could not answer: those questions stay unknown for
   // this process's life (not stored: the next run asks again).
-  bool ask(std::string* why);
+  // `cancel` set while it runs: the interpreter is killed, nothing is kept, false.
+  bool ask(std::string* why, const std::atomic<bool>* cancel = nullptr);
   // The questions noted and not asked become unknown answers, kept (of statements already
   // answered): after the last round of a collection.
   void give_up_questions();

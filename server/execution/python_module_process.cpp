@@ -76,15 +76,23 @@ std::unique_ptr<PythonModuleProcess> PythonModuleProcess::start(const std::files
   return process;
 }
 
-PythonModuleOutput PythonModuleProcess::wait() {
+PythonModuleOutput PythonModuleProcess::wait(const std::atomic<bool>* cancel) {
   PythonModuleOutput result;
   char buffer[65536];
   while (out_fd_ >= 0 || err_fd_ >= 0) {
+    if (cancel && cancel->load()) {
+      ::kill(pid_, SIGKILL);
+      result.cancelled = true;
+      break;
+    }
     pollfd fds[2] = {{out_fd_, POLLIN, 0}, {err_fd_, POLLIN, 0}};
-    if (::poll(fds, 2, -1) < 0) {
+    // With a cancel flag, look at it every 50 ms (a hung interpreter must not hold a shutdown).
+    const int rc = ::poll(fds, 2, cancel ? 50 : -1);
+    if (rc < 0) {
       if (errno == EINTR) continue;
       break;
     }
+    if (rc == 0) continue;
     for (int i = 0; i < 2; ++i) {
       int& fd = i == 0 ? out_fd_ : err_fd_;
       if (fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;

@@ -3,6 +3,7 @@
 // long-lived workers of worker_process.*.
 #pragma once
 
+#include <atomic>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -14,6 +15,7 @@ namespace fastest {
 struct PythonModuleOutput {
   int exit_code = -1;  // -1 when it did not exit normally (a signal)
   std::string out, err;
+  bool cancelled = false;  // killed because wait() was cancelled
 };
 
 class PythonModuleProcess {
@@ -29,8 +31,9 @@ class PythonModuleProcess {
   PythonModuleProcess(const PythonModuleProcess&) = delete;
   PythonModuleProcess& operator=(const PythonModuleProcess&) = delete;
 
-  // Reads stdout and stderr to their end and reaps the process.
-  PythonModuleOutput wait();
+  // Reads stdout and stderr to their end and reaps the process. `cancel` set: the process is
+  // killed and reaped at once (`cancelled` in the output).
+  PythonModuleOutput wait(const std::atomic<bool>* cancel = nullptr);
 
  private:
   PythonModuleProcess() = default;
