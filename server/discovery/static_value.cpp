@@ -129,9 +129,12 @@ bool is_int_like(const StaticValue& v) { return (v.kind == Kind::Int || v.kind =
 // Python's ints have no bound: one past 64 bits is an Int with `text` alone (its decimal str()).
 std::optional<mpz_class> big_int_of(const StaticValue& v) {
   if (is_int_like(v)) return mpz_class(std::to_string(v.integer));
-  if (v.kind != Kind::Int || v.text.empty() || v.text.find_first_not_of("-0123456789") != std::string::npos)
+  if (v.kind != Kind::Int || v.text.empty() || v.text.find_first_not_of("-0123456789") != std::string::npos ||
+      v.text.find('-', 1) != std::string::npos || v.text == "-")
     return std::nullopt;
-  return mpz_class(v.text);
+  mpz_class n;
+  if (n.set_str(v.text, 10) != 0) return std::nullopt;  // never throws: a text GMP refuses is not an int
+  return n;
 }
 
 // CPython refuses str() of an int past 4300 digits (sys.int_info.default_max_str_digits):

@@ -82,6 +82,17 @@ def log(client) -> str:
     return b"".join(list(client.stderr)).decode(errors="replace")
 
 
+def logged(client, text, timeout=15) -> bool:
+    """Whether the server's log shows `text`, waiting a little: its stderr is read by a thread,
+    so a line written just before a run's last notification may not be in the buffer yet."""
+    deadline = time.monotonic() + timeout
+    while text not in log(client):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
 def run_until(client, test_id, done, timeout=90):
     """Runs `test_id` until `done(state)` holds (e.g. the image is ready); returns that state."""
     deadline = time.monotonic() + timeout
@@ -97,7 +108,7 @@ def warm(client):
     """A first run tells the worker what the tests import; the image is built, then used."""
     assert run(client, VALUE)[VALUE]["state"] == "passed"
     run_until(client, HELD, lambda state: state["state"] == "passed")  # forked from the image
-    assert "project image ready" in log(client)
+    assert logged(client, "project image ready"), log(client)[-3000:]
 
 
 def edit_unsaved(client, path, text):
@@ -120,7 +131,7 @@ def test_an_edit_on_disk_of_a_module_the_image_holds_is_seen_by_the_next_run(cli
     touch_later(tree / "app/helper.py", "VALUE = 2\n")
     result = run(client, VALUE)[VALUE]
     assert result["state"] == "failed" and "assert 2 == 1" in result["message"], result
-    assert "helper.py changed on disk" in log(client)
+    assert logged(client, "helper.py changed on disk"), log(client)[-3000:]
     # Rebuilt in the background with the new helper, used again: still the new code.
     run_until(client, HELD, lambda state: state["state"] == "passed")
     result = run(client, VALUE)[VALUE]
@@ -134,7 +145,7 @@ def test_an_unsaved_buffer_of_a_module_the_image_holds_overrides_it(client, tree
     result = run(client, VALUE)[VALUE]
     assert result["state"] == "failed" and "assert 3 == 1" in result["message"], result
     marker = "helper.py has unsaved changes in the editor"
-    assert marker in log(client)
+    assert logged(client, marker), log(client)[-3000:]
     # The image built meanwhile leaves the edited module out: the buffer's text still runs.
     run_until(client, VALUE, lambda state: "project image ready" in log(client).partition(marker)[2]
               and "assert 3 == 1" in state["message"])
@@ -167,7 +178,7 @@ def test_a_crash_in_a_child_of_the_image_is_recorded_and_the_next_run_works(clie
 def collected(client, test_id=COLLECTED):
     """Runs `test_id` until its module comes from the image's collected process."""
     run_until(client, COLLECTED, lambda state: state["state"] == "passed")
-    assert "project image collected" in log(client)
+    assert logged(client, "project image collected"), log(client)[-3000:]
 
 
 def test_a_test_module_is_collected_once_and_each_run_forks_from_it(client):
