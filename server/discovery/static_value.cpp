@@ -966,7 +966,41 @@ bool StaticEvaluator::replay_growth(TSNode stmt, const std::unordered_set<std::s
   return false;
 }
 
+std::optional<StaticValue> StaticEvaluator::bound_in_sequence(const Binding& b, std::string_view name,
+                                                              const Scope* class_scope, Context& ctx) {
+  // `X = [...]` then `X = X + [...]`, each a plain statement of the same module or class body:
+  // the value where it is read is the last one bound before, read where that one stands.
+  if (b.kind != Binding::Kind::Assignment || b.conditional || ts_node_is_null(b.value)) return std::nullopt;
+  TSNode assignment = ts_node_parent(b.value);
+  TSNode statement = ts::is(assignment, "assignment") ? ts_node_parent(assignment) : TSNode{};
+  TSNode block = ts::is(statement, "expression_statement") ? ts_node_parent(statement) : TSNode{};
+  if (ts_node_is_null(block) || !(ts::is(block, "module") || ts::is(block, "block"))) return std::nullopt;
+  std::vector<TSNode> values;  // every binding's value, in order
+  for (TSNode stmt : ts::named_children(block)) {
+    if (!ts::is(stmt, "expression_statement") || ts_node_named_child_count(stmt) != 1) continue;
+    TSNode a = ts_node_named_child(stmt, 0);
+    if (!ts::is(a, "assignment")) continue;
+    TSNode left = ts::field(a, "left"), right = ts::field(a, "right");
+    if (ts::is(left, "identifier") && ts::text(left, source_) == name && !ts_node_is_null(right) && !ts::is(right, "assignment"))
+      values.push_back(right);
+  }
+  // Any other binding (a loop, an import, a chained or conditional one) leaves it unknown.
+  if (values.size() != static_cast<size_t>(b.count) || !name_is_stable(name)) return std::nullopt;
+  TSNode chosen{};
+  for (TSNode v : values)
+    if (ts_node_end_byte(ts_node_parent(v)) <= ctx.at) chosen = v;
+  if (ts_node_is_null(chosen)) return unknown_value("`" + std::string(name) + "` is used before it is bound");
+  std::vector<Frame> frames;
+  Context inner{class_scope, &frames, ctx.depth + 1, ts_node_start_byte(chosen)};
+  StaticValue v = eval_in(chosen, inner);
+  if (v.one_shot) return unknown_value("`" + std::string(name) + "` is an iterator (consumed by its first use)");
+  if (v.known()) v = stable_elements(name, std::move(v));
+  return v;
+}
+
 StaticValue StaticEvaluator::binding_value(const Binding& b, std::string_view name, const Scope* class_scope, Context& ctx) {
+  if (b.count > 1)
+    if (auto v = bound_in_sequence(b, name, class_scope, ctx)) return *v;
   if (b.count != 1 || b.conditional) return unknown_value("`" + std::string(name) + "` is bound more than once or conditionally");
   // A class (or a name imported from elsewhere) given to code that may change it is still read
   // for its enum members; its own __name__ is then not trusted (StaticValue::changed).
@@ -1198,7 +1232,8 @@ StaticValue StaticEvaluator::lookup(std::string_view name, Context& ctx) {
     if (const Binding* b = ctx.class_scope->find(name); b && (b->count != 1 || b->conditional || !bound_after(*b)))
       return binding_value(*b, name, ctx.class_scope, ctx);
   if (const Binding* b = module_.find(name)) {
-    if (bound_after(*b)) return unknown_value("`" + std::string(name) + "` is used before it is bound");
+    // Bound several times: bound_in_sequence finds the binding before the read.
+    if (b->count == 1 && bound_after(*b)) return unknown_value("`" + std::string(name) + "` is used before it is bound");
     return binding_value(*b, name, nullptr, ctx);
   }
   if (module_.find("*") || (ctx.class_scope && ctx.class_scope->find("*")))

@@ -154,6 +154,9 @@ class StaticEvaluator {
   StaticValue binary(TSNode node, Context& ctx);
   StaticValue compare(TSNode node, Context& ctx);
   StaticValue binding_value(const Binding& b, std::string_view name, const Scope* class_scope, Context& ctx);
+  // A name bound by several plain statements of one body, read after some of them.
+  std::optional<StaticValue> bound_in_sequence(const Binding& b, std::string_view name, const Scope* class_scope,
+                                               Context& ctx);
   std::optional<StaticValue> built_list(const Binding& b, std::string_view name, Context& ctx);
   bool replay_growth(TSNode stmt, const std::unordered_set<std::string>& growable, bool in_function, Context& ctx);
   StaticValue run_function_body(const StaticValue& callee, Frame frame, uint32_t at, int depth);

@@ -238,7 +238,7 @@ class TestC:
   CHECK(item->dynamic);
 }
 
-TEST_CASE("rebound, mutated, aliased, passed-on names, sets and consumed iterators stay dynamic") {
+TEST_CASE("mutated, aliased, passed-on names, sets and consumed iterators stay dynamic") {
   const std::string source = R"PY(import pytest
 APPENDED = [1, 2]
 APPENDED.append(3)
@@ -285,7 +285,10 @@ def test_gen_twice(x): pass
     if (id.starts_with("test_m.py::test_appended[")) appended.push_back(id);
   CHECK(appended == Ids{"test_m.py::test_appended[1]", "test_m.py::test_appended[2]", "test_m.py::test_appended[3]"});
   CHECK_FALSE(find_item(result, "test_m.py::test_appended")->dynamic);
-  for (const char* name : {"test_aug", "test_sub", "test_aliased", "test_passed", "test_rebound",
+  // Bound again by a plain statement before it is read: the last binding (pytest 9.2: [2], [3]).
+  CHECK_FALSE(find_item(result, "test_m.py::test_rebound")->dynamic);
+  CHECK(find_item(result, "test_m.py::test_rebound[3]"));
+  for (const char* name : {"test_aug", "test_sub", "test_aliased", "test_passed",
                            "test_set", "test_gen_once", "test_gen_twice"}) {
     const fastest::TestItem* item = find_item(result, std::string("test_m.py::") + name);
     REQUIRE(item);
@@ -1114,4 +1117,25 @@ TEST_CASE("a class's __name__ is the name its statement gives, through a tuple o
       "@pytest.mark.parametrize('n', [Gamma.__name__])\ndef test_meta(n): pass\n");
   CHECK(leaf_ids(r) == Ids{"test_m.py::test_p[Alpha]", "test_m.py::test_p[Beta]", "test_m.py::test_meta"});
   CHECK(find_item(r, "test_m.py::test_meta")->dynamic);
+}
+
+TEST_CASE("a name bound by several plain statements is read as the last one before the read", "[static-eval]") {
+  // pytest 9.2's ids for the same module.
+  auto r = discover_snippet(
+      "import pytest\n"
+      "CASES = [1, 2]\nCASES = CASES + [3]\n"
+      "@pytest.mark.parametrize('c', CASES)\ndef test_c(c): pass\n"
+      "CASES = CASES + [4]\n"
+      "@pytest.mark.parametrize('c', CASES)\ndef test_d(c): pass\n"
+      "class TestK:\n    darr = [('a', 1)]\n    darr = darr + [('b', 2)]\n"
+      "    @pytest.mark.parametrize('s,n', darr)\n    def test_k(self, s, n): pass\n"
+      "def helper():\n    return CASES\n"
+      "@pytest.mark.parametrize('c', helper())\ndef test_h(c): pass\n"
+      "LOOPED = [1]\nfor LOOPED in [[2]]: pass\n"
+      "@pytest.mark.parametrize('c', LOOPED)\ndef test_looped(c): pass\n");
+  CHECK(leaf_ids(r) == Ids{"test_m.py::test_c[1]", "test_m.py::test_c[2]", "test_m.py::test_c[3]", "test_m.py::test_d[1]",
+                           "test_m.py::test_d[2]", "test_m.py::test_d[3]", "test_m.py::test_d[4]", "test_m.py::TestK::test_k[a-1]",
+                           "test_m.py::TestK::test_k[b-2]", "test_m.py::test_h[1]", "test_m.py::test_h[2]", "test_m.py::test_h[3]",
+                           "test_m.py::test_h[4]", "test_m.py::test_looped"});
+  CHECK(find_item(r, "test_m.py::test_looped")->dynamic);  // a loop binds it too: not read
 }
