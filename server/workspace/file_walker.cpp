@@ -335,6 +335,20 @@ std::string FileWalker::collection_hook(const ConftestInfo& info) const {
   return "";
 }
 
+namespace {
+
+// A parametrized fixture of a conftest whose scope spans modules (session, package, or one not
+// known): pytest's reorder_items groups the tests requesting it by param across the modules of
+// the conftest's folder (only they see it, and they are walked together), so only pytest's
+// collection of that folder gives their order. Its name, or "".
+std::string reordering_fixture(const ConftestInfo& info) {
+  for (const FixtureDecl& f : info.fixtures)
+    if (f.has_params && f.scope != "function" && f.scope != "class" && f.scope != "module") return f.name;
+  return "";
+}
+
+}  // namespace
+
 std::string FileWalker::dynamic_reason_for(const fs::path& dir) const {
   for (fs::path d = dir;; d = d.parent_path()) {
     auto it = conftests_.find(d);
@@ -344,6 +358,9 @@ std::string FileWalker::dynamic_reason_for(const fs::path& dir) const {
       if (std::string hook = collection_hook(info); !hook.empty())
         return where + " defines " + hook + ": a real collection settles these tests";
       if (info.collect_ignore_dynamic) return where + " builds collect_ignore at run time";
+      if (std::string name = reordering_fixture(info); !name.empty())
+        return where + " defines `" + name + "`, a parametrized fixture spanning modules: pytest's reorder_items "
+               "orders the tests of its folder";
     }
     if (d == options_.rootdir || d == d.parent_path()) break;
   }
@@ -360,7 +377,8 @@ std::optional<fs::path> FileWalker::dynamic_collection_dir(const fs::path& dir) 
   std::optional<fs::path> outermost;
   for (fs::path d = dir;; d = d.parent_path()) {
     auto it = conftests_.find(d);
-    if (it != conftests_.end() && (it->second.collect_ignore_dynamic || !collection_hook(it->second).empty()))
+    if (it != conftests_.end() && (it->second.collect_ignore_dynamic || !collection_hook(it->second).empty() ||
+                                   !reordering_fixture(it->second).empty()))
       outermost = d;
     if (d == options_.rootdir || d == d.parent_path()) break;
   }
