@@ -86,12 +86,14 @@ def test_evaluated_values_and_known_conditions_are_static_and_equal_to_pytest(fa
     assert not any(node_id.startswith(("test_never.py", "test_py3_ignored.py")) for node_id in tree["selected"])
 
 
-def test_rebound_and_mutated_names_stay_dynamic_and_are_settled_by_pytest(fastest_bin, python_exe, tmp_path):
+def test_mutated_names_stay_dynamic_and_are_settled_by_pytest(fastest_bin, python_exe, tmp_path):
     write_tree(tmp_path, {"pytest.ini": "[pytest]\n", "test_mut.py": MUTATED})
     assert_parity(fastest_bin, python_exe, tmp_path)
     tree, is_dynamic = static_tree(fastest_bin, python_exe, tmp_path)
     assert is_dynamic("test_mut.py::test_mutated")
-    assert is_dynamic("test_mut.py::test_rebound")
+    # bound again by a plain statement before it is read: the last binding, statically
+    assert not is_dynamic("test_mut.py::test_rebound")
+    assert [i for i in tree["selected"] if "test_rebound" in i] == ["test_mut.py::test_rebound[b]", "test_mut.py::test_rebound[c]"]
     # grown by append before it is read: replayed
     assert not is_dynamic("test_mut.py::test_grown")
     assert [i for i in tree["selected"] if "test_grown" in i] == [
