@@ -717,15 +717,17 @@ bool writes_dunder_name(std::string_view source) {
 StaticValue StaticEvaluator::stable_elements(std::string_view name, StaticValue value) {
   if (!check_mutation_ || !elements_mutated_.count(std::string(name))) return value;
   // Changed only through a loop's name: nothing changes when every element is immutable, or
-  // when what pytest's id reads of it cannot change: a class's or function's __name__ (unless
-  // this file writes a __name__), an enum member's name, an object's argname+index.
+  // when what pytest's id reads of it cannot change: an installed module's class's or
+  // function's __name__ (unless this file writes a __name__; the project's own classes may be
+  // renamed by its other modules: not trusted, as StaticValue::changed), an enum member's name,
+  // an object's argname+index.
   const bool names_stay = !writes_dunder_name(source_);
   std::function<bool(const StaticValue&)> immutable = [&](const StaticValue& v) {
     switch (v.kind) {
       case Kind::None: case Kind::Bool: case Kind::Int: case Kind::Float: case Kind::Complex:
       case Kind::Str: case Kind::Bytes: case Kind::EnumMember: return true;
       case Kind::Object: return !v.iterable;  // its elements, known, may change
-      case Kind::Named: return names_stay;
+      case Kind::Named: return names_stay && !v.home;
       case Kind::Tuple: return !v.one_shot && std::all_of(v.items.begin(), v.items.end(), immutable);
       default: return false;
     }

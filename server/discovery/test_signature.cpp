@@ -141,8 +141,16 @@ TestArgnames test_argnames(TSNode function, const std::vector<TSNode>& decorator
         return out;
       }
       const size_t new_position = patch ? 1 : 2;
-      bool gives_new = args.positional.size() > new_position;
-      for (const auto& [name, value] : args.keyword) gives_new |= name == "new";
+      TSNode new_value = args.positional.size() > new_position ? args.positional[new_position] : TSNode{};
+      for (const auto& [name, value] : args.keyword)
+        if (name == "new") new_value = value;
+      // `new=mock.DEFAULT` is no `new` for pytest (it compares with DEFAULT): a name ending so is
+      // not read here.
+      if (!ts_node_is_null(new_value) && ts::text(new_value, source).ends_with("DEFAULT")) {
+        out.unknown = "mock.patch given `new` as DEFAULT";
+        return out;
+      }
+      const bool gives_new = !ts_node_is_null(new_value);
       if (!gives_new) ++mock_patches;  // the patched function receives the mock as an argument
     }
   }

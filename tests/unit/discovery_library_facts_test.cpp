@@ -29,6 +29,15 @@ StaticValue number(StaticValue::Kind kind, const std::string& text) {
   return v;
 }
 
+StaticValue boolean(bool b) {
+  StaticValue v;
+  v.kind = StaticValue::Kind::Bool;
+  v.exact = true;
+  v.integer = b ? 1 : 0;
+  v.text = b ? "True" : "False";
+  return v;
+}
+
 // Answers from a table; every key looked up and not in it is noted, as the store notes questions.
 class TableFacts : public LibraryFacts {
  public:
@@ -251,12 +260,7 @@ def test_f(f): pass
   };
   // Both elements ask in one pass.
   CHECK(facts->asked == std::set<std::string>{isinstance_of(0), isinstance_of(1)});
-  StaticValue yes, no;
-  yes.kind = no.kind = StaticValue::Kind::Bool;
-  yes.exact = no.exact = true;
-  yes.integer = 1;
-  yes.text = "True";
-  no.text = "False";
+  const StaticValue yes = boolean(true), no = boolean(false);
   facts->answers[isinstance_of(0)] = yes;
   facts->answers[isinstance_of(1)] = no;
   CHECK(test::ids_of(source, rules_with(facts)) == std::vector<std::string>{"test_m.py::test_f[add]"});
@@ -293,12 +297,7 @@ def test_is(f): pass
   facts->answers[keys_question] = number(StaticValue::Kind::Int, "2");
   facts->answers[keys_question].exact = true;
   facts->answers[keys_question].integer = 2;
-  StaticValue yes, no;
-  yes.kind = no.kind = StaticValue::Kind::Bool;
-  yes.exact = no.exact = true;
-  yes.integer = 1;
-  yes.text = "True";
-  no.text = "False";
+  const StaticValue yes = boolean(true), no = boolean(false);
   facts->answers[is_min] = yes;
   facts->answers[is_max] = no;
   CHECK(test::ids_of(source, rules_with(facts)) ==

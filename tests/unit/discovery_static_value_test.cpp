@@ -1139,3 +1139,16 @@ TEST_CASE("a name bound by several plain statements is read as the last one befo
                            "test_m.py::test_h[4]", "test_m.py::test_looped"});
   CHECK(find_item(r, "test_m.py::test_looped")->dynamic);  // a loop binds it too: not read
 }
+
+TEST_CASE("the project's classes in a list changed in place are not named from source; ids= still serve", "[static-eval]") {
+  // pytest 9.2: test_c[Alpha], test_c[Beta] (settled), test_ids[a], test_ids[b] (static).
+  auto r = discover_snippet(
+      "import pytest\n"
+      "class Alpha: pass\nclass Beta: pass\n"
+      "CLASSES = [Alpha, Beta]\n"
+      "for cls in CLASSES:\n    cls.registered = True\n"
+      "@pytest.mark.parametrize('c', CLASSES)\ndef test_c(c): pass\n"
+      "@pytest.mark.parametrize('c', CLASSES, ids=['a', 'b'])\ndef test_ids(c): pass\n");
+  CHECK(find_item(r, "test_m.py::test_c")->dynamic);
+  CHECK(leaf_ids(r) == Ids{"test_m.py::test_c", "test_m.py::test_ids[a]", "test_m.py::test_ids[b]"});
+}

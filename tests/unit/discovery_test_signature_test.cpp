@@ -48,3 +48,8 @@ TEST_CASE("a @given not read statically settles its test only when a parametrize
   auto plain = discover_snippet("from hypothesis import given\n@given(...)\ndef test_inferred(x): pass\n");
   CHECK_FALSE(find_item(plain, "test_m.py::test_inferred")->dynamic);
 }
+
+TEST_CASE("mock.patch with new=DEFAULT passes a mock too: not read, settled when it matters", "[signature]") {
+  auto r = discover_snippet(std::string(kFixtures) + "@mock.patch('os.getcwd', mock.DEFAULT)\ndef test_default(getcwd, p): pass\n");
+  CHECK(find_item(r, "test_m.py::test_default")->dynamic);
+}
