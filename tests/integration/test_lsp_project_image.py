@@ -122,8 +122,10 @@ def edit_unsaved(client, path, text):
 def touch_later(path, text):
     """Writes `text` with an mtime clearly after the old one (as a save a moment later would)."""
     before = path.stat().st_mtime_ns
-    path.write_text(text)
-    os.utime(path, ns=(before + 2_000_000_000, before + 2_000_000_000))
+    written = path.with_name(path.name + ".saving")  # renamed over: a reader never sees half a file
+    written.write_text(text)
+    os.utime(written, ns=(before + 2_000_000_000, before + 2_000_000_000))
+    os.replace(written, path)
 
 
 def test_an_edit_on_disk_of_a_module_the_image_holds_is_seen_by_the_next_run(client, tree):
@@ -207,9 +209,10 @@ def test_an_edited_test_module_runs_its_new_text_while_the_collected_process_hel
         result = run(client, COLLECTED)[COLLECTED]
         assert result["state"] == "failed" and "42 == 43" in result["message"], result
         assert run(client, added)[added]["state"] == "passed"
-    # Saved (another text on disk, the buffer closed): the disk's text runs.
-    client.notify("textDocument/didClose", {"textDocument": {"uri": uri(path)}})
+    # Saved (another text on disk), then closed: the disk's text runs. The file is written before
+    # didClose, as an editor does: the server reads the disk when the buffer closes.
     touch_later(path, COLLECTED_MODULE.replace("answer == 42", "answer == 44"))
+    client.notify("textDocument/didClose", {"textDocument": {"uri": uri(path)}})
     result = run(client, COLLECTED)[COLLECTED]
     assert result["state"] == "failed" and "42 == 44" in result["message"], result
 
