@@ -47,6 +47,7 @@ void LspServer::State::start_collection(Root& root, std::function<void(Root&)> t
     std::shared_ptr<CollectJob> self = weak.lock();
     if (!self) return;
     inv.cancel = &self->cancel;
+    inv.items_by_file = true;  // apply_collection keeps them so
     try {
       self->result = collect_with_library_facts(inv);
     } catch (const std::exception& e) {

@@ -32,10 +32,12 @@ void LspServer::State::apply_collection(Root& root, Collection collection) {
     for (auto& [uri, d] : docs)
       if (d.root.get() == &root) attach_document(d);
   }
-  root.file_items.clear();
+  root.file_items = std::move(root.collection.file_items);
+  root.collection.file_items.clear();
   root.folders.clear();
   root.test_count = root.collection.selected.size();
-  // A file's items come one after another: each list is sized once (no doubling's slack).
+  // Items collected into one list (not by file): a file's come one after another, each list
+  // sized once (no doubling's slack).
   std::vector<TestItem>& items = root.collection.items;
   for (size_t i = 0; i < items.size();) {
     if (items[i].kind == ItemKind::Folder) {

@@ -320,6 +320,29 @@ void reserve_for_the_tree(std::vector<T>& items, size_t adding, size_t files_don
   items.reserve(std::max(needed, size_t(double(needed) / share_done * 1.1) + 16));
 }
 
+namespace {
+
+// The items marked 1 in `emitted` (a module's, in order) moved to the end of their file's list,
+// each list sized once.
+void move_into_file_lists(std::vector<TestItem>& items, const std::vector<char>& emitted,
+                          std::map<std::string, std::vector<TestItem>>& file_items) {
+  std::vector<TestItem>* list = nullptr;
+  std::string list_path;
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (emitted[i] != 1) continue;
+    if (!list || items[i].path() != list_path) {
+      list_path = std::string(items[i].path());
+      list = &file_items[list_path];
+      size_t more = 0;
+      for (size_t j = i; j < items.size(); ++j) more += emitted[j] == 1 && items[j].path() == list_path;
+      list->reserve(list->size() + more);
+    }
+    list->push_back(std::move(items[i]));
+  }
+}
+
+}  // namespace
+
 Collection collect(const Invocation& invocation, const std::function<void(const ProjectConfig&)>& on_config) {
   Collection collection;
   ProjectConfig& config = collection.config;
@@ -684,6 +707,7 @@ Collection collect(const Invocation& invocation, const std::function<void(const 
   // Static leaves kept as ids only (Invocation::static_leaves_as_ids); the selection reads items.
   const bool leaves_as_ids =
       invocation.static_leaves_as_ids && config.keywordexpr.empty() && config.markexpr.empty() && config.deselect.empty();
+  const bool items_by_file = invocation.items_by_file && !leaves_as_ids;
   // A first guess at the tree's size; reserve_for_the_tree grows it as modules come.
   collection.items.reserve(collection.items.size() + jobs.size() * (leaves_as_ids ? 2 : 8));
   std::vector<bool> module_reported(jobs.size(), false);
@@ -833,10 +857,14 @@ Collection collect(const Invocation& invocation, const std::function<void(const 
           while (next < items.size() && emitted[next] == 0) ++next;
           if (next < items.size() && emitted[next] >= 2 && node_id_covers(item.id, items[next].id)) emitted[i] = 3;
         }
-      reserve_for_the_tree(collection.items, std::count(emitted.begin(), emitted.end(), 1), file_index,
-                           job_of_file.size());
+      if (items_by_file) {
+        move_into_file_lists(items, emitted, collection.file_items);
+      } else {
+        reserve_for_the_tree(collection.items, std::count(emitted.begin(), emitted.end(), 1), file_index,
+                             job_of_file.size());
+      }
       for (size_t i = 0; i < items.size(); ++i) {
-        if (emitted[i] == 1) collection.items.push_back(std::move(items[i]));
+        if (emitted[i] == 1 && !items_by_file) collection.items.push_back(std::move(items[i]));
         if (emitted[i] != 2) continue;
         auto& runs = collection.leaf_runs;
         if (!runs.empty() && runs.back().items_before == collection.items.size() &&
@@ -891,6 +919,8 @@ Collection collect(const Invocation& invocation, const std::function<void(const 
   std::unordered_map<std::string_view, const TestItem*> by_id;
   by_id.reserve(collection.items.size());
   for (const TestItem& item : collection.items) by_id.emplace(item.id, &item);
+  for (const auto& [module_id, file] : collection.file_items)
+    for (const TestItem& item : file) by_id.emplace(item.id, &item);
   auto find_item = [&](std::string_view id) -> const TestItem* {
     auto it = by_id.find(id);
     return it == by_id.end() ? nullptr : it->second;
