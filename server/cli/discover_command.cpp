@@ -108,7 +108,7 @@ nlohmann::json item_json(const TestItem& item) {
                       {"range", range_json(item.range)}, {"nameRange", range_json(item.name_range)},
                       {"marks", marks},         {"dynamic", item.dynamic}};
   if (!item.parent_id().empty()) j["parentId"] = item.parent_id();
-  if (item.dynamic) j["dynamicReason"] = item.dynamic_reason;
+  if (item.dynamic) j["dynamicReason"] = item.dynamic_reason.str();
   return j;
 }
 

@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "server/core/rare_text.h"
+
 namespace fastest {
 
 // Zero-based line and *byte* column (UTF-8), as tree-sitter reports them.
@@ -59,7 +61,7 @@ struct TestItem {
   Range range;            // the whole definition (decorators included) or, for a case, its values
   Range name_range;       // the name after `def`/`class`; for a case, its own values
   std::vector<Mark> marks;  // own marks plus those inherited from class/module pytestmark
-  std::string dynamic_reason;  // why, for the tree's tooltip and for logs
+  RareText dynamic_reason;  // why, for the tree's tooltip and for logs (mostly empty)
 
   // What a tree shows: "test_y[1-a]", "TestX", "test_a.py".
   std::string_view label() const;

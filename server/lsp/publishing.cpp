@@ -37,7 +37,7 @@ json LspServer::State::item_json(const TestItem& item, const std::string& item_u
   for (const Mark& m : item.marks) tags.push_back(m.name);
   j["tags"] = std::move(tags);
   j["dynamic"] = item.dynamic;
-  if (item.dynamic) j["dynamicReason"] = item.dynamic_reason;
+  if (item.dynamic) j["dynamicReason"] = item.dynamic_reason.str();
   if (item.stale) j["stale"] = true;
   if (index && item.kind != ItemKind::Folder) {
     json range = json::object();
