@@ -322,6 +322,14 @@ void reserve_for_the_tree(std::vector<T>& items, size_t adding, size_t files_don
 
 namespace {
 
+bool all_ids_distinct(const std::vector<TestItem>& items) {
+  std::vector<std::string_view> ids;
+  ids.reserve(items.size());
+  for (const TestItem& item : items) ids.push_back(item.id);
+  std::sort(ids.begin(), ids.end());
+  return std::adjacent_find(ids.begin(), ids.end()) == ids.end();
+}
+
 // The items marked 1 in `emitted` (a module's, in order) moved to the end of their file's list,
 // each list sized once.
 void move_into_file_lists(std::vector<TestItem>& items, const std::vector<char>& emitted,
@@ -799,6 +807,7 @@ Collection collect(const Invocation& invocation, const std::function<void(const 
         if (item.kind == ItemKind::Case) with_children.insert(item.parent_id());
       // Duplicate ids inside this visit, and across visits of a module reached several times.
       std::unordered_set<std::string_view> emitted_here, listed_here;
+      const bool ids_distinct = all_ids_distinct(items);  // then no set is needed to find a repeat
       auto* seen_before = visits_left[job_id] > 0 || seen_of_job.count(job_id) ? &seen_of_job[job_id] : nullptr;
       bool any_selected_by_arg = false;
       // A static leaf of a module read once, with nothing dynamic and nothing failing, is only its
@@ -827,9 +836,9 @@ Collection collect(const Invocation& invocation, const std::function<void(const 
         if (!in_scope) continue;
         bool is_leaf = item.kind == ItemKind::Case ||
                        (item.kind == ItemKind::Function && !with_children.count(item.id));
-        const bool first_here = emitted_here.insert(item.id).second;
+        const bool first_here = ids_distinct || emitted_here.insert(item.id).second;
         const bool emit = first_here && (!seen_before || seen_before->first.insert(item.id).second);
-        const bool list = is_leaf && selected_by_arg && !import_fails && listed_here.insert(item.id).second &&
+        const bool list = is_leaf && selected_by_arg && !import_fails && (ids_distinct || listed_here.insert(item.id).second) &&
                           (!seen_before || seen_before->second.insert(item.id).second);
         if (list && leaves_without_items) {
           leaf_at[i] = leaves.size();
