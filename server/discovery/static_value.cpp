@@ -752,22 +752,60 @@ StaticValue StaticEvaluator::stable_elements(std::string_view name, StaticValue 
   }
 }
 
+namespace {
+
+// The class body `expr` is written in, found going down from the root (ts_node_parent starts
+// from the root each call: walking up cost depth² steps); nullopt when the descent loses its
+// way (a child that does not hold `expr`), null when a function or lambda is nearer than a class
+// body (a class's decorators are outside its body).
+std::optional<TSNode> enclosing_class_body(TSNode expr) {
+  const uint32_t start = ts_node_start_byte(expr), end = ts_node_end_byte(expr);
+  TSTreeCursor cursor = ts_tree_cursor_new(ts_tree_root_node(expr.tree));
+  std::optional<TSNode> body = TSNode{};
+  TSNode parent{};
+  for (;;) {
+    TSNode node = ts_tree_cursor_current_node(&cursor);
+    if (ts_node_eq(node, expr)) break;
+    if (ts::is(node, "function_definition") || ts::is(node, "lambda")) body = TSNode{};
+    else if (ts::is(node, "block") && ts::is(parent, "class_definition")) body = node;
+    parent = node;
+    bool inside = ts_tree_cursor_goto_first_child(&cursor);
+    while (inside) {
+      TSNode child = ts_tree_cursor_current_node(&cursor);
+      if (ts_node_start_byte(child) <= start && end <= ts_node_end_byte(child) &&
+          (ts_node_eq(child, expr) || ts_node_start_byte(child) < ts_node_end_byte(child)))
+        break;
+      inside = ts_tree_cursor_goto_next_sibling(&cursor);
+    }
+    if (!inside) {
+      body.reset();
+      break;
+    }
+  }
+  ts_tree_cursor_delete(&cursor);
+  return body;
+}
+
+}  // namespace
+
 const Scope* StaticEvaluator::class_scope_of(TSNode expr) {
-  // The class body the expression is written in (a class's decorators are outside its body).
-  for (TSNode n = ts_node_parent(expr); !ts_node_is_null(n); n = ts_node_parent(n)) {
-    if (ts::is(n, "function_definition") || ts::is(n, "lambda")) return nullptr;
-    if (ts::is(n, "block")) {
-      TSNode parent = ts_node_parent(n);
-      if (ts::is(parent, "class_definition")) {
-        uint32_t key = ts_node_start_byte(n);
-        auto it = class_scopes_.find(key);
-        if (it == class_scopes_.end())
-          it = class_scopes_.emplace(key, std::make_unique<Scope>(read_scope(n, source_, python_, &module_))).first;
-        return it->second.get();
+  std::optional<TSNode> body = enclosing_class_body(expr);
+  if (!body) {  // the slow way, which cannot lose its way
+    body = TSNode{};
+    for (TSNode n = ts_node_parent(expr); !ts_node_is_null(n); n = ts_node_parent(n)) {
+      if (ts::is(n, "function_definition") || ts::is(n, "lambda")) break;
+      if (ts::is(n, "block") && ts::is(ts_node_parent(n), "class_definition")) {
+        body = n;
+        break;
       }
     }
   }
-  return nullptr;
+  if (ts_node_is_null(*body)) return nullptr;
+  uint32_t key = ts_node_start_byte(*body);
+  auto it = class_scopes_.find(key);
+  if (it == class_scopes_.end())
+    it = class_scopes_.emplace(key, std::make_unique<Scope>(read_scope(*body, source_, python_, &module_))).first;
+  return it->second.get();
 }
 
 StaticValue StaticEvaluator::eval(TSNode expr, bool in_scope_only) {
