@@ -617,6 +617,13 @@ Args read_args(TSNode call, std::string_view source) {
   return a;
 }
 
+bool yields_from(TSNode yield) {
+  return ts_node_child_count(yield) > 1 && ts::is(ts_node_child(yield, 1), "from");
+}
+
+// The frame's name for what a replayed generator yielded so far: no Python name can be it.
+constexpr const char* kYielded = "<yielded>";
+
 }  // namespace
 
 StaticValue unknown_value(std::string why) {
@@ -920,6 +927,10 @@ bool StaticEvaluator::replay_growth(TSNode stmt, const std::unordered_set<std::s
   // frame of its own, and the vector may move every frame (pycodestyle's get_tests crashed).
   auto frame_names = [&ctx]() -> std::unordered_map<std::string, StaticValue>& { return ctx.frames->back().names; };
   if (ts::is(stmt, "pass_statement") || ts::is(stmt, "comment")) return true;
+  if (ts::is(stmt, "assert_statement")) {  // changes nothing when it holds; raises otherwise
+    TSNode condition = ts_node_named_child(stmt, 0);
+    return truth_of(eval_in(condition, ctx)) == std::optional<bool>(true);
+  }
   if (ts::is(stmt, "block")) {
     for (TSNode s : ts::named_children(stmt))
       if (!replay_growth(s, growable, in_function, ctx)) return false;
@@ -927,6 +938,25 @@ bool StaticEvaluator::replay_growth(TSNode stmt, const std::unordered_set<std::s
   }
   if (ts::is(stmt, "expression_statement") && ts_node_named_child_count(stmt) == 1) {
     TSNode expr = ts_node_named_child(stmt, 0);
+    if (ts::is(expr, "yield")) {  // a replayed generator's (run_function_body)
+      if (!growable.count(kYielded)) return false;
+      StaticValue value = make(Kind::None);
+      value.text = "None";
+      value.node = expr;
+      if (ts_node_named_child_count(expr) > 0) value = eval_in(ts_node_named_child(expr, 0), ctx);
+      std::vector<StaticValue> more;
+      if (yields_from(expr)) {
+        auto elements = iterate(value);
+        if (!elements) return false;
+        more = std::move(*elements);
+      } else {
+        more.push_back(std::move(value));
+      }
+      StaticValue& yielded = frame_names()[kYielded];  // found again: eval_in may have moved it
+      budget_ += more.size();
+      for (StaticValue& v : more) yielded.items.push_back(std::move(v));
+      return true;
+    }
     if (ts::is(expr, "assignment")) {
       TSNode left = ts::field(expr, "left"), right = ts::field(expr, "right");
       if (!ts::is(left, "identifier") || ts_node_is_null(right) || ts::is(right, "assignment")) return false;
@@ -1767,6 +1797,30 @@ bool holds_yield_or_await(TSNode node) {
   return false;
 }
 
+// Every `yield` of a function's own body (not of functions or lambdas inside it).
+void own_yields(TSNode node, std::vector<TSNode>& out) {
+  if (ts::is(node, "yield")) out.push_back(node);
+  if (ts::is(node, "lambda") || ts::is(node, "function_definition") || ts::is(node, "class_definition")) return;
+  const uint32_t n = ts_node_named_child_count(node);
+  for (uint32_t i = 0; i < n; ++i) own_yields(ts_node_named_child(node, i), out);
+}
+
+bool holds_await(TSNode node) {
+  if (ts::is(node, "await")) return true;
+  if (ts::is(node, "lambda") || ts::is(node, "function_definition")) return false;
+  const uint32_t n = ts_node_named_child_count(node);
+  for (uint32_t i = 0; i < n; ++i)
+    if (holds_await(ts_node_named_child(node, i))) return true;
+  return false;
+}
+
+// A statement that is a `yield` alone (`yield x`, `yield from xs`, `yield`): the only yields a
+// replayed generator may hold (a yield's value, `y = yield x`, is what the caller sends).
+bool is_yield_statement(TSNode node) {
+  TSNode statement = ts_node_parent(node);
+  return ts::is(statement, "expression_statement") && ts_node_named_child_count(statement) == 1;
+}
+
 }  // namespace
 
 // A call of a function of the project: one whose body returns one expression (`def make():
@@ -1862,11 +1916,22 @@ StaticValue StaticEvaluator::run_function_body(const StaticValue& callee, Frame 
   if (!statements.empty() && ts::is(statements.front(), "expression_statement") &&
       ts_node_named_child_count(statements.front()) == 1 && ts::is(ts_node_named_child(statements.front(), 0), "string"))
     statements.erase(statements.begin());  // the docstring
-  if (statements.size() < 2 || !ts::is(statements.back(), "return_statement") ||
-      ts_node_named_child_count(statements.back()) != 1)
+  if (holds_await(block)) return refuse("a coroutine");
+  // A generator: what it yields, in order, is the value pytest iterates (once).
+  std::vector<TSNode> yields;
+  own_yields(block, yields);
+  const bool generator = !yields.empty();
+  if (generator) {
+    if (!std::all_of(yields.begin(), yields.end(), is_yield_statement))
+      return refuse("a generator whose `yield` is read as a value");
+    if (!statements.empty() && ts::is(statements.back(), "return_statement") &&
+        ts_node_named_child_count(statements.back()) == 0)
+      statements.pop_back();  // the bare `return` ending it
+  } else if (statements.size() < 2 || !ts::is(statements.back(), "return_statement") ||
+             ts_node_named_child_count(statements.back()) != 1) {
     return refuse("its body is not statements ending in one `return`");
-  TSNode returned = ts_node_named_child(statements.back(), 0);
-  if (holds_yield_or_await(block)) return refuse("a generator or coroutine");
+  }
+  TSNode returned = generator ? TSNode{} : ts_node_named_child(statements.back(), 0);
   // Every local starts unbound: a read before its assignment is not a module name.
   std::unordered_set<std::string> locals;
   locals_bound(block, source_, locals);
@@ -1889,6 +1954,7 @@ StaticValue StaticEvaluator::run_function_body(const StaticValue& callee, Frame 
     };
     find_calls(st);
   }
+  if (generator) frame.names[kYielded] = make(Kind::List);
   for (const std::string& list : growable) {
     if (!locals.count(list)) return refuse("it grows `" + list + "`, which is not its own");
     std::vector<TSNode> uses;
@@ -1896,7 +1962,7 @@ StaticValue StaticEvaluator::run_function_body(const StaticValue& callee, Frame 
     int bindings = 0;
     for (TSNode use : uses) {
       TSNode parent = ts_node_parent(use);
-      if (ts_node_start_byte(use) >= ts_node_start_byte(statements.back())) continue;  // read by the return
+      if (!generator && ts_node_start_byte(use) >= ts_node_start_byte(statements.back())) continue;  // read by the return
       if (ts::is(parent, "attribute") && ts_node_eq(ts::field(parent, "object"), use)) {
         const std::string_view m = ts::text(ts::field(parent, "attribute"), source_);
         TSNode call = ts_node_parent(parent);
@@ -1911,12 +1977,18 @@ StaticValue StaticEvaluator::run_function_body(const StaticValue& callee, Frame 
     }
     if (bindings != 1) return refuse("`" + list + "` is not bound once to a new list");
   }
+  if (generator) growable.insert(kYielded);
   std::vector<Frame> frames{std::move(frame)};
   Context calling{nullptr, &frames, depth + 1, at};
-  for (size_t i = 0; i + 1 < statements.size(); ++i)
+  const size_t replayed = generator ? statements.size() : statements.size() - 1;  // all but the `return`
+  for (size_t i = 0; i < replayed; ++i)
     if (!replay_growth(statements[i], growable, /*in_function=*/true, calling))
-      return refuse("its body does more than bind names, grow lists, loop and decide `if`s");
-  return eval_in(returned, calling);
+      return refuse("its body does more than bind names, grow lists, yield, loop and decide `if`s: line " +
+                    std::to_string(ts_node_start_point(statements[i]).row + 1));
+  if (!generator) return eval_in(returned, calling);
+  StaticValue yielded = std::move(frames.back().names[kYielded]);
+  yielded.one_shot = true;  // a generator: consumed by one iteration
+  return yielded;
 }
 
 StaticValue StaticEvaluator::param(TSNode node, const Args& args, Context& ctx) {

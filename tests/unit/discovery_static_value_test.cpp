@@ -907,6 +907,74 @@ def test_unknown_if(x): pass
       "test_nested[y-2]", "test_locals[3]", "test_locals[4]", "test_unknown_if[NOTSET]"}));
 }
 
+TEST_CASE("a generator function's yields are replayed: yield, yield from, bare yield, loops and ifs") {
+  // The ids real pytest 9.2 printed for this module.
+  const std::string source = R"PY(import pytest
+def cases():
+    """Docstring."""
+    yield 1
+    yield pytest.param(2, id="two")
+    for i in range(3, 5):
+        if i % 2:
+            yield i
+    yield from ["a", "b"]
+    yield
+    return
+def pairs(n=2):
+    for a in range(n):
+        yield a, str(a)
+def asserted(flag=True):
+    assert flag
+    yield 1
+    assert len([1, 2]) == 2, "message"
+@pytest.mark.parametrize("x", cases())
+def test_cases(x): pass
+@pytest.mark.parametrize("a,b", pairs())
+def test_pairs(a, b): pass
+@pytest.mark.parametrize("x", asserted())
+def test_asserted(x): pass
+)PY";
+  CHECK(static_ids(source) == expected("test_m.py::", {
+      "test_cases[1]", "test_cases[two]", "test_cases[3]", "test_cases[a]", "test_cases[b]", "test_cases[None]",
+      "test_pairs[0-0]", "test_pairs[1-1]", "test_asserted[1]"}));
+}
+
+TEST_CASE("a generator read twice, one whose yield is read as a value, that returns midway or fails an assert stays dynamic") {
+  const std::string source = R"PY(import pytest
+def cases():
+    yield 1
+GEN = cases()
+def sent():
+    x = yield 1
+    yield x
+def early():
+    for i in range(5):
+        if i == 2:
+            return
+        yield i
+def failing():
+    assert 1 == 2
+    yield 3
+@pytest.mark.parametrize("x", failing())
+def test_failing(x): pass
+@pytest.mark.parametrize("x", GEN)
+def test_gen_once(x): pass
+@pytest.mark.parametrize("x", GEN)
+def test_gen_twice(x): pass
+@pytest.mark.parametrize("x", sent())
+def test_sent(x): pass
+@pytest.mark.parametrize("x", early())
+def test_early(x): pass
+)PY";
+  auto result = discover_snippet(source, rules_for_311());
+  for (const char* name : {"test_gen_twice", "test_sent", "test_early", "test_failing"}) {
+    const fastest::TestItem* item = find_item(result, std::string("test_m.py::") + name);
+    REQUIRE(item);
+    INFO(name << ": " << item->dynamic_reason);
+    CHECK(item->dynamic);
+  }
+}
+
 TEST_CASE("a function whose list another name can see, or that breaks, reads a local early or grows a global stays dynamic") {
   const std::string source = R"PY(import pytest
 BASE = ["x"]
