@@ -225,16 +225,20 @@ class JobsDone {
  public:
   explicit JobsDone(size_t jobs) : done_(jobs, 0) {}
   void mark(size_t job) {
+    bool awaited;
     {
       std::lock_guard<std::mutex> lock(mutex_);
       done_[job] = 1;
       last_done_ = std::chrono::steady_clock::now();
+      awaited = awaited_ == job;
     }
-    changed_.notify_one();
+    if (awaited) changed_.notify_one();  // no wake-up for a job nobody waits on yet
   }
   void wait(size_t job) {
     std::unique_lock<std::mutex> lock(mutex_);
+    awaited_ = job;
     changed_.wait(lock, [&] { return done_[job] != 0; });
+    awaited_ = SIZE_MAX;
   }
   std::chrono::steady_clock::time_point last_done() {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -245,6 +249,7 @@ class JobsDone {
   std::mutex mutex_;
   std::condition_variable changed_;
   std::vector<char> done_;
+  size_t awaited_ = SIZE_MAX;  // the job wait() waits on
   std::chrono::steady_clock::time_point last_done_{};
 };
 
@@ -692,23 +697,41 @@ Collection collect(const Invocation& invocation, const std::function<void(const 
   // in walk order as each is done, and frees each module's list once taken: the lists never all
   // wait beside the tree, and the assembly overlaps the parsing. Ids of different modules never
   // collide, so duplicates are looked for only inside a module.
+  // The rules of each folder's modules, made once here (not copied per module on the pool's
+  // threads, whose shared_ptr copies fought over the same reference counts), and freed once the
+  // folder's last module is read.
+  std::vector<std::unique_ptr<const CollectRules>> folder_rules;
+  std::vector<size_t> folder_of_job(jobs.size()), jobs_left_in_folder;
+  {
+    std::unordered_map<std::string, size_t> folder_index;
+    for (size_t j = 0; j < jobs.size(); ++j) {
+      const fs::path folder = jobs[j]->path.parent_path();
+      auto [it, added] = folder_index.emplace(folder.string(), folder_rules.size());
+      if (added) {
+        auto made = std::make_unique<CollectRules>(config.rules);
+        made->conftest_fixtures = walker.conftest_fixtures_for(folder);
+        made->conftest_generate_tests = walker.generate_tests_for(folder);
+        // Plugins' fixtures are visible everywhere, outside every conftest.
+        made->conftest_fixtures.insert(made->conftest_fixtures.end(), plugin_fixtures.begin(), plugin_fixtures.end());
+        folder_rules.push_back(std::move(made));
+        jobs_left_in_folder.push_back(0);
+      }
+      folder_of_job[j] = it->second;
+      ++jobs_left_in_folder[it->second];
+    }
+  }
+  std::vector<const CollectRules*> rules_of_job(jobs.size());
+  for (size_t j = 0; j < jobs.size(); ++j) rules_of_job[j] = folder_rules[folder_of_job[j]].get();
+  std::vector<char> job_read(jobs.size(), 0);
   JobsDone done(jobs.size());
   const unsigned threads =
       std::max(1u, std::min<unsigned>(std::thread::hardware_concurrency(), static_cast<unsigned>(jobs.size())));
   asio::thread_pool pool(threads);
   for (size_t j = 0; j < jobs.size(); ++j) {
     const FileWalker& w = walker;
-    asio::post(pool, [&jobs, &config, &w, &plugin_fixtures, &done, j, cancel = invocation.cancel,
-                      timings = invocation.timings] {
+    asio::post(pool, [&jobs, &rules_of_job, &w, &done, j, cancel = invocation.cancel, timings = invocation.timings] {
       ModuleJob& job = *jobs[j];
-      if (!(cancel && cancel->load(std::memory_order_relaxed))) {
-        CollectRules rules = config.rules;
-        rules.conftest_fixtures = w.conftest_fixtures_for(job.path.parent_path());
-        rules.conftest_generate_tests = w.generate_tests_for(job.path.parent_path());
-        // Plugins' fixtures are visible everywhere, outside every conftest.
-        rules.conftest_fixtures.insert(rules.conftest_fixtures.end(), plugin_fixtures.begin(), plugin_fixtures.end());
-        discover_file(job, rules, w.overlays(), timings);
-      }
+      if (!(cancel && cancel->load(std::memory_order_relaxed))) discover_file(job, *rules_of_job[j], w.overlays(), timings);
       done.mark(j);
     });
   }
@@ -736,6 +759,10 @@ Collection collect(const Invocation& invocation, const std::function<void(const 
       const fs::path file = std::move(walked.path);  // read here for the last time: freed as the tree grows
       const size_t job_id = job_of_file[file_index++];
       done.wait(job_id);
+      if (!job_read[job_id]) {  // its rules are not read any more
+        job_read[job_id] = 1;
+        if (--jobs_left_in_folder[folder_of_job[job_id]] == 0) folder_rules[folder_of_job[job_id]].reset();
+      }
       ModuleJob& job = *jobs[job_id];
       const bool last_visit = --visits_left[job_id] == 0;
       if (!job.read_error.empty()) {
