@@ -85,14 +85,22 @@ std::vector<LocalImportCheck::ModuleFile> LocalImportCheck::files_of(const std::
 }
 
 std::string LocalImportCheck::package_of(const std::string& path) const {
+  // Once per folder: every module of a folder asks it (a stat per package level each time).
+  const fs::path folder = (root_ / path).parent_path();
+  {
+    std::lock_guard<std::recursive_mutex> lock(mutex_);
+    if (auto it = packages_.find(folder.string()); it != packages_.end()) return it->second;
+  }
   std::vector<std::string> names;
   std::error_code ec;
-  for (fs::path dir = (root_ / path).parent_path(); fs::is_regular_file(dir / "__init__.py", ec);
-       dir = dir.parent_path()) {
+  for (fs::path dir = folder; fs::is_regular_file(dir / "__init__.py", ec); dir = dir.parent_path()) {
     names.insert(names.begin(), dir.filename().string());
     if (dir == dir.parent_path()) break;
   }
-  return join(names, names.size());
+  std::string package = join(names, names.size());
+  std::lock_guard<std::recursive_mutex> lock(mutex_);
+  packages_.emplace(folder.string(), package);
+  return package;
 }
 
 bool LocalImportCheck::has_read(const std::string& path) const {

@@ -12,6 +12,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "server/discovery/collect_rules.h"
@@ -55,6 +56,7 @@ class LocalImportCheck final : public LocalImportFailures {
   mutable std::set<std::filesystem::path> in_progress_;                        // import cycles
   mutable std::map<std::string, std::optional<std::string>> skippers_;        // dotted -> skips_importers
   mutable std::set<std::filesystem::path> texts_read_;                         // by skips_importers
+  mutable std::unordered_map<std::string, std::string> packages_;              // folder -> package_of
 };
 
 }  // namespace fastest
