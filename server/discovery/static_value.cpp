@@ -1714,10 +1714,18 @@ StaticValue StaticEvaluator::call(TSNode node, Context& ctx) {
   TSNode function = ts::unparen(ts::field(node, "function"));
   Args args = read_args(node, source_);
   if (args.splat) {
-    // `"{} {!r}".format(*pair)`: a str method given a known sequence unpacked.
+    // A known sequence unpacked into a str method (`"{} {!r}".format(*pair)`), an itertools
+    // function or a builtin (`itertools.chain(*lists)`, `zip(*rows)`).
     if (!args.dict_splat && ts::is(function, "attribute")) {
       StaticValue object = eval_in(ts::field(function, "object"), ctx);
-      if (object.kind == Kind::Str) return method_call(object, ts::text(ts::field(function, "attribute"), source_), args, ctx);
+      const std::string_view method = ts::text(ts::field(function, "attribute"), source_);
+      if (object.kind == Kind::Str) return method_call(object, method, args, ctx);
+      if (object.kind == Kind::Module && object.text == "itertools")
+        return call_function("itertools." + std::string(method), args, ctx);
+    } else if (!args.dict_splat) {
+      StaticValue callee = eval_in(function, ctx);
+      if (callee.kind == Kind::Function && callee.text != "pytest.param" && !callee.library)
+        return call_function(callee.text, args, ctx);
     }
     return unknown_value("a call with * or ** unpacking");
   }
@@ -2161,7 +2169,17 @@ StaticValue StaticEvaluator::datetime_object(const std::string& f, const std::ve
 
 StaticValue StaticEvaluator::call_function(const std::string& f, const Args& args, Context& ctx) {
   std::vector<StaticValue> values;
-  for (TSNode a : args.positional) {
+  for (TSNode a : args.splat ? args.positional_and_unpacked : args.positional) {
+    if (ts::is(a, "dictionary_splat")) return unknown_value("a call with ** unpacking");
+    if (ts::is(a, "list_splat")) {  // `*xs`: its elements in order, as positional arguments
+      StaticValue sequence = eval_in(ts_node_named_child(a, 0), ctx);
+      if (!sequence.known()) return sequence;
+      auto elements = iterate(sequence);
+      if (!elements) return unknown_value("* unpacking of a value whose order is not known");
+      budget_ += elements->size();
+      for (StaticValue& e : *elements) values.push_back(std::move(e));
+      continue;
+    }
     StaticValue v = eval_in(a, ctx);
     if (!v.known()) return v;
     values.push_back(std::move(v));

@@ -1030,6 +1030,45 @@ def test_base(x): pass
   }
 }
 
+TEST_CASE("a known sequence unpacked into itertools and builtins; a set unpacked stays dynamic") {
+  // The ids real pytest 9.2 printed for this module (numpy's `itertools.chain(*[[...] for size in sizes])`).
+  const std::string source = R"PY(import itertools
+from itertools import chain
+import pytest
+sizes = [(), (3,), (2, 3)]
+ROWS = [(1, "a"), (2, "b")]
+@pytest.mark.parametrize("size, axis", itertools.chain(*[[(size, axis) for axis in list(range(-len(size), len(size))) + [None]] for size in sizes]))
+def test_chain(size, axis): pass
+@pytest.mark.parametrize("x", chain(*ROWS))
+def test_chain_name(x): pass
+@pytest.mark.parametrize("a,b", zip(*[[1, 2], ["x", "y"]]))
+def test_zip(a, b): pass
+@pytest.mark.parametrize("x", list(itertools.product(*[[1, 2], "ab"])))
+def test_product(x): pass
+@pytest.mark.parametrize("x", sorted(*[[3, 1, 2]]))
+def test_sorted(x): pass
+@pytest.mark.parametrize("x", range(*(1, 7, 2)))
+def test_range(x): pass
+)PY";
+  CHECK(static_ids(source) == expected("test_m.py::", {
+      "test_chain[size0-None]", "test_chain[size1--1]", "test_chain[size2-0]", "test_chain[size3-None]",
+      "test_chain[size4--2]", "test_chain[size5--1]", "test_chain[size6-0]", "test_chain[size7-1]",
+      "test_chain[size8-None]", "test_chain_name[1]", "test_chain_name[a]", "test_chain_name[2]", "test_chain_name[b]",
+      "test_zip[1-x]", "test_zip[2-y]", "test_product[x0]", "test_product[x1]", "test_product[x2]", "test_product[x3]",
+      "test_sorted[1]", "test_sorted[2]", "test_sorted[3]", "test_range[1]", "test_range[3]", "test_range[5]"}));
+  auto result = discover_snippet(R"PY(import pytest
+@pytest.mark.parametrize("x", zip(*{(1,), (2,)}))
+def test_set(x): pass
+@pytest.mark.parametrize("x", dict(**{"a": 1}))
+def test_kwargs(x): pass
+)PY", rules_for_311());
+  for (const char* name : {"test_set", "test_kwargs"}) {
+    const fastest::TestItem* item = find_item(result, std::string("test_m.py::") + name);
+    REQUIRE(item);
+    CHECK(item->dynamic);
+  }
+}
+
 TEST_CASE("str.format given a known sequence unpacked; globals() only read") {
   // packaging's markers: "{} {} {!r}".format(*i) over itertools.product.
   const std::string source = R"PY(import itertools
