@@ -11,6 +11,8 @@
 #include "server/discovery/ts_util.h"
 
 namespace fastest {
+std::optional<double> exact_double(const StaticValue& v);  // below, with the float operators
+
 namespace {
 
 using Kind = StaticValue::Kind;
@@ -1363,12 +1365,19 @@ StaticValue StaticEvaluator::eval_in(TSNode node, Context& ctx) {
       if (auto n = big_int_of(inner); n && (op == "-" || op == "+" || op == "~"))
         return make_big_int(op == "-" ? mpz_class(-*n) : op == "~" ? mpz_class(-*n - 1) : *n);
     if (inner.kind == Kind::Float && (op == "-" || op == "+")) {
-      // python_literal's rules for a signed float literal.
+      // python_literal's rules for a signed float literal; a float named or asked (`-np.inf`)
+      // is negated as a double.
       StaticValue v = from_literal(node, source_);
+      if (!v.known())
+        if (auto d = exact_double(inner)) {
+          v = make(Kind::Float);
+          v.text = python_float_repr(op == "-" ? -*d : *d);
+        }
       v.node = node;
       return v;
     }
     if (op == "~" && is_int_like(inner)) return make_int(~inner.integer);
+    if (!inner.known() && inner.library && library_) return inner;  // waits for the interpreter's answer
     return unknown_value("unary operator on an unknown value");
   }
   // A value waiting for the interpreter's answer stays so through `not`, `and`, `or` and `x if c

@@ -86,6 +86,29 @@ def test_a(x): pass
   CHECK(facts->asked.empty());
 }
 
+TEST_CASE("an answered float is negated as Python negates it; a sign on an unanswered value waits", "[library-facts]") {
+  // numpy's `[1, np.inf, -np.inf, np.nan]`: the ids real pytest 9.2 printed.
+  auto facts = std::make_shared<TableFacts>();
+  facts->answers["import numpy|[\"inf\"]"] = number(StaticValue::Kind::Float, "inf");
+  facts->answers["import numpy|[\"nan\"]"] = number(StaticValue::Kind::Float, "nan");
+  const std::string source = R"PY(import numpy as np
+import pytest
+
+@pytest.mark.parametrize("y", [1, np.inf, -np.inf, np.nan, -np.nan, +np.inf])
+def test_y(y): pass
+
+@pytest.mark.parametrize("z", [-np.pi])
+def test_z(z): pass
+)PY";
+  ModuleResult r = test::discover_snippet(source, rules_with(facts));
+  CHECK(test::leaf_ids(r) == std::vector<std::string>{"test_m.py::test_y[1]", "test_m.py::test_y[inf0]",
+                                                      "test_m.py::test_y[-inf]", "test_m.py::test_y[nan0]",
+                                                      "test_m.py::test_y[nan1]", "test_m.py::test_y[inf1]",
+                                                      "test_m.py::test_z"});
+  CHECK(found(r, "test_m.py::test_z").dynamic);
+  CHECK(facts->asked == std::set<std::string>{"import numpy|[\"pi\"]"});  // asked, to be answered next round
+}
+
 TEST_CASE("a value not answered yet keeps the test dynamic and notes the whole expression", "[library-facts]") {
   auto facts = std::make_shared<TableFacts>();
   const std::string source = R"PY(import numpy as np

@@ -1030,6 +1030,17 @@ def test_base(x): pass
   }
 }
 
+TEST_CASE("a sign on a float bound to a name or in parentheses") {
+  // The ids real pytest 9.2 printed.
+  const std::string source = R"PY(import pytest
+X = 1.5
+@pytest.mark.parametrize("y", [-X, +X, -0.0, -(0.0), -(1e400)])
+def test_neg(y): pass
+)PY";
+  CHECK(static_ids(source) == expected("test_m.py::", {
+      "test_neg[-1.5]", "test_neg[1.5]", "test_neg[-0.0_0]", "test_neg[-0.0_1]", "test_neg[-inf]"}));
+}
+
 TEST_CASE("a known sequence unpacked into itertools and builtins; a set unpacked stays dynamic") {
   // The ids real pytest 9.2 printed for this module (numpy's `itertools.chain(*[[...] for size in sizes])`).
   const std::string source = R"PY(import itertools
