@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <functional>
 #include <charconv>
+#include <cmath>
 
 #include "server/discovery/computed_bindings.h"
 #include "server/discovery/library_facts.h"
@@ -12,6 +13,7 @@
 
 namespace fastest {
 std::optional<double> exact_double(const StaticValue& v);  // below, with the float operators
+StaticValue complex_of(const std::vector<StaticValue>& values);
 
 namespace {
 
@@ -330,7 +332,7 @@ bool is_pure_callee(std::string_view callee) {
       "dict", "str", "repr", "print", "isinstance", "min", "max", "sum", "any", "all", "iter",
       "itertools.product", "product", "itertools.combinations", "combinations",
       "itertools.permutations", "permutations", "itertools.chain", "chain", "pytest.param",
-      "pytest.fixture", "fixture", "pytest.raises", "id", "hash", "bool", "int", "float",
+      "pytest.fixture", "fixture", "pytest.raises", "id", "hash", "bool", "int", "float", "complex",
       "getattr", "hasattr", "issubclass", "callable", "type", "partial", "functools.partial", "dir",
       "metafunc.parametrize"};  // pytest reads its argvalues, never changes them
   return names.count(callee) > 0 || callee.starts_with("pytest.mark.");
@@ -1312,7 +1314,7 @@ StaticValue StaticEvaluator::lookup(std::string_view name, Context& ctx) {
     return unknown_value("`" + std::string(name) + "` may come from a star import");
   static const std::unordered_set<std::string_view> callables{
       "range", "zip", "enumerate", "list", "tuple", "sorted", "reversed", "len", "dict", "str", "set", "frozenset",
-      "object"};
+      "object", "complex"};
   // A builtin given to code (`map(list, rows)`) is not changed by it: only binding the name again counts.
   if (callables.count(name) && !name_is_rebound(name)) { StaticValue v = make(Kind::Function); v.text = std::string(name); return v; }
   return unknown_value("the value of `" + std::string(name) + "` is not a literal");
@@ -2255,6 +2257,7 @@ StaticValue StaticEvaluator::call_function(const std::string& f, const Args& arg
     if (!e) return unknown_value("set() of an unknown value");
     return make_seq(Kind::Set, std::move(*e));
   }
+  if (f == "complex" && only_positional(1, 2)) return complex_of(values);
   if (f == "sorted" && values.size() == 1) {
     bool reverse = false;
     for (auto& [k, v] : keyword) {
@@ -2683,6 +2686,29 @@ std::optional<double> exact_double(const StaticValue& v) {
   constexpr long long kExact = 1LL << 53;
   if (is_int_like(v) && v.integer >= -kExact && v.integer <= kExact) return static_cast<double>(v.integer);
   return std::nullopt;
+}
+
+// complex(re[, im]) of ints and floats, with Python's repr as its text: `(1-1j)`, `2j` (a
+// positive zero real part is left out), `(-0+1j)`; each part as repr(float) without ".0".
+StaticValue complex_of(const std::vector<StaticValue>& values) {
+  std::optional<double> real = exact_double(values[0]);
+  std::optional<double> imag = values.size() > 1 ? exact_double(values[1]) : std::optional<double>(0.0);
+  if (!real || !imag || values[0].kind == Kind::Complex || (values.size() > 1 && values[1].kind == Kind::Complex))
+    return unknown_value("complex() of a value not evaluated statically");
+  auto part = [](double d) {
+    std::string text = python_float_repr(d);
+    if (text.size() > 2 && text.ends_with(".0")) text.resize(text.size() - 2);
+    return text;
+  };
+  StaticValue v = make(Kind::Complex);
+  if (*real == 0 && !std::signbit(*real)) {
+    v.text = part(*imag) + "j";
+  } else {
+    std::string im = part(*imag);
+    if (im.front() != '-') im = "+" + im;
+    v.text = "(" + part(*real) + im + "j)";
+  }
+  return v;
 }
 
 // `+ - * /` with a float, and int / int: IEEE arithmetic, correctly rounded as Python's is.

@@ -1030,6 +1030,24 @@ def test_base(x): pass
   }
 }
 
+TEST_CASE("complex() of ints and floats is named by Python's repr") {
+  // The ids real pytest 9.2 printed (numpy's `complex(1, -1)` pad widths).
+  const std::string source = R"PY(import pytest
+@pytest.mark.parametrize("z", [complex(1, -1), complex(0, 2), complex(0, -2), complex(-0.0, 1), complex(1.5, 0), complex(2), complex(0), complex(1e16, 1e-5), complex(True, False), complex(0.0, -0.0), 1j, complex(-1, 0.5)])
+def test_c(z): pass
+)PY";
+  CHECK(static_ids(source) == expected("test_m.py::", {
+      "test_c[(1-1j)]", "test_c[2j]", "test_c[-2j]", "test_c[(-0+1j)]", "test_c[(1.5+0j)]", "test_c[(2+0j)]", "test_c[0j]",
+      "test_c[(1e+16+1e-05j)]", "test_c[(1+0j)]", "test_c[-0j]", "test_c[1j]", "test_c[(-1+0.5j)]"}));
+  auto result = discover_snippet(R"PY(import pytest
+@pytest.mark.parametrize("z", [complex("1+2j")])
+def test_text(z): pass
+)PY", rules_for_311());
+  const fastest::TestItem* item = find_item(result, "test_m.py::test_text");
+  REQUIRE(item);
+  CHECK(item->dynamic);
+}
+
 TEST_CASE("a sign on a float bound to a name or in parentheses") {
   // The ids real pytest 9.2 printed.
   const std::string source = R"PY(import pytest
