@@ -1770,13 +1770,17 @@ StaticValue StaticEvaluator::call(TSNode node, Context& ctx) {
       (ts::is(callee.node, "function_definition") || ts::is(callee.node, "lambda"))) {
     std::vector<StaticValue> positional;
     std::vector<std::pair<std::string, StaticValue>> keyword;
+    // An unknown argument is passed on: the body keeps it in its place or finds it unknown
+    // where its value matters (`dtype=int` packed into kwargs). One waiting for the
+    // interpreter's answer ends the call here, asked.
+    auto waiting = [this](const StaticValue& v) { return !v.known() && v.library && library_; };
     for (TSNode a : args.positional) {
       positional.push_back(eval_in(a, ctx));
-      if (!positional.back().known()) return positional.back();
+      if (waiting(positional.back())) return positional.back();
     }
     for (auto& [name, value] : args.keyword) {
       keyword.emplace_back(name, eval_in(value, ctx));
-      if (!keyword.back().second.known()) return keyword.back().second;
+      if (waiting(keyword.back().second)) return keyword.back().second;
     }
     return callee.home->call_user_function(callee, positional, keyword, callee.home == this ? ctx.at : UINT32_MAX,
                                            ctx.depth + 1);
@@ -1859,27 +1863,65 @@ StaticValue StaticEvaluator::call_user_function(const StaticValue& callee, const
   if (!is_lambda && ts::text(callee.node, source_).starts_with("async")) return refuse("a coroutine");
   TSNode body = is_lambda ? ts::field(callee.node, "body") : returned_expression(callee.node);
   if (!ts_node_is_null(body) && holds_yield_or_await(body)) return refuse("a generator or coroutine");
-  // Parameters in order: name, and the default's node when it has one.
-  std::vector<std::pair<std::string, TSNode>> parameters;
+  // Parameters in order: name, and the default's node when it has one; where `*args` and
+  // `**kwargs` stand, and which may be named by a keyword or filled by position.
+  struct Parameter {
+    std::string name;
+    TSNode default_value{};
+    bool by_position = true;  // not after `*` / `*args`
+    bool by_keyword = true;   // not before `/`
+  };
+  std::vector<Parameter> parameters;
+  std::string star_args, star_kwargs;
+  bool keyword_only = false;
   for (TSNode p : ts::named_children(ts::field(callee.node, "parameters"))) {
-    if (ts::is(p, "identifier")) parameters.emplace_back(std::string(ts::text(p, source_)), TSNode{});
-    else if (ts::is(p, "typed_parameter") && ts_node_named_child_count(p) > 0 && ts::is(ts_node_named_child(p, 0), "identifier"))
-      parameters.emplace_back(std::string(ts::text(ts_node_named_child(p, 0), source_)), TSNode{});
-    else if (ts::is(p, "default_parameter") || ts::is(p, "typed_default_parameter"))
-      parameters.emplace_back(std::string(ts::text(ts::field(p, "name"), source_)), ts::field(p, "value"));
-    else if (!ts::is(p, "comment"))
+    TSNode inner = ts::is(p, "typed_parameter") && ts_node_named_child_count(p) > 0 ? ts_node_named_child(p, 0) : p;
+    if (ts::is(inner, "identifier")) {
+      parameters.push_back({std::string(ts::text(inner, source_)), TSNode{}, !keyword_only, true});
+    } else if (ts::is(p, "default_parameter") || ts::is(p, "typed_default_parameter")) {
+      parameters.push_back({std::string(ts::text(ts::field(p, "name"), source_)), ts::field(p, "value"), !keyword_only, true});
+    } else if (ts::is(inner, "list_splat_pattern") && ts::is(ts_node_named_child(inner, 0), "identifier")) {
+      star_args = std::string(ts::text(ts_node_named_child(inner, 0), source_));
+      keyword_only = true;
+    } else if (ts::is(inner, "dictionary_splat_pattern") && ts::is(ts_node_named_child(inner, 0), "identifier")) {
+      star_kwargs = std::string(ts::text(ts_node_named_child(inner, 0), source_));
+    } else if (ts::is(p, "keyword_separator")) {
+      keyword_only = true;
+    } else if (ts::is(p, "positional_separator")) {
+      for (Parameter& before : parameters) before.by_keyword = false;
+    } else if (!ts::is(p, "comment")) {
       return refuse("its parameters are not plain names");
+    }
   }
-  if (positional.size() > parameters.size()) return refuse("too many arguments");
   Frame frame;
-  for (size_t i = 0; i < positional.size(); ++i) frame.names[parameters[i].first] = positional[i];
+  std::vector<StaticValue> extra_positional;
+  size_t filled = 0;
+  for (const StaticValue& value : positional) {
+    while (filled < parameters.size() && !parameters[filled].by_position) ++filled;
+    if (filled < parameters.size()) frame.names[parameters[filled++].name] = value;
+    else if (!star_args.empty()) extra_positional.push_back(value);
+    else return refuse("too many arguments");
+  }
+  std::vector<StaticValue> extra_keyword;  // key, value, key, value...
   for (const auto& argument : keyword) {
     const std::string& key = argument.first;  // not a structured binding: clang cannot capture those
-    auto it = std::find_if(parameters.begin(), parameters.end(), [&key](const auto& p) { return p.first == key; });
-    if (it == parameters.end() || frame.names.count(key)) return refuse("an argument pytest's call would reject");
-    frame.names[key] = argument.second;
+    auto it = std::find_if(parameters.begin(), parameters.end(),
+                           [&key](const Parameter& p) { return p.name == key && p.by_keyword; });
+    if (it != parameters.end()) {
+      if (frame.names.count(key)) return refuse("an argument pytest's call would reject");
+      frame.names[key] = argument.second;
+    } else if (!star_kwargs.empty() && std::all_of(key.begin(), key.end(), [](char c) { return (c & 0x80) == 0; })) {
+      extra_keyword.push_back(make_str(ascii32(key)));
+      extra_keyword.push_back(argument.second);
+    } else {
+      return refuse("an argument pytest's call would reject");
+    }
   }
-  for (const auto& [parameter, default_value] : parameters) {
+  if (!star_args.empty()) frame.names[star_args] = make_seq(Kind::Tuple, std::move(extra_positional));
+  if (!star_kwargs.empty()) frame.names[star_kwargs] = make_seq(Kind::Dict, std::move(extra_keyword));
+  for (const Parameter& p : parameters) {
+    const std::string& parameter = p.name;
+    const TSNode default_value = p.default_value;
     if (frame.names.count(parameter)) continue;
     if (ts_node_is_null(default_value)) return refuse("a missing argument");
     // A default is evaluated once, where the function is defined.

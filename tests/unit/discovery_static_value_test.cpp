@@ -1030,6 +1030,47 @@ def test_base(x): pass
   }
 }
 
+TEST_CASE("a project function with *args, **kwargs, keyword-only parameters, given unknown arguments") {
+  // The ids real pytest 9.2 printed (numpy's `('array', *func_args((1,)))` rows).
+  const std::string source = R"PY(import pytest
+def func_args(*args, **kwargs):
+    return args, kwargs
+T = [("a", *func_args((1,))), ("b", *func_args(3, dtype=int)), ("c", *func_args(lambda: 1))]
+@pytest.mark.parametrize("function, args, kwargs", T)
+def test_f(function, args, kwargs): pass
+def plain(a, *rest, k=2, **kw):
+    return [a, rest, k, kw]
+@pytest.mark.parametrize("x", plain(1, 2, 3, k=4, z=5))
+def test_g(x): pass
+def only(a, /, b, *, c):
+    return [a, b, c]
+@pytest.mark.parametrize("x", only(1, b=2, c=3))
+def test_h(x): pass
+)PY";
+  CHECK(static_ids(source) == expected("test_m.py::", {
+      "test_f[a-args0-kwargs0]", "test_f[b-args1-kwargs1]", "test_f[c-args2-kwargs2]", "test_g[1]", "test_g[x1]",
+      "test_g[4]", "test_g[x3]", "test_h[1]", "test_h[2]", "test_h[3]"}));
+  // What Python rejects, and an unknown argument whose value the id needs, stay dynamic.
+  auto result = discover_snippet(R"PY(import pytest
+def only(a, /, b, *, c):
+    return [a, b, c]
+def echo(x):
+    return [x]
+@pytest.mark.parametrize("x", only(a=1, b=2, c=3))
+def test_positional_only(x): pass
+@pytest.mark.parametrize("x", only(1, 2, 3))
+def test_keyword_only(x): pass
+@pytest.mark.parametrize("x", echo(int))
+def test_unknown(x): pass
+)PY", rules_for_311());
+  for (const char* name : {"test_positional_only", "test_keyword_only", "test_unknown"}) {
+    const fastest::TestItem* item = find_item(result, std::string("test_m.py::") + name);
+    REQUIRE(item);
+    INFO(name << ": " << item->dynamic_reason);
+    CHECK(item->dynamic);
+  }
+}
+
 TEST_CASE("complex() of ints and floats is named by Python's repr") {
   // The ids real pytest 9.2 printed (numpy's `complex(1, -1)` pad widths).
   const std::string source = R"PY(import pytest
