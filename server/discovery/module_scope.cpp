@@ -1,5 +1,6 @@
 #include "server/discovery/module_scope.h"
 
+#include <algorithm>
 #include <map>
 
 #include "server/discovery/python_literal.h"
@@ -36,8 +37,10 @@ void bind_definition(Scope& scope, TSNode outer, std::string_view source, bool c
   b.conditional = conditional;
 }
 
-void bind_targets(Scope& scope, TSNode left, TSNode right, bool conditional,
-                  std::string_view source) {
+// `unpacked_from`, `path`, `arity`: where a target inside a pattern takes its value from (see
+// Binding); null for a target whose value is not read (under a starred target).
+void bind_targets(Scope& scope, TSNode left, TSNode right, bool conditional, std::string_view source,
+                  TSNode unpacked_from = TSNode{}, std::vector<uint32_t> path = {}, std::vector<uint32_t> arity = {}) {
   left = ts::unparen(left);
   if (ts::is(left, "identifier")) {
     std::string n(ts::text(left, source));
@@ -45,11 +48,31 @@ void bind_targets(Scope& scope, TSNode left, TSNode right, bool conditional,
     b.kind = Binding::Kind::Assignment;
     b.value = right;
     b.conditional = conditional;
+    if (ts_node_is_null(right) && !ts_node_is_null(unpacked_from)) {
+      b.unpacked_from = unpacked_from;
+      b.unpack_path = std::move(path);
+      b.unpack_arity = std::move(arity);
+    }
     return;
   }
   if (ts::is(left, "pattern_list") || ts::is(left, "tuple_pattern") || ts::is(left, "list_pattern") ||
       ts::is(left, "tuple") || ts::is(left, "list")) {
-    for (TSNode element : ts::named_children(left)) bind_targets(scope, element, TSNode{}, conditional, source);
+    const std::vector<TSNode> targets = ts::named_children(left);
+    const bool starred = std::any_of(targets.begin(), targets.end(), [](TSNode t) {
+      return ts::is(t, "list_splat_pattern") || ts::is(t, "list_splat");
+    });
+    // The right-hand side this pattern unpacks: the assignment's own, or the element above.
+    const TSNode from = !ts_node_is_null(right) ? right : unpacked_from;
+    for (uint32_t i = 0; i < targets.size(); ++i) {
+      if (starred || ts_node_is_null(from)) {
+        bind_targets(scope, targets[i], TSNode{}, conditional, source);
+        continue;
+      }
+      std::vector<uint32_t> element_path = path, element_arity = arity;
+      element_path.push_back(i);
+      element_arity.push_back(static_cast<uint32_t>(targets.size()));
+      bind_targets(scope, targets[i], TSNode{}, conditional, source, from, std::move(element_path), std::move(element_arity));
+    }
   }
 }
 

@@ -20,6 +20,12 @@ struct Binding {
   TSNode outer{};                      // decorated_definition or the definition itself
   std::vector<TSNode> decorators;      // decorator expressions, top to bottom as written
   TSNode value{};                      // Assignment: the right-hand side
+  // Assignment to a target in a pattern (`a, (b, c) = rhs`): `value` is null, `unpacked_from`
+  // the right-hand side, and the name is its element `unpack_path[0]`, then that one's
+  // `unpack_path[1]`...; `unpack_arity`: how many targets each level names (Python raises when
+  // the sequence has another length). Unset under a starred target (`a, *rest = ...`).
+  TSNode unpacked_from{};
+  std::vector<uint32_t> unpack_path, unpack_arity;
   std::string import_from;             // Import: the dotted name it comes from
   bool from_import = false;            // Import: `from m import x` (else `import m`)
   bool aliased = false;                // Import: `... as name`

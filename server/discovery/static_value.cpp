@@ -1097,6 +1097,24 @@ StaticValue StaticEvaluator::binding_value(const Binding& b, std::string_view na
     if (memo) module_memo_.emplace(std::string(name), v);
     return v;
   }
+  if (b.kind == Binding::Kind::Assignment && !ts_node_is_null(b.unpacked_from)) {  // `a, b = rhs`
+    const bool memo = class_scope == nullptr;
+    if (memo)
+      if (auto it = module_memo_.find(std::string(name)); it != module_memo_.end()) return it->second;
+    std::vector<Frame> frames;
+    Context inner{class_scope, &frames, ctx.depth + 1, ts_node_start_byte(b.unpacked_from)};
+    StaticValue v = eval_in(b.unpacked_from, inner);
+    for (size_t level = 0; level < b.unpack_path.size() && v.known(); ++level) {
+      auto elements = iterate(v);  // unpacking iterates once: an iterator (zip) is fine here
+      if (!elements) v = unknown_value("`" + std::string(name) + "` is unpacked from a value whose elements are not known");
+      else if (elements->size() != b.unpack_arity[level]) v = unknown_value("an unpacking that raises (another length)");
+      else v = (*elements)[b.unpack_path[level]];
+    }
+    if (v.one_shot) v = unknown_value("`" + std::string(name) + "` is an iterator (consumed by its first use)");
+    if (v.known()) v = stable_elements(name, std::move(v));
+    if (memo) module_memo_.emplace(std::string(name), v);
+    return v;
+  }
   if (b.kind == Binding::Kind::Function || b.kind == Binding::Kind::Class) {
     // A decorator may return anything (with any __name__).
     for (TSNode d : b.decorators)

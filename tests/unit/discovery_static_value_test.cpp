@@ -1030,6 +1030,44 @@ def test_base(x): pass
   }
 }
 
+TEST_CASE("names bound by unpacking a known sequence, nested, in a class body too") {
+  // The ids real pytest 9.2 printed (numpy's `scalars_only, codes_only = zip(*scalars_and_codes)`).
+  const std::string source = R"PY(import pytest
+pairs = [(1, "a"), (2, "b")]
+A, B = zip(*pairs)
+(C, (D, E)), F = ([1, 2], ("x", "y")), "z"
+@pytest.mark.parametrize("x", A, ids=B)
+def test_z(x): pass
+@pytest.mark.parametrize("x", [C, D, E, F])
+def test_nested(x): pass
+class TestK:
+    K, L = ["k1", "k2"], ["l1"]
+    @pytest.mark.parametrize("x", K + L)
+    def test_k(self, x): pass
+)PY";
+  CHECK(static_ids(source) == expected("test_m.py::", {
+      "test_z[a]", "test_z[b]", "test_nested[x0]", "test_nested[x]", "test_nested[y]", "test_nested[z]",
+      "TestK::test_k[k1]", "TestK::test_k[k2]", "TestK::test_k[l1]"}));
+  // A starred target, another length (Python raises) or an unknown right-hand side stay dynamic.
+  auto result = discover_snippet(R"PY(import pytest
+G, *H = [1, 2, 3]
+I, J = [1, 2, 3]
+K, M = unknown()
+@pytest.mark.parametrize("x", [G])
+def test_starred(x): pass
+@pytest.mark.parametrize("x", [I])
+def test_length(x): pass
+@pytest.mark.parametrize("x", [K])
+def test_unknown(x): pass
+)PY", rules_for_311());
+  for (const char* name : {"test_starred", "test_length", "test_unknown"}) {
+    const fastest::TestItem* item = find_item(result, std::string("test_m.py::") + name);
+    REQUIRE(item);
+    INFO(name << ": " << item->dynamic_reason);
+    CHECK(item->dynamic);
+  }
+}
+
 TEST_CASE("a project function with *args, **kwargs, keyword-only parameters, given unknown arguments") {
   // The ids real pytest 9.2 printed (numpy's `('array', *func_args((1,)))` rows).
   const std::string source = R"PY(import pytest
