@@ -518,7 +518,14 @@ struct MutationScan {
       } else if (type == "delete_statement") {
         mutate_all(n);  // `del x[0]` changes x; `del x` unbinds it
       } else if (type == "augmented_assignment") {
-        mutate_root(ts::field(n, "left"));  // `x += [1]` extends a list in place
+        TSNode left = ts::unparen(ts::field(n, "left"));
+        if (ts::is(left, "identifier") && ts::text(ts::field(n, "operator"), source) == "+=") {
+          // `x += [1]` extends a list in place (or rebinds an immutable x): built_list replays it.
+          mutate_root(left, /*method_receiver=*/true);
+          method_changes[std::string(ts::text(left, source))].push_back(n);
+        } else {
+          mutate_root(left);
+        }
       } else if (type == "assignment") {
         TSNode left = ts::unparen(ts::field(n, "left"));
         if (ts::is(left, "subscript") || ts::is(left, "attribute")) mutate_root(left);
@@ -885,7 +892,11 @@ std::optional<StaticValue> StaticEvaluator::built_list(const Binding& b, std::st
   auto changes = method_changes_.find(key);
   if (changes == method_changes_.end()) return std::nullopt;
   for (TSNode call : changes->second) {
-    const std::string_view method = ts::text(ts::field(ts::unparen(ts::field(call, "function")), "attribute"), source_);
+    // `X += values` (an augmented assignment) extends it as `X.extend(values)` does.
+    const std::string_view method =
+        ts::is(call, "augmented_assignment")
+            ? std::string_view("extend")
+            : ts::text(ts::field(ts::unparen(ts::field(call, "function")), "attribute"), source_);
     TSNode parent = ts_node_parent(call);
     if ((method != "append" && method != "extend") || !ts::is(parent, "expression_statement") ||
         ts_node_named_child_count(parent) != 1)
@@ -959,6 +970,20 @@ bool StaticEvaluator::replay_growth(TSNode stmt, const std::unordered_set<std::s
       StaticValue& yielded = frame_names()[kYielded];  // found again: eval_in may have moved it
       budget_ += more.size();
       for (StaticValue& v : more) yielded.items.push_back(std::move(v));
+      return true;
+    }
+    if (ts::is(expr, "augmented_assignment")) {  // `L += values` of a growable list: L.extend(values)
+      TSNode left = ts::unparen(ts::field(expr, "left"));
+      if (!ts::is(left, "identifier") || ts::text(ts::field(expr, "operator"), source_) != "+=") return false;
+      const std::string receiver(ts::text(left, source_));
+      auto held = frame_names().find(receiver);
+      if (!growable.count(receiver) || held == frame_names().end() || held->second.kind != Kind::List) return false;
+      StaticValue value = eval_in(ts::field(expr, "right"), ctx);
+      auto elements = iterate(value);
+      if (!elements || value.one_shot) return false;  // as `extend` below
+      StaticValue& list = frame_names()[receiver];  // found again: eval_in may have moved it
+      budget_ += elements->size();
+      for (StaticValue& e : *elements) list.items.push_back(std::move(e));
       return true;
     }
     if (ts::is(expr, "assignment")) {

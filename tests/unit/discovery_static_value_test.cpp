@@ -288,7 +288,10 @@ def test_gen_twice(x): pass
   // Bound again by a plain statement before it is read: the last binding (pytest 9.2: [2], [3]).
   CHECK_FALSE(find_item(result, "test_m.py::test_rebound")->dynamic);
   CHECK(find_item(result, "test_m.py::test_rebound[3]"));
-  for (const char* name : {"test_aug", "test_sub", "test_aliased", "test_passed",
+  // Extended by += at module level: replayed as extend (pytest 9.2: [1], [2]).
+  CHECK_FALSE(find_item(result, "test_m.py::test_aug")->dynamic);
+  CHECK(find_item(result, "test_m.py::test_aug[2]"));
+  for (const char* name : {"test_sub", "test_aliased", "test_passed",
                            "test_set", "test_gen_once", "test_gen_twice"}) {
     const fastest::TestItem* item = find_item(result, std::string("test_m.py::") + name);
     REQUIRE(item);
@@ -1026,6 +1029,39 @@ def test_base(x): pass
     const fastest::TestItem* item = find_item(result, std::string("test_m.py::") + name);
     REQUIRE(item);
     INFO(name << ": " << item->dynamic_reason);
+    CHECK(item->dynamic);
+  }
+}
+
+TEST_CASE("a module-level list grown by += is replayed as extend; a tuple or str += stays dynamic") {
+  // The ids real pytest 9.2 printed (numpy's `_TYPE_CODES += [...]`).
+  const std::string source = R"PY(import pytest
+L = [1, 2]
+L += [3]
+for i in range(2):
+    L += [10 + i]
+N = [0]
+N += "xy"
+@pytest.mark.parametrize("x", L)
+def test_l(x): pass
+@pytest.mark.parametrize("x", N)
+def test_n(x): pass
+)PY";
+  CHECK(static_ids(source) == expected("test_m.py::", {
+      "test_l[1]", "test_l[2]", "test_l[3]", "test_l[10]", "test_l[11]", "test_n[0]", "test_n[x]", "test_n[y]"}));
+  auto result = discover_snippet(R"PY(import pytest
+T = (1,)
+T += (2,)
+S = "ab"
+S += "c"
+@pytest.mark.parametrize("x", T)
+def test_t(x): pass
+@pytest.mark.parametrize("x", [S])
+def test_s(x): pass
+)PY", rules_for_311());
+  for (const char* name : {"test_t", "test_s"}) {
+    const fastest::TestItem* item = find_item(result, std::string("test_m.py::") + name);
+    REQUIRE(item);
     CHECK(item->dynamic);
   }
 }
