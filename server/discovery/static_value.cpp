@@ -14,6 +14,7 @@
 namespace fastest {
 std::optional<double> exact_double(const StaticValue& v);  // below, with the float operators
 StaticValue complex_of(const std::vector<StaticValue>& values);
+std::optional<StaticValue> complex_binary(std::string_view op, const StaticValue& a, const StaticValue& b);
 
 namespace {
 
@@ -2775,25 +2776,68 @@ std::optional<double> exact_double(const StaticValue& v) {
 
 // complex(re[, im]) of ints and floats, with Python's repr as its text: `(1-1j)`, `2j` (a
 // positive zero real part is left out), `(-0+1j)`; each part as repr(float) without ".0".
-StaticValue complex_of(const std::vector<StaticValue>& values) {
-  std::optional<double> real = exact_double(values[0]);
-  std::optional<double> imag = values.size() > 1 ? exact_double(values[1]) : std::optional<double>(0.0);
-  if (!real || !imag || values[0].kind == Kind::Complex || (values.size() > 1 && values[1].kind == Kind::Complex))
-    return unknown_value("complex() of a value not evaluated statically");
+StaticValue complex_value(double real, double imag) {
   auto part = [](double d) {
     std::string text = python_float_repr(d);
     if (text.size() > 2 && text.ends_with(".0")) text.resize(text.size() - 2);
     return text;
   };
   StaticValue v = make(Kind::Complex);
-  if (*real == 0 && !std::signbit(*real)) {
-    v.text = part(*imag) + "j";
+  if (real == 0 && !std::signbit(real)) {
+    v.text = part(imag) + "j";
   } else {
-    std::string im = part(*imag);
+    std::string im = part(imag);
     if (im.front() != '-') im = "+" + im;
-    v.text = "(" + part(*real) + im + "j)";
+    v.text = "(" + part(real) + im + "j)";
   }
   return v;
+}
+
+StaticValue complex_of(const std::vector<StaticValue>& values) {
+  std::optional<double> real = exact_double(values[0]);
+  std::optional<double> imag = values.size() > 1 ? exact_double(values[1]) : std::optional<double>(0.0);
+  if (!real || !imag || values[0].kind == Kind::Complex || (values.size() > 1 && values[1].kind == Kind::Complex))
+    return unknown_value("complex() of a value not evaluated statically");
+  return complex_value(*real, *imag);
+}
+
+// A number's parts as Python's complex arithmetic takes them: an int or float is (x, 0.0); a
+// complex is read back from its repr, and only when writing the parts again gives that repr.
+std::optional<std::pair<double, double>> complex_parts(const StaticValue& v) {
+  if (v.kind != Kind::Complex) {
+    if (auto d = exact_double(v)) return std::pair(*d, 0.0);
+    return std::nullopt;
+  }
+  const std::string& t = v.text;
+  double real = 0.0, imag = 0.0;
+  if (t.size() > 3 && t.front() == '(' && t.back() == ')') {
+    const std::string inner = t.substr(1, t.size() - 2);  // "1+3j"
+    size_t split = std::string::npos;
+    for (size_t i = inner.size() - 1; i > 0; --i)
+      if ((inner[i] == '+' || inner[i] == '-') && inner[i - 1] != 'e') {
+        split = i;
+        break;
+      }
+    if (split == std::string::npos || inner.back() != 'j') return std::nullopt;
+    real = std::strtod(inner.substr(0, split).c_str(), nullptr);
+    imag = std::strtod(inner.substr(split, inner.size() - 1 - split).c_str(), nullptr);
+  } else if (t.size() > 1 && t.back() == 'j') {
+    imag = std::strtod(t.substr(0, t.size() - 1).c_str(), nullptr);
+  } else {
+    return std::nullopt;
+  }
+  if (complex_value(real, imag).text != t) return std::nullopt;
+  return std::pair(real, imag);
+}
+
+// `+` and `-` with a complex operand, part by part as Python adds them.
+std::optional<StaticValue> complex_binary(std::string_view op, const StaticValue& a, const StaticValue& b) {
+  if (a.kind != Kind::Complex && b.kind != Kind::Complex) return std::nullopt;
+  if (op != "+" && op != "-") return unknown_value("a complex operation not evaluated statically");
+  auto x = complex_parts(a), y = complex_parts(b);
+  if (!x || !y) return unknown_value("a complex operation not evaluated statically");
+  return op == "+" ? complex_value(x->first + y->first, x->second + y->second)
+                   : complex_value(x->first - y->first, x->second - y->second);
 }
 
 // `+ - * /` with a float, and int / int: IEEE arithmetic, correctly rounded as Python's is.
@@ -2850,6 +2894,7 @@ StaticValue StaticEvaluator::binary(TSNode node, Context& ctx) {
   if (!a.known()) return a;
   StaticValue b = eval_in(ts::field(node, "right"), ctx);
   if (!b.known()) return b;
+  if (auto c = complex_binary(op, a, b)) return *c;
   if (auto f = float_binary(op, a, b)) return *f;
   if ((a.kind == Kind::Int || b.kind == Kind::Int) && (!is_int_like(a) || !is_int_like(b)))
     if (auto x = big_int_of(a), y = big_int_of(b); x && y) return big_binary(op, *x, *y);

@@ -1163,6 +1163,24 @@ def test_text(z): pass
   CHECK(item->dynamic);
 }
 
+TEST_CASE("+ and - with a complex operand, part by part as Python adds them") {
+  // The ids real pytest 9.2 printed (numpy's `[2, 1 + 3j, (1, 2), None]`).
+  const std::string source = R"PY(import pytest
+@pytest.mark.parametrize("z", [1 + 3j, 2.5 - 1j, 1j + 1j, 0 + 0j, -1 + 0j, 1 - 0j, (1 + 2j) - (1 + 2j), 1e16 + 1j, True + 1j, 3j - 1, 0.1 + 0.2j])
+def test_c(z): pass
+)PY";
+  CHECK(static_ids(source) == expected("test_m.py::", {
+      "test_c[(1+3j)]", "test_c[(2.5-1j)]", "test_c[2j]", "test_c[0j0]", "test_c[(-1+0j)]", "test_c[(1+0j)]",
+      "test_c[0j1]", "test_c[(1e+16+1j)]", "test_c[(1+1j)]", "test_c[(-1+3j)]", "test_c[(0.1+0.2j)]"}));
+  auto result = discover_snippet(R"PY(import pytest
+@pytest.mark.parametrize("z", [2 * 1j])
+def test_product(z): pass
+)PY", rules_for_311());
+  const fastest::TestItem* item = find_item(result, "test_m.py::test_product");
+  REQUIRE(item);
+  CHECK(item->dynamic);
+}
+
 TEST_CASE("a sign on a float bound to a name or in parentheses") {
   // The ids real pytest 9.2 printed.
   const std::string source = R"PY(import pytest
