@@ -1111,25 +1111,15 @@ StaticValue StaticEvaluator::binding_value(const Binding& b, std::string_view na
     }
   if (changed && (name_is_rebound(name) || (b.kind != Binding::Kind::Class && b.kind != Binding::Kind::Import)))
     return unknown_value("`" + std::string(name) + "` is rebound or mutated");
-  if (b.kind == Binding::Kind::Assignment && !ts_node_is_null(b.value)) {
+  // `name = value`, or a target of `a, (b, c) = value`: the element at its place.
+  const TSNode assigned = ts_node_is_null(b.value) ? b.unpacked_from : b.value;
+  if (b.kind == Binding::Kind::Assignment && !ts_node_is_null(assigned)) {
     const bool memo = class_scope == nullptr;
     if (memo)
       if (auto it = module_memo_.find(std::string(name)); it != module_memo_.end()) return it->second;
     std::vector<Frame> frames;
-    Context inner{class_scope, &frames, ctx.depth + 1, ts_node_start_byte(b.value)};
-    StaticValue v = eval_in(b.value, inner);
-    if (v.one_shot) v = unknown_value("`" + std::string(name) + "` is an iterator (consumed by its first use)");
-    if (v.known()) v = stable_elements(name, std::move(v));
-    if (memo) module_memo_.emplace(std::string(name), v);
-    return v;
-  }
-  if (b.kind == Binding::Kind::Assignment && !ts_node_is_null(b.unpacked_from)) {  // `a, b = rhs`
-    const bool memo = class_scope == nullptr;
-    if (memo)
-      if (auto it = module_memo_.find(std::string(name)); it != module_memo_.end()) return it->second;
-    std::vector<Frame> frames;
-    Context inner{class_scope, &frames, ctx.depth + 1, ts_node_start_byte(b.unpacked_from)};
-    StaticValue v = eval_in(b.unpacked_from, inner);
+    Context inner{class_scope, &frames, ctx.depth + 1, ts_node_start_byte(assigned)};
+    StaticValue v = eval_in(assigned, inner);
     for (size_t level = 0; level < b.unpack_path.size() && v.known(); ++level) {
       auto elements = iterate(v);  // unpacking iterates once: an iterator (zip) is fine here
       if (!elements) v = unknown_value("`" + std::string(name) + "` is unpacked from a value whose elements are not known");
