@@ -421,6 +421,9 @@ struct MutationScan {
   // Changed by anything but a method call on them (`sys.path.insert(...)` calls on `sys`): a
   // module's constants stay what they are under calls of its functions.
   std::unordered_set<std::string> changed_otherwise;
+  // Extended by `X += ...` (an identifier): changed otherwise too, except for built_list, which
+  // replays it as `X.extend(...)`.
+  std::unordered_set<std::string> plus_extended;
   // `X.method(...)` calls that may change X, by X (a built list is replayed from them), and the
   // names changed through more than their own name (`X[0].append`, `X.a.append`).
   std::unordered_map<std::string, std::vector<TSNode>> method_changes;
@@ -524,6 +527,7 @@ struct MutationScan {
           // `x += [1]` extends a list in place (or rebinds an immutable x): built_list replays it.
           mutate_root(left, /*method_receiver=*/true);
           method_changes[std::string(ts::text(left, source))].push_back(n);
+          plus_extended.emplace(ts::text(left, source));
         } else {
           mutate_root(left);
         }
@@ -601,7 +605,7 @@ struct MutationScan {
           if (whole && !f.element) changed |= mutated.insert(name).second;
           else changed |= elements_mutated.insert(name).second;
         }
-        if (!f.element && any_in(f.to, changed_otherwise))
+        if (!f.element && (any_in(f.to, changed_otherwise) || any_in(f.to, plus_extended)))
           for (const std::string& name : f.whole) changed |= changed_otherwise.insert(name).second;
       }
     }
@@ -709,6 +713,7 @@ bool StaticEvaluator::name_is_stable(std::string_view name) {
     elements_mutated_ = std::move(scan.elements_mutated);
     rebound_ = std::move(scan.rebound);
     changed_otherwise_ = std::move(scan.changed_otherwise);
+    plus_extended_ = std::move(scan.plus_extended);
     method_changes_ = std::move(scan.method_changes);
     changed_deeper_ = std::move(scan.changed_deeper);
     shared_ = std::move(scan.shared);
@@ -1158,7 +1163,7 @@ StaticValue StaticEvaluator::binding_value(const Binding& b, std::string_view na
     // passing them on changes nothing (binding the name again still counts, above).
     const bool immutable_type = is_datetime_constructor(b.import_from);
     // A module whose functions are called (`pickle.dumps(...)`) keeps its constants.
-    const bool module_changed = known_module && check_mutation_ && changed_otherwise_.count(std::string(name));
+    const bool module_changed = known_module && check_mutation_ && changed_otherwise(name);
     if (((known_module && module_changed) || ((functions.count(b.import_from) || (!follow_ && !library_)) && !known_module)) &&
         changed && !immutable_type)
       return unknown_value("`" + std::string(name) + "` is rebound or mutated");
@@ -1178,7 +1183,7 @@ StaticValue StaticEvaluator::binding_value(const Binding& b, std::string_view na
       if (auto fact = library_binding(b)) {
         // A module whose functions are called keeps its values, unless this file may set them
         // (`np.x = ...`, passed on).
-        const bool written = check_mutation_ && changed_otherwise_.count(std::string(name));
+        const bool written = check_mutation_ && changed_otherwise(name);
         if (fact->kind == Kind::Module) {
           if (!written && class_scope == nullptr) module_memo_.emplace(std::string(name), *fact);
           if (!written) return *fact;

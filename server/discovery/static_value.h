@@ -177,6 +177,12 @@ class StaticEvaluator {
   std::unordered_set<std::string> elements_mutated_;  // names whose elements may change (with unstable_)
   std::unordered_set<std::string> rebound_;           // names bound again (with unstable_)
   std::unordered_set<std::string> changed_otherwise_; // changed by more than method calls on them (with unstable_)
+  std::unordered_set<std::string> plus_extended_;     // changed by `X += ...` (with unstable_): otherwise, but for built_list
+  // Changed by more than method calls on it, `+=` included.
+  bool changed_otherwise(std::string_view name) const {
+    const std::string key(name);
+    return changed_otherwise_.count(key) || plus_extended_.count(key);
+  }
   std::unordered_map<std::string, std::vector<TSNode>> method_changes_;  // `X.m(...)` calls that may change X
   std::unordered_set<std::string> changed_deeper_;    // changed through an element or attribute
   std::unordered_set<std::string> shared_;            // values other names may share (aliases, arguments)

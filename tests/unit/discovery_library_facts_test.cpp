@@ -109,6 +109,23 @@ def test_z(z): pass
   CHECK(facts->asked == std::set<std::string>{"import numpy|[\"pi\"]"});  // asked, to be answered next round
 }
 
+TEST_CASE("an installed module's list the file extends with += is not read from the answers", "[library-facts]") {
+  auto facts = std::make_shared<TableFacts>();
+  StaticValue cases;
+  cases.kind = StaticValue::Kind::List;
+  cases.items = {number(StaticValue::Kind::Int, "1")};
+  facts->answers["from mylib import CASES|[]"] = cases;
+  const std::string source = R"PY(import pytest
+from mylib import CASES
+CASES += [2]
+
+@pytest.mark.parametrize("x", CASES)
+def test_x(x): pass
+)PY";
+  ModuleResult r = test::discover_snippet(source, rules_with(facts));
+  CHECK(found(r, "test_m.py::test_x").dynamic);  // pytest: test_x[1], test_x[2]
+}
+
 TEST_CASE("a value not answered yet keeps the test dynamic and notes the whole expression", "[library-facts]") {
   auto facts = std::make_shared<TableFacts>();
   const std::string source = R"PY(import numpy as np
